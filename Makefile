@@ -1,0 +1,135 @@
+# amt-agent — the one entry point: build, check, demo, install, bench, fuzz.
+#
+#   make            build everything into build/ (gcc, -Werror)
+#   make check      install missing build deps, build with gcc and with
+#                   clang+ASan+UBSan, run unit and integration tests
+#   make demo       install deps, build, run the agent against the simulator
+#   make bench      benchmarks (never part of check)
+#   make fuzz       build libFuzzer targets and run each for FUZZ_SECONDS
+#   make install    install binaries, config, units (DESTDIR, PREFIX)
+#
+# Layout: every directory becomes a static library of its .c files except
+# its main.c, so tests link the same objects the binaries do.
+
+BUILD   ?= build
+CC      ?= cc
+PREFIX  ?= /usr/local
+SAN     ?= 0
+WERROR  ?= -Werror
+
+PKGS := libcurl openssl inih libxml-2.0 jansson fuse3 sqlite3 libevent libevent_openssl
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
+CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
+
+VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+
+WARN    := -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+           -Wno-unused-parameter -Wvla $(WERROR)
+CFLAGS  ?= -O2 -g
+ifeq ($(SAN),1)
+  CFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
+  LDSAN  := -fsanitize=address,undefined
+endif
+ALL_CFLAGS := -std=c11 -D_GNU_SOURCE -D_FORTIFY_SOURCE=2 -DAMT_VERSION='"$(VERSION)"' \
+              $(WARN) $(CFLAGS) -I. -Iheci -Icommon $(PKG_CFLAGS) -MMD -MP
+ALL_LDFLAGS := $(LDSAN) $(LDFLAGS)
+
+HECI_SRC   := $(wildcard heci/*.c)
+COMMON_SRC := $(wildcard common/*.c)
+AGENT_SRC  := $(filter-out agent/main.c,$(wildcard agent/*.c))
+SIM_SRC    := $(filter-out tools/sim/main.c,$(wildcard tools/sim/*.c))
+VERIFY_SRC := $(filter-out tools/verify/main.c,$(wildcard tools/verify/*.c))
+UNIT_SRC   := $(wildcard tests/unit/test_*.c)
+
+obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+
+LIBHECI   := $(BUILD)/libheci.a
+LIBCOMMON := $(BUILD)/libcommon.a
+LIBAGENT  := $(BUILD)/libagent.a
+LIBSIM    := $(BUILD)/libsim.a
+LIBVERIFY := $(BUILD)/libverify.a
+BINS      := $(BUILD)/amt-agent $(BUILD)/amt-sim $(BUILD)/amt-verify
+UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+
+.PHONY: all check demo bench fuzz install clean deps unit integration lint
+all: $(BINS) $(UNIT_BINS)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+define static_lib
+$(1): $(call obj,$(2))
+	@mkdir -p $$(dir $$@)
+	rm -f $$@ && ar rcs $$@ $$^
+endef
+$(eval $(call static_lib,$(LIBHECI),$(HECI_SRC)))
+$(eval $(call static_lib,$(LIBCOMMON),$(COMMON_SRC)))
+$(eval $(call static_lib,$(LIBAGENT),$(AGENT_SRC)))
+$(eval $(call static_lib,$(LIBSIM),$(SIM_SRC)))
+$(eval $(call static_lib,$(LIBVERIFY),$(VERIFY_SRC)))
+
+$(BUILD)/amt-agent: $(call obj,agent/main.c) $(LIBAGENT) $(LIBCOMMON) $(LIBHECI)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+$(BUILD)/amt-sim: $(call obj,tools/sim/main.c) $(LIBSIM) $(LIBCOMMON) $(LIBHECI)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+$(BUILD)/amt-verify: $(call obj,tools/verify/main.c) $(LIBVERIFY) $(LIBCOMMON) $(LIBHECI)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+# Per-test extra link flags, e.g. the transport test wraps the syscalls.
+WRAP_test_heci_linux := -Wl,--wrap=open -Wl,--wrap=ioctl -Wl,--wrap=read -Wl,--wrap=write \
+                        -Wl,--wrap=poll -Wl,--wrap=close
+# A test links libheci and libcommon, plus the library its name says it
+# tests: test_sim_* -> libsim, test_agent_* -> libagent, test_verify_* -> libverify.
+test_libs = $(if $(filter test_sim_%,$1),$(LIBSIM)) $(if $(filter test_agent_%,$1),$(LIBAGENT)) \
+            $(if $(filter test_verify_%,$1),$(LIBVERIFY)) $(LIBCOMMON) $(LIBHECI)
+.SECONDEXPANSION:
+$(BUILD)/tests/%: $(call obj,tests/unit/%.c) $$(call test_libs,$$*)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CMOCKA_LIBS) $(WRAP_$*)
+
+deps:
+	@scripts/install-deps.sh
+
+# check: gcc -Werror build of everything, then clang ASan+UBSan build whose
+# binaries the unit and integration tests run.
+check: deps
+	$(MAKE) all
+	$(MAKE) all BUILD=build-san CC=clang SAN=1
+	tests/run.sh build-san
+
+unit: all
+	tests/run.sh $(BUILD) unit
+integration: all
+	tests/run.sh $(BUILD) integration
+
+demo: deps
+	$(MAKE) all
+	scripts/demo.sh $(BUILD)
+
+bench: deps
+	$(MAKE) all
+	tests/bench/run.sh $(BUILD)
+
+FUZZ_SECONDS ?= 30
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+fuzz: deps
+	$(MAKE) all BUILD=build-fuzz CC=clang SAN=1
+	tests/fuzz/run.sh build-fuzz $(FUZZ_SECONDS)
+
+lint:
+	@scripts/checksrc.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)/etc/amt-agent
+	install -m 0755 $(BINS) $(DESTDIR)$(PREFIX)/bin/
+	install -m 0644 packaging/agent.conf $(DESTDIR)/etc/amt-agent/agent.conf
+	install -D -m 0644 packaging/amt-agent.service $(DESTDIR)/lib/systemd/system/amt-agent.service
+	install -D -m 0644 packaging/90-amt-agent-mei.rules $(DESTDIR)/lib/udev/rules.d/90-amt-agent-mei.rules
+	install -D -m 0644 packaging/amt-agent.sysusers $(DESTDIR)/usr/lib/sysusers.d/amt-agent.conf
+
+clean:
+	rm -rf build build-san build-fuzz
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -1,0 +1,317 @@
+/*
+ * heci.c - libheci transport core: device probing, backend dispatch,
+ * connect retries and reconnect after an ME reset (see heci.h).
+ *
+ * Must not: touch file descriptors or errno directly; backends do the OS work.
+ */
+#include "heci.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+struct heci {
+	const struct heci_backend *be;
+	const struct heci_callback_fw *fw;
+	char *device; /* configured path or NULL */
+	char path[256];
+	struct heci_guid guid;
+	int connected;
+	uint32_t max_msg_len;
+	uint8_t proto_ver;
+	int last_errno;
+	unsigned busy_retries;
+	unsigned busy_retry_ms;
+	void *be_data;
+};
+
+const char *const heci_default_paths[] = {"/dev/mei0", "/dev/mei1", "/dev/mei2", "/dev/mei3",
+					  "/dev/mei", NULL};
+
+#define GUID(a, b, c, d0, d1, d2, d3, d4, d5, d6, d7)                                          \
+	{{(a) & 0xff, ((a) >> 8) & 0xff, ((a) >> 16) & 0xff, ((a) >> 24) & 0xff, (b) & 0xff,    \
+	  ((b) >> 8) & 0xff, (c) & 0xff, ((c) >> 8) & 0xff, d0, d1, d2, d3, d4, d5, d6, d7}}
+
+const struct heci_guid HECI_GUID_AMTHI =
+	GUID(0x12F80028u, 0xB4B7u, 0x4B2Du, 0xAC, 0xA8, 0x46, 0xE0, 0xFF, 0x65, 0x81, 0x4C);
+const struct heci_guid HECI_GUID_LME =
+	GUID(0x6733A4DBu, 0x0476u, 0x4E7Bu, 0xB3, 0xAF, 0xBC, 0xFC, 0x29, 0xBE, 0xE7, 0xA7);
+const struct heci_guid HECI_GUID_MKHI =
+	GUID(0x8E6A6715u, 0x9ABCu, 0x4043u, 0x88, 0xEF, 0x9E, 0x39, 0xC6, 0xF6, 0x3E, 0x0F);
+const struct heci_guid HECI_GUID_WATCHDOG =
+	GUID(0x05B79A6Fu, 0x4628u, 0x4D7Fu, 0x89, 0x9D, 0xA9, 0x15, 0x14, 0xCB, 0x32, 0xAB);
+
+static int hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = tolower(c);
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+int heci_guid_parse(const char *text, struct heci_guid *out)
+{
+	/* canonical text groups -> byte index in raw (mixed-endian) order */
+	static const int order[16] = {3, 2, 1, 0, 5, 4, 7, 6, 8, 9, 10, 11, 12, 13, 14, 15};
+	uint8_t canon[16];
+	int n = 0;
+
+	if (!text || strlen(text) != 36)
+		return HECI_E_INVALID_ARG;
+	for (int i = 0; i < 36; i++) {
+		if (i == 8 || i == 13 || i == 18 || i == 23) {
+			if (text[i] != '-')
+				return HECI_E_INVALID_ARG;
+			continue;
+		}
+		int hi = hexval((unsigned char)text[i]), lo = hexval((unsigned char)text[i + 1]);
+		if (hi < 0 || lo < 0)
+			return HECI_E_INVALID_ARG;
+		canon[n++] = (uint8_t)(hi << 4 | lo);
+		i++;
+	}
+	for (int i = 0; i < 16; i++)
+		out->b[order[i]] = canon[i];
+	return 0;
+}
+
+void heci_guid_format(const uint8_t raw[16], char out[37])
+{
+	snprintf(out, 37, "%02X%02X%02X%02X-%02X%02X-%02X%02X-%02X%02X-%02X%02X%02X%02X%02X%02X",
+		 raw[3], raw[2], raw[1], raw[0], raw[5], raw[4], raw[7], raw[6], raw[8], raw[9],
+		 raw[10], raw[11], raw[12], raw[13], raw[14], raw[15]);
+}
+
+struct heci *heci_new(const struct heci_opts *opts)
+{
+	struct heci *h = calloc(1, sizeof(*h));
+	if (!h)
+		return NULL;
+	h->be = (opts && opts->backend) ? opts->backend : &heci_backend_linux;
+	h->fw = opts ? opts->fw : NULL;
+	h->busy_retries = (opts && opts->busy_retries) ? opts->busy_retries : 3;
+	h->busy_retry_ms = (opts && opts->busy_retry_ms) ? opts->busy_retry_ms : 500;
+	if (opts && opts->device) {
+		h->device = strdup(opts->device);
+		if (!h->device) {
+			free(h);
+			return NULL;
+		}
+	}
+	return h;
+}
+
+void heci_free(struct heci *h)
+{
+	if (!h)
+		return;
+	heci_disconnect(h);
+	if (h->be->release)
+		h->be->release(h);
+	free(h->device);
+	free(h);
+}
+
+static void sleep_ms(unsigned ms)
+{
+	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+	while (nanosleep(&ts, &ts) != 0)
+		;
+}
+
+/* Open path and connect; retries EBUSY a bounded number of times. */
+static int try_node(struct heci *h, const char *path, const struct heci_guid *guid)
+{
+	int rc;
+
+	snprintf(h->path, sizeof(h->path), "%s", path);
+	for (unsigned attempt = 0;; attempt++) {
+		rc = h->be->open(h, path);
+		if (rc != 0)
+			return rc;
+		rc = h->be->connect(h, guid, &h->max_msg_len, &h->proto_ver);
+		if (rc == 0) {
+			h->connected = 1;
+			h->guid = *guid;
+			return 0;
+		}
+		h->be->close(h);
+		if (rc != HECI_E_BUSY || attempt + 1 >= h->busy_retries)
+			return rc;
+		sleep_ms(h->busy_retry_ms);
+	}
+}
+
+/* Rank errors so probing reports the most telling one. */
+static int rank(int rc)
+{
+	switch (rc) {
+	case HECI_E_CLIENT_NOT_FOUND:
+		return 5;
+	case HECI_E_BUSY:
+		return 4;
+	case HECI_E_NOT_READY:
+	case HECI_E_DISCONNECTED:
+		return 3;
+	case HECI_E_ACCESS:
+		return 2;
+	case HECI_E_NO_DEVICE:
+		return 0;
+	default:
+		return 1;
+	}
+}
+
+int heci_connect(struct heci *h, const struct heci_guid *guid)
+{
+	if (!h || !guid)
+		return HECI_E_INVALID_ARG;
+	heci_disconnect(h);
+	if (h->device)
+		return try_node(h, h->device, guid);
+
+	int best = HECI_E_NO_DEVICE, best_errno = 0;
+	char best_path[sizeof(h->path)] = "";
+	for (size_t i = 0; heci_default_paths[i]; i++) {
+		int rc = try_node(h, heci_default_paths[i], guid);
+		if (rc == 0)
+			return 0;
+		if (rank(rc) > rank(best) || best_path[0] == '\0') {
+			best = rc;
+			best_errno = h->last_errno;
+			snprintf(best_path, sizeof(best_path), "%s", h->path);
+		}
+	}
+	h->last_errno = best_errno;
+	snprintf(h->path, sizeof(h->path), "%s", best_path);
+	return best;
+}
+
+int heci_reconnect(struct heci *h)
+{
+	if (!h || h->path[0] == '\0')
+		return HECI_E_INVALID_ARG;
+	heci_disconnect(h);
+	return try_node(h, h->path, &h->guid);
+}
+
+void heci_disconnect(struct heci *h)
+{
+	if (!h)
+		return;
+	h->be->close(h);
+	h->connected = 0;
+}
+
+int heci_write(struct heci *h, const uint8_t *buf, size_t len, int timeout_ms)
+{
+	if (!h || (!buf && len))
+		return HECI_E_INVALID_ARG;
+	if (!h->connected)
+		return HECI_E_NOT_CONNECTED;
+	if (len > h->max_msg_len)
+		return HECI_E_TOO_BIG;
+	return h->be->write(h, buf, len, timeout_ms);
+}
+
+int heci_read(struct heci *h, uint8_t *buf, size_t cap, size_t *out_len, int timeout_ms)
+{
+	if (!h || !buf || !out_len || cap == 0)
+		return HECI_E_INVALID_ARG;
+	if (!h->connected)
+		return HECI_E_NOT_CONNECTED;
+	*out_len = 0;
+	return h->be->read(h, buf, cap, out_len, timeout_ms);
+}
+
+void heci_cancel(struct heci *h)
+{
+	if (h && h->be->cancel)
+		h->be->cancel(h);
+}
+
+uint32_t heci_max_msg_len(const struct heci *h)
+{
+	return h ? h->max_msg_len : 0;
+}
+
+uint8_t heci_protocol_version(const struct heci *h)
+{
+	return h ? h->proto_ver : 0;
+}
+
+const char *heci_device_path(const struct heci *h)
+{
+	return h && h->path[0] ? h->path : (h && h->device ? h->device : "/dev/mei0");
+}
+
+int heci_last_errno(const struct heci *h)
+{
+	return h ? h->last_errno : 0;
+}
+
+void heci_set_errno(struct heci *h, int errnum)
+{
+	h->last_errno = errnum;
+}
+
+void *heci_backend_data(struct heci *h)
+{
+	return h->be_data;
+}
+
+void heci_set_backend_data(struct heci *h, void *data)
+{
+	h->be_data = data;
+}
+
+const struct heci_callback_fw *heci_callback_fw(const struct heci *h)
+{
+	return h->fw;
+}
+
+/* ---- null backend: there is never a device ---- */
+
+static int null_open(struct heci *h, const char *path)
+{
+	(void)path;
+	heci_set_errno(h, 2 /* ENOENT */);
+	return HECI_E_NO_DEVICE;
+}
+
+static int null_connect(struct heci *h, const struct heci_guid *g, uint32_t *m, uint8_t *v)
+{
+	(void)h, (void)g, (void)m, (void)v;
+	return HECI_E_NOT_CONNECTED;
+}
+
+static int null_write(struct heci *h, const uint8_t *b, size_t l, int t)
+{
+	(void)h, (void)b, (void)l, (void)t;
+	return HECI_E_NOT_CONNECTED;
+}
+
+static int null_read(struct heci *h, uint8_t *b, size_t c, size_t *o, int t)
+{
+	(void)h, (void)b, (void)c, (void)o, (void)t;
+	return HECI_E_NOT_CONNECTED;
+}
+
+static void null_close(struct heci *h)
+{
+	(void)h;
+}
+
+const struct heci_backend heci_backend_null = {
+	.name = "null",
+	.open = null_open,
+	.connect = null_connect,
+	.write = null_write,
+	.read = null_read,
+	.cancel = NULL,
+	.close = null_close,
+};

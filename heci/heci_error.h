@@ -1,0 +1,102 @@
+/*
+ * heci_error.h - the one error enum of libheci, and the firmware status type.
+ *
+ * Owns: local error codes (negative ints, 0 = success) with name and message
+ * functions, the single errno -> error translation used at the OS boundary,
+ * and AMT_STATUS_* firmware codes, which are a separate type with their own
+ * names: a firmware refusal is not a local error.
+ * Must not: print anything or decide exit codes (the agent maps errors to
+ * exit codes).
+ */
+#ifndef HECI_ERROR_H
+#define HECI_ERROR_H
+
+#include <stdint.h>
+
+enum heci_err {
+	HECI_OK = 0,
+	/* transport / OS */
+	HECI_E_NO_DEVICE = -1,        /* no MEI device node (ENOENT/ENXIO) */
+	HECI_E_ACCESS = -2,           /* EACCES/EPERM opening the node */
+	HECI_E_CLIENT_NOT_FOUND = -3, /* ENOTTY on connect: firmware client absent */
+	HECI_E_BUSY = -4,             /* EBUSY: client held by another process */
+	HECI_E_DISCONNECTED = -5,     /* ENODEV/EPOLLERR: ME reset or link lost */
+	HECI_E_TIMEOUT = -6,          /* no reply within the deadline */
+	HECI_E_TOO_BIG = -7,          /* EFBIG: message larger than the client MTU */
+	HECI_E_CANCELLED = -8,        /* heci_cancel() was called */
+	HECI_E_IO = -9,               /* any other errno; see heci_last_errno() */
+	HECI_E_NOMEM = -10,
+	HECI_E_INVALID_ARG = -11,
+	HECI_E_NOT_CONNECTED = -12,
+	HECI_E_NOT_SUPPORTED = -13,   /* EOPNOTSUPP or backend lacks the op */
+	HECI_E_NOT_READY = -14,       /* device exists but is not ready (ENODEV at open) */
+	/* message codecs */
+	HECI_E_SHORT = -20,           /* message ends before a field */
+	HECI_E_LENGTH_MISMATCH = -21, /* header length disagrees with bytes received */
+	HECI_E_BAD_VERSION = -22,     /* protocol version field unexpected */
+	HECI_E_BAD_RESERVED = -23,    /* reserved field not zero */
+	HECI_E_BAD_COMMAND = -24,     /* response code is not the expected one */
+	HECI_E_TRAILING = -25,        /* bytes left after the last field */
+	HECI_E_BAD_VALUE = -26,       /* a field is out of its documented range */
+	HECI_E_FW_STATUS = -27,       /* firmware answered with a non-success status */
+	HECI_E_EMPTY = -28,           /* firmware sent an empty message */
+	HECI_E_NOSPACE = -29,         /* output buffer too small while encoding */
+	HECI_E_TOO_LARGE = -30,       /* a peer-supplied length exceeds its cap */
+	HECI_E_PROTOCOL = -31,        /* a message not allowed in the current state */
+};
+
+#define HECI_E_MIN HECI_E_PROTOCOL
+
+/* "HECI_E_BUSY" style symbolic name; never NULL. */
+const char *heci_err_name(int err);
+/* Short human explanation; never NULL. */
+const char *heci_err_message(int err);
+/* The single errno translation. `during_open` distinguishes ENODEV at open
+ * (device not ready) from ENODEV later (disconnected). */
+int heci_err_from_errno(int errnum, int during_open);
+/* True for errors meaning "the firmware or peer sent something malformed". */
+int heci_err_is_protocol(int err);
+
+/* ---- firmware status (AMTHI / PT_STATUS numbering) ---- */
+typedef uint32_t amt_status_t;
+
+enum {
+	AMT_STATUS_SUCCESS = 0x000,
+	AMT_STATUS_INTERNAL_ERROR = 0x001,
+	AMT_STATUS_NOT_READY = 0x002,
+	AMT_STATUS_INVALID_AMT_MODE = 0x003,
+	AMT_STATUS_INVALID_MESSAGE_LENGTH = 0x004,
+	AMT_STATUS_APPLICATION_NOT_REGISTERED = 0x008,
+	AMT_STATUS_INVALID_REGISTRATION_DATA = 0x009,
+	AMT_STATUS_APPLICATION_DOES_NOT_EXIST = 0x00A,
+	AMT_STATUS_NOT_ENOUGH_STORAGE = 0x00B,
+	AMT_STATUS_INVALID_NAME = 0x00C,
+	AMT_STATUS_BLOCK_DOES_NOT_EXIST = 0x00D,
+	AMT_STATUS_INVALID_BYTE_OFFSET = 0x00E,
+	AMT_STATUS_INVALID_BYTE_COUNT = 0x00F,
+	AMT_STATUS_NOT_PERMITTED = 0x010,
+	AMT_STATUS_NOT_OWNER = 0x011,
+	AMT_STATUS_BLOCK_LOCKED_BY_OTHER = 0x012,
+	AMT_STATUS_BLOCK_NOT_LOCKED = 0x013,
+	AMT_STATUS_MAX_LIMIT_REACHED = 0x017,
+	AMT_STATUS_AUTHENTICATION_FAILED = 0x019,
+	AMT_STATUS_INVALID_PARAMETER = 0x024,
+	AMT_STATUS_FLASH_WRITE_LIMIT_EXCEEDED = 0x026,
+	AMT_STATUS_RNG_NOT_READY = 0x030,
+	AMT_STATUS_CERTIFICATE_NOT_READY = 0x031,
+	AMT_STATUS_DISABLED_BY_POLICY = 0x400,
+	AMT_STATUS_INVALID_COMMAND = 0x803,
+	AMT_STATUS_INVALID_HANDLE = 0x805,
+	AMT_STATUS_DATA_MISSING = 0x809,
+	AMT_STATUS_UNSUPPORTED = 0x812,
+	AMT_STATUS_NOT_FOUND = 0x814,
+	AMT_STATUS_INTERFACE_DOES_NOT_EXIST = 0x9C5,
+};
+
+/* "NOT_PERMITTED" style name, or "STATUS_0x1234" for unknown values
+ * (written into a static per-thread buffer). */
+const char *amt_status_name(amt_status_t st);
+/* One-line meaning, or "" when there is nothing useful to add. */
+const char *amt_status_message(amt_status_t st);
+
+#endif
