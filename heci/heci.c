@@ -128,7 +128,10 @@ static int try_node(struct heci *h, const char *path, const struct heci_guid *gu
 {
 	int rc;
 
-	snprintf(h->path, sizeof(h->path), "%s", path);
+	/* heci_reconnect passes h->path itself; snprintf onto its own source
+	 * is undefined and glibc empties the buffer before reading it. */
+	if (path != h->path)
+		snprintf(h->path, sizeof(h->path), "%s", path);
 	for (unsigned attempt = 0;; attempt++) {
 		rc = h->be->open(h, path);
 		if (rc != 0)
@@ -140,7 +143,8 @@ static int try_node(struct heci *h, const char *path, const struct heci_guid *gu
 			return 0;
 		}
 		h->be->close(h);
-		if (rc != HECI_E_BUSY || attempt + 1 >= h->busy_retries)
+		/* busy_retries counts retries: 1 + busy_retries attempts in all */
+		if (rc != HECI_E_BUSY || attempt >= h->busy_retries)
 			return rc;
 		sleep_ms(h->busy_retry_ms);
 	}
@@ -171,6 +175,9 @@ int heci_connect(struct heci *h, const struct heci_guid *guid)
 	if (!h || !guid)
 		return HECI_E_INVALID_ARG;
 	heci_disconnect(h);
+	/* Remember the client even if this fails, so heci_reconnect() retries
+	 * this client and never silently the previous one. */
+	h->guid = *guid;
 	if (h->device)
 		return try_node(h, h->device, guid);
 
