@@ -4,7 +4,7 @@
 set -euo pipefail
 PKGS=(build-essential clang pkg-config libcurl4-openssl-dev libssl-dev libinih-dev
       libxml2-dev libjansson-dev libfuse3-dev fuse3 libsqlite3-dev libcmocka-dev
-      libevent-dev sqlite3 openssl curl python3 iproute2 procps util-linux)
+      libevent-dev sqlite3 openssl curl jq python3 iproute2 procps util-linux passwd)
 missing=()
 for p in "${PKGS[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

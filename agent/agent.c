@@ -1,0 +1,24 @@
+/*
+ * agent.c - shared plumbing of the subcommands (see agent.h).
+ */
+#include "agent.h"
+
+struct heci *agent_heci_new(const struct agent_ctx *ctx)
+{
+	struct heci_opts o = {
+		.backend = NULL,
+		.device = ctx->cfg.device,
+		.busy_retries = ctx->cfg.busy_retries,
+		.busy_retry_ms = 500,
+	};
+	return heci_new(&o);
+}
+
+void agent_amthi_opts(const struct agent_ctx *ctx, struct amthi_opts *o)
+{
+	o->write_timeout_ms = (int)ctx->cfg.timeout_ms;
+	o->read_timeout_ms = (int)ctx->cfg.timeout_ms;
+	o->not_ready_retries = ctx->cfg.not_ready_retries;
+	o->not_ready_wait_ms = ctx->cfg.not_ready_wait_ms;
+	o->reset_retries = 1;
+}

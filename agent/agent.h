@@ -1,0 +1,36 @@
+/*
+ * agent.h - what every amt-agent subcommand shares: the context (config,
+ * output mode, program name) and opening the firmware with the configured
+ * device, timeouts and retry policy.
+ * Must not: hold global state; everything hangs off struct agent_ctx.
+ */
+#ifndef AGENT_AGENT_H
+#define AGENT_AGENT_H
+
+#include <stdbool.h>
+
+#include "amthi.h"
+#include "config.h"
+
+struct agent_ctx {
+	struct agent_config cfg;
+	const char *prog;
+	bool json;
+};
+
+struct agent_cmd {
+	const char *name;
+	int (*run)(struct agent_ctx *ctx, int argc, char **argv);
+	const char *summary;
+	const char *usage;
+};
+
+/* New transport handle from the configuration; NULL on ENOMEM. */
+struct heci *agent_heci_new(const struct agent_ctx *ctx);
+/* AMTHI session options from the configuration. */
+void agent_amthi_opts(const struct agent_ctx *ctx, struct amthi_opts *o);
+
+/* Subcommand entry points. */
+int cmd_info(struct agent_ctx *ctx, int argc, char **argv);
+
+#endif

@@ -1,0 +1,325 @@
+/*
+ * info.c - amt-agent info: read the AMT state with the fewest AMTHI
+ * transactions over one connection, and render it as JSON or text.
+ *
+ * Transactions: GetCodeVersions, GetProvisioningState, GetControlMode,
+ * GetUUID, GetPkiFQDNSuffix, GetLanInterfaceSettings x2,
+ * GetRemoteAccessConnectionStatus, EnumerateHashHandles, then one
+ * GetCertHashEntry per handle. The ME firmware version comes from MKHI on
+ * its own connection afterwards; its absence is not an error.
+ */
+#include "info.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "exitcode.h"
+#include "log.h"
+#include "mkhi.h"
+
+/* Firmware answers for a missing wireless interface (UNVERIFIED which). */
+static bool means_no_interface(amt_status_t st)
+{
+	return st == AMT_STATUS_INTERFACE_DOES_NOT_EXIST || st == AMT_STATUS_INVALID_PARAMETER ||
+	       st == AMT_STATUS_UNSUPPORTED || st == AMT_STATUS_NOT_FOUND;
+}
+
+/* Firmware text is not trusted to be UTF-8 or free of terminal escapes:
+ * keep printable ASCII only, in place, before anything prints it. */
+static void sanitize(char *s)
+{
+	for (; *s; s++)
+		if (*s < 0x20 || *s >= 0x7f)
+			*s = '?';
+}
+
+static void sanitize_all(struct amt_info *in)
+{
+	sanitize(in->versions.bios);
+	for (uint32_t i = 0; i < in->versions.count; i++) {
+		sanitize(in->versions.entries[i].description);
+		sanitize(in->versions.entries[i].version);
+	}
+	sanitize(in->dns_suffix);
+	sanitize(in->cira.mps_hostname);
+	for (unsigned i = 0; i < in->hash_count; i++)
+		sanitize(in->hashes[i].name);
+}
+
+int info_collect(struct agent_ctx *ctx, struct heci *h, struct amt_info *out,
+		 struct info_failure *why)
+{
+	struct amthi s;
+	struct amthi_opts o;
+	struct amt_hash_handles handles;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	why->cmd_name = NULL;
+	why->status = AMT_STATUS_SUCCESS;
+	agent_amthi_opts(ctx, &o);
+	rc = amthi_open(&s, h, &o);
+	snprintf(out->device, sizeof(out->device), "%s", heci_device_path(h));
+	if (rc != 0)
+		return rc;
+
+#define STEP(call)                                                                             \
+	do {                                                                                   \
+		rc = (call);                                                                   \
+		if (rc != 0)                                                                   \
+			goto fail;                                                             \
+	} while (0)
+
+	STEP(amthi_get_code_versions(&s, &out->versions));
+	STEP(amthi_get_provisioning_state(&s, &out->provisioning_state));
+	STEP(amthi_get_control_mode(&s, &out->control_mode));
+	STEP(amthi_get_uuid(&s, out->uuid));
+	STEP(amthi_get_dns_suffix(&s, out->dns_suffix, sizeof(out->dns_suffix)));
+	STEP(amthi_get_lan_settings(&s, AMT_LAN_WIRED, &out->wired));
+	rc = amthi_get_lan_settings(&s, AMT_LAN_WIRELESS, &out->wireless);
+	if (rc == 0)
+		out->wireless_present = true;
+	else if (rc != HECI_E_FW_STATUS || !means_no_interface(s.last_status))
+		goto fail;
+	STEP(amthi_get_remote_access_status(&s, &out->cira));
+	STEP(amthi_enumerate_hash_handles(&s, &handles));
+	for (uint32_t i = 0; i < handles.count; i++) {
+		STEP(amthi_get_cert_hash_entry(&s, handles.handles[i], &out->hashes[i]));
+		out->hash_count++;
+	}
+#undef STEP
+	sanitize_all(out);
+	out->transactions = s.transactions;
+	log_debug("%u AMTHI transactions on %s", s.transactions, out->device);
+	amthi_close(&s);
+
+	uint8_t result;
+	rc = mkhi_get_fw_version(h, (int)ctx->cfg.timeout_ms, &out->me_fw, &result);
+	if (rc == 0)
+		out->me_fw_known = true;
+	else
+		log_info("ME firmware version unavailable over MKHI: %s", heci_err_message(rc));
+	return 0;
+
+fail:
+	why->cmd_name = amthi_cmd_name(s.last_cmd);
+	why->status = s.last_status;
+	amthi_close(&s);
+	return rc;
+}
+
+static json_t *jstr(const char *s)
+{
+	return json_string(s);
+}
+
+static json_t *str_or_null(const char *s)
+{
+	return s && *s ? jstr(s) : json_null();
+}
+
+static void set(json_t *o, const char *key, json_t *v)
+{
+	json_object_set_new(o, key, v ? v : json_null());
+}
+
+static json_t *lan_json(const struct amt_lan_settings *l)
+{
+	char mac[18], ip[16];
+	json_t *o = json_object();
+	amt_mac_format(l->mac, mac);
+	amt_ipv4_format(l->ipv4, ip);
+	set(o, "mac", json_string(mac));
+	set(o, "ipv4", l->ipv4 ? json_string(ip) : json_null());
+	set(o, "dhcp", json_boolean(l->dhcp_enabled));
+	set(o, "link_up", json_boolean(l->link_status == 1));
+	set(o, "enabled", json_boolean(l->enabled));
+	return o;
+}
+
+static void hex(const uint8_t *b, size_t n, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = digits[b[i] >> 4];
+		out[2 * i + 1] = digits[b[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+json_t *info_to_json(const struct amt_info *in, int trigger_numbering)
+{
+	char uuid[37];
+	json_t *o = json_object(), *versions = json_array(), *hashes = json_array(),
+	       *cira = json_object();
+
+	heci_guid_format(in->uuid, uuid);
+	for (uint32_t i = 0; i < in->versions.count; i++) {
+		json_t *v = json_object();
+		set(v, "name", jstr(in->versions.entries[i].description));
+		set(v, "value", jstr(in->versions.entries[i].version));
+		json_array_append_new(versions, v);
+	}
+	for (unsigned i = 0; i < in->hash_count; i++) {
+		const struct amt_cert_hash_entry *e = &in->hashes[i];
+		char h[2 * AMT_CERT_HASH_MAX + 1];
+		json_t *v = json_object();
+		hex(e->hash, e->hash_len, h);
+		set(v, "name", jstr(e->name));
+		set(v, "algorithm", json_string(amt_hash_algorithm_name(e->algorithm, e->hash_len)));
+		set(v, "hash", json_string(h));
+		set(v, "default", json_boolean(e->is_default));
+		set(v, "active", json_boolean(e->is_active));
+		json_array_append_new(hashes, v);
+	}
+	set(cira, "status", json_string(amt_cira_status_name(in->cira.cira_status)));
+	set(cira, "network", json_string(amt_network_status_name(in->cira.network_status)));
+	set(cira, "trigger",
+	    json_string(amt_cira_trigger_name(in->cira.trigger, trigger_numbering)));
+	set(cira, "mps", str_or_null(in->cira.mps_hostname));
+
+	set(o, "schema", json_integer(INFO_JSON_SCHEMA));
+	set(o, "device", jstr(in->device));
+	set(o, "uuid", json_string(uuid));
+	set(o, "amt_version", str_or_null(amt_code_versions_get(&in->versions, "AMT")));
+	set(o, "build", str_or_null(amt_code_versions_get(&in->versions, "Build Number")));
+	set(o, "sku", str_or_null(amt_code_versions_get(&in->versions, "Sku")));
+	set(o, "provisioning_state",
+	    json_string(amt_provisioning_state_name(in->provisioning_state)));
+	set(o, "provisioned", json_boolean(in->provisioning_state == AMT_PROVISIONING_POST));
+	set(o, "control_mode", json_string(amt_control_mode_name(in->control_mode)));
+	set(o, "dns_suffix", str_or_null(in->dns_suffix));
+	set(o, "wired", lan_json(&in->wired));
+	set(o, "wireless", in->wireless_present ? lan_json(&in->wireless) : json_null());
+	set(o, "cira", cira);
+	set(o, "cert_hashes", hashes);
+	set(o, "versions", versions);
+	set(o, "bios_version", str_or_null(in->versions.bios));
+	if (in->me_fw_known) {
+		char mefw[48];
+		mkhi_fw_version_format(&in->me_fw.blocks[0], mefw, sizeof(mefw));
+		set(o, "me_fw_version", json_string(mefw));
+	} else {
+		set(o, "me_fw_version", json_null());
+	}
+	return o;
+}
+
+static const char *or_dash(const char *s)
+{
+	return s && *s ? s : "-";
+}
+
+static void lan_text(FILE *f, const char *label, const struct amt_lan_settings *l)
+{
+	char mac[18], ip[16];
+	amt_mac_format(l->mac, mac);
+	amt_ipv4_format(l->ipv4, ip);
+	fprintf(f, "%-20s %s  %s  %s, link %s%s\n", label, mac, l->ipv4 ? ip : "no address",
+		l->dhcp_enabled ? "DHCP" : "static", l->link_status == 1 ? "up" : "down",
+		l->enabled ? "" : ", disabled");
+}
+
+void info_print_text(FILE *f, const struct amt_info *in, int trigger_numbering)
+{
+	static const char *const state_text[] = {"not provisioned (pre-provisioning)",
+						 "provisioning in progress", "provisioned"};
+	static const char *const mode_text[] = {"no control mode", "client control mode (CCM)",
+						"admin control mode (ACM)",
+						"remote assistance mode"};
+	char uuid[37];
+	heci_guid_format(in->uuid, uuid);
+
+	fprintf(f, "%-20s %s (build %s, SKU %s)\n", "AMT version",
+		or_dash(amt_code_versions_get(&in->versions, "AMT")),
+		or_dash(amt_code_versions_get(&in->versions, "Build Number")),
+		or_dash(amt_code_versions_get(&in->versions, "Sku")));
+	if (in->me_fw_known) {
+		char v[48];
+		mkhi_fw_version_format(&in->me_fw.blocks[0], v, sizeof(v));
+		fprintf(f, "%-20s %s\n", "ME firmware", v);
+	}
+	fprintf(f, "%-20s %s\n", "UUID", uuid);
+	fprintf(f, "%-20s %s, %s\n", "Provisioning",
+		in->provisioning_state <= 2 ? state_text[in->provisioning_state] : "unknown",
+		in->control_mode <= 3 ? mode_text[in->control_mode] : "unknown mode");
+	fprintf(f, "%-20s %s\n", "DNS suffix", or_dash(in->dns_suffix));
+	lan_text(f, "Wired", &in->wired);
+	if (in->wireless_present)
+		lan_text(f, "Wireless", &in->wireless);
+	else
+		fprintf(f, "%-20s not present\n", "Wireless");
+	fprintf(f, "%-20s %s (%s), trigger %s, MPS %s\n", "Remote access (CIRA)",
+		amt_cira_status_name(in->cira.cira_status),
+		amt_network_status_name(in->cira.network_status),
+		amt_cira_trigger_name(in->cira.trigger, trigger_numbering),
+		or_dash(in->cira.mps_hostname));
+	unsigned active = 0;
+	for (unsigned i = 0; i < in->hash_count; i++)
+		active += in->hashes[i].is_active;
+	fprintf(f, "%-20s %u (%u active)\n", "Trusted root hashes", in->hash_count, active);
+	for (unsigned i = 0; i < in->hash_count; i++) {
+		const struct amt_cert_hash_entry *e = &in->hashes[i];
+		char h[2 * AMT_CERT_HASH_MAX + 1];
+		hex(e->hash, e->hash_len, h);
+		fprintf(f, "  %s %-6s %.16s…  %s\n", e->is_active ? "*" : " ",
+			amt_hash_algorithm_name(e->algorithm, e->hash_len), h, e->name);
+	}
+}
+
+int cmd_info(struct agent_ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {{"json", no_argument, NULL, 'j'},
+					     {"help", no_argument, NULL, 'h'},
+					     {NULL, 0, NULL, 0}};
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			ctx->json = true;
+			break;
+		case 'h':
+			printf("usage: %s info [--json]\n"
+			       "Read the AMT state from the ME and print it (JSON with --json).\n",
+			       ctx->prog);
+			return EXIT_AMT_OK;
+		default:
+			return EXIT_AMT_USAGE;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "%s: info: unexpected argument \"%s\" — see %s info --help\n",
+			ctx->prog, argv[optind], ctx->prog);
+		return EXIT_AMT_USAGE;
+	}
+
+	struct heci *h = agent_heci_new(ctx);
+	struct amt_info *in = calloc(1, sizeof(*in));
+	struct info_failure why;
+	int rc, ex = EXIT_AMT_OK;
+	if (!h || !in) {
+		fprintf(stderr, "%s: out of memory\n", ctx->prog);
+		ex = EXIT_AMT_TIMEOUT;
+		goto out;
+	}
+	rc = info_collect(ctx, h, in, &why);
+	if (rc != 0) {
+		ex = agent_report_error(stderr, ctx->prog, "read the AMT state", rc, why.status,
+					heci_device_path(h), why.cmd_name);
+		goto out;
+	}
+	if (ctx->json) {
+		json_t *j = info_to_json(in, ctx->cfg.trigger_numbering);
+		json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		fputc('\n', stdout);
+		json_decref(j);
+	} else {
+		info_print_text(stdout, in, ctx->cfg.trigger_numbering);
+	}
+out:
+	free(in);
+	heci_free(h);
+	return ex;
+}

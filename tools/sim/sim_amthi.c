@@ -1,0 +1,309 @@
+/*
+ * sim_amthi.c - the AMTHI firmware client of the simulated ME.
+ *
+ * Answers each request the way firmware does (protocol-facts.md sections 3
+ * and 10): response code = request | 0x00800000, Length = 4 + body, exact
+ * size variable lists, an error status for an unknown command or a wrong
+ * request length (never silence), NOT_READY for the first N requests after
+ * start when asked to, NOT_FOUND for a disabled local system account.
+ * Bodies are built with the shared codec's encoders, so the simulator and
+ * the agent agree byte for byte by construction and the codec's tests pin
+ * the layout.
+ * Must not: do I/O; replies go through sim_conn_reply().
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "amthi_codec.h"
+#include "heci.h"
+#include "sim_fw.h"
+
+#define SIM_AMTHI_BODY_MAX 4096
+
+struct reply {
+	amt_status_t status;
+	uint8_t body[SIM_AMTHI_BODY_MAX];
+	size_t len;
+};
+
+/* Expected request body length per command; -1 = not implemented. */
+static int request_len(uint32_t cmd)
+{
+	switch (cmd) {
+	case AMTHI_GET_LAN_INTERFACE_SETTINGS:
+	case AMTHI_GET_CERT_HASH_ENTRY:
+	case AMTHI_START_CONFIGURATION_EX:
+		return 4;
+	case AMTHI_GET_LOCAL_SYSTEM_ACCOUNT:
+		return AMT_LOCAL_ACCOUNT_REQ_LEN;
+	case AMTHI_GET_PROVISIONING_MODE:
+	case AMTHI_GET_PROVISIONING_STATE:
+	case AMTHI_GET_CODE_VERSIONS:
+	case AMTHI_GET_SECURITY_PARAMETERS:
+	case AMTHI_ENUMERATE_HASH_HANDLES:
+	case AMTHI_GET_PKI_FQDN_SUFFIX:
+	case AMTHI_GET_REMOTE_ACCESS_CONNECTION_STATUS:
+	case AMTHI_GET_USER_INITIATED_ENABLED_INTERFACES:
+	case AMTHI_GET_UUID:
+	case AMTHI_GET_CONTROL_MODE:
+		return 0;
+	default:
+		return -1;
+	}
+}
+
+static void add_version(struct amt_code_versions *v, const char *desc, const char *val)
+{
+	struct amt_version_entry *e = &v->entries[v->count++];
+	snprintf(e->description, sizeof(e->description), "%s", desc);
+	snprintf(e->version, sizeof(e->version), "%s", val);
+}
+
+static void code_versions(const struct sim_state *st, struct reply *r)
+{
+	struct amt_code_versions v;
+	memset(&v, 0, sizeof(v));
+	snprintf(v.bios, sizeof(v.bios), "%s", st->bios);
+	add_version(&v, "Flash", st->version);
+	add_version(&v, "Netstack", st->version);
+	add_version(&v, "AMTApps", st->version);
+	add_version(&v, "AMT", st->version);
+	add_version(&v, "Sku", st->sku);
+	add_version(&v, "VendorID", "8086");
+	add_version(&v, "Build Number", st->build);
+	add_version(&v, "Recovery Version", st->version);
+	add_version(&v, "Recovery Build Num", st->build);
+	add_version(&v, "Legacy Mode", "False");
+	if (atoi(st->version) >= 12)
+		add_version(&v, "AMT FW Core Version", st->version);
+	amthi_encode_code_versions(r->body, sizeof(r->body), &v, &r->len);
+}
+
+static void lan(const struct sim_state *st, uint32_t index, struct reply *r)
+{
+	const struct sim_lan *l = index == AMT_LAN_WIRED ? &st->wired : &st->wireless;
+	if (index > AMT_LAN_WIRELESS || (index == AMT_LAN_WIRELESS && !l->present)) {
+		r->status = AMT_STATUS_INTERFACE_DOES_NOT_EXIST;
+		return;
+	}
+	struct amt_lan_settings s = {
+		.enabled = l->enabled,
+		.ipv4 = l->ipv4,
+		.dhcp_enabled = l->dhcp,
+		.dhcp_ip_mode = l->dhcp ? 1 : 2,
+		.link_status = l->link_up ? 1 : 0,
+	};
+	memcpy(s.mac, l->mac, 6);
+	amthi_encode_lan_settings(r->body, sizeof(r->body), &s, &r->len);
+}
+
+static uint32_t trigger_on_wire(const struct sim_state *st)
+{
+	/* state uses LMS numbering; rpc-go's reading swaps 2 and 3 */
+	if (st->trigger_numbering == SIM_NUM_RPCGO && (st->cira_trigger == 2 || st->cira_trigger == 3))
+		return 5 - st->cira_trigger;
+	return st->cira_trigger;
+}
+
+static void remote_access(const struct sim_state *st, struct reply *r)
+{
+	struct amt_remote_access_status s = {
+		.network_status = st->cira_network,
+		.cira_status = st->cira_status,
+		.trigger = trigger_on_wire(st),
+	};
+	/* the hostname only, as firmware reports the MPS by name */
+	snprintf(s.mps_hostname, sizeof(s.mps_hostname), "%s", st->mps);
+	char *colon = strrchr(s.mps_hostname, ':');
+	if (colon)
+		*colon = '\0';
+	amthi_encode_remote_access_status(r->body, sizeof(r->body), &s, st->ansi_nul, &r->len);
+}
+
+/* Handles are sparse on purpose: clients must not assume 0..n-1. */
+#define HANDLE_OF(i) (0x100u + 3u * (uint32_t)(i))
+
+static void hash_handles(const struct sim_state *st, struct reply *r)
+{
+	struct amt_hash_handles h = {.count = st->hash_count};
+	for (unsigned i = 0; i < st->hash_count; i++)
+		h.handles[i] = HANDLE_OF(i);
+	amthi_encode_hash_handles(r->body, sizeof(r->body), &h, &r->len);
+}
+
+static uint8_t hash_alg_id(const struct sim_state *st, int alg)
+{
+	switch (alg) {
+	case SIM_HASH_SHA1:
+		return 1;
+	case SIM_HASH_SHA256:
+		return 2;
+	case SIM_HASH_SHA384:
+		return 3;
+	default: /* SHA512: 3 in intel/lms numbering, 5 in rpc-go's */
+		return st->hash_numbering == SIM_NUM_LMS ? 3 : 5;
+	}
+}
+
+static void cert_hash(const struct sim_state *st, uint32_t handle, struct reply *r)
+{
+	for (unsigned i = 0; i < st->hash_count; i++) {
+		if (HANDLE_OF(i) != handle)
+			continue;
+		const struct sim_hash *h = &st->hashes[i];
+		struct amt_cert_hash_entry e;
+		memset(&e, 0, sizeof(e));
+		e.is_default = h->is_default;
+		e.is_active = h->active;
+		memcpy(e.hash, h->bytes, h->len);
+		e.hash_len = h->len;
+		e.algorithm = hash_alg_id(st, h->alg);
+		snprintf(e.name, sizeof(e.name), "%s", h->name);
+		amthi_encode_cert_hash_entry(r->body, sizeof(r->body), &e, st->ansi_nul, &r->len);
+		return;
+	}
+	r->status = AMT_STATUS_INVALID_HANDLE;
+}
+
+static void local_account(const struct sim_state *st, struct reply *r)
+{
+	if (!st->local_account_enabled) {
+		r->status = AMT_STATUS_NOT_FOUND;
+		return;
+	}
+	struct amt_local_account a;
+	memset(&a, 0, sizeof(a));
+	snprintf(a.username, sizeof(a.username), "%s", st->local_user);
+	snprintf(a.password, sizeof(a.password), "%s", st->local_password);
+	amthi_encode_local_account(r->body, sizeof(r->body), &a, st->local_account_pad, &r->len);
+}
+
+static void security_params(const struct sim_state *st, struct reply *r)
+{
+	struct amt_security_params p;
+	memset(&p, 0, sizeof(p));
+	p.words[AMT_SEC_ENTERPRISE_MODE] = st->prov_mode == 1;
+	p.words[AMT_SEC_HW_CRYPTO] = 1;
+	p.words[AMT_SEC_PROVISIONING_STATE] = st->prov_state;
+	p.words[AMT_SEC_NETWORK_INTERFACE_ENABLED] = 1;
+	p.words[AMT_SEC_SOL_ENABLED] = 1;
+	p.words[AMT_SEC_IDER_ENABLED] = 1;
+	p.words[AMT_SEC_FW_UPDATE_ENABLED] = 1;
+	p.words[AMT_SEC_LINK_IS_UP] = st->wired.link_up;
+	amthi_encode_security_params(r->body, sizeof(r->body), &p, &r->len);
+}
+
+static uint32_t arg_u32(const uint8_t *b)
+{
+	return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+}
+
+static void dispatch(struct sim_fw *fw, uint32_t cmd, const uint8_t *body, struct reply *r)
+{
+	const struct sim_state *st = &fw->st;
+	switch (cmd) {
+	case AMTHI_GET_CODE_VERSIONS:
+		code_versions(st, r);
+		break;
+	case AMTHI_GET_PROVISIONING_STATE:
+		amthi_encode_u32(r->body, sizeof(r->body), st->prov_state, &r->len);
+		break;
+	case AMTHI_GET_PROVISIONING_MODE: {
+		struct amt_provisioning_mode m = {.mode = st->prov_mode, .legacy = false};
+		amthi_encode_provisioning_mode(r->body, sizeof(r->body), &m, &r->len);
+		break;
+	}
+	case AMTHI_GET_CONTROL_MODE:
+		amthi_encode_u32(r->body, sizeof(r->body), st->control_mode, &r->len);
+		break;
+	case AMTHI_GET_UUID:
+		amthi_encode_uuid(r->body, sizeof(r->body), st->uuid, &r->len);
+		break;
+	case AMTHI_GET_PKI_FQDN_SUFFIX:
+		amthi_encode_ansi(r->body, sizeof(r->body), st->dns_suffix, st->ansi_nul, &r->len);
+		break;
+	case AMTHI_GET_LAN_INTERFACE_SETTINGS:
+		lan(st, arg_u32(body), r);
+		break;
+	case AMTHI_GET_REMOTE_ACCESS_CONNECTION_STATUS:
+		remote_access(st, r);
+		break;
+	case AMTHI_ENUMERATE_HASH_HANDLES:
+		hash_handles(st, r);
+		break;
+	case AMTHI_GET_CERT_HASH_ENTRY:
+		cert_hash(st, arg_u32(body), r);
+		break;
+	case AMTHI_GET_LOCAL_SYSTEM_ACCOUNT:
+		local_account(st, r);
+		break;
+	case AMTHI_GET_USER_INITIATED_ENABLED_INTERFACES:
+		amthi_encode_u32(r->body, sizeof(r->body),
+				 (st->bios_interface ? AMT_UI_IF_BIOS : 0) |
+					 (st->os_interface ? AMT_UI_IF_OS : 0),
+				 &r->len);
+		break;
+	case AMTHI_GET_SECURITY_PARAMETERS:
+		security_params(st, r);
+		break;
+	default:
+		r->status = AMT_STATUS_INVALID_COMMAND;
+		break;
+	}
+}
+
+static void on_message(void *ctx, struct sim_conn *c, const uint8_t *msg, size_t len)
+{
+	struct sim_fw *fw = ctx;
+	static struct reply r; /* handlers run under the ME lock: one at a time */
+	uint8_t out[AMTHI_HDR_LEN + 4 + SIM_AMTHI_BODY_MAX];
+	uint32_t cmd;
+	const uint8_t *body;
+	size_t blen, olen;
+
+	if (!fw->st.amt_enabled) {
+		/* AMT disabled, "empty" reading: the client answers nothing useful */
+		sim_conn_reply(c, NULL, 0);
+		return;
+	}
+	memset(&r, 0, sizeof(r));
+	cmd = len >= 8 ? arg_u32(msg + 4) : 0; /* known even when Length is wrong */
+	int rc = amthi_decode_request(msg, len, &cmd, &body, &blen);
+	if (rc == HECI_E_SHORT || rc == HECI_E_BAD_VERSION || rc == HECI_E_BAD_RESERVED) {
+		/* not even a header we can answer to: firmware drops it */
+		return;
+	}
+	if (rc != 0) {
+		r.status = AMT_STATUS_INVALID_MESSAGE_LENGTH;
+	} else if (fw->not_ready_left > 0) {
+		fw->not_ready_left--;
+		r.status = AMT_STATUS_NOT_READY;
+	} else {
+		int want = request_len(cmd);
+		if (want < 0)
+			r.status = AMT_STATUS_INVALID_COMMAND;
+		else if ((size_t)want != blen)
+			r.status = AMT_STATUS_INVALID_MESSAGE_LENGTH;
+		else
+			dispatch(fw, cmd, body, &r);
+	}
+	if (r.status != AMT_STATUS_SUCCESS)
+		r.len = 0;
+	if (amthi_encode_response(out, sizeof(out), cmd, r.status, r.body, r.len, &olen) == 0)
+		sim_conn_reply(c, out, olen);
+}
+
+int sim_amthi_register(struct sim_fw *fw)
+{
+	struct sim_client_def def = {
+		.name = "AMTHI",
+		.mtu = fw->st.amthi_mtu,
+		.proto_ver = 1,
+		.max_conns = fw->st.amthi_max_connections,
+		.on_message = on_message,
+		.ctx = fw,
+	};
+	memcpy(def.guid, HECI_GUID_AMTHI.b, 16);
+	return sim_me_add_client(fw->me, &def);
+}

@@ -1,0 +1,484 @@
+/*
+ * sim_state.c - the simulator's state file (see sim_state.h).
+ *
+ * One table row per key: section, name, type, field offset. The same row
+ * parses the value on load and formats it on save, so the two can never
+ * disagree about a key.
+ */
+#include "sim_state.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ini.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "amthi_codec.h"
+#include "heci.h"
+
+enum t {
+	T_BOOL, T_UINT, T_INT, T_STR, T_UUID, T_MAC, T_IPV4, T_PROVSTATE, T_CTLMODE, T_PROVMODE,
+	T_CIRASTATUS, T_NETWORK, T_TRIGGER, T_DISABLED, T_NUMBERING, T_CMD, T_HASHES, T_OCTAL
+};
+
+struct row {
+	const char *section, *name;
+	enum t type;
+	size_t off;
+	size_t size; /* for strings: buffer size */
+};
+
+#define O(f) offsetof(struct sim_state, f)
+#define S(f) sizeof(((struct sim_state *)0)->f)
+
+static const struct row rows[] = {
+	{"amt", "enabled", T_BOOL, O(amt_enabled), 0},
+	{"amt", "version", T_STR, O(version), S(version)},
+	{"amt", "build", T_STR, O(build), S(build)},
+	{"amt", "sku", T_STR, O(sku), S(sku)},
+	{"amt", "me_fw_version", T_STR, O(me_fw_version), S(me_fw_version)},
+	{"platform", "uuid", T_UUID, O(uuid), 0},
+	{"platform", "bios", T_STR, O(bios), S(bios)},
+	{"provisioning", "state", T_PROVSTATE, O(prov_state), 0},
+	{"provisioning", "control_mode", T_CTLMODE, O(control_mode), 0},
+	{"provisioning", "mode", T_PROVMODE, O(prov_mode), 0},
+	{"provisioning", "hashes", T_HASHES, 0, 0},
+	{"network", "dns_suffix", T_STR, O(dns_suffix), S(dns_suffix)},
+	{"wired", "enabled", T_BOOL, O(wired.enabled), 0},
+	{"wired", "mac", T_MAC, O(wired.mac), 0},
+	{"wired", "ipv4", T_IPV4, O(wired.ipv4), 0},
+	{"wired", "dhcp", T_BOOL, O(wired.dhcp), 0},
+	{"wired", "link_up", T_BOOL, O(wired.link_up), 0},
+	{"wireless", "present", T_BOOL, O(wireless.present), 0},
+	{"wireless", "enabled", T_BOOL, O(wireless.enabled), 0},
+	{"wireless", "mac", T_MAC, O(wireless.mac), 0},
+	{"wireless", "ipv4", T_IPV4, O(wireless.ipv4), 0},
+	{"wireless", "dhcp", T_BOOL, O(wireless.dhcp), 0},
+	{"wireless", "link_up", T_BOOL, O(wireless.link_up), 0},
+	{"cira", "status", T_CIRASTATUS, O(cira_status), 0},
+	{"cira", "network", T_NETWORK, O(cira_network), 0},
+	{"cira", "trigger", T_TRIGGER, O(cira_trigger), 0},
+	{"cira", "mps", T_STR, O(mps), S(mps)},
+	{"cira", "os_interface", T_BOOL, O(os_interface), 0},
+	{"cira", "bios_interface", T_BOOL, O(bios_interface), 0},
+	{"cira", "policy_user_initiated", T_BOOL, O(policy_user_initiated), 0},
+	{"local_account", "enabled", T_BOOL, O(local_account_enabled), 0},
+	{"local_account", "username", T_STR, O(local_user), S(local_user)},
+	{"local_account", "password", T_STR, O(local_password), S(local_password)},
+	{"sim", "latency_ms", T_UINT, O(latency_ms), 0},
+	{"sim", "not_ready_count", T_UINT, O(not_ready_count), 0},
+	{"sim", "busy_connects", T_INT, O(busy_connects), 0},
+	{"sim", "reset_on_request", T_UINT, O(reset_on_request), 0},
+	{"sim", "reset_count", T_UINT, O(reset_count), 0},
+	{"sim", "truncate_reply", T_CMD, O(truncate_reply), 0},
+	{"sim", "oversize_reply", T_CMD, O(oversize_reply), 0},
+	{"sim", "amt_disabled_style", T_DISABLED, O(disabled_style), 0},
+	{"sim", "ansi_nul", T_BOOL, O(ansi_nul), 0},
+	{"sim", "local_account_padding", T_BOOL, O(local_account_pad), 0},
+	{"sim", "hash_numbering", T_NUMBERING, O(hash_numbering), 0},
+	{"sim", "trigger_numbering", T_NUMBERING, O(trigger_numbering), 0},
+	{"sim", "mkhi_platform", T_UINT, O(mkhi_platform), 0},
+	{"sim", "amthi_mtu", T_UINT, O(amthi_mtu), 0},
+	{"sim", "amthi_max_connections", T_UINT, O(amthi_max_connections), 0},
+	{"sim", "device_mode", T_OCTAL, O(device_mode), 0},
+};
+
+static const char *const provstate_names[] = {"pre", "in", "post", NULL};
+static const char *const ctlmode_names[] = {"none", "ccm", "acm", NULL};
+static const char *const provmode_names[] = {"none", "enterprise", "small_business",
+					     "remote_assistance", NULL};
+static const char *const cirastatus_names[] = {"not_connected", "connecting", "connected", NULL};
+static const char *const network_names[] = {"inside", "vpn", "outside", "unknown", NULL};
+static const char *const trigger_names[] = {"user_initiated", "alert", "provisioning",
+					    "periodic", NULL};
+static const char *const disabled_names[] = {"absent", "empty", NULL};
+static const char *const numbering_names[] = {"lms", "rpcgo", NULL};
+static const char *const hash_alg_names[] = {"", "sha1", "sha256", "sha384", "sha512", NULL};
+static const uint8_t hash_alg_len[] = {0, 20, 32, 48, 64};
+
+static const char *const *enum_names(enum t type)
+{
+	switch (type) {
+	case T_PROVSTATE: return provstate_names;
+	case T_CTLMODE: return ctlmode_names;
+	case T_PROVMODE: return provmode_names;
+	case T_CIRASTATUS: return cirastatus_names;
+	case T_NETWORK: return network_names;
+	case T_TRIGGER: return trigger_names;
+	case T_DISABLED: return disabled_names;
+	case T_NUMBERING: return numbering_names;
+	default: return NULL;
+	}
+}
+
+void sim_state_defaults(struct sim_state *s)
+{
+	static const uint8_t uuid[16] = {0x78, 0x56, 0x34, 0x12, 0x34, 0x12, 0x78, 0x56,
+					 0x12, 0x34, 0x56, 0x78, 0x9a, 0xbc, 0xde, 0xf0};
+	memset(s, 0, sizeof(*s));
+	s->amt_enabled = true;
+	snprintf(s->version, sizeof(s->version), "16.1.25");
+	snprintf(s->build, sizeof(s->build), "2049");
+	snprintf(s->sku, sizeof(s->sku), "16392");
+	memcpy(s->uuid, uuid, 16);
+	snprintf(s->bios, sizeof(s->bios), "SIM.BIOS.0001");
+	s->prov_mode = 1;
+	s->wired.enabled = true;
+	s->wired.dhcp = true;
+	s->wired.link_up = true;
+	memcpy(s->wired.mac, "\x00\x16\x3e\x00\x00\x01", 6);
+	s->wireless.enabled = true;
+	memcpy(s->wireless.mac, "\x00\x16\x3e\x00\x00\x02", 6);
+	s->cira_network = 2;
+	s->os_interface = true;
+	s->bios_interface = true;
+	snprintf(s->local_user, sizeof(s->local_user), "$$OsAdmin");
+	snprintf(s->local_password, sizeof(s->local_password), "sim-local-secret");
+	s->local_account_enabled = true;
+	s->reset_count = 1;
+	s->ansi_nul = false;
+	s->amthi_mtu = 5120;
+	s->amthi_max_connections = 8;
+	s->device_mode = 0600;
+}
+
+static int parse_enum(const char *const *names, const char *v, uint32_t *out)
+{
+	for (uint32_t i = 0; names[i]; i++)
+		if (strcmp(names[i], v) == 0) {
+			*out = i;
+			return 0;
+		}
+	return -1;
+}
+
+static int parse_bool(const char *v, bool *out)
+{
+	if (!strcmp(v, "true") || !strcmp(v, "yes") || !strcmp(v, "1"))
+		*out = true;
+	else if (!strcmp(v, "false") || !strcmp(v, "no") || !strcmp(v, "0"))
+		*out = false;
+	else
+		return -1;
+	return 0;
+}
+
+static int parse_ulong(const char *v, int base, unsigned long max, unsigned long *out)
+{
+	char *end;
+	if (!*v || *v == '-')
+		return -1;
+	errno = 0;
+	*out = strtoul(v, &end, base);
+	return (errno || *end || *out > max) ? -1 : 0;
+}
+
+static int hexbyte(const char *p, uint8_t *out)
+{
+	unsigned v;
+	if (sscanf(p, "%2x", &v) != 1)
+		return -1;
+	*out = (uint8_t)v;
+	return 0;
+}
+
+static int parse_mac(const char *v, uint8_t mac[6])
+{
+	if (strlen(v) != 17)
+		return -1;
+	for (int i = 0; i < 6; i++) {
+		if (i < 5 && v[3 * i + 2] != ':' && v[3 * i + 2] != '-')
+			return -1;
+		if (hexbyte(v + 3 * i, &mac[i]) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int parse_ipv4(const char *v, uint32_t *out)
+{
+	unsigned a, b, c, d;
+	char tail;
+	if (!*v) {
+		*out = 0;
+		return 0;
+	}
+	if (sscanf(v, "%u.%u.%u.%u%c", &a, &b, &c, &d, &tail) != 4 || a > 255 || b > 255 ||
+	    c > 255 || d > 255)
+		return -1;
+	*out = a << 24 | b << 16 | c << 8 | d;
+	return 0;
+}
+
+static int parse_cmd(const char *v, uint32_t *out)
+{
+	unsigned long n;
+	if (!*v || !strcmp(v, "none")) {
+		*out = 0;
+		return 0;
+	}
+	for (uint32_t code = 0x04000001; code < 0x04000100; code++)
+		if (strcmp(amthi_cmd_name(code), v) == 0) {
+			*out = code;
+			return 0;
+		}
+	if (parse_ulong(v, 0, 0xFFFFFFFFul, &n) != 0)
+		return -1;
+	*out = (uint32_t)n;
+	return 0;
+}
+
+/* "sha256:HEX[:Name],sha384:HEX" */
+static int parse_hashes(struct sim_state *s, const char *v)
+{
+	char *copy = strdup(v), *save = NULL, *item;
+	int rc = 0;
+	if (!copy)
+		return -1;
+	s->hash_count = 0;
+	for (item = strtok_r(copy, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
+		while (*item == ' ')
+			item++;
+		if (s->hash_count >= SIM_MAX_HASHES) {
+			rc = -1;
+			break;
+		}
+		struct sim_hash *h = &s->hashes[s->hash_count];
+		memset(h, 0, sizeof(*h));
+		char *alg = item, *hex = strchr(item, ':'), *name;
+		if (!hex) {
+			rc = -1;
+			break;
+		}
+		*hex++ = '\0';
+		name = strchr(hex, ':');
+		if (name)
+			*name++ = '\0';
+		uint32_t a;
+		if (parse_enum(hash_alg_names, alg, &a) != 0 || a == 0 ||
+		    strlen(hex) != 2u * hash_alg_len[a]) {
+			rc = -1;
+			break;
+		}
+		h->alg = (int)a;
+		h->len = hash_alg_len[a];
+		for (unsigned i = 0; i < h->len; i++)
+			if (hexbyte(hex + 2 * i, &h->bytes[i]) != 0)
+				rc = -1;
+		if (rc)
+			break;
+		if (name && *name)
+			snprintf(h->name, sizeof(h->name), "%s", name);
+		else
+			snprintf(h->name, sizeof(h->name), "Root CA %u", s->hash_count + 1);
+		h->is_default = true;
+		h->active = true;
+		s->hash_count++;
+	}
+	free(copy);
+	return rc;
+}
+
+static int set_row(struct sim_state *s, const struct row *r, const char *v)
+{
+	void *f = (char *)s + r->off;
+	unsigned long n;
+	uint32_t e;
+
+	switch (r->type) {
+	case T_BOOL:
+		return parse_bool(v, f);
+	case T_UINT:
+		if (parse_ulong(v, 10, 0x7FFFFFFFul, &n) != 0)
+			return -1;
+		*(unsigned *)f = (unsigned)n;
+		return 0;
+	case T_OCTAL:
+		if (parse_ulong(v, 8, 07777, &n) != 0)
+			return -1;
+		*(unsigned *)f = (unsigned)n;
+		return 0;
+	case T_INT: {
+		char *end;
+		errno = 0;
+		long l = strtol(v, &end, 10);
+		if (errno || !*v || *end || l < -1 || l > 0x7FFFFFFF)
+			return -1;
+		*(int *)f = (int)l;
+		return 0;
+	}
+	case T_STR:
+		if (strlen(v) >= r->size)
+			return -1;
+		memcpy(f, v, strlen(v) + 1);
+		return 0;
+	case T_UUID: {
+		struct heci_guid g;
+		if (heci_guid_parse(v, &g) != 0)
+			return -1;
+		memcpy(f, g.b, 16);
+		return 0;
+	}
+	case T_MAC:
+		return parse_mac(v, f);
+	case T_IPV4:
+		return parse_ipv4(v, f);
+	case T_CMD:
+		return parse_cmd(v, f);
+	case T_HASHES:
+		return parse_hashes(s, v);
+	case T_DISABLED:
+	case T_NUMBERING:
+		if (parse_enum(enum_names(r->type), v, &e) != 0)
+			return -1;
+		*(int *)f = (int)e;
+		return 0;
+	default:
+		return parse_enum(enum_names(r->type), v, f);
+	}
+}
+
+struct load {
+	struct sim_state *s;
+	char why[160];
+};
+
+static int on_line(void *user, const char *section, const char *name, const char *value)
+{
+	struct load *l = user;
+	if (!name)
+		return 1;
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		if (strcmp(rows[i].section, section) || strcmp(rows[i].name, name))
+			continue;
+		if (set_row(l->s, &rows[i], value) == 0)
+			return 1;
+		snprintf(l->why, sizeof(l->why), "[%s] %s: bad value \"%.64s\"", section, name,
+			 value);
+		return 0;
+	}
+	snprintf(l->why, sizeof(l->why), "[%s] %s: unknown key", section, name);
+	return 0;
+}
+
+int sim_state_load(struct sim_state *s, const char *path, char *err, size_t errcap)
+{
+	struct load l = {s, "syntax error"};
+	int rc = ini_parse(path, on_line, &l);
+	if (rc == -1) {
+		snprintf(err, errcap, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (rc != 0) {
+		snprintf(err, errcap, "%s:%d: %s", path, rc, rc < 0 ? "cannot read" : l.why);
+		return -1;
+	}
+	return 0;
+}
+
+static void format_row(FILE *f, const struct sim_state *s, const struct row *r)
+{
+	const void *p = (const char *)s + r->off;
+	char buf[40];
+
+	fprintf(f, "%s = ", r->name);
+	switch (r->type) {
+	case T_BOOL:
+		fputs(*(const bool *)p ? "true" : "false", f);
+		break;
+	case T_UINT:
+		fprintf(f, "%u", *(const unsigned *)p);
+		break;
+	case T_OCTAL:
+		fprintf(f, "%04o", *(const unsigned *)p);
+		break;
+	case T_INT:
+		fprintf(f, "%d", *(const int *)p);
+		break;
+	case T_STR:
+		fputs((const char *)p, f);
+		break;
+	case T_UUID:
+		heci_guid_format(p, buf);
+		fputs(buf, f);
+		break;
+	case T_MAC:
+		amt_mac_format(p, buf);
+		fputs(buf, f);
+		break;
+	case T_IPV4:
+		if (*(const uint32_t *)p) {
+			amt_ipv4_format(*(const uint32_t *)p, buf);
+			fputs(buf, f);
+		}
+		break;
+	case T_CMD:
+		if (*(const uint32_t *)p)
+			fprintf(f, "0x%08X", *(const uint32_t *)p);
+		break;
+	case T_HASHES:
+		for (unsigned i = 0; i < s->hash_count; i++) {
+			const struct sim_hash *h = &s->hashes[i];
+			fprintf(f, "%s%s:", i ? "," : "", hash_alg_names[h->alg]);
+			for (unsigned j = 0; j < h->len; j++)
+				fprintf(f, "%02x", h->bytes[j]);
+			fprintf(f, ":%s", h->name);
+		}
+		break;
+	case T_DISABLED:
+	case T_NUMBERING:
+		fputs(enum_names(r->type)[*(const int *)p], f);
+		break;
+	default:
+		fputs(enum_names(r->type)[*(const uint32_t *)p], f);
+		break;
+	}
+	fputc('\n', f);
+}
+
+int sim_state_save(const struct sim_state *s, const char *path)
+{
+	char tmp[4096], dir[4096];
+	int rc = 0;
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof(tmp))
+		return -ENAMETOOLONG;
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	FILE *f = fdopen(fd, "w");
+	if (!f) {
+		rc = -errno;
+		close(fd);
+		unlink(tmp);
+		return rc;
+	}
+	fputs("# amt-sim device state; rewritten by the simulator (keys: see README)\n", f);
+	const char *section = "";
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		if (strcmp(section, rows[i].section)) {
+			section = rows[i].section;
+			fprintf(f, "\n[%s]\n", section);
+		}
+		format_row(f, s, &rows[i]);
+	}
+	if (fflush(f) != 0 || fsync(fd) != 0)
+		rc = -errno;
+	if (fclose(f) != 0 && rc == 0)
+		rc = -errno;
+	if (rc == 0 && rename(tmp, path) != 0)
+		rc = -errno;
+	if (rc != 0) {
+		unlink(tmp);
+		return rc;
+	}
+	snprintf(dir, sizeof(dir), "%s", path);
+	int dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0) {
+		fsync(dfd);
+		close(dfd);
+	}
+	return 0;
+}

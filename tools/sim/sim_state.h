@@ -1,0 +1,100 @@
+/*
+ * sim_state.h - the simulated device's state: what real firmware keeps in
+ * NVM and what it reports, plus the simulator's fault switches.
+ *
+ * Owns: struct sim_state, its defaults, loading it from an INI file through
+ * one keyword table (unknown key or bad value -> error with file:line), and
+ * writing it back atomically (temp file, fsync, rename, fsync directory), so
+ * state survives a simulator restart the way NVM survives a reboot.
+ * Must not: answer protocol messages (sim_amthi.c etc. read this struct).
+ */
+#ifndef SIM_STATE_H
+#define SIM_STATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define SIM_MAX_HASHES 32
+#define SIM_STR 256
+
+enum sim_disabled_style { SIM_DISABLED_ABSENT = 0, SIM_DISABLED_EMPTY = 1 };
+enum sim_numbering { SIM_NUM_LMS = 0, SIM_NUM_RPCGO = 1 };
+enum sim_hash_alg { SIM_HASH_SHA1 = 1, SIM_HASH_SHA256 = 2, SIM_HASH_SHA384 = 3, SIM_HASH_SHA512 = 4 };
+
+struct sim_hash {
+	int alg; /* enum sim_hash_alg */
+	uint8_t len;
+	uint8_t bytes[64];
+	char name[64];
+	bool is_default;
+	bool active;
+};
+
+struct sim_lan {
+	bool present; /* wireless only */
+	bool enabled;
+	uint8_t mac[6];
+	uint32_t ipv4; /* MSB = first octet */
+	bool dhcp;
+	bool link_up;
+};
+
+struct sim_state {
+	/* [amt] */
+	bool amt_enabled;
+	char version[21]; /* firmware version strings hold 20 bytes */
+	char build[21];
+	char sku[21];
+	char me_fw_version[48]; /* empty = version.build */
+	/* [platform] */
+	uint8_t uuid[16]; /* raw mixed-endian bytes */
+	char bios[66];
+	/* [provisioning] */
+	uint32_t prov_state;   /* 0 pre, 1 in, 2 post */
+	uint32_t control_mode; /* 0 none, 1 ccm, 2 acm */
+	uint32_t prov_mode;    /* 0 none, 1 enterprise, 2 small business, 3 RA */
+	unsigned hash_count;
+	struct sim_hash hashes[SIM_MAX_HASHES];
+	/* [network] */
+	char dns_suffix[224];
+	/* [wired] [wireless] */
+	struct sim_lan wired, wireless;
+	/* [cira] */
+	uint32_t cira_status;  /* 0 not connected, 1 connecting, 2 connected */
+	uint32_t cira_network; /* 0 inside, 1 vpn, 2 outside, 3 unknown */
+	uint32_t cira_trigger; /* 0 user, 1 alert, 2 provisioning, 3 periodic (LMS numbering) */
+	char mps[SIM_STR];
+	bool os_interface;
+	bool bios_interface;
+	bool policy_user_initiated;
+	/* [local_account] */
+	bool local_account_enabled;
+	char local_user[34];
+	char local_password[34];
+	/* [sim] */
+	unsigned latency_ms;
+	unsigned not_ready_count;
+	int busy_connects;
+	unsigned reset_on_request;
+	unsigned reset_count;
+	uint32_t truncate_reply; /* AMTHI request code */
+	uint32_t oversize_reply;
+	int disabled_style;
+	bool ansi_nul;
+	bool local_account_pad;
+	int hash_numbering;
+	int trigger_numbering;
+	unsigned mkhi_platform;
+	unsigned amthi_mtu;
+	unsigned amthi_max_connections;
+	unsigned device_mode; /* permissions of the device file */
+};
+
+void sim_state_defaults(struct sim_state *s);
+/* Load path over the defaults. On error returns -1, err = "FILE:LINE: ..." */
+int sim_state_load(struct sim_state *s, const char *path, char *err, size_t errcap);
+/* Atomic rewrite of path with every key. Returns 0 or -errno. */
+int sim_state_save(const struct sim_state *s, const char *path);
+
+#endif
