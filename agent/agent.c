@@ -3,6 +3,8 @@
  */
 #include "agent.h"
 
+#include <stdio.h>
+
 struct heci *agent_heci_new(const struct agent_ctx *ctx)
 {
 	struct heci_opts o = {
@@ -21,4 +23,14 @@ void agent_amthi_opts(const struct agent_ctx *ctx, struct amthi_opts *o)
 	o->not_ready_retries = ctx->cfg.not_ready_retries;
 	o->not_ready_wait_ms = ctx->cfg.not_ready_wait_ms;
 	o->reset_retries = 1;
+}
+
+void agent_print_json(json_t *doc)
+{
+	if (!doc)
+		return;
+	json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	fputc('\n', stdout);
+	fflush(stdout);
+	json_decref(doc);
 }

@@ -7,6 +7,7 @@
 #ifndef AGENT_AGENT_H
 #define AGENT_AGENT_H
 
+#include <jansson.h>
 #include <stdbool.h>
 
 #include "amthi.h"
@@ -30,7 +31,12 @@ struct heci *agent_heci_new(const struct agent_ctx *ctx);
 /* AMTHI session options from the configuration. */
 void agent_amthi_opts(const struct agent_ctx *ctx, struct amthi_opts *o);
 
+/* Print a JSON document on stdout (indented, key order kept) and free it. */
+void agent_print_json(json_t *doc);
+
 /* Subcommand entry points. */
 int cmd_info(struct agent_ctx *ctx, int argc, char **argv);
+int cmd_hello(struct agent_ctx *ctx, int argc, char **argv);
+int cmd_call_for_help(struct agent_ctx *ctx, int argc, char **argv);
 
 #endif

@@ -311,10 +311,7 @@ int cmd_info(struct agent_ctx *ctx, int argc, char **argv)
 		goto out;
 	}
 	if (ctx->json) {
-		json_t *j = info_to_json(in, ctx->cfg.trigger_numbering);
-		json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-		fputc('\n', stdout);
-		json_decref(j);
+		agent_print_json(info_to_json(in, ctx->cfg.trigger_numbering));
 	} else {
 		info_print_text(stdout, in, ctx->cfg.trigger_numbering);
 	}

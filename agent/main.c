@@ -14,6 +14,10 @@
 
 static const struct agent_cmd commands[] = {
 	{"info", cmd_info, "read and print the AMT state from the ME", "info [--json]"},
+	{"hello", cmd_hello, "restart (or --stop) the provisioning hello packets",
+	 "hello [--ipv6] [--stop] [--json]"},
+	{"call-for-help", cmd_call_for_help, "open (or --close) a user-initiated CIRA connection",
+	 "call-for-help [--close] [--wait SECONDS] [--json]"},
 };
 
 static void usage(FILE *f, const char *prog)

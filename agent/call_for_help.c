@@ -1,0 +1,258 @@
+/*
+ * call_for_help.c - amt-agent call-for-help: raise (or close) a
+ * user-initiated CIRA connection ("Fast Call for Help").
+ *
+ * Checks what the host can read first (provisioned; OS interface enabled in
+ * GetUserInitiatedEnabledInterfaces bit 1; not already connected), sends
+ * OpenUserInitiatedConnection or CloseUserInitiatedConnection, then with
+ * --wait polls GetRemoteAccessConnectionStatus every 500 ms until the
+ * tunnel is up or the time runs out, showing progress on a terminal.
+ * Must not: wait unboundedly; every loop has a deadline.
+ */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "agent.h"
+#include "exitcode.h"
+#include "log.h"
+
+#define POLL_INTERVAL_MS 500
+#define MAX_WAIT_S 3600
+
+struct cfh_args {
+	bool close;
+	unsigned wait_s;
+};
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void emit(struct agent_ctx *ctx, const struct cfh_args *a, const char *result,
+		 const struct amt_remote_access_status *ra, const char *text)
+{
+	if (ctx->json) {
+		json_t *o = json_object(), *c = json_object();
+		json_object_set_new(c, "status", json_string(amt_cira_status_name(ra->cira_status)));
+		json_object_set_new(c, "network",
+				    json_string(amt_network_status_name(ra->network_status)));
+		json_object_set_new(c, "trigger", json_string(amt_cira_trigger_name(
+							 ra->trigger, ctx->cfg.trigger_numbering)));
+		json_object_set_new(c, "mps", ra->mps_hostname[0] ? json_string(ra->mps_hostname)
+								  : json_null());
+		json_object_set_new(o, "schema", json_integer(1));
+		json_object_set_new(o, "action", json_string(a->close ? "close" : "open"));
+		json_object_set_new(o, "result", json_string(result));
+		json_object_set_new(o, "cira", c);
+		agent_print_json(o);
+	} else {
+		printf("%s\n", text);
+	}
+	log_audit("call-for-help %s: %s", a->close ? "close" : "open", text);
+}
+
+/* Refusals of Open/Close explained in words (exit 1). */
+static const char *refusal_reason(amt_status_t st)
+{
+	switch (st) {
+	case AMT_STATUS_NOT_PERMITTED:
+		return "AMT does not permit a user-initiated connection: no user-initiated remote "
+		       "access policy, or the OS interface is disabled — ask your AMT administrator";
+	case AMT_STATUS_DATA_MISSING:
+		return "no management presence server (MPS) or remote access policy is configured "
+		       "in AMT — ask your AMT administrator";
+	case AMT_STATUS_INVALID_AMT_MODE:
+		return "AMT is not in a mode that allows it (not provisioned?)";
+	default:
+		return NULL;
+	}
+}
+
+static void progress(bool tty, uint32_t *last, const struct amt_remote_access_status *ra)
+{
+	if (!tty || *last == ra->cira_status)
+		return;
+	*last = ra->cira_status;
+	if (ra->cira_status == AMT_CIRA_CONNECTED)
+		fprintf(stderr, "  → connected to %s\n", ra->mps_hostname[0] ? ra->mps_hostname : "the MPS");
+	else
+		fprintf(stderr, "  → %s\n", ra->cira_status == AMT_CIRA_CONNECTING ? "connecting…" : "not connected");
+}
+
+static int run_cfh(struct agent_ctx *ctx, const struct cfh_args *a)
+{
+	struct heci *h = agent_heci_new(ctx);
+	struct amthi s;
+	struct amthi_opts o;
+	struct amt_remote_access_status ra;
+	uint32_t state = 0, ifs = 0;
+	int rc, ex;
+	const char *what = a->close ? "close the call for help" : "call for help";
+	char text[512];
+
+	memset(&ra, 0, sizeof(ra));
+	if (!h) {
+		fprintf(stderr, "%s: out of memory\n", ctx->prog);
+		return EXIT_AMT_TIMEOUT;
+	}
+	agent_amthi_opts(ctx, &o);
+	rc = amthi_open(&s, h, &o);
+	if (rc == 0)
+		rc = amthi_get_provisioning_state(&s, &state);
+	if (rc == 0)
+		rc = amthi_get_remote_access_status(&s, &ra);
+	if (rc != 0)
+		goto fail;
+
+	if (a->close) {
+		if (ra.cira_status == AMT_CIRA_NOT_CONNECTED) {
+			emit(ctx, a, "not_connected", &ra, "no user-initiated connection is open (nothing to do)");
+			ex = EXIT_AMT_NOTHING;
+			goto close;
+		}
+		rc = amthi_close_user_initiated_connection(&s);
+		if (rc != 0)
+			goto refused;
+		if (amthi_get_remote_access_status(&s, &ra) != 0)
+			memset(&ra, 0, sizeof(ra));
+		emit(ctx, a, "closed", &ra, "call for help closed");
+		ex = EXIT_AMT_OK;
+		goto close;
+	}
+
+	if (state != AMT_PROVISIONING_POST) {
+		fprintf(stderr,
+			"%s: cannot %s: AMT is not provisioned (state %s); a call for help needs a "
+			"provisioned machine with a remote access policy — ask your AMT administrator\n",
+			ctx->prog, what, amt_provisioning_state_name(state));
+		ex = EXIT_AMT_REFUSED;
+		goto close;
+	}
+	rc = amthi_get_user_initiated_interfaces(&s, &ifs);
+	if (rc != 0)
+		goto fail;
+	if (!(ifs & AMT_UI_IF_OS)) {
+		fprintf(stderr,
+			"%s: cannot %s: AMT's policy disables user-initiated connections from the "
+			"operating system (only %s) — ask your AMT administrator to enable the OS "
+			"interface\n",
+			ctx->prog, what, (ifs & AMT_UI_IF_BIOS) ? "the BIOS/MEBx path is enabled" : "no interface is enabled");
+		ex = EXIT_AMT_REFUSED;
+		goto close;
+	}
+	if (ra.cira_status == AMT_CIRA_CONNECTED) {
+		snprintf(text, sizeof(text), "already connected to %s (nothing to do)",
+			 ra.mps_hostname[0] ? ra.mps_hostname : "the MPS");
+		emit(ctx, a, "already_connected", &ra, text);
+		ex = EXIT_AMT_NOTHING;
+		goto close;
+	}
+	rc = amthi_open_user_initiated_connection(&s);
+	if (rc != 0)
+		goto refused;
+	if (a->wait_s == 0) {
+		emit(ctx, a, "requested", &ra,
+		     "call for help requested; AMT is connecting to its management server");
+		ex = EXIT_AMT_OK;
+		goto close;
+	}
+
+	bool tty = isatty(STDERR_FILENO) && !ctx->json;
+	uint32_t last = 0xFFFFFFFFu;
+	int64_t deadline = now_ms() + (int64_t)a->wait_s * 1000;
+	for (;;) {
+		rc = amthi_get_remote_access_status(&s, &ra);
+		if (rc != 0)
+			goto fail;
+		progress(tty, &last, &ra);
+		if (ra.cira_status == AMT_CIRA_CONNECTED)
+			break;
+		if (now_ms() >= deadline) {
+			fprintf(stderr,
+				"%s: cannot %s: not connected after %u s (status %s) — the management "
+				"server may be unreachable; retry later\n",
+				ctx->prog, what, a->wait_s, amt_cira_status_name(ra.cira_status));
+			log_audit("call-for-help open: timed out after %u s (%s)", a->wait_s,
+				  amt_cira_status_name(ra.cira_status));
+			ex = EXIT_AMT_TIMEOUT;
+			goto close;
+		}
+		usleep(POLL_INTERVAL_MS * 1000);
+	}
+	snprintf(text, sizeof(text), "connected to %s: a technician can now reach this machine",
+		 ra.mps_hostname[0] ? ra.mps_hostname : "the MPS");
+	emit(ctx, a, "connected", &ra, text);
+	ex = EXIT_AMT_OK;
+	goto close;
+
+refused:
+	if (rc == HECI_E_FW_STATUS && refusal_reason(s.last_status)) {
+		fprintf(stderr, "%s: cannot %s: %s: %s\n", ctx->prog, what,
+			amt_status_name(s.last_status), refusal_reason(s.last_status));
+		log_audit("call-for-help %s refused: %s", a->close ? "close" : "open",
+			  amt_status_name(s.last_status));
+		ex = EXIT_AMT_REFUSED;
+		goto close;
+	}
+fail:
+	ex = agent_report_error(stderr, ctx->prog, what, rc, s.last_status, heci_device_path(h),
+				s.last_cmd ? amthi_cmd_name(s.last_cmd) : NULL);
+close:
+	amthi_close(&s);
+	heci_free(h);
+	return ex;
+}
+
+int cmd_call_for_help(struct agent_ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {{"close", no_argument, NULL, 'c'},
+					     {"wait", required_argument, NULL, 'w'},
+					     {"json", no_argument, NULL, 'j'},
+					     {"help", no_argument, NULL, 'h'},
+					     {NULL, 0, NULL, 0}};
+	struct cfh_args a = {false, 0};
+	int c;
+	char *end;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			a.close = true;
+			break;
+		case 'w': {
+			unsigned long n = strtoul(optarg, &end, 10);
+			if (*optarg == '\0' || *optarg == '-' || *end || n == 0 || n > MAX_WAIT_S) {
+				fprintf(stderr, "%s: call-for-help: --wait takes 1..%d seconds\n",
+					ctx->prog, MAX_WAIT_S);
+				return EXIT_AMT_USAGE;
+			}
+			a.wait_s = (unsigned)n;
+			break;
+		}
+		case 'j':
+			ctx->json = true;
+			break;
+		case 'h':
+			printf("usage: %s call-for-help [--close] [--wait SECONDS] [--json]\n"
+			       "Ask AMT to open a user-initiated connection to its management server\n"
+			       "(Fast Call for Help); --wait polls until connected; --close ends it.\n",
+			       ctx->prog);
+			return EXIT_AMT_OK;
+		default:
+			return EXIT_AMT_USAGE;
+		}
+	}
+	if (optind != argc || (a.close && a.wait_s)) {
+		fprintf(stderr, "%s: call-for-help: %s — see %s call-for-help --help\n", ctx->prog,
+			optind != argc ? "unexpected argument" : "--wait applies to opening only",
+			ctx->prog);
+		return EXIT_AMT_USAGE;
+	}
+	return run_cfh(ctx, &a);
+}
