@@ -31,6 +31,9 @@ ifeq ($(SAN),1)
   CFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
   LDSAN  := -fsanitize=address,undefined
 endif
+ifeq ($(FUZZ),1)
+  CFLAGS += -fsanitize=fuzzer-no-link
+endif
 ALL_CFLAGS := -std=c11 -D_GNU_SOURCE -D_FORTIFY_SOURCE=2 -DAMT_VERSION='"$(VERSION)"' \
               $(WARN) $(CFLAGS) -I. -Iheci -Icommon $(PKG_CFLAGS) -MMD -MP
 ALL_LDFLAGS := $(LDSAN) $(LDFLAGS)
@@ -115,7 +118,7 @@ bench: deps
 FUZZ_SECONDS ?= 30
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 fuzz: deps
-	$(MAKE) all BUILD=build-fuzz CC=clang SAN=1
+	$(MAKE) $(addprefix build-fuzz/,libheci.a libcommon.a libagent.a) BUILD=build-fuzz CC=clang SAN=1 FUZZ=1
 	tests/fuzz/run.sh build-fuzz $(FUZZ_SECONDS)
 
 lint:

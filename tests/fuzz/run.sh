@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Build every tests/fuzz/fuzz_*.c as a libFuzzer binary against the
+# instrumented libraries in BUILD, then run each for SECONDS starting from
+# its committed corpus. New inputs go to a scratch directory, never into the
+# committed corpus; crashes are kept in BUILD/fuzz-crashes for triage.
+set -euo pipefail
+BUILD=${1:-build-fuzz}; SECONDS_EACH=${2:-30}
+ROOT=$(cd "$(dirname "$0")/../.." && pwd); cd "$ROOT"
+PKGS="libcurl openssl inih libxml-2.0 jansson fuse3 sqlite3 libevent libevent_openssl"
+mkdir -p "$BUILD/fuzz" "$BUILD/fuzz-crashes"
+status=0
+for src in tests/fuzz/fuzz_*.c; do
+	name=$(basename "$src" .c); corpus="tests/fuzz/corpus/${name#fuzz_}"
+	clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -I. -Iheci -Icommon -Iagent \
+		$(pkg-config --cflags $PKGS) "$src" "$BUILD/libagent.a" "$BUILD/libcommon.a" "$BUILD/libheci.a" \
+		$(pkg-config --libs $PKGS) -lpthread -o "$BUILD/fuzz/$name"
+	scratch=$(mktemp -d); mkdir -p "$corpus"
+	echo "fuzz $name: ${SECONDS_EACH}s from $corpus"
+	if ! "$BUILD/fuzz/$name" -max_total_time="$SECONDS_EACH" -artifact_prefix="$BUILD/fuzz-crashes/$name-" \
+		"$scratch" "$corpus" 2>"$BUILD/fuzz/$name.log"; then
+		echo "fuzz $name: FAILED (see $BUILD/fuzz/$name.log and $BUILD/fuzz-crashes)"; status=1
+	else
+		grep -E '^#[0-9]+ *DONE' "$BUILD/fuzz/$name.log" | tail -1
+	fi
+	rm -rf "$scratch"
+done
+exit $status
