@@ -35,7 +35,7 @@ ifeq ($(FUZZ),1)
   CFLAGS += -fsanitize=fuzzer-no-link
 endif
 ALL_CFLAGS := -std=c11 -D_GNU_SOURCE -D_FORTIFY_SOURCE=2 -DAMT_VERSION='"$(VERSION)"' \
-              $(WARN) $(CFLAGS) -I. -Iheci -Icommon $(PKG_CFLAGS) -MMD -MP
+              $(WARN) $(CFLAGS) -I. -Iheci -Icommon -Iagent -Itools/sim -Itools/verify $(PKG_CFLAGS) -MMD -MP
 ALL_LDFLAGS := $(LDSAN) $(LDFLAGS)
 
 HECI_SRC   := $(wildcard heci/*.c)
