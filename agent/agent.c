@@ -25,12 +25,12 @@ void agent_amthi_opts(const struct agent_ctx *ctx, struct amthi_opts *o)
 	o->reset_retries = 1;
 }
 
-void agent_print_json(json_t *doc)
+void agent_print_json(struct agent_ctx *ctx, json_t *doc)
 {
 	if (!doc)
 		return;
-	json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-	fputc('\n', stdout);
-	fflush(stdout);
+	json_dumpf(doc, ctx->out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	fputc('\n', ctx->out);
+	fflush(ctx->out);
 	json_decref(doc);
 }

@@ -9,6 +9,7 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "amthi.h"
 #include "config.h"
@@ -17,6 +18,11 @@ struct agent_ctx {
 	struct agent_config cfg;
 	const char *prog;
 	bool json;
+	/* Where a command writes: the terminal for the CLI, memory buffers when
+	 * the daemon runs a command for a socket client, so the output and the
+	 * exit code are the same either way. */
+	FILE *out, *err;
+	bool err_is_tty; /* progress lines only for people */
 };
 
 struct agent_cmd {
@@ -32,7 +38,7 @@ struct heci *agent_heci_new(const struct agent_ctx *ctx);
 void agent_amthi_opts(const struct agent_ctx *ctx, struct amthi_opts *o);
 
 /* Print a JSON document on stdout (indented, key order kept) and free it. */
-void agent_print_json(json_t *doc);
+void agent_print_json(struct agent_ctx *ctx, json_t *doc);
 
 /* Subcommand entry points. */
 int cmd_info(struct agent_ctx *ctx, int argc, char **argv);

@@ -50,9 +50,9 @@ static void emit(struct agent_ctx *ctx, const struct cfh_args *a, const char *re
 		json_object_set_new(o, "action", json_string(a->close ? "close" : "open"));
 		json_object_set_new(o, "result", json_string(result));
 		json_object_set_new(o, "cira", c);
-		agent_print_json(o);
+		agent_print_json(ctx, o);
 	} else {
-		printf("%s\n", text);
+		fprintf(ctx->out, "%s\n", text);
 	}
 	log_audit("call-for-help %s: %s", a->close ? "close" : "open", text);
 }
@@ -74,15 +74,15 @@ static const char *refusal_reason(amt_status_t st)
 	}
 }
 
-static void progress(bool tty, uint32_t *last, const struct amt_remote_access_status *ra)
+static void progress(FILE *f, bool tty, uint32_t *last, const struct amt_remote_access_status *ra)
 {
 	if (!tty || *last == ra->cira_status)
 		return;
 	*last = ra->cira_status;
 	if (ra->cira_status == AMT_CIRA_CONNECTED)
-		fprintf(stderr, "  → connected to %s\n", ra->mps_hostname[0] ? ra->mps_hostname : "the MPS");
+		fprintf(f, "  → connected to %s\n", ra->mps_hostname[0] ? ra->mps_hostname : "the MPS");
 	else
-		fprintf(stderr, "  → %s\n", ra->cira_status == AMT_CIRA_CONNECTING ? "connecting…" : "not connected");
+		fprintf(f, "  → %s\n", ra->cira_status == AMT_CIRA_CONNECTING ? "connecting…" : "not connected");
 }
 
 static int run_cfh(struct agent_ctx *ctx, const struct cfh_args *a)
@@ -98,7 +98,7 @@ static int run_cfh(struct agent_ctx *ctx, const struct cfh_args *a)
 
 	memset(&ra, 0, sizeof(ra));
 	if (!h) {
-		fprintf(stderr, "%s: out of memory\n", ctx->prog);
+		fprintf(ctx->err, "%s: out of memory\n", ctx->prog);
 		return EXIT_AMT_TIMEOUT;
 	}
 	agent_amthi_opts(ctx, &o);
@@ -127,7 +127,7 @@ static int run_cfh(struct agent_ctx *ctx, const struct cfh_args *a)
 	}
 
 	if (state != AMT_PROVISIONING_POST) {
-		fprintf(stderr,
+		fprintf(ctx->err,
 			"%s: cannot %s: AMT is not provisioned (state %s); a call for help needs a "
 			"provisioned machine with a remote access policy — ask your AMT administrator\n",
 			ctx->prog, what, amt_provisioning_state_name(state));
@@ -138,7 +138,7 @@ static int run_cfh(struct agent_ctx *ctx, const struct cfh_args *a)
 	if (rc != 0)
 		goto fail;
 	if (!(ifs & AMT_UI_IF_OS)) {
-		fprintf(stderr,
+		fprintf(ctx->err,
 			"%s: cannot %s: AMT's policy disables user-initiated connections from the "
 			"operating system (only %s) — ask your AMT administrator to enable the OS "
 			"interface\n",
@@ -163,18 +163,18 @@ static int run_cfh(struct agent_ctx *ctx, const struct cfh_args *a)
 		goto close;
 	}
 
-	bool tty = isatty(STDERR_FILENO) && !ctx->json;
+	bool tty = ctx->err_is_tty && !ctx->json;
 	uint32_t last = 0xFFFFFFFFu;
 	int64_t deadline = now_ms() + (int64_t)a->wait_s * 1000;
 	for (;;) {
 		rc = amthi_get_remote_access_status(&s, &ra);
 		if (rc != 0)
 			goto fail;
-		progress(tty, &last, &ra);
+		progress(ctx->err, tty, &last, &ra);
 		if (ra.cira_status == AMT_CIRA_CONNECTED)
 			break;
 		if (now_ms() >= deadline) {
-			fprintf(stderr,
+			fprintf(ctx->err,
 				"%s: cannot %s: not connected after %u s (status %s) — the management "
 				"server may be unreachable; retry later\n",
 				ctx->prog, what, a->wait_s, amt_cira_status_name(ra.cira_status));
@@ -193,7 +193,7 @@ static int run_cfh(struct agent_ctx *ctx, const struct cfh_args *a)
 
 refused:
 	if (rc == HECI_E_FW_STATUS && refusal_reason(s.last_status)) {
-		fprintf(stderr, "%s: cannot %s: %s: %s\n", ctx->prog, what,
+		fprintf(ctx->err, "%s: cannot %s: %s: %s\n", ctx->prog, what,
 			amt_status_name(s.last_status), refusal_reason(s.last_status));
 		log_audit("call-for-help %s refused: %s", a->close ? "close" : "open",
 			  amt_status_name(s.last_status));
@@ -201,7 +201,7 @@ refused:
 		goto close;
 	}
 fail:
-	ex = agent_report_error(stderr, ctx->prog, what, rc, s.last_status, heci_device_path(h),
+	ex = agent_report_error(ctx->err, ctx->prog, what, rc, s.last_status, heci_device_path(h),
 				s.last_cmd ? amthi_cmd_name(s.last_cmd) : NULL);
 close:
 	amthi_close(&s);
@@ -228,7 +228,7 @@ int cmd_call_for_help(struct agent_ctx *ctx, int argc, char **argv)
 		case 'w': {
 			unsigned long n = strtoul(optarg, &end, 10);
 			if (*optarg == '\0' || *optarg == '-' || *end || n == 0 || n > MAX_WAIT_S) {
-				fprintf(stderr, "%s: call-for-help: --wait takes 1..%d seconds\n",
+				fprintf(ctx->err, "%s: call-for-help: --wait takes 1..%d seconds\n",
 					ctx->prog, MAX_WAIT_S);
 				return EXIT_AMT_USAGE;
 			}
@@ -239,7 +239,7 @@ int cmd_call_for_help(struct agent_ctx *ctx, int argc, char **argv)
 			ctx->json = true;
 			break;
 		case 'h':
-			printf("usage: %s call-for-help [--close] [--wait SECONDS] [--json]\n"
+			fprintf(ctx->out, "usage: %s call-for-help [--close] [--wait SECONDS] [--json]\n"
 			       "Ask AMT to open a user-initiated connection to its management server\n"
 			       "(Fast Call for Help); --wait polls until connected; --close ends it.\n",
 			       ctx->prog);
@@ -249,7 +249,7 @@ int cmd_call_for_help(struct agent_ctx *ctx, int argc, char **argv)
 		}
 	}
 	if (optind != argc || (a.close && a.wait_s)) {
-		fprintf(stderr, "%s: call-for-help: %s — see %s call-for-help --help\n", ctx->prog,
+		fprintf(ctx->err, "%s: call-for-help: %s — see %s call-for-help --help\n", ctx->prog,
 			optind != argc ? "unexpected argument" : "--wait applies to opening only",
 			ctx->prog);
 		return EXIT_AMT_USAGE;

@@ -37,9 +37,9 @@ static void emit(struct agent_ctx *ctx, const char *result, const char *state,
 		json_object_set_new(o, "provisioning_state", json_string(state));
 		json_object_set_new(o, "command", command ? json_string(command) : json_null());
 		json_object_set_new(o, "ipv6", json_boolean(a->ipv6));
-		agent_print_json(o);
+		agent_print_json(ctx, o);
 	} else {
-		printf("%s\n", text);
+		fprintf(ctx->out, "%s\n", text);
 	}
 	log_audit("hello %s: %s", a->stop ? "stop" : "start", text);
 }
@@ -56,7 +56,7 @@ static int run_hello(struct agent_ctx *ctx, const struct hello_args *a)
 				   : "start the provisioning hello packets";
 
 	if (!h || !v) {
-		fprintf(stderr, "%s: out of memory\n", ctx->prog);
+		fprintf(ctx->err, "%s: out of memory\n", ctx->prog);
 		ex = EXIT_AMT_TIMEOUT;
 		goto out;
 	}
@@ -90,7 +90,7 @@ static int run_hello(struct agent_ctx *ctx, const struct hello_args *a)
 		}
 	}
 	if (rc == HECI_E_FW_STATUS && s.last_status == AMT_STATUS_NOT_READY && !a->stop) {
-		fprintf(stderr,
+		fprintf(ctx->err,
 			"%s: cannot %s: the firmware answered NOT_READY — most likely no DHCP server "
 			"answered or DHCP gave no DNS suffix (option 15), or the certificate/RNG is not "
 			"ready; fix the network and retry\n",
@@ -114,7 +114,7 @@ static int run_hello(struct agent_ctx *ctx, const struct hello_args *a)
 	goto close;
 
 fail:
-	ex = agent_report_error(stderr, ctx->prog, what, rc, s.last_status, heci_device_path(h),
+	ex = agent_report_error(ctx->err, ctx->prog, what, rc, s.last_status, heci_device_path(h),
 				s.last_cmd ? amthi_cmd_name(s.last_cmd) : NULL);
 	log_audit("hello %s failed: %s%s%s", a->stop ? "stop" : "start", heci_err_name(rc),
 		  rc == HECI_E_FW_STATUS ? " " : "",
@@ -149,7 +149,7 @@ int cmd_hello(struct agent_ctx *ctx, int argc, char **argv)
 			ctx->json = true;
 			break;
 		case 'h':
-			printf("usage: %s hello [--ipv6] [--stop] [--json]\n"
+			fprintf(ctx->out, "usage: %s hello [--ipv6] [--stop] [--json]\n"
 			       "Restart the provisioning hello packets (StartConfigurationEx), or stop\n"
 			       "them with --stop. Exit 9 when AMT is already provisioned.\n",
 			       ctx->prog);
@@ -159,7 +159,7 @@ int cmd_hello(struct agent_ctx *ctx, int argc, char **argv)
 		}
 	}
 	if (optind != argc || (a.stop && a.ipv6)) {
-		fprintf(stderr, "%s: hello: %s — see %s hello --help\n", ctx->prog,
+		fprintf(ctx->err, "%s: hello: %s — see %s hello --help\n", ctx->prog,
 			optind != argc ? "unexpected argument" : "--ipv6 applies to start only",
 			ctx->prog);
 		return EXIT_AMT_USAGE;

@@ -281,7 +281,7 @@ int cmd_info(struct agent_ctx *ctx, int argc, char **argv)
 			ctx->json = true;
 			break;
 		case 'h':
-			printf("usage: %s info [--json]\n"
+			fprintf(ctx->out, "usage: %s info [--json]\n"
 			       "Read the AMT state from the ME and print it (JSON with --json).\n",
 			       ctx->prog);
 			return EXIT_AMT_OK;
@@ -290,7 +290,7 @@ int cmd_info(struct agent_ctx *ctx, int argc, char **argv)
 		}
 	}
 	if (optind != argc) {
-		fprintf(stderr, "%s: info: unexpected argument \"%s\" — see %s info --help\n",
+		fprintf(ctx->err, "%s: info: unexpected argument \"%s\" — see %s info --help\n",
 			ctx->prog, argv[optind], ctx->prog);
 		return EXIT_AMT_USAGE;
 	}
@@ -300,20 +300,20 @@ int cmd_info(struct agent_ctx *ctx, int argc, char **argv)
 	struct info_failure why;
 	int rc, ex = EXIT_AMT_OK;
 	if (!h || !in) {
-		fprintf(stderr, "%s: out of memory\n", ctx->prog);
+		fprintf(ctx->err, "%s: out of memory\n", ctx->prog);
 		ex = EXIT_AMT_TIMEOUT;
 		goto out;
 	}
 	rc = info_collect(ctx, h, in, &why);
 	if (rc != 0) {
-		ex = agent_report_error(stderr, ctx->prog, "read the AMT state", rc, why.status,
+		ex = agent_report_error(ctx->err, ctx->prog, "read the AMT state", rc, why.status,
 					heci_device_path(h), why.cmd_name);
 		goto out;
 	}
 	if (ctx->json) {
-		agent_print_json(info_to_json(in, ctx->cfg.trigger_numbering));
+		agent_print_json(ctx, info_to_json(in, ctx->cfg.trigger_numbering));
 	} else {
-		info_print_text(stdout, in, ctx->cfg.trigger_numbering);
+		info_print_text(ctx->out, in, ctx->cfg.trigger_numbering);
 	}
 out:
 	free(in);

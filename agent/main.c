@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "agent.h"
 #include "exitcode.h"
@@ -46,12 +47,13 @@ int main(int argc, char **argv)
 		{"state-dir", required_argument, NULL, 's'}, {"verbose", no_argument, NULL, 'v'},
 		{"version", no_argument, NULL, 'V'},      {"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0}};
-	struct agent_ctx ctx = {.prog = "amt-agent"};
+	struct agent_ctx ctx = {.prog = "amt-agent", .out = stdout, .err = stderr};
 	const char *config_path = NULL, *device = NULL, *state_dir = NULL;
 	int verbose = 0, c, ex;
 	char err[512];
 
 	config_init(&ctx.cfg);
+	ctx.err_is_tty = isatty(STDERR_FILENO);
 	/* '+': stop at the subcommand; its options are its own. */
 	while ((c = getopt_long(argc, argv, "+vh", opts, NULL)) != -1) {
 		switch (c) {
