@@ -5,6 +5,8 @@
 
 #include <stdio.h>
 
+#include "exitcode.h"
+
 struct heci *agent_heci_new(const struct agent_ctx *ctx)
 {
 	struct heci_opts o = {
@@ -33,4 +35,13 @@ void agent_print_json(struct agent_ctx *ctx, json_t *doc)
 	fputc('\n', ctx->out);
 	fflush(ctx->out);
 	json_decref(doc);
+}
+
+int agent_fail(struct agent_ctx *ctx, struct heci *h, const char *what, int err,
+	       amt_status_t status, const char *cmd_name)
+{
+	const char *device = heci_device_path(h);
+	if (err == HECI_E_NO_DEVICE && !ctx->cfg.device)
+		device = NULL; /* probed: name the whole list */
+	return agent_report_error(ctx->err, ctx->prog, what, err, status, device, cmd_name);
 }

@@ -37,6 +37,12 @@ struct heci *agent_heci_new(const struct agent_ctx *ctx);
 /* AMTHI session options from the configuration. */
 void agent_amthi_opts(const struct agent_ctx *ctx, struct amthi_opts *o);
 
+/* Report a failed firmware operation on ctx->err (one line) and return its
+ * exit code. When no device was configured and none was found, the message
+ * lists every node probed. */
+int agent_fail(struct agent_ctx *ctx, struct heci *h, const char *what, int err,
+	       amt_status_t status, const char *cmd_name);
+
 /* Print a JSON document on stdout (indented, key order kept) and free it. */
 void agent_print_json(struct agent_ctx *ctx, json_t *doc);
 

@@ -201,8 +201,7 @@ refused:
 		goto close;
 	}
 fail:
-	ex = agent_report_error(ctx->err, ctx->prog, what, rc, s.last_status, heci_device_path(h),
-				s.last_cmd ? amthi_cmd_name(s.last_cmd) : NULL);
+	ex = agent_fail(ctx, h, what, rc, s.last_status, s.last_cmd ? amthi_cmd_name(s.last_cmd) : NULL);
 close:
 	amthi_close(&s);
 	heci_free(h);

@@ -114,8 +114,7 @@ static int run_hello(struct agent_ctx *ctx, const struct hello_args *a)
 	goto close;
 
 fail:
-	ex = agent_report_error(ctx->err, ctx->prog, what, rc, s.last_status, heci_device_path(h),
-				s.last_cmd ? amthi_cmd_name(s.last_cmd) : NULL);
+	ex = agent_fail(ctx, h, what, rc, s.last_status, s.last_cmd ? amthi_cmd_name(s.last_cmd) : NULL);
 	log_audit("hello %s failed: %s%s%s", a->stop ? "stop" : "start", heci_err_name(rc),
 		  rc == HECI_E_FW_STATUS ? " " : "",
 		  rc == HECI_E_FW_STATUS ? amt_status_name(s.last_status) : "");

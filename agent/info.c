@@ -306,8 +306,7 @@ int cmd_info(struct agent_ctx *ctx, int argc, char **argv)
 	}
 	rc = info_collect(ctx, h, in, &why);
 	if (rc != 0) {
-		ex = agent_report_error(ctx->err, ctx->prog, "read the AMT state", rc, why.status,
-					heci_device_path(h), why.cmd_name);
+		ex = agent_fail(ctx, h, "read the AMT state", rc, why.status, why.cmd_name);
 		goto out;
 	}
 	if (ctx->json) {
