@@ -18,7 +18,8 @@ bios = DELL.1.2.3
 [provisioning]
 state = pre
 control_mode = none
-hashes = sha256:c3846bf24b9e93ca64274c0ec67c1ecc5e024ffcacd2d74019350e81fe546ae4:VeriSign Class 3 Primary CA-G5,sha1:742c3192e607e424eb4549542be1bbc53e6174e2:Class 3 Public Primary
+hashes = sha256:c3846bf24b9e93ca64274c0ec67c1ecc5e024ffcacd2d74019350e81fe546ae4:VeriSign Class 3 Primary CA-G5
+hashes = sha1:742c3192e607e424eb4549542be1bbc53e6174e2:Class 3 Public Primary
 [network]
 dns_suffix = corp.example.com
 [wired]

@@ -231,14 +231,14 @@ static int parse_cmd(const char *v, uint32_t *out)
 	return 0;
 }
 
-/* "sha256:HEX[:Name],sha384:HEX" */
+/* "sha256:HEX[:Name],sha384:HEX". The key may repeat: every line appends,
+ * because inih (as Debian builds it) reads at most 200 characters a line. */
 static int parse_hashes(struct sim_state *s, const char *v)
 {
 	char *copy = strdup(v), *save = NULL, *item;
 	int rc = 0;
 	if (!copy)
 		return -1;
-	s->hash_count = 0;
 	for (item = strtok_r(copy, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
 		while (*item == ' ')
 			item++;
@@ -419,10 +419,10 @@ static void format_row(FILE *f, const struct sim_state *s, const struct row *r)
 		if (*(const uint32_t *)p)
 			fprintf(f, "0x%08X", *(const uint32_t *)p);
 		break;
-	case T_HASHES:
+	case T_HASHES: /* one line per hash: see parse_hashes() */
 		for (unsigned i = 0; i < s->hash_count; i++) {
 			const struct sim_hash *h = &s->hashes[i];
-			fprintf(f, "%s%s:", i ? "," : "", hash_alg_names[h->alg]);
+			fprintf(f, "%s%s:", i ? "\nhashes = " : "", hash_alg_names[h->alg]);
 			for (unsigned j = 0; j < h->len; j++)
 				fprintf(f, "%02x", h->bytes[j]);
 			fprintf(f, ":%s", h->name);

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Benchmarks (never part of make check): figures, not pass/fail.
+#   info: amt-agent info --json against amt-sim with [sim] latency_ms = 2:
+#         HECI transactions, wall time, and transactions x latency beside it.
+set -euo pipefail
+BUILD=${1:-build}
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+B="$ROOT/$BUILD"
+RUNS=${RUNS:-30}
+[ "$(id -u)" -eq 0 ] || { echo "bench: needs root for the FUSE device" >&2; exit 1; }
+T=$(mktemp -d /tmp/amt-bench.XXXXXX)
+PID=
+cleanup() { [ -n "$PID" ] && kill -TERM "$PID" 2>/dev/null && wait "$PID" 2>/dev/null; rm -rf "$T"; }
+trap cleanup EXIT
+: > "$T/agent.conf"
+
+start() { # latency
+	[ -n "$PID" ] && { kill -TERM "$PID"; wait "$PID" 2>/dev/null || true; }
+	sed "s/^latency_ms = .*/latency_ms = $1/" "$ROOT/tests/data/laptop-amt16.ini" > "$T/s.ini"
+	printf '[sim]\nlatency_ms = %s\n' "$1" >> "$T/s.ini"
+	"$B/amt-sim" run --state "$T/s.ini" --device "$T/mei0" > "$T/sim.log" 2>&1 &
+	PID=$!
+	for _ in $(seq 1 100); do grep -q ready "$T/sim.log" && return; sleep 0.05; done
+	echo "simulator did not start"; cat "$T/sim.log"; exit 1
+}
+
+ms_now() { date +%s%N; }
+median_ms() { sort -n | awk '{a[NR]=$1} END {m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2; printf "%.2f", m/1e6}'; }
+
+time_cmd() { # prints RUNS wall times in ns
+	for _ in $(seq 1 "$RUNS"); do
+		s=$(ms_now); "$@" >/dev/null 2>&1; e=$(ms_now); echo $((e - s))
+	done
+}
+
+echo "== amt-agent info --json vs amt-sim ($RUNS runs each, median wall time)"
+base=$(time_cmd "$B/amt-agent" --version | median_ms)
+echo "process start + exit (amt-agent --version):   ${base} ms"
+for lat in 0 2; do
+	start "$lat"
+	tx=$("$B/amt-agent" --config "$T/agent.conf" --device "$T/mei0" -v -v info --json 2>&1 >/dev/null |
+		grep -oE 'debug: [0-9]+ AMTHI' | grep -oE '[0-9]+')
+	msgs=$((tx + 1)) # + one MKHI GET_FW_VERSION
+	wall=$(time_cmd "$B/amt-agent" --config "$T/agent.conf" --device "$T/mei0" info --json | median_ms)
+	ideal=$((msgs * lat))
+	echo "latency ${lat} ms: ${tx} AMTHI + 1 MKHI = ${msgs} HECI transactions; wall ${wall} ms;" \
+		"transactions x latency = ${ideal} ms; overhead $(awk -v w="$wall" -v i="$ideal" 'BEGIN{printf "%.2f", w-i}') ms" \
+		"$( [ "$ideal" -gt 0 ] && awk -v w="$wall" -v i="$ideal" 'BEGIN{printf "(wall / ideal = %.2f)", w/i}')"
+done
