@@ -14,11 +14,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "amthi_codec.h"
 #include "log.h"
 
-enum key_type { K_PATH, K_UINT, K_LOGLEVEL, K_TRIGGERS };
+enum key_type { K_PATH, K_TEXT, K_URL, K_UINT, K_LOGLEVEL, K_TRIGGERS };
 
 struct key {
 	const char *section;
@@ -27,25 +28,40 @@ struct key {
 	size_t offset;
 	unsigned min, max;
 	const char *help;
+	bool secret; /* names a secret: the file must not be world-readable */
 };
 
 #define F(field) offsetof(struct agent_config, field)
 
 static const struct key keys[] = {
 	{"agent", "device", K_PATH, F(device), 0, 0,
-	 "MEI device node; empty = probe /dev/mei0../dev/mei3, /dev/mei"},
-	{"agent", "state_dir", K_PATH, F(state_dir), 0, 0, "directory for the agent's own state"},
-	{"agent", "log_level", K_LOGLEVEL, F(log_level), 0, 0, "error|warn|info|debug|trace"},
+	 "MEI device node; empty = probe /dev/mei0../dev/mei3, /dev/mei", false},
+	{"agent", "state_dir", K_PATH, F(state_dir), 0, 0, "directory for the agent's own state", false},
+	{"agent", "log_level", K_LOGLEVEL, F(log_level), 0, 0, "error|warn|info|debug|trace", false},
 	{"agent", "timeout_ms", K_UINT, F(timeout_ms), 100, 60000,
-	 "longest wait for one firmware reply, milliseconds"},
+	 "longest wait for one firmware reply, milliseconds", false},
 	{"agent", "not_ready_retries", K_UINT, F(not_ready_retries), 0, 20,
-	 "extra attempts when the firmware answers NOT_READY"},
+	 "extra attempts when the firmware answers NOT_READY", false},
 	{"agent", "not_ready_wait_ms", K_UINT, F(not_ready_wait_ms), 1, 10000,
-	 "wait between NOT_READY attempts, milliseconds"},
+	 "wait between NOT_READY attempts, milliseconds", false},
 	{"agent", "busy_retries", K_UINT, F(busy_retries), 1, 20,
-	 "connect attempts while another process holds the firmware client"},
+	 "connect attempts while another process holds the firmware client", false},
 	{"agent", "cira_trigger_numbering", K_TRIGGERS, F(trigger_numbering), 0, 0,
-	 "lms|rpcgo: how to name CIRA trigger values 2 and 3 (sources disagree)"},
+	 "lms|rpcgo: how to name CIRA trigger values 2 and 3 (sources disagree)", false},
+	{"agent", "socket", K_PATH, F(socket), 0, 0, "the daemon's Unix socket", false},
+	{"agent", "admin_group", K_TEXT, F(admin_group), 0, 0,
+	 "group whose members may change AMT state through the daemon", false},
+	{"report", "url", K_URL, F(report_url), 0, 0, "HTTPS URL reports are POSTed to", false},
+	{"report", "interval", K_UINT, F(report_interval), 0, 604800, "seconds between reports", false},
+	{"report", "check_interval", K_UINT, F(report_check_interval), 0, 86400,
+	 "seconds between checks for AMT state changes", false},
+	{"report", "ca_file", K_PATH, F(report_ca_file), 0, 0, "CA that signs the server", false},
+	{"report", "client_cert", K_PATH, F(report_client_cert), 0, 0, "client certificate", false},
+	{"report", "client_key", K_PATH, F(report_client_key), 0, 0, "client key", true},
+	{"report", "token_file", K_PATH, F(report_token_file), 0, 0, "bearer token file", true},
+	{"report", "spool_dir", K_PATH, F(report_spool_dir), 0, 0, "report spool", false},
+	{"report", "spool_max", K_UINT, F(report_spool_max), 1, 1000000, "reports kept at most", false},
+	{"report", "timeout_ms", K_UINT, F(report_timeout_ms), 1000, 600000, "per POST", false},
 };
 
 void config_init(struct agent_config *c)
@@ -58,12 +74,25 @@ void config_init(struct agent_config *c)
 	c->not_ready_wait_ms = 500;
 	c->busy_retries = 3;
 	c->trigger_numbering = AMT_TRIGGERS_LMS;
+	c->socket = strdup(AGENT_DEFAULT_SOCKET);
+	c->report_interval = 3600;
+	c->report_check_interval = 300;
+	c->report_spool_max = 1000;
+	c->report_timeout_ms = 30000;
 }
 
 void config_free(struct agent_config *c)
 {
 	free(c->device);
 	free(c->state_dir);
+	free(c->socket);
+	free(c->admin_group);
+	free(c->report_url);
+	free(c->report_ca_file);
+	free(c->report_client_cert);
+	free(c->report_client_key);
+	free(c->report_token_file);
+	free(c->report_spool_dir);
 	free(c->source);
 	memset(c, 0, sizeof(*c));
 }
@@ -110,6 +139,24 @@ int config_set(struct agent_config *c, const char *section, const char *name, co
 			return set_err(err, errcap, "path too long");
 		if (*value && value[0] != '/')
 			return set_err(err, errcap, "expected an absolute path, got \"%s\"", value);
+		char *copy = *value ? strdup(value) : NULL;
+		if (*value && !copy)
+			return set_err(err, errcap, "out of memory");
+		free(*dst);
+		*dst = copy;
+		return 0;
+	}
+	case K_TEXT:
+	case K_URL: {
+		char **dst = field;
+		if (strlen(value) > 1024)
+			return set_err(err, errcap, "value too long");
+		if (k->type == K_URL && *value && strncmp(value, "https://", 8) != 0)
+			return set_err(err, errcap,
+				       "expected an https:// URL (reports are sent over TLS only)");
+		for (const char *p = value; *p; p++)
+			if ((unsigned char)*p < 0x20 || *p == 0x7f)
+				return set_err(err, errcap, "control characters are not allowed");
 		char *copy = *value ? strdup(value) : NULL;
 		if (*value && !copy)
 			return set_err(err, errcap, "out of memory");
@@ -204,6 +251,27 @@ int config_load_file(struct agent_config *c, const char *path, bool must_exist, 
 		return -1;
 	free(c->source);
 	c->source = strdup(path);
+	return 0;
+}
+
+int config_check_secret_permissions(const struct agent_config *c, char *err, size_t errcap)
+{
+	struct stat st;
+	if (!c->source)
+		return 0;
+	const struct key *named = NULL;
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (keys[i].secret && *(char *const *)((const char *)c + keys[i].offset))
+			named = &keys[i];
+	if (!named)
+		return 0;
+	if (stat(c->source, &st) != 0)
+		return set_err(err, errcap, "cannot stat %s: %s", c->source, strerror(errno));
+	if (st.st_mode & S_IROTH)
+		return set_err(err, errcap,
+			       "%s names a secret ([%s] %s) but other users can read it — run "
+			       "'chmod o-r %s'",
+			       c->source, named->section, named->name, c->source);
 	return 0;
 }
 

@@ -16,6 +16,7 @@
 
 #define AGENT_DEFAULT_CONFIG "/etc/amt-agent/agent.conf"
 #define AGENT_DEFAULT_STATE_DIR "/var/lib/amt-agent"
+#define AGENT_DEFAULT_SOCKET "/run/amt-agent/agent.sock"
 
 struct agent_config {
 	/* [agent] */
@@ -27,6 +28,20 @@ struct agent_config {
 	unsigned not_ready_wait_ms;
 	unsigned busy_retries;      /* connect attempts while the client is busy */
 	int trigger_numbering;      /* enum amt_trigger_numbering */
+	char *socket;               /* the daemon's Unix socket */
+	char *admin_group;          /* members may change state through the daemon */
+
+	/* [report] */
+	char *report_url;           /* https://server/path; NULL = reports off */
+	unsigned report_interval;   /* seconds between scheduled reports; 0 = none */
+	unsigned report_check_interval; /* seconds between AMT state-change checks; 0 = none */
+	char *report_ca_file;
+	char *report_client_cert;
+	char *report_client_key;    /* secret */
+	char *report_token_file;    /* secret: bearer token */
+	char *report_spool_dir;     /* NULL = STATE_DIR/spool */
+	unsigned report_spool_max;
+	unsigned report_timeout_ms;
 
 	char *source; /* file the values came from, for messages */
 };
@@ -43,6 +58,10 @@ int config_set(struct agent_config *c, const char *section, const char *key, con
  * default path). On error err holds "FILE:LINE: [section] key: reason". */
 int config_load_file(struct agent_config *c, const char *path, bool must_exist, char *err,
 		     size_t errcap);
+/* Refuse a configuration file that names a secret (a key, token or password
+ * file) while other users can read it. Returns 0, or -1 with a reason. */
+int config_check_secret_permissions(const struct agent_config *c, char *err, size_t errcap);
+
 /* Same for an in-memory string (tests, fuzzing). */
 int config_load_string(struct agent_config *c, const char *text, char *err, size_t errcap);
 

@@ -91,6 +91,11 @@ int main(int argc, char **argv)
 		ex = EXIT_AMT_USAGE;
 		goto out;
 	}
+	if (config_check_secret_permissions(&ctx.cfg, err, sizeof(err)) != 0) {
+		fprintf(stderr, "%s: configuration refused: %s\n", ctx.prog, err);
+		ex = EXIT_AMT_USAGE;
+		goto out;
+	}
 	/* Command-line options go through the same setters as the file. */
 	struct {
 		const char *key, *value, *flag;
