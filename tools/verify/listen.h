@@ -1,0 +1,120 @@
+/*
+ * listen.h - what the receivers of `amt-verify listen` share: one libevent
+ * loop, the store, the output mode, the bounds, and the list of open
+ * connections (so a signal can close them all).
+ *
+ * Owns: struct listen_ctx and the receiver entry points (hello server in
+ * listen_hello.c, MPS in listen_mps.c); listen.c creates them and runs the
+ * loop.
+ * Must not: parse protocols (codecs and mps_apf.c do that).
+ */
+#ifndef VERIFY_LISTEN_H
+#define VERIFY_LISTEN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include <event2/event.h>
+#include <jansson.h>
+
+#include "store.h"
+
+#define LISTEN_DEFAULT_HELLO_PORT 9971u
+#define LISTEN_DEFAULT_MPS_PORT 4433u
+#define LISTEN_DEFAULT_MAX_CONNECTIONS 256u
+
+struct listen_limits {
+	unsigned max_connections;   /* open at once, both receivers together */
+	size_t max_bytes;           /* received per connection */
+	unsigned idle_s;            /* no bytes for this long before the tunnel is open */
+	unsigned handshake_s;       /* whole hello connection / MPS set-up */
+	unsigned settle_ms;         /* wait for more forwards before cira_open */
+	unsigned linger_ms;         /* flushing a last message before closing */
+	unsigned max_tunnel_s;      /* 0 = until the device closes it */
+};
+
+/* The default bounds (--max-connections, --max-tunnel-seconds change two). */
+#define LISTEN_LIMITS_DEFAULT                                                         \
+	((struct listen_limits){.max_connections = LISTEN_DEFAULT_MAX_CONNECTIONS,   \
+				.max_bytes = 1024u * 1024u,                          \
+				.idle_s = 30,                                        \
+				.handshake_s = 60,                                   \
+				.settle_ms = 1000,                                   \
+				.linger_ms = 2000,                                   \
+				.max_tunnel_s = 0})
+
+/* Every open connection embeds one of these first. */
+struct listen_conn {
+	struct listen_conn *prev, *next;
+	/* The listener is stopping: close gracefully (may linger to flush a
+	 * last message; unlinks itself with listen_release when done). */
+	void (*shutdown)(struct listen_conn *c);
+	/* Free now, without flushing (after the loop has ended). */
+	void (*destroy)(struct listen_conn *c);
+};
+
+struct listen_ctx {
+	struct event_base *base;
+	struct store *store;
+	bool json;
+	struct listen_limits lim;
+	unsigned active;           /* connections open now */
+	struct listen_conn *conns; /* list of them */
+	bool stopping;
+	int64_t last_refusal_log;  /* ms, to rate-limit "too many" lines */
+	unsigned long refused;
+};
+
+/*
+ * Store an event, then print it (JSON line or summary on stdout). A store
+ * failure is logged and the event is still printed. 0 when stored.
+ */
+int listen_record(struct listen_ctx *ctx, const char *type, const char *uuid, const char *source,
+		  const json_t *detail);
+
+/* A new connection from source: false (and a rate-limited log line) when
+ * the limit is reached or the listener is stopping; the caller closes it. */
+bool listen_admit(struct listen_ctx *ctx, const char *what, const char *source);
+/* Track c (after listen_admit returned true) / stop tracking it; the last
+ * release while stopping ends the loop. */
+void listen_track(struct listen_ctx *ctx, struct listen_conn *c);
+void listen_release(struct listen_ctx *ctx, struct listen_conn *c);
+
+/* ---- receivers ---- */
+struct hello_server;
+struct mps_server;
+
+struct mps_server_cfg {
+	const char *cert_file, *key_file;
+	const char *user;
+	const uint8_t *password; /* borrowed; outlives the server */
+	size_t password_len;
+};
+
+/*
+ * Bind and listen. On failure -1 with a one-line reason in err and *exit_code
+ * (VERIFY_EXIT_NETWORK for bind errors, VERIFY_EXIT_USAGE for certificate
+ * problems). bound receives the actual "addr:port" (port 0 resolved).
+ */
+int hello_server_new(struct listen_ctx *ctx, const struct sockaddr *sa, socklen_t salen,
+		     struct hello_server **out, char *bound, size_t boundlen, char *err,
+		     size_t errlen, int *exit_code);
+void hello_server_free(struct hello_server *srv);
+
+int mps_server_new(struct listen_ctx *ctx, const struct sockaddr *sa, socklen_t salen,
+		   const struct mps_server_cfg *cfg, struct mps_server **out, char *bound,
+		   size_t boundlen, char *err, size_t errlen, int *exit_code);
+void mps_server_free(struct mps_server *srv);
+
+/* Shared listener plumbing (listen.c): bind with LEV_OPT_REUSEABLE, back
+ * off for a second on accept errors such as EMFILE. */
+typedef void (*listen_accept_fn)(void *arg, int fd, struct sockaddr *sa, int salen);
+struct listen_socket;
+int listen_socket_new(struct listen_ctx *ctx, const struct sockaddr *sa, socklen_t salen,
+		      const char *what, listen_accept_fn fn, void *arg, struct listen_socket **out,
+		      char *bound, size_t boundlen, char *err, size_t errlen);
+void listen_socket_free(struct listen_socket *ls);
+
+#endif

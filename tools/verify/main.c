@@ -1,0 +1,79 @@
+/*
+ * main.c - amt-verify command line: global options and the subcommand table
+ * (exact names, no prefix matching; add a row to add a command).
+ * Must not: do a subcommand's work or parse its options.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "log.h"
+#include "verify.h"
+
+struct verify_cmd {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *summary;
+};
+
+static const struct verify_cmd commands[] = {
+	{"listen", cmd_listen, "receive hello packets and CIRA tunnels, record them as events"},
+	{"events", cmd_events, "list the recorded events"},
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: %s [-v] COMMAND [ARGS]\n"
+		"       %s --version | --help\n\n"
+		"Commands:\n",
+		VERIFY_PROG, VERIFY_PROG);
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  %-16s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f,
+		"\nGlobal options:\n"
+		"  -v, --verbose    more detail on stderr (-v info, -vv debug)\n\n"
+		"Run '%s COMMAND --help' for a command's options. Exit codes: 0 success,\n"
+		"2 usage or configuration error, 8 network or server error, 10 protocol error.\n",
+		VERIFY_PROG);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {{"verbose", no_argument, NULL, 'v'},
+					     {"version", no_argument, NULL, 'V'},
+					     {"help", no_argument, NULL, 'h'},
+					     {NULL, 0, NULL, 0}};
+	int c, verbose = 0, level;
+
+	/* '+': stop at the subcommand; its options are its own. */
+	while ((c = getopt_long(argc, argv, "+vh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'v':
+			verbose++;
+			break;
+		case 'V':
+			printf("%s %s\n", VERIFY_PROG, AMT_VERSION);
+			return VERIFY_EXIT_OK;
+		case 'h':
+			usage(stdout);
+			return VERIFY_EXIT_OK;
+		default:
+			usage(stderr);
+			return VERIFY_EXIT_USAGE;
+		}
+	}
+	level = LOG_LVL_WARN + verbose;
+	log_init(VERIFY_PROG, LOG_SINK_STDERR, level > LOG_LVL_TRACE ? LOG_LVL_TRACE : level);
+	if (optind >= argc) {
+		usage(stderr);
+		return VERIFY_EXIT_USAGE;
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (strcmp(commands[i].name, argv[optind]) == 0)
+			return commands[i].run(argc - optind, argv + optind);
+	}
+	fprintf(stderr, "%s: unknown command \"%s\" — run '%s --help' for the list\n", VERIFY_PROG,
+		argv[optind], VERIFY_PROG);
+	return VERIFY_EXIT_USAGE;
+}

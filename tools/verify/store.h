@@ -1,0 +1,87 @@
+/*
+ * store.h - amt-verify's receiver store: one SQLite file of timestamped
+ * events (hello packets, CIRA tunnels, and later agent reports).
+ *
+ * Owns: the schema (table events(id, time, type, uuid, source, detail),
+ * PRAGMA user_version = STORE_SCHEMA_VERSION, checked on open), WAL mode and
+ * the busy timeout, and the JSON form of an event shared by every printer.
+ * Each store_add_event() is its own committed transaction: when it returns
+ * 0 the event is on disk.
+ * Must not: know any protocol or print anything; receivers build the detail
+ * object, callers decide how to show events.
+ */
+#ifndef VERIFY_STORE_H
+#define VERIFY_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "verify.h"
+
+#define STORE_SCHEMA_VERSION 1
+#define STORE_BUSY_TIMEOUT_MS 5000
+#define STORE_DEFAULT_PATH "./amt-verify.db"
+
+struct store;
+
+enum store_mode {
+	STORE_CREATE = 0,   /* read-write; create the file and schema if missing */
+	STORE_READONLY = 1, /* the file must exist and carry our schema */
+};
+
+/* One event as stored. Strings are valid for the duration of a callback
+ * (store_list) or until the struct is reused (store_add_event). */
+struct store_event {
+	int64_t id;
+	char time[VERIFY_TIME_LEN]; /* ISO-8601 UTC with ms */
+	const char *type;           /* "hello", "cira_open", ... */
+	const char *uuid;           /* canonical text, or NULL */
+	const char *source;         /* "addr:port" of the peer, or NULL */
+	json_t *detail;             /* an object; borrowed */
+};
+
+/*
+ * Open (or create) the store at path. 0, or -1 with a one-line reason in
+ * err (missing file in READONLY mode, not an amt-verify database, schema
+ * newer than this program, SQLite errors).
+ */
+int store_open(const char *path, enum store_mode mode, struct store **out, char *err,
+	       size_t errlen);
+/* Close; NULL-safe. */
+void store_close(struct store *st);
+
+/*
+ * Record one event now (wall clock). detail is an object or NULL (stored as
+ * {}); it is not consumed. When out is not NULL it receives the stored
+ * event (time and id), its strings pointing at the arguments and detail.
+ * 0 once committed, -1 with a reason in err.
+ */
+int store_add_event(struct store *st, const char *type, const char *uuid, const char *source,
+		    const json_t *detail, struct store_event *out, char *err, size_t errlen);
+/* The same with an explicit time (ms since the epoch), for imports and tests. */
+int store_add_event_at(struct store *st, int64_t time_ms, const char *type, const char *uuid,
+		       const char *source, const json_t *detail, struct store_event *out,
+		       char *err, size_t errlen);
+
+/* Non-zero from the callback stops the listing and is returned. */
+typedef int (*store_list_cb)(void *arg, const struct store_event *ev);
+/*
+ * Call cb for every event with time >= since_ms (INT64_MIN: all), oldest
+ * first (by time, then id). 0, the callback's non-zero value, or -1 with a
+ * reason in err.
+ */
+int store_list(struct store *st, int64_t since_ms, store_list_cb cb, void *arg, char *err,
+	       size_t errlen);
+
+/*
+ * The JSON form of an event, one object: {"schema":1,"id":..,"time":..,
+ * "type":..,"uuid":..,"source":.., then the detail's fields} (a detail key
+ * never overrides one of these). New reference, or NULL on allocation
+ * failure.
+ */
+json_t *store_event_json(const struct store_event *ev);
+
+#endif
