@@ -21,7 +21,8 @@
 
 enum t {
 	T_BOOL, T_UINT, T_INT, T_STR, T_UUID, T_MAC, T_IPV4, T_PROVSTATE, T_CTLMODE, T_PROVMODE,
-	T_CIRASTATUS, T_NETWORK, T_TRIGGER, T_DISABLED, T_NUMBERING, T_CMD, T_HASHES, T_OCTAL
+	T_CIRASTATUS, T_NETWORK, T_TRIGGER, T_DISABLED, T_NUMBERING, T_CMD, T_HASHES, T_OCTAL,
+	T_QOP
 };
 
 struct row {
@@ -40,6 +41,12 @@ static const struct row rows[] = {
 	{"amt", "build", T_STR, O(build), S(build)},
 	{"amt", "sku", T_STR, O(sku), S(sku)},
 	{"amt", "me_fw_version", T_STR, O(me_fw_version), S(me_fw_version)},
+	{"amt", "admin_user", T_STR, O(admin_user), S(admin_user)},
+	{"amt", "admin_password", T_STR, O(admin_password), S(admin_password)},
+	{"amt", "digest_realm", T_STR, O(digest_realm), S(digest_realm)},
+	{"amt", "host_name", T_STR, O(host_name), S(host_name)},
+	{"amt", "tls_cert", T_STR, O(tls_cert), S(tls_cert)},
+	{"amt", "tls_key", T_STR, O(tls_key), S(tls_key)},
 	{"platform", "uuid", T_UUID, O(uuid), 0},
 	{"platform", "bios", T_STR, O(bios), S(bios)},
 	{"provisioning", "state", T_PROVSTATE, O(prov_state), 0},
@@ -84,6 +91,7 @@ static const struct row rows[] = {
 	{"sim", "amthi_mtu", T_UINT, O(amthi_mtu), 0},
 	{"sim", "amthi_max_connections", T_UINT, O(amthi_max_connections), 0},
 	{"sim", "device_mode", T_OCTAL, O(device_mode), 0},
+	{"sim", "digest_qop", T_QOP, O(digest_qop), 0},
 };
 
 static const char *const provstate_names[] = {"pre", "in", "post", NULL};
@@ -96,6 +104,7 @@ static const char *const trigger_names[] = {"user_initiated", "alert", "provisio
 					    "periodic", NULL};
 static const char *const disabled_names[] = {"absent", "empty", NULL};
 static const char *const numbering_names[] = {"lms", "rpcgo", NULL};
+static const char *const qop_names[] = {"auth", "auth-int,auth", NULL};
 static const char *const hash_alg_names[] = {"", "sha1", "sha256", "sha384", "sha512", NULL};
 static const uint8_t hash_alg_len[] = {0, 20, 32, 48, 64};
 
@@ -110,6 +119,7 @@ static const char *const *enum_names(enum t type)
 	case T_TRIGGER: return trigger_names;
 	case T_DISABLED: return disabled_names;
 	case T_NUMBERING: return numbering_names;
+	case T_QOP: return qop_names;
 	default: return NULL;
 	}
 }
@@ -143,6 +153,10 @@ void sim_state_defaults(struct sim_state *s)
 	s->amthi_mtu = 5120;
 	s->amthi_max_connections = 8;
 	s->device_mode = 0600;
+	snprintf(s->admin_user, sizeof(s->admin_user), "admin");
+	snprintf(s->admin_password, sizeof(s->admin_password), "P@ssw0rd");
+	snprintf(s->host_name, sizeof(s->host_name), "amt-sim");
+	sim_3pds_nvm_defaults(&s->storage);
 }
 
 static int parse_enum(const char *const *names, const char *v, uint32_t *out)
@@ -351,6 +365,9 @@ static int on_line(void *user, const char *section, const char *name, const char
 	struct load *l = user;
 	if (!name)
 		return 1;
+	int taken = sim_3pds_nvm_ini(&l->s->storage, section, name, value, l->why, sizeof(l->why));
+	if (taken >= 0)
+		return taken;
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		if (strcmp(rows[i].section, section) || strcmp(rows[i].name, name))
 			continue;
@@ -374,6 +391,10 @@ int sim_state_load(struct sim_state *s, const char *path, char *err, size_t errc
 	}
 	if (rc != 0) {
 		snprintf(err, errcap, "%s:%d: %s", path, rc, rc < 0 ? "cannot read" : l.why);
+		return -1;
+	}
+	if (sim_3pds_nvm_finish(&s->storage, l.why, sizeof(l.why)) != 0) {
+		snprintf(err, errcap, "%s: %s", path, l.why);
 		return -1;
 	}
 	return 0;
@@ -464,6 +485,7 @@ int sim_state_save(const struct sim_state *s, const char *path)
 		}
 		format_row(f, s, &rows[i]);
 	}
+	sim_3pds_nvm_write(f, &s->storage);
 	if (fflush(f) != 0 || fsync(fd) != 0)
 		rc = -errno;
 	if (fclose(f) != 0 && rc == 0)

@@ -15,11 +15,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sim_3pds_nvm.h"
+
 #define SIM_MAX_HASHES 32
 #define SIM_STR 256
 
 enum sim_disabled_style { SIM_DISABLED_ABSENT = 0, SIM_DISABLED_EMPTY = 1 };
 enum sim_numbering { SIM_NUM_LMS = 0, SIM_NUM_RPCGO = 1 };
+enum sim_qop { SIM_QOP_AUTH = 0, SIM_QOP_AUTH_INT_AUTH = 1 };
 enum sim_hash_alg { SIM_HASH_SHA1 = 1, SIM_HASH_SHA256 = 2, SIM_HASH_SHA384 = 3, SIM_HASH_SHA512 = 4 };
 
 struct sim_hash {
@@ -47,6 +50,12 @@ struct sim_state {
 	char build[21];
 	char sku[21];
 	char me_fw_version[48]; /* empty = version.build */
+	char admin_user[33];    /* WS-Man digest user (AMT admin account) */
+	char admin_password[33];
+	char digest_realm[65];  /* empty = "Digest:" + hex of the UUID bytes */
+	char host_name[64];     /* AMT_GeneralSettings.HostName */
+	char tls_cert[SIM_STR]; /* PEM files for WS-Man on port 16993; empty = no TLS */
+	char tls_key[SIM_STR];
 	/* [platform] */
 	uint8_t uuid[16]; /* raw mixed-endian bytes */
 	char bios[66];
@@ -89,6 +98,9 @@ struct sim_state {
 	unsigned amthi_mtu;
 	unsigned amthi_max_connections;
 	unsigned device_mode; /* permissions of the device file */
+	uint32_t digest_qop;  /* enum sim_qop: the qop list of the WS-Man 401 */
+	/* [storage] [storage.app.N] [storage.block.N]: 3PDS contents */
+	struct sim_3pds_nvm storage;
 };
 
 void sim_state_defaults(struct sim_state *s);
