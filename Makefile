@@ -36,7 +36,7 @@ ifeq ($(FUZZ),1)
 endif
 ALL_CFLAGS := -std=c11 -D_GNU_SOURCE -D_FORTIFY_SOURCE=2 -DAMT_VERSION='"$(VERSION)"' \
               $(WARN) $(CFLAGS) -I. -Iheci -Icommon -Iagent -Itools/sim -Itools/verify $(PKG_CFLAGS) -MMD -MP
-ALL_LDFLAGS := $(LDSAN) $(LDFLAGS)
+ALL_LDFLAGS := -Wl,--as-needed $(LDSAN) $(LDFLAGS)
 
 HECI_SRC   := $(wildcard heci/*.c)
 COMMON_SRC := $(wildcard common/*.c)

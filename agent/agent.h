@@ -23,6 +23,7 @@ struct agent_ctx {
 	 * exit code are the same either way. */
 	FILE *out, *err;
 	bool err_is_tty; /* progress lines only for people */
+	int txn_lock_fd; /* >= 0 in daemon workers: flock()ed around each AMTHI transaction */
 };
 
 struct agent_cmd {
@@ -31,6 +32,10 @@ struct agent_cmd {
 	const char *summary;
 	const char *usage;
 };
+
+/* The subcommand table (exact names, no prefix matching). */
+const struct agent_cmd *agent_commands(size_t *count);
+const struct agent_cmd *agent_find_command(const char *name);
 
 /* New transport handle from the configuration; NULL on ENOMEM. */
 struct heci *agent_heci_new(const struct agent_ctx *ctx);
@@ -50,5 +55,6 @@ void agent_print_json(struct agent_ctx *ctx, json_t *doc);
 int cmd_info(struct agent_ctx *ctx, int argc, char **argv);
 int cmd_hello(struct agent_ctx *ctx, int argc, char **argv);
 int cmd_call_for_help(struct agent_ctx *ctx, int argc, char **argv);
+int cmd_run(struct agent_ctx *ctx, int argc, char **argv);
 
 #endif

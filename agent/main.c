@@ -10,32 +10,29 @@
 #include <unistd.h>
 
 #include "agent.h"
+#include "client.h"
 #include "exitcode.h"
 #include "log.h"
 
-static const struct agent_cmd commands[] = {
-	{"info", cmd_info, "read and print the AMT state from the ME", "info [--json]"},
-	{"hello", cmd_hello, "restart (or --stop) the provisioning hello packets",
-	 "hello [--ipv6] [--stop] [--json]"},
-	{"call-for-help", cmd_call_for_help, "open (or --close) a user-initiated CIRA connection",
-	 "call-for-help [--close] [--wait SECONDS] [--json]"},
-};
 
 static void usage(FILE *f, const char *prog)
 {
 	fprintf(f,
-		"usage: %s [--device PATH] [--config PATH] [--state-dir DIR] [-v] COMMAND [ARGS]\n"
+		"usage: %s [--device PATH] [--config PATH] [--state-dir DIR] [--via-daemon] [-v] COMMAND [ARGS]\n"
 		"       %s --version | --help\n\n"
 		"Commands:\n",
 		prog, prog);
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(f, "  %-16s %s\n", commands[i].name, commands[i].summary);
+	size_t n;
+	const struct agent_cmd *cmds = agent_commands(&n);
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "  %-16s %s\n", cmds[i].name, cmds[i].summary);
 	fprintf(f,
 		"\nGlobal options:\n"
 		"  --device PATH    MEI device node (default: probe /dev/mei0../dev/mei3, /dev/mei)\n"
 		"  --config PATH    configuration file (default %s)\n"
 		"  --state-dir DIR  agent state directory (default %s)\n"
-		"  -v, --verbose    more detail on stderr (repeat for debug)\n\n"
+		"  -v, --verbose    more detail on stderr (repeat for debug)\n"
+		"  --via-daemon     run the command through the amt-agent service\n\n"
 		"Run '%s COMMAND --help' for a command's options. Exit codes are listed in the README.\n",
 		AGENT_DEFAULT_CONFIG, AGENT_DEFAULT_STATE_DIR, prog);
 }
@@ -46,10 +43,11 @@ int main(int argc, char **argv)
 		{"device", required_argument, NULL, 'd'}, {"config", required_argument, NULL, 'c'},
 		{"state-dir", required_argument, NULL, 's'}, {"verbose", no_argument, NULL, 'v'},
 		{"version", no_argument, NULL, 'V'},      {"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0}};
-	struct agent_ctx ctx = {.prog = "amt-agent", .out = stdout, .err = stderr};
+		{"via-daemon", no_argument, NULL, 'D'},   {NULL, 0, NULL, 0}};
+	struct agent_ctx ctx = {.prog = "amt-agent", .out = stdout, .err = stderr, .txn_lock_fd = -1};
 	const char *config_path = NULL, *device = NULL, *state_dir = NULL;
 	int verbose = 0, c, ex;
+	bool via_daemon = false;
 	char err[512];
 
 	config_init(&ctx.cfg);
@@ -68,6 +66,9 @@ int main(int argc, char **argv)
 			break;
 		case 'v':
 			verbose++;
+			break;
+		case 'D':
+			via_daemon = true;
 			break;
 		case 'V':
 			printf("amt-agent %s\n", AMT_VERSION);
@@ -117,11 +118,18 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	const char *name = argv[optind];
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
-		if (strcmp(commands[i].name, name) == 0) {
-			ex = commands[i].run(&ctx, argc - optind, argv + optind);
+	const struct agent_cmd *cmd = agent_find_command(name);
+	/* Unprivileged users go through the service, which owns /dev/mei0;
+	 * root opens the device directly unless told otherwise. */
+	if (cmd && strcmp(name, "run") != 0 && !device &&
+	    (via_daemon || geteuid() != 0)) {
+		ex = client_run_via_daemon(&ctx, argc - optind, argv + optind, via_daemon);
+		if (ex >= 0)
 			goto out;
-		}
+	}
+	if (cmd) {
+		ex = cmd->run(&ctx, argc - optind, argv + optind);
+		goto out;
 	}
 	fprintf(stderr, "%s: unknown command \"%s\" — run '%s --help' for the list\n", ctx.prog,
 		name, ctx.prog);

@@ -1,0 +1,38 @@
+/*
+ * report.h - reports to the management server: build (info JSON plus host
+ * ID, host name, agent version, report ID, timestamp), spool, send.
+ * Must not: schedule; the daemon decides when a cycle runs.
+ */
+#ifndef AGENT_REPORT_H
+#define AGENT_REPORT_H
+
+#include <stdbool.h>
+
+#include "agent.h"
+
+enum report_mode {
+	REPORT_FORCE,      /* make a report now */
+	REPORT_IF_CHANGED, /* make one only when the AMT state changed */
+	REPORT_FLUSH_ONLY, /* only send what is spooled */
+};
+
+/* report_cycle() exit codes (also worker exit statuses) */
+#define REPORT_EXIT_DONE 0     /* spool empty */
+#define REPORT_EXIT_PENDING 75 /* reports wait for the server (EX_TEMPFAIL) */
+#define REPORT_EXIT_ERROR 1    /* could not read the ME or write the spool */
+
+struct report_result {
+	char report_id[37]; /* empty when no report was made */
+	unsigned sent, pending, rejected;
+	long last_http_status;
+	char error[256]; /* why the last send or the collection failed */
+	int collect_rc;  /* heci error of the collection, 0 if fine */
+};
+
+/* One cycle: maybe make a report (mode), then send the spool in order.
+ * result may be NULL. */
+int report_cycle(struct agent_ctx *ctx, enum report_mode mode, struct report_result *result);
+
+int cmd_report(struct agent_ctx *ctx, int argc, char **argv);
+
+#endif
