@@ -13,10 +13,14 @@
 #include "sim_me.h"
 #include "sim_state.h"
 
+struct sim_wsman;
+struct amt_code_versions;
+
 struct sim_fw {
 	struct sim_me *me;
 	struct sim_state st;
 	const char *state_path;
+	struct sim_wsman *wsman; /* WS-Man service (sim_wsman.c); NULL when not started */
 	unsigned not_ready_left; /* NOT_READY answers still to give after start */
 };
 
@@ -31,5 +35,8 @@ int sim_fw_save(struct sim_fw *fw);
 /* Per-protocol registration, called by sim_fw_register. */
 int sim_amthi_register(struct sim_fw *fw);
 int sim_mkhi_register(struct sim_fw *fw);
+
+/* The GetCodeVersions table (sim_amthi.c), also CIM_SoftwareIdentity. */
+void sim_code_versions(const struct sim_state *st, struct amt_code_versions *v);
 
 #endif
