@@ -1,0 +1,705 @@
+/*
+ * wsman.c - WS-Man transport over libcurl (see wsman.h).
+ *
+ * Owns: the libcurl easy handle of a client and its options (digest only,
+ * no redirects, no proxies, http/https only, bounded time and size), the
+ * OpenSSL hooks for certificate pinning and legacy TLS, turning libcurl and
+ * HTTP outcomes into wsman_err_kind, and the Get / Enumerate / Invoke flows.
+ * Must not: build or parse XML itself (wsman_xml.c does), write HTTP, digest
+ * or TLS code by hand, or put credentials in logs or error text.
+ */
+#include "wsman.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <curl/curl.h>
+#include <libxml/parser.h>
+#include <openssl/crypto.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
+#include "heci_error.h"
+#include "log.h"
+
+#define DEFAULT_TIMEOUT_MS 10000L
+
+struct wsman_client {
+	CURL *curl;
+	struct curl_slist *headers;
+	char *url;
+	unsigned char pin[32];
+	bool has_pin, insecure, allow_tls10, legacy_warned;
+	int tls_version;         /* negotiated, seen at certificate time */
+	bool cert_seen;          /* cert_sha256 valid for the last handshake */
+	char cert_sha256[65];    /* leaf certificate fingerprint, hex */
+	int (*open_socket)(void *arg);
+	void *open_socket_arg;
+	char errbuf[CURL_ERROR_SIZE];
+};
+
+struct resp_buf {
+	char *data;
+	size_t len, cap;
+	bool too_big, nomem;
+};
+
+int wsman_global_init(void)
+{
+	xmlInitParser();
+	return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? WSMAN_OK : WSMAN_E_NOMEM;
+}
+
+void wsman_global_cleanup(void)
+{
+	curl_global_cleanup();
+	xmlCleanupParser();
+}
+
+/* ---- options ---- */
+
+static int hexval(char ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	if (ch >= 'a' && ch <= 'f')
+		return ch - 'a' + 10;
+	if (ch >= 'A' && ch <= 'F')
+		return ch - 'A' + 10;
+	return -1;
+}
+
+/* 64 hex digits, optionally separated by ':' -> 32 bytes. */
+static bool parse_pin(const char *s, unsigned char out[32])
+{
+	size_t n = 0;
+	int hi = -1;
+
+	for (; *s; s++) {
+		int v = hexval(*s);
+		if (*s == ':' && hi < 0)
+			continue;
+		if (v < 0 || n >= 32)
+			return false;
+		if (hi < 0) {
+			hi = v;
+		} else {
+			out[n++] = (unsigned char)(hi << 4 | v);
+			hi = -1;
+		}
+	}
+	return n == 32 && hi < 0;
+}
+
+static int invalid(char *why, size_t cap, const char *msg)
+{
+	if (why && cap)
+		snprintf(why, cap, "%s", msg);
+	return WSMAN_E_INVALID;
+}
+
+int wsman_opts_validate(const struct wsman_opts *o, char *why, size_t cap)
+{
+	unsigned char pin[32];
+	bool https;
+
+	if (!o || !o->url)
+		return invalid(why, cap, "no WS-Man URL");
+	https = strncasecmp(o->url, "https://", 8) == 0;
+	if (!https && strncasecmp(o->url, "http://", 7) != 0)
+		return invalid(why, cap, "WS-Man URL must start with http:// or https://");
+	if (o->password && !o->user)
+		return invalid(why, cap, "a password needs a user name");
+	if (o->pin_sha256 && !parse_pin(o->pin_sha256, pin))
+		return invalid(why, cap, "certificate pin must be 64 hex digits (SHA-256 of the DER certificate)");
+	if (o->pin_sha256 && (o->insecure || o->ca_file))
+		return invalid(why, cap, "a certificate pin excludes both a CA file and insecure mode");
+	if (o->insecure && o->ca_file)
+		return invalid(why, cap, "insecure mode excludes a CA file");
+	if (!https && (o->pin_sha256 || o->ca_file || o->insecure || o->allow_tls10))
+		return invalid(why, cap, "TLS options given for an http:// URL");
+	if (o->timeout_ms < 0)
+		return invalid(why, cap, "negative timeout");
+	OPENSSL_cleanse(pin, sizeof(pin));
+	return WSMAN_OK;
+}
+
+/* ---- libcurl callbacks ---- */
+
+static size_t on_write(char *p, size_t size, size_t nmemb, void *arg)
+{
+	struct resp_buf *b = arg;
+	size_t n = nmemb, ncap;
+	char *nd;
+
+	(void)size; /* always 1 */
+	if (n > WSMAN_MAX_RESPONSE - b->len) {
+		b->too_big = true;
+		return 0;
+	}
+	if (b->len + n + 1 > b->cap) {
+		ncap = b->cap ? b->cap : 8192;
+		while (ncap < b->len + n + 1)
+			ncap *= 2;
+		nd = realloc(b->data, ncap);
+		if (!nd) {
+			b->nomem = true;
+			return 0;
+		}
+		b->data = nd;
+		b->cap = ncap;
+	}
+	memcpy(b->data + b->len, p, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+	return n;
+}
+
+/* A new status line starts a new response (e.g. after the digest 401):
+ * only the last response's body counts. */
+static size_t on_header(char *p, size_t size, size_t nmemb, void *arg)
+{
+	struct resp_buf *b = arg;
+
+	(void)size;
+	if (nmemb >= 5 && memcmp(p, "HTTP/", 5) == 0)
+		b->len = 0;
+	return nmemb;
+}
+
+static curl_socket_t on_open_socket(void *clientp, curlsocktype purpose, struct curl_sockaddr *addr)
+{
+	struct wsman_client *c = clientp;
+	int fd;
+
+	(void)addr;
+	if (purpose != CURLSOCKTYPE_IPCXN)
+		return CURL_SOCKET_BAD;
+	fd = c->open_socket(c->open_socket_arg);
+	return fd < 0 ? CURL_SOCKET_BAD : (curl_socket_t)fd;
+}
+
+static int on_sockopt(void *clientp, curl_socket_t fd, curlsocktype purpose)
+{
+	(void)clientp;
+	(void)fd;
+	(void)purpose;
+	return CURL_SOCKOPT_ALREADY_CONNECTED;
+}
+
+/*
+ * Replaces OpenSSL's chain verification (SSL_CTX_set_cert_verify_callback):
+ * records the negotiated version and the leaf fingerprint, then either
+ * compares the fingerprint with the pin (constant time; TLS itself proves the
+ * server holds the key of that certificate) or runs the normal X509 check.
+ */
+static int on_verify(X509_STORE_CTX *x, void *arg)
+{
+	struct wsman_client *c = arg;
+	X509 *leaf = X509_STORE_CTX_get0_cert(x);
+	SSL *ssl = X509_STORE_CTX_get_ex_data(x, SSL_get_ex_data_X509_STORE_CTX_idx());
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int n = 0;
+
+	if (ssl)
+		c->tls_version = SSL_version(ssl);
+	c->cert_seen = false;
+	if (leaf && X509_digest(leaf, EVP_sha256(), md, &n) == 1 && n == 32) {
+		for (unsigned i = 0; i < 32; i++)
+			snprintf(c->cert_sha256 + 2 * i, 3, "%02x", md[i]);
+		c->cert_seen = true;
+	}
+	if (c->insecure)
+		return 1;
+	if (!c->has_pin)
+		return X509_verify_cert(x);
+	if (c->cert_seen && CRYPTO_memcmp(md, c->pin, 32) == 0)
+		return 1;
+	X509_STORE_CTX_set_error(x, X509_V_ERR_CERT_REJECTED);
+	return 0;
+}
+
+static CURLcode on_ssl_ctx(CURL *curl, void *sslctx, void *arg)
+{
+	SSL_CTX *ctx = sslctx;
+	struct wsman_client *c = arg;
+
+	(void)curl;
+	SSL_CTX_set_cert_verify_callback(ctx, on_verify, c);
+	if (c->allow_tls10) {
+		/* OpenSSL 3 refuses TLS < 1.2 below security level 0, and AMT 7-11
+		 * may not send the renegotiation-info extension. */
+		SSL_CTX_set_security_level(ctx, 0);
+		SSL_CTX_set_options(ctx, SSL_OP_LEGACY_SERVER_CONNECT);
+	}
+	return CURLE_OK;
+}
+
+/* ---- client ---- */
+
+static bool setup_curl(struct wsman_client *c, const struct wsman_opts *o)
+{
+	CURL *h = c->curl;
+	bool https = strncasecmp(o->url, "https://", 8) == 0;
+	CURLcode e = CURLE_OK;
+
+#define SET(opt, val) \
+	do { \
+		if (e == CURLE_OK) \
+			e = curl_easy_setopt(h, opt, val); \
+	} while (0)
+	SET(CURLOPT_URL, c->url);
+	SET(CURLOPT_PROTOCOLS_STR, "http,https");
+	SET(CURLOPT_FOLLOWLOCATION, 0L);
+	SET(CURLOPT_PROXY, ""); /* never an environment proxy */
+	SET(CURLOPT_NOSIGNAL, 1L);
+	SET(CURLOPT_TIMEOUT_MS, o->timeout_ms ? o->timeout_ms : DEFAULT_TIMEOUT_MS);
+	SET(CURLOPT_HTTPHEADER, c->headers);
+	SET(CURLOPT_ERRORBUFFER, c->errbuf);
+	SET(CURLOPT_WRITEFUNCTION, on_write);
+	SET(CURLOPT_HEADERFUNCTION, on_header);
+	SET(CURLOPT_POST, 1L);
+	if (o->user) {
+		SET(CURLOPT_HTTPAUTH, (long)CURLAUTH_DIGEST);
+		SET(CURLOPT_USERNAME, o->user);
+		SET(CURLOPT_PASSWORD, o->password ? o->password : "");
+	}
+	if (o->open_socket) {
+		SET(CURLOPT_OPENSOCKETFUNCTION, on_open_socket);
+		SET(CURLOPT_OPENSOCKETDATA, c);
+		SET(CURLOPT_SOCKOPTFUNCTION, on_sockopt);
+		SET(CURLOPT_IPRESOLVE, (long)CURL_IPRESOLVE_V4); /* one attempt, one channel */
+	}
+	if (https) {
+		SET(CURLOPT_SSL_VERIFYPEER, o->insecure ? 0L : 1L);
+		SET(CURLOPT_SSL_VERIFYHOST, (o->insecure || c->has_pin) ? 0L : 2L);
+		if (o->ca_file)
+			SET(CURLOPT_CAINFO, o->ca_file);
+		SET(CURLOPT_SSLVERSION,
+		    o->allow_tls10 ? (long)CURL_SSLVERSION_TLSv1_0 : (long)CURL_SSLVERSION_TLSv1_2);
+		if (o->allow_tls10)
+			SET(CURLOPT_SSL_CIPHER_LIST, "DEFAULT:@SECLEVEL=0");
+		SET(CURLOPT_SSL_CTX_FUNCTION, on_ssl_ctx);
+		SET(CURLOPT_SSL_CTX_DATA, c);
+	}
+#undef SET
+	if (e != CURLE_OK)
+		log_error("wsman: libcurl refused an option: %s", curl_easy_strerror(e));
+	return e == CURLE_OK;
+}
+
+struct wsman_client *wsman_client_new(const struct wsman_opts *o)
+{
+	struct wsman_client *c = NULL;
+	char why[160];
+
+	if (wsman_opts_validate(o, why, sizeof(why)) != WSMAN_OK) {
+		log_error("wsman: %s", why);
+		goto fail;
+	}
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		goto fail;
+	c->url = strdup(o->url);
+	c->curl = curl_easy_init();
+	c->headers = curl_slist_append(NULL, "Content-Type: application/soap+xml; charset=utf-8");
+	if (c->headers)
+		c->headers = curl_slist_append(c->headers, "Expect:");
+	if (!c->url || !c->curl || !c->headers)
+		goto fail;
+	c->has_pin = o->pin_sha256 && parse_pin(o->pin_sha256, c->pin);
+	c->insecure = o->insecure;
+	c->allow_tls10 = o->allow_tls10;
+	c->open_socket = o->open_socket;
+	c->open_socket_arg = o->open_socket_arg;
+	if (!setup_curl(c, o))
+		goto fail;
+	if (c->insecure)
+		log_warn("wsman: TLS verification is OFF for %s: anyone on the path can "
+			 "impersonate the device and read its credentials",
+			 c->url);
+	if (c->allow_tls10)
+		log_warn("wsman: TLS 1.0/1.1 allowed for %s (legacy AMT 7-11 firmware)", c->url);
+	return c;
+fail:
+	wsman_client_free(c);
+	return NULL;
+}
+
+void wsman_client_free(struct wsman_client *c)
+{
+	if (!c)
+		return;
+	if (c->curl)
+		curl_easy_cleanup(c->curl);
+	curl_slist_free_all(c->headers);
+	free(c->url);
+	OPENSSL_cleanse(c, sizeof(*c));
+	free(c);
+}
+
+bool wsman_client_used_legacy_tls(const struct wsman_client *c)
+{
+	return c && c->tls_version != 0 && c->tls_version < TLS1_2_VERSION;
+}
+
+/* ---- errors ---- */
+
+static void copy_str(char *dst, size_t cap, const char *src)
+{
+	snprintf(dst, cap, "%s", src ? src : "");
+}
+
+static bool is_tls_error(CURLcode cc)
+{
+	switch (cc) {
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CERTPROBLEM:
+	case CURLE_SSL_CIPHER:
+	case CURLE_SSL_CACERT_BADFILE:
+	case CURLE_SSL_ENGINE_NOTFOUND:
+	case CURLE_SSL_ENGINE_SETFAILED:
+	case CURLE_SSL_ENGINE_INITFAILED:
+	case CURLE_SSL_SHUTDOWN_FAILED:
+	case CURLE_SSL_CRL_BADFILE:
+	case CURLE_SSL_ISSUER_ERROR:
+	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+	case CURLE_SSL_INVALIDCERTSTATUS:
+	case CURLE_USE_SSL_FAILED:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static int curl_failure(struct wsman_client *c, CURLcode cc, const struct resp_buf *rb,
+			struct wsman_error *err)
+{
+	const char *msg = c->errbuf[0] ? c->errbuf : curl_easy_strerror(cc);
+
+	if (rb->too_big) {
+		err->kind = WSMAN_E_PARSE;
+		snprintf(err->curl_message, sizeof(err->curl_message),
+			 "response larger than %u bytes, transfer aborted", WSMAN_MAX_RESPONSE);
+	} else if (rb->nomem || cc == CURLE_OUT_OF_MEMORY) {
+		err->kind = WSMAN_E_NOMEM;
+		copy_str(err->curl_message, sizeof(err->curl_message), "out of memory");
+	} else if (is_tls_error(cc)) {
+		err->kind = WSMAN_E_TLS;
+		if (c->cert_seen && !c->insecure)
+			snprintf(err->curl_message, sizeof(err->curl_message),
+				 "%.150s (server certificate SHA-256 %s)", msg, c->cert_sha256);
+		else
+			copy_str(err->curl_message, sizeof(err->curl_message), msg);
+	} else if (cc == CURLE_URL_MALFORMAT || cc == CURLE_UNSUPPORTED_PROTOCOL) {
+		err->kind = WSMAN_E_INVALID;
+		copy_str(err->curl_message, sizeof(err->curl_message), msg);
+	} else {
+		err->kind = WSMAN_E_NETWORK;
+		copy_str(err->curl_message, sizeof(err->curl_message), msg);
+	}
+	return err->kind;
+}
+
+static bool contains(const char *hay, const char *needle)
+{
+	return strcasestr(hay, needle) != NULL;
+}
+
+void wsman_error_format(const struct wsman_error *e, char *out, size_t cap)
+{
+	const char *m, *hint = "";
+	char http[32] = "";
+
+	if (!out || cap == 0)
+		return;
+	if (!e) {
+		snprintf(out, cap, "no error");
+		return;
+	}
+	m = e->curl_message;
+	if (e->http_status)
+		snprintf(http, sizeof(http), " (HTTP %ld)", e->http_status);
+	switch (e->kind) {
+	case WSMAN_OK:
+		snprintf(out, cap, "success");
+		return;
+	case WSMAN_E_NETWORK:
+		hint = " - check the address, that AMT is enabled and provisioned, and that "
+		       "port 16992/16993 is reachable";
+		snprintf(out, cap, "network error: %s%s", m, hint);
+		return;
+	case WSMAN_E_TLS:
+		if (contains(m, "certificate") || contains(m, "verify") || contains(m, "SHA-256"))
+			hint = " - to trust a self-signed AMT certificate use --ca-file FILE, or "
+			       "check the fingerprint out of band and pin it with --pin-sha256 HEX";
+		else if (contains(m, "version") || contains(m, "protocol") || contains(m, "legacy"))
+			hint = " - AMT 7-11 firmware speaks only TLS 1.0; allow it explicitly with "
+			       "--allow-tls10";
+		snprintf(out, cap, "TLS error: %s%s", m, hint);
+		return;
+	case WSMAN_E_AUTH:
+		snprintf(out, cap, "authentication failed%s: AMT rejected the digest credentials - "
+				   "check the AMT user name and password",
+			 http);
+		return;
+	case WSMAN_E_HTTP:
+		snprintf(out, cap, "unexpected HTTP status %ld from the WS-Man service%s%s",
+			 e->http_status, m[0] ? ": " : "", m);
+		return;
+	case WSMAN_E_FAULT:
+		if (strcmp(e->fault_subcode, "wsa:DestinationUnreachable") == 0)
+			hint = " - the firmware does not offer this class (e.g. Third Party Data "
+			       "Storage is absent on AMT 12 and later)";
+		else if (strcmp(e->fault_subcode, "wsa:ActionNotSupported") == 0)
+			hint = " - the firmware does not support this method";
+		snprintf(out, cap, "WS-Man fault %s%s%s%s: %s%s", e->fault_code,
+			 e->fault_subcode[0] ? "/" : "", e->fault_subcode, http,
+			 e->fault_reason[0] ? e->fault_reason : "no reason given", hint);
+		return;
+	case WSMAN_E_RETURN:
+		snprintf(out, cap, "AMT method failed: ReturnValue %u (%s)%s%s", e->return_value,
+			 amt_status_name(e->return_value),
+			 amt_status_message(e->return_value)[0] ? ": " : "",
+			 amt_status_message(e->return_value));
+		return;
+	case WSMAN_E_PARSE:
+		snprintf(out, cap, "unexpected WS-Man response%s: %s", http, m);
+		return;
+	case WSMAN_E_NOMEM:
+		snprintf(out, cap, "out of memory");
+		return;
+	case WSMAN_E_INVALID:
+		snprintf(out, cap, "invalid WS-Man request: %s", m);
+		return;
+	case WSMAN_E_NOT_FOUND:
+		snprintf(out, cap, "element not found: %s", m);
+		return;
+	}
+	snprintf(out, cap, "unknown WS-Man error %d", (int)e->kind);
+}
+
+/* ---- requests ---- */
+
+static const char *op_name(const struct wsman_request *r)
+{
+	switch (r->op) {
+	case WSMAN_OP_GET:
+		return "Get";
+	case WSMAN_OP_ENUMERATE:
+		return "Enumerate";
+	case WSMAN_OP_PULL:
+		return "Pull";
+	case WSMAN_OP_RELEASE:
+		return "Release";
+	case WSMAN_OP_INVOKE:
+		return r->method;
+	}
+	return "?";
+}
+
+/*
+ * One round trip: build, POST, classify. On WSMAN_OK and WSMAN_E_FAULT the
+ * parsed document is handed back; otherwise *doc is NULL.
+ */
+static int round_trip(struct wsman_client *c, const struct wsman_request *req, xmlDocPtr *doc,
+		      xmlNodePtr *body, struct wsman_error *err)
+{
+	struct wsman_request r = *req;
+	char msgid[WSMAN_MSGID_LEN];
+	struct resp_buf rb = {0};
+	xmlChar *xml = NULL;
+	size_t xmllen = 0;
+	long status = 0;
+	CURLcode cc;
+	int rc;
+
+	*doc = NULL;
+	*body = NULL;
+	wsman_error_clear(err);
+	rc = wsman_new_message_id(msgid);
+	if (rc != WSMAN_OK) {
+		err->kind = rc;
+		goto out;
+	}
+	r.message_id = msgid;
+	rc = wsman_build_request(&r, &xml, &xmllen, err);
+	if (rc != WSMAN_OK)
+		goto out;
+	c->errbuf[0] = '\0';
+	c->cert_seen = false;
+	curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, (const char *)xml);
+	curl_easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)xmllen);
+	curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, &rb);
+	curl_easy_setopt(c->curl, CURLOPT_HEADERDATA, &rb);
+	cc = curl_easy_perform(c->curl);
+	curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, NULL);
+	curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &status);
+	if (c->allow_tls10 && !c->legacy_warned && wsman_client_used_legacy_tls(c)) {
+		log_warn("wsman: %s negotiated a TLS version older than 1.2 (allowed for legacy "
+			 "AMT firmware)",
+			 c->url);
+		c->legacy_warned = true;
+	}
+	if (cc != CURLE_OK) {
+		rc = curl_failure(c, cc, &rb, err);
+		err->http_status = status;
+		log_debug("wsman: %s %s: %s", op_name(&r), c->url, err->curl_message);
+		goto out;
+	}
+	log_debug("wsman: %s %s -> HTTP %ld, %zu bytes", op_name(&r), c->url, status, rb.len);
+	if (status == 401) {
+		rc = err->kind = WSMAN_E_AUTH;
+		err->http_status = status;
+		goto out;
+	}
+	rc = wsman_parse_response(rb.data, rb.len, msgid, doc, body, err);
+	err->http_status = status;
+	if (status != 200 && rc != WSMAN_E_FAULT) {
+		/* Anything but a SOAP fault on a non-200 is an HTTP error. */
+		xmlFreeDoc(*doc);
+		*doc = NULL;
+		*body = NULL;
+		err->curl_message[0] = '\0';
+		rc = err->kind = WSMAN_E_HTTP;
+	}
+out:
+	xmlFree(xml);
+	free(rb.data);
+	return rc;
+}
+
+static void drop(xmlDocPtr *doc)
+{
+	xmlFreeDoc(*doc);
+	*doc = NULL;
+}
+
+int wsman_get(struct wsman_client *c, const char *resource_uri, const struct wsman_selector *sel,
+	      size_t nsel, xmlDocPtr *doc, xmlNodePtr *instance, struct wsman_error *err)
+{
+	struct wsman_request r = {.op = WSMAN_OP_GET, .resource_uri = resource_uri,
+				  .sel = sel, .nsel = nsel};
+	struct wsman_error local;
+	xmlNodePtr body;
+	int rc;
+
+	if (!err)
+		err = &local;
+	*doc = NULL;
+	*instance = NULL;
+	rc = round_trip(c, &r, doc, &body, err);
+	if (rc == WSMAN_OK)
+		rc = wsman_response_instance(body, resource_uri, instance, err);
+	if (rc != WSMAN_OK)
+		drop(doc);
+	return rc;
+}
+
+int wsman_invoke(struct wsman_client *c, const char *resource_uri, const char *method,
+		 const struct wsman_selector *sel, size_t nsel, const struct wsman_param *in,
+		 size_t nin, xmlDocPtr *doc, xmlNodePtr *output, struct wsman_error *err)
+{
+	struct wsman_request r = {.op = WSMAN_OP_INVOKE, .resource_uri = resource_uri,
+				  .sel = sel, .nsel = nsel, .method = method, .in = in, .nin = nin};
+	struct wsman_error local;
+	xmlNodePtr body;
+	int rc;
+
+	if (!err)
+		err = &local;
+	*doc = NULL;
+	*output = NULL;
+	rc = round_trip(c, &r, doc, &body, err);
+	if (rc == WSMAN_OK)
+		rc = wsman_response_output(body, method, output, err);
+	if (rc != WSMAN_OK && rc != WSMAN_E_RETURN)
+		drop(doc);
+	return rc;
+}
+
+/* Best effort: tell AMT to drop an enumeration we abandon. */
+static void release(struct wsman_client *c, const char *uri, const char *context)
+{
+	struct wsman_request r = {.op = WSMAN_OP_RELEASE, .resource_uri = uri,
+				  .enum_context = context};
+	struct wsman_error e;
+	xmlDocPtr doc;
+	xmlNodePtr body;
+
+	round_trip(c, &r, &doc, &body, &e);
+	xmlFreeDoc(doc);
+}
+
+int wsman_enumerate(struct wsman_client *c, const char *resource_uri,
+		    int (*cb)(void *arg, xmlNodePtr item), void *arg, struct wsman_error *err)
+{
+	struct wsman_request r = {.op = WSMAN_OP_ENUMERATE, .resource_uri = resource_uri};
+	struct wsman_error local;
+	xmlDocPtr doc = NULL;
+	xmlNodePtr body, items;
+	const char *ctx_text;
+	char *context = NULL;
+	unsigned pulls = 0, count = 0;
+	bool end = false, stop = false;
+	int rc;
+
+	if (!err)
+		err = &local;
+	rc = round_trip(c, &r, &doc, &body, err);
+	if (rc == WSMAN_OK)
+		rc = wsman_response_enum_context(body, &ctx_text, err);
+	if (rc != WSMAN_OK)
+		goto out;
+	context = strdup(ctx_text);
+	if (!context)
+		goto nomem;
+	while (!end && !stop) {
+		drop(&doc);
+		if (pulls++ >= WSMAN_ENUM_MAX_PULLS) {
+			rc = err->kind = WSMAN_E_PARSE;
+			snprintf(err->curl_message, sizeof(err->curl_message),
+				 "enumeration did not end after %u pulls", WSMAN_ENUM_MAX_PULLS);
+			break;
+		}
+		r = (struct wsman_request){.op = WSMAN_OP_PULL, .resource_uri = resource_uri,
+					   .enum_context = context};
+		rc = round_trip(c, &r, &doc, &body, err);
+		if (rc == WSMAN_OK)
+			rc = wsman_response_pull(body, &items, &ctx_text, &end, err);
+		if (rc != WSMAN_OK)
+			goto out; /* AMT drops the context on errors */
+		for (xmlNodePtr it = items ? items->children : NULL; it && !stop; it = it->next) {
+			if (it->type != XML_ELEMENT_NODE)
+				continue;
+			if (++count > WSMAN_ENUM_MAX_ITEMS) {
+				rc = err->kind = WSMAN_E_PARSE;
+				snprintf(err->curl_message, sizeof(err->curl_message),
+					 "enumeration returned more than %u items",
+					 WSMAN_ENUM_MAX_ITEMS);
+				break;
+			}
+			stop = cb(arg, it) != 0;
+		}
+		if (rc != WSMAN_OK)
+			break;
+		if (!end && ctx_text) {
+			free(context);
+			context = strdup(ctx_text);
+			if (!context)
+				goto nomem;
+		}
+	}
+	if (!end)
+		release(c, resource_uri, context);
+	goto out;
+nomem:
+	rc = err->kind = WSMAN_E_NOMEM;
+out:
+	xmlFreeDoc(doc);
+	free(context);
+	return rc;
+}
