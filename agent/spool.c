@@ -77,6 +77,18 @@ int spool_open(struct spool *s, const char *dir, unsigned max)
 	snprintf(rej, sizeof(rej), "%s/rejected", dir);
 	if (mkdir(rej, 0700) != 0 && errno != EEXIST)
 		return -errno;
+	/* a writer killed mid-write leaves only a temp file: never a report */
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	while (d && (e = readdir(d)) != NULL) {
+		if (strstr(e->d_name, ".tmp.")) {
+			char p[SPOOL_PATH_MAX];
+			snprintf(p, sizeof(p), "%s/%s", dir, e->d_name);
+			unlink(p);
+		}
+	}
+	if (d)
+		closedir(d);
 	return 0;
 }
 

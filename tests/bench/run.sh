@@ -47,3 +47,19 @@ for lat in 0 2; do
 		"transactions x latency = ${ideal} ms; overhead $(awk -v w="$wall" -v i="$ideal" 'BEGIN{printf "%.2f", w-i}') ms" \
 		"$( [ "$ideal" -gt 0 ] && awk -v w="$wall" -v i="$ideal" 'BEGIN{printf "(wall / ideal = %.2f)", w/i}')"
 done
+
+echo
+echo "== idle daemon (amt-agent run): memory and wake-ups"
+IDLE_S=${IDLE_S:-30}
+mkdir -p "$T/d"
+printf '[agent]\nsocket = %s/d/agent.sock\nstate_dir = %s/d\n' "$T" "$T" > "$T/d.conf"
+"$B/amt-agent" --config "$T/d.conf" run 2>/dev/null &
+DPID=$!
+sleep 1
+status() { grep -E "^$1:" "/proc/$DPID/status" | awk '{print $2}'; }
+sw0=$(( $(status voluntary_ctxt_switches) + $(status nonvoluntary_ctxt_switches) ))
+sleep "$IDLE_S"
+sw1=$(( $(status voluntary_ctxt_switches) + $(status nonvoluntary_ctxt_switches) ))
+echo "RSS $(status VmRSS) kB (anonymous $(status RssAnon) kB, shared-library pages $(status RssFile) kB; target 4096 kB)"
+echo "wake-ups while idle: $((sw1 - sw0)) in ${IDLE_S} s = $(( (sw1 - sw0) * 60 / IDLE_S )) per minute (no report schedule configured; target 0)"
+kill -TERM "$DPID"; wait "$DPID" 2>/dev/null || true
