@@ -4,6 +4,7 @@
 #include "sim_fw.h"
 
 #include "log.h"
+#include "sim_lme.h"
 
 int sim_fw_register(struct sim_fw *fw)
 {
@@ -14,7 +15,10 @@ int sim_fw_register(struct sim_fw *fw)
 		if (rc != 0)
 			return rc;
 	}
-	return sim_mkhi_register(fw);
+	rc = sim_mkhi_register(fw);
+	if (rc != 0 || !fw->st.amt_enabled) /* LME is absent while AMT is disabled */
+		return rc;
+	return sim_lme_register(fw);
 }
 
 void sim_fw_apply_faults(struct sim_fw *fw)

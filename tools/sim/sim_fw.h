@@ -14,6 +14,7 @@
 #include "sim_state.h"
 
 struct sim_wsman;
+struct sim_lme;
 struct amt_code_versions;
 
 struct sim_fw {
@@ -21,6 +22,7 @@ struct sim_fw {
 	struct sim_state st;
 	const char *state_path;
 	struct sim_wsman *wsman; /* WS-Man service (sim_wsman.c); NULL when not started */
+	struct sim_lme *lme;     /* LME/APF client (sim_lme.c), set by sim_lme_register */
 	unsigned not_ready_left; /* NOT_READY answers still to give after start */
 };
 

@@ -87,6 +87,7 @@ static const struct row rows[] = {
 	{"sim", "local_account_padding", T_BOOL, O(local_account_pad), 0},
 	{"sim", "hash_numbering", T_NUMBERING, O(hash_numbering), 0},
 	{"sim", "trigger_numbering", T_NUMBERING, O(trigger_numbering), 0},
+	{"sim", "apf_window_stall", T_BOOL, O(apf_window_stall), 0},
 	{"sim", "mkhi_platform", T_UINT, O(mkhi_platform), 0},
 	{"sim", "amthi_mtu", T_UINT, O(amthi_mtu), 0},
 	{"sim", "amthi_max_connections", T_UINT, O(amthi_max_connections), 0},

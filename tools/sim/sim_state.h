@@ -94,6 +94,7 @@ struct sim_state {
 	bool local_account_pad;
 	int hash_numbering;
 	int trigger_numbering;
+	bool apf_window_stall; /* LME: no WINDOW_ADJUST after a channel's first window */
 	unsigned mkhi_platform;
 	unsigned amthi_mtu;
 	unsigned amthi_max_connections;
