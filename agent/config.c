@@ -62,6 +62,14 @@ static const struct key keys[] = {
 	{"report", "spool_dir", K_PATH, F(report_spool_dir), 0, 0, "report spool", false},
 	{"report", "spool_max", K_UINT, F(report_spool_max), 1, 1000000, "reports kept at most", false},
 	{"report", "timeout_ms", K_UINT, F(report_timeout_ms), 1000, 600000, "per POST", false},
+	{"hostid", "vendor", K_TEXT, F(hostid_vendor), 0, 0, "3PDS vendor name", false},
+	{"hostid", "application", K_TEXT, F(hostid_application), 0, 0, "3PDS application", false},
+	{"hostid", "enterprise", K_TEXT, F(hostid_enterprise), 0, 0, "3PDS enterprise", false},
+	{"hostid", "block_name", K_TEXT, F(hostid_block), 0, 0, "3PDS block name", false},
+	{"hostid", "user", K_TEXT, F(hostid_user), 0, 0, "WS-Man user", false},
+	{"hostid", "password_file", K_PATH, F(hostid_password_file), 0, 0, "WS-Man password", true},
+	{"hostid", "efivarfs_dir", K_PATH, F(hostid_efivarfs_dir), 0, 0, "efivarfs mount", false},
+	{"hostid", "lms_url", K_TEXT, F(hostid_lms_url), 0, 0, "Intel LMS endpoint", false},
 };
 
 void config_init(struct agent_config *c)
@@ -79,6 +87,12 @@ void config_init(struct agent_config *c)
 	c->report_check_interval = 300;
 	c->report_spool_max = 1000;
 	c->report_timeout_ms = 30000;
+	c->hostid_vendor = strdup("amt-agent project");
+	c->hostid_application = strdup("amt-agent");
+	c->hostid_enterprise = strdup("amt-agent");
+	c->hostid_block = strdup("amt-agent-hostid");
+	c->hostid_efivarfs_dir = strdup("/sys/firmware/efi/efivars");
+	c->hostid_lms_url = strdup("http://127.0.0.1:16992/wsman");
 }
 
 void config_free(struct agent_config *c)
@@ -93,6 +107,14 @@ void config_free(struct agent_config *c)
 	free(c->report_client_key);
 	free(c->report_token_file);
 	free(c->report_spool_dir);
+	free(c->hostid_vendor);
+	free(c->hostid_application);
+	free(c->hostid_enterprise);
+	free(c->hostid_block);
+	free(c->hostid_user);
+	free(c->hostid_password_file);
+	free(c->hostid_efivarfs_dir);
+	free(c->hostid_lms_url);
 	free(c->source);
 	memset(c, 0, sizeof(*c));
 }

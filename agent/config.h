@@ -43,6 +43,13 @@ struct agent_config {
 	unsigned report_spool_max;
 	unsigned report_timeout_ms;
 
+	/* [hostid] */
+	char *hostid_vendor, *hostid_application, *hostid_enterprise, *hostid_block;
+	char *hostid_user;          /* WS-Man user; NULL = the local system account */
+	char *hostid_password_file; /* secret */
+	char *hostid_efivarfs_dir;
+	char *hostid_lms_url;       /* where Intel LMS answers when it runs */
+
 	char *source; /* file the values came from, for messages */
 };
 
