@@ -165,10 +165,10 @@ static void stop(struct listen_run *run, int sig)
 	}
 	log_info("signal %d: stopping (%u connection(s) open)", sig, ctx->active);
 	ctx->stopping = true;
-	hello_server_free(run->hello);
-	run->hello = NULL;
-	mps_server_free(run->mps);
-	run->mps = NULL;
+	/* Stop accepting; the servers themselves live until their connections
+	 * are gone (after the loop). */
+	hello_server_stop(run->hello);
+	mps_server_stop(run->mps);
 	for (c = ctx->conns; c; c = next) {
 		next = c->next;
 		c->shutdown(c);
@@ -282,10 +282,12 @@ int cmd_listen(int argc, char **argv)
 	ex = VERIFY_EXIT_OK;
 out:
 	run.ctx.stopping = true;
-	hello_server_free(run.hello);
-	mps_server_free(run.mps);
+	hello_server_stop(run.hello);
+	mps_server_stop(run.mps);
 	while (run.ctx.conns)
 		run.ctx.conns->destroy(run.ctx.conns);
+	hello_server_free(run.hello);
+	mps_server_free(run.mps);
 	if (run.sigterm)
 		event_free(run.sigterm);
 	if (run.sigint)

@@ -101,11 +101,15 @@ struct mps_server_cfg {
 int hello_server_new(struct listen_ctx *ctx, const struct sockaddr *sa, socklen_t salen,
 		     struct hello_server **out, char *bound, size_t boundlen, char *err,
 		     size_t errlen, int *exit_code);
+/* Stop accepting (close the listening socket); open connections go on. */
+void hello_server_stop(struct hello_server *srv);
+/* Free after every connection of this server is gone; NULL-safe. */
 void hello_server_free(struct hello_server *srv);
 
 int mps_server_new(struct listen_ctx *ctx, const struct sockaddr *sa, socklen_t salen,
 		   const struct mps_server_cfg *cfg, struct mps_server **out, char *bound,
 		   size_t boundlen, char *err, size_t errlen, int *exit_code);
+void mps_server_stop(struct mps_server *srv);
 void mps_server_free(struct mps_server *srv);
 
 /* Shared listener plumbing (listen.c): bind with LEV_OPT_REUSEABLE, back

@@ -265,6 +265,14 @@ int hello_server_new(struct listen_ctx *ctx, const struct sockaddr *sa, socklen_
 	return 0;
 }
 
+void hello_server_stop(struct hello_server *srv)
+{
+	if (!srv)
+		return;
+	listen_socket_free(srv->sock);
+	srv->sock = NULL;
+}
+
 void hello_server_free(struct hello_server *srv)
 {
 	if (!srv)

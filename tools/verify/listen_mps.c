@@ -406,6 +406,14 @@ out:
 	return rc;
 }
 
+void mps_server_stop(struct mps_server *srv)
+{
+	if (!srv)
+		return;
+	listen_socket_free(srv->sock);
+	srv->sock = NULL;
+}
+
 void mps_server_free(struct mps_server *srv)
 {
 	if (!srv)
