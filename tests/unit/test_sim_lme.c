@@ -56,9 +56,13 @@ struct svc {
 
 static void *svc_main(void *arg);
 
+/* One automatic stream; its script is copied at connect time. */
 struct svc_conn {
 	struct svc *v;
 	int fd;
+	size_t expect_req;
+	const uint8_t *resp;
+	size_t resp_len;
 };
 
 static int svc_connect(void *arg, uint32_t port)
@@ -80,7 +84,7 @@ static int svc_connect(void *arg, uint32_t port)
 	if (v->automatic && v->nthreads < 8) {
 		struct svc_conn *sc = malloc(sizeof(*sc));
 		assert_non_null(sc);
-		*sc = (struct svc_conn){v, sv[1]};
+		*sc = (struct svc_conn){v, sv[1], v->expect_req, v->resp, v->resp_len};
 		assert_int_equal(pthread_create(&v->threads[v->nthreads++], NULL, svc_main, sc), 0);
 	} else {
 		if (v->fd >= 0)
@@ -99,8 +103,8 @@ static void *svc_main(void *arg)
 	struct svc *v = sc->v;
 	uint8_t buf[65536];
 	size_t got = 0;
-	while (got < v->expect_req) {
-		ssize_t k = read(sc->fd, buf + got, v->expect_req - got);
+	while (got < sc->expect_req) {
+		ssize_t k = read(sc->fd, buf + got, sc->expect_req - got);
 		if (k <= 0)
 			break;
 		got += (size_t)k;
@@ -109,8 +113,8 @@ static void *svc_main(void *arg)
 	memcpy(v->got, buf, got);
 	v->got_len = got;
 	pthread_mutex_unlock(&v->mu);
-	for (size_t off = 0; off < v->resp_len;) {
-		ssize_t k = write(sc->fd, v->resp + off, v->resp_len - off);
+	for (size_t off = 0; off < sc->resp_len;) {
+		ssize_t k = write(sc->fd, sc->resp + off, sc->resp_len - off);
 		if (k <= 0)
 			break;
 		off += (size_t)k;
@@ -715,8 +719,10 @@ static void test_end_to_end(void **state)
 
 	assert_int_equal(exchange(l, req, sizeof(req), out, sizeof(out)), sizeof(resp));
 	assert_memory_equal(out, resp, sizeof(resp));
+	pthread_mutex_lock(&x->v.mu);
 	assert_int_equal(x->v.got_len, sizeof(req));
 	assert_memory_equal(x->v.got, req, sizeof(req));
+	pthread_mutex_unlock(&x->v.mu);
 
 	/* ME reset: the session fails, reopen redoes the handshake, channels work */
 	sim_me_reset(x->fw.me);
@@ -726,8 +732,10 @@ static void test_end_to_end(void **state)
 	assert_int_equal(rc, HECI_E_DISCONNECTED);
 	assert_int_equal(lme_reopen(l), 0);
 	assert_true(lme_port_forwarded(l, 16992));
+	pthread_mutex_lock(&x->v.mu);
 	x->v.expect_req = 5;
 	x->v.resp_len = 100;
+	pthread_mutex_unlock(&x->v.mu);
 	assert_int_equal(exchange(l, (const uint8_t *)"hello", 5, out, sizeof(out)), 100);
 	assert_memory_equal(out, resp, 100);
 	lme_close(l);
