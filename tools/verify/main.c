@@ -19,6 +19,7 @@ struct verify_cmd {
 static const struct verify_cmd commands[] = {
 	{"listen", cmd_listen, "receive hello packets and CIRA tunnels, record them as events"},
 	{"events", cmd_events, "list the recorded events"},
+	{"device", cmd_device, "read a device's AMT state over WS-Management and check it"},
 };
 
 static void usage(FILE *f)

@@ -29,6 +29,7 @@ enum verify_exit {
 /* Subcommands: argv[0] is the subcommand name; return an exit code. */
 int cmd_listen(int argc, char **argv);
 int cmd_events(int argc, char **argv);
+int cmd_device(int argc, char **argv);
 
 /* ---- time ---- */
 #define VERIFY_TIME_LEN 32 /* "2026-11-22T10:00:00.123Z" + NUL, with room */

@@ -1,0 +1,342 @@
+/*
+ * device.c - amt-verify device HOST: read a device's AMT state over
+ * WS-Management from the network side and compare it with what is expected.
+ *
+ * Reads AMT version (CIM_SoftwareIdentity "AMT"), provisioning state and
+ * control mode (AMT_SetupAndConfigurationService), UUID
+ * (CIM_ComputerSystemPackage.PlatformGUID), the wired port
+ * (AMT_EthernetPortSettings 0) and the host ID (3PDS, the same block the
+ * agent writes). Expectations come from --expect KEY=VALUE, --expect-hostid
+ * and an inventory file ([HOST] sections of KEY = VALUE). Exit 0 only when
+ * everything expected matches; each mismatch is one line.
+ * TLS is verified by default; a CA file or a pinned SHA-256 fingerprint
+ * trusts a self-signed AMT certificate; --insecure exists and says so.
+ * Must not: change anything on the device beyond a 3PDS session.
+ */
+#include <getopt.h>
+#include <ini.h>
+#include <jansson.h>
+#include <openssl/crypto.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hostid_3pds.h"
+#include "verify.h"
+#include "wsman.h"
+
+#define MAX_EXPECT 32
+#define EXIT_MISMATCH 1
+#define EXIT_AUTH 4
+
+struct expect {
+	char key[32];
+	char value[160];
+};
+
+struct device_args {
+	const char *host, *user, *password_file, *ca_file, *pin, *inventory;
+	bool tls, insecure, allow_tls10, json;
+	unsigned port;
+	struct hostid_names names;
+	struct expect exp[MAX_EXPECT];
+	size_t nexp;
+};
+
+struct device_state {
+	char amt_version[32], provisioning_state[8], control_mode[8], uuid[37];
+	char mac[18], ipv4[46], dhcp[8], link_up[8];
+	char host_id[HOSTID_MAX + 2];
+	bool host_id_known;
+	uint8_t uuid_raw[16];
+};
+
+static const char *const keys[] = {"amt_version", "provisioning_state", "control_mode", "uuid",
+				   "mac", "ipv4", "dhcp", "link_up", "host_id", NULL};
+
+static int add_expect(struct device_args *a, const char *key, const char *value)
+{
+	bool known = false;
+	for (int i = 0; keys[i]; i++)
+		known |= strcmp(keys[i], key) == 0;
+	if (!known || a->nexp >= MAX_EXPECT || strlen(value) >= sizeof(a->exp[0].value))
+		return -1;
+	snprintf(a->exp[a->nexp].key, sizeof(a->exp[0].key), "%s", key);
+	snprintf(a->exp[a->nexp].value, sizeof(a->exp[0].value), "%s", value);
+	a->nexp++;
+	return 0;
+}
+
+static int on_inventory(void *user, const char *section, const char *name, const char *value)
+{
+	struct device_args *a = user;
+	if (!name || strcmp(section, a->host) != 0)
+		return 1;
+	return add_expect(a, name, value) == 0;
+}
+
+/* ---- reading ---- */
+
+static int on_identity(void *arg, xmlNodePtr item)
+{
+	struct device_state *s = arg;
+	const char *id = wsman_child_text(item, "InstanceID");
+	const char *v = wsman_child_text(item, "VersionString");
+	if (id && v && strcmp(id, "AMT") == 0) {
+		snprintf(s->amt_version, sizeof(s->amt_version), "%s", v);
+		return 1; /* found: stop */
+	}
+	return 0;
+}
+
+static int hexval(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : (c | 0x20) >= 'a' && (c | 0x20) <= 'f' ? (c | 0x20) - 'a' + 10 : -1;
+}
+
+static int read_device(struct wsman_client *c, struct device_state *s, struct wsman_error *e)
+{
+	xmlDocPtr doc = NULL;
+	xmlNodePtr inst;
+	int rc;
+
+	rc = wsman_enumerate(c, WSMAN_CIM_URI("CIM_SoftwareIdentity"), on_identity, s, e);
+	if (rc != 0)
+		return rc;
+
+	rc = wsman_get(c, WSMAN_AMT_URI("AMT_SetupAndConfigurationService"), NULL, 0, &doc, &inst, e);
+	if (rc != 0)
+		return rc;
+	uint32_t ps = 9, pm = 0;
+	wsman_child_u32(inst, "ProvisioningState", &ps);
+	wsman_child_u32(inst, "ProvisioningMode", &pm);
+	snprintf(s->provisioning_state, sizeof(s->provisioning_state), "%s",
+		 ps == 0 ? "pre" : ps == 1 ? "in" : ps == 2 ? "post" : "unknown");
+	/* WS-Man numbers modes 1 = ACM, 4 = CCM (AMTHI uses 2 and 1) */
+	snprintf(s->control_mode, sizeof(s->control_mode), "%s",
+		 ps != 2 ? "none" : pm == 1 ? "acm" : pm == 4 ? "ccm" : "unknown");
+	xmlFreeDoc(doc);
+
+	rc = wsman_get(c, WSMAN_CIM_URI("CIM_ComputerSystemPackage"), NULL, 0, &doc, &inst, e);
+	if (rc != 0)
+		return rc;
+	const char *g = wsman_child_text(inst, "PlatformGUID");
+	if (!g || strlen(g) != 32) {
+		xmlFreeDoc(doc);
+		e->kind = WSMAN_E_PARSE;
+		snprintf(e->curl_message, sizeof(e->curl_message), "PlatformGUID is not 32 hex digits");
+		return WSMAN_E_PARSE;
+	}
+	for (int i = 0; i < 16; i++) {
+		int hi = hexval(g[2 * i]), lo = hexval(g[2 * i + 1]);
+		if (hi < 0 || lo < 0) {
+			xmlFreeDoc(doc);
+			e->kind = WSMAN_E_PARSE;
+			return WSMAN_E_PARSE;
+		}
+		s->uuid_raw[i] = (uint8_t)(hi << 4 | lo);
+	}
+	verify_uuid_str(s->uuid_raw, s->uuid);
+	xmlFreeDoc(doc);
+
+	const struct wsman_selector wired[] = {{"InstanceID", "Intel(r) AMT Ethernet Port Settings 0"}};
+	rc = wsman_get(c, WSMAN_AMT_URI("AMT_EthernetPortSettings"), wired, 1, &doc, &inst, e);
+	if (rc != 0)
+		return rc;
+	const char *mac = wsman_child_text(inst, "MACAddress"), *ip = wsman_child_text(inst, "IPAddress");
+	const char *dhcp = wsman_child_text(inst, "DHCPEnabled"), *link = wsman_child_text(inst, "LinkIsUp");
+	snprintf(s->mac, sizeof(s->mac), "%s", mac ? mac : "");
+	for (char *p = s->mac; *p; p++) /* AMT writes 00-11-22-..; compare as 00:11:22:.. */
+		*p = *p == '-' ? ':' : (char)((*p >= 'A' && *p <= 'F') ? *p + 32 : *p);
+	snprintf(s->ipv4, sizeof(s->ipv4), "%s", ip ? ip : "");
+	snprintf(s->dhcp, sizeof(s->dhcp), "%s", dhcp ? dhcp : "");
+	snprintf(s->link_up, sizeof(s->link_up), "%s", link ? link : "");
+	xmlFreeDoc(doc);
+	return 0;
+}
+
+static const char *field(const struct device_state *s, const char *key)
+{
+	if (!strcmp(key, "amt_version")) return s->amt_version;
+	if (!strcmp(key, "provisioning_state")) return s->provisioning_state;
+	if (!strcmp(key, "control_mode")) return s->control_mode;
+	if (!strcmp(key, "uuid")) return s->uuid;
+	if (!strcmp(key, "mac")) return s->mac;
+	if (!strcmp(key, "ipv4")) return s->ipv4;
+	if (!strcmp(key, "dhcp")) return s->dhcp;
+	if (!strcmp(key, "link_up")) return s->link_up;
+	if (!strcmp(key, "host_id")) return s->host_id_known ? s->host_id : "(none)";
+	return "";
+}
+
+static int usage(FILE *f, int code)
+{
+	fprintf(f,
+		"usage: amt-verify device HOST [--tls] [--port N] [--user U] [--password-file F]\n"
+		"         [--ca-file F | --pin SHA256 | --insecure] [--allow-tls10]\n"
+		"         [--expect KEY=VALUE]... [--expect-hostid ID] [--inventory FILE] [--json]\n"
+		"         [--vendor V] [--application A] [--enterprise E] [--block-name B]\n"
+		"Read a device's AMT state over WS-Management and compare it with expectations.\n"
+		"KEY: amt_version provisioning_state control_mode uuid mac ipv4 dhcp link_up host_id.\n"
+		"Exit 0 when everything matches, 1 on a mismatch (one line each).\n");
+	return code;
+}
+
+int cmd_device(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"tls", no_argument, NULL, 't'},         {"port", required_argument, NULL, 'P'},
+		{"user", required_argument, NULL, 'u'},  {"password-file", required_argument, NULL, 'p'},
+		{"ca-file", required_argument, NULL, 'c'}, {"pin", required_argument, NULL, 'k'},
+		{"insecure", no_argument, NULL, 'I'},    {"allow-tls10", no_argument, NULL, 'L'},
+		{"expect", required_argument, NULL, 'e'}, {"expect-hostid", required_argument, NULL, 'H'},
+		{"inventory", required_argument, NULL, 'i'}, {"json", no_argument, NULL, 'j'},
+		{"vendor", required_argument, NULL, 'V'}, {"application", required_argument, NULL, 'A'},
+		{"enterprise", required_argument, NULL, 'E'}, {"block-name", required_argument, NULL, 'B'},
+		{"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0}};
+	struct device_args a = {.user = "admin",
+				.names = {"amt-agent project", "amt-agent", "amt-agent", "amt-agent-hostid"}};
+	struct device_state s;
+	struct wsman_error e;
+	uint8_t *password = NULL;
+	size_t plen = 0;
+	unsigned long n;
+	char err[512], url[512];
+	int c, ex = VERIFY_EXIT_NETWORK;
+
+	memset(&s, 0, sizeof(s));
+	wsman_error_clear(&e);
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 't': a.tls = true; break;
+		case 'P':
+			if (verify_parse_ulong(optarg, 1, 65535, &n) != 0)
+				return usage(stderr, VERIFY_EXIT_USAGE);
+			a.port = (unsigned)n;
+			break;
+		case 'u': a.user = optarg; break;
+		case 'p': a.password_file = optarg; break;
+		case 'c': a.ca_file = optarg; break;
+		case 'k': a.pin = optarg; break;
+		case 'I': a.insecure = true; break;
+		case 'L': a.allow_tls10 = true; break;
+		case 'e': {
+			char key[32];
+			const char *eq = strchr(optarg, '=');
+			if (!eq || (size_t)(eq - optarg) >= sizeof(key)) {
+				fprintf(stderr, "amt-verify device: --expect takes KEY=VALUE\n");
+				return VERIFY_EXIT_USAGE;
+			}
+			snprintf(key, sizeof(key), "%.*s", (int)(eq - optarg), optarg);
+			if (add_expect(&a, key, eq + 1) != 0) {
+				fprintf(stderr, "amt-verify device: unknown or too long --expect %s\n", key);
+				return VERIFY_EXIT_USAGE;
+			}
+			break;
+		}
+		case 'H':
+			if (add_expect(&a, "host_id", optarg) != 0)
+				return usage(stderr, VERIFY_EXIT_USAGE);
+			break;
+		case 'i': a.inventory = optarg; break;
+		case 'j': a.json = true; break;
+		case 'V': a.names.vendor = optarg; break;
+		case 'A': a.names.application = optarg; break;
+		case 'E': a.names.enterprise = optarg; break;
+		case 'B': a.names.block_name = optarg; break;
+		case 'h': return usage(stdout, VERIFY_EXIT_OK);
+		default: return usage(stderr, VERIFY_EXIT_USAGE);
+		}
+	}
+	if (optind + 1 != argc)
+		return usage(stderr, VERIFY_EXIT_USAGE);
+	a.host = argv[optind];
+	if (a.inventory) {
+		int line = ini_parse(a.inventory, on_inventory, &a);
+		if (line != 0) {
+			fprintf(stderr, "amt-verify device: inventory %s:%d: unreadable or unknown key\n",
+				a.inventory, line);
+			return VERIFY_EXIT_USAGE;
+		}
+	}
+	if (!a.password_file) {
+		fprintf(stderr, "amt-verify device: --password-file is required (passwords never go on the command line)\n");
+		return VERIFY_EXIT_USAGE;
+	}
+	if (verify_read_secret(a.password_file, &password, &plen, err, sizeof(err)) != 0) {
+		fprintf(stderr, "amt-verify device: %s\n", err);
+		return VERIFY_EXIT_USAGE;
+	}
+	if (a.insecure)
+		fprintf(stderr, "amt-verify device: WARNING: --insecure: the device's TLS certificate "
+				"is NOT verified; anyone on the path can impersonate it\n");
+	bool v6 = strchr(a.host, ':') != NULL;
+	snprintf(url, sizeof(url), "%s://%s%s%s:%u/wsman", a.tls ? "https" : "http", v6 ? "[" : "",
+		 a.host, v6 ? "]" : "", a.port ? a.port : (a.tls ? 16993 : 16992));
+	struct wsman_opts o = {.url = url, .user = a.user, .password = (const char *)password,
+			       .ca_file = a.ca_file, .pin_sha256 = a.pin, .insecure = a.insecure,
+			       .allow_tls10 = a.allow_tls10, .timeout_ms = 15000};
+	if (wsman_opts_validate(&o, err, sizeof(err)) != 0) {
+		fprintf(stderr, "amt-verify device: %s\n", err);
+		ex = VERIFY_EXIT_USAGE;
+		goto out;
+	}
+	wsman_global_init();
+	struct wsman_client *wc = wsman_client_new(&o);
+	int rc = wc ? read_device(wc, &s, &e) : WSMAN_E_NOMEM;
+	if (rc == 0) {
+		int h = hostid_3pds_read(wc, &a.names, s.uuid_raw, s.host_id, sizeof(s.host_id), &e);
+		if (h == HOSTID_OK)
+			s.host_id_known = true;
+		else if (h != HOSTID_NONE && h != HOSTID_E_NO_3PDS)
+			rc = h;
+	}
+	wsman_client_free(wc);
+	if (rc != 0) {
+		hostid_3pds_describe(rc, &a.names, &e, err, sizeof(err));
+		fprintf(stderr, "amt-verify device: %s: %s\n", a.host, err);
+		ex = rc == WSMAN_E_AUTH ? EXIT_AUTH
+		     : rc == WSMAN_E_PARSE || rc == HOSTID_E_FORMAT ? VERIFY_EXIT_PROTOCOL
+		     : rc == WSMAN_E_FAULT || rc == WSMAN_E_RETURN || rc <= HOSTID_E_NO_3PDS ? EXIT_MISMATCH
+		     : VERIFY_EXIT_NETWORK;
+		goto cleanup;
+	}
+	json_t *mism = json_array();
+	for (size_t i = 0; i < a.nexp; i++) {
+		const char *have = field(&s, a.exp[i].key);
+		if (strcmp(have, a.exp[i].value) == 0)
+			continue;
+		json_array_append_new(mism, json_pack("{s:s, s:s, s:s}", "field", a.exp[i].key,
+						      "expected", a.exp[i].value, "actual", have));
+		if (!a.json)
+			printf("%s: %s: expected %s, device has %s\n", a.host, a.exp[i].key,
+			       a.exp[i].value, have);
+	}
+	ex = json_array_size(mism) ? EXIT_MISMATCH : VERIFY_EXIT_OK;
+	if (a.json) {
+		json_t *dev = json_object();
+		for (int i = 0; keys[i]; i++)
+			json_object_set_new(dev, keys[i],
+					    strcmp(keys[i], "host_id") == 0 && !s.host_id_known
+						    ? json_null()
+						    : json_string(field(&s, keys[i])));
+		json_t *o2 = json_pack("{s:i, s:s, s:o, s:o, s:b}", "schema", 1, "host", a.host,
+				       "device", dev, "mismatches", mism, "ok", ex == VERIFY_EXIT_OK);
+		json_dumpf(o2, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		putchar('\n');
+		json_decref(o2);
+	} else {
+		if (ex == VERIFY_EXIT_OK)
+			printf("%s: AMT %s, %s/%s, UUID %s, host ID %s: %s\n", a.host, s.amt_version,
+			       s.provisioning_state, s.control_mode, s.uuid,
+			       s.host_id_known ? s.host_id : "(none)",
+			       a.nexp ? "everything expected matches" : "read");
+		json_decref(mism);
+	}
+cleanup:
+	wsman_global_cleanup();
+out:
+	verify_secret_free(password, plen);
+	return ex;
+}
