@@ -181,10 +181,8 @@ static void on_read(struct bufferevent *bev, void *arg)
 {
 	struct mps_conn *c = arg;
 	struct evbuffer *in = bufferevent_get_input(bev);
-	size_t have = evbuffer_get_length(in), want, used = 0;
+	size_t have = evbuffer_get_length(in);
 	bool was_open = mps_session_is_open(c->sess);
-	enum mps_result res;
-	uint8_t *p;
 
 	if (c->consumed + have > c->srv->ctx->lim.max_bytes) {
 		log_warn("mps %s: more than %zu bytes received — connection dropped", c->source,
@@ -192,21 +190,28 @@ static void on_read(struct bufferevent *bev, void *arg)
 		conn_close(c, MPS_END_ERROR);
 		return;
 	}
-	want = have < APF_MAX_MSG ? have : APF_MAX_MSG;
-	p = evbuffer_pullup(in, (ev_ssize_t)want);
-	if (!p) {
-		log_error("mps %s: out of memory — connection dropped", c->source);
-		conn_close(c, MPS_END_ERROR);
-		return;
-	}
-	res = mps_session_feed(c->sess, p, want, &used);
-	/* Consumed bytes may hold a password. */
-	OPENSSL_cleanse(p, used);
-	evbuffer_drain(in, used);
-	c->consumed += used;
-	if (res == MPS_CLOSE) {
-		conn_close(c, MPS_END_ERROR); /* the session already chose its reason */
-		return;
+	/* One message is at most APF_MAX_MSG; look at that much at a time. */
+	while ((have = evbuffer_get_length(in)) > 0) {
+		size_t want = have < APF_MAX_MSG ? have : APF_MAX_MSG, used = 0;
+		uint8_t *p = evbuffer_pullup(in, (ev_ssize_t)want);
+		enum mps_result res;
+
+		if (!p) {
+			log_error("mps %s: out of memory — connection dropped", c->source);
+			conn_close(c, MPS_END_ERROR);
+			return;
+		}
+		res = mps_session_feed(c->sess, p, want, &used);
+		/* Consumed bytes may hold a password. */
+		OPENSSL_cleanse(p, used);
+		evbuffer_drain(in, used);
+		c->consumed += used;
+		if (res == MPS_CLOSE) {
+			conn_close(c, MPS_END_ERROR); /* the session already chose its reason */
+			return;
+		}
+		if (used == 0)
+			break; /* an incomplete message: wait for more */
 	}
 	if (!was_open && mps_session_is_open(c->sess)) {
 		tunnel_opened(c);
