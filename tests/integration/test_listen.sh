@@ -322,8 +322,9 @@ run listen --mps 127.0.0.1:0 --tls-cert "$T/pw" --tls-key "$T/mps.key" --mps-use
 	--mps-password-file "$T/pw" --db "$T/x.db"
 expect_rc "bad certificate exits 2" 2
 expect_grep "bad certificate named" 'cannot load TLS certificate' "$ERR"
-run listen --hello 256.1.1.1:5
+(cd "$T" && run listen --hello 256.1.1.1:5)
 expect_rc "bad address exits 2" 2
+[ ! -e "$T/amt-verify.db" ] && ok "usage error creates no store" || fail "usage error creates no store" "created"
 run listen --hello 127.0.0.1:0 --max-connections 0
 expect_rc "--max-connections 0 exits 2" 2
 run events --db "$T/none.db"
@@ -338,6 +339,7 @@ HP=$(port_of main hello); MP=$(port_of main mps)
 
 run listen --hello "127.0.0.1:$HP" --db "$T/y.db"
 expect_rc "port in use exits 8" 8
+[ ! -e "$T/y.db" ] && ok "bind failure creates no store" || fail "bind failure creates no store" "created"
 expect_grep "port in use: what and why" "cannot listen on 127\\.0\\.0\\.1:$HP for hello: .*in use" "$ERR"
 
 # hello: one valid packet

@@ -25,6 +25,8 @@ struct listen_opts {
 
 struct listen_run {
 	struct listen_ctx ctx;
+	struct sockaddr_storage hello_sa, mps_sa;
+	socklen_t hello_salen, mps_salen;
 	struct hello_server *hello;
 	struct mps_server *mps;
 	struct event *sigterm, *sigint;
@@ -184,20 +186,13 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 
 static int start(struct listen_run *run, const struct listen_opts *o, char *ready, size_t cap)
 {
-	struct sockaddr_storage ss;
-	socklen_t sslen;
 	char bound[80], err[512];
 	int ex = VERIFY_EXIT_OK;
 	size_t n = 0;
 
 	if (o->hello) {
-		if (verify_parse_listen_addr(o->hello, LISTEN_DEFAULT_HELLO_PORT, &ss, &sslen, err,
-					     sizeof(err)) != 0) {
-			fprintf(stderr, "%s listen: --hello %s\n", VERIFY_PROG, err);
-			return VERIFY_EXIT_USAGE;
-		}
-		if (hello_server_new(&run->ctx, (struct sockaddr *)&ss, sslen, &run->hello, bound,
-				     sizeof(bound), err, sizeof(err), &ex) != 0) {
+		if (hello_server_new(&run->ctx, (struct sockaddr *)&run->hello_sa, run->hello_salen,
+				     &run->hello, bound, sizeof(bound), err, sizeof(err), &ex) != 0) {
 			fprintf(stderr, "%s listen: %s\n", VERIFY_PROG, err);
 			return ex;
 		}
@@ -207,13 +202,8 @@ static int start(struct listen_run *run, const struct listen_opts *o, char *read
 		struct mps_server_cfg cfg = {.cert_file = o->cert, .key_file = o->key,
 					     .user = o->user, .password = run->password,
 					     .password_len = run->password_len};
-		if (verify_parse_listen_addr(o->mps, LISTEN_DEFAULT_MPS_PORT, &ss, &sslen, err,
-					     sizeof(err)) != 0) {
-			fprintf(stderr, "%s listen: --mps %s\n", VERIFY_PROG, err);
-			return VERIFY_EXIT_USAGE;
-		}
-		if (mps_server_new(&run->ctx, (struct sockaddr *)&ss, sslen, &cfg, &run->mps, bound,
-				   sizeof(bound), err, sizeof(err), &ex) != 0) {
+		if (mps_server_new(&run->ctx, (struct sockaddr *)&run->mps_sa, run->mps_salen, &cfg,
+				   &run->mps, bound, sizeof(bound), err, sizeof(err), &ex) != 0) {
 			fprintf(stderr, "%s listen: %s\n", VERIFY_PROG, err);
 			return ex;
 		}
@@ -241,14 +231,21 @@ int cmd_listen(int argc, char **argv)
 	run.ctx.lim.max_tunnel_s = (unsigned)o.max_tunnel_s;
 	signal(SIGPIPE, SIG_IGN);
 
+	/* Every usage error before anything touches the disk or the network. */
+	if (o.hello && verify_parse_listen_addr(o.hello, LISTEN_DEFAULT_HELLO_PORT, &run.hello_sa,
+						&run.hello_salen, err, sizeof(err)) != 0) {
+		fprintf(stderr, "%s listen: --hello %s\n", VERIFY_PROG, err);
+		goto out;
+	}
+	if (o.mps && verify_parse_listen_addr(o.mps, LISTEN_DEFAULT_MPS_PORT, &run.mps_sa,
+					      &run.mps_salen, err, sizeof(err)) != 0) {
+		fprintf(stderr, "%s listen: --mps %s\n", VERIFY_PROG, err);
+		goto out;
+	}
 	if (o.password_file &&
 	    verify_read_secret(o.password_file, &run.password, &run.password_len, err,
 			       sizeof(err)) != 0) {
 		fprintf(stderr, "%s listen: --mps-password-file: %s\n", VERIFY_PROG, err);
-		goto out;
-	}
-	if (store_open(o.db, STORE_CREATE, &run.ctx.store, err, sizeof(err)) != 0) {
-		fprintf(stderr, "%s listen: cannot open the event store: %s\n", VERIFY_PROG, err);
 		goto out;
 	}
 	run.ctx.base = event_base_new();
@@ -258,9 +255,16 @@ int cmd_listen(int argc, char **argv)
 		ex = VERIFY_EXIT_NETWORK;
 		goto out;
 	}
+	/* Bind first (nothing is accepted before the loop runs), so a busy port
+	 * or a bad certificate leaves no store file behind. */
 	ex = start(&run, &o, ready, sizeof(ready));
 	if (ex != VERIFY_EXIT_OK)
 		goto out;
+	if (store_open(o.db, STORE_CREATE, &run.ctx.store, err, sizeof(err)) != 0) {
+		fprintf(stderr, "%s listen: cannot open the event store: %s\n", VERIFY_PROG, err);
+		ex = VERIFY_EXIT_USAGE;
+		goto out;
+	}
 	run.sigterm = evsignal_new(run.ctx.base, SIGTERM, on_signal, &run);
 	run.sigint = evsignal_new(run.ctx.base, SIGINT, on_signal, &run);
 	if (!run.sigterm || !run.sigint || evsignal_add(run.sigterm, NULL) != 0 ||
