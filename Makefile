@@ -98,6 +98,7 @@ deps:
 # check: gcc -Werror build of everything, then clang ASan+UBSan build whose
 # binaries the unit and integration tests run.
 check: deps
+	scripts/checksrc.sh
 	$(MAKE) all
 	$(MAKE) all BUILD=build-san CC=clang SAN=1
 	tests/run.sh build-san
