@@ -38,6 +38,8 @@ int amthi_open(struct amthi *s, struct heci *h, const struct amthi_opts *opts)
 			s->o.not_ready_wait_ms = opts->not_ready_wait_ms;
 		s->o.not_ready_retries = opts->not_ready_retries;
 		s->o.reset_retries = opts->reset_retries;
+		s->o.txn_lock = opts->txn_lock;
+		s->o.txn_lock_arg = opts->txn_lock_arg;
 	}
 	int rc = heci_connect(h, &HECI_GUID_AMTHI);
 	if (rc != 0)
@@ -94,7 +96,11 @@ int amthi_call(struct amthi *s, uint32_t cmd, const uint8_t *body, size_t blen,
 	s->last_cmd = cmd;
 	s->last_status = AMT_STATUS_SUCCESS;
 	for (;;) {
+		if (s->o.txn_lock)
+			s->o.txn_lock(s->o.txn_lock_arg, true);
 		rc = transact_once(s, cmd, body, blen, resp, rlen);
+		if (s->o.txn_lock)
+			s->o.txn_lock(s->o.txn_lock_arg, false);
 		if (rc == HECI_E_DISCONNECTED && resets < s->o.reset_retries) {
 			resets++;
 			s->resets_seen++;

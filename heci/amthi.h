@@ -22,6 +22,11 @@ struct amthi_opts {
 	unsigned not_ready_retries; /* extra attempts on NOT_READY, default 0 */
 	unsigned not_ready_wait_ms; /* wait between them, default 500 */
 	unsigned reset_retries;     /* resends after an ME reset, default 1 */
+	/* Optional: called around every request/response pair, so several
+	 * processes sharing one ME serialise their transactions (the daemon's
+	 * workers do). acquire=true before, false after. */
+	void (*txn_lock)(void *arg, bool acquire);
+	void *txn_lock_arg;
 };
 
 struct amthi {
