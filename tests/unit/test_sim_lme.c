@@ -32,6 +32,15 @@
 #include "tools/sim/sim_fw.h"
 #include "tools/sim/sim_lme.h"
 
+/* The real WS-Man service, when it is in the tree: the LME default connect
+ * is then checked end to end against it. */
+#if defined(__has_include)
+#if __has_include("tools/sim/sim_wsman.h")
+#include "tools/sim/sim_wsman.h"
+#define HAVE_SIM_WSMAN 1
+#endif
+#endif
+
 #define WAIT_MS 2000
 #define HOST_CH 7u
 
@@ -195,6 +204,9 @@ static int teardown(void **state)
 		sim_conn_close(x->c);
 	sim_lme_shutdown(&x->fw);
 	assert_null(x->fw.lme);
+#ifdef HAVE_SIM_WSMAN
+	sim_wsman_stop(x->fw.wsman); /* after the LME relay, which connects to it */
+#endif
 	for (size_t i = 0; i < x->v.nthreads; i++)
 		pthread_join(x->v.threads[i], NULL);
 	if (x->v.fd >= 0)
@@ -743,6 +755,39 @@ static void test_end_to_end(void **state)
 	heci_free(h2);
 }
 
+#ifdef HAVE_SIM_WSMAN
+/* lme.c -> simulated ME -> sim_lme.c -> the real WS-Man service: an
+ * unauthenticated POST is answered 401 and the channel closes after it. */
+static void test_end_to_end_wsman(void **state)
+{
+	struct fx *x = *state;
+	struct heci_callback_fw carrier;
+	struct heci *h = simdev_heci(x, &carrier);
+	struct lme *l = NULL;
+	static const char req[] = "POST /wsman HTTP/1.1\r\nHost: 127.0.0.1:16992\r\n"
+				  "Content-Type: application/soap+xml;charset=UTF-8\r\n"
+				  "Content-Length: 0\r\n\r\n";
+	static uint8_t out[16384];
+	char err[256];
+
+	assert_non_null(sim_wsman_start(&x->fw, NULL, err, sizeof(err)));
+	sim_lme_set_connect(&x->fw, NULL, NULL); /* the default: the service */
+	struct lme_opts o = {.open_timeout_ms = WAIT_MS};
+	assert_int_equal(lme_open(&l, h, &o), 0);
+	size_t n = exchange(l, (const uint8_t *)req, sizeof(req) - 1, out, sizeof(out) - 1);
+	out[n] = '\0';
+	assert_true(n > 12);
+	assert_memory_equal(out, "HTTP/1.1 401", 12);
+	assert_non_null(strstr((const char *)out, "Digest"));
+	/* a port the service does not serve is refused */
+	uint32_t ch, reason = 0;
+	assert_int_equal(lme_channel_open(l, 16993, &ch, &reason), HECI_E_FW_STATUS);
+	assert_int_equal(reason, APF_OPEN_FAILURE_CONNECT_FAILED);
+	lme_close(l);
+	heci_free(h);
+}
+#endif
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -757,6 +802,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_disconnect_and_reset_close_streams, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_end_to_end, setup, teardown),
+#ifdef HAVE_SIM_WSMAN
+		cmocka_unit_test_setup_teardown(test_end_to_end_wsman, setup, teardown),
+#endif
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

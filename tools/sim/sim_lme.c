@@ -408,15 +408,15 @@ static void on_message(void *ctx, struct sim_conn *conn, const uint8_t *msg, siz
 
 /* ---- relay thread ---- */
 
+/* arg: the WS-Man service (fw->wsman, read under the ME lock), or NULL. */
 static int default_connect(void *arg, uint32_t port)
 {
-	struct sim_fw *fw = arg;
 #ifdef SIM_LME_HAVE_WSMAN
-	/* fw->wsman is set once at start-up, before any host connects */
-	if (port == 16992 && fw->wsman && sim_wsman_connect_internal)
-		return sim_wsman_connect_internal(fw->wsman);
+	struct sim_wsman *w = arg;
+	if (port == 16992 && w && sim_wsman_connect_internal)
+		return sim_wsman_connect_internal(w);
 #else
-	(void)fw;
+	(void)arg;
 #endif
 	(void)port;
 	return -ECONNREFUSED;
@@ -440,6 +440,10 @@ static bool connect_one(struct sim_lme *l)
 	uint32_t id = c->amt_id, port = c->port;
 	sim_lme_connect_fn fn = l->connect;
 	void *arg = l->connect_arg;
+#ifdef SIM_LME_HAVE_WSMAN
+	if (fn == default_connect)
+		arg = l->fw->wsman; /* stopped only after sim_lme_shutdown */
+#endif
 
 	sim_me_unlock(l->fw->me);
 	int fd = fn(arg, port);
@@ -640,7 +644,7 @@ int sim_lme_register(struct sim_fw *fw)
 		goto out;
 	l->fw = fw;
 	l->connect = default_connect;
-	l->connect_arg = fw;
+	l->connect_arg = NULL;
 	l->wake[0] = l->wake[1] = -1;
 	if (pipe2(l->wake, O_CLOEXEC | O_NONBLOCK) != 0) {
 		rc = -errno;
@@ -680,7 +684,7 @@ void sim_lme_set_connect(struct sim_fw *fw, sim_lme_connect_fn fn, void *arg)
 		return;
 	sim_me_lock(fw->me);
 	l->connect = fn ? fn : default_connect;
-	l->connect_arg = fn ? arg : fw;
+	l->connect_arg = fn ? arg : NULL;
 	sim_me_unlock(fw->me);
 }
 
