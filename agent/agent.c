@@ -69,6 +69,8 @@ static const struct agent_cmd commands[] = {
 	 "hello [--ipv6] [--stop] [--json]"},
 	{"call-for-help", cmd_call_for_help, "open (or --close) a user-initiated CIRA connection",
 	 "call-for-help [--close] [--wait SECONDS] [--json]"},
+	{"hostid", cmd_hostid, "show, init, set or clear the persistent host ID in AMT",
+	 "hostid show|init|set ID|clear [--json]"},
 	{"report", cmd_report, "print a report, or --once: spool and send one to the server",
 	 "report [--once] [--json]"},
 	{"run", cmd_run, "run the service (daemon): local socket and scheduled reports", "run"},

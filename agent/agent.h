@@ -56,5 +56,6 @@ int cmd_info(struct agent_ctx *ctx, int argc, char **argv);
 int cmd_hello(struct agent_ctx *ctx, int argc, char **argv);
 int cmd_call_for_help(struct agent_ctx *ctx, int argc, char **argv);
 int cmd_run(struct agent_ctx *ctx, int argc, char **argv);
+int cmd_hostid(struct agent_ctx *ctx, int argc, char **argv);
 
 #endif

@@ -1,0 +1,456 @@
+/*
+ * hostid.c - amt-agent hostid show|init|set ID|clear: the persistent host ID
+ * that survives an OS reinstall.
+ *
+ * Stores, in order: AMT Third Party Data Storage (AMT < 12) reached through
+ * Intel LMS on 127.0.0.1:16992 when it answers, else through our own APF
+ * tunnel over the ME's LME client (never both: LME is LMS's while it runs);
+ * a UEFI variable (efivarfs) when the firmware has no 3PDS. The AMT UUID is
+ * always reported beside the ID, and the agent keeps a copy in its state
+ * directory: when the copy and the firmware disagree the firmware wins.
+ * Must not: print credentials; the local system account's password is
+ * wiped after use.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <netdb.h>
+#include <openssl/crypto.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "agent.h"
+#include "efivar.h"
+#include "exitcode.h"
+#include "hostid_3pds.h"
+#include "lme_bridge.h"
+#include "log.h"
+#include "spool.h"
+
+#define LMS_PROBE_MS 500
+
+enum action { SHOW, INIT, SET, CLEAR };
+
+struct run {
+	struct agent_ctx *ctx;
+	enum action action;
+	const char *new_id;
+	struct heci *h;
+	uint8_t uuid[16];
+	char uuid_text[37];
+	int amt_major;
+	char user[64];
+	char password[128];
+	const char *store;     /* "amt-3pds" | "uefi-variable" */
+	const char *transport; /* "lms" | "lme" | NULL */
+	struct lme_bridge *bridge;
+	struct wsman_client *wc;
+};
+
+/* ---- reading the ME: UUID, version, local system account ---- */
+
+static int read_amthi(struct run *r)
+{
+	struct amthi s;
+	struct amthi_opts o;
+	struct amt_code_versions *v = calloc(1, sizeof(*v));
+	struct amt_local_account acct;
+	int rc;
+
+	if (!v)
+		return HECI_E_NOMEM;
+	agent_amthi_opts(r->ctx, &o);
+	rc = amthi_open(&s, r->h, &o);
+	if (rc == 0)
+		rc = amthi_get_uuid(&s, r->uuid);
+	if (rc == 0)
+		rc = amthi_get_code_versions(&s, v);
+	if (rc == 0) {
+		const char *amt = amt_code_versions_get(v, "AMT");
+		r->amt_major = amt ? atoi(amt) : 0;
+	}
+	if (rc == 0 && !r->ctx->cfg.hostid_user && r->amt_major < 12) {
+		rc = amthi_get_local_system_account(&s, &acct);
+		if (rc == 0) {
+			snprintf(r->user, sizeof(r->user), "%s", acct.username);
+			snprintf(r->password, sizeof(r->password), "%s", acct.password);
+		}
+		OPENSSL_cleanse(&acct, sizeof(acct));
+	}
+	if (rc != 0)
+		agent_fail(r->ctx, r->h, "read the AMT identity", rc, s.last_status,
+			   s.last_cmd ? amthi_cmd_name(s.last_cmd) : NULL);
+	amthi_close(&s);
+	heci_guid_format(r->uuid, r->uuid_text);
+	free(v);
+	return rc;
+}
+
+static int read_password_file(struct run *r)
+{
+	FILE *f = fopen(r->ctx->cfg.hostid_password_file, "r");
+	if (!f) {
+		fprintf(r->ctx->err, "%s: hostid: cannot read the password file %s: %s\n",
+			r->ctx->prog, r->ctx->cfg.hostid_password_file, strerror(errno));
+		return -1;
+	}
+	size_t n = fread(r->password, 1, sizeof(r->password) - 1, f);
+	fclose(f);
+	r->password[n] = '\0';
+	r->password[strcspn(r->password, "\r\n")] = '\0';
+	snprintf(r->user, sizeof(r->user), "%s", r->ctx->cfg.hostid_user);
+	return 0;
+}
+
+/* ---- transport: LMS when it answers, else our own LME tunnel ---- */
+
+static bool lms_answers(const char *url)
+{
+	char host[256] = "", port[8] = "16992";
+	const char *p = strstr(url, "://");
+	p = p ? p + 3 : url;
+	size_t hl = strcspn(p, ":/");
+	if (hl == 0 || hl >= sizeof(host))
+		return false;
+	memcpy(host, p, hl);
+	if (p[hl] == ':')
+		snprintf(port, sizeof(port), "%.*s", (int)strcspn(p + hl + 1, "/"), p + hl + 1);
+	struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV}, *ai;
+	if (getaddrinfo(host, port, &hints, &ai) != 0)
+		return false;
+	bool up = false;
+	int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd >= 0 && (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0 || errno == EINPROGRESS)) {
+		struct pollfd pf = {.fd = fd, .events = POLLOUT};
+		int err = 0;
+		socklen_t len = sizeof(err);
+		up = poll(&pf, 1, LMS_PROBE_MS) == 1 &&
+		     getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && err == 0;
+	}
+	if (fd >= 0)
+		close(fd);
+	freeaddrinfo(ai);
+	return up;
+}
+
+static int open_wsman(struct run *r)
+{
+	struct wsman_opts o = {.user = r->user, .password = r->password, .timeout_ms = 15000};
+	if (lms_answers(r->ctx->cfg.hostid_lms_url)) {
+		r->transport = "lms";
+		o.url = r->ctx->cfg.hostid_lms_url;
+	} else {
+		int rc = lme_bridge_new(&r->bridge, r->h, (int)r->ctx->cfg.timeout_ms);
+		if (rc != 0)
+			return agent_fail(r->ctx, r->h,
+					  "reach AMT's WS-Management service (LMS is not running "
+					  "and the ME's LME client could not be used)",
+					  rc, AMT_STATUS_SUCCESS, NULL);
+		r->transport = "lme";
+		o.url = "http://127.0.0.1:16992/wsman";
+		o.open_socket = lme_bridge_open_socket;
+		o.open_socket_arg = r->bridge;
+	}
+	log_info("WS-Management through %s", r->transport);
+	r->wc = wsman_client_new(&o);
+	if (!r->wc) {
+		fprintf(r->ctx->err, "%s: hostid: cannot create the WS-Management client\n",
+			r->ctx->prog);
+		return EXIT_AMT_TIMEOUT;
+	}
+	return 0;
+}
+
+/* ---- the state directory copy ---- */
+
+static void copy_path(const struct run *r, char *out, size_t cap)
+{
+	snprintf(out, cap, "%s/hostid", r->ctx->cfg.state_dir);
+}
+
+static int read_copy(const struct run *r, char *out, size_t cap)
+{
+	char path[600];
+	copy_path(r, path, sizeof(path));
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return -1;
+	char *line = fgets(out, (int)cap, f);
+	fclose(f);
+	if (!line)
+		return -1;
+	out[strcspn(out, "\r\n")] = '\0';
+	return hostid_valid(out) ? 0 : -1;
+}
+
+/* Make the copy match the firmware; say so when it did not. */
+static const char *sync_copy(const struct run *r, const char *id)
+{
+	char path[600], old[HOSTID_MAX + 2], text[HOSTID_MAX + 2];
+	bool had = read_copy(r, old, sizeof(old)) == 0;
+	copy_path(r, path, sizeof(path));
+	if (!id) {
+		if (had)
+			unlink(path);
+		return had ? "removed" : "none";
+	}
+	if (had && strcmp(old, id) == 0)
+		return "match";
+	if (had)
+		fprintf(r->ctx->err,
+			"%s: note: the local copy of the host ID (%s) differs from the firmware's "
+			"(%s); the firmware wins and the copy was updated\n",
+			r->ctx->prog, old, id);
+	mkdir(r->ctx->cfg.state_dir, 0755);
+	int n = snprintf(text, sizeof(text), "%s\n", id);
+	if (write_file_atomic(path, text, (size_t)n, 0644) != 0) {
+		log_warn("cannot write %s", path);
+		return "unwritable";
+	}
+	return had ? "updated" : "created";
+}
+
+static void new_uuid(char out[37])
+{
+	uint8_t b[16];
+	if (getrandom(b, sizeof(b), 0) != (ssize_t)sizeof(b))
+		memset(b, 0, sizeof(b));
+	b[6] = (b[6] & 0x0f) | 0x40;
+	b[8] = (b[8] & 0x3f) | 0x80;
+	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+		 b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
+		 b[13], b[14], b[15]);
+}
+
+/* ---- stores ---- */
+
+static int exit_for_store_error(int rc, const struct wsman_error *e)
+{
+	switch (rc) {
+	case HOSTID_E_REGISTER:
+	case HOSTID_E_STORAGE:
+		return EXIT_AMT_REFUSED;
+	case HOSTID_E_FORMAT:
+		return EXIT_AMT_PROTOCOL;
+	case HOSTID_E_INVALID:
+		return EXIT_AMT_USAGE;
+	case WSMAN_E_AUTH:
+		return EXIT_AMT_PERM;
+	case WSMAN_E_FAULT:
+	case WSMAN_E_RETURN:
+		return EXIT_AMT_REFUSED;
+	case WSMAN_E_PARSE:
+		return EXIT_AMT_PROTOCOL;
+	default:
+		return e && e->http_status == 0 ? EXIT_AMT_TIMEOUT : EXIT_AMT_NETWORK;
+	}
+}
+
+/* Run the action against 3PDS. Returns HOSTID_* / wsman codes; id in/out. */
+static int do_3pds(struct run *r, char *id, size_t cap, bool *created, struct wsman_error *e)
+{
+	const struct agent_config *c = &r->ctx->cfg;
+	struct hostid_names n = {c->hostid_vendor, c->hostid_application, c->hostid_enterprise,
+				 c->hostid_block};
+	char local[HOSTID_MAX + 2];
+	int rc;
+	switch (r->action) {
+	case SHOW:
+		return hostid_3pds_read(r->wc, &n, r->uuid, id, cap, e);
+	case CLEAR:
+		return hostid_3pds_clear(r->wc, &n, r->uuid, e);
+	case SET:
+		snprintf(id, cap, "%s", r->new_id);
+		return hostid_3pds_write(r->wc, &n, r->uuid, id, e);
+	case INIT:
+		rc = hostid_3pds_read(r->wc, &n, r->uuid, id, cap, e);
+		if (rc != HOSTID_NONE)
+			return rc;
+		/* nothing in the firmware: restore our copy, else make a new ID */
+		if (read_copy(r, local, sizeof(local)) == 0)
+			snprintf(id, cap, "%s", local);
+		else
+			new_uuid(id);
+		*created = true;
+		return hostid_3pds_write(r->wc, &n, r->uuid, id, e);
+	}
+	return HOSTID_E_INVALID;
+}
+
+static int do_efivar(struct run *r, char *id, size_t cap, bool *created)
+{
+	const char *dir = r->ctx->cfg.hostid_efivarfs_dir;
+	char local[HOSTID_MAX + 2];
+	int rc;
+	switch (r->action) {
+	case SHOW:
+		rc = efivar_hostid_read(dir, id, cap);
+		return rc == 1 ? HOSTID_NONE : rc;
+	case CLEAR:
+		rc = efivar_hostid_delete(dir);
+		return rc == 1 ? HOSTID_NONE : rc;
+	case SET:
+		snprintf(id, cap, "%s", r->new_id);
+		return efivar_hostid_write(dir, id);
+	case INIT:
+		rc = efivar_hostid_read(dir, id, cap);
+		if (rc != 1)
+			return rc;
+		if (read_copy(r, local, sizeof(local)) == 0)
+			snprintf(id, cap, "%s", local);
+		else
+			new_uuid(id);
+		*created = true;
+		return efivar_hostid_write(dir, id);
+	}
+	return -EINVAL;
+}
+
+static void print_result(struct run *r, const char *id, bool created, const char *copy)
+{
+	struct agent_ctx *ctx = r->ctx;
+	if (ctx->json) {
+		json_t *o = json_object();
+		json_object_set_new(o, "schema", json_integer(1));
+		json_object_set_new(o, "host_id", id ? json_string(id) : json_null());
+		json_object_set_new(o, "store", json_string(r->store));
+		json_object_set_new(o, "transport", r->transport ? json_string(r->transport) : json_null());
+		json_object_set_new(o, "amt_uuid", json_string(r->uuid_text));
+		json_object_set_new(o, "created", json_boolean(created));
+		json_object_set_new(o, "local_copy", json_string(copy));
+		agent_print_json(ctx, o);
+		return;
+	}
+	const char *where = strcmp(r->store, "amt-3pds") == 0
+				    ? "AMT third-party data storage"
+				    : "a UEFI variable (this AMT has no third-party data storage)";
+	if (r->action == CLEAR)
+		fprintf(ctx->out, "host ID cleared from %s; AMT UUID %s\n", where, r->uuid_text);
+	else if (!id)
+		fprintf(ctx->out, "no host ID stored (run '%s hostid init'); AMT UUID %s\n", ctx->prog,
+			r->uuid_text);
+	else
+		fprintf(ctx->out, "host ID %s%s, stored in %s%s%s; AMT UUID %s\n", id,
+			created ? " (new)" : "", where, r->transport ? " via " : "",
+			r->transport ? (strcmp(r->transport, "lms") == 0 ? "Intel LMS" : "the ME's LME client") : "",
+			r->uuid_text);
+}
+
+static int run_hostid(struct run *r)
+{
+	char id[HOSTID_MAX + 2] = "";
+	bool created = false;
+	struct wsman_error e;
+	int rc, ex = EXIT_AMT_OK;
+
+	wsman_error_clear(&e);
+	r->h = agent_heci_new(r->ctx);
+	if (!r->h)
+		return EXIT_AMT_TIMEOUT;
+	rc = read_amthi(r);
+	if (rc != 0) {
+		ex = agent_exit_code(rc, AMT_STATUS_SUCCESS);
+		goto out;
+	}
+	if (r->ctx->cfg.hostid_user && read_password_file(r) != 0) {
+		ex = EXIT_AMT_USAGE;
+		goto out;
+	}
+	rc = HOSTID_E_NO_3PDS;
+	if (r->amt_major < 12) {
+		if ((ex = open_wsman(r)) != 0)
+			goto out;
+		r->store = "amt-3pds";
+		rc = do_3pds(r, id, sizeof(id), &created, &e);
+	}
+	if (rc == HOSTID_E_NO_3PDS) {
+		r->store = "uefi-variable";
+		r->transport = NULL;
+		rc = do_efivar(r, id, sizeof(id), &created);
+		if (rc < 0) {
+			fprintf(r->ctx->err,
+				"%s: hostid: cannot use the UEFI variable in %s: %s — is efivarfs "
+				"mounted and are you root?\n",
+				r->ctx->prog, r->ctx->cfg.hostid_efivarfs_dir,
+				rc == -EBADMSG ? "it does not hold a host ID" : strerror(-rc));
+			ex = rc == -EACCES || rc == -EPERM ? EXIT_AMT_PERM : EXIT_AMT_REFUSED;
+			goto out;
+		}
+	} else if (rc < 0) {
+		char why[600];
+		struct hostid_names n = {r->ctx->cfg.hostid_vendor, r->ctx->cfg.hostid_application,
+					 r->ctx->cfg.hostid_enterprise, r->ctx->cfg.hostid_block};
+		hostid_3pds_describe(rc, &n, &e, why, sizeof(why));
+		fprintf(r->ctx->err, "%s: hostid %s: %s\n", r->ctx->prog,
+			r->action == SHOW ? "show" : r->action == INIT ? "init" :
+			r->action == SET ? "set" : "clear", why);
+		ex = exit_for_store_error(rc, &e);
+		goto out;
+	}
+	bool have = rc == 0 && r->action != CLEAR;
+	const char *copy = sync_copy(r, have ? id : NULL);
+	print_result(r, have ? id : NULL, created, copy);
+	log_audit("hostid %s: %s (%s)",
+		  r->action == SHOW ? "show" : r->action == INIT ? "init" : r->action == SET ? "set" : "clear",
+		  have ? id : "none", r->store);
+out:
+	wsman_client_free(r->wc);
+	lme_bridge_free(r->bridge);
+	OPENSSL_cleanse(r->password, sizeof(r->password));
+	heci_free(r->h);
+	return ex;
+}
+
+int cmd_hostid(struct agent_ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {{"json", no_argument, NULL, 'j'},
+					     {"help", no_argument, NULL, 'h'},
+					     {NULL, 0, NULL, 0}};
+	struct run r = {.ctx = ctx};
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			ctx->json = true;
+			break;
+		case 'h':
+			fprintf(ctx->out,
+				"usage: %s hostid show|init|set ID|clear [--json]\n"
+				"The persistent host ID kept in AMT's non-volatile storage (a UEFI\n"
+				"variable on AMT 12 and later). init creates one only when none exists.\n",
+				ctx->prog);
+			return EXIT_AMT_OK;
+		default:
+			return EXIT_AMT_USAGE;
+		}
+	}
+	const char *verb = optind < argc ? argv[optind] : "show";
+	int extra = argc - optind - 1;
+	if (strcmp(verb, "show") == 0 && extra <= 0)
+		r.action = SHOW;
+	else if (strcmp(verb, "init") == 0 && extra == 0)
+		r.action = INIT;
+	else if (strcmp(verb, "clear") == 0 && extra == 0)
+		r.action = CLEAR;
+	else if (strcmp(verb, "set") == 0 && extra == 1)
+		r.action = SET, r.new_id = argv[optind + 1];
+	else {
+		fprintf(ctx->err, "%s: hostid: expected show, init, set ID or clear — see %s hostid --help\n",
+			ctx->prog, ctx->prog);
+		return EXIT_AMT_USAGE;
+	}
+	if (r.action == SET && !hostid_valid(r.new_id)) {
+		fprintf(ctx->err,
+			"%s: hostid set: \"%s\" is not a valid host ID — use 1 to %d printable "
+			"characters without spaces\n",
+			ctx->prog, r.new_id, HOSTID_MAX);
+		return EXIT_AMT_USAGE;
+	}
+	return run_hostid(&r);
+}
