@@ -18,6 +18,7 @@
 #include "log.h"
 #include "sim_fuse.h"
 #include "sim_fw.h"
+#include "sim_wsman.h"
 
 struct sim_app {
 	struct sim_fw fw;
@@ -28,10 +29,13 @@ struct sim_app {
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: amt-sim run --state FILE --device PATH [-v]\n"
+		"usage: amt-sim run --state FILE --device PATH [--listen ADDR[:PORT]] [-v]\n"
 		"       amt-sim --version | --help\n\n"
 		"Simulated Intel ME + AMT. 'run' mounts a FUSE file at PATH that behaves like\n"
 		"/dev/mei0 and answers from the device state in FILE (INI; keys in the README).\n"
+		"AMT's WS-Management service is always reachable through LME; --listen also\n"
+		"serves it on ADDR port 16992 (or PORT), and HTTPS on the next port when [amt]\n"
+		"tls_cert/tls_key are set (--listen 127.0.0.1 acts as LMS would).\n"
 		"Signals: TERM/INT stop and unmount, HUP reloads FILE, USR1 resets the ME.\n");
 }
 
@@ -79,10 +83,11 @@ static int cmd_run(int argc, char **argv)
 	static const struct option opts[] = {{"state", required_argument, NULL, 's'},
 					     {"device", required_argument, NULL, 'd'},
 					     {"verbose", no_argument, NULL, 'v'},
+					     {"listen", required_argument, NULL, 'l'},
 					     {"help", no_argument, NULL, 'h'},
 					     {NULL, 0, NULL, 0}};
 	struct sim_app app;
-	const char *device = NULL;
+	const char *device = NULL, *listen_addr = NULL;
 	char err[512];
 	int c, verbose = 0, ex = 1;
 	pthread_t sig_tid;
@@ -96,6 +101,9 @@ static int cmd_run(int argc, char **argv)
 			break;
 		case 'd':
 			device = optarg;
+			break;
+		case 'l':
+			listen_addr = optarg;
 			break;
 		case 'v':
 			verbose++;
@@ -133,6 +141,10 @@ static int cmd_run(int argc, char **argv)
 		goto out;
 	}
 	sim_fw_apply_faults(&app.fw);
+	if (!sim_wsman_start(&app.fw, listen_addr, err, sizeof(err))) {
+		fprintf(stderr, "amt-sim: cannot start the WS-Man service: %s\n", err);
+		goto out;
+	}
 
 	struct sim_fuse_opts fo = {
 		.mode = (mode_t)app.fw.st.device_mode,
@@ -157,6 +169,7 @@ static int cmd_run(int argc, char **argv)
 	pthread_join(sig_tid, NULL);
 out:
 	sim_fuse_free(app.fuse);
+	sim_wsman_stop(app.fw.wsman); /* after everything that may connect to it */
 	sim_me_free(app.fw.me);
 	return ex;
 }

@@ -1,0 +1,37 @@
+/*
+ * sim_wsman.h - AMT's WS-Management service in the simulator: HTTP on
+ * listen_addr:16992 (HTTPS on 16993 when [amt] tls_cert/tls_key are set),
+ * and the same service reached from the host through the LME client, which
+ * asks for one connected stream per APF channel.
+ *
+ * Owns: the service thread and its event_base, the listeners, HTTP digest
+ * authentication and the nonces it issued. The SOAP side is in
+ * sim_wsman_soap.c, the classes in sim_wsman_classes.c and sim_3pds.c.
+ * Must not: touch fw->st without the ME lock, or log a password.
+ */
+#ifndef SIM_WSMAN_H
+#define SIM_WSMAN_H
+
+#include <stddef.h>
+
+struct sim_fw;
+struct sim_wsman;
+
+#define SIM_WSMAN_HTTP_PORT 16992
+
+/* Start the service thread (own event_base). listen_addr NULL = internal
+ * only; else bind listen_addr:16992 and, when [amt] tls_cert/tls_key are
+ * set, listen_addr:16993 with TLS. listen_addr may be "ADDR:PORT" (IPv6 as
+ * "[ADDR]:PORT"): PORT replaces 16992 and TLS uses PORT+1. Connections to a
+ * loopback listen_addr count as local, like requests relayed by LMS.
+ * Returns NULL with a one-line reason in err. */
+struct sim_wsman *sim_wsman_start(struct sim_fw *fw, const char *listen_addr, char *err,
+				  size_t errcap);
+/* A new connected stream fd to the service, as if a TCP client had
+ * connected (used per APF channel by the LME client); the service treats it
+ * as local. Thread-safe. Returns fd or -errno. */
+int sim_wsman_connect_internal(struct sim_wsman *w);
+/* Joins the thread, frees everything. NULL-safe. */
+void sim_wsman_stop(struct sim_wsman *w);
+
+#endif
