@@ -23,11 +23,14 @@
 
 #include "heci_error.h"
 #include "log.h"
+#include "wsman_relay.h"
 
 #define DEFAULT_TIMEOUT_MS 10000L
 
 struct wsman_client {
 	CURL *curl;
+	CURLM *multi;              /* relay mode only (libcurl < 8.0) */
+	struct wsman_relay *relay; /* relay mode only */
 	struct curl_slist *headers;
 	char *url;
 	unsigned char pin[32];
@@ -239,6 +242,51 @@ static CURLcode on_ssl_ctx(CURL *curl, void *sslctx, void *arg)
 
 /* ---- client ---- */
 
+/* CURL_SOCKOPT_ALREADY_CONNECTED is honoured again from libcurl 8.0.0 on
+ * (7.88.x calls connect() on the adopted fd: curl issue #10626). */
+static bool adopt_fd_works(void)
+{
+	const curl_version_info_data *v = curl_version_info(CURLVERSION_NOW);
+	return v && v->version_num >= 0x080000;
+}
+
+/* Relay mode: drive the transfer ourselves so the relay can copy bytes
+ * between libcurl's unix-socket connection and the caller's fd. */
+static CURLcode perform_relayed(struct wsman_client *c)
+{
+	struct curl_waitfd fds[WSMAN_RELAY_MAX_FDS];
+	CURLcode res = CURLE_OK;
+	CURLMcode mc;
+	CURLMsg *msg;
+	int running = 1, left;
+	bool done = false;
+
+	if (curl_multi_add_handle(c->multi, c->curl) != CURLM_OK)
+		return CURLE_OUT_OF_MEMORY;
+	while (running) {
+		mc = curl_multi_perform(c->multi, &running);
+		if (mc != CURLM_OK || !running)
+			break;
+		wsman_relay_run(c->relay);
+		mc = curl_multi_poll(c->multi, fds, wsman_relay_waitfds(c->relay, fds, WSMAN_RELAY_MAX_FDS),
+				     1000, NULL);
+		if (mc != CURLM_OK)
+			break;
+		wsman_relay_run(c->relay);
+	}
+	while ((msg = curl_multi_info_read(c->multi, &left)) != NULL) {
+		if (msg->msg == CURLMSG_DONE && msg->easy_handle == c->curl) {
+			res = msg->data.result;
+			done = true;
+		}
+	}
+	if (!done)
+		res = CURLE_OUT_OF_MEMORY; /* the multi interface itself failed */
+	curl_multi_remove_handle(c->multi, c->curl);
+	wsman_relay_run(c->relay); /* pass on closes */
+	return res;
+}
+
 static bool setup_curl(struct wsman_client *c, const struct wsman_opts *o)
 {
 	CURL *h = c->curl;
@@ -266,7 +314,9 @@ static bool setup_curl(struct wsman_client *c, const struct wsman_opts *o)
 		SET(CURLOPT_USERNAME, o->user);
 		SET(CURLOPT_PASSWORD, o->password ? o->password : "");
 	}
-	if (o->open_socket) {
+	if (c->relay) {
+		SET(CURLOPT_ABSTRACT_UNIX_SOCKET, wsman_relay_name(c->relay));
+	} else if (o->open_socket) {
 		SET(CURLOPT_OPENSOCKETFUNCTION, on_open_socket);
 		SET(CURLOPT_OPENSOCKETDATA, c);
 		SET(CURLOPT_SOCKOPTFUNCTION, on_sockopt);
@@ -314,6 +364,12 @@ struct wsman_client *wsman_client_new(const struct wsman_opts *o)
 	c->allow_tls10 = o->allow_tls10;
 	c->open_socket = o->open_socket;
 	c->open_socket_arg = o->open_socket_arg;
+	if (o->open_socket && !adopt_fd_works()) {
+		c->relay = wsman_relay_new(o->open_socket, o->open_socket_arg);
+		c->multi = c->relay ? curl_multi_init() : NULL;
+		if (!c->multi)
+			goto fail;
+	}
 	if (!setup_curl(c, o))
 		goto fail;
 	if (c->insecure)
@@ -332,8 +388,11 @@ void wsman_client_free(struct wsman_client *c)
 {
 	if (!c)
 		return;
+	if (c->multi)
+		curl_multi_cleanup(c->multi);
 	if (c->curl)
 		curl_easy_cleanup(c->curl);
+	wsman_relay_free(c->relay);
 	curl_slist_free_all(c->headers);
 	free(c->url);
 	OPENSSL_cleanse(c, sizeof(*c));
@@ -535,7 +594,14 @@ static int round_trip(struct wsman_client *c, const struct wsman_request *req, x
 	curl_easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)xmllen);
 	curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, &rb);
 	curl_easy_setopt(c->curl, CURLOPT_HEADERDATA, &rb);
-	cc = curl_easy_perform(c->curl);
+	if (c->relay)
+		wsman_relay_take_open_failure(c->relay);
+	cc = c->relay ? perform_relayed(c) : curl_easy_perform(c->curl);
+	if (cc != CURLE_OK && c->relay && wsman_relay_take_open_failure(c->relay)) {
+		cc = CURLE_COULDNT_CONNECT;
+		snprintf(c->errbuf, sizeof(c->errbuf), "could not open a connection to AMT "
+						       "(the open_socket callback failed)");
+	}
 	curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, NULL);
 	curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &status);
 	if (c->allow_tls10 && !c->legacy_warned && wsman_client_used_legacy_tls(c)) {
