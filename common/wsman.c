@@ -35,6 +35,7 @@ struct wsman_client {
 	char *url;
 	unsigned char pin[32];
 	bool has_pin, insecure, allow_tls10, legacy_warned;
+	bool pin_mismatch;       /* the last handshake failed on the pin */
 	int tls_version;         /* negotiated, seen at certificate time */
 	bool cert_seen;          /* cert_sha256 valid for the last handshake */
 	char cert_sha256[65];    /* leaf certificate fingerprint, hex */
@@ -220,6 +221,7 @@ static int on_verify(X509_STORE_CTX *x, void *arg)
 		return X509_verify_cert(x);
 	if (c->cert_seen && CRYPTO_memcmp(md, c->pin, 32) == 0)
 		return 1;
+	c->pin_mismatch = true;
 	X509_STORE_CTX_set_error(x, X509_V_ERR_CERT_REJECTED);
 	return 0;
 }
@@ -374,7 +376,7 @@ struct wsman_client *wsman_client_new(const struct wsman_opts *o)
 		goto fail;
 	if (c->insecure)
 		log_warn("wsman: TLS verification is OFF for %s: anyone on the path can "
-			 "impersonate the device and read its credentials",
+			 "impersonate the device",
 			 c->url);
 	if (c->allow_tls10)
 		log_warn("wsman: TLS 1.0/1.1 allowed for %s (legacy AMT 7-11 firmware)", c->url);
@@ -448,7 +450,11 @@ static int curl_failure(struct wsman_client *c, CURLcode cc, const struct resp_b
 		copy_str(err->curl_message, sizeof(err->curl_message), "out of memory");
 	} else if (is_tls_error(cc)) {
 		err->kind = WSMAN_E_TLS;
-		if (c->cert_seen && !c->insecure)
+		if (c->pin_mismatch && c->cert_seen)
+			snprintf(err->curl_message, sizeof(err->curl_message),
+				 "server certificate SHA-256 %s does not match the pinned fingerprint",
+				 c->cert_sha256);
+		else if (c->cert_seen && !c->insecure)
 			snprintf(err->curl_message, sizeof(err->curl_message),
 				 "%.150s (server certificate SHA-256 %s)", msg, c->cert_sha256);
 		else
@@ -492,7 +498,10 @@ void wsman_error_format(const struct wsman_error *e, char *out, size_t cap)
 		snprintf(out, cap, "network error: %s%s", m, hint);
 		return;
 	case WSMAN_E_TLS:
-		if (contains(m, "certificate") || contains(m, "verify") || contains(m, "SHA-256"))
+		if (contains(m, "pinned fingerprint"))
+			hint = " - the device presented another certificate (replaced, or not the "
+			       "device); check the new fingerprint out of band before changing the pin";
+		else if (contains(m, "certificate") || contains(m, "verify") || contains(m, "SHA-256"))
 			hint = " - to trust a self-signed AMT certificate use --ca-file FILE, or "
 			       "check the fingerprint out of band and pin it with --pin-sha256 HEX";
 		else if (contains(m, "version") || contains(m, "protocol") || contains(m, "legacy"))
@@ -590,6 +599,7 @@ static int round_trip(struct wsman_client *c, const struct wsman_request *req, x
 		goto out;
 	c->errbuf[0] = '\0';
 	c->cert_seen = false;
+	c->pin_mismatch = false;
 	curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, (const char *)xml);
 	curl_easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)xmllen);
 	curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, &rb);
