@@ -169,6 +169,7 @@ static int cmd_run(int argc, char **argv)
 	pthread_join(sig_tid, NULL);
 out:
 	sim_fuse_free(app.fuse);
+	sim_fw_shutdown(&app.fw); /* hello sender, CIRA client: after the last handler */
 	sim_wsman_stop(app.fw.wsman); /* after everything that may connect to it */
 	sim_me_free(app.fw.me);
 	return ex;

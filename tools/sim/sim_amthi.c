@@ -9,6 +9,9 @@
  * Bodies are built with the shared codec's encoders, so the simulator and
  * the agent agree byte for byte by construction and the codec's tests pin
  * the layout.
+ * StartConfiguration(Ex)/StopConfiguration and Open/CloseUserInitiated-
+ * Connection only check the preconditions here and hand over to
+ * sim_hello.c / sim_cira.c, whose threads own the network side.
  * Must not: do I/O; replies go through sim_conn_reply().
  */
 #include <stdio.h>
@@ -17,7 +20,9 @@
 
 #include "amthi_codec.h"
 #include "heci.h"
+#include "sim_cira.h"
 #include "sim_fw.h"
+#include "sim_hello.h"
 
 #define SIM_AMTHI_BODY_MAX 4096
 
@@ -27,13 +32,15 @@ struct reply {
 	size_t len;
 };
 
-/* Expected request body length per command; -1 = not implemented. */
-static int request_len(uint32_t cmd)
+/* Expected request body length per command; -1 = not implemented by this
+ * firmware (StartConfigurationEx arrived with AMT 6.0). */
+static int request_len(const struct sim_state *st, uint32_t cmd)
 {
 	switch (cmd) {
+	case AMTHI_START_CONFIGURATION_EX:
+		return atoi(st->version) >= 6 ? 4 : -1;
 	case AMTHI_GET_LAN_INTERFACE_SETTINGS:
 	case AMTHI_GET_CERT_HASH_ENTRY:
-	case AMTHI_START_CONFIGURATION_EX:
 		return 4;
 	case AMTHI_GET_LOCAL_SYSTEM_ACCOUNT:
 		return AMT_LOCAL_ACCOUNT_REQ_LEN;
@@ -47,6 +54,10 @@ static int request_len(uint32_t cmd)
 	case AMTHI_GET_USER_INITIATED_ENABLED_INTERFACES:
 	case AMTHI_GET_UUID:
 	case AMTHI_GET_CONTROL_MODE:
+	case AMTHI_START_CONFIGURATION:
+	case AMTHI_STOP_CONFIGURATION:
+	case AMTHI_OPEN_USER_INITIATED_CONNECTION:
+	case AMTHI_CLOSE_USER_INITIATED_CONNECTION:
 		return 0;
 	default:
 		return -1;
@@ -200,6 +211,50 @@ static void security_params(const struct sim_state *st, struct reply *r)
 	amthi_encode_security_params(r->body, sizeof(r->body), &p, &r->len);
 }
 
+/* StartConfiguration(Ex): hellos to the provisioning server (section 8.1).
+ * No DHCP option 15 / DNS suffix and no configured server: NOT_READY. The
+ * IPv6 flag of the Ex form is accepted and has no effect here. */
+static amt_status_t start_configuration(struct sim_fw *fw)
+{
+	const struct sim_state *st = &fw->st;
+	if (st->prov_state == AMT_PROVISIONING_POST)
+		return AMT_STATUS_INVALID_AMT_MODE;
+	if (st->hello_not_ready || (!st->prov_server[0] && !st->dns_suffix[0]))
+		return AMT_STATUS_NOT_READY;
+	return sim_hello_start(fw, false) == 0 ? AMT_STATUS_SUCCESS : AMT_STATUS_INTERNAL_ERROR;
+}
+
+static amt_status_t stop_configuration(struct sim_fw *fw)
+{
+	if (fw->st.prov_state == AMT_PROVISIONING_POST)
+		return AMT_STATUS_INVALID_AMT_MODE;
+	sim_hello_stop(fw);
+	return AMT_STATUS_SUCCESS;
+}
+
+/* OpenUserInitiatedConnection (section 9): the tunnel is set up
+ * asynchronously by sim_cira.c; a second Open while one is requested
+ * changes nothing. */
+static amt_status_t open_ui_connection(struct sim_fw *fw)
+{
+	const struct sim_state *st = &fw->st;
+	if (st->prov_state != AMT_PROVISIONING_POST)
+		return AMT_STATUS_INVALID_AMT_MODE;
+	if (!st->os_interface || !st->policy_user_initiated)
+		return AMT_STATUS_NOT_PERMITTED;
+	if (!st->mps[0])
+		return AMT_STATUS_DATA_MISSING;
+	return sim_cira_open(fw) == 0 ? AMT_STATUS_SUCCESS : AMT_STATUS_INTERNAL_ERROR;
+}
+
+static amt_status_t close_ui_connection(struct sim_fw *fw)
+{
+	if (fw->st.prov_state != AMT_PROVISIONING_POST)
+		return AMT_STATUS_INVALID_AMT_MODE;
+	sim_cira_close(fw);
+	return AMT_STATUS_SUCCESS;
+}
+
 static uint32_t arg_u32(const uint8_t *b)
 {
 	return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
@@ -209,6 +264,19 @@ static void dispatch(struct sim_fw *fw, uint32_t cmd, const uint8_t *body, struc
 {
 	const struct sim_state *st = &fw->st;
 	switch (cmd) {
+	case AMTHI_START_CONFIGURATION:
+	case AMTHI_START_CONFIGURATION_EX:
+		r->status = start_configuration(fw);
+		break;
+	case AMTHI_STOP_CONFIGURATION:
+		r->status = stop_configuration(fw);
+		break;
+	case AMTHI_OPEN_USER_INITIATED_CONNECTION:
+		r->status = open_ui_connection(fw);
+		break;
+	case AMTHI_CLOSE_USER_INITIATED_CONNECTION:
+		r->status = close_ui_connection(fw);
+		break;
 	case AMTHI_GET_CODE_VERSIONS:
 		code_versions(st, r);
 		break;
@@ -286,7 +354,7 @@ static void on_message(void *ctx, struct sim_conn *c, const uint8_t *msg, size_t
 		fw->not_ready_left--;
 		r.status = AMT_STATUS_NOT_READY;
 	} else {
-		int want = request_len(cmd);
+		int want = request_len(&fw->st, cmd);
 		if (want < 0)
 			r.status = AMT_STATUS_INVALID_COMMAND;
 		else if ((size_t)want != blen)

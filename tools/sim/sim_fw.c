@@ -3,8 +3,14 @@
  */
 #include "sim_fw.h"
 
+#include <errno.h>
+#include <stdlib.h>
+
+#include "amthi_codec.h"
 #include "log.h"
 #include "sim_lme.h"
+#include "sim_cira.h"
+#include "sim_hello.h"
 
 int sim_fw_register(struct sim_fw *fw)
 {
@@ -16,9 +22,22 @@ int sim_fw_register(struct sim_fw *fw)
 			return rc;
 	}
 	rc = sim_mkhi_register(fw);
-	if (rc != 0 || !fw->st.amt_enabled) /* LME is absent while AMT is disabled */
+	if (rc != 0)
 		return rc;
-	return sim_lme_register(fw);
+	if (fw->st.amt_enabled) { /* LME is absent while AMT is disabled */
+		rc = sim_lme_register(fw);
+		if (rc != 0)
+			return rc;
+	}
+	/* hello_active is NVM: a simulator restart resumes the sender with a
+	 * fresh window and the saved retry count */
+	if (fw->st.amt_enabled && fw->st.hello_active &&
+	    fw->st.prov_state != AMT_PROVISIONING_POST) {
+		sim_me_lock(fw->me);
+		rc = sim_hello_start(fw, true);
+		sim_me_unlock(fw->me);
+	}
+	return rc;
 }
 
 void sim_fw_apply_faults(struct sim_fw *fw)
@@ -36,8 +55,25 @@ void sim_fw_apply_faults(struct sim_fw *fw)
 
 int sim_fw_save(struct sim_fw *fw)
 {
-	int rc = sim_state_save(&fw->st, fw->state_path);
+	if (!fw->state_path)
+		return 0;
+	struct sim_state *copy = malloc(sizeof(*copy));
+	if (!copy)
+		return -ENOMEM;
+	*copy = fw->st;
+	/* a tunnel does not survive a restart: its runtime status is not NVM */
+	if (sim_cira_active(fw))
+		copy->cira_status = AMT_CIRA_NOT_CONNECTED;
+	int rc = sim_state_save(copy, fw->state_path);
+	free(copy);
 	if (rc != 0)
 		log_error("cannot save state to %s: error %d", fw->state_path, -rc);
 	return rc;
+}
+
+void sim_fw_shutdown(struct sim_fw *fw)
+{
+	sim_lme_shutdown(fw);
+	sim_cira_shutdown(fw);
+	sim_hello_shutdown(fw);
 }

@@ -13,6 +13,9 @@
 #include "sim_me.h"
 #include "sim_state.h"
 
+struct sim_hello;
+struct sim_cira;
+
 struct sim_wsman;
 struct sim_lme;
 struct amt_code_versions;
@@ -20,10 +23,12 @@ struct amt_code_versions;
 struct sim_fw {
 	struct sim_me *me;
 	struct sim_state st;
-	const char *state_path;
+	const char *state_path; /* NULL: never saved (tests) */
 	struct sim_wsman *wsman; /* WS-Man service (sim_wsman.c); NULL when not started */
 	struct sim_lme *lme;     /* LME/APF client (sim_lme.c), set by sim_lme_register */
 	unsigned not_ready_left; /* NOT_READY answers still to give after start */
+	struct sim_hello *hello; /* hello sender (sim_hello.c), NULL until first used */
+	struct sim_cira *cira;   /* CIRA client (sim_cira.c), NULL until first used */
 };
 
 /* Register the firmware clients the state calls for (AMTHI is absent when
@@ -31,8 +36,12 @@ struct sim_fw {
 int sim_fw_register(struct sim_fw *fw);
 /* Push the [sim] fault switches of fw->st into the ME. */
 void sim_fw_apply_faults(struct sim_fw *fw);
-/* Persist fw->st (NVM) to the state file. Caller holds the ME lock. */
+/* Persist fw->st (NVM) to the state file. Caller holds the ME lock.
+ * Runtime-only values (a CIRA tunnel's status) are saved as not running. */
 int sim_fw_save(struct sim_fw *fw);
+/* Stop and join the firmware's own threads (hello sender, CIRA client) and
+ * save what they changed. Call without the ME lock, before sim_me_free(). */
+void sim_fw_shutdown(struct sim_fw *fw);
 
 /* Per-protocol registration, called by sim_fw_register. */
 int sim_amthi_register(struct sim_fw *fw);

@@ -53,6 +53,11 @@ static const struct row rows[] = {
 	{"provisioning", "control_mode", T_CTLMODE, O(control_mode), 0},
 	{"provisioning", "mode", T_PROVMODE, O(prov_mode), 0},
 	{"provisioning", "hashes", T_HASHES, 0, 0},
+	{"provisioning", "server", T_STR, O(prov_server), S(prov_server)},
+	{"provisioning", "hello_interval_s", T_UINT, O(hello_interval_s), 0},
+	{"provisioning", "hello_window_s", T_UINT, O(hello_window_s), 0},
+	{"provisioning", "hello_active", T_BOOL, O(hello_active), 0},
+	{"provisioning", "hello_retry_count", T_UINT, O(hello_retry_count), 0},
 	{"network", "dns_suffix", T_STR, O(dns_suffix), S(dns_suffix)},
 	{"wired", "enabled", T_BOOL, O(wired.enabled), 0},
 	{"wired", "mac", T_MAC, O(wired.mac), 0},
@@ -72,6 +77,12 @@ static const struct row rows[] = {
 	{"cira", "os_interface", T_BOOL, O(os_interface), 0},
 	{"cira", "bios_interface", T_BOOL, O(bios_interface), 0},
 	{"cira", "policy_user_initiated", T_BOOL, O(policy_user_initiated), 0},
+	{"cira", "username", T_STR, O(cira_user), S(cira_user)},
+	{"cira", "password", T_STR, O(cira_password), S(cira_password)},
+	{"cira", "ca", T_STR, O(cira_ca), S(cira_ca)},
+	{"cira", "keepalive_s", T_UINT, O(cira_keepalive_s), 0},
+	{"cira", "tunnel_lifetime_s", T_UINT, O(cira_lifetime_s), 0},
+	{"cira", "request_window_s", T_UINT, O(cira_request_window_s), 0},
 	{"local_account", "enabled", T_BOOL, O(local_account_enabled), 0},
 	{"local_account", "username", T_STR, O(local_user), S(local_user)},
 	{"local_account", "password", T_STR, O(local_password), S(local_password)},
@@ -92,6 +103,8 @@ static const struct row rows[] = {
 	{"sim", "amthi_mtu", T_UINT, O(amthi_mtu), 0},
 	{"sim", "amthi_max_connections", T_UINT, O(amthi_max_connections), 0},
 	{"sim", "device_mode", T_OCTAL, O(device_mode), 0},
+	{"sim", "time_scale", T_UINT, O(time_scale), 0},
+	{"sim", "hello_not_ready", T_BOOL, O(hello_not_ready), 0},
 	{"sim", "digest_qop", T_QOP, O(digest_qop), 0},
 };
 
@@ -158,6 +171,11 @@ void sim_state_defaults(struct sim_state *s)
 	snprintf(s->admin_password, sizeof(s->admin_password), "P@ssw0rd");
 	snprintf(s->host_name, sizeof(s->host_name), "amt-sim");
 	sim_3pds_nvm_defaults(&s->storage);
+	s->hello_interval_s = 60;
+	s->hello_window_s = 21600; /* 6 h */
+	s->cira_keepalive_s = 60;
+	s->cira_request_window_s = 60;
+	s->time_scale = 1;
 }
 
 static int parse_enum(const char *const *names, const char *v, uint32_t *out)

@@ -65,6 +65,11 @@ struct sim_state {
 	uint32_t prov_mode;    /* 0 none, 1 enterprise, 2 small business, 3 RA */
 	unsigned hash_count;
 	struct sim_hash hashes[SIM_MAX_HASHES];
+	char prov_server[SIM_STR];   /* host[:port]; empty = ProvisionServer.<dns_suffix> */
+	unsigned hello_interval_s;   /* firmware seconds between hello attempts */
+	unsigned hello_window_s;     /* firmware seconds hellos are sent after a start */
+	bool hello_active;           /* hello sender running (saved: a restart resumes) */
+	unsigned hello_retry_count;  /* retry counter of the next hello, 0..14 */
 	/* [network] */
 	char dns_suffix[224];
 	/* [wired] [wireless] */
@@ -77,6 +82,12 @@ struct sim_state {
 	bool os_interface;
 	bool bios_interface;
 	bool policy_user_initiated;
+	char cira_user[65];          /* CIRA credentials AMT presents to the MPS */
+	char cira_password[SIM_STR];
+	char cira_ca[1024];          /* CA file for the MPS certificate; empty = system store */
+	unsigned cira_keepalive_s;   /* 0 = no keepalives from AMT */
+	unsigned cira_lifetime_s;    /* 0 = until closed */
+	unsigned cira_request_window_s; /* an unanswered Open gives up after this */
 	/* [local_account] */
 	bool local_account_enabled;
 	char local_user[34];
@@ -99,6 +110,8 @@ struct sim_state {
 	unsigned amthi_mtu;
 	unsigned amthi_max_connections;
 	unsigned device_mode; /* permissions of the device file */
+	unsigned time_scale;  /* firmware seconds per simulated second (>= 1) */
+	bool hello_not_ready; /* StartConfiguration(Ex) answers NOT_READY */
 	uint32_t digest_qop;  /* enum sim_qop: the qop list of the WS-Man 401 */
 	/* [storage] [storage.app.N] [storage.block.N]: 3PDS contents */
 	struct sim_3pds_nvm storage;
