@@ -403,12 +403,10 @@ int sim_3pds_nvm_ini(struct sim_3pds_nvm *n, const char *section, const char *na
 			memset(b, 0, sizeof(*b));
 			b->handle = h;
 		}
-		why[0] = '\0';
-		rc = block_key(n, b, name, value, why, whycap);
-		if (rc == -1 && why[0]) {
-			char tmp[96];
-			snprintf(tmp, sizeof(tmp), "%s", why);
-			snprintf(why, whycap, "[%s] %s: %s", section, name, tmp);
+		char detail[64] = "";
+		rc = block_key(n, b, name, value, detail, sizeof(detail));
+		if (rc == -1 && detail[0]) {
+			snprintf(why, whycap, "[%.64s] %.32s: %s", section, name, detail);
 			return 0;
 		}
 	} else if (!strncmp(section, "storage.", 8)) {

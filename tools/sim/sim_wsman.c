@@ -508,18 +508,18 @@ struct sim_wsman *sim_wsman_start(struct sim_fw *fw, const char *listen_addr, ch
 	}
 	if (bind_one(w, L_INTERNAL, false, "127.0.0.1", 0, err, errcap) != 0)
 		goto fail;
-	if (listen_addr) {
-		if (bind_one(w, L_HTTP, false, host, port, err, errcap) != 0)
+	if (listen_addr && (cert[0] || key[0])) { /* check the files before binding anything */
+		if (!cert[0] || !key[0]) {
+			snprintf(err, errcap, "[amt] tls_cert and tls_key go together");
 			goto fail;
-		if (cert[0] || key[0]) {
-			if (!cert[0] || !key[0]) {
-				snprintf(err, errcap, "[amt] tls_cert and tls_key go together");
-				goto fail;
-			}
-			if (tls_setup(w, cert, key, err, errcap) != 0 ||
-			    bind_one(w, L_HTTPS, true, host, port + 1, err, errcap) != 0)
-				goto fail;
 		}
+		if (tls_setup(w, cert, key, err, errcap) != 0)
+			goto fail;
+	}
+	if (listen_addr) {
+		if (bind_one(w, L_HTTP, false, host, port, err, errcap) != 0 ||
+		    (w->ssl && bind_one(w, L_HTTPS, true, host, port + 1, err, errcap) != 0))
+			goto fail;
 	}
 	if (pthread_create(&w->thread, NULL, service_thread, w) != 0) {
 		snprintf(err, errcap, "cannot start the WS-Man thread");

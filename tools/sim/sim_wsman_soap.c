@@ -554,7 +554,7 @@ const char *sim_wsman_arg(const struct sim_wsman_call *c, const char *name)
 const char *sim_wsman_arg_str(struct sim_wsman_call *c, const char *name)
 {
 	const char *v = sim_wsman_arg(c, name);
-	if (!v)
+	if (!v && !c->fault[0]) /* the first problem is the one reported */
 		snprintf(c->fault, sizeof(c->fault), "The parameter %s is missing.", name);
 	return v;
 }
@@ -567,7 +567,8 @@ int sim_wsman_arg_u32(struct sim_wsman_call *c, const char *name, uint32_t *out)
 		return -1;
 	unsigned long long x = strtoull(v, &end, 10);
 	if (*v < '0' || *v > '9' || *end || x > 0xFFFFFFFFull || strlen(v) > 10) {
-		snprintf(c->fault, sizeof(c->fault), "The parameter %s is not a uint32.", name);
+		if (!c->fault[0])
+			snprintf(c->fault, sizeof(c->fault), "The parameter %s is not a uint32.", name);
 		return -1;
 	}
 	*out = (uint32_t)x;
@@ -584,7 +585,8 @@ int sim_wsman_arg_bool(struct sim_wsman_call *c, const char *name, bool *out)
 	else if (!strcmp(v, "false") || !strcmp(v, "0"))
 		*out = false;
 	else {
-		snprintf(c->fault, sizeof(c->fault), "The parameter %s is not a boolean.", name);
+		if (!c->fault[0])
+			snprintf(c->fault, sizeof(c->fault), "The parameter %s is not a boolean.", name);
 		return -1;
 	}
 	return 0;
