@@ -131,6 +131,11 @@ int wsman_build_request(const struct wsman_request *r, xmlChar **out, size_t *ou
 int wsman_parse_response(const char *data, size_t len, const char *expect_msgid, xmlDocPtr *doc,
 			 xmlNodePtr *body, struct wsman_error *err);
 
+/*
+ * Extractors over a parsed Body. On failure they set err->kind and
+ * err->curl_message (and return_value) and leave the other fields as they
+ * were, so a caller's http_status survives.
+ */
 /* Get: the instance element, the first element in Body, whose local name
  * must be the resource URI's last path segment (the class name). */
 int wsman_response_instance(xmlNodePtr body, const char *resource_uri, xmlNodePtr *instance,
