@@ -6,7 +6,8 @@
  * pinned certificate fingerprint, or explicitly none), legacy TLS 1.0 for old
  * firmware only when asked, a caller-supplied socket for APF tunnels, and the
  * mapping of every failure to one wsman_err_kind with a one-line message.
- * Envelopes and parsing live in wsman_xml.h (included here).
+ * Envelopes and parsing live in wsman_xml.h, base64 in wsman_b64.h (both
+ * included here).
  * Must not: log or format credentials, follow redirects, use proxies, or
  * downgrade TLS without the option that says so. A client is used by one
  * thread at a time; different clients may run in parallel threads.
@@ -18,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "wsman_b64.h"
 #include "wsman_xml.h"
 
 struct wsman_opts {

@@ -9,7 +9,6 @@
  */
 #include "wsman_xml.h"
 
-#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,8 +16,6 @@
 
 #include <libxml/parser.h>
 #include <libxml/parserInternals.h>
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
 #include <openssl/rand.h>
 
 #define X(s) ((const xmlChar *)(s))
@@ -27,31 +24,13 @@
 
 const char *wsman_err_kind_name(enum wsman_err_kind k)
 {
-	switch (k) {
-	case WSMAN_OK:
-		return "ok";
-	case WSMAN_E_NETWORK:
-		return "network";
-	case WSMAN_E_TLS:
-		return "tls";
-	case WSMAN_E_AUTH:
-		return "auth";
-	case WSMAN_E_HTTP:
-		return "http";
-	case WSMAN_E_FAULT:
-		return "fault";
-	case WSMAN_E_RETURN:
-		return "return_value";
-	case WSMAN_E_PARSE:
-		return "parse";
-	case WSMAN_E_NOMEM:
-		return "nomem";
-	case WSMAN_E_INVALID:
-		return "invalid";
-	case WSMAN_E_NOT_FOUND:
-		return "not_found";
-	}
-	return "unknown";
+	static const char *const names[] = {
+		"ok",    "network", "tls",   "auth",    "http",     "fault",
+		"return_value", "parse", "nomem", "invalid", "not_found",
+	};
+	int i = -(int)k;
+
+	return (i >= 0 && i < (int)(sizeof(names) / sizeof(names[0]))) ? names[i] : "unknown";
 }
 
 void wsman_error_clear(struct wsman_error *e)
@@ -395,7 +374,9 @@ int wsman_child_u32(xmlNodePtr parent, const char *local_name, uint32_t *out)
 
 	if (!el)
 		return WSMAN_E_NOT_FOUND;
-	return parse_u32(wsman_text(el) ? wsman_text(el) : "x", out);
+	if (!wsman_text(el))
+		return WSMAN_E_PARSE; /* not a leaf */
+	return parse_u32(wsman_text(el), out);
 }
 
 int wsman_child_bool(xmlNodePtr parent, const char *local_name, bool *out)
@@ -453,7 +434,8 @@ static int normalize_leaf(xmlNodePtr el)
 {
 	xmlChar *all;
 	size_t b = 0, e;
-	xmlNodePtr list, t;
+	xmlNodePtr list, t = NULL;
+	int rc = WSMAN_OK;
 
 	if (!el->children)
 		return WSMAN_OK;
@@ -466,10 +448,8 @@ static int normalize_leaf(xmlNodePtr el)
 	while (e > b && is_space(all[e - 1]))
 		e--;
 	if (el->children->type == XML_TEXT_NODE && !el->children->next && b == 0 &&
-	    all[e] == '\0' && e > 0) {
-		xmlFree(all);
-		return WSMAN_OK; /* already a single trimmed text node */
-	}
+	    all[e] == '\0' && e > 0)
+		goto out; /* already a single trimmed text node */
 	list = el->children;
 	el->children = NULL;
 	el->last = NULL;
@@ -478,12 +458,12 @@ static int normalize_leaf(xmlNodePtr el)
 		t = xmlNewDocTextLen(el->doc, all + b, (int)(e - b));
 		if (!t || !xmlAddChild(el, t)) {
 			xmlFreeNode(t);
-			xmlFree(all);
-			return WSMAN_E_NOMEM;
+			rc = WSMAN_E_NOMEM;
 		}
 	}
+out:
 	xmlFree(all);
-	return WSMAN_OK;
+	return rc;
 }
 
 /* Walk the tree without recursion and normalise every leaf element. */
@@ -764,85 +744,4 @@ int wsman_response_output(xmlNodePtr body, const char *method, xmlNodePtr *outpu
 		return fail(err, WSMAN_E_RETURN, "method returned %u", rv);
 	}
 	return WSMAN_OK;
-}
-
-/* ---- base64 ---- */
-
-char *wsman_base64_encode(const uint8_t *p, size_t n)
-{
-	size_t outlen;
-	char *out;
-
-	if (n > (size_t)(INT_MAX / 4) * 3 - 3 || (n && !p))
-		return NULL;
-	outlen = 4 * ((n + 2) / 3);
-	out = malloc(outlen + 1);
-	if (!out)
-		return NULL;
-	if (n == 0) {
-		out[0] = '\0';
-		return out;
-	}
-	if (EVP_EncodeBlock((unsigned char *)out, p, (int)n) != (int)outlen) {
-		free(out);
-		return NULL;
-	}
-	return out;
-}
-
-static bool b64_char(char c)
-{
-	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-	       c == '+' || c == '/';
-}
-
-int wsman_base64_decode(const char *s, uint8_t *out, size_t cap, size_t *outlen)
-{
-	size_t len = 0, pad = 0, n;
-	unsigned char *tmp = NULL, *dec = NULL;
-	int rc = WSMAN_E_PARSE;
-
-	*outlen = 0;
-	if (!s)
-		return WSMAN_E_PARSE;
-	n = strlen(s);
-	if (n > (size_t)INT_MAX - 4)
-		return WSMAN_E_INVALID;
-	tmp = malloc(n + 1);
-	if (!tmp)
-		return WSMAN_E_NOMEM;
-	for (size_t i = 0; i < n; i++)
-		if (!is_space((xmlChar)s[i]))
-			tmp[len++] = (unsigned char)s[i];
-	if (len % 4 != 0)
-		goto out;
-	while (pad < 2 && len > pad && tmp[len - 1 - pad] == '=')
-		pad++;
-	for (size_t i = 0; i < len - pad; i++)
-		if (!b64_char((char)tmp[i]))
-			goto out;
-	if (len == 0) {
-		rc = WSMAN_OK;
-		goto out;
-	}
-	if (len / 4 * 3 - pad > cap) {
-		rc = WSMAN_E_INVALID;
-		goto out;
-	}
-	dec = malloc(len / 4 * 3);
-	if (!dec) {
-		rc = WSMAN_E_NOMEM;
-		goto out;
-	}
-	if (EVP_DecodeBlock(dec, tmp, (int)len) != (int)(len / 4 * 3))
-		goto out;
-	memcpy(out, dec, len / 4 * 3 - pad);
-	*outlen = len / 4 * 3 - pad;
-	rc = WSMAN_OK;
-out:
-	if (dec)
-		OPENSSL_cleanse(dec, len / 4 * 3);
-	free(dec);
-	free(tmp);
-	return rc;
 }

@@ -5,8 +5,8 @@
  * envelopes with the libxml2 tree API, parsing response bodies safely (size
  * cap, no network, no DTD, no entity expansion), checking a:RelatesTo,
  * extracting SOAP faults, enumeration contexts, items and method
- * ReturnValues, namespace-agnostic helpers over parsed nodes, base64 for
- * binary parameters (OpenSSL), and the error type shared with wsman.c.
+ * ReturnValues, namespace-agnostic helpers over parsed nodes, and the error
+ * type shared with wsman.c. Base64 for binary parameters: wsman_b64.h.
  * Must not: do any I/O (no sockets, no files, no libcurl), log, or keep
  * global state. Every function is safe to call on hostile input.
  */
@@ -181,13 +181,5 @@ int wsman_children_foreach(xmlNodePtr parent, const char *local_name,
  * count in *n. 0, WSMAN_E_PARSE (a malformed value, or more than cap). */
 int wsman_children_u32(xmlNodePtr parent, const char *local_name, uint32_t *out, size_t cap,
 		       size_t *n);
-
-/* ---- base64 (OpenSSL EVP_EncodeBlock/EVP_DecodeBlock) ---- */
-/* malloc'ed NUL-terminated base64 of p[0..n); NULL on OOM or overflow. */
-char *wsman_base64_encode(const uint8_t *p, size_t n);
-/* Decode strict base64 (whitespace ignored, padding checked) into out.
- * 0, WSMAN_E_PARSE (not base64), WSMAN_E_INVALID (does not fit in cap)
- * or WSMAN_E_NOMEM. */
-int wsman_base64_decode(const char *s, uint8_t *out, size_t cap, size_t *outlen);
 
 #endif

@@ -9,7 +9,7 @@
  * success or fault, error text NUL-terminated and printable ASCII. A broken
  * promise is an abort(). The input is an exact-size heap copy so ASan sees
  * any over-read.
- * Must not: link anything but wsman_xml.c, libxml2 and OpenSSL.
+ * Must not: link anything but wsman_xml.c, wsman_b64.c, libxml2 and OpenSSL.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -18,6 +18,7 @@
 
 #include <libxml/parser.h>
 
+#include "wsman_b64.h"
 #include "wsman_xml.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

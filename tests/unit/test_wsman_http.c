@@ -9,7 +9,7 @@
  * faults on HTTP 400, enumeration contexts, method outputs. Tests cover auth,
  * wrong credentials, dropped and silent connections, refused ports, faults,
  * oversized and mismatched responses, enumeration bounds and Release,
- * invoke, option validation and the error lines users see.
+ * invoke, and the error lines users see for them.
  * Must not: be taken as product code: raw sockets and hand parsing are fine
  * here only because this is a fixture.
  */
@@ -768,74 +768,6 @@ static void test_open_socket(void **state)
 	wsman_client_free(c);
 }
 
-static void test_opts_validate(void **state)
-{
-	static const char pin[] =
-		"00112233445566778899aabbccddeeff00112233445566778899AABBCCDDEEFF";
-	static const char pin_colons[] =
-		"00:11:22:33:44:55:66:77:88:99:aa:bb:cc:dd:ee:ff:00:11:22:33:44:55:66:77:88:99:aa:bb:"
-		"cc:dd:ee:ff";
-	struct wsman_opts ok = {.url = "https://10.0.0.5:16993/wsman", .user = USER, .password = PASS};
-	struct wsman_opts o;
-	char why[160];
-
-	(void)state;
-	assert_int_equal(wsman_opts_validate(&ok, why, sizeof(why)), WSMAN_OK);
-	o = ok;
-	o.pin_sha256 = pin;
-	assert_int_equal(wsman_opts_validate(&o, why, sizeof(why)), WSMAN_OK);
-	o.pin_sha256 = pin_colons;
-	assert_int_equal(wsman_opts_validate(&o, why, sizeof(why)), WSMAN_OK);
-	o.pin_sha256 = "0011";
-	assert_int_equal(wsman_opts_validate(&o, why, sizeof(why)), WSMAN_E_INVALID);
-	assert_non_null(strstr(why, "64 hex"));
-	o.pin_sha256 = pin;
-	o.insecure = true;
-	assert_int_equal(wsman_opts_validate(&o, why, sizeof(why)), WSMAN_E_INVALID);
-	o = ok;
-	o.url = "ftp://10.0.0.5/wsman";
-	assert_int_equal(wsman_opts_validate(&o, why, sizeof(why)), WSMAN_E_INVALID);
-	assert_null(wsman_client_new(&o));
-	o = ok;
-	o.url = "http://10.0.0.5:16992/wsman";
-	o.allow_tls10 = true;
-	assert_int_equal(wsman_opts_validate(&o, why, sizeof(why)), WSMAN_E_INVALID);
-	o = ok;
-	o.user = NULL;
-	assert_int_equal(wsman_opts_validate(&o, why, sizeof(why)), WSMAN_E_INVALID);
-	assert_null(strstr(why, PASS));
-	o = ok;
-	o.timeout_ms = -1;
-	assert_int_equal(wsman_opts_validate(&o, why, sizeof(why)), WSMAN_E_INVALID);
-	assert_int_equal(wsman_opts_validate(NULL, why, sizeof(why)), WSMAN_E_INVALID);
-}
-
-static void test_error_format(void **state)
-{
-	struct wsman_error e;
-	char line[512];
-
-	(void)state;
-	wsman_error_clear(&e);
-	e.kind = WSMAN_E_TLS;
-	snprintf(e.curl_message, sizeof(e.curl_message),
-		 "SSL certificate problem: self-signed certificate (server certificate SHA-256 ab)");
-	wsman_error_format(&e, line, sizeof(line));
-	assert_non_null(strstr(line, "--ca-file"));
-	assert_non_null(strstr(line, "--pin-sha256"));
-	snprintf(e.curl_message, sizeof(e.curl_message),
-		 "error:0A000102:SSL routines::unsupported protocol");
-	wsman_error_format(&e, line, sizeof(line));
-	assert_non_null(strstr(line, "--allow-tls10"));
-	wsman_error_clear(&e);
-	e.kind = WSMAN_E_RETURN;
-	e.return_value = 16;
-	wsman_error_format(&e, line, sizeof(line));
-	assert_non_null(strstr(line, "ReturnValue 16"));
-	wsman_error_format(&e, line, 8); /* truncates, stays terminated */
-	assert_int_equal(strlen(line), 7);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -850,8 +782,6 @@ int main(void)
 		cmocka_unit_test(test_enumerate),
 		cmocka_unit_test(test_invoke),
 		cmocka_unit_test(test_open_socket),
-		cmocka_unit_test(test_opts_validate),
-		cmocka_unit_test(test_error_format),
 	};
 	int rc;
 

@@ -8,7 +8,8 @@
  * file accepts it only under the right host name, a SHA-256 pin accepts it
  * under any name and refuses any other certificate, insecure mode accepts
  * anything; TLS 1.0-only firmware fails with a hint unless allow_tls10 is
- * set, and then the client reports the legacy version.
+ * set, and then the client reports the legacy version. Also option
+ * validation (pins, exclusive trust modes) and the TLS hints in error lines.
  * Must not: be taken as product code (the fixture's hand-written HTTP is a
  * test aid), or touch the network beyond 127.0.0.1.
  */
@@ -349,6 +350,74 @@ static void test_tls10_firmware(void **state)
 	srv_stop(s);
 }
 
+static void test_opts_validate(void **state)
+{
+	static const char pin[] =
+		"00112233445566778899aabbccddeeff00112233445566778899AABBCCDDEEFF";
+	static const char pin_colons[] =
+		"00:11:22:33:44:55:66:77:88:99:aa:bb:cc:dd:ee:ff:00:11:22:33:44:55:66:77:88:99:aa:bb:"
+		"cc:dd:ee:ff";
+	struct wsman_opts ok = {.url = "https://10.0.0.5:16993/wsman", .user = "admin", .password = "P@ssw0rd!"};
+	struct wsman_opts o;
+	char why[160];
+
+	(void)state;
+	assert_int_equal(wsman_opts_validate(&ok, why, sizeof(why)), WSMAN_OK);
+	o = ok;
+	o.pin_sha256 = pin;
+	assert_int_equal(wsman_opts_validate(&o, why, sizeof(why)), WSMAN_OK);
+	o.pin_sha256 = pin_colons;
+	assert_int_equal(wsman_opts_validate(&o, why, sizeof(why)), WSMAN_OK);
+	o.pin_sha256 = "0011";
+	assert_int_equal(wsman_opts_validate(&o, why, sizeof(why)), WSMAN_E_INVALID);
+	assert_non_null(strstr(why, "64 hex"));
+	o.pin_sha256 = pin;
+	o.insecure = true;
+	assert_int_equal(wsman_opts_validate(&o, why, sizeof(why)), WSMAN_E_INVALID);
+	o = ok;
+	o.url = "ftp://10.0.0.5/wsman";
+	assert_int_equal(wsman_opts_validate(&o, why, sizeof(why)), WSMAN_E_INVALID);
+	assert_null(wsman_client_new(&o));
+	o = ok;
+	o.url = "http://10.0.0.5:16992/wsman";
+	o.allow_tls10 = true;
+	assert_int_equal(wsman_opts_validate(&o, why, sizeof(why)), WSMAN_E_INVALID);
+	o = ok;
+	o.user = NULL;
+	assert_int_equal(wsman_opts_validate(&o, why, sizeof(why)), WSMAN_E_INVALID);
+	assert_null(strstr(why, "P@ssw0rd!"));
+	o = ok;
+	o.timeout_ms = -1;
+	assert_int_equal(wsman_opts_validate(&o, why, sizeof(why)), WSMAN_E_INVALID);
+	assert_int_equal(wsman_opts_validate(NULL, why, sizeof(why)), WSMAN_E_INVALID);
+}
+
+static void test_error_format(void **state)
+{
+	struct wsman_error e;
+	char line[512];
+
+	(void)state;
+	wsman_error_clear(&e);
+	e.kind = WSMAN_E_TLS;
+	snprintf(e.curl_message, sizeof(e.curl_message),
+		 "SSL certificate problem: self-signed certificate (server certificate SHA-256 ab)");
+	wsman_error_format(&e, line, sizeof(line));
+	assert_non_null(strstr(line, "--ca-file"));
+	assert_non_null(strstr(line, "--pin-sha256"));
+	snprintf(e.curl_message, sizeof(e.curl_message),
+		 "error:0A000102:SSL routines::unsupported protocol");
+	wsman_error_format(&e, line, sizeof(line));
+	assert_non_null(strstr(line, "--allow-tls10"));
+	wsman_error_clear(&e);
+	e.kind = WSMAN_E_RETURN;
+	e.return_value = 16;
+	wsman_error_format(&e, line, sizeof(line));
+	assert_non_null(strstr(line, "ReturnValue 16"));
+	wsman_error_format(&e, line, 8); /* truncates, stays terminated */
+	assert_int_equal(strlen(line), 7);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -357,6 +426,8 @@ int main(void)
 		cmocka_unit_test(test_pin),
 		cmocka_unit_test(test_insecure),
 		cmocka_unit_test(test_tls10_firmware),
+		cmocka_unit_test(test_opts_validate),
+		cmocka_unit_test(test_error_format),
 	};
 	int rc;
 

@@ -21,6 +21,7 @@
 #include <libxml/xpath.h>
 #include <libxml/xpathInternals.h>
 
+#include "wsman_b64.h"
 #include "wsman_xml.h"
 
 #define MSGID "uuid:2d9f3c1e-4b5a-4c6d-8e7f-0a1b2c3d4e5f"
