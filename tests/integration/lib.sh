@@ -26,10 +26,12 @@ skip() { echo "skip $1: $2"; }
 need_root() { [ "$(id -u)" -eq 0 ] && [ -e /dev/fuse ]; }
 
 # start_sim NAME <<'INI' ... INI   (state read from stdin)
+# SIM_ARGS: extra amt-sim arguments, e.g. SIM_ARGS="--listen 127.0.0.1:0"
 start_sim() {
 	local name=$1 i
 	cat > "$T/$name.ini"
-	"$SIM" run --state "$T/$name.ini" --device "$T/$name.mei" > "$T/$name.log" 2>&1 &
+	# shellcheck disable=SC2086 # SIM_ARGS is a list of words
+	"$SIM" run --state "$T/$name.ini" --device "$T/$name.mei" ${SIM_ARGS:-} > "$T/$name.log" 2>&1 &
 	SIM_PID[$name]=$!
 	for i in $(seq 1 100); do
 		grep -q "ready" "$T/$name.log" 2>/dev/null && return 0

@@ -15,6 +15,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -719,7 +721,7 @@ static void listen_address_forms(void **state)
 {
 	char err[256];
 	(void)state;
-	static const char *const bad[] = {"127.0.0.1:", "127.0.0.1:0", "127.0.0.1:65535",
+	static const char *const bad[] = {"127.0.0.1:", "127.0.0.1:-1", "127.0.0.1:65535",
 					  "127.0.0.1:x", "[::1", "[::1]x", ":80"};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		assert_null(sim_wsman_start(&T.fw, bad[i], err, sizeof(err)));
@@ -734,6 +736,69 @@ static void listen_address_forms(void **state)
 	assert_non_null(strstr(err, "tls_cert"));
 	T.fw.st.tls_cert[0] = T.fw.st.tls_key[0] = '\0';
 	assert_null(T.fw.wsman);
+}
+
+/* One request over TCP to the network listener. */
+static char *tcp_post(int port, const char *auth)
+{
+	char req[8192];
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+	sa.sin_addr.s_addr = htonl(0x7f000001);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(fd >= 0);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	int n = snprintf(req, sizeof(req),
+			 "POST /wsman HTTP/1.1\r\nHost: x\r\n%s%s%sContent-Length: %zu\r\n\r\n%s",
+			 auth ? "Authorization: " : "", auth ? auth : "", auth ? "\r\n" : "",
+			 strlen(GET_BODY), GET_BODY);
+	assert_int_equal(send(fd, req, (size_t)n, MSG_NOSIGNAL), n);
+	char *out = calloc(1, 1 << 16);
+	size_t got = 0;
+	for (;;) {
+		struct pollfd p = {fd, POLLIN, 0};
+		if (poll(&p, 1, 10000) <= 0)
+			break;
+		ssize_t r = recv(fd, out + got, (1 << 16) - 1 - got, 0);
+		if (r <= 0)
+			break;
+		got += (size_t)r;
+	}
+	close(fd);
+	return out;
+}
+
+/* The local system account works on a loopback listener (LMS stand-in)
+ * and not on one bound to all addresses; the admin works on both. */
+static void network_listeners(void **state)
+{
+	char err[256], nonce[64], auth[1024];
+	const char *realm = "Digest:7856341234127856123456789ABCDEF0";
+	(void)state;
+	static const struct {
+		const char *addr;
+		bool local;
+	} cases[] = {{"127.0.0.1:0", true}, {"0.0.0.0:0", false}};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct sim_wsman *w = sim_wsman_start(&T.fw, cases[i].addr, err, sizeof(err));
+		assert_non_null(w);
+		int port = sim_wsman_net_port(w, false);
+		assert_true(port > 0);
+		assert_int_equal(sim_wsman_net_port(w, true), -1);
+		char *r = tcp_post(port, NULL);
+		assert_true(strncmp(r, "HTTP/1.1 401", 12) == 0);
+		challenge_nonce(r, nonce, sizeof(nonce));
+		free(r);
+		digest_header("$$OsAdmin", "sim-local-secret", realm, nonce, "00000001", auth,
+			      sizeof(auth));
+		r = tcp_post(port, auth);
+		assert_true(strncmp(r, cases[i].local ? "HTTP/1.1 200" : "HTTP/1.1 401", 12) == 0);
+		free(r);
+		digest_header("admin", "P@ssw0rd", realm, nonce, "00000002", auth, sizeof(auth));
+		r = tcp_post(port, auth);
+		assert_true(strncmp(r, "HTTP/1.1 200", 12) == 0);
+		free(r);
+		sim_wsman_stop(w);
+	}
 }
 
 int main(void)
@@ -757,6 +822,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(http_digest_flow, setup_v11, teardown),
 		cmocka_unit_test_setup_teardown(http_paths_methods_limits, setup_v11, teardown),
 		cmocka_unit_test_setup_teardown(listen_address_forms, setup_v11, teardown),
+		cmocka_unit_test_setup_teardown(network_listeners, setup_v11, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -57,6 +57,7 @@ struct listener {
 	struct evhttp *http;
 	struct evconnlistener *lev;
 	bool local; /* requests count as coming from the host */
+	unsigned port; /* bound */
 };
 
 struct conn {
@@ -394,6 +395,8 @@ static int bind_one(struct sim_wsman *w, int which, bool tls, const char *host, 
 		return -1;
 	}
 	w->l[which].local = which == L_INTERNAL || is_loopback(&ss);
+	w->l[which].port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+							 : ((struct sockaddr_in *)&ss)->sin_port);
 	if (which == L_INTERNAL)
 		memcpy(&w->internal_addr, &ss, sizeof(w->internal_addr));
 	return 0;
@@ -425,7 +428,7 @@ static int parse_listen(const char *s, char *host, size_t hostcap, unsigned *por
 	if (colon) {
 		char *end;
 		unsigned long p = strtoul(colon + 1, &end, 10);
-		if (colon[1] < '0' || colon[1] > '9' || *end || p < 1 || p > 65534)
+		if (colon[1] < '0' || colon[1] > '9' || *end || p > 65534)
 			return -1;
 		*port = (unsigned)p;
 	}
@@ -517,8 +520,9 @@ struct sim_wsman *sim_wsman_start(struct sim_fw *fw, const char *listen_addr, ch
 			goto fail;
 	}
 	if (listen_addr) {
+		/* port 0: any free port for each, the log line says which */
 		if (bind_one(w, L_HTTP, false, host, port, err, errcap) != 0 ||
-		    (w->ssl && bind_one(w, L_HTTPS, true, host, port + 1, err, errcap) != 0))
+		    (w->ssl && bind_one(w, L_HTTPS, true, host, port ? port + 1 : 0, err, errcap) != 0))
 			goto fail;
 	}
 	if (pthread_create(&w->thread, NULL, service_thread, w) != 0) {
@@ -529,12 +533,24 @@ struct sim_wsman *sim_wsman_start(struct sim_fw *fw, const char *listen_addr, ch
 	sim_me_lock(fw->me); /* others read fw->wsman under the ME lock */
 	fw->wsman = w;
 	sim_me_unlock(fw->me);
-	if (listen_addr)
-		log_info("WS-Man on %s port %u%s", host, port, w->ssl ? " (and TLS on the next)" : "");
+	if (listen_addr) {
+		bool v6 = strchr(host, ':') != NULL;
+		log_info("WS-Man HTTP on %s%s%s:%u", v6 ? "[" : "", host, v6 ? "]" : "",
+			 w->l[L_HTTP].port);
+		if (w->ssl)
+			log_info("WS-Man HTTPS on %s%s%s:%u", v6 ? "[" : "", host, v6 ? "]" : "",
+				 w->l[L_HTTPS].port);
+	}
 	return w;
 fail:
 	sim_wsman_stop(w);
 	return NULL;
+}
+
+int sim_wsman_net_port(const struct sim_wsman *w, bool tls)
+{
+	const struct listener *l = &w->l[tls ? L_HTTPS : L_HTTP];
+	return l->http ? (int)l->port : -1;
 }
 
 int sim_wsman_connect_internal(struct sim_wsman *w)

@@ -22,7 +22,8 @@ struct sim_wsman;
 /* Start the service thread (own event_base). listen_addr NULL = internal
  * only; else bind listen_addr:16992 and, when [amt] tls_cert/tls_key are
  * set, listen_addr:16993 with TLS. listen_addr may be "ADDR:PORT" (IPv6 as
- * "[ADDR]:PORT"): PORT replaces 16992 and TLS uses PORT+1. Connections to a
+ * "[ADDR]:PORT"): PORT replaces 16992 and TLS uses PORT+1; PORT 0 picks free
+ * ports for both and logs them ("WS-Man HTTP on ADDR:PORT"). Connections to a
  * loopback listen_addr count as local, like requests relayed by LMS.
  * Returns NULL with a one-line reason in err. */
 struct sim_wsman *sim_wsman_start(struct sim_fw *fw, const char *listen_addr, char *err,

@@ -82,6 +82,10 @@ int sim_nonce_use(struct sim_nonces *t, const char *nonce, const char *nc, int64
 /* [amt] digest_realm, or "Digest:" + 32 upper-case hex digits of the UUID. */
 void sim_digest_realm(const struct sim_state *st, char *out, size_t cap);
 
+/* sim_wsman.c: the bound network port (tests use --listen ADDR:0), -1 if none. */
+struct sim_wsman;
+int sim_wsman_net_port(const struct sim_wsman *w, bool tls);
+
 /* ---------------- SOAP core (sim_wsman_soap.c) ---------------- */
 
 struct sim_wsman_core;
