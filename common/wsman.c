@@ -311,6 +311,7 @@ static bool setup_curl(struct wsman_client *c, const struct wsman_opts *o)
 	SET(CURLOPT_WRITEFUNCTION, on_write);
 	SET(CURLOPT_HEADERFUNCTION, on_header);
 	SET(CURLOPT_POST, 1L);
+	SET(CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1); /* all AMT speaks */
 	if (o->user) {
 		SET(CURLOPT_HTTPAUTH, (long)CURLAUTH_DIGEST);
 		SET(CURLOPT_USERNAME, o->user);
@@ -374,12 +375,12 @@ struct wsman_client *wsman_client_new(const struct wsman_opts *o)
 	}
 	if (!setup_curl(c, o))
 		goto fail;
+	/* Callers warn once per run; a fleet must not print one line per device.
+	 * A legacy handshake that actually happens is warned about per client. */
 	if (c->insecure)
-		log_warn("wsman: TLS verification is OFF for %s: anyone on the path can "
-			 "impersonate the device",
-			 c->url);
+		log_debug("wsman: TLS verification is OFF for %s", c->url);
 	if (c->allow_tls10)
-		log_warn("wsman: TLS 1.0/1.1 allowed for %s (legacy AMT 7-11 firmware)", c->url);
+		log_debug("wsman: TLS 1.0/1.1 allowed for %s (legacy AMT 7-11 firmware)", c->url);
 	return c;
 fail:
 	wsman_client_free(c);
@@ -503,7 +504,7 @@ void wsman_error_format(const struct wsman_error *e, char *out, size_t cap)
 			       "device); check the new fingerprint out of band before changing the pin";
 		else if (contains(m, "certificate") || contains(m, "verify") || contains(m, "SHA-256"))
 			hint = " - to trust a self-signed AMT certificate use --ca-file FILE, or "
-			       "check the fingerprint out of band and pin it with --pin-sha256 HEX";
+			       "check the fingerprint out of band and pin it with --pin SHA256";
 		else if (contains(m, "version") || contains(m, "protocol") || contains(m, "legacy"))
 			hint = " - AMT 7-11 firmware speaks only TLS 1.0; allow it explicitly with "
 			       "--allow-tls10";
@@ -588,6 +589,11 @@ static int round_trip(struct wsman_client *c, const struct wsman_request *req, x
 	*doc = NULL;
 	*body = NULL;
 	wsman_error_clear(err);
+	if (!c) {
+		rc = err->kind = WSMAN_E_INVALID;
+		copy_str(err->curl_message, sizeof(err->curl_message), "no client");
+		goto out;
+	}
 	rc = wsman_new_message_id(msgid);
 	if (rc != WSMAN_OK) {
 		err->kind = rc;
@@ -725,6 +731,12 @@ int wsman_enumerate(struct wsman_client *c, const char *resource_uri,
 
 	if (!err)
 		err = &local;
+	if (!cb) {
+		wsman_error_clear(err);
+		rc = err->kind = WSMAN_E_INVALID;
+		copy_str(err->curl_message, sizeof(err->curl_message), "no item callback");
+		goto out;
+	}
 	rc = round_trip(c, &r, &doc, &body, err);
 	if (rc == WSMAN_OK)
 		rc = wsman_response_enum_context(body, &ctx_text, err);

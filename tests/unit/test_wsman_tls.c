@@ -278,7 +278,7 @@ static void test_system_store_refuses_self_signed(void **state)
 	assert_int_equal(r.e.http_status, 0);
 	assert_non_null(strstr(r.e.curl_message, g_pin)); /* the fingerprint to check and pin */
 	assert_non_null(strstr(r.line, "--ca-file"));
-	assert_non_null(strstr(r.line, "--pin-sha256"));
+	assert_non_null(strstr(r.line, "--pin SHA256"));
 	srv_stop(s);
 }
 
@@ -404,7 +404,7 @@ static void test_error_format(void **state)
 		 "SSL certificate problem: self-signed certificate (server certificate SHA-256 ab)");
 	wsman_error_format(&e, line, sizeof(line));
 	assert_non_null(strstr(line, "--ca-file"));
-	assert_non_null(strstr(line, "--pin-sha256"));
+	assert_non_null(strstr(line, "--pin SHA256"));
 	snprintf(e.curl_message, sizeof(e.curl_message),
 		 "error:0A000102:SSL routines::unsupported protocol");
 	wsman_error_format(&e, line, sizeof(line));
