@@ -1,12 +1,14 @@
 /*
  * sim_3pds.c - AMT Third Party Data Storage over WS-Man (protocol-facts.md
- * 7.4): AMT_ThirdPartyDataStorageService and its Administration service,
- * present on AMT major versions below 12 only.
+ * 7.4): AMT_ThirdPartyDataStorageService, present on AMT major versions
+ * below 12 only.
  *
  * Owns: the runtime half of 3PDS (sessions, block locks, their idle
  * timeouts) and the method semantics; every change to the NVM half
  * (fw->st.storage: EACL, applications, blocks) is saved at once with
  * sim_fw_save() under the ME lock the SOAP core holds.
+ * The administration service (EACL, global attributes, admin views of
+ * applications) is in sim_3pds_admin.c; both share sim_3pds_int.h.
  * Must not: parse XML or know HTTP; it sees parameters by name only.
  *
  * Return values are PT_STATUS codes. Where the SDK pages do not say which
@@ -41,41 +43,11 @@
 #include <strings.h>
 
 #include "heci_error.h"
+#include "sim_3pds_int.h"
 #include "sim_wsman_int.h"
 
 #define SVC_URI "http://intel.com/wbem/wscim/1/amt-schema/1/AMT_ThirdPartyDataStorageService"
-#define ADMIN_URI \
-	"http://intel.com/wbem/wscim/1/amt-schema/1/AMT_ThirdPartyDataStorageAdministrationService"
 
-#define MAX_SESSIONS 16 /* SDK: MaxAslEntries */
-#define PT_STORAGE_ACL_ENTRY_IN_USE 0x808u
-#define PT_DUPLICATE 0x80Au
-
-struct session {
-	char handle[17]; /* 16 hex digits; "" = free */
-	uint32_t app;
-	int64_t last_ms;
-};
-
-struct lock {
-	uint32_t block; /* 0 = free */
-	int session;    /* index into sessions[] */
-	int64_t last_ms;
-};
-
-struct sim_3pds_rt {
-	struct session sessions[MAX_SESSIONS];
-	struct lock locks[SIM_3PDS_MAX_BLOCKS];
-};
-
-/* one method call */
-struct op {
-	struct sim_wsman_call *c;
-	struct sim_3pds_rt *rt;
-	struct sim_3pds_nvm *n;
-	int session; /* index, -1 for methods without a session */
-	struct sim_3pds_app *app;
-};
 
 bool sim_3pds_present(const struct sim_state *st)
 {
@@ -92,7 +64,7 @@ void sim_3pds_rt_free(struct sim_3pds_rt *rt)
 	free(rt);
 }
 
-static void save(struct op *o)
+void sim_3pds_save(struct sim_3pds_op *o)
 {
 	sim_fw_save(o->c->fw); /* logs a failure; NVM in memory stays changed */
 }
@@ -111,14 +83,14 @@ static void end_session(struct sim_3pds_rt *rt, int idx)
  * away (RemoveApplication, a reloaded state file). */
 static void sweep(struct sim_3pds_rt *rt, struct sim_3pds_nvm *n, int64_t now)
 {
-	for (int i = 0; i < MAX_SESSIONS; i++) {
-		struct session *s = &rt->sessions[i];
+	for (int i = 0; i < SIM_3PDS_MAX_SESSIONS; i++) {
+		struct sim_3pds_session *s = &rt->sessions[i];
 		if (s->handle[0] && (now - s->last_ms > (int64_t)n->registration_timeout * 1000 ||
 				     !sim_3pds_app_find(n, s->app)))
 			end_session(rt, i);
 	}
 	for (int i = 0; i < SIM_3PDS_MAX_BLOCKS; i++) {
-		struct lock *l = &rt->locks[i];
+		struct sim_3pds_lock *l = &rt->locks[i];
 		if (l->block && (now - l->last_ms > (int64_t)n->lock_timeout * 1000 ||
 				 !sim_3pds_block_find(n, l->block)))
 			l->block = 0;
@@ -127,12 +99,12 @@ static void sweep(struct sim_3pds_rt *rt, struct sim_3pds_nvm *n, int64_t now)
 
 static void end_app_sessions(struct sim_3pds_rt *rt, uint32_t app)
 {
-	for (int i = 0; i < MAX_SESSIONS; i++)
+	for (int i = 0; i < SIM_3PDS_MAX_SESSIONS; i++)
 		if (rt->sessions[i].handle[0] && rt->sessions[i].app == app)
 			end_session(rt, i);
 }
 
-static struct lock *lock_of(struct sim_3pds_rt *rt, uint32_t block)
+static struct sim_3pds_lock *lock_of(struct sim_3pds_rt *rt, uint32_t block)
 {
 	for (int i = 0; i < SIM_3PDS_MAX_BLOCKS; i++)
 		if (rt->locks[i].block == block)
@@ -142,9 +114,9 @@ static struct lock *lock_of(struct sim_3pds_rt *rt, uint32_t block)
 
 /* 0 when the caller's session may touch the block now (refreshing its own
  * lock), BLOCK_LOCKED_BY_OTHER otherwise. */
-static uint32_t lock_check(struct op *o, uint32_t block)
+static uint32_t lock_check(struct sim_3pds_op *o, uint32_t block)
 {
-	struct lock *l = lock_of(o->rt, block);
+	struct sim_3pds_lock *l = lock_of(o->rt, block);
 	if (!l)
 		return 0;
 	if (l->session != o->session)
@@ -154,7 +126,8 @@ static uint32_t lock_check(struct op *o, uint32_t block)
 }
 
 /* The block, if the caller may see it (owner_only: and act on it). */
-static uint32_t block_access(struct op *o, bool owner_only, struct sim_3pds_block **out)
+static uint32_t block_access(struct sim_3pds_op *o, bool owner_only,
+			     struct sim_3pds_block **out)
 {
 	uint32_t h;
 	if (sim_wsman_arg_u32(o->c, "BlockHandle", &h) != 0)
@@ -182,26 +155,26 @@ static uint32_t bytes_available(const struct sim_3pds_nvm *n, uint32_t app)
 
 /* ---------------- service methods without a session ---------------- */
 
-static uint32_t get_mtu(struct op *o)
+static uint32_t get_mtu(struct sim_3pds_op *o)
 {
 	sim_wsman_prop_u32(&o->c->out, "Mtu", o->n->mtu);
 	return 0;
 }
 
-static uint32_t get_timeouts(struct op *o)
+static uint32_t get_timeouts(struct sim_3pds_op *o)
 {
 	sim_wsman_prop_u32(&o->c->out, "RegistrationTimeout", o->n->registration_timeout);
 	sim_wsman_prop_u32(&o->c->out, "LockTimeout", o->n->lock_timeout);
 	return 0;
 }
 
-static uint32_t get_write_erase_limit(struct op *o)
+static uint32_t get_write_erase_limit(struct sim_3pds_op *o)
 {
 	sim_wsman_prop_u32(&o->c->out, "WriteEraseLimit", 100000);
 	return 0;
 }
 
-static bool reg_name_ok(const char *s, bool allow_comma)
+bool sim_3pds_reg_name_ok(const char *s, bool allow_comma)
 {
 	return s[0] && sim_3pds_name_ok(s, SIM_3PDS_NAME_MAX, allow_comma);
 }
@@ -221,7 +194,7 @@ static int parse_uuid(const char *s, uint8_t out[16])
 	return 0;
 }
 
-static uint32_t register_application(struct op *o)
+static uint32_t register_application(struct sim_3pds_op *o)
 {
 	struct sim_wsman_call *c = o->c;
 	const char *uuid_s = sim_wsman_arg_str(c, "CallerUUID");
@@ -234,11 +207,11 @@ static uint32_t register_application(struct op *o)
 
 	if (!uuid_s || !vendor || !appname || !ent)
 		return SIM_WSMAN_RV_FAULT;
-	if (parse_uuid(uuid_s, uuid) != 0 || !reg_name_ok(vendor, true) ||
-	    !reg_name_ok(appname, true) || !reg_name_ok(ent, false) ||
+	if (parse_uuid(uuid_s, uuid) != 0 || !sim_3pds_reg_name_ok(vendor, true) ||
+	    !sim_3pds_reg_name_ok(appname, true) || !sim_3pds_reg_name_ok(ent, false) ||
 	    sim_3pds_eacl_find(o->n, ent) < 0)
 		return AMT_STATUS_INVALID_REGISTRATION_DATA;
-	for (int i = 0; i < MAX_SESSIONS && slot < 0; i++)
+	for (int i = 0; i < SIM_3PDS_MAX_SESSIONS && slot < 0; i++)
 		if (!o->rt->sessions[i].handle[0])
 			slot = i;
 	if (slot < 0)
@@ -264,9 +237,9 @@ static uint32_t register_application(struct op *o)
 		snprintf(a->application, sizeof(a->application), "%s", appname);
 		snprintf(a->enterprise, sizeof(a->enterprise), "%s", ent);
 		a->local = c->local;
-		save(o);
+		sim_3pds_save(o);
 	}
-	struct session *s = &o->rt->sessions[slot];
+	struct sim_3pds_session *s = &o->rt->sessions[slot];
 	for (int i = 0; i < 8; i++)
 		snprintf(s->handle + 2 * i, 3, "%02X", rnd[i]);
 	s->app = a->handle;
@@ -277,19 +250,19 @@ static uint32_t register_application(struct op *o)
 
 /* ---------------- service methods with a session ---------------- */
 
-static uint32_t unregister_application(struct op *o)
+static uint32_t unregister_application(struct sim_3pds_op *o)
 {
 	end_session(o->rt, o->session);
 	return 0;
 }
 
-static uint32_t get_current_handle(struct op *o)
+static uint32_t get_current_handle(struct sim_3pds_op *o)
 {
 	sim_wsman_prop_u32(&o->c->out, "ApplicationHandle", o->app->handle);
 	return 0;
 }
 
-static uint32_t get_registered_applications(struct op *o)
+static uint32_t get_registered_applications(struct sim_3pds_op *o)
 {
 	for (unsigned i = 0; i < o->n->app_count; i++)
 		if (strcmp(o->n->apps[i].vendor, o->app->vendor) == 0)
@@ -297,7 +270,7 @@ static uint32_t get_registered_applications(struct op *o)
 	return 0;
 }
 
-static uint32_t get_application_attributes(struct op *o)
+static uint32_t get_application_attributes(struct sim_3pds_op *o)
 {
 	uint32_t h;
 	if (sim_wsman_arg_u32(o->c, "ApplicationBeingRequested", &h) != 0)
@@ -310,27 +283,27 @@ static uint32_t get_application_attributes(struct op *o)
 	return 0;
 }
 
-static void remove_app(struct op *o, uint32_t app)
+void sim_3pds_remove_app(struct sim_3pds_op *o, uint32_t app)
 {
 	end_app_sessions(o->rt, app);
 	sim_3pds_app_remove(o->n, app);
 	sweep(o->rt, o->n, o->c->now_ms); /* locks on its blocks */
-	save(o);
+	sim_3pds_save(o);
 }
 
-static uint32_t remove_application(struct op *o)
+static uint32_t remove_application(struct sim_3pds_op *o)
 {
-	remove_app(o, o->app->handle);
+	sim_3pds_remove_app(o, o->app->handle);
 	return 0;
 }
 
-static uint32_t get_bytes_available(struct op *o)
+static uint32_t get_bytes_available(struct sim_3pds_op *o)
 {
 	sim_wsman_prop_u32(&o->c->out, "BytesAvailable", bytes_available(o->n, o->app->handle));
 	return 0;
 }
 
-static uint32_t allocate_block(struct op *o)
+static uint32_t allocate_block(struct sim_3pds_op *o)
 {
 	uint32_t bytes;
 	bool hidden;
@@ -349,12 +322,12 @@ static uint32_t allocate_block(struct op *o)
 		return AMT_STATUS_MAX_LIMIT_REACHED;
 	b->hidden = hidden;
 	snprintf(b->name, sizeof(b->name), "%s", name ? name : "");
-	save(o);
+	sim_3pds_save(o);
 	sim_wsman_prop_u32(&o->c->out, "BlockHandle", b->handle);
 	return 0;
 }
 
-static uint32_t deallocate_block(struct op *o)
+static uint32_t deallocate_block(struct sim_3pds_op *o)
 {
 	struct sim_3pds_block *b = NULL;
 	uint32_t rv = block_access(o, true, &b);
@@ -362,15 +335,15 @@ static uint32_t deallocate_block(struct op *o)
 		rv = lock_check(o, b->handle);
 	if (rv != 0)
 		return rv;
-	struct lock *l = lock_of(o->rt, b->handle);
+	struct sim_3pds_lock *l = lock_of(o->rt, b->handle);
 	if (l)
 		l->block = 0;
 	sim_3pds_block_remove(o->n, b->handle);
-	save(o);
+	sim_3pds_save(o);
 	return 0;
 }
 
-static uint32_t get_allocated_blocks(struct op *o)
+static uint32_t get_allocated_blocks(struct sim_3pds_op *o)
 {
 	uint32_t owner;
 	if (sim_wsman_arg_u32(o->c, "BlockOwnerApplication", &owner) != 0)
@@ -385,7 +358,7 @@ static uint32_t get_allocated_blocks(struct op *o)
 	return 0;
 }
 
-static uint32_t get_block_attributes(struct op *o)
+static uint32_t get_block_attributes(struct sim_3pds_op *o)
 {
 	struct sim_3pds_block *b = NULL;
 	uint32_t rv = block_access(o, false, &b);
@@ -397,7 +370,7 @@ static uint32_t get_block_attributes(struct op *o)
 	return 0;
 }
 
-static uint32_t set_block_name(struct op *o)
+static uint32_t set_block_name(struct sim_3pds_op *o)
 {
 	struct sim_3pds_block *b = NULL;
 	const char *name = sim_wsman_arg_str(o->c, "BlockName");
@@ -409,11 +382,11 @@ static uint32_t set_block_name(struct op *o)
 	if (!sim_3pds_name_ok(name, SIM_3PDS_BLOCK_NAME_MAX, true))
 		return AMT_STATUS_INVALID_NAME;
 	snprintf(b->name, sizeof(b->name), "%s", name);
-	save(o);
+	sim_3pds_save(o);
 	return 0;
 }
 
-static uint32_t set_block_visibility(struct op *o)
+static uint32_t set_block_visibility(struct sim_3pds_op *o)
 {
 	struct sim_3pds_block *b = NULL;
 	bool hidden;
@@ -423,11 +396,11 @@ static uint32_t set_block_visibility(struct op *o)
 	if (rv != 0)
 		return rv;
 	b->hidden = hidden;
-	save(o);
+	sim_3pds_save(o);
 	return 0;
 }
 
-static uint32_t lock_block(struct op *o)
+static uint32_t lock_block(struct sim_3pds_op *o)
 {
 	struct sim_3pds_block *b = NULL;
 	uint32_t rv = block_access(o, true, &b);
@@ -435,7 +408,7 @@ static uint32_t lock_block(struct op *o)
 		rv = lock_check(o, b->handle);
 	if (rv != 0 || lock_of(o->rt, b->handle))
 		return rv; /* error, or already ours (refreshed) */
-	struct lock *l = lock_of(o->rt, 0);
+	struct sim_3pds_lock *l = lock_of(o->rt, 0);
 	if (!l)
 		return AMT_STATUS_MAX_LIMIT_REACHED;
 	l->block = b->handle;
@@ -444,13 +417,13 @@ static uint32_t lock_block(struct op *o)
 	return 0;
 }
 
-static uint32_t unlock_block(struct op *o)
+static uint32_t unlock_block(struct sim_3pds_op *o)
 {
 	struct sim_3pds_block *b = NULL;
 	uint32_t rv = block_access(o, true, &b);
 	if (rv != 0)
 		return rv;
-	struct lock *l = lock_of(o->rt, b->handle);
+	struct sim_3pds_lock *l = lock_of(o->rt, b->handle);
 	if (!l)
 		return AMT_STATUS_BLOCK_NOT_LOCKED;
 	if (l->session != o->session)
@@ -459,7 +432,7 @@ static uint32_t unlock_block(struct op *o)
 	return 0;
 }
 
-static uint32_t read_block(struct op *o)
+static uint32_t read_block(struct sim_3pds_op *o)
 {
 	struct sim_3pds_block *b = NULL;
 	uint32_t off, count;
@@ -484,7 +457,7 @@ static uint32_t read_block(struct op *o)
 	return 0;
 }
 
-static uint32_t write_block(struct op *o)
+static uint32_t write_block(struct sim_3pds_op *o)
 {
 	struct sim_3pds_block *b = NULL;
 	uint32_t off, written = 0, rv;
@@ -517,7 +490,7 @@ static uint32_t write_block(struct op *o)
 	/* past the end: AMT stores what fits and reports the count */
 	written = (uint32_t)len < b->size - off ? (uint32_t)len : b->size - off;
 	memcpy(o->n->pool + b->offset + off, buf, written);
-	save(o);
+	sim_3pds_save(o);
 	rv = written < (uint32_t)len ? AMT_STATUS_INVALID_BYTE_COUNT : 0;
 out:
 	free(buf);
@@ -525,172 +498,16 @@ out:
 	return rv;
 }
 
-static uint32_t unsupported(struct op *o)
+uint32_t sim_3pds_unsupported(struct sim_3pds_op *o)
 {
 	(void)o;
 	return AMT_STATUS_UNSUPPORTED;
 }
 
-/* ---------------- administration ---------------- */
-
-static uint32_t get_global_attributes(struct op *o)
-{
-	struct sim_wsman_inst *out = &o->c->out;
-	sim_wsman_prop_u32(out, "TotalStorage", o->n->total_bytes);
-	sim_wsman_prop_u32(out, "TotalAllocatedStorage", o->n->used);
-	sim_wsman_prop_u32(out, "MaxPartnerStorage", 0);
-	sim_wsman_prop_u32(out, "TotalPartnerAllocatedStorage", 0);
-	sim_wsman_prop_u32(out, "MaxNonPartnerStorage", o->n->total_bytes);
-	sim_wsman_prop_u32(out, "MaxFpaclEntries", 24);
-	sim_wsman_prop_u32(out, "MaxAslEntries", MAX_SESSIONS);
-	sim_wsman_prop_u32(out, "MaxEaclEntries", SIM_3PDS_MAX_EACL);
-	sim_wsman_prop_u32(out, "MaxGroupsPerBlock", 2);
-	sim_wsman_prop_u32(out, "MaxMembersPerGroup", 8);
-	sim_wsman_prop_u32(out, "MaxNonPartnerTotalAllocationSize", o->n->max_app_bytes);
-	return 0;
-}
-
-static uint32_t set_global_attributes(struct op *o)
-{
-	uint32_t v;
-	if (sim_wsman_arg(o->c, "MaxPartnerStorage")) {
-		if (sim_wsman_arg_u32(o->c, "MaxPartnerStorage", &v) != 0)
-			return SIM_WSMAN_RV_FAULT;
-		if (v != 0)
-			return AMT_STATUS_UNSUPPORTED; /* no partner area in the simulator */
-	}
-	if (sim_wsman_arg(o->c, "MaxNonPartnerTotalAllocationSize")) {
-		if (sim_wsman_arg_u32(o->c, "MaxNonPartnerTotalAllocationSize", &v) != 0)
-			return SIM_WSMAN_RV_FAULT;
-		if (v % 4096 != 0 || v > o->n->total_bytes)
-			return AMT_STATUS_INVALID_PARAMETER;
-		o->n->max_app_bytes = v;
-		save(o);
-	}
-	return 0;
-}
-
-static uint32_t admin_get_registered(struct op *o)
-{
-	for (unsigned i = 0; i < o->n->app_count; i++)
-		sim_wsman_prop_u32(&o->c->out, "ApplicationHandles", o->n->apps[i].handle);
-	return 0;
-}
-
-static uint32_t admin_app_handle(struct op *o, struct sim_3pds_app **out)
-{
-	uint32_t h;
-	if (sim_wsman_arg_u32(o->c, "Handle", &h) != 0)
-		return SIM_WSMAN_RV_FAULT;
-	*out = sim_3pds_app_find(o->n, h);
-	return *out ? 0 : AMT_STATUS_APPLICATION_DOES_NOT_EXIST;
-}
-
-static uint32_t admin_get_attributes(struct op *o)
-{
-	struct sim_3pds_app *a;
-	char uuid64[32];
-	uint32_t rv = admin_app_handle(o, &a);
-	if (rv != 0)
-		return rv;
-	bool active = false;
-	for (int i = 0; i < MAX_SESSIONS; i++)
-		if (o->rt->sessions[i].handle[0] && o->rt->sessions[i].app == a->handle)
-			active = true;
-	EVP_EncodeBlock((unsigned char *)uuid64, a->uuid, 16);
-	struct sim_wsman_inst *out = &o->c->out;
-	sim_wsman_prop_u32(out, "AttrType", 1);
-	sim_wsman_prop(out, "UUID", uuid64);
-	sim_wsman_prop(out, "VendorName", a->vendor);
-	sim_wsman_prop(out, "ApplicationName", a->application);
-	sim_wsman_prop(out, "EnterpriseName", a->enterprise);
-	sim_wsman_prop_u32(out, "CurrentAllocationSize", sim_3pds_app_bytes(o->n, a->handle));
-	sim_wsman_prop_bool(out, "ActiveSession", active);
-	sim_wsman_prop_bool(out, "Partner", false);
-	return 0;
-}
-
-static uint32_t admin_remove(struct op *o)
-{
-	struct sim_3pds_app *a;
-	uint32_t rv = admin_app_handle(o, &a);
-	if (rv == 0)
-		remove_app(o, a->handle);
-	return rv;
-}
-
-static uint32_t eacl_add(struct op *o)
-{
-	const char *name = sim_wsman_arg_str(o->c, "EnterpriseName");
-	if (!name)
-		return SIM_WSMAN_RV_FAULT;
-	if (!reg_name_ok(name, false))
-		return AMT_STATUS_INVALID_NAME;
-	if (sim_3pds_eacl_find(o->n, name) >= 0)
-		return PT_DUPLICATE;
-	for (int i = 0; i < SIM_3PDS_MAX_EACL; i++) {
-		if (o->n->eacl[i][0])
-			continue;
-		snprintf(o->n->eacl[i], sizeof(o->n->eacl[i]), "%s", name);
-		save(o);
-		sim_wsman_prop_u32(&o->c->out, "Handle", (uint32_t)i + 1);
-		return 0;
-	}
-	return AMT_STATUS_MAX_LIMIT_REACHED;
-}
-
-static uint32_t eacl_enumerate(struct op *o)
-{
-	for (int i = 0; i < SIM_3PDS_MAX_EACL; i++)
-		if (o->n->eacl[i][0])
-			sim_wsman_prop_u32(&o->c->out, "Handles", (uint32_t)i + 1);
-	return 0;
-}
-
-/* EACL slot of the Handle parameter, or an error code */
-static uint32_t eacl_slot(struct op *o, int *slot)
-{
-	uint32_t h;
-	if (sim_wsman_arg_u32(o->c, "Handle", &h) != 0)
-		return SIM_WSMAN_RV_FAULT;
-	if (h < 1 || h > SIM_3PDS_MAX_EACL || !o->n->eacl[h - 1][0])
-		return AMT_STATUS_INVALID_HANDLE;
-	*slot = (int)h - 1;
-	return 0;
-}
-
-static uint32_t eacl_get(struct op *o)
-{
-	int slot;
-	uint32_t rv = eacl_slot(o, &slot);
-	if (rv == 0)
-		sim_wsman_prop(&o->c->out, "EnterpriseName", o->n->eacl[slot]);
-	return rv;
-}
-
-static uint32_t eacl_remove(struct op *o)
-{
-	int slot;
-	uint32_t rv = eacl_slot(o, &slot);
-	if (rv != 0)
-		return rv;
-	for (unsigned i = 0; i < o->n->app_count; i++)
-		if (strcmp(o->n->apps[i].enterprise, o->n->eacl[slot]) == 0)
-			return PT_STORAGE_ACL_ENTRY_IN_USE;
-	o->n->eacl[slot][0] = '\0';
-	save(o);
-	return 0;
-}
-
 /* ---------------- dispatch ---------------- */
 
-struct method {
-	const char *name;
-	bool session; /* needs SessionHandle */
-	uint32_t (*fn)(struct op *o);
-};
 
-static const struct method service_methods[] = {
+static const struct sim_3pds_method service_methods[] = {
 	{"GetMTU", false, get_mtu},
 	{"GetTimeoutValues", false, get_timeouts},
 	{"GetWriteEraseLimit", false, get_write_erase_limit},
@@ -711,40 +528,23 @@ static const struct method service_methods[] = {
 	{"UnlockBlock", true, unlock_block},
 	{"ReadBlock", true, read_block},
 	{"WriteBlock", true, write_block},
-	{"AddPermissionsGroup", true, unsupported},
-	{"RemovePermissionsGroup", true, unsupported},
-	{"AddPermissionsGroupMembers", true, unsupported},
-	{"RemovePermissionsGroupMembers", true, unsupported},
-	{"GetPermissionsGroups", true, unsupported},
-	{"GetPermissionsGroupAttributes", true, unsupported},
-	{"GetPermissionsGroupMembers", true, unsupported},
-	{"SetPermissionsGroupName", true, unsupported},
-	{"SetPermissionsGroupPermissions", true, unsupported},
+	{"AddPermissionsGroup", true, sim_3pds_unsupported},
+	{"RemovePermissionsGroup", true, sim_3pds_unsupported},
+	{"AddPermissionsGroupMembers", true, sim_3pds_unsupported},
+	{"RemovePermissionsGroupMembers", true, sim_3pds_unsupported},
+	{"GetPermissionsGroups", true, sim_3pds_unsupported},
+	{"GetPermissionsGroupAttributes", true, sim_3pds_unsupported},
+	{"GetPermissionsGroupMembers", true, sim_3pds_unsupported},
+	{"SetPermissionsGroupName", true, sim_3pds_unsupported},
+	{"SetPermissionsGroupPermissions", true, sim_3pds_unsupported},
 	{NULL, false, NULL},
 };
 
-static const struct method admin_methods[] = {
-	{"GetGlobalStorageAttributes", false, get_global_attributes},
-	{"SetGlobalStorageAttributes", false, set_global_attributes},
-	{"AdminGetRegisteredApplications", false, admin_get_registered},
-	{"AdminGetApplicationAttributes", false, admin_get_attributes},
-	{"AdminRemoveApplication", false, admin_remove},
-	{"AddStorageEaclEntry", false, eacl_add},
-	{"EnumerateStorageEaclEntries", false, eacl_enumerate},
-	{"GetStorageEaclEntry", false, eacl_get},
-	{"RemoveStorageEaclEntry", false, eacl_remove},
-	{"AddStorageFpaclEntry", false, unsupported},
-	{"GetStorageAllocEntry", false, unsupported},
-	{"EnumerateStorageAllocEntries", false, unsupported},
-	{"UpdateStorageFpaclEntry", false, unsupported},
-	{"RemoveStorageFpaclEntry", false, unsupported},
-	{NULL, false, NULL},
-};
 
-static uint32_t invoke(struct sim_wsman_call *c, const struct method *table)
+uint32_t sim_3pds_invoke(struct sim_wsman_call *c, const struct sim_3pds_method *table)
 {
-	struct op o = {c, c->pds, &c->fw->st.storage, -1, NULL};
-	const struct method *m = table;
+	struct sim_3pds_op o = {c, c->pds, &c->fw->st.storage, -1, NULL};
+	const struct sim_3pds_method *m = table;
 	while (m->name && strcmp(m->name, c->method) != 0)
 		m++;
 	if (!m->name)
@@ -754,7 +554,7 @@ static uint32_t invoke(struct sim_wsman_call *c, const struct method *table)
 		const char *h = sim_wsman_arg_str(c, "SessionHandle");
 		if (!h)
 			return SIM_WSMAN_RV_FAULT;
-		for (int i = 0; i < MAX_SESSIONS && o.session < 0; i++)
+		for (int i = 0; i < SIM_3PDS_MAX_SESSIONS && o.session < 0; i++)
 			if (o.rt->sessions[i].handle[0] && !strcasecmp(o.rt->sessions[i].handle, h))
 				o.session = i;
 		if (o.session < 0)
@@ -767,21 +567,17 @@ static uint32_t invoke(struct sim_wsman_call *c, const struct method *table)
 
 static uint32_t service_invoke(struct sim_wsman_call *c)
 {
-	return invoke(c, service_methods);
+	return sim_3pds_invoke(c, service_methods);
 }
 
-static uint32_t admin_invoke(struct sim_wsman_call *c)
-{
-	return invoke(c, admin_methods);
-}
 
-static unsigned one(const struct sim_state *st)
+unsigned sim_3pds_one(const struct sim_state *st)
 {
 	(void)st;
 	return 1;
 }
 
-static void service_props(struct sim_wsman_inst *o, const char *ccn, const char *name)
+void sim_3pds_service_props(struct sim_wsman_inst *o, const char *ccn, const char *name)
 {
 	sim_wsman_prop(o, "CreationClassName", ccn);
 	sim_wsman_prop(o, "ElementName", name);
@@ -795,24 +591,16 @@ static void service_instance(const struct sim_state *st, unsigned i, struct sim_
 {
 	(void)st;
 	(void)i;
-	service_props(o, "AMT_ThirdPartyDataStorageService",
-		      "Intel(r) AMT Third Party Data Storage Service");
-}
-
-static void admin_instance(const struct sim_state *st, unsigned i, struct sim_wsman_inst *o)
-{
-	(void)st;
-	(void)i;
-	service_props(o, "AMT_ThirdPartyDataStorageAdministrationService",
-		      "Intel(r) AMT Third Party Data Storage Administration Service");
+	sim_3pds_service_props(o, "AMT_ThirdPartyDataStorageService",
+			       "Intel(r) AMT Third Party Data Storage Service");
 }
 
 const struct sim_wsman_class sim_3pds_service_class = {
-	"AMT_ThirdPartyDataStorageService", SVC_URI, sim_3pds_present, one, service_instance,
-	service_invoke,
+	.name = "AMT_ThirdPartyDataStorageService",
+	.uri = SVC_URI,
+	.present = sim_3pds_present,
+	.count = sim_3pds_one,
+	.instance = service_instance,
+	.invoke = service_invoke,
 };
 
-const struct sim_wsman_class sim_3pds_admin_class = {
-	"AMT_ThirdPartyDataStorageAdministrationService", ADMIN_URI, sim_3pds_present, one,
-	admin_instance, admin_invoke,
-};

@@ -38,7 +38,8 @@ struct field {
 	size_t off, size;
 };
 
-#define FLD(n, b) {#n, b, offsetof(struct sim_digest_auth, n), sizeof(((struct sim_digest_auth *)0)->n)}
+#define FLD(n, b) \
+	{#n, b, offsetof(struct sim_digest_auth, n), sizeof(((struct sim_digest_auth *)0)->n)}
 static const struct field fields[] = {
 	FLD(username, F_USERNAME), FLD(realm, F_REALM),   FLD(nonce, F_NONCE),
 	FLD(uri, F_URI),	   FLD(response, F_RESPONSE), FLD(cnonce, F_CNONCE),

@@ -1,0 +1,356 @@
+/*
+ * test_sim_wsman_http.c - the HTTP side of the simulated WS-Man service:
+ * over sim_wsman_connect_internal() AMT's 401 shape, the digest round trip
+ * with nonce replay and stale answers, 404/405/413/503, the connection cap
+ * (connections beyond it wait in the backlog and are answered), the
+ * --listen forms, and the local system account accepted on the internal
+ * and loopback listeners but not on one bound to all addresses.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "sim_wsman_test.h"
+#include "tools/sim/sim_wsman.h"
+
+static struct wt T;
+
+static int setup_v11(void **state)
+{
+	static struct sim_state st;
+	(void)state;
+	sim_state_defaults(&st);
+	snprintf(st.version, sizeof(st.version), "11.8.50");
+	snprintf(st.build, sizeof(st.build), "3425");
+	return wt_init(&T, &st);
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	wt_free(&T);
+	return 0;
+}
+
+/* Sends req, reads until the service closes (AMT closes after a response). */
+static char *http_exchange(struct sim_wsman *w, const char *req, size_t len)
+{
+	int fd = sim_wsman_connect_internal(w);
+	assert_true(fd >= 0);
+	size_t off = 0;
+	while (off < len) {
+		ssize_t n = send(fd, req + off, len - off, MSG_NOSIGNAL);
+		if (n <= 0)
+			break; /* the service may close early (413) */
+		off += (size_t)n;
+	}
+	size_t cap = 1 << 16, got = 0;
+	char *out = malloc(cap + 1);
+	assert_non_null(out);
+	for (;;) {
+		struct pollfd p = {fd, POLLIN, 0};
+		if (poll(&p, 1, 10000) <= 0)
+			break;
+		ssize_t n = recv(fd, out + got, cap - got, 0);
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+		if (got == cap)
+			break;
+	}
+	out[got] = '\0';
+	close(fd);
+	return out;
+}
+
+static char *post(struct sim_wsman *w, const char *path, const char *auth, const char *body)
+{
+	char req[8192];
+	int n = snprintf(req, sizeof(req),
+			 "POST %s HTTP/1.1\r\nHost: 127.0.0.1:16992\r\n%s%s%s"
+			 "Content-Type: application/soap+xml;charset=UTF-8\r\n"
+			 "Content-Length: %zu\r\n\r\n%s",
+			 path, auth ? "Authorization: " : "", auth ? auth : "", auth ? "\r\n" : "",
+			 strlen(body), body);
+	return http_exchange(w, req, (size_t)n);
+}
+
+static void header_value(const char *resp, const char *name, char *out, size_t cap)
+{
+	const char *p = strcasestr(resp, name);
+	out[0] = '\0';
+	if (!p)
+		return;
+	p += strlen(name);
+	const char *e = strstr(p, "\r\n");
+	size_t len = e ? (size_t)(e - p) : strlen(p);
+	if (len >= cap)
+		len = cap - 1;
+	memcpy(out, p, len);
+	out[len] = '\0';
+}
+
+static void challenge_nonce(const char *resp, char *nonce, size_t cap)
+{
+	char v[512];
+	header_value(resp, "\r\nWWW-Authenticate: ", v, sizeof(v));
+	const char *p = strstr(v, "nonce=\"");
+	nonce[0] = '\0';
+	if (!p)
+		return;
+	p += 7;
+	const char *e = strchr(p, '"');
+	snprintf(nonce, cap, "%.*s", (int)(e ? e - p : 0), p);
+}
+
+static void digest_header(const char *user, const char *password, const char *realm,
+			  const char *nonce, const char *nc, char *out, size_t cap)
+{
+	char resp[33];
+	sim_digest_compute(user, realm, password, "POST", "/wsman", nonce, nc, "c0ffee", "auth",
+			   resp);
+	snprintf(out, cap,
+		 "Digest username=\"%s\", realm=\"%s\", nonce=\"%s\", uri=\"/wsman\", "
+		 "cnonce=\"c0ffee\", nc=%s, qop=auth, response=\"%s\", algorithm=MD5",
+		 user, realm, nonce, nc, resp);
+}
+
+#define GET_BODY                                                                               \
+	"<s:Envelope xmlns:s=\"" WT_SOAP "\" xmlns:a=\"" WT_WSA "\" xmlns:w=\"" WT_WSMAN           \
+	"\"><s:Header><a:Action>" WT_GET "</a:Action><w:ResourceURI>" WT_AMT                    \
+	"AMT_GeneralSettings</w:ResourceURI><a:MessageID>7</a:MessageID></s:Header>"             \
+	"<s:Body/></s:Envelope>"
+
+static void http_digest_flow(void **state)
+{
+	char err[256], nonce[64], auth[1024], v[512];
+	const char *realm = "Digest:7856341234127856123456789ABCDEF0";
+	(void)state;
+	struct sim_wsman *w = sim_wsman_start(&T.fw, NULL, err, sizeof(err));
+	assert_non_null(w);
+	assert_ptr_equal(T.fw.wsman, w);
+
+	char *r = post(w, "/wsman", NULL, GET_BODY);
+	assert_true(strncmp(r, "HTTP/1.1 401 Unauthorized\r\n", 27) == 0);
+	header_value(r, "\r\nWWW-Authenticate: ", v, sizeof(v));
+	challenge_nonce(r, nonce, sizeof(nonce));
+	assert_int_equal(strlen(nonce), 32);
+	char want[512];
+	snprintf(want, sizeof(want), "Digest realm=\"%s\", nonce=\"%s\",stale=\"false\",qop=\"auth\"",
+		 realm, nonce);
+	assert_string_equal(v, want);
+	header_value(r, "\r\nContent-Type: ", v, sizeof(v));
+	assert_string_equal(v, "text/html");
+	header_value(r, "\r\nConnection: ", v, sizeof(v));
+	assert_string_equal(v, "close");
+	header_value(r, "\r\nServer: ", v, sizeof(v));
+	assert_string_equal(v, "Intel(R) Active Management Technology 11.8.50.3425");
+	assert_non_null(strstr(r, "<html>"));
+	free(r);
+
+	/* the admin account */
+	digest_header("admin", "P@ssw0rd", realm, nonce, "00000001", auth, sizeof(auth));
+	r = post(w, "/wsman", auth, GET_BODY);
+	assert_true(strncmp(r, "HTTP/1.1 200 OK\r\n", 17) == 0);
+	assert_non_null(strstr(r, "<h:HostName>amt-sim</h:HostName>"));
+	header_value(r, "\r\nContent-Type: ", v, sizeof(v));
+	assert_non_null(strstr(v, "application/soap+xml"));
+	free(r);
+	/* the same nc again is a replay: a new challenge, stale */
+	r = post(w, "/wsman", auth, GET_BODY);
+	assert_true(strncmp(r, "HTTP/1.1 401", 12) == 0);
+	assert_non_null(strstr(r, "stale=\"true\""));
+	free(r);
+	/* the next nc works */
+	digest_header("admin", "P@ssw0rd", realm, nonce, "00000002", auth, sizeof(auth));
+	r = post(w, "/wsman", auth, GET_BODY);
+	assert_true(strncmp(r, "HTTP/1.1 200", 12) == 0);
+	free(r);
+	/* a wrong password */
+	digest_header("admin", "wrong", realm, nonce, "00000003", auth, sizeof(auth));
+	r = post(w, "/wsman", auth, GET_BODY);
+	assert_true(strncmp(r, "HTTP/1.1 401", 12) == 0);
+	assert_non_null(strstr(r, "stale=\"false\""));
+	free(r);
+	/* the internal path is local: the local system account works there */
+	digest_header("$$OsAdmin", "sim-local-secret", realm, nonce, "00000004", auth, sizeof(auth));
+	r = post(w, "/wsman", auth, GET_BODY);
+	assert_true(strncmp(r, "HTTP/1.1 200", 12) == 0);
+	free(r);
+	/* a digest for another uri than the request's */
+	char auth2[1024];
+	digest_header("admin", "P@ssw0rd", realm, nonce, "00000005", auth2, sizeof(auth2));
+	r = post(w, "/wsman?x=1", auth2, GET_BODY);
+	assert_true(strncmp(r, "HTTP/1.1 401", 12) == 0);
+	free(r);
+	/* qop list in the challenge */
+	sim_me_lock(T.fw.me);
+	T.fw.st.digest_qop = SIM_QOP_AUTH_INT_AUTH;
+	sim_me_unlock(T.fw.me);
+	r = post(w, "/wsman", NULL, GET_BODY);
+	assert_non_null(strstr(r, ",qop=\"auth-int, auth\"\r\n"));
+	free(r);
+
+	sim_wsman_stop(w);
+	assert_null(T.fw.wsman);
+}
+
+static void http_paths_methods_limits(void **state)
+{
+	char err[256];
+	(void)state;
+	struct sim_wsman *w = sim_wsman_start(&T.fw, NULL, err, sizeof(err));
+	assert_non_null(w);
+	char *r = post(w, "/index.htm", NULL, "x");
+	assert_true(strncmp(r, "HTTP/1.1 404", 12) == 0);
+	assert_non_null(strstr(r, "Connection: close"));
+	free(r);
+	const char get[] = "GET /wsman HTTP/1.1\r\nHost: x\r\n\r\n";
+	r = http_exchange(w, get, sizeof(get) - 1);
+	assert_true(strncmp(r, "HTTP/1.1 405", 12) == 0);
+	assert_non_null(strstr(r, "Allow: POST"));
+	free(r);
+	/* a body over 64 KiB */
+	size_t big = 70 * 1024;
+	char *req = malloc(big + 256);
+	assert_non_null(req);
+	int n = snprintf(req, 256, "POST /wsman HTTP/1.1\r\nHost: x\r\nContent-Length: %zu\r\n\r\n",
+			 big);
+	memset(req + n, 'a', big);
+	r = http_exchange(w, req, (size_t)n + big);
+	assert_true(strncmp(r, "HTTP/1.1 413", 12) == 0);
+	free(r);
+	free(req);
+	/* AMT disabled: nothing is served */
+	sim_me_lock(T.fw.me);
+	T.fw.st.amt_enabled = false;
+	sim_me_unlock(T.fw.me);
+	r = post(w, "/wsman", NULL, GET_BODY);
+	assert_true(strncmp(r, "HTTP/1.1 503", 12) == 0);
+	free(r);
+	sim_me_lock(T.fw.me);
+	T.fw.st.amt_enabled = true;
+	sim_me_unlock(T.fw.me);
+	/* many connections at once are all answered (some wait in the backlog) */
+	int fds[48];
+	const char q[] = "POST /wsman HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\nx";
+	for (int i = 0; i < 48; i++) {
+		fds[i] = sim_wsman_connect_internal(w);
+		assert_true(fds[i] >= 0);
+	}
+	for (int i = 0; i < 48; i++) { /* accept order: the first ones hold the slots */
+		assert_int_equal(send(fds[i], q, sizeof(q) - 1, MSG_NOSIGNAL), (ssize_t)sizeof(q) - 1);
+		char buf[64] = {0};
+		struct pollfd p = {fds[i], POLLIN, 0};
+		assert_int_equal(poll(&p, 1, 10000), 1);
+		assert_true(recv(fds[i], buf, sizeof(buf) - 1, 0) > 12);
+		assert_true(strncmp(buf, "HTTP/1.1 401", 12) == 0);
+		close(fds[i]);
+	}
+	sim_wsman_stop(w);
+}
+
+static void listen_address_forms(void **state)
+{
+	char err[256];
+	(void)state;
+	static const char *const bad[] = {"127.0.0.1:", "127.0.0.1:-1", "127.0.0.1:65535",
+					  "127.0.0.1:x", "[::1", "[::1]x", ":80"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_null(sim_wsman_start(&T.fw, bad[i], err, sizeof(err)));
+		assert_non_null(strstr(err, "--listen"));
+	}
+	/* TLS keys must come in pairs and load */
+	snprintf(T.fw.st.tls_cert, sizeof(T.fw.st.tls_cert), "/nonexistent/cert.pem");
+	assert_null(sim_wsman_start(&T.fw, "127.0.0.1:18000", err, sizeof(err)));
+	assert_non_null(strstr(err, "tls_cert and tls_key"));
+	snprintf(T.fw.st.tls_key, sizeof(T.fw.st.tls_key), "/nonexistent/key.pem");
+	assert_null(sim_wsman_start(&T.fw, "127.0.0.1:18000", err, sizeof(err)));
+	assert_non_null(strstr(err, "tls_cert"));
+	T.fw.st.tls_cert[0] = T.fw.st.tls_key[0] = '\0';
+	assert_null(T.fw.wsman);
+}
+
+/* One request over TCP to the network listener. */
+static char *tcp_post(int port, const char *auth)
+{
+	char req[8192];
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+	sa.sin_addr.s_addr = htonl(0x7f000001);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(fd >= 0);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	int n = snprintf(req, sizeof(req),
+			 "POST /wsman HTTP/1.1\r\nHost: x\r\n%s%s%sContent-Length: %zu\r\n\r\n%s",
+			 auth ? "Authorization: " : "", auth ? auth : "", auth ? "\r\n" : "",
+			 strlen(GET_BODY), GET_BODY);
+	assert_int_equal(send(fd, req, (size_t)n, MSG_NOSIGNAL), n);
+	char *out = calloc(1, 1 << 16);
+	size_t got = 0;
+	for (;;) {
+		struct pollfd p = {fd, POLLIN, 0};
+		if (poll(&p, 1, 10000) <= 0)
+			break;
+		ssize_t r = recv(fd, out + got, (1 << 16) - 1 - got, 0);
+		if (r <= 0)
+			break;
+		got += (size_t)r;
+	}
+	close(fd);
+	return out;
+}
+
+/* The local system account works on a loopback listener (LMS stand-in)
+ * and not on one bound to all addresses; the admin works on both. */
+static void network_listeners(void **state)
+{
+	char err[256], nonce[64], auth[1024];
+	const char *realm = "Digest:7856341234127856123456789ABCDEF0";
+	(void)state;
+	static const struct {
+		const char *addr;
+		bool local;
+	} cases[] = {{"127.0.0.1:0", true}, {"0.0.0.0:0", false}};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct sim_wsman *w = sim_wsman_start(&T.fw, cases[i].addr, err, sizeof(err));
+		assert_non_null(w);
+		int port = sim_wsman_net_port(w, false);
+		assert_true(port > 0);
+		assert_int_equal(sim_wsman_net_port(w, true), -1);
+		char *r = tcp_post(port, NULL);
+		assert_true(strncmp(r, "HTTP/1.1 401", 12) == 0);
+		challenge_nonce(r, nonce, sizeof(nonce));
+		free(r);
+		digest_header("$$OsAdmin", "sim-local-secret", realm, nonce, "00000001", auth,
+			      sizeof(auth));
+		r = tcp_post(port, auth);
+		assert_true(strncmp(r, cases[i].local ? "HTTP/1.1 200" : "HTTP/1.1 401", 12) == 0);
+		free(r);
+		digest_header("admin", "P@ssw0rd", realm, nonce, "00000002", auth, sizeof(auth));
+		r = tcp_post(port, auth);
+		assert_true(strncmp(r, "HTTP/1.1 200", 12) == 0);
+		free(r);
+		sim_wsman_stop(w);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(http_digest_flow, setup_v11, teardown),
+		cmocka_unit_test_setup_teardown(http_paths_methods_limits, setup_v11, teardown),
+		cmocka_unit_test_setup_teardown(listen_address_forms, setup_v11, teardown),
+		cmocka_unit_test_setup_teardown(network_listeners, setup_v11, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
