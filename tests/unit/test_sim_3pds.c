@@ -443,6 +443,12 @@ static void locks_and_timeouts(void **state)
 	/* sessions end after RegistrationTimeout idle seconds */
 	T.now_ms += 301 * 1000;
 	assert_int_equal(SVC("GetBytesAvailable", "SessionHandle", s2), 8);
+	/* [sim] time_scale speeds the firmware's timers up */
+	T.fw.st.time_scale = 1000;
+	s2 = must_reg(1, UUID_A, "Vendor", "App");
+	T.now_ms += 301;
+	assert_int_equal(SVC("GetBytesAvailable", "SessionHandle", s2), 8);
+	T.fw.st.time_scale = 1;
 	/* registering again gives the same application and its blocks */
 	const char *s3 = must_reg(2, UUID_A, "Vendor", "App");
 	char owner[16];

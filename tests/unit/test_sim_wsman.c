@@ -267,6 +267,12 @@ static void setup_service_modes(void **state)
 	assert_string_equal(wt_text(&T, "ProvisioningState"), "2");
 	assert_string_equal(wt_text(&T, "Name"), "Intel(r) AMT Setup and Configuration Service");
 	assert_string_equal(wt_text(&T, "TrustedDNSSuffix"), "corp.example.com");
+	assert_string_equal(wt_text(&T, "ConfigurationServerFQDN"), "");
+	snprintf(T.fw.st.prov_server, sizeof(T.fw.st.prov_server), "scs.corp.example.com:9971");
+	assert_int_equal(wt_send(&T, false, WT_GET, WT_AMT "AMT_SetupAndConfigurationService", NULL,
+				 NULL),
+			 200);
+	assert_string_equal(wt_text(&T, "ConfigurationServerFQDN"), "scs.corp.example.com");
 	T.fw.st.control_mode = 1;
 	T.fw.st.prov_state = 1;
 	assert_int_equal(wt_send(&T, false, WT_GET, WT_AMT "AMT_SetupAndConfigurationService", NULL,

@@ -80,19 +80,25 @@ static void end_session(struct sim_3pds_rt *rt, int idx)
 }
 
 /* Idle sessions and locks end; so do those whose application or block went
- * away (RemoveApplication, a reloaded state file). */
-static void sweep(struct sim_3pds_rt *rt, struct sim_3pds_nvm *n, int64_t now)
+ * away (RemoveApplication, a reloaded state file). Idle time runs
+ * [sim] time_scale times faster, like the firmware's other timers. */
+static void sweep(struct sim_3pds_op *o)
 {
+	struct sim_3pds_rt *rt = o->rt;
+	const struct sim_3pds_nvm *n = o->n;
+	int64_t now = o->c->now_ms;
+	int64_t scale = o->c->fw->st.time_scale ? o->c->fw->st.time_scale : 1;
 	for (int i = 0; i < SIM_3PDS_MAX_SESSIONS; i++) {
 		struct sim_3pds_session *s = &rt->sessions[i];
-		if (s->handle[0] && (now - s->last_ms > (int64_t)n->registration_timeout * 1000 ||
-				     !sim_3pds_app_find(n, s->app)))
+		if (s->handle[0] &&
+		    ((now - s->last_ms) * scale > (int64_t)n->registration_timeout * 1000 ||
+		     !sim_3pds_app_find(o->n, s->app)))
 			end_session(rt, i);
 	}
 	for (int i = 0; i < SIM_3PDS_MAX_BLOCKS; i++) {
 		struct sim_3pds_lock *l = &rt->locks[i];
-		if (l->block && (now - l->last_ms > (int64_t)n->lock_timeout * 1000 ||
-				 !sim_3pds_block_find(n, l->block)))
+		if (l->block && ((now - l->last_ms) * scale > (int64_t)n->lock_timeout * 1000 ||
+				 !sim_3pds_block_find(o->n, l->block)))
 			l->block = 0;
 	}
 }
@@ -287,7 +293,7 @@ void sim_3pds_remove_app(struct sim_3pds_op *o, uint32_t app)
 {
 	end_app_sessions(o->rt, app);
 	sim_3pds_app_remove(o->n, app);
-	sweep(o->rt, o->n, o->c->now_ms); /* locks on its blocks */
+	sweep(o); /* locks on its blocks */
 	sim_3pds_save(o);
 }
 
@@ -549,7 +555,7 @@ uint32_t sim_3pds_invoke(struct sim_wsman_call *c, const struct sim_3pds_method 
 		m++;
 	if (!m->name)
 		return SIM_WSMAN_RV_NO_METHOD;
-	sweep(o.rt, o.n, c->now_ms);
+	sweep(&o);
 	if (m->session) {
 		const char *h = sim_wsman_arg_str(c, "SessionHandle");
 		if (!h)

@@ -68,10 +68,27 @@ static uint32_t provisioning_mode(const struct sim_state *st)
 	return st->control_mode == 1 ? 4 : 1;
 }
 
+/* The server that configured AMT: the host part of [provisioning] server
+ * once provisioned, empty before. */
+static void config_server(const struct sim_state *st, char *out, size_t cap)
+{
+	out[0] = '\0';
+	if (st->prov_state != 2 || !st->prov_server[0])
+		return;
+	snprintf(out, cap, "%s", st->prov_server);
+	char *colon = strrchr(out, ':');
+	if (colon && !strchr(out, ']') && colon == strchr(out, ':'))
+		*colon = '\0'; /* host:port, not an IPv6 literal */
+	else if (out[0] == '[' && (colon = strstr(out, "]:")) != NULL)
+		colon[1] = '\0';
+}
+
 static void setup_service(const struct sim_state *st, unsigned index, struct sim_wsman_inst *o)
 {
+	char server[SIM_STR];
 	(void)index;
-	sim_wsman_prop(o, "ConfigurationServerFQDN", "");
+	config_server(st, server, sizeof(server));
+	sim_wsman_prop(o, "ConfigurationServerFQDN", server);
 	sim_wsman_prop(o, "CreationClassName", "AMT_SetupAndConfigurationService");
 	sim_wsman_prop(o, "DhcpDNSSuffix", st->dns_suffix);
 	sim_wsman_prop(o, "ElementName", "Intel(r) AMT Setup and Configuration Service");
