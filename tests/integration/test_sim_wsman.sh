@@ -170,6 +170,23 @@ expect_eq "AMT 12: no 3PDS (400)" "$CODE" 400
 expect_grep "AMT 12: DestinationUnreachable" 'DestinationUnreachable' "$OUT"
 stop_sim tls
 
+# AMT 7-11 firmware: TLS 1.0 only; a default client refuses it, an explicit one gets through
+SIM_ARGS="--listen 127.0.0.1:0" start_sim tls10 <<INI || exit 1
+[amt]
+admin_password = Sim-Adm1n!
+tls_cert = $T/cert.pem
+tls_key = $T/key.pem
+[sim]
+tls_legacy = true
+INI
+PS=$(port_of tls10 HTTPS)
+CURL_EXTRA="--cacert $T/cert.pem" soap "https://127.0.0.1:$PS/wsman" $GET "$AMT/AMT_GeneralSettings"
+expect_eq "TLS 1.0 firmware: a default client fails the handshake" "$CODE" 000
+CURL_EXTRA="--cacert $T/cert.pem --tlsv1.0 --tls-max 1.0 --ciphers DEFAULT:@SECLEVEL=0" \
+	soap "https://127.0.0.1:$PS/wsman" $GET "$AMT/AMT_GeneralSettings"
+expect_eq "TLS 1.0 firmware: a client allowing TLS 1.0 gets 200" "$CODE" 200
+stop_sim tls10
+
 for listen in 127.0.0.1 0.0.0.0; do
 	SIM_ARGS="--listen $listen:0" start_sim "la$listen" <<'INI' || exit 1
 [local_account]

@@ -106,6 +106,7 @@ static const struct row rows[] = {
 	{"sim", "time_scale", T_UINT, O(time_scale), 0},
 	{"sim", "hello_not_ready", T_BOOL, O(hello_not_ready), 0},
 	{"sim", "digest_qop", T_QOP, O(digest_qop), 0},
+	{"sim", "tls_legacy", T_BOOL, O(tls_legacy), 0},
 };
 
 static const char *const provstate_names[] = {"pre", "in", "post", NULL};

@@ -435,15 +435,27 @@ static int parse_listen(const char *s, char *host, size_t hostcap, unsigned *por
 	return 0;
 }
 
-static int tls_setup(struct sim_wsman *w, const char *cert, const char *key, char *err,
-		     size_t errcap)
+/* legacy: TLS 1.0 only, with the old ciphers OpenSSL 3 hides below
+ * security level 1, as AMT 7 to 11 firmware offers */
+static int tls_setup(struct sim_wsman *w, const char *cert, const char *key, bool legacy,
+		     char *err, size_t errcap)
 {
 	w->ssl = SSL_CTX_new(TLS_server_method());
 	if (!w->ssl) {
 		snprintf(err, errcap, "cannot create a TLS context");
 		return -1;
 	}
-	SSL_CTX_set_min_proto_version(w->ssl, TLS1_2_VERSION);
+	if (legacy) {
+		SSL_CTX_set_security_level(w->ssl, 0);
+		if (SSL_CTX_set_min_proto_version(w->ssl, TLS1_VERSION) != 1 ||
+		    SSL_CTX_set_max_proto_version(w->ssl, TLS1_VERSION) != 1 ||
+		    SSL_CTX_set_cipher_list(w->ssl, "DEFAULT:@SECLEVEL=0") != 1) {
+			snprintf(err, errcap, "this OpenSSL cannot serve TLS 1.0 ([sim] tls_legacy)");
+			return -1;
+		}
+	} else {
+		SSL_CTX_set_min_proto_version(w->ssl, TLS1_2_VERSION);
+	}
 	if (SSL_CTX_use_certificate_chain_file(w->ssl, cert) != 1 ||
 	    SSL_CTX_use_PrivateKey_file(w->ssl, key, SSL_FILETYPE_PEM) != 1 ||
 	    SSL_CTX_check_private_key(w->ssl) != 1) {
@@ -481,6 +493,7 @@ struct sim_wsman *sim_wsman_start(struct sim_fw *fw, const char *listen_addr, ch
 	struct sim_wsman *w = calloc(1, sizeof(*w));
 	char host[256], cert[SIM_STR], key[SIM_STR];
 	unsigned port = SIM_WSMAN_HTTP_PORT;
+	bool legacy;
 
 	if (!w) {
 		snprintf(err, errcap, "out of memory");
@@ -496,6 +509,7 @@ struct sim_wsman *sim_wsman_start(struct sim_fw *fw, const char *listen_addr, ch
 	sim_me_lock(fw->me);
 	snprintf(cert, sizeof(cert), "%s", fw->st.tls_cert);
 	snprintf(key, sizeof(key), "%s", fw->st.tls_key);
+	legacy = fw->st.tls_legacy;
 	sim_me_unlock(fw->me);
 	w->core = sim_wsman_core_new(fw);
 	w->base = event_base_new();
@@ -516,7 +530,7 @@ struct sim_wsman *sim_wsman_start(struct sim_fw *fw, const char *listen_addr, ch
 			snprintf(err, errcap, "[amt] tls_cert and tls_key go together");
 			goto fail;
 		}
-		if (tls_setup(w, cert, key, err, errcap) != 0)
+		if (tls_setup(w, cert, key, legacy, err, errcap) != 0)
 			goto fail;
 	}
 	if (listen_addr) {
@@ -538,8 +552,8 @@ struct sim_wsman *sim_wsman_start(struct sim_fw *fw, const char *listen_addr, ch
 		log_info("WS-Man HTTP on %s%s%s:%u", v6 ? "[" : "", host, v6 ? "]" : "",
 			 w->l[L_HTTP].port);
 		if (w->ssl)
-			log_info("WS-Man HTTPS on %s%s%s:%u", v6 ? "[" : "", host, v6 ? "]" : "",
-				 w->l[L_HTTPS].port);
+			log_info("WS-Man HTTPS on %s%s%s:%u%s", v6 ? "[" : "", host, v6 ? "]" : "",
+				 w->l[L_HTTPS].port, legacy ? " (TLS 1.0 only)" : "");
 	}
 	return w;
 fail:
