@@ -134,6 +134,7 @@ struct mps {
 	bool refuse_auth;
 	bool probe;             /* after the forwards: KEEPALIVE_REQUEST + CHANNEL_OPEN */
 	bool disconnect_after;  /* after the forwards: DISCONNECT */
+	bool garbage_after;     /* after the forwards: an unknown message number */
 	/* what it saw (mu) */
 	bool stop;
 	unsigned tcp_accepts, tls_sessions;
@@ -234,6 +235,10 @@ static bool mps_handle(struct mps *s, SSL *ssl, const struct apf_msg *m)
 							      .orig_addr = APF_STR("10.0.0.9"),
 							      .orig_port = 40000}};
 			mps_send(ssl, &r);
+		}
+		if (s->n_forwards == 2 && s->garbage_after) {
+			static const uint8_t junk[8] = {0xEE, 1, 2, 3, 4, 5, 6, 7};
+			SSL_write(ssl, junk, sizeof(junk));
 		}
 		if (s->n_forwards == 2 && s->disconnect_after) {
 			r = (struct apf_msg){.type = APF_DISCONNECT,
@@ -527,6 +532,16 @@ static void test_open_connects_and_close_disconnects(void **state)
 	assert_int_equal(m.open_fail_recipient, 5);
 	assert_int_equal(m.open_fail_reason, APF_OPEN_FAILURE_CONNECT_FAILED);
 
+	/* a SIGHUP reload replaces fw->st with the file's values: the live
+	 * tunnel still reports itself */
+	sim_me_lock(f->fw.me);
+	f->fw.st.cira_status = AMT_CIRA_NOT_CONNECTED;
+	f->fw.st.cira_trigger = 3;
+	sim_me_unlock(f->fw.me);
+	assert_true(simt_remote_access(&f->fw, &ra));
+	assert_int_equal(ra.cira_status, AMT_CIRA_CONNECTED);
+	assert_int_equal(ra.trigger, 0);
+
 	/* a second Open does not make a second tunnel */
 	assert_int_equal(simt_call(&f->fw, AMTHI_OPEN_USER_INITIATED_CONNECTION),
 			 AMT_STATUS_SUCCESS);
@@ -659,7 +674,7 @@ static void test_credentials_refused(void **state)
 	assert_int_equal(m.tcp_accepts, 1); /* no retry after a refusal */
 }
 
-static void test_tunnel_ends_with_lifetime_or_mps_disconnect(void **state)
+static void test_tunnel_ends_by_lifetime_disconnect_or_garbage(void **state)
 {
 	struct fx *f = *state;
 	start_mps(f);
@@ -685,6 +700,22 @@ static void test_tunnel_ends_with_lifetime_or_mps_disconnect(void **state)
 			 AMT_STATUS_SUCCESS);
 	assert_true(wait_mps(&f->mps, 1));
 	assert_true(simt_wait(is_not_connected, &f->fw));
+	simt_fw_free(&f->fw);
+	mps_stop(&f->mps);
+
+	/* a message that cannot be framed closes the tunnel (protocol error) */
+	memset(&f->mps, 0, sizeof(f->mps));
+	f->mps.garbage_after = true;
+	start_mps(f);
+	assert_int_equal(simt_fw_init(&f->fw, &f->st), 0);
+	assert_int_equal(simt_call(&f->fw, AMTHI_OPEN_USER_INITIATED_CONNECTION),
+			 AMT_STATUS_SUCCESS);
+	assert_true(wait_mps(&f->mps, 1));
+	assert_true(simt_wait(is_not_connected, &f->fw));
+	m = mps_seen(&f->mps);
+	assert_true(m.got_disconnect);
+	assert_int_equal(m.disconnect_reason, APF_DISCONNECT_PROTOCOL_ERROR);
+	assert_int_equal(m.tcp_accepts, 1);
 }
 
 static void test_shutdown_closes_the_tunnel(void **state)
@@ -715,7 +746,7 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_certificate_not_accepted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_credentials_refused, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tunnel_ends_with_lifetime_or_mps_disconnect,
+		cmocka_unit_test_setup_teardown(test_tunnel_ends_by_lifetime_disconnect_or_garbage,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_shutdown_closes_the_tunnel, setup, teardown),
 	};

@@ -416,6 +416,61 @@ static void test_restart_resumes_from_the_state_file(void **state)
 	assert_int_equal(next, saved < SIM_HELLO_RETRY_MAX ? saved : SIM_HELLO_RETRY_MAX);
 }
 
+/* The new keys load, and a save writes them back (one table row each). */
+static void test_state_keys_round_trip(void **state)
+{
+	struct fx *f = *state;
+	char err[256];
+	struct sim_state a, b;
+	snprintf(f->path, sizeof(f->path), "/tmp/test_sim_hello.%ld.keys.ini", (long)getpid());
+	FILE *fp = fopen(f->path, "w");
+	assert_non_null(fp);
+	fputs("[provisioning]\nserver = prov.example.com:9999\nhello_interval_s = 30\n"
+	      "hello_window_s = 600\nhello_active = true\nhello_retry_count = 7\n"
+	      "[cira]\nusername = u1\npassword = pw1\nca = /etc/mps-ca.pem\nkeepalive_s = 5\n"
+	      "tunnel_lifetime_s = 900\nrequest_window_s = 120\n"
+	      "[sim]\ntime_scale = 50\nhello_not_ready = yes\n",
+	      fp);
+	fclose(fp);
+	sim_state_defaults(&a);
+	assert_int_equal(a.hello_interval_s, 60);
+	assert_int_equal(a.hello_window_s, 21600);
+	assert_int_equal(a.cira_keepalive_s, 60);
+	assert_int_equal(a.cira_request_window_s, 60);
+	assert_int_equal(a.time_scale, 1);
+	assert_int_equal(sim_state_load(&a, f->path, err, sizeof(err)), 0);
+	assert_string_equal(a.prov_server, "prov.example.com:9999");
+	assert_int_equal(a.hello_interval_s, 30);
+	assert_int_equal(a.hello_window_s, 600);
+	assert_true(a.hello_active);
+	assert_int_equal(a.hello_retry_count, 7);
+	assert_string_equal(a.cira_user, "u1");
+	assert_string_equal(a.cira_password, "pw1");
+	assert_string_equal(a.cira_ca, "/etc/mps-ca.pem");
+	assert_int_equal(a.cira_keepalive_s, 5);
+	assert_int_equal(a.cira_lifetime_s, 900);
+	assert_int_equal(a.cira_request_window_s, 120);
+	assert_int_equal(a.time_scale, 50);
+	assert_true(a.hello_not_ready);
+
+	assert_int_equal(sim_state_save(&a, f->path), 0);
+	sim_state_defaults(&b);
+	assert_int_equal(sim_state_load(&b, f->path, err, sizeof(err)), 0);
+	assert_string_equal(b.prov_server, a.prov_server);
+	assert_int_equal(b.hello_retry_count, 7);
+	assert_string_equal(b.cira_password, "pw1");
+	assert_int_equal(b.cira_request_window_s, 120);
+	assert_int_equal(b.time_scale, 50);
+	assert_true(b.hello_not_ready);
+
+	fp = fopen(f->path, "w");
+	assert_non_null(fp);
+	fputs("[sim]\ntime_scale = fast\n", fp);
+	fclose(fp);
+	assert_int_equal(sim_state_load(&b, f->path, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, ":2: [sim] time_scale: bad value"));
+}
+
 int main(void)
 {
 	if (getenv("TEST_DEBUG"))
@@ -435,6 +490,7 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_restart_resumes_from_the_state_file, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_state_keys_round_trip, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

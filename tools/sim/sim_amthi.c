@@ -123,13 +123,16 @@ static uint32_t trigger_on_wire(const struct sim_state *st)
 	return st->cira_trigger;
 }
 
-static void remote_access(const struct sim_state *st, struct reply *r)
+static void remote_access(const struct sim_fw *fw, struct reply *r)
 {
+	const struct sim_state *st = &fw->st;
 	struct amt_remote_access_status s = {
 		.network_status = st->cira_network,
 		.cira_status = st->cira_status,
 		.trigger = trigger_on_wire(st),
 	};
+	if (sim_cira_status(fw, &s.cira_status)) /* a live request owns the status */
+		s.trigger = 0;                    /* user initiated in both numberings */
 	/* the hostname only, as firmware reports the MPS by name */
 	snprintf(s.mps_hostname, sizeof(s.mps_hostname), "%s", st->mps);
 	char *colon = strrchr(s.mps_hostname, ':');
@@ -301,7 +304,7 @@ static void dispatch(struct sim_fw *fw, uint32_t cmd, const uint8_t *body, struc
 		lan(st, arg_u32(body), r);
 		break;
 	case AMTHI_GET_REMOTE_ACCESS_CONNECTION_STATUS:
-		remote_access(st, r);
+		remote_access(fw, r);
 		break;
 	case AMTHI_ENUMERATE_HASH_HANDLES:
 		hash_handles(st, r);

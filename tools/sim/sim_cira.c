@@ -56,6 +56,7 @@ struct sim_cira {
 	bool quit;
 	bool requested; /* Open accepted, not closed and not ended */
 	unsigned gen;   /* bumped by each Open that starts a request and each Close */
+	uint32_t status; /* connecting/connected while requested (survives a reload) */
 };
 
 /* What one request needs, copied out of the state under the ME lock. */
@@ -105,7 +106,7 @@ static bool set_connected(struct session *s)
 	sim_me_lock(fw->me);
 	bool ok = !s->c->quit && s->c->gen == s->gen;
 	if (ok)
-		fw->st.cira_status = AMT_CIRA_CONNECTED;
+		fw->st.cira_status = s->c->status = AMT_CIRA_CONNECTED;
 	sim_me_unlock(fw->me);
 	return ok;
 }
@@ -651,7 +652,7 @@ int sim_cira_open(struct sim_fw *fw)
 		return 0;
 	c->requested = true;
 	c->gen++;
-	fw->st.cira_status = AMT_CIRA_CONNECTING;
+	fw->st.cira_status = c->status = AMT_CIRA_CONNECTING;
 	fw->st.cira_trigger = 0; /* user initiated (LMS numbering, as in the state) */
 	log_info("cira: user-initiated connection to %s requested", fw->st.mps);
 	sim_net_wake_kick(c->wakefd);
@@ -674,6 +675,14 @@ bool sim_cira_close(struct sim_fw *fw)
 bool sim_cira_active(const struct sim_fw *fw)
 {
 	return fw->cira && fw->cira->requested;
+}
+
+bool sim_cira_status(const struct sim_fw *fw, uint32_t *status)
+{
+	if (!sim_cira_active(fw))
+		return false;
+	*status = fw->cira->status;
+	return true;
 }
 
 void sim_cira_shutdown(struct sim_fw *fw)

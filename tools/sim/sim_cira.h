@@ -19,6 +19,7 @@
 #define SIM_CIRA_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 struct sim_fw;
 
@@ -36,6 +37,10 @@ bool sim_cira_close(struct sim_fw *fw);
 /* True while a tunnel is requested, i.e. the client owns [cira] status.
  * Caller holds the ME lock. */
 bool sim_cira_active(const struct sim_fw *fw);
+/* While a tunnel is requested: true and its status (connecting or
+ * connected), which a reload of the state file (SIGHUP) does not reset.
+ * Caller holds the ME lock. */
+bool sim_cira_status(const struct sim_fw *fw, uint32_t *status);
 /* Close any tunnel, join the client thread, free it. Call without the
  * ME lock. */
 void sim_cira_shutdown(struct sim_fw *fw);
