@@ -1,6 +1,7 @@
 /*
  * device.c - amt-verify device HOST: read a device's AMT state over
- * WS-Management from the network side and compare it with what is expected.
+ * WS-Management from the network side and compare it with what is expected;
+ * device_read() is the reading half, shared with `reports --check`.
  *
  * Reads AMT version (CIM_SoftwareIdentity "AMT"), provisioning state and
  * control mode (AMT_SetupAndConfigurationService), UUID
@@ -21,13 +22,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hostid_3pds.h"
-#include "verify.h"
+#include "device.h"
 #include "wsman.h"
 
 #define MAX_EXPECT 32
-#define EXIT_MISMATCH 1
-#define EXIT_AUTH 4
 
 struct expect {
 	char key[32];
@@ -35,30 +33,21 @@ struct expect {
 };
 
 struct device_args {
-	const char *host, *user, *password_file, *ca_file, *pin, *inventory;
-	bool tls, insecure, allow_tls10, json;
-	unsigned port;
-	struct hostid_names names;
+	const char *host, *password_file, *inventory;
+	bool json;
+	struct device_target t;
 	struct expect exp[MAX_EXPECT];
 	size_t nexp;
 };
 
-struct device_state {
-	char amt_version[32], provisioning_state[8], control_mode[8], uuid[37];
-	char mac[18], ipv4[46], dhcp[8], link_up[8];
-	char host_id[HOSTID_MAX + 2];
-	bool host_id_known;
-	uint8_t uuid_raw[16];
-};
-
-static const char *const keys[] = {"amt_version", "provisioning_state", "control_mode", "uuid",
+const char *const device_keys[] = {"amt_version", "provisioning_state", "control_mode", "uuid",
 				   "mac", "ipv4", "dhcp", "link_up", "host_id", NULL};
 
 static int add_expect(struct device_args *a, const char *key, const char *value)
 {
 	bool known = false;
-	for (int i = 0; keys[i]; i++)
-		known |= strcmp(keys[i], key) == 0;
+	for (int i = 0; device_keys[i]; i++)
+		known |= strcmp(device_keys[i], key) == 0;
 	if (!known || a->nexp >= MAX_EXPECT || strlen(value) >= sizeof(a->exp[0].value))
 		return -1;
 	snprintf(a->exp[a->nexp].key, sizeof(a->exp[0].key), "%s", key);
@@ -94,7 +83,7 @@ static int hexval(char c)
 	return c >= '0' && c <= '9' ? c - '0' : (c | 0x20) >= 'a' && (c | 0x20) <= 'f' ? (c | 0x20) - 'a' + 10 : -1;
 }
 
-static int read_device(struct wsman_client *c, struct device_state *s, struct wsman_error *e)
+static int read_state(struct wsman_client *c, struct device_state *s, struct wsman_error *e)
 {
 	xmlDocPtr doc = NULL;
 	xmlNodePtr inst;
@@ -155,7 +144,75 @@ static int read_device(struct wsman_client *c, struct device_state *s, struct ws
 	return 0;
 }
 
-static const char *field(const struct device_state *s, const char *key)
+static void target_url(const struct device_target *t, char *url, size_t cap)
+{
+	bool v6 = strchr(t->host, ':') != NULL;
+	snprintf(url, cap, "%s://%s%s%s:%u/wsman", t->tls ? "https" : "http", v6 ? "[" : "",
+		 t->host, v6 ? "]" : "", t->port ? t->port : (t->tls ? 16993 : 16992));
+}
+
+static void target_opts(const struct device_target *t, const char *url, struct wsman_opts *o)
+{
+	*o = (struct wsman_opts){.url = url, .user = t->user, .password = (const char *)t->password,
+				 .ca_file = t->ca_file, .pin_sha256 = t->pin, .insecure = t->insecure,
+				 .allow_tls10 = t->allow_tls10,
+				 .timeout_ms = t->timeout_ms ? t->timeout_ms : 15000};
+}
+
+int device_target_check(const struct device_target *t, char *err, size_t errlen)
+{
+	struct wsman_opts o;
+	char url[512];
+
+	target_url(t, url, sizeof(url));
+	target_opts(t, url, &o);
+	return wsman_opts_validate(&o, err, errlen) == 0 ? 0 : VERIFY_EXIT_USAGE;
+}
+
+int device_read(const struct device_target *t, struct device_state *s, char *err,
+		size_t errlen)
+{
+	struct wsman_client *wc = NULL;
+	struct wsman_error e;
+	struct wsman_opts o;
+	char url[512], why[512];
+	int rc, ex = VERIFY_EXIT_OK;
+
+	memset(s, 0, sizeof(*s));
+	wsman_error_clear(&e);
+	target_url(t, url, sizeof(url));
+	target_opts(t, url, &o);
+	if (wsman_opts_validate(&o, why, sizeof(why)) != 0) {
+		snprintf(err, errlen, "%s: %s", t->host, why);
+		return VERIFY_EXIT_USAGE;
+	}
+	wc = wsman_client_new(&o);
+	rc = wc ? read_state(wc, s, &e) : WSMAN_E_NOMEM;
+	if (rc == 0) {
+		int h = hostid_3pds_read(wc, &t->names, s->uuid_raw, s->host_id, sizeof(s->host_id), &e);
+		if (h == HOSTID_OK)
+			s->host_id_state = DEVICE_HOSTID_SET;
+		else if (h == HOSTID_NONE)
+			s->host_id_state = DEVICE_HOSTID_NONE;
+		else if (h == HOSTID_E_NO_3PDS)
+			s->host_id_state = DEVICE_HOSTID_NO_3PDS;
+		else
+			rc = h;
+	}
+	if (rc != 0) {
+		hostid_3pds_describe(rc, &t->names, &e, why, sizeof(why));
+		snprintf(err, errlen, "%s: %s", t->host, why);
+		ex = rc == WSMAN_E_AUTH ? DEVICE_EXIT_AUTH
+		     : rc == WSMAN_E_PARSE || rc == HOSTID_E_FORMAT ? VERIFY_EXIT_PROTOCOL
+		     : rc == WSMAN_E_FAULT || rc == WSMAN_E_RETURN || rc <= HOSTID_E_NO_3PDS
+			     ? DEVICE_EXIT_MISMATCH
+			     : VERIFY_EXIT_NETWORK;
+	}
+	wsman_client_free(wc);
+	return ex;
+}
+
+const char *device_field(const struct device_state *s, const char *key)
 {
 	if (!strcmp(key, "amt_version")) return s->amt_version;
 	if (!strcmp(key, "provisioning_state")) return s->provisioning_state;
@@ -165,7 +222,7 @@ static const char *field(const struct device_state *s, const char *key)
 	if (!strcmp(key, "ipv4")) return s->ipv4;
 	if (!strcmp(key, "dhcp")) return s->dhcp;
 	if (!strcmp(key, "link_up")) return s->link_up;
-	if (!strcmp(key, "host_id")) return s->host_id_known ? s->host_id : "(none)";
+	if (!strcmp(key, "host_id")) return s->host_id_state == DEVICE_HOSTID_SET ? s->host_id : "(none)";
 	return "";
 }
 
@@ -194,33 +251,32 @@ int cmd_device(int argc, char **argv)
 		{"vendor", required_argument, NULL, 'V'}, {"application", required_argument, NULL, 'A'},
 		{"enterprise", required_argument, NULL, 'E'}, {"block-name", required_argument, NULL, 'B'},
 		{"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0}};
-	struct device_args a = {.user = "admin",
-				.names = {"amt-agent project", "amt-agent", "amt-agent", "amt-agent-hostid"}};
+	struct device_args a = {.t = {.user = "admin",
+				      .names = {"amt-agent project", "amt-agent", "amt-agent",
+						"amt-agent-hostid"}}};
 	struct device_state s;
-	struct wsman_error e;
 	uint8_t *password = NULL;
 	size_t plen = 0;
 	unsigned long n;
-	char err[512], url[512];
+	char err[640];
 	int c, ex = VERIFY_EXIT_NETWORK;
 
 	memset(&s, 0, sizeof(s));
-	wsman_error_clear(&e);
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
-		case 't': a.tls = true; break;
+		case 't': a.t.tls = true; break;
 		case 'P':
 			if (verify_parse_ulong(optarg, 1, 65535, &n) != 0)
 				return usage(stderr, VERIFY_EXIT_USAGE);
-			a.port = (unsigned)n;
+			a.t.port = (unsigned)n;
 			break;
-		case 'u': a.user = optarg; break;
+		case 'u': a.t.user = optarg; break;
 		case 'p': a.password_file = optarg; break;
-		case 'c': a.ca_file = optarg; break;
-		case 'k': a.pin = optarg; break;
-		case 'I': a.insecure = true; break;
-		case 'L': a.allow_tls10 = true; break;
+		case 'c': a.t.ca_file = optarg; break;
+		case 'k': a.t.pin = optarg; break;
+		case 'I': a.t.insecure = true; break;
+		case 'L': a.t.allow_tls10 = true; break;
 		case 'e': {
 			char key[32];
 			const char *eq = strchr(optarg, '=');
@@ -241,17 +297,17 @@ int cmd_device(int argc, char **argv)
 			break;
 		case 'i': a.inventory = optarg; break;
 		case 'j': a.json = true; break;
-		case 'V': a.names.vendor = optarg; break;
-		case 'A': a.names.application = optarg; break;
-		case 'E': a.names.enterprise = optarg; break;
-		case 'B': a.names.block_name = optarg; break;
+		case 'V': a.t.names.vendor = optarg; break;
+		case 'A': a.t.names.application = optarg; break;
+		case 'E': a.t.names.enterprise = optarg; break;
+		case 'B': a.t.names.block_name = optarg; break;
 		case 'h': return usage(stdout, VERIFY_EXIT_OK);
 		default: return usage(stderr, VERIFY_EXIT_USAGE);
 		}
 	}
 	if (optind + 1 != argc)
 		return usage(stderr, VERIFY_EXIT_USAGE);
-	a.host = argv[optind];
+	a.host = a.t.host = argv[optind];
 	if (a.inventory) {
 		int line = ini_parse(a.inventory, on_inventory, &a);
 		if (line != 0) {
@@ -268,43 +324,25 @@ int cmd_device(int argc, char **argv)
 		fprintf(stderr, "amt-verify device: %s\n", err);
 		return VERIFY_EXIT_USAGE;
 	}
-	if (a.insecure)
+	a.t.password = password;
+	a.t.password_len = plen;
+	if (a.t.insecure)
 		fprintf(stderr, "amt-verify device: WARNING: --insecure: the device's TLS certificate "
 				"is NOT verified; anyone on the path can impersonate it\n");
-	bool v6 = strchr(a.host, ':') != NULL;
-	snprintf(url, sizeof(url), "%s://%s%s%s:%u/wsman", a.tls ? "https" : "http", v6 ? "[" : "",
-		 a.host, v6 ? "]" : "", a.port ? a.port : (a.tls ? 16993 : 16992));
-	struct wsman_opts o = {.url = url, .user = a.user, .password = (const char *)password,
-			       .ca_file = a.ca_file, .pin_sha256 = a.pin, .insecure = a.insecure,
-			       .allow_tls10 = a.allow_tls10, .timeout_ms = 15000};
-	if (wsman_opts_validate(&o, err, sizeof(err)) != 0) {
+	if (device_target_check(&a.t, err, sizeof(err)) != 0) {
 		fprintf(stderr, "amt-verify device: %s\n", err);
 		ex = VERIFY_EXIT_USAGE;
 		goto out;
 	}
 	wsman_global_init();
-	struct wsman_client *wc = wsman_client_new(&o);
-	int rc = wc ? read_device(wc, &s, &e) : WSMAN_E_NOMEM;
-	if (rc == 0) {
-		int h = hostid_3pds_read(wc, &a.names, s.uuid_raw, s.host_id, sizeof(s.host_id), &e);
-		if (h == HOSTID_OK)
-			s.host_id_known = true;
-		else if (h != HOSTID_NONE && h != HOSTID_E_NO_3PDS)
-			rc = h;
-	}
-	wsman_client_free(wc);
-	if (rc != 0) {
-		hostid_3pds_describe(rc, &a.names, &e, err, sizeof(err));
-		fprintf(stderr, "amt-verify device: %s: %s\n", a.host, err);
-		ex = rc == WSMAN_E_AUTH ? EXIT_AUTH
-		     : rc == WSMAN_E_PARSE || rc == HOSTID_E_FORMAT ? VERIFY_EXIT_PROTOCOL
-		     : rc == WSMAN_E_FAULT || rc == WSMAN_E_RETURN || rc <= HOSTID_E_NO_3PDS ? EXIT_MISMATCH
-		     : VERIFY_EXIT_NETWORK;
+	ex = device_read(&a.t, &s, err, sizeof(err));
+	if (ex != VERIFY_EXIT_OK) {
+		fprintf(stderr, "amt-verify device: %s\n", err);
 		goto cleanup;
 	}
 	json_t *mism = json_array();
 	for (size_t i = 0; i < a.nexp; i++) {
-		const char *have = field(&s, a.exp[i].key);
+		const char *have = device_field(&s, a.exp[i].key);
 		if (strcmp(have, a.exp[i].value) == 0)
 			continue;
 		json_array_append_new(mism, json_pack("{s:s, s:s, s:s}", "field", a.exp[i].key,
@@ -313,14 +351,15 @@ int cmd_device(int argc, char **argv)
 			printf("%s: %s: expected %s, device has %s\n", a.host, a.exp[i].key,
 			       a.exp[i].value, have);
 	}
-	ex = json_array_size(mism) ? EXIT_MISMATCH : VERIFY_EXIT_OK;
+	ex = json_array_size(mism) ? DEVICE_EXIT_MISMATCH : VERIFY_EXIT_OK;
 	if (a.json) {
 		json_t *dev = json_object();
-		for (int i = 0; keys[i]; i++)
-			json_object_set_new(dev, keys[i],
-					    strcmp(keys[i], "host_id") == 0 && !s.host_id_known
+		for (int i = 0; device_keys[i]; i++)
+			json_object_set_new(dev, device_keys[i],
+					    strcmp(device_keys[i], "host_id") == 0 &&
+							    s.host_id_state != DEVICE_HOSTID_SET
 						    ? json_null()
-						    : json_string(field(&s, keys[i])));
+						    : json_string(device_field(&s, device_keys[i])));
 		json_t *o2 = json_pack("{s:i, s:s, s:o, s:o, s:b}", "schema", 1, "host", a.host,
 				       "device", dev, "mismatches", mism, "ok", ex == VERIFY_EXIT_OK);
 		json_dumpf(o2, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
@@ -329,8 +368,7 @@ int cmd_device(int argc, char **argv)
 	} else {
 		if (ex == VERIFY_EXIT_OK)
 			printf("%s: AMT %s, %s/%s, UUID %s, host ID %s: %s\n", a.host, s.amt_version,
-			       s.provisioning_state, s.control_mode, s.uuid,
-			       s.host_id_known ? s.host_id : "(none)",
+			       s.provisioning_state, s.control_mode, s.uuid, device_field(&s, "host_id"),
 			       a.nexp ? "everything expected matches" : "read");
 		json_decref(mism);
 	}

@@ -57,6 +57,10 @@ static void summary(FILE *f, const struct store_event *ev)
 	} else if (strcmp(type, "cira_close") == 0) {
 		fprintf(f, " reason %s after %.3f s", dstr(ev, "reason"),
 			(double)dint(ev, "duration_ms") / 1000.0);
+	} else if (strcmp(type, "report") == 0) {
+		fprintf(f, " host %s AMT %s %s/%s cira %s report %s", dstr(ev, "host_name"),
+			dstr(ev, "amt_version"), dstr(ev, "provisioning_state"),
+			dstr(ev, "control_mode"), dstr(ev, "cira_status"), dstr(ev, "report_id"));
 	} else if (json_object_size(ev->detail) > 0) {
 		char *d = json_dumps(ev->detail, JSON_COMPACT | JSON_ENSURE_ASCII);
 		if (d)

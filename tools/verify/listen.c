@@ -1,7 +1,8 @@
 /*
  * listen.c - `amt-verify listen`: options, the store, one libevent loop with
- * the hello receiver and/or the MPS, the readiness line, and a clean stop on
- * SIGTERM/SIGINT (listeners closed, tunnels told DISCONNECT, store closed,
+ * any of the hello receiver, the MPS and the agent-report receiver, the
+ * readiness line, and a clean stop on SIGTERM/SIGINT (listeners closed,
+ * tunnels told DISCONNECT, answers being written let out, store closed,
  * exit 0).
  * Must not: parse protocols or handle connections (listen_hello.c,
  * listen_mps.c do); take secrets from the command line.
@@ -18,41 +19,54 @@
 #include "log.h"
 
 struct listen_opts {
-	const char *hello, *mps, *cert, *key, *user, *password_file, *db;
+	const char *hello, *mps, *reports, *cert, *key, *user, *password_file, *db;
+	const char *client_ca, *token_file;
 	bool json;
 	unsigned long max_tunnel_s, max_connections;
 };
 
 struct listen_run {
 	struct listen_ctx ctx;
-	struct sockaddr_storage hello_sa, mps_sa;
-	socklen_t hello_salen, mps_salen;
+	struct sockaddr_storage hello_sa, mps_sa, reports_sa;
+	socklen_t hello_salen, mps_salen, reports_salen;
 	struct hello_server *hello;
 	struct mps_server *mps;
+	struct reports_server *reports;
 	struct event *sigterm, *sigint;
-	uint8_t *password;
-	size_t password_len;
+	uint8_t *password, *token;
+	size_t password_len, token_len;
 };
 
 static void listen_usage(FILE *f)
 {
 	fprintf(f,
 		"usage: amt-verify listen [--hello ADDR[:PORT]] [--mps ADDR[:PORT]]\n"
+		"                         [--reports ADDR[:PORT]]\n"
 		"                         [--tls-cert FILE --tls-key FILE]\n"
 		"                         [--mps-user NAME --mps-password-file FILE]\n"
+		"                         [--client-ca FILE] [--token-file FILE]\n"
 		"                         [--db PATH] [--json] [--max-tunnel-seconds N]\n"
 		"                         [--max-connections N]\n\n"
-		"Receive provisioning hello packets (plain TCP) and user-initiated CIRA\n"
-		"connections (an MPS over TLS), record each as an event in the store, and\n"
-		"print it. Runs until SIGTERM or SIGINT.\n\n"
+		"Receive provisioning hello packets (plain TCP), user-initiated CIRA\n"
+		"connections (an MPS over TLS) and agent reports (HTTPS POST), record each\n"
+		"as an event in the store, and print it. Runs until SIGTERM or SIGINT.\n\n"
 		"  --hello ADDR[:PORT]        hello receiver (default port %u)\n"
 		"  --mps ADDR[:PORT]          MPS for CIRA tunnels (default port %u); needs\n"
-		"                             the four options below\n"
-		"  --tls-cert FILE            PEM certificate chain of the MPS\n"
+		"                             --tls-cert, --tls-key, --mps-user and\n"
+		"                             --mps-password-file\n"
+		"  --reports ADDR[:PORT]      HTTPS receiver of agent reports (default port\n"
+		"                             %u; POST to / or /reports); needs --tls-cert\n"
+		"                             and --tls-key\n"
+		"  --tls-cert FILE            PEM certificate chain of the MPS and the report\n"
+		"                             receiver\n"
 		"  --tls-key FILE             its PEM private key\n"
 		"  --mps-user NAME            the user name devices must present\n"
 		"  --mps-password-file FILE   their password (first line; the file must not\n"
 		"                             be readable by other users)\n"
+		"  --client-ca FILE           reports: require a client certificate signed\n"
+		"                             by this CA (PEM)\n"
+		"  --token-file FILE          reports: require \"Authorization: Bearer\" with\n"
+		"                             this token (same file rules as the password)\n"
 		"  --db PATH                  event store (default %s)\n"
 		"  --json                     one JSON object per event on stdout\n"
 		"  --max-tunnel-seconds N     disconnect tunnels after N s (default 0: never)\n"
@@ -60,18 +74,22 @@ static void listen_usage(FILE *f)
 		"ADDR is an IP address (0.0.0.0 or empty: all IPv4 interfaces; [::] for IPv6);\n"
 		"PORT 0 picks a free port. The line \"amt-verify: ready: ...\" (stdout, or\n"
 		"stderr with --json) names the bound addresses once connections are accepted.\n",
-		LISTEN_DEFAULT_HELLO_PORT, LISTEN_DEFAULT_MPS_PORT, STORE_DEFAULT_PATH,
+		LISTEN_DEFAULT_HELLO_PORT, LISTEN_DEFAULT_MPS_PORT, LISTEN_DEFAULT_REPORTS_PORT,
+		STORE_DEFAULT_PATH,
 		LISTEN_DEFAULT_MAX_CONNECTIONS);
 }
 
 /* 0, 1 (--help printed), or -1 (usage error printed). */
 static int parse_args(int argc, char **argv, struct listen_opts *o)
 {
-	enum { O_HELLO = 256, O_MPS, O_CERT, O_KEY, O_USER, O_PWFILE, O_DB, O_JSON, O_TUNNEL,
-	       O_MAXCONN, O_HELP };
+	enum { O_HELLO = 256, O_MPS, O_REPORTS, O_CERT, O_KEY, O_USER, O_PWFILE, O_CLIENT_CA,
+	       O_TOKEN, O_DB, O_JSON, O_TUNNEL, O_MAXCONN, O_HELP };
 	static const struct option opts[] = {
 		{"hello", required_argument, NULL, O_HELLO},
 		{"mps", required_argument, NULL, O_MPS},
+		{"reports", required_argument, NULL, O_REPORTS},
+		{"client-ca", required_argument, NULL, O_CLIENT_CA},
+		{"token-file", required_argument, NULL, O_TOKEN},
 		{"tls-cert", required_argument, NULL, O_CERT},
 		{"tls-key", required_argument, NULL, O_KEY},
 		{"mps-user", required_argument, NULL, O_USER},
@@ -91,6 +109,9 @@ static int parse_args(int argc, char **argv, struct listen_opts *o)
 		switch (c) {
 		case O_HELLO: o->hello = optarg; break;
 		case O_MPS: o->mps = optarg; break;
+		case O_REPORTS: o->reports = optarg; break;
+		case O_CLIENT_CA: o->client_ca = optarg; break;
+		case O_TOKEN: o->token_file = optarg; break;
 		case O_CERT: o->cert = optarg; break;
 		case O_KEY: o->key = optarg; break;
 		case O_USER: o->user = optarg; break;
@@ -125,31 +146,47 @@ static int parse_args(int argc, char **argv, struct listen_opts *o)
 				"--help'\n", VERIFY_PROG, argv[optind]);
 		return -1;
 	}
-	if (!o->hello && !o->mps) {
-		fprintf(stderr, "%s listen: nothing to listen on — pass --hello ADDR[:PORT] and/or "
-				"--mps ADDR[:PORT]\n", VERIFY_PROG);
+	if (!o->hello && !o->mps && !o->reports) {
+		fprintf(stderr, "%s listen: nothing to listen on — pass --hello, --mps and/or "
+				"--reports ADDR[:PORT]\n", VERIFY_PROG);
 		return -1;
 	}
-	if (o->mps) {
+	if (o->mps || o->reports) {
 		if (!o->cert)
 			missing[nmissing++] = "--tls-cert";
 		if (!o->key)
 			missing[nmissing++] = "--tls-key";
+	}
+	if (o->mps) {
 		if (!o->user)
 			missing[nmissing++] = "--mps-user";
 		if (!o->password_file)
 			missing[nmissing++] = "--mps-password-file";
-		if (nmissing) {
-			fprintf(stderr, "%s listen: --mps needs", VERIFY_PROG);
-			for (size_t i = 0; i < nmissing; i++)
-				fprintf(stderr, "%s %s", i ? "," : "", missing[i]);
-			fprintf(stderr, " — the MPS presents a certificate and checks the device's "
-					"user and password\n");
-			return -1;
-		}
-	} else if (o->cert || o->key || o->user || o->password_file) {
-		fprintf(stderr, "%s listen: --tls-cert, --tls-key, --mps-user and "
-				"--mps-password-file only apply with --mps\n", VERIFY_PROG);
+	}
+	if (nmissing) {
+		fprintf(stderr, "%s listen: %s needs", VERIFY_PROG,
+			o->mps ? "--mps" : "--reports");
+		for (size_t i = 0; i < nmissing; i++)
+			fprintf(stderr, "%s %s", i ? "," : "", missing[i]);
+		fprintf(stderr, " — %s\n",
+			o->mps ? "the MPS presents a certificate and checks the device's user and "
+				 "password"
+			       : "the report receiver presents a certificate (HTTPS)");
+		return -1;
+	}
+	if (!o->mps && !o->reports && (o->cert || o->key)) {
+		fprintf(stderr, "%s listen: --tls-cert and --tls-key only apply with --mps or "
+				"--reports\n", VERIFY_PROG);
+		return -1;
+	}
+	if (!o->mps && (o->user || o->password_file)) {
+		fprintf(stderr, "%s listen: --mps-user and --mps-password-file only apply with "
+				"--mps\n", VERIFY_PROG);
+		return -1;
+	}
+	if (!o->reports && (o->client_ca || o->token_file)) {
+		fprintf(stderr, "%s listen: --client-ca and --token-file only apply with "
+				"--reports\n", VERIFY_PROG);
 		return -1;
 	}
 	return 0;
@@ -171,6 +208,7 @@ static void stop(struct listen_run *run, int sig)
 	 * are gone (after the loop). */
 	hello_server_stop(run->hello);
 	mps_server_stop(run->mps);
+	reports_server_stop(run->reports);
 	for (c = ctx->conns; c; c = next) {
 		next = c->next;
 		c->shutdown(c);
@@ -211,6 +249,23 @@ static int start(struct listen_run *run, const struct listen_opts *o, char *read
 			n += (size_t)snprintf(ready + n, cap - n, "%smps (TLS) on %s",
 					      n ? ", " : "", bound);
 	}
+	if (o->reports) {
+		struct reports_server_cfg cfg = {.cert_file = o->cert, .key_file = o->key,
+						 .client_ca = o->client_ca, .token = run->token,
+						 .token_len = run->token_len};
+		if (reports_server_new(&run->ctx, (struct sockaddr *)&run->reports_sa,
+				       run->reports_salen, &cfg, &run->reports, bound, sizeof(bound),
+				       err, sizeof(err), &ex) != 0) {
+			fprintf(stderr, "%s listen: %s\n", VERIFY_PROG, err);
+			return ex;
+		}
+		if (n < cap)
+			n += (size_t)snprintf(ready + n, cap - n, "%sreports (HTTPS) on %s",
+					      n ? ", " : "", bound);
+		if (!o->client_ca && !o->token_file)
+			log_warn("reports: accepted from anyone who can connect — add --client-ca "
+				 "and/or --token-file");
+	}
 	return VERIFY_EXIT_OK;
 }
 
@@ -242,11 +297,35 @@ int cmd_listen(int argc, char **argv)
 		fprintf(stderr, "%s listen: --mps %s\n", VERIFY_PROG, err);
 		goto out;
 	}
+	if (o.reports && verify_parse_listen_addr(o.reports, LISTEN_DEFAULT_REPORTS_PORT,
+						  &run.reports_sa, &run.reports_salen, err,
+						  sizeof(err)) != 0) {
+		fprintf(stderr, "%s listen: --reports %s\n", VERIFY_PROG, err);
+		goto out;
+	}
 	if (o.password_file &&
 	    verify_read_secret(o.password_file, &run.password, &run.password_len, err,
 			       sizeof(err)) != 0) {
 		fprintf(stderr, "%s listen: --mps-password-file: %s\n", VERIFY_PROG, err);
 		goto out;
+	}
+	if (o.token_file) {
+		if (verify_read_secret(o.token_file, &run.token, &run.token_len, err,
+				       sizeof(err)) != 0) {
+			fprintf(stderr, "%s listen: --token-file: %s\n", VERIFY_PROG, err);
+			goto out;
+		}
+		/* The agent sends the file's first line without trailing blanks. */
+		while (run.token_len && (run.token[run.token_len - 1] == ' ' ||
+					 run.token[run.token_len - 1] == '\t' ||
+					 run.token[run.token_len - 1] == '\r' ||
+					 run.token[run.token_len - 1] == '\n'))
+			run.token[--run.token_len] = '\0';
+		if (run.token_len == 0) {
+			fprintf(stderr, "%s listen: --token-file %s holds only blanks\n",
+				VERIFY_PROG, o.token_file);
+			goto out;
+		}
 	}
 	run.ctx.base = event_base_new();
 	if (!run.ctx.base) {
@@ -288,10 +367,12 @@ out:
 	run.ctx.stopping = true;
 	hello_server_stop(run.hello);
 	mps_server_stop(run.mps);
+	reports_server_stop(run.reports);
 	while (run.ctx.conns)
 		run.ctx.conns->destroy(run.ctx.conns);
 	hello_server_free(run.hello);
 	mps_server_free(run.mps);
+	reports_server_free(run.reports); /* before the store: no request runs now */
 	if (run.sigterm)
 		event_free(run.sigterm);
 	if (run.sigint)
@@ -300,5 +381,6 @@ out:
 		event_base_free(run.ctx.base);
 	store_close(run.ctx.store);
 	verify_secret_free(run.password, run.password_len);
+	verify_secret_free(run.token, VERIFY_SECRET_MAX + 1);
 	return ex;
 }

@@ -4,8 +4,8 @@
  * connections (so a signal can close them all).
  *
  * Owns: struct listen_ctx and the receiver entry points (hello server in
- * listen_hello.c, MPS in listen_mps.c); listen.c creates them and runs the
- * loop.
+ * listen_hello.c, MPS in listen_mps.c, agent reports in listen_reports.c);
+ * listen.c creates them and runs the loop.
  * Must not: parse protocols (codecs and mps_apf.c do that).
  */
 #ifndef VERIFY_LISTEN_H
@@ -23,6 +23,7 @@
 
 #define LISTEN_DEFAULT_HELLO_PORT 9971u
 #define LISTEN_DEFAULT_MPS_PORT 4433u
+#define LISTEN_DEFAULT_REPORTS_PORT 8443u
 #define LISTEN_DEFAULT_MAX_CONNECTIONS 256u
 
 struct listen_limits {
@@ -77,6 +78,11 @@ int listen_record(struct listen_ctx *ctx, const char *type, const char *uuid, co
 /* A new connection from source: false (and a rate-limited log line) when
  * the limit is reached or the listener is stopping; the caller closes it. */
 bool listen_admit(struct listen_ctx *ctx, const char *what, const char *source);
+/* The two halves of listen_admit, for receivers that learn the peer's
+ * address only after deciding (evhttp): room for one more connection? /
+ * count and log (rate-limited) one refused connection. */
+bool listen_has_room(const struct listen_ctx *ctx);
+void listen_note_refusal(struct listen_ctx *ctx, const char *what, const char *source);
 /* Track c (after listen_admit returned true) / stop tracking it; the last
  * release while stopping ends the loop. */
 void listen_track(struct listen_ctx *ctx, struct listen_conn *c);
@@ -85,6 +91,8 @@ void listen_release(struct listen_ctx *ctx, struct listen_conn *c);
 /* ---- receivers ---- */
 struct hello_server;
 struct mps_server;
+struct reports_server;
+struct evconnlistener;
 
 struct mps_server_cfg {
 	const char *cert_file, *key_file;
@@ -112,6 +120,21 @@ int mps_server_new(struct listen_ctx *ctx, const struct sockaddr *sa, socklen_t 
 void mps_server_stop(struct mps_server *srv);
 void mps_server_free(struct mps_server *srv);
 
+struct reports_server_cfg {
+	const char *cert_file, *key_file;
+	const char *client_ca;  /* require client certificates signed by it; NULL: none asked */
+	const uint8_t *token;   /* bearer token senders must present; NULL: none */
+	size_t token_len;       /* (only its SHA-256 is kept) */
+};
+
+/* The HTTPS receiver of agent reports (listen_reports.c); same contract as
+ * the two above. */
+int reports_server_new(struct listen_ctx *ctx, const struct sockaddr *sa, socklen_t salen,
+		       const struct reports_server_cfg *cfg, struct reports_server **out,
+		       char *bound, size_t boundlen, char *err, size_t errlen, int *exit_code);
+void reports_server_stop(struct reports_server *srv);
+void reports_server_free(struct reports_server *srv);
+
 /* Shared listener plumbing (listen.c): bind with LEV_OPT_REUSEABLE, back
  * off for a second on accept errors such as EMFILE. */
 typedef void (*listen_accept_fn)(void *arg, int fd, struct sockaddr *sa, int salen);
@@ -119,6 +142,12 @@ struct listen_socket;
 int listen_socket_new(struct listen_ctx *ctx, const struct sockaddr *sa, socklen_t salen,
 		      const char *what, listen_accept_fn fn, void *arg, struct listen_socket **out,
 		      char *bound, size_t boundlen, char *err, size_t errlen);
+/* fn may be NULL when the socket is handed to evhttp_bind_listener(): get
+ * the libevent listener, and once evhttp owns it say so (listen_socket_free
+ * then leaves it to evhttp; free the evhttp's bound socket first). The
+ * accept-error pause keeps working either way. */
+struct evconnlistener *listen_socket_listener(struct listen_socket *ls);
+void listen_socket_handed_over(struct listen_socket *ls);
 void listen_socket_free(struct listen_socket *ls);
 
 #endif

@@ -1,7 +1,8 @@
 /*
  * listen_common.c - plumbing shared by the receivers of `amt-verify listen`:
  * recording and printing events, admitting and tracking connections, and
- * listening sockets that survive accept errors (EMFILE) without spinning.
+ * listening sockets that survive accept errors (EMFILE) without spinning
+ * (also when an evhttp accepts on them).
  * Must not: parse any protocol or know a receiver's connection state.
  */
 #include <errno.h>
@@ -40,14 +41,15 @@ int listen_record(struct listen_ctx *ctx, const char *type, const char *uuid, co
 	return rc;
 }
 
-bool listen_admit(struct listen_ctx *ctx, const char *what, const char *source)
+bool listen_has_room(const struct listen_ctx *ctx)
+{
+	return !ctx->stopping && ctx->active < ctx->lim.max_connections;
+}
+
+void listen_note_refusal(struct listen_ctx *ctx, const char *what, const char *source)
 {
 	int64_t now;
 
-	if (ctx->stopping)
-		return false;
-	if (ctx->active < ctx->lim.max_connections)
-		return true;
 	ctx->refused++;
 	now = verify_mono_ms();
 	if (now - ctx->last_refusal_log >= 1000) {
@@ -56,6 +58,15 @@ bool listen_admit(struct listen_ctx *ctx, const char *what, const char *source)
 			 what, source, ctx->active, ctx->refused);
 		ctx->last_refusal_log = now;
 	}
+}
+
+bool listen_admit(struct listen_ctx *ctx, const char *what, const char *source)
+{
+	if (ctx->stopping)
+		return false;
+	if (listen_has_room(ctx))
+		return true;
+	listen_note_refusal(ctx, what, source);
 	return false;
 }
 
@@ -92,6 +103,7 @@ struct listen_socket {
 	char what[16];
 	listen_accept_fn fn;
 	void *arg;
+	bool handed_over; /* lev belongs to an evhttp now */
 };
 
 static void on_accept(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *sa,
@@ -99,7 +111,10 @@ static void on_accept(struct evconnlistener *lev, evutil_socket_t fd, struct soc
 {
 	struct listen_socket *ls = arg;
 
-	ls->fn(ls->arg, fd, sa, salen);
+	if (ls->fn)
+		ls->fn(ls->arg, fd, sa, salen);
+	else
+		evutil_closesocket(fd);
 }
 
 static void on_backoff(evutil_socket_t fd, short what, void *arg)
@@ -170,11 +185,21 @@ out:
 	return rc;
 }
 
+struct evconnlistener *listen_socket_listener(struct listen_socket *ls)
+{
+	return ls->lev;
+}
+
+void listen_socket_handed_over(struct listen_socket *ls)
+{
+	ls->handed_over = true;
+}
+
 void listen_socket_free(struct listen_socket *ls)
 {
 	if (!ls)
 		return;
-	if (ls->lev)
+	if (ls->lev && !ls->handed_over)
 		evconnlistener_free(ls->lev);
 	if (ls->backoff)
 		event_free(ls->backoff);

@@ -17,8 +17,9 @@ struct verify_cmd {
 };
 
 static const struct verify_cmd commands[] = {
-	{"listen", cmd_listen, "receive hello packets and CIRA tunnels, record them as events"},
+	{"listen", cmd_listen, "receive hello packets, CIRA tunnels and agent reports; record them"},
 	{"events", cmd_events, "list the recorded events"},
+	{"reports", cmd_reports, "list each device's latest agent report; --check it against the device"},
 	{"device", cmd_device, "read a device's AMT state over WS-Management and check it"},
 };
 
@@ -35,7 +36,8 @@ static void usage(FILE *f)
 		"\nGlobal options:\n"
 		"  -v, --verbose    more detail on stderr (-v info, -vv debug)\n\n"
 		"Run '%s COMMAND --help' for a command's options. Exit codes: 0 success,\n"
-		"2 usage or configuration error, 8 network or server error, 10 protocol error.\n",
+		"1 a mismatch (device, reports --check), 2 usage or configuration error,\n"
+		"8 network or server error, 10 protocol error.\n",
 		VERIFY_PROG);
 }
 

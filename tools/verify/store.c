@@ -1,8 +1,9 @@
 /*
  * store.c - the SQLite event store (see store.h).
  *
- * Owns: opening and schema checks, the one INSERT and one SELECT, and the
- * JSON form of a stored event.
+ * Owns: opening, schema creation and migrations (1 -> 2 adds the reports
+ * table), the events INSERT and SELECT, and the JSON form of a stored
+ * event. The reports table's own statements are in store_reports.c.
  * Must not: print, log, or interpret event types.
  */
 #include <errno.h>
@@ -13,13 +14,7 @@
 
 #include <sqlite3.h>
 
-#include "store.h"
-
-struct store {
-	sqlite3 *db;
-	sqlite3_stmt *insert;
-	char *path;
-};
+#include "store_int.h"
 
 static const char schema_sql[] =
 	"CREATE TABLE IF NOT EXISTS events ("
@@ -31,7 +26,22 @@ static const char schema_sql[] =
 	" detail TEXT NOT NULL DEFAULT '{}');"
 	"CREATE INDEX IF NOT EXISTS events_time ON events(time, id);";
 
-static void db_err(struct store *st, const char *what, char *err, size_t errlen)
+/* Schema 2: agent reports (report_id unique: a resent report is stored once). */
+static const char reports_sql[] =
+	"CREATE TABLE IF NOT EXISTS reports ("
+	" id INTEGER PRIMARY KEY,"
+	" report_id TEXT NOT NULL UNIQUE,"
+	" received TEXT NOT NULL,"
+	" time TEXT NOT NULL,"
+	" uuid TEXT NOT NULL,"
+	" host_name TEXT,"
+	" source TEXT,"
+	" client_subject TEXT,"
+	" event_id INTEGER,"
+	" report TEXT NOT NULL);"
+	"CREATE INDEX IF NOT EXISTS reports_uuid ON reports(uuid, time, id);";
+
+void store_db_err(struct store *st, const char *what, char *err, size_t errlen)
 {
 	snprintf(err, errlen, "%s: %s %s", st->path, what, sqlite3_errmsg(st->db));
 }
@@ -62,14 +72,14 @@ static int check_schema(struct store *st, enum store_mode mode, char *err, size_
 	if (mode == STORE_CREATE) {
 		/* Serialise two listeners creating the same file. */
 		if (sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
-			db_err(st, "cannot open:", err, errlen);
+			store_db_err(st, "cannot open:", err, errlen);
 			goto out;
 		}
 		in_tx = true;
 	}
 	if (query_int(st, "PRAGMA user_version", &version) != 0 ||
 	    query_int(st, "SELECT count(*) FROM sqlite_master WHERE type = 'table'", &tables) != 0) {
-		db_err(st, "cannot read the schema:", err, errlen);
+		store_db_err(st, "cannot read the schema:", err, errlen);
 		goto out;
 	}
 	if (version > STORE_SCHEMA_VERSION) {
@@ -85,26 +95,32 @@ static int check_schema(struct store *st, enum store_mode mode, char *err, size_
 			 st->path);
 		goto out;
 	}
-	if (version == 0) {
-		char pragma[64];
-		if (mode == STORE_READONLY) {
-			snprintf(err, errlen,
-				 "%s: no events recorded (empty database) — run amt-verify listen "
-				 "with this --db first",
-				 st->path);
-			goto out;
-		}
-		snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", STORE_SCHEMA_VERSION);
-		if (sqlite3_exec(st->db, schema_sql, NULL, NULL, NULL) != SQLITE_OK ||
-		    sqlite3_exec(st->db, pragma, NULL, NULL, NULL) != SQLITE_OK) {
-			db_err(st, "cannot create the schema:", err, errlen);
-			goto out;
-		}
+	if (version == 0 && mode == STORE_READONLY) {
+		snprintf(err, errlen,
+			 "%s: no events recorded (empty database) — run amt-verify listen "
+			 "with this --db first",
+			 st->path);
+		goto out;
 	}
-	/* Migrations from older schema versions go here. */
+	if (version < STORE_SCHEMA_VERSION && mode == STORE_CREATE) {
+		char pragma[64];
+		/* 0: a new file; 1 -> 2: add the reports table. Each step is
+		 * idempotent and runs in the BEGIN IMMEDIATE transaction above,
+		 * so two listeners opening one old file migrate it once. */
+		snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", STORE_SCHEMA_VERSION);
+		if ((version < 1 && sqlite3_exec(st->db, schema_sql, NULL, NULL, NULL) != SQLITE_OK) ||
+		    sqlite3_exec(st->db, reports_sql, NULL, NULL, NULL) != SQLITE_OK ||
+		    sqlite3_exec(st->db, pragma, NULL, NULL, NULL) != SQLITE_OK) {
+			store_db_err(st, version ? "cannot upgrade the schema:"
+						 : "cannot create the schema:", err, errlen);
+			goto out;
+		}
+		version = STORE_SCHEMA_VERSION;
+	}
+	st->version = version;
 	if (in_tx) {
 		if (sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
-			db_err(st, "cannot create the schema:", err, errlen);
+			store_db_err(st, "cannot create the schema:", err, errlen);
 			goto out;
 		}
 		in_tx = false;
@@ -123,7 +139,7 @@ static int set_wal(struct store *st, char *err, size_t errlen)
 
 	if (sqlite3_prepare_v2(st->db, "PRAGMA journal_mode = WAL", -1, &s, NULL) != SQLITE_OK ||
 	    sqlite3_step(s) != SQLITE_ROW) {
-		db_err(st, "cannot switch to WAL mode:", err, errlen);
+		store_db_err(st, "cannot switch to WAL mode:", err, errlen);
 		goto out;
 	}
 	if (sqlite3_stricmp((const char *)sqlite3_column_text(s, 0), "wal") != 0) {
@@ -161,7 +177,7 @@ int store_open(const char *path, enum store_mode mode, struct store **out, char 
 			snprintf(err, errlen, "out of memory");
 			goto out;
 		}
-		db_err(st, "cannot open:", err, errlen);
+		store_db_err(st, "cannot open:", err, errlen);
 		goto out;
 	}
 	sqlite3_extended_result_codes(st->db, 1);
@@ -171,11 +187,17 @@ int store_open(const char *path, enum store_mode mode, struct store **out, char 
 	if (mode == STORE_CREATE) {
 		if (set_wal(st, err, errlen) != 0)
 			goto out;
+		/* A commit is on disk when it returns: receivers acknowledge
+		 * reports only after that. */
+		if (sqlite3_exec(st->db, "PRAGMA synchronous = FULL", NULL, NULL, NULL) != SQLITE_OK) {
+			store_db_err(st, "cannot set synchronous mode:", err, errlen);
+			goto out;
+		}
 		if (sqlite3_prepare_v2(st->db,
 				       "INSERT INTO events (time, type, uuid, source, detail) "
 				       "VALUES (?, ?, ?, ?, ?)",
 				       -1, &st->insert, NULL) != SQLITE_OK) {
-			db_err(st, "cannot prepare:", err, errlen);
+			store_db_err(st, "cannot prepare:", err, errlen);
 			goto out;
 		}
 	}
@@ -192,6 +214,8 @@ void store_close(struct store *st)
 	if (!st)
 		return;
 	sqlite3_finalize(st->insert);
+	sqlite3_finalize(st->insert_report);
+	sqlite3_finalize(st->link_report);
 	sqlite3_close_v2(st->db);
 	free(st->path);
 	free(st);
@@ -228,11 +252,11 @@ int store_add_event_at(struct store *st, int64_t time_ms, const char *type, cons
 	    (source ? sqlite3_bind_text(st->insert, 4, source, -1, SQLITE_TRANSIENT)
 		    : sqlite3_bind_null(st->insert, 4)) != SQLITE_OK ||
 	    sqlite3_bind_text(st->insert, 5, text, -1, SQLITE_TRANSIENT) != SQLITE_OK) {
-		db_err(st, "cannot record an event:", err, errlen);
+		store_db_err(st, "cannot record an event:", err, errlen);
 		goto out;
 	}
 	if (sqlite3_step(st->insert) != SQLITE_DONE) {
-		db_err(st, "cannot record an event:", err, errlen);
+		store_db_err(st, "cannot record an event:", err, errlen);
 		goto out;
 	}
 	if (out) {
@@ -270,7 +294,7 @@ int store_list(struct store *st, int64_t since_ms, store_list_cb cb, void *arg, 
 			       "WHERE time >= ? ORDER BY time, id",
 			       -1, &s, NULL) != SQLITE_OK ||
 	    sqlite3_bind_text(s, 1, since, -1, SQLITE_TRANSIENT) != SQLITE_OK) {
-		db_err(st, "cannot read events:", err, errlen);
+		store_db_err(st, "cannot read events:", err, errlen);
 		goto out;
 	}
 	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
@@ -300,7 +324,7 @@ int store_list(struct store *st, int64_t since_ms, store_list_cb cb, void *arg, 
 		}
 	}
 	if (step != SQLITE_DONE) {
-		db_err(st, "cannot read events:", err, errlen);
+		store_db_err(st, "cannot read events:", err, errlen);
 		goto out;
 	}
 	rc = 0;
@@ -322,7 +346,7 @@ json_t *store_event_json(const struct store_event *ev)
 
 	if (!o)
 		return NULL;
-	if (json_object_set_new(o, "schema", json_integer(STORE_SCHEMA_VERSION)) ||
+	if (json_object_set_new(o, "schema", json_integer(STORE_EVENT_JSON_SCHEMA)) ||
 	    json_object_set_new(o, "id", json_integer(ev->id)) ||
 	    json_object_set_new(o, "time", json_string(ev->time)) ||
 	    json_object_set_new(o, "type", str_or_null(ev->type)) ||

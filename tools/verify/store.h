@@ -1,12 +1,15 @@
 /*
  * store.h - amt-verify's receiver store: one SQLite file of timestamped
- * events (hello packets, CIRA tunnels, and later agent reports).
+ * events (hello packets, CIRA tunnels, agent reports) and the agent reports
+ * themselves.
  *
- * Owns: the schema (table events(id, time, type, uuid, source, detail),
- * PRAGMA user_version = STORE_SCHEMA_VERSION, checked on open), WAL mode and
- * the busy timeout, and the JSON form of an event shared by every printer.
- * Each store_add_event() is its own committed transaction: when it returns
- * 0 the event is on disk.
+ * Owns: the schema (tables events(id, time, type, uuid, source, detail) and
+ * reports(id, report_id UNIQUE, received, time, uuid, host_name, source,
+ * client_subject, event_id, report), PRAGMA user_version =
+ * STORE_SCHEMA_VERSION, checked on open, older files migrated), WAL mode,
+ * synchronous FULL and the busy timeout, and the JSON form of an event
+ * shared by every printer. Each store_add_event() / store_add_report() is
+ * its own committed transaction: when it returns the rows are on disk.
  * Must not: know any protocol or print anything; receivers build the detail
  * object, callers decide how to show events.
  */
@@ -21,7 +24,8 @@
 
 #include "verify.h"
 
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2  /* 1: events; 2: + reports */
+#define STORE_EVENT_JSON_SCHEMA 1 /* "schema" of an event's JSON form */
 #define STORE_BUSY_TIMEOUT_MS 5000
 #define STORE_DEFAULT_PATH "./amt-verify.db"
 
@@ -75,6 +79,51 @@ typedef int (*store_list_cb)(void *arg, const struct store_event *ev);
  */
 int store_list(struct store *st, int64_t since_ms, store_list_cb cb, void *arg, char *err,
 	       size_t errlen);
+
+/* ---- agent reports ---- */
+
+/* One stored report. Strings are valid for the duration of a callback, or
+ * are the caller's (store_add_report). */
+struct store_report {
+	int64_t id;
+	const char *report_id;      /* lower-case UUID text */
+	char received[VERIFY_TIME_LEN]; /* when it was stored */
+	char time[VERIFY_TIME_LEN]; /* the agent's timestamp, normalised */
+	const char *uuid;           /* the device's, upper-case */
+	const char *host_name;      /* NULL when unknown */
+	const char *source;         /* "addr:port" of the sender */
+	const char *client_subject; /* its certificate subject (RFC 2253), or NULL */
+	const char *report;         /* the whole JSON document as received */
+};
+
+enum store_add_result {
+	STORE_ADDED = 0,     /* new: the report and its event are committed */
+	STORE_DUPLICATE = 1, /* report_id already stored: nothing written */
+};
+
+/*
+ * Store r (received now; r->received and r->id are filled) and a "report"
+ * event with detail, in one transaction. STORE_ADDED (ev, when not NULL,
+ * receives the event as store_add_event would), STORE_DUPLICATE, or -1 with
+ * a reason in err (nothing stored).
+ */
+int store_add_report(struct store *st, struct store_report *r, const json_t *detail,
+		     struct store_event *ev, char *err, size_t errlen);
+/* The same with an explicit receive time, for tests. */
+int store_add_report_at(struct store *st, int64_t received_ms, struct store_report *r,
+			const json_t *detail, struct store_event *ev, char *err, size_t errlen);
+
+typedef int (*store_report_cb)(void *arg, const struct store_report *r);
+/*
+ * The latest report of each device (by uuid; latest = the agent's newest
+ * timestamp, then the last stored), ordered by uuid. A store without the
+ * reports table (schema 1, opened read-only) has none. 0, the callback's
+ * non-zero value, or -1 with a reason in err.
+ */
+int store_latest_reports(struct store *st, store_report_cb cb, void *arg, char *err,
+			 size_t errlen);
+/* Count of stored reports with this report_id (0 or 1); -1 on error. */
+int store_report_count(struct store *st, const char *report_id, char *err, size_t errlen);
 
 /*
  * The JSON form of an event, one object: {"schema":1,"id":..,"time":..,

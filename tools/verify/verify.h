@@ -30,6 +30,7 @@ enum verify_exit {
 int cmd_listen(int argc, char **argv);
 int cmd_events(int argc, char **argv);
 int cmd_device(int argc, char **argv);
+int cmd_reports(int argc, char **argv);
 
 /* ---- time ---- */
 #define VERIFY_TIME_LEN 32 /* "2026-11-22T10:00:00.123Z" + NUL, with room */
@@ -73,7 +74,8 @@ void verify_printable(const char *p, size_t n, char *out, size_t cap);
 /*
  * Read a secret file: a regular file, not readable by "other", at most
  * VERIFY_SECRET_MAX bytes, not empty after one trailing "\n" or "\r\n" is
- * stripped. *out is malloc'ed; release it with verify_secret_free().
+ * stripped. *out is malloc'ed and NUL-terminated after *len bytes; release
+ * it with verify_secret_free().
  * 0, or -1 with a one-line reason (never the content) in err.
  */
 int verify_read_secret(const char *path, uint8_t **out, size_t *len, char *err, size_t errlen);

@@ -332,6 +332,8 @@ int verify_read_secret(const char *path, uint8_t **out, size_t *len, char *err, 
 		if (n > 0 && buf[n - 1] == '\r')
 			n--;
 	}
+	/* NUL-terminated too: libcurl takes the password as a C string. */
+	buf[n] = '\0';
 	if (n == 0) {
 		snprintf(err, errlen, "%s is empty", path);
 		goto out;

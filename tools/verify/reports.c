@@ -1,0 +1,431 @@
+/*
+ * reports.c - `amt-verify reports`: the latest agent report of each device
+ * from the store, one line each (text for people, JSON lines for scripts),
+ * and with --check a comparison of each of those reports with what the
+ * device itself says over WS-Management (device_read()).
+ *
+ * --check compares amt_version, provisioning_state, control_mode, uuid and
+ * host_id (the last only where the device has 3PDS, AMT 3.0-11.x); the
+ * device is reached at the report's wired IPv4, else its wireless IPv4,
+ * else its host name. Exit 0 when every device agrees, 1 when any
+ * disagreement was found, 8 when none was found but a device could not be
+ * read (the others are still checked).
+ * Must not: write to the store (opened read-only); change anything on a
+ * device beyond a 3PDS session; take the password from the command line.
+ */
+#include <ctype.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "device.h"
+#include "reportdoc.h"
+#include "store.h"
+#include "wsman.h"
+
+#define EXIT_DISAGREE 1
+
+struct row {
+	struct reportdoc doc;
+	char *report_id, *source, *client_subject;
+	char received[VERIFY_TIME_LEN];
+};
+
+struct rows {
+	struct row *v;
+	size_t n, cap;
+	unsigned long skipped;
+};
+
+struct reports_args {
+	const char *db, *password_file;
+	bool json, check;
+	struct device_target t;
+};
+
+static void reports_usage(FILE *f)
+{
+	fprintf(f,
+		"usage: amt-verify reports [--db PATH] [--json]\n"
+		"       amt-verify reports --check [--db PATH] [--json] [--user U]\n"
+		"                  --password-file F [--tls] [--port N]\n"
+		"                  [--ca-file F | --pin SHA256 | --insecure] [--allow-tls10]\n"
+		"                  [--vendor V] [--application A] [--enterprise E] [--block-name B]\n\n"
+		"List the latest agent report of each device (by device UUID): UUID, host\n"
+		"name, report time, AMT version, provisioning state, control mode, host ID,\n"
+		"CIRA status. With --check, read each device over WS-Management (at the\n"
+		"report's wired IPv4, else wireless IPv4, else host name) and print one line\n"
+		"per field where report and device disagree (amt_version,\n"
+		"provisioning_state, control_mode, uuid, host_id).\n\n"
+		"  --db PATH           the store amt-verify listen --reports writes (default %s)\n"
+		"  --json              one JSON object per line\n"
+		"  --check             compare with the devices\n"
+		"  --user U            WS-Man user (default admin)\n"
+		"  --password-file F   its password (the file must not be readable by others)\n"
+		"  --tls, --port N     HTTPS on 16993 (default HTTP 16992), or another port\n"
+		"  --ca-file F         trust this CA for the devices' TLS certificates\n"
+		"  --pin SHA256        or accept a certificate with this SHA-256 fingerprint\n"
+		"  --insecure          or do not verify TLS at all (says so)\n"
+		"  --allow-tls10       accept TLS 1.0/1.1 (AMT 7-11)\n\n"
+		"Exit: 0 every device agrees (or listing done), 1 a disagreement, 8 a device\n"
+		"could not be read (no disagreement found elsewhere), 2 usage or store error.\n",
+		STORE_DEFAULT_PATH);
+}
+
+static char *dup_or_null(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+static void rows_free(struct rows *rs)
+{
+	for (size_t i = 0; i < rs->n; i++) {
+		reportdoc_free(&rs->v[i].doc);
+		free(rs->v[i].report_id);
+		free(rs->v[i].source);
+		free(rs->v[i].client_subject);
+	}
+	free(rs->v);
+	memset(rs, 0, sizeof(*rs));
+}
+
+static int collect(void *arg, const struct store_report *r)
+{
+	struct rows *rs = arg;
+	struct row *w;
+	char err[256];
+
+	if (rs->n == rs->cap) {
+		size_t cap = rs->cap ? rs->cap * 2 : 64;
+		struct row *v = realloc(rs->v, cap * sizeof(*v));
+		if (!v)
+			return -2;
+		rs->v = v;
+		rs->cap = cap;
+	}
+	w = &rs->v[rs->n];
+	memset(w, 0, sizeof(*w));
+	/* Validated when received; a hand-edited row is skipped, not trusted. */
+	if (reportdoc_parse(r->report, strlen(r->report), &w->doc, err, sizeof(err)) != 0) {
+		fprintf(stderr, "%s reports: stored report %s is not a valid report (%s) — skipped\n",
+			VERIFY_PROG, r->report_id, err);
+		rs->skipped++;
+		return 0;
+	}
+	w->report_id = strdup(r->report_id);
+	w->source = dup_or_null(r->source);
+	w->client_subject = dup_or_null(r->client_subject);
+	memcpy(w->received, r->received, sizeof(w->received));
+	rs->n++;
+	if (!w->report_id)
+		return -2;
+	return 0;
+}
+
+static json_t *str_or_null(const char *s)
+{
+	return s ? json_string(s) : json_null();
+}
+
+static int print_row(const struct row *w, bool json)
+{
+	const struct reportdoc *d = &w->doc;
+
+	if (json) {
+		json_t *o = json_object();
+		int r = -1;
+		if (o && !json_object_set_new(o, "schema", json_integer(1)) &&
+		    !json_object_set_new(o, "uuid", json_string(d->uuid)) &&
+		    !json_object_set_new(o, "host_name", str_or_null(d->host_name)) &&
+		    !json_object_set_new(o, "time", json_string(d->time)) &&
+		    !json_object_set_new(o, "received", json_string(w->received)) &&
+		    !json_object_set_new(o, "report_id", json_string(w->report_id)) &&
+		    !json_object_set_new(o, "amt_version", str_or_null(d->amt_version)) &&
+		    !json_object_set_new(o, "provisioning_state", json_string(d->provisioning_state)) &&
+		    !json_object_set_new(o, "control_mode", json_string(d->control_mode)) &&
+		    !json_object_set_new(o, "host_id", str_or_null(d->host_id)) &&
+		    !json_object_set_new(o, "cira_status", json_string(d->cira_status)) &&
+		    !json_object_set_new(o, "wired_ipv4", str_or_null(d->wired_ipv4)) &&
+		    !json_object_set_new(o, "wireless_ipv4", str_or_null(d->wireless_ipv4)) &&
+		    !json_object_set_new(o, "source", str_or_null(w->source)) &&
+		    !json_object_set_new(o, "client_subject", str_or_null(w->client_subject)) &&
+		    json_dumpf(o, stdout, JSON_COMPACT | JSON_ENSURE_ASCII) == 0) {
+			putchar('\n');
+			r = 0;
+		}
+		json_decref(o);
+		return r;
+	}
+	printf("%s %s %s AMT %s %s/%s host-id %s cira %s\n", d->uuid,
+	       d->host_name && d->host_name[0] ? d->host_name : "-", d->time,
+	       d->amt_version ? d->amt_version : "-", d->provisioning_state, d->control_mode,
+	       d->host_id ? d->host_id : "(none)", d->cira_status);
+	return 0;
+}
+
+/* ---- --check ---- */
+
+/* A host name we would hand to the resolver: letters, digits, '-', '.'. */
+static bool is_host_name(const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+
+	if (n == 0 || n > 253)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)s[i]) && s[i] != '-' && s[i] != '.')
+			return false;
+	return true;
+}
+
+static const char *address_of(const struct reportdoc *d)
+{
+	if (d->wired_ipv4)
+		return d->wired_ipv4;
+	if (d->wireless_ipv4)
+		return d->wireless_ipv4;
+	return is_host_name(d->host_name) ? d->host_name : NULL;
+}
+
+static void print_problem(bool json, const char *uuid, const char *addr, const char *field,
+			  const char *in_report, const char *on_device, const char *error)
+{
+	if (json) {
+		json_t *o = error ? json_pack("{s:i, s:s, s:o, s:s}", "schema", 1, "uuid", uuid,
+					      "address", str_or_null(addr), "error", error)
+				  : json_pack("{s:i, s:s, s:s, s:s, s:s, s:s}", "schema", 1, "uuid",
+					      uuid, "address", addr, "field", field, "report",
+					      in_report, "device", on_device);
+		if (o && json_dumpf(o, stdout, JSON_COMPACT | JSON_ENSURE_ASCII) == 0)
+			putchar('\n');
+		json_decref(o);
+		if (!error)
+			return;
+	} else if (!error) {
+		printf("%s %s: %s: report says %s, device has %s\n", uuid, addr, field, in_report,
+		       on_device);
+		return;
+	}
+	fprintf(stderr, "%s reports: %s%s%s: cannot check: %s\n", VERIFY_PROG, uuid,
+		addr ? " at " : "", addr ? addr : "", error);
+}
+
+/* 0 agrees, EXIT_DISAGREE, or VERIFY_EXIT_NETWORK (not read). */
+static int check_one(const struct reports_args *a, const struct row *w)
+{
+	static const char *const fields[] = {"amt_version", "provisioning_state", "control_mode",
+					     "uuid", "host_id"};
+	const struct reportdoc *d = &w->doc;
+	const char *addr = address_of(d);
+	struct device_target t = a->t;
+	struct device_state s;
+	char err[640];
+	int ex = VERIFY_EXIT_OK, r;
+
+	if (!addr) {
+		print_problem(a->json, d->uuid, NULL, NULL, NULL, NULL,
+			      "the report has no IPv4 address and no usable host name");
+		return VERIFY_EXIT_NETWORK;
+	}
+	t.host = addr;
+	r = device_read(&t, &s, err, sizeof(err));
+	if (r != VERIFY_EXIT_OK) {
+		print_problem(a->json, d->uuid, addr, NULL, NULL, NULL, err);
+		return VERIFY_EXIT_NETWORK;
+	}
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+		const char *f = fields[i], *mine, *theirs = device_field(&s, f);
+		bool same;
+
+		if (!strcmp(f, "amt_version"))
+			mine = d->amt_version ? d->amt_version : "(none)";
+		else if (!strcmp(f, "provisioning_state"))
+			mine = d->provisioning_state;
+		else if (!strcmp(f, "control_mode"))
+			mine = d->control_mode;
+		else if (!strcmp(f, "uuid"))
+			mine = d->uuid;
+		else {
+			/* AMT 12+ has no 3PDS: the host ID lives in the host's
+			 * firmware, out of the network's reach. */
+			if (s.host_id_state == DEVICE_HOSTID_NO_3PDS)
+				continue;
+			mine = d->host_id ? d->host_id : "(none)";
+		}
+		if (!strcmp(f, "amt_version") && !s.amt_version[0])
+			theirs = "(none)";
+		same = !strcmp(f, "uuid") ? strcasecmp(mine, theirs) == 0 : strcmp(mine, theirs) == 0;
+		if (!same) {
+			print_problem(a->json, d->uuid, addr, f, mine, theirs, NULL);
+			ex = EXIT_DISAGREE;
+		}
+	}
+	return ex;
+}
+
+static int run_check(const struct reports_args *a, const struct rows *rs)
+{
+	bool progress = isatty(STDERR_FILENO) && !a->json;
+	unsigned long disagree = 0, unread = 0;
+
+	wsman_global_init();
+	for (size_t i = 0; i < rs->n; i++) {
+		int r;
+		if (progress)
+			fprintf(stderr, "\rchecking %zu/%zu %s ", i + 1, rs->n, rs->v[i].doc.uuid);
+		r = check_one(a, &rs->v[i]);
+		disagree += r == EXIT_DISAGREE;
+		unread += r == VERIFY_EXIT_NETWORK;
+		fflush(stdout);
+	}
+	if (progress)
+		fprintf(stderr, "\r%zu device(s) checked: %lu disagree, %lu could not be read\n",
+			rs->n, disagree, unread);
+	wsman_global_cleanup();
+	return disagree ? EXIT_DISAGREE : unread ? VERIFY_EXIT_NETWORK : VERIFY_EXIT_OK;
+}
+
+/* 0, 1 (--help printed), or -1 (usage error printed). */
+static int parse_args(int argc, char **argv, struct reports_args *a)
+{
+	enum { O_DB = 256, O_JSON, O_CHECK, O_USER, O_PWFILE, O_TLS, O_PORT, O_CA, O_PIN,
+	       O_INSECURE, O_TLS10, O_VENDOR, O_APP, O_ENT, O_BLOCK, O_HELP };
+	static const struct option opts[] = {
+		{"db", required_argument, NULL, O_DB},
+		{"json", no_argument, NULL, O_JSON},
+		{"check", no_argument, NULL, O_CHECK},
+		{"user", required_argument, NULL, O_USER},
+		{"password-file", required_argument, NULL, O_PWFILE},
+		{"tls", no_argument, NULL, O_TLS},
+		{"port", required_argument, NULL, O_PORT},
+		{"ca-file", required_argument, NULL, O_CA},
+		{"pin", required_argument, NULL, O_PIN},
+		{"insecure", no_argument, NULL, O_INSECURE},
+		{"allow-tls10", no_argument, NULL, O_TLS10},
+		{"vendor", required_argument, NULL, O_VENDOR},
+		{"application", required_argument, NULL, O_APP},
+		{"enterprise", required_argument, NULL, O_ENT},
+		{"block-name", required_argument, NULL, O_BLOCK},
+		{"help", no_argument, NULL, O_HELP},
+		{NULL, 0, NULL, 0}};
+	bool device_opt = false;
+	unsigned long n;
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		device_opt |= c >= O_USER && c <= O_BLOCK;
+		switch (c) {
+		case O_DB: a->db = optarg; break;
+		case O_JSON: a->json = true; break;
+		case O_CHECK: a->check = true; break;
+		case O_USER: a->t.user = optarg; break;
+		case O_PWFILE: a->password_file = optarg; break;
+		case O_TLS: a->t.tls = true; break;
+		case O_PORT:
+			if (verify_parse_ulong(optarg, 1, 65535, &n) != 0) {
+				fprintf(stderr, "%s reports: --port \"%s\": expected 1..65535\n",
+					VERIFY_PROG, optarg);
+				return -1;
+			}
+			a->t.port = (unsigned)n;
+			break;
+		case O_CA: a->t.ca_file = optarg; break;
+		case O_PIN: a->t.pin = optarg; break;
+		case O_INSECURE: a->t.insecure = true; break;
+		case O_TLS10: a->t.allow_tls10 = true; break;
+		case O_VENDOR: a->t.names.vendor = optarg; break;
+		case O_APP: a->t.names.application = optarg; break;
+		case O_ENT: a->t.names.enterprise = optarg; break;
+		case O_BLOCK: a->t.names.block_name = optarg; break;
+		case O_HELP:
+			reports_usage(stdout);
+			return 1;
+		default:
+			fprintf(stderr, "%s reports: run 'amt-verify reports --help' for the options\n",
+				VERIFY_PROG);
+			return -1;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "%s reports: unexpected argument \"%s\" — run 'amt-verify reports "
+				"--help'\n", VERIFY_PROG, argv[optind]);
+		return -1;
+	}
+	if (device_opt && !a->check) {
+		fprintf(stderr, "%s reports: device options apply only with --check\n", VERIFY_PROG);
+		return -1;
+	}
+	if (a->check && !a->password_file) {
+		fprintf(stderr, "%s reports: --check needs --password-file (passwords never go on "
+				"the command line)\n", VERIFY_PROG);
+		return -1;
+	}
+	return 0;
+}
+
+int cmd_reports(int argc, char **argv)
+{
+	struct reports_args a = {.db = STORE_DEFAULT_PATH,
+				 .t = {.user = "admin",
+				       .names = {"amt-agent project", "amt-agent", "amt-agent",
+						 "amt-agent-hostid"}}};
+	struct rows rs = {0};
+	struct store *st = NULL;
+	uint8_t *password = NULL;
+	size_t plen = 0;
+	char err[640];
+	int ex = VERIFY_EXIT_USAGE, r;
+
+	r = parse_args(argc, argv, &a);
+	if (r != 0)
+		return r > 0 ? VERIFY_EXIT_OK : VERIFY_EXIT_USAGE;
+	if (a.check) {
+		if (verify_read_secret(a.password_file, &password, &plen, err, sizeof(err)) != 0) {
+			fprintf(stderr, "%s reports: --password-file: %s\n", VERIFY_PROG, err);
+			goto out;
+		}
+		a.t.password = password;
+		a.t.password_len = plen;
+		a.t.host = "127.0.0.1"; /* nominal: the options alone are checked here */
+		if (device_target_check(&a.t, err, sizeof(err)) != 0) {
+			fprintf(stderr, "%s reports: %s\n", VERIFY_PROG, err);
+			goto out;
+		}
+		if (a.t.insecure)
+			fprintf(stderr, "%s reports: WARNING: --insecure: the devices' TLS "
+					"certificates are NOT verified\n", VERIFY_PROG);
+	}
+	if (store_open(a.db, STORE_READONLY, &st, err, sizeof(err)) != 0) {
+		fprintf(stderr, "%s reports: %s\n", VERIFY_PROG, err);
+		goto out;
+	}
+	/* Read everything first: no read transaction stays open while devices
+	 * are queried. */
+	r = store_latest_reports(st, collect, &rs, err, sizeof(err));
+	store_close(st);
+	st = NULL;
+	if (r != 0) {
+		fprintf(stderr, "%s reports: %s\n", VERIFY_PROG, r == -2 ? "out of memory" : err);
+		goto out;
+	}
+	if (a.check) {
+		ex = run_check(&a, &rs);
+		goto out;
+	}
+	for (size_t i = 0; i < rs.n; i++) {
+		if (print_row(&rs.v[i], a.json) != 0) {
+			fprintf(stderr, "%s reports: cannot write to stdout\n", VERIFY_PROG);
+			goto out;
+		}
+	}
+	ex = fflush(stdout) == 0 ? VERIFY_EXIT_OK : VERIFY_EXIT_USAGE;
+out:
+	rows_free(&rs);
+	store_close(st);
+	verify_secret_free(password, VERIFY_SECRET_MAX + 1);
+	return ex;
+}
