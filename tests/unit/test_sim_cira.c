@@ -32,6 +32,7 @@
 #include "apf_codec.h"
 #include "log.h"
 #include "sim_fw_test.h"
+#include "tools/sim/sim_net.h"
 
 #define CIRA_USER "ciradev"
 #define CIRA_PASS "cira-secret-42"
@@ -135,6 +136,9 @@ struct mps {
 	bool probe;             /* after the forwards: KEEPALIVE_REQUEST + CHANNEL_OPEN */
 	bool disconnect_after;  /* after the forwards: DISCONNECT */
 	bool garbage_after;     /* after the forwards: an unknown message number */
+	bool silent;            /* accept TCP, never answer (held until stop) */
+	int held_fd[8];
+	unsigned n_held;
 	/* what it saw (mu) */
 	bool stop;
 	unsigned tcp_accepts, tls_sessions;
@@ -335,6 +339,10 @@ static void *mps_main(void *arg)
 		pthread_mutex_lock(&s->mu);
 		s->tcp_accepts++;
 		pthread_mutex_unlock(&s->mu);
+		if (s->silent && s->n_held < 8) {
+			s->held_fd[s->n_held++] = fd;
+			continue;
+		}
 		mps_session(s, fd);
 		close(fd);
 	}
@@ -376,6 +384,8 @@ static void mps_stop(struct mps *s)
 	s->stop = true;
 	pthread_mutex_unlock(&s->mu);
 	pthread_join(s->tid, NULL);
+	for (unsigned i = 0; i < s->n_held; i++)
+		close(s->held_fd[i]);
 	close(s->lfd);
 	SSL_CTX_free(s->ctx);
 	pthread_mutex_destroy(&s->mu);
@@ -479,6 +489,7 @@ static bool mps_cond(void *arg)
 	switch (c->what) {
 	case 0: return m.ka_echo_ok && m.open_fail_reason != 0 && m.keepalives >= 2;
 	case 1: return m.ends >= 1;
+	case 3: return m.tcp_accepts >= 2;
 	default: return m.tcp_accepts >= 1;
 	}
 }
@@ -614,6 +625,36 @@ static void test_mps_down_stays_connecting(void **state)
 	assert_int_equal(cira_status(&f->fw), AMT_CIRA_NOT_CONNECTED);
 }
 
+/* An MPS that takes the TCP connection but never answers the TLS
+ * handshake: connecting meanwhile; Close and shutdown do not wait for the
+ * handshake step's timeout (10 s at time_scale 1). */
+static void test_silent_mps_stays_connecting_and_close_is_prompt(void **state)
+{
+	struct fx *f = *state;
+	f->mps.silent = true;
+	start_mps(f);
+	f->st.time_scale = 1;
+	assert_int_equal(simt_fw_init(&f->fw, &f->st), 0);
+	assert_int_equal(simt_call(&f->fw, AMTHI_OPEN_USER_INITIATED_CONNECTION),
+			 AMT_STATUS_SUCCESS);
+	assert_true(wait_mps(&f->mps, 2));
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(cira_status(&f->fw), AMT_CIRA_CONNECTING);
+		simt_sleep_ms(50);
+	}
+	assert_int_equal(simt_call(&f->fw, AMTHI_CLOSE_USER_INITIATED_CONNECTION),
+			 AMT_STATUS_SUCCESS);
+	assert_int_equal(cira_status(&f->fw), AMT_CIRA_NOT_CONNECTED);
+	/* open again and stop the simulator in the middle of the handshake */
+	assert_int_equal(simt_call(&f->fw, AMTHI_OPEN_USER_INITIATED_CONNECTION),
+			 AMT_STATUS_SUCCESS);
+	struct mps_cond two = {&f->mps, 3};
+	assert_true(simt_wait(mps_cond, &two));
+	uint64_t t0 = sim_net_now_ms();
+	simt_fw_free(&f->fw);
+	assert_true(sim_net_now_ms() - t0 < 5000); /* loose: the step timeout is 10 s */
+}
+
 static void test_request_window_ends_in_not_connected(void **state)
 {
 	struct fx *f = *state;
@@ -744,6 +785,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_mps_down_stays_connecting, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_request_window_ends_in_not_connected, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_silent_mps_stays_connecting_and_close_is_prompt,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_certificate_not_accepted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_credentials_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tunnel_ends_by_lifetime_disconnect_or_garbage,

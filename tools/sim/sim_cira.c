@@ -20,6 +20,7 @@
 #include "sim_cira.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -442,6 +443,48 @@ static enum att tunnel(struct session *s)
 
 /* ---- one attempt ---- */
 
+/* SSL_connect on the socket made non-blocking for the while, so the wake
+ * fd (Close, shutdown) and the step deadline bound it; blocking again after.
+ * ATT_OK, ATT_STOPPED, or ATT_RETRY for any failure (caller tells which). */
+static enum att tls_handshake(struct session *s)
+{
+	uint64_t deadline = sim_net_now_ms() + s->cfg->step_ms;
+	int flags = fcntl(s->fd, F_GETFL);
+	enum att a = ATT_RETRY;
+
+	fcntl(s->fd, F_SETFL, flags | O_NONBLOCK);
+	for (;;) {
+		ERR_clear_error();
+		errno = 0;
+		int r = SSL_connect(s->ssl);
+		if (r == 1) {
+			a = ATT_OK;
+			break;
+		}
+		int e = SSL_get_error(s->ssl, r);
+		if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE)
+			break;
+		uint64_t now = sim_net_now_ms();
+		if (now >= deadline) {
+			log_debug("cira: TLS handshake timed out");
+			break;
+		}
+		uint64_t left = deadline - now;
+		struct pollfd p[2] = {{.fd = s->fd, .events = e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT},
+				      {.fd = s->c->wakefd, .events = POLLIN}};
+		int n = poll(p, 2, left < POLL_SLICE_MS ? (int)left : POLL_SLICE_MS);
+		if (n > 0 && (p[1].revents & POLLIN)) {
+			sim_net_wake_drain(s->c->wakefd);
+			if (stopping(s)) {
+				a = ATT_STOPPED;
+				break;
+			}
+		}
+	}
+	fcntl(s->fd, F_SETFL, flags);
+	return a;
+}
+
 static enum att tls_connect(struct session *s)
 {
 	const struct cira_cfg *cfg = s->cfg;
@@ -471,11 +514,12 @@ static enum att tls_connect(struct session *s)
 	if (SSL_set_fd(s->ssl, s->fd) != 1)
 		return ATT_FAILED;
 	sim_net_set_timeouts(s->fd, (int)cfg->step_ms);
-	ERR_clear_error();
-	errno = 0;
-	if (SSL_connect(s->ssl) == 1)
-		return ATT_OK;
-	s->tls_broken = true;
+	enum att a = tls_handshake(s);
+	if (a == ATT_OK)
+		return a;
+	s->tls_broken = true; /* no close_notify on a handshake that did not finish */
+	if (a == ATT_STOPPED)
+		return a;
 	long v = SSL_get_verify_result(s->ssl);
 	if (v != X509_V_OK) {
 		log_warn("cira: MPS %s certificate not accepted: %s", cfg->host,
