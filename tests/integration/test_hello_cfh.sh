@@ -120,6 +120,7 @@ ca = $T/ca.pem
 policy_user_initiated = $3
 os_interface = $4
 network = outside
+request_window_s = 120
 [sim]
 time_scale = 20
 INI
