@@ -1,7 +1,8 @@
 /*
  * test_sim_wsman_http.c - the HTTP side of the simulated WS-Man service:
  * over sim_wsman_connect_internal() AMT's 401 shape, the digest round trip
- * with nonce replay and stale answers, 404/405/413/503, the connection cap
+ * with nonce replay and stale answers, 404/405/413/503 and 400 for
+ * oversized headers, the connection cap
  * (connections beyond it wait in the backlog and are answered), the
  * --listen forms, and the local system account accepted on the internal
  * and loopback listeners but not on one bound to all addresses.
@@ -229,6 +230,17 @@ static void http_paths_methods_limits(void **state)
 	memset(req + n, 'a', big);
 	r = http_exchange(w, req, (size_t)n + big);
 	assert_true(strncmp(r, "HTTP/1.1 413", 12) == 0);
+	free(r);
+	free(req);
+	/* headers over 8 KiB */
+	req = malloc(12 * 1024);
+	assert_non_null(req);
+	n = snprintf(req, 64, "POST /wsman HTTP/1.1\r\nHost: x\r\nX-Big: ");
+	memset(req + n, 'h', 9000);
+	n += 9000;
+	n += snprintf(req + n, 64, "\r\nContent-Length: 1\r\n\r\nx");
+	r = http_exchange(w, req, (size_t)n);
+	assert_true(strncmp(r, "HTTP/1.1 400", 12) == 0);
 	free(r);
 	free(req);
 	/* AMT disabled: nothing is served */
