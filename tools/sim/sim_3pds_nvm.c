@@ -276,23 +276,34 @@ static int parse_eacl(struct sim_3pds_nvm *n, const char *v)
 	}
 }
 
+/* [storage] numbers: name, range, field */
+static const struct {
+	const char *name;
+	uint32_t min, max;
+	size_t off;
+} storage_numbers[] = {
+	{"mtu", 1, 16384, offsetof(struct sim_3pds_nvm, mtu)},
+	{"registration_timeout", 1, 86400, offsetof(struct sim_3pds_nvm, registration_timeout)},
+	{"lock_timeout", 1, 86400, offsetof(struct sim_3pds_nvm, lock_timeout)},
+	{"total_bytes", 0, SIM_3PDS_POOL, offsetof(struct sim_3pds_nvm, total_bytes)},
+	{"max_app_bytes", 0, SIM_3PDS_POOL, offsetof(struct sim_3pds_nvm, max_app_bytes)},
+};
+
 static int storage_key(struct sim_3pds_nvm *n, const char *name, const char *v)
 {
 	uint32_t x;
 	if (!strcmp(name, "enterprises"))
 		return parse_eacl(n, v);
-	if (!strcmp(name, "mtu"))
-		return parse_u32(v, 1, 16384, &x) ? -1 : (n->mtu = x, 0);
-	if (!strcmp(name, "registration_timeout"))
-		return parse_u32(v, 1, 86400, &x) ? -1 : (n->registration_timeout = x, 0);
-	if (!strcmp(name, "lock_timeout"))
-		return parse_u32(v, 1, 86400, &x) ? -1 : (n->lock_timeout = x, 0);
-	if (!strcmp(name, "total_bytes"))
-		return parse_u32(v, 0, SIM_3PDS_POOL, &x) ? -1 : (n->total_bytes = x, 0);
-	if (!strcmp(name, "max_app_bytes"))
-		return parse_u32(v, 0, SIM_3PDS_POOL, &x) ? -1 : (n->max_app_bytes = x, 0);
 	if (!strcmp(name, "next_handle"))
-		return parse_u32(v, 1, 0xFFFFFFF0u, &x) ? -1 : (n->next_handle = x, 0);
+		return parse_u32(v, 1, 0xFFFFFFF0u, &n->next_handle);
+	for (size_t i = 0; i < sizeof(storage_numbers) / sizeof(storage_numbers[0]); i++) {
+		if (strcmp(name, storage_numbers[i].name) != 0)
+			continue;
+		if (parse_u32(v, storage_numbers[i].min, storage_numbers[i].max, &x) != 0)
+			return -1;
+		*(unsigned *)((char *)n + storage_numbers[i].off) = x;
+		return 0;
+	}
 	return -2;
 }
 

@@ -279,10 +279,8 @@ static void resp_fault(struct resp *p, struct sim_wsman_core *c, const struct re
 		       const char *detail)
 {
 	char qname[96];
-	xmlNsPtr sns = strcmp(sub_ns, NS_WSA) == 0	 ? p->a
-		       : strcmp(sub_ns, NS_WSMAN) == 0 ? p->w
-						       : resp_ns(p, sub_ns, "g");
 	bool wsman = strcmp(sub_ns, NS_WSMAN) == 0;
+	xmlNsPtr sns = wsman ? p->w : strcmp(sub_ns, NS_WSA) == 0 ? p->a : resp_ns(p, sub_ns, "g");
 	resp_headers(p, c, r, wsman ? ACTION_WSMAN_FAULT : ACTION_WSA_FAULT, NULL);
 	p->status = receiver ? 500 : 400;
 	xmlNodePtr f = xmlNewChild(p->body, p->s, BAD_CAST "Fault", NULL);
