@@ -291,9 +291,11 @@ kill -USR1 "${SIM_PID[ctl]}"; sleep 0.2
 agent --device "$(dev ctl)" info --json
 expect_rc "info after an idle ME reset" 0
 kill -KILL "${SIM_PID[ctl]}"; wait "${SIM_PID[ctl]}" 2>/dev/null; unset "SIM_PID[ctl]"
-start_sim ctl < "$T/ctl.ini" && ok "restart over a stale mount" || fail "restart over a stale mount" "$(cat "$T/ctl.log")"
+cp "$T/ctl.ini" "$T/ctl.saved"
+start_sim ctl < "$T/ctl.saved" && ok "restart over a stale mount" || fail "restart over a stale mount" "$(cat "$T/ctl.log")"
 agent --device "$(dev ctl)" info --json
 expect_rc "info after stale-mount recovery" 0
+expect_json "state survived the crash (NVM)" '"\(.provisioning_state) \(.control_mode)"' "post ccm"
 stop_sim ctl
 grep -q " $T/ctl.mei " /proc/mounts && fail "no mount left after SIGTERM" "still mounted" || ok "no mount left after SIGTERM"
 
