@@ -15,7 +15,9 @@
  * code a case gets, the choice is the closest name in the PT_STATUS list:
  *   RegisterApplication: bad UUID, a name empty / over 64 / not storable, or
  *     an enterprise not in the EACL -> INVALID_REGISTRATION_DATA (9); the
- *     same identity registered from the other interface -> NOT_PERMITTED (16);
+ *     same identity registered from the other interface -> NOT_PERMITTED (16)
+ *       while that interface holds a session (or always, with
+ *       [sim] tpds_permanent_interface_lock = true: the SDK reads both ways);
  *     16 sessions or 32 applications -> MAX_LIMIT_REACHED (23)
  *   unknown SessionHandle (or expired) -> APPLICATION_NOT_REGISTERED (8)
  *   an application handle that is not there (or of another vendor, for
@@ -230,8 +232,17 @@ static uint32_t register_application(struct sim_3pds_op *o)
 		    !strcmp(x->application, appname) && !strcmp(x->enterprise, ent))
 			a = x;
 	}
-	if (a && a->local != c->local)
-		return AMT_STATUS_NOT_PERMITTED; /* registered from the other interface */
+	/* "Identical registration from the other interface is rejected once
+	 * registered" (SDK) reads two ways: while the other interface holds a
+	 * session (default), or for ever ([sim] tpds_permanent_interface_lock). */
+	if (a && a->local != c->local) {
+		if (c->fw->st.tpds_permanent_interface_lock)
+			return AMT_STATUS_NOT_PERMITTED;
+		for (int i = 0; i < SIM_3PDS_MAX_SESSIONS; i++)
+			if (o->rt->sessions[i].handle[0] && o->rt->sessions[i].app == a->handle &&
+			    o->rt->sessions[i].local != c->local)
+				return AMT_STATUS_NOT_PERMITTED;
+	}
 	if (RAND_bytes(rnd, sizeof(rnd)) != 1)
 		return AMT_STATUS_INTERNAL_ERROR;
 	if (!a) {
@@ -250,6 +261,7 @@ static uint32_t register_application(struct sim_3pds_op *o)
 		snprintf(s->handle + 2 * i, 3, "%02X", rnd[i]);
 	s->app = a->handle;
 	s->last_ms = c->now_ms;
+	s->local = c->local;
 	sim_wsman_prop(&c->out, "SessionHandle", s->handle);
 	return 0;
 }

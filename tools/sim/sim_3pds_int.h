@@ -19,6 +19,7 @@ struct sim_3pds_session {
 	char handle[17]; /* 16 hex digits; "" = free */
 	uint32_t app;
 	int64_t last_ms;
+	bool local; /* opened through the host (LME/LMS) rather than the network */
 };
 
 struct sim_3pds_lock {

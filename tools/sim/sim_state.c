@@ -107,6 +107,7 @@ static const struct row rows[] = {
 	{"sim", "hello_not_ready", T_BOOL, O(hello_not_ready), 0},
 	{"sim", "digest_qop", T_QOP, O(digest_qop), 0},
 	{"sim", "tls_legacy", T_BOOL, O(tls_legacy), 0},
+	{"sim", "tpds_permanent_interface_lock", T_BOOL, O(tpds_permanent_interface_lock), 0},
 };
 
 static const char *const provstate_names[] = {"pre", "in", "post", NULL};
