@@ -218,7 +218,7 @@ int cmd_call_for_help(struct agent_ctx *ctx, int argc, char **argv)
 	struct cfh_args a = {false, 0};
 	int c;
 	char *end;
-	optind = 1;
+	optind = 0; /* 0, not 1: glibc then forgets main()'s "+" (stop at the subcommand) mode */
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':

@@ -359,6 +359,12 @@ static void arm_timer(struct daemon *d)
 	for (int i = 0; i < 3; i++)
 		if (cand[i] && (!next || cand[i] < next))
 			next = cand[i];
+	/* While a report worker runs, on_timer starts nothing: an overdue time
+	 * would fire the timer at once, again and again (a busy loop for as
+	 * long as the POST takes). Sleep until the worker's SIGCHLD instead;
+	 * the loop re-arms then and anything overdue fires at once. */
+	if (d->report_pid > 0)
+		next = 0;
 	/* client deadlines ride on poll()'s timeout instead */
 	struct itimerspec its = {{0, 0}, {0, 0}};
 	if (next) {
@@ -588,7 +594,7 @@ int cmd_run(struct agent_ctx *ctx, int argc, char **argv)
 	static const struct option opts[] = {{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
 	struct daemon d = {.ctx = ctx, .listen_fd = -1, .sig_fd = -1, .timer_fd = -1};
 	int c, ex = EXIT_AMT_TIMEOUT;
-	optind = 1;
+	optind = 0; /* 0, not 1: glibc then forgets main()'s "+" (stop at the subcommand) mode */
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		if (c == 'h') {
 			fprintf(ctx->out,

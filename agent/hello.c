@@ -135,7 +135,7 @@ int cmd_hello(struct agent_ctx *ctx, int argc, char **argv)
 					     {NULL, 0, NULL, 0}};
 	struct hello_args a = {false, false};
 	int c;
-	optind = 1;
+	optind = 0; /* 0, not 1: glibc then forgets main()'s "+" (stop at the subcommand) mode */
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case '6':

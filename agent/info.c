@@ -274,7 +274,7 @@ int cmd_info(struct agent_ctx *ctx, int argc, char **argv)
 					     {"help", no_argument, NULL, 'h'},
 					     {NULL, 0, NULL, 0}};
 	int c;
-	optind = 1;
+	optind = 0; /* 0, not 1: glibc then forgets main()'s "+" (stop at the subcommand) mode */
 	while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
