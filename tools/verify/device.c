@@ -262,7 +262,7 @@ int cmd_device(int argc, char **argv)
 	int c, ex = VERIFY_EXIT_NETWORK;
 
 	memset(&s, 0, sizeof(s));
-	optind = 1;
+	optind = 0; /* 0: glibc rescans afresh (main stopped at the command with "+") */
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 't': a.t.tls = true; break;

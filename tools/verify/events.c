@@ -58,7 +58,7 @@ int cmd_events(int argc, char **argv)
 	char err[512];
 	int c, ex = VERIFY_EXIT_USAGE;
 
-	optind = 1;
+	optind = 0; /* 0: glibc rescans afresh (main stopped at the command with "+") */
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case O_DB:

@@ -104,7 +104,7 @@ static int parse_args(int argc, char **argv, struct listen_opts *o)
 	size_t nmissing = 0;
 	int c;
 
-	optind = 1;
+	optind = 0; /* 0: glibc rescans afresh (main stopped at the command with "+") */
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case O_HELLO: o->hello = optarg; break;

@@ -315,7 +315,7 @@ static int parse_args(int argc, char **argv, struct reports_args *a)
 	unsigned long n;
 	int c;
 
-	optind = 1;
+	optind = 0; /* 0: glibc rescans afresh (main stopped at the command with "+") */
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		device_opt |= c >= O_USER && c <= O_BLOCK;
 		switch (c) {
