@@ -342,6 +342,28 @@ R=$(post "$BODY" /)
 [ "$(stored_ids | grep -c '^d0d0d0d0-1111-4222-8333-444455556666$')" -eq 1 ] &&
 	ok "stored once" || fail "stored once" "$(stored_ids | grep -c d0d0d0d0)"
 
+# ---- a store that cannot commit: 503, the agent keeps the report and retries ----------
+cat > "$T/lock.py" <<'PY'
+import sqlite3, sys, time
+con = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=10)
+con.execute("BEGIN IMMEDIATE")
+print("locked", flush=True)
+time.sleep(float(sys.argv[2]))
+con.execute("ROLLBACK")
+PY
+python3 "$T/lock.py" "$T/reports.db" 9 > "$T/lock.out" 2>&1 &
+LOCK=$!
+wait_until 10 grep -q locked "$T/lock.out" || fail "store lock" "$(cat "$T/lock.out")"
+OUT=$("$AGENT" --config "$CONF" report --once --json 2> "$T/stderr"); RC=$?; ERR=$(cat "$T/stderr")
+expect_rc "store locked past its 5 s busy timeout: report --once exits 8" 8
+expect_json "...and keeps the report pending" .pending 1
+expect_grep "...because the receiver answered 503" 'HTTP 503' "$ERR"
+LOCKED_ID=$(jq -r .report_id <<<"$OUT")
+wait "$LOCK"
+OUT=$("$AGENT" --config "$CONF" report --once --json 2> "$T/stderr"); RC=$?; ERR=$(cat "$T/stderr")
+expect_rc "store free again: delivered" 0
+[ "$(stored_ids | grep -c "^$LOCKED_ID$")" -eq 1 ] && ok "the report refused with 503 arrived once" || fail "503 retry" "$LOCKED_ID"
+
 # ---- the HTTP rules --------------------------------------------------------------------------
 code() { tail -1 <<<"$1"; }
 R=$("${CURL[@]}" -w '\n%{http_code}' "https://127.0.0.1:$PORT/reports")

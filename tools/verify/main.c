@@ -37,7 +37,7 @@ static void usage(FILE *f)
 		"  -v, --verbose    more detail on stderr (-v info, -vv debug)\n\n"
 		"Run '%s COMMAND --help' for a command's options. Exit codes: 0 success,\n"
 		"1 a mismatch (device, reports --check), 2 usage or configuration error,\n"
-		"8 network or server error, 10 protocol error.\n",
+		"4 credentials refused (device), 8 network or server error, 10 protocol error.\n",
 		VERIFY_PROG);
 }
 
