@@ -35,12 +35,18 @@ ifeq ($(FUZZ),1)
   CFLAGS += -fsanitize=fuzzer-no-link
 endif
 ALL_CFLAGS := -std=c11 -D_GNU_SOURCE -D_FORTIFY_SOURCE=2 -DAMT_VERSION='"$(VERSION)"' \
+              -DAMT_AGENT_LIBDIR='"$(PREFIX)/lib/amt-agent"' \
               $(WARN) $(CFLAGS) -I. -Iheci -Icommon -Iagent -Itools/sim -Itools/verify $(PKG_CFLAGS) -MMD -MP
 ALL_LDFLAGS := -Wl,--as-needed $(LDSAN) $(LDFLAGS)
 
 HECI_SRC   := $(wildcard heci/*.c)
 COMMON_SRC := $(wildcard common/*.c)
-AGENT_SRC  := $(filter-out agent/main.c,$(wildcard agent/*.c))
+AGENT_SRC  := $(filter-out agent/main.c agent/net_plugin.c,$(wildcard agent/*.c))
+# The agent's network module (agent/net.h): everything that needs libcurl,
+# libxml2 or OpenSSL, loaded with dlopen() only by hostid and report sending.
+NET_SRC    := agent/net_plugin.c common/wsman.c common/wsman_xml.c common/wsman_b64.c \
+              common/wsman_relay.c common/hostid_3pds.c common/hostid_valid.c common/log.c \
+              heci/heci_error.c
 SIM_SRC    := $(filter-out tools/sim/main.c,$(wildcard tools/sim/*.c))
 VERIFY_SRC := $(filter-out tools/verify/main.c,$(wildcard tools/verify/*.c))
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
@@ -53,14 +59,25 @@ LIBAGENT  := $(BUILD)/libagent.a
 LIBSIM    := $(BUILD)/libsim.a
 LIBVERIFY := $(BUILD)/libverify.a
 BINS      := $(BUILD)/amt-agent $(BUILD)/amt-sim $(BUILD)/amt-verify
+NETMOD    := $(BUILD)/amt-agent-net.so
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
 .PHONY: all check demo bench fuzz install clean deps unit integration lint
-all: $(BINS) $(UNIT_BINS)
+all: $(BINS) $(NETMOD) $(UNIT_BINS)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(BUILD)/pic/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -fPIC -c $< -o $@
+
+# Sanitizer runtimes live in the executable, so only a plain build can
+# insist that the module resolves every symbol itself.
+NET_LDFLAGS := -shared $(if $(filter 1,$(SAN)),,-Wl,--no-undefined)
+$(NETMOD): $(patsubst %.c,$(BUILD)/pic/%.o,$(NET_SRC))
+	$(CC) $(ALL_LDFLAGS) $(NET_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 define static_lib
 $(1): $(call obj,$(2))
@@ -128,6 +145,7 @@ lint:
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)/etc/amt-agent
 	install -m 0755 $(BINS) $(DESTDIR)$(PREFIX)/bin/
+	install -D -m 0644 $(NETMOD) $(DESTDIR)$(PREFIX)/lib/amt-agent/amt-agent-net.so
 	install -m 0644 packaging/agent.conf $(DESTDIR)/etc/amt-agent/agent.conf
 	install -D -m 0644 packaging/amt-agent.service $(DESTDIR)/lib/systemd/system/amt-agent.service
 	install -D -m 0644 packaging/90-amt-agent-mei.rules $(DESTDIR)/lib/udev/rules.d/90-amt-agent-mei.rules
@@ -136,4 +154,4 @@ install: all
 clean:
 	rm -rf build build-san build-fuzz
 
--include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD)/obj $(BUILD)/pic -name '*.d' 2>/dev/null)

@@ -15,11 +15,9 @@
 #include <errno.h>
 #include <getopt.h>
 #include <netdb.h>
-#include <openssl/crypto.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -29,12 +27,20 @@
 #include "exitcode.h"
 #include "hostid_3pds.h"
 #include "lme_bridge.h"
+#include "net.h"
 #include "log.h"
 #include "spool.h"
 
 #define LMS_PROBE_MS 500
 
-enum action { SHOW, INIT, SET, CLEAR };
+/* Same order as enum net_hostid_action. */
+enum action { SHOW = NET_HOSTID_SHOW, INIT = NET_HOSTID_INIT, SET = NET_HOSTID_SET,
+	      CLEAR = NET_HOSTID_CLEAR };
+
+static const char *action_name(enum action a)
+{
+	return a == SHOW ? "show" : a == INIT ? "init" : a == SET ? "set" : "clear";
+}
 
 struct run {
 	struct agent_ctx *ctx;
@@ -49,7 +55,6 @@ struct run {
 	const char *store;     /* "amt-3pds" | "uefi-variable" */
 	const char *transport; /* "lms" | "lme" | NULL */
 	struct lme_bridge *bridge;
-	struct wsman_client *wc;
 };
 
 /* ---- reading the ME: UUID, version, local system account ---- */
@@ -80,7 +85,7 @@ static int read_amthi(struct run *r)
 			snprintf(r->user, sizeof(r->user), "%s", acct.username);
 			snprintf(r->password, sizeof(r->password), "%s", acct.password);
 		}
-		OPENSSL_cleanse(&acct, sizeof(acct));
+		explicit_bzero(&acct, sizeof(acct));
 	}
 	if (rc != 0)
 		agent_fail(r->ctx, r->h, "read the AMT identity", rc, s.last_status,
@@ -138,12 +143,12 @@ static bool lms_answers(const char *url)
 	return up;
 }
 
-static int open_wsman(struct run *r)
+/* Fill the transport part of req: LMS when it answers, else our own tunnel. */
+static int choose_transport(struct run *r, struct net_hostid_req *req)
 {
-	struct wsman_opts o = {.user = r->user, .password = r->password, .timeout_ms = 15000};
 	if (lms_answers(r->ctx->cfg.hostid_lms_url)) {
 		r->transport = "lms";
-		o.url = r->ctx->cfg.hostid_lms_url;
+		req->url = r->ctx->cfg.hostid_lms_url;
 	} else {
 		int rc = lme_bridge_new(&r->bridge, r->h, (int)r->ctx->cfg.timeout_ms);
 		if (rc != 0)
@@ -152,17 +157,11 @@ static int open_wsman(struct run *r)
 					  "and the ME's LME client could not be used)",
 					  rc, AMT_STATUS_SUCCESS, NULL);
 		r->transport = "lme";
-		o.url = "http://127.0.0.1:16992/wsman";
-		o.open_socket = lme_bridge_open_socket;
-		o.open_socket_arg = r->bridge;
+		req->url = "http://127.0.0.1:16992/wsman";
+		req->open_socket = lme_bridge_open_socket;
+		req->open_socket_arg = r->bridge;
 	}
 	log_info("WS-Management through %s", r->transport);
-	r->wc = wsman_client_new(&o);
-	if (!r->wc) {
-		fprintf(r->ctx->err, "%s: hostid: cannot create the WS-Management client\n",
-			r->ctx->prog);
-		return EXIT_AMT_TIMEOUT;
-	}
 	return 0;
 }
 
@@ -215,71 +214,34 @@ static const char *sync_copy(const struct run *r, const char *id)
 	return had ? "updated" : "created";
 }
 
-static void new_uuid(char out[37])
-{
-	uint8_t b[16];
-	if (getrandom(b, sizeof(b), 0) != (ssize_t)sizeof(b))
-		memset(b, 0, sizeof(b));
-	b[6] = (b[6] & 0x0f) | 0x40;
-	b[8] = (b[8] & 0x3f) | 0x80;
-	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-		 b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
-		 b[13], b[14], b[15]);
-}
-
 /* ---- stores ---- */
 
-static int exit_for_store_error(int rc, const struct wsman_error *e)
-{
-	switch (rc) {
-	case HOSTID_E_REGISTER:
-	case HOSTID_E_STORAGE:
-		return EXIT_AMT_REFUSED;
-	case HOSTID_E_FORMAT:
-		return EXIT_AMT_PROTOCOL;
-	case HOSTID_E_INVALID:
-		return EXIT_AMT_USAGE;
-	case WSMAN_E_AUTH:
-		return EXIT_AMT_PERM;
-	case WSMAN_E_FAULT:
-	case WSMAN_E_RETURN:
-		return EXIT_AMT_REFUSED;
-	case WSMAN_E_PARSE:
-		return EXIT_AMT_PROTOCOL;
-	default:
-		return e && e->http_status == 0 ? EXIT_AMT_TIMEOUT : EXIT_AMT_NETWORK;
-	}
-}
-
-/* Run the action against 3PDS. Returns HOSTID_* / wsman codes; id in/out. */
-static int do_3pds(struct run *r, char *id, size_t cap, bool *created, struct wsman_error *e)
+/* Run the action against 3PDS, in the network module. */
+static int do_3pds(struct run *r, struct net_hostid_result *res)
 {
 	const struct agent_config *c = &r->ctx->cfg;
-	struct hostid_names n = {c->hostid_vendor, c->hostid_application, c->hostid_enterprise,
-				 c->hostid_block};
-	char local[HOSTID_MAX + 2];
-	int rc;
-	switch (r->action) {
-	case SHOW:
-		return hostid_3pds_read(r->wc, &n, r->uuid, id, cap, e);
-	case CLEAR:
-		return hostid_3pds_clear(r->wc, &n, r->uuid, e);
-	case SET:
-		snprintf(id, cap, "%s", r->new_id);
-		return hostid_3pds_write(r->wc, &n, r->uuid, id, e);
-	case INIT:
-		rc = hostid_3pds_read(r->wc, &n, r->uuid, id, cap, e);
-		if (rc != HOSTID_NONE)
-			return rc;
-		/* nothing in the firmware: restore our copy, else make a new ID */
-		if (read_copy(r, local, sizeof(local)) == 0)
-			snprintf(id, cap, "%s", local);
-		else
-			new_uuid(id);
-		*created = true;
-		return hostid_3pds_write(r->wc, &n, r->uuid, id, e);
+	char err[256], local[HOSTID_MAX + 2];
+	const struct agent_net *net = agent_net_load(c->log_level, err, sizeof(err));
+	if (!net) {
+		fprintf(r->ctx->err, "%s: hostid: cannot load the network module: %s — reinstall amt-agent\n",
+			r->ctx->prog, err);
+		return EXIT_AMT_USAGE;
 	}
-	return HOSTID_E_INVALID;
+	struct net_hostid_req req = {.user = r->user, .password = r->password,
+				     .vendor = c->hostid_vendor, .application = c->hostid_application,
+				     .enterprise = c->hostid_enterprise, .block_name = c->hostid_block,
+				     .uuid = r->uuid, .action = (enum net_hostid_action)r->action,
+				     .new_id = r->new_id};
+	if (r->action == INIT) { /* restore our copy into an empty store, else a new ID */
+		if (read_copy(r, local, sizeof(local)) != 0)
+			agent_uuid_v4(local);
+		req.restore_id = local;
+	}
+	int ex = choose_transport(r, &req);
+	if (ex != 0)
+		return ex;
+	net->hostid_3pds(&req, res);
+	return 0;
 }
 
 static int do_efivar(struct run *r, char *id, size_t cap, bool *created)
@@ -289,11 +251,9 @@ static int do_efivar(struct run *r, char *id, size_t cap, bool *created)
 	int rc;
 	switch (r->action) {
 	case SHOW:
-		rc = efivar_hostid_read(dir, id, cap);
-		return rc == 1 ? HOSTID_NONE : rc;
+		return efivar_hostid_read(dir, id, cap);
 	case CLEAR:
-		rc = efivar_hostid_delete(dir);
-		return rc == 1 ? HOSTID_NONE : rc;
+		return efivar_hostid_delete(dir);
 	case SET:
 		snprintf(id, cap, "%s", r->new_id);
 		return efivar_hostid_write(dir, id);
@@ -304,7 +264,7 @@ static int do_efivar(struct run *r, char *id, size_t cap, bool *created)
 		if (read_copy(r, local, sizeof(local)) == 0)
 			snprintf(id, cap, "%s", local);
 		else
-			new_uuid(id);
+			agent_uuid_v4(id);
 		*created = true;
 		return efivar_hostid_write(dir, id);
 	}
@@ -345,10 +305,11 @@ static int run_hostid(struct run *r)
 {
 	char id[HOSTID_MAX + 2] = "";
 	bool created = false;
-	struct wsman_error e;
+	struct net_hostid_result res;
 	int rc, ex = EXIT_AMT_OK;
 
-	wsman_error_clear(&e);
+	memset(&res, 0, sizeof(res));
+	res.status = NET_HOSTID_ABSENT;
 	r->h = agent_heci_new(r->ctx);
 	if (!r->h)
 		return EXIT_AMT_TIMEOUT;
@@ -361,14 +322,18 @@ static int run_hostid(struct run *r)
 		ex = EXIT_AMT_USAGE;
 		goto out;
 	}
-	rc = HOSTID_E_NO_3PDS;
 	if (r->amt_major < 12) {
-		if ((ex = open_wsman(r)) != 0)
-			goto out;
 		r->store = "amt-3pds";
-		rc = do_3pds(r, id, sizeof(id), &created, &e);
+		if ((ex = do_3pds(r, &res)) != 0)
+			goto out;
 	}
-	if (rc == HOSTID_E_NO_3PDS) {
+	if (res.status == NET_HOSTID_FAILED) {
+		fprintf(r->ctx->err, "%s: hostid %s: %s\n", r->ctx->prog, action_name(r->action),
+			res.message);
+		ex = res.exit_code;
+		goto out;
+	}
+	if (res.status == NET_HOSTID_ABSENT) {
 		r->store = "uefi-variable";
 		r->transport = NULL;
 		rc = do_efivar(r, id, sizeof(id), &created);
@@ -381,27 +346,18 @@ static int run_hostid(struct run *r)
 			ex = rc == -EACCES || rc == -EPERM ? EXIT_AMT_PERM : EXIT_AMT_REFUSED;
 			goto out;
 		}
-	} else if (rc < 0) {
-		char why[600];
-		struct hostid_names n = {r->ctx->cfg.hostid_vendor, r->ctx->cfg.hostid_application,
-					 r->ctx->cfg.hostid_enterprise, r->ctx->cfg.hostid_block};
-		hostid_3pds_describe(rc, &n, &e, why, sizeof(why));
-		fprintf(r->ctx->err, "%s: hostid %s: %s\n", r->ctx->prog,
-			r->action == SHOW ? "show" : r->action == INIT ? "init" :
-			r->action == SET ? "set" : "clear", why);
-		ex = exit_for_store_error(rc, &e);
-		goto out;
+	} else {
+		rc = res.status == NET_HOSTID_OK ? 0 : 1;
+		snprintf(id, sizeof(id), "%s", res.id);
+		created = res.created;
 	}
 	bool have = rc == 0 && r->action != CLEAR;
 	const char *copy = sync_copy(r, have ? id : NULL);
 	print_result(r, have ? id : NULL, created, copy);
-	log_audit("hostid %s: %s (%s)",
-		  r->action == SHOW ? "show" : r->action == INIT ? "init" : r->action == SET ? "set" : "clear",
-		  have ? id : "none", r->store);
+	log_audit("hostid %s: %s (%s)", action_name(r->action), have ? id : "none", r->store);
 out:
-	wsman_client_free(r->wc);
 	lme_bridge_free(r->bridge);
-	OPENSSL_cleanse(r->password, sizeof(r->password));
+	explicit_bzero(r->password, sizeof(r->password));
 	heci_free(r->h);
 	return ex;
 }

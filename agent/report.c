@@ -3,42 +3,25 @@
  *
  * Order of work in a cycle: read the ME, write the report to the spool
  * (atomically, before any network I/O), then POST every spooled report in
- * name order with libcurl: 2xx -> removed; 4xx -> moved to rejected/ with
+ * name order (libcurl, in the network module net.h): 2xx -> removed; 4xx -> moved to rejected/ with
  * the server's answer, never retried; anything else (server down, 5xx,
  * timeout) -> stop and keep the rest for the next attempt, so reports
  * arrive in order and exactly what was acknowledged is gone.
  */
 #include "report.h"
 
-#include <curl/curl.h>
 #include <getopt.h>
-#include <openssl/crypto.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "exitcode.h"
 #include "info.h"
 #include "log.h"
+#include "net.h"
 #include "spool.h"
 
-#define RESPONSE_CAP 4096
-#define TOKEN_MAX 4096
-
-static void uuid_v4(char out[37])
-{
-	uint8_t b[16];
-	if (getrandom(b, sizeof(b), 0) != (ssize_t)sizeof(b))
-		for (size_t i = 0; i < sizeof(b); i++)
-			b[i] = (uint8_t)rand();
-	b[6] = (b[6] & 0x0f) | 0x40;
-	b[8] = (b[8] & 0x3f) | 0x80;
-	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-		 b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
-		 b[13], b[14], b[15]);
-}
 
 static void spool_dir_of(const struct agent_config *c, char *out, size_t cap)
 {
@@ -119,7 +102,7 @@ static json_t *build_report(struct agent_ctx *ctx, const struct spool *sp,
 	gethostname(host, sizeof(host) - 1);
 	gmtime_r(&now, &tm);
 	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	uuid_v4(res->report_id);
+	agent_uuid_v4(res->report_id);
 	host_id = read_host_id(&ctx->cfg);
 	json_object_set_new(r, "type", json_string("amt-agent-report"));
 	json_object_set_new(r, "report_id", json_string(res->report_id));
@@ -135,111 +118,17 @@ out:
 	return r;
 }
 
-struct body {
-	char buf[RESPONSE_CAP];
-	size_t len;
-};
-
-static size_t on_body(char *p, size_t size, size_t n, void *arg)
-{
-	struct body *b = arg;
-	size_t take = size * n;
-	size_t room = sizeof(b->buf) - 1 - b->len;
-	memcpy(b->buf + b->len, p, take < room ? take : room);
-	b->len += take < room ? take : room;
-	b->buf[b->len] = '\0';
-	return size * n;
-}
-
-/* Read the bearer token; a trailing newline is not part of it. */
-static char *read_token(const char *path, char *err, size_t cap)
-{
-	FILE *f = fopen(path, "r");
-	char *t = calloc(1, TOKEN_MAX);
-	if (!f || !t) {
-		snprintf(err, cap, "cannot read the token file %s", path);
-		if (f)
-			fclose(f);
-		free(t);
-		return NULL;
-	}
-	size_t n = fread(t, 1, TOKEN_MAX - 1, f);
-	fclose(f);
-	while (n && (t[n - 1] == '\n' || t[n - 1] == '\r' || t[n - 1] == ' '))
-		t[--n] = '\0';
-	return t;
-}
-
-/* POST one report. Returns the HTTP status, or 0 with err set on a
- * transport failure (connect, TLS, timeout). */
-static long post(const struct agent_config *c, const char *text, size_t len, struct body *b,
-		 char *err, size_t errcap)
-{
-	CURL *curl = curl_easy_init();
-	struct curl_slist *hdr = NULL;
-	char *token = NULL, *auth = NULL, ebuf[CURL_ERROR_SIZE] = "";
-	long status = 0;
-
-	b->len = 0;
-	b->buf[0] = '\0';
-	if (!curl) {
-		snprintf(err, errcap, "cannot initialise libcurl");
-		return 0;
-	}
-	hdr = curl_slist_append(hdr, "Content-Type: application/json");
-	if (c->report_token_file) {
-		token = read_token(c->report_token_file, err, errcap);
-		if (!token)
-			goto out;
-		size_t alen = strlen(token) + 32;
-		auth = malloc(alen);
-		if (auth) {
-			snprintf(auth, alen, "Authorization: Bearer %s", token);
-			hdr = curl_slist_append(hdr, auth);
-		}
-	}
-	curl_easy_setopt(curl, CURLOPT_URL, c->report_url);
-	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "https");
-	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, hdr);
-	curl_easy_setopt(curl, CURLOPT_POSTFIELDS, text);
-	curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, (long)len);
-	curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, (long)c->report_timeout_ms);
-	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, ebuf);
-	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(curl, CURLOPT_WRITEDATA, b);
-	curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
-	curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
-	curl_easy_setopt(curl, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
-	if (c->report_ca_file)
-		curl_easy_setopt(curl, CURLOPT_CAINFO, c->report_ca_file);
-	if (c->report_client_cert)
-		curl_easy_setopt(curl, CURLOPT_SSLCERT, c->report_client_cert);
-	if (c->report_client_key)
-		curl_easy_setopt(curl, CURLOPT_SSLKEY, c->report_client_key);
-	CURLcode rc = curl_easy_perform(curl);
-	if (rc == CURLE_OK)
-		curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-	else
-		snprintf(err, errcap, "%s", ebuf[0] ? ebuf : curl_easy_strerror(rc));
-out:
-	if (token)
-		OPENSSL_cleanse(token, TOKEN_MAX);
-	if (auth)
-		OPENSSL_cleanse(auth, strlen(auth));
-	free(token);
-	free(auth);
-	curl_slist_free_all(hdr);
-	curl_easy_cleanup(curl);
-	return status;
-}
-
 /* Send the spool in order; stop at the first transient failure. */
 static int flush(const struct agent_config *c, const struct spool *sp, struct report_result *res)
 {
 	char (*names)[SPOOL_NAME_MAX];
 	size_t count;
-	struct body *b = malloc(sizeof(*b));
+	struct net_post_result *b = malloc(sizeof(*b));
+	const struct agent_net *net = agent_net_load(c->log_level, res->error, sizeof(res->error));
+	if (!net) {
+		free(b);
+		return REPORT_EXIT_ERROR;
+	}
 	int rc = spool_list(sp, &names, &count);
 	if (rc != 0 || !b) {
 		snprintf(res->error, sizeof(res->error), "cannot read the spool %.200s", sp->dir);
@@ -252,14 +141,20 @@ static int flush(const struct agent_config *c, const struct spool *sp, struct re
 		size_t len;
 		if (spool_read(sp, names[i], &text, &len) != 0)
 			continue; /* vanished or unreadable: nothing to send */
-		long st = post(c, text, len, b, res->error, sizeof(res->error));
+		struct net_post p = {c->report_url, c->report_ca_file, c->report_client_cert,
+				     c->report_client_key, c->report_token_file, c->report_timeout_ms,
+				     text, len};
+		net->post(&p, b);
 		free(text);
+		long st = b->status;
+		if (!st)
+			snprintf(res->error, sizeof(res->error), "%s", b->error);
 		res->last_http_status = st;
 		if (st >= 200 && st < 300) {
 			spool_remove(sp, names[i]);
 			res->sent++;
 		} else if (st >= 400 && st < 500) {
-			spool_reject(sp, names[i], st, b->buf, b->len);
+			spool_reject(sp, names[i], st, b->body, b->body_len);
 			log_warn("report %s rejected by the server (HTTP %ld); kept in %s/rejected",
 				 names[i], st, sp->dir);
 			snprintf(res->error, sizeof(res->error), "server rejected a report (HTTP %ld)", st);
@@ -321,9 +216,7 @@ int report_cycle(struct agent_ctx *ctx, enum report_mode mode, struct report_res
 	}
 	if (!ctx->cfg.report_url)
 		return ex;
-	curl_global_init(CURL_GLOBAL_DEFAULT);
 	int fx = flush(&ctx->cfg, &sp, res);
-	curl_global_cleanup();
 	if (fx == REPORT_EXIT_PENDING)
 		log_info("%u report(s) wait for the server: %s", res->pending, res->error);
 	return fx != REPORT_EXIT_DONE ? fx : ex;

@@ -30,17 +30,6 @@ static const struct wsman_selector service_sel[] = {
 	{"Name", "Intel(r) AMT Third Party Data Storage Service"},
 };
 
-int hostid_valid(const char *id)
-{
-	size_t n = id ? strlen(id) : 0;
-	if (n == 0 || n > HOSTID_MAX)
-		return 0;
-	for (size_t i = 0; i < n; i++)
-		if (id[i] <= 0x20 || id[i] >= 0x7f)
-			return 0;
-	return 1;
-}
-
 /* Invoke and copy one output child's text; out may be NULL. */
 static int call(struct session *s, const char *method, const struct wsman_param *in, size_t nin,
 		const char *out_name, char *out, size_t cap)
