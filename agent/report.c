@@ -126,6 +126,11 @@ static int flush(const struct agent_config *c, const struct spool *sp, struct re
 	struct net_post_result *b = malloc(sizeof(*b));
 	const struct agent_net *net = agent_net_load(c->log_level, res->error, sizeof(res->error));
 	if (!net) {
+		/* nothing could be sent: everything spooled is still pending */
+		if (spool_list(sp, &names, &count) == 0) {
+			res->pending = (unsigned)count;
+			spool_names_free(names);
+		}
 		free(b);
 		return REPORT_EXIT_ERROR;
 	}

@@ -6,6 +6,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,11 +78,18 @@ int spool_open(struct spool *s, const char *dir, unsigned max)
 	snprintf(rej, sizeof(rej), "%s/rejected", dir);
 	if (mkdir(rej, 0700) != 0 && errno != EEXIST)
 		return -errno;
-	/* a writer killed mid-write leaves only a temp file: never a report */
+	/* a writer killed mid-write leaves only a temp file: never a report.
+	 * Only a dead writer's (NAME.tmp.PID): a live one, e.g. the daemon's
+	 * report worker while `report --once` runs, is about to rename it. */
 	DIR *d = opendir(dir);
 	struct dirent *e;
 	while (d && (e = readdir(d)) != NULL) {
-		if (strstr(e->d_name, ".tmp.")) {
+		const char *tmp = strstr(e->d_name, ".tmp.");
+		if (tmp) {
+			char *end;
+			long pid = strtol(tmp + 5, &end, 10);
+			if (*end == '\0' && pid > 0 && (kill((pid_t)pid, 0) == 0 || errno == EPERM))
+				continue;
 			char p[SPOOL_PATH_MAX];
 			snprintf(p, sizeof(p), "%s/%s", dir, e->d_name);
 			unlink(p);
