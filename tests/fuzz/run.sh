@@ -20,7 +20,7 @@ for src in tests/fuzz/fuzz_*.c; do
 		"$scratch" "$corpus" 2>"$BUILD/fuzz/$name.log"; then
 		echo "fuzz $name: FAILED (see $BUILD/fuzz/$name.log and $BUILD/fuzz-crashes)"; status=1
 	else
-		grep -E '^#[0-9]+ *DONE' "$BUILD/fuzz/$name.log" | tail -1
+		grep -E '^(#[0-9]+ *DONE|Done [0-9]+ runs)' "$BUILD/fuzz/$name.log" | tail -1 || true
 	fi
 	rm -rf "$scratch"
 done
