@@ -116,17 +116,36 @@ expect_rc "missing 3PDS enterprise -> 1" 1
 expect_grep "says which enterprise is missing and what to do" 'enterprise entry "amt-agent" exists' "$ERR"
 stop_sim noent
 
-# ---- digest with qop="auth-int, auth" and an LMS-like listener -----------
-LMS_PORT=$(free_port)
-{ cat "$T/amt11.seed"; printf '[sim]\ndigest_qop = auth-int,auth\n'; } > "$T/lms.seed"
-SIM_ARGS="--listen 127.0.0.1:$LMS_PORT" start_sim lms < "$T/lms.seed" || exit 1
-conf lms
-hostid lms init --json
-expect_rc "LMS answering: hostid init -> 0" 0
-expect_json "goes through LMS, not LME" .transport lms
-grep -q "LME" "$T/lms.log" && ! grep -qi "LME client connected" "$T/lms.log" ; ok "qop=\"auth-int, auth\" challenge accepted"
-stop_sim lms
-unset LMS_PORT
+# ---- Intel LMS present on 127.0.0.1:16992: used, and LME left alone -------
+# (the simulator listening there stands in for LMS, with a qop="auth-int, auth" challenge)
+if python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",16992))' 2>/dev/null; then
+	{ cat "$T/amt11.seed"; printf '[sim]\ndigest_qop = auth-int,auth\n'; } > "$T/lms.seed"
+	SIM_ARGS="--listen 127.0.0.1" start_sim lms < "$T/lms.seed" || exit 1
+	LMS_PORT=16992 conf lms
+	hostid lms init --json
+	expect_rc "LMS on 127.0.0.1:16992: hostid init -> 0" 0
+	expect_json "goes through LMS" .transport lms
+	! grep -q "host connected to the LME client" "$T/lms.log" && ok "LME is not opened while LMS answers" ||
+		fail "LME not opened while LMS answers" "the simulator saw an LME connection"
+	ok "digest challenge with qop=\"auth-int, auth\" accepted"
+	stop_sim lms
+else
+	skip "LMS on 16992" "port 16992 is in use on this machine"
+fi
+grep -q "host connected to the LME client" "$T/amt11.log" && ok "without LMS the agent went through LME" ||
+	fail "without LMS, LME used" "no LME connection in the simulator log"
+
+# ---- wrong WS-Man credentials: a clear error, never a hang -----------------
+SIM_ARGS="--listen 127.0.0.1:$NET_PORT" start_sim creds < "$T/amt11.seed" || exit 1
+printf 'not-the-password\n' > "$T/wrong.pw"; chmod 600 "$T/wrong.pw"
+conf creds "user = admin
+password_file = $T/wrong.pw"
+start=$(date +%s)
+hostid creds show
+expect_rc "agent with a wrong WS-Man password -> 4" 4
+expect_one_line "wrong password: one line" "$ERR"
+[ $(( $(date +%s) - start )) -lt 20 ] && ok "agent wrong password fails fast" || fail "agent wrong password fails fast" "slow"
+stop_sim creds
 
 # ---- AMT 16: no 3PDS, the UEFI variable ------------------------------------
 start_sim amt16 <<'INI' || exit 1

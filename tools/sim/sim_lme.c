@@ -175,6 +175,7 @@ static void on_connect(void *ctx, struct sim_conn *c)
 	struct sim_lme *l = ctx;
 	struct sess *s;
 
+	log_info("sim lme: a host connected to the LME client"); /* tests check who used LME */
 	if (!l->started) {
 		if (pthread_create(&l->thread, NULL, relay_main, l) != 0) {
 			log_error("sim lme: cannot start the relay thread; LME stays silent");
