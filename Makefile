@@ -136,7 +136,7 @@ bench: deps
 FUZZ_SECONDS ?= 30
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 fuzz: deps
-	$(MAKE) $(addprefix build-fuzz/,libheci.a libcommon.a libagent.a libsim.a) BUILD=build-fuzz CC=clang SAN=1 FUZZ=1
+	$(MAKE) $(addprefix build-fuzz/,libheci.a libcommon.a libagent.a libsim.a libverify.a) BUILD=build-fuzz CC=clang SAN=1 FUZZ=1
 	tests/fuzz/run.sh build-fuzz $(FUZZ_SECONDS)
 
 lint:
