@@ -23,13 +23,13 @@
 #include <unistd.h>
 
 #include "agent.h"
+#include "atomic_file.h"
 #include "efivar.h"
 #include "exitcode.h"
 #include "hostid_3pds.h"
 #include "lme_bridge.h"
 #include "net.h"
 #include "log.h"
-#include "spool.h"
 
 #define LMS_PROBE_MS 500
 
@@ -207,7 +207,7 @@ static const char *sync_copy(const struct run *r, const char *id)
 			r->ctx->prog, old, id);
 	mkdir(r->ctx->cfg.state_dir, 0755);
 	int n = snprintf(text, sizeof(text), "%s\n", id);
-	if (write_file_atomic(path, text, (size_t)n, 0644) != 0) {
+	if (atomic_file_write_buf(path, text, (size_t)n, 0644) != 0) {
 		log_warn("cannot write %s", path);
 		return "unwritable";
 	}

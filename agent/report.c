@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "atomic_file.h"
 #include "exitcode.h"
 #include "info.h"
 #include "log.h"
@@ -209,7 +210,7 @@ int report_cycle(struct agent_ctx *ctx, enum report_mode mode, struct report_res
 					char path[600];
 					spool_take_dropped(&sp);
 					snprintf(path, sizeof(path), "%s/last_state", ctx->cfg.state_dir);
-					write_file_atomic(path, fp, strlen(fp), 0600);
+					atomic_file_write_buf(path, fp, strlen(fp), 0600);
 					log_info("report %s spooled", res->report_id);
 				}
 				free(text);

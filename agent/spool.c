@@ -14,58 +14,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "atomic_file.h"
 #include "log.h"
 
 #define SPOOL_READ_MAX (1u << 20)
 #define DROPPED_FILE "dropped"
 #define SPOOL_PATH_MAX (512 + 16 + SPOOL_NAME_MAX + 16)
-
-static int fsync_dir(const char *path)
-{
-	char dir[512];
-	snprintf(dir, sizeof(dir), "%s", path);
-	char *slash = strrchr(dir, '/');
-	if (slash)
-		*slash = '\0';
-	int fd = open(slash ? (dir[0] ? dir : "/") : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	int rc = fsync(fd) == 0 ? 0 : -errno;
-	close(fd);
-	return rc;
-}
-
-int write_file_atomic(const char *path, const char *data, size_t len, unsigned mode)
-{
-	char tmp[SPOOL_PATH_MAX];
-	int rc = 0;
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof(tmp))
-		return -ENAMETOOLONG;
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-	if (fd < 0)
-		return -errno;
-	for (size_t off = 0; off < len;) {
-		ssize_t w = write(fd, data + off, len - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			rc = -errno;
-			break;
-		}
-		off += (size_t)w;
-	}
-	if (rc == 0 && fsync(fd) != 0)
-		rc = -errno;
-	if (close(fd) != 0 && rc == 0)
-		rc = -errno;
-	if (rc == 0 && rename(tmp, path) != 0)
-		rc = -errno;
-	if (rc != 0) {
-		unlink(tmp);
-		return rc;
-	}
-	return fsync_dir(path);
-}
 
 int spool_open(struct spool *s, const char *dir, unsigned max)
 {
@@ -178,7 +132,7 @@ static void set_dropped(const struct spool *s, unsigned n)
 	char p[SPOOL_PATH_MAX], text[16];
 	path_of(s, DROPPED_FILE, p, sizeof(p));
 	int len = snprintf(text, sizeof(text), "%u\n", n);
-	write_file_atomic(p, text, (size_t)len, 0600);
+	atomic_file_write_buf(p, text, (size_t)len, 0600);
 }
 
 unsigned spool_take_dropped(const struct spool *s)
@@ -217,7 +171,7 @@ int spool_add(struct spool *s, const char *report_id, const char *text, size_t l
 	snprintf(name, sizeof(name), "%011lld%09ld-%.40s.json", (long long)ts.tv_sec, ts.tv_nsec,
 		 report_id);
 	path_of(s, name, path, sizeof(path));
-	return write_file_atomic(path, text, len, 0600);
+	return atomic_file_write_buf(path, text, len, 0600);
 }
 
 int spool_read(const struct spool *s, const char *name, char **text, size_t *len)
@@ -252,7 +206,7 @@ int spool_remove(const struct spool *s, const char *name)
 	path_of(s, name, path, sizeof(path));
 	if (unlink(path) != 0)
 		return -errno;
-	return fsync_dir(path);
+	return atomic_file_sync_dir(path);
 }
 
 int spool_reject(const struct spool *s, const char *name, long status, const char *body,
@@ -269,10 +223,10 @@ int spool_reject(const struct spool *s, const char *name, long status, const cha
 		memcpy(all, hdr, (size_t)n);
 		if (len)
 			memcpy(all + n, body, len);
-		write_file_atomic(resp, all, total, 0600);
+		atomic_file_write_buf(resp, all, total, 0600);
 		free(all);
 	}
 	if (rename(from, to) != 0)
 		return -errno;
-	return fsync_dir(to);
+	return atomic_file_sync_dir(to);
 }

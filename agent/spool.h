@@ -39,7 +39,4 @@ int spool_reject(const struct spool *s, const char *name, long status, const cha
 unsigned spool_take_dropped(const struct spool *s);
 unsigned spool_peek_dropped(const struct spool *s);
 
-/* Atomic whole-file write used by the spool and the agent's state files. */
-int write_file_atomic(const char *path, const char *data, size_t len, unsigned mode);
-
 #endif

@@ -8,15 +8,13 @@
 #include "sim_state.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <ini.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "amthi_codec.h"
+#include "atomic_file.h"
 #include "heci.h"
 
 enum t {
@@ -481,22 +479,9 @@ static void format_row(FILE *f, const struct sim_state *s, const struct row *r)
 	fputc('\n', f);
 }
 
-int sim_state_save(const struct sim_state *s, const char *path)
+static int fill_state(FILE *f, void *arg)
 {
-	char tmp[4096], dir[4096];
-	int rc = 0;
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof(tmp))
-		return -ENAMETOOLONG;
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return -errno;
-	FILE *f = fdopen(fd, "w");
-	if (!f) {
-		rc = -errno;
-		close(fd);
-		unlink(tmp);
-		return rc;
-	}
+	const struct sim_state *s = arg;
 	fputs("# amt-sim device state; rewritten by the simulator (keys: see README)\n", f);
 	const char *section = "";
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
@@ -507,21 +492,10 @@ int sim_state_save(const struct sim_state *s, const char *path)
 		format_row(f, s, &rows[i]);
 	}
 	sim_3pds_nvm_write(f, &s->storage);
-	if (fflush(f) != 0 || fsync(fd) != 0)
-		rc = -errno;
-	if (fclose(f) != 0 && rc == 0)
-		rc = -errno;
-	if (rc == 0 && rename(tmp, path) != 0)
-		rc = -errno;
-	if (rc != 0) {
-		unlink(tmp);
-		return rc;
-	}
-	snprintf(dir, sizeof(dir), "%s", path);
-	int dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0) {
-		fsync(dfd);
-		close(dfd);
-	}
 	return 0;
+}
+
+int sim_state_save(const struct sim_state *s, const char *path)
+{
+	return atomic_file_write(path, 0600, fill_state, (void *)s);
 }
