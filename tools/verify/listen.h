@@ -88,6 +88,13 @@ void listen_note_refusal(struct listen_ctx *ctx, const char *what, const char *s
 void listen_track(struct listen_ctx *ctx, struct listen_conn *c);
 void listen_release(struct listen_ctx *ctx, struct listen_conn *c);
 
+/* A TLS server context as every receiver wants it (TLS 1.2 minimum, no
+ * renegotiation, a peer closing without close_notify read as EOF) holding
+ * the --tls-cert chain and --tls-key key. NULL with a one-line reason in err. */
+struct ssl_ctx_st;
+struct ssl_ctx_st *listen_tls_ctx_new(const char *cert_file, const char *key_file, char *err,
+				      size_t errlen);
+
 /* ---- receivers ---- */
 struct hello_server;
 struct mps_server;

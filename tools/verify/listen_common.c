@@ -12,6 +12,8 @@
 #include <unistd.h>
 
 #include <event2/listener.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 #include <event2/util.h>
 
 #include "eventfmt.h"
@@ -204,4 +206,40 @@ void listen_socket_free(struct listen_socket *ls)
 	if (ls->backoff)
 		event_free(ls->backoff);
 	free(ls);
+}
+
+SSL_CTX *listen_tls_ctx_new(const char *cert_file, const char *key_file, char *err,
+			    size_t errlen)
+{
+	SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+	char why[256] = "";
+	const char *what = NULL;
+
+	if (!ctx) {
+		snprintf(err, errlen, "cannot create a TLS context");
+		return NULL;
+	}
+	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+	/* IGNORE_UNEXPECTED_EOF: OpenSSL 3 otherwise turns a peer closing TCP
+	 * without close_notify into a fatal error that libevent cannot tell
+	 * from a real one; with it, that is an EOF (allow_dirty_shutdown). */
+	SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE |
+					 SSL_OP_IGNORE_UNEXPECTED_EOF);
+	if (SSL_CTX_use_certificate_chain_file(ctx, cert_file) != 1)
+		what = cert_file;
+	else if (SSL_CTX_use_PrivateKey_file(ctx, key_file, SSL_FILETYPE_PEM) != 1)
+		what = key_file;
+	else if (SSL_CTX_check_private_key(ctx) != 1)
+		what = "--tls-key";
+	if (what) {
+		ERR_error_string_n(ERR_get_error(), why, sizeof(why));
+		ERR_clear_error();
+		snprintf(err, errlen,
+			 "cannot load TLS certificate/key (%s): %s — pass a PEM certificate chain "
+			 "with --tls-cert and its private key with --tls-key",
+			 what, why);
+		SSL_CTX_free(ctx);
+		return NULL;
+	}
+	return ctx;
 }

@@ -343,41 +343,6 @@ oom:
 		conn_free(c);
 }
 
-static SSL_CTX *make_ssl_ctx(const struct mps_server_cfg *cfg, char *err, size_t errlen)
-{
-	SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
-	char why[256] = "";
-	const char *what = NULL;
-
-	if (!ctx) {
-		snprintf(err, errlen, "cannot create a TLS context");
-		return NULL;
-	}
-	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
-	/* IGNORE_UNEXPECTED_EOF: OpenSSL 3 otherwise turns a peer closing TCP
-	 * without close_notify into a fatal error that libevent cannot tell
-	 * from a real one; with it, that is an EOF (allow_dirty_shutdown). */
-	SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE |
-					 SSL_OP_IGNORE_UNEXPECTED_EOF);
-	if (SSL_CTX_use_certificate_chain_file(ctx, cfg->cert_file) != 1)
-		what = cfg->cert_file;
-	else if (SSL_CTX_use_PrivateKey_file(ctx, cfg->key_file, SSL_FILETYPE_PEM) != 1)
-		what = cfg->key_file;
-	else if (SSL_CTX_check_private_key(ctx) != 1)
-		what = "--tls-key";
-	if (what) {
-		ERR_error_string_n(ERR_get_error(), why, sizeof(why));
-		ERR_clear_error();
-		snprintf(err, errlen,
-			 "cannot load TLS certificate/key (%s): %s — pass a PEM certificate chain "
-			 "with --tls-cert and its private key with --tls-key",
-			 what, why);
-		SSL_CTX_free(ctx);
-		return NULL;
-	}
-	return ctx;
-}
-
 int mps_server_new(struct listen_ctx *ctx, const struct sockaddr *sa, socklen_t salen,
 		   const struct mps_server_cfg *cfg, struct mps_server **out, char *bound,
 		   size_t boundlen, char *err, size_t errlen, int *exit_code)
@@ -395,7 +360,7 @@ int mps_server_new(struct listen_ctx *ctx, const struct sockaddr *sa, socklen_t 
 	srv->auth.user = srv->user;
 	srv->auth.password = cfg->password;
 	srv->auth.password_len = cfg->password_len;
-	srv->ssl_ctx = make_ssl_ctx(cfg, err, errlen);
+	srv->ssl_ctx = listen_tls_ctx_new(cfg->cert_file, cfg->key_file, err, errlen);
 	if (!srv->ssl_ctx)
 		goto out;
 	if (listen_socket_new(ctx, sa, salen, "mps", on_accept, srv, &srv->sock, bound, boundlen,

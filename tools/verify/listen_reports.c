@@ -438,33 +438,13 @@ static SSL_CTX *make_ssl_ctx(struct reports_server *srv, const struct reports_se
 			     char *err, size_t errlen)
 {
 	static const unsigned char sid_ctx[] = "amt-verify reports";
-	SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+	SSL_CTX *ctx = listen_tls_ctx_new(cfg->cert_file, cfg->key_file, err, errlen);
 	STACK_OF(X509_NAME) *names = NULL;
 	char why[256] = "";
-	const char *what = NULL;
 
-	if (!ctx) {
-		snprintf(err, errlen, "cannot create a TLS context");
+	if (!ctx)
 		return NULL;
-	}
-	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
-	SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE |
-					 SSL_OP_IGNORE_UNEXPECTED_EOF);
 	SSL_CTX_set_session_id_context(ctx, sid_ctx, sizeof(sid_ctx) - 1);
-	if (SSL_CTX_use_certificate_chain_file(ctx, cfg->cert_file) != 1)
-		what = cfg->cert_file;
-	else if (SSL_CTX_use_PrivateKey_file(ctx, cfg->key_file, SSL_FILETYPE_PEM) != 1)
-		what = cfg->key_file;
-	else if (SSL_CTX_check_private_key(ctx) != 1)
-		what = "--tls-key";
-	if (what) {
-		ERR_error_string_n(ERR_get_error(), why, sizeof(why));
-		snprintf(err, errlen,
-			 "cannot load TLS certificate/key (%s): %s — pass a PEM certificate chain "
-			 "with --tls-cert and its private key with --tls-key",
-			 what, why);
-		goto fail;
-	}
 	if (cfg->client_ca) {
 		if (SSL_CTX_load_verify_locations(ctx, cfg->client_ca, NULL) != 1 ||
 		    !(names = SSL_load_client_CA_file(cfg->client_ca))) {
