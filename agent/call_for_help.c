@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "agent.h"
+#include "heci_time.h"
 #include "exitcode.h"
 #include "log.h"
 
@@ -26,13 +27,6 @@ struct cfh_args {
 	bool close;
 	unsigned wait_s;
 };
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void emit(struct agent_ctx *ctx, const struct cfh_args *a, const char *result,
 		 const struct amt_remote_access_status *ra, const char *text)
@@ -165,7 +159,7 @@ static int run_cfh(struct agent_ctx *ctx, const struct cfh_args *a)
 
 	bool tty = ctx->err_is_tty && !ctx->json;
 	uint32_t last = 0xFFFFFFFFu;
-	int64_t deadline = now_ms() + (int64_t)a->wait_s * 1000;
+	int64_t deadline = heci_mono_ms() + (int64_t)a->wait_s * 1000;
 	for (;;) {
 		rc = amthi_get_remote_access_status(&s, &ra);
 		if (rc != 0)
@@ -173,7 +167,7 @@ static int run_cfh(struct agent_ctx *ctx, const struct cfh_args *a)
 		progress(ctx->err, tty, &last, &ra);
 		if (ra.cira_status == AMT_CIRA_CONNECTED)
 			break;
-		if (now_ms() >= deadline) {
+		if (heci_mono_ms() >= deadline) {
 			fprintf(ctx->err,
 				"%s: cannot %s: not connected after %u s (status %s) — the management "
 				"server may be unreachable; retry later\n",

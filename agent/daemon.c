@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "agent.h"
+#include "heci_time.h"
 #include "exitcode.h"
 #include "log.h"
 #include "report.h"
@@ -66,13 +67,6 @@ struct daemon {
 	unsigned backoff_s;
 	bool stopping;
 };
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static int write_all(int fd, const char *p, size_t n)
 {
@@ -345,7 +339,7 @@ static void on_accept(struct daemon *d)
 		struct timeval tv = {5, 0}; /* a worker never blocks long on a slow reader */
 		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 		c->fd = fd;
-		c->deadline = now_ms() + REQUEST_DEADLINE_MS;
+		c->deadline = heci_mono_ms() + REQUEST_DEADLINE_MS;
 		d->clients[slot] = c;
 	}
 }
@@ -379,7 +373,7 @@ static void arm_timer(struct daemon *d)
 static void schedule_reports(struct daemon *d, bool initial)
 {
 	const struct agent_config *c = &d->ctx->cfg;
-	int64_t now = now_ms();
+	int64_t now = heci_mono_ms();
 	if (!c->report_url) {
 		d->next_report = d->next_check = d->next_retry = 0;
 		return;
@@ -418,7 +412,7 @@ static void start_report(struct daemon *d, bool force)
 
 static void on_report_done(struct daemon *d, int status)
 {
-	int64_t now = now_ms();
+	int64_t now = heci_mono_ms();
 	int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 	d->report_pid = 0;
 	if (code == REPORT_EXIT_DONE) {
@@ -441,7 +435,7 @@ static void on_timer(struct daemon *d)
 	uint64_t ticks;
 	ssize_t r = read(d->timer_fd, &ticks, sizeof(ticks));
 	(void)r;
-	int64_t now = now_ms();
+	int64_t now = heci_mono_ms();
 	bool force = d->next_report && d->next_report <= now;
 	bool check = d->next_check && d->next_check <= now;
 	bool retry = d->next_retry && d->next_retry <= now;
@@ -534,8 +528,8 @@ static void shut_down(struct daemon *d)
 		client_free(d->clients[i]);
 		d->clients[i] = NULL;
 	}
-	int64_t deadline = now_ms() + STOP_GRACE_MS;
-	while (workers_running(d) && now_ms() < deadline) {
+	int64_t deadline = heci_mono_ms() + STOP_GRACE_MS;
+	while (workers_running(d) && heci_mono_ms() < deadline) {
 		struct pollfd p = {.fd = d->sig_fd, .events = POLLIN};
 		poll(&p, 1, 100);
 		reap(d);
@@ -554,7 +548,7 @@ static int loop(struct daemon *d)
 	struct client *owner[3 + MAX_CLIENTS];
 	while (!d->stopping) {
 		int n = 0, timeout = -1;
-		int64_t now = now_ms();
+		int64_t now = heci_mono_ms();
 		p[n++] = (struct pollfd){.fd = d->listen_fd, .events = POLLIN};
 		p[n++] = (struct pollfd){.fd = d->sig_fd, .events = POLLIN};
 		p[n++] = (struct pollfd){.fd = d->timer_fd, .events = POLLIN};
@@ -611,7 +605,7 @@ int cmd_run(struct agent_ctx *ctx, int argc, char **argv)
 	}
 	d.config_path = ctx->cfg.source ? ctx->cfg.source : AGENT_DEFAULT_CONFIG;
 	log_init(ctx->prog, LOG_SINK_STDERR, (enum log_level)ctx->cfg.log_level);
-	srand((unsigned)getpid() ^ (unsigned)now_ms());
+	srand((unsigned)getpid() ^ (unsigned)heci_mono_ms());
 
 	sigset_t sigs;
 	sigemptyset(&sigs);

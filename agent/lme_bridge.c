@@ -10,6 +10,7 @@
  * Must not: hold the mutex while blocked on the socket, or parse HTTP.
  */
 #include "lme_bridge.h"
+#include "heci_time.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -45,13 +46,6 @@ struct lme_bridge {
 	int last_err;
 	struct relay *relays;
 };
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void to_common_log(void *arg, int level, const char *msg)
 {
@@ -150,7 +144,7 @@ static void *relay_main(void *arg)
 	struct relay *r = arg;
 	struct lme_bridge *b = r->b;
 	struct relay_io *io = calloc(1, sizeof(*io));
-	int64_t last_progress = now_ms();
+	int64_t last_progress = heci_mono_ms();
 	int rc = 0;
 
 	if (!io) {
@@ -177,8 +171,8 @@ static void *relay_main(void *arg)
 			break;
 		}
 		if (moved) {
-			last_progress = now_ms();
-		} else if (now_ms() - last_progress > b->o.idle_timeout_ms) {
+			last_progress = heci_mono_ms();
+		} else if (heci_mono_ms() - last_progress > b->o.idle_timeout_ms) {
 			log_warn("lme bridge: channel %u idle for %d ms, closing", (unsigned)r->ch,
 				 b->o.idle_timeout_ms);
 			break;

@@ -7,19 +7,13 @@
  * once so failures are fast.
  */
 #include "amthi.h"
+#include "heci_time.h"
 
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "wire.h"
-
-static void sleep_ms(unsigned ms)
-{
-	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-	while (nanosleep(&ts, &ts) != 0)
-		;
-}
 
 int amthi_open(struct amthi *s, struct heci *h, const struct amthi_opts *opts)
 {
@@ -104,7 +98,7 @@ int amthi_call(struct amthi *s, uint32_t cmd, const uint8_t *body, size_t blen,
 		if (rc == HECI_E_DISCONNECTED && resets < s->o.reset_retries) {
 			resets++;
 			s->resets_seen++;
-			sleep_ms(50); /* let the ME come back, as rpc-go does */
+			heci_sleep_ms(50); /* let the ME come back, as rpc-go does */
 			int rc2 = heci_reconnect(s->h);
 			if (rc2 != 0)
 				return rc2 == HECI_E_NOT_READY ? HECI_E_DISCONNECTED : rc2;
@@ -113,7 +107,7 @@ int amthi_call(struct amthi *s, uint32_t cmd, const uint8_t *body, size_t blen,
 		if (rc == HECI_E_FW_STATUS && s->last_status == AMT_STATUS_NOT_READY &&
 		    not_ready < s->o.not_ready_retries) {
 			not_ready++;
-			sleep_ms(s->o.not_ready_wait_ms);
+			heci_sleep_ms(s->o.not_ready_wait_ms);
 			continue;
 		}
 		return rc;

@@ -5,6 +5,7 @@
  * Must not: touch file descriptors or errno directly; backends do the OS work.
  */
 #include "heci.h"
+#include "heci_time.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -116,13 +117,6 @@ void heci_free(struct heci *h)
 	free(h);
 }
 
-static void sleep_ms(unsigned ms)
-{
-	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-	while (nanosleep(&ts, &ts) != 0)
-		;
-}
-
 /* Open path and connect; retries EBUSY a bounded number of times. */
 static int try_node(struct heci *h, const char *path, const struct heci_guid *guid)
 {
@@ -146,7 +140,7 @@ static int try_node(struct heci *h, const char *path, const struct heci_guid *gu
 		/* busy_retries counts retries: 1 + busy_retries attempts in all */
 		if (rc != HECI_E_BUSY || attempt >= h->busy_retries)
 			return rc;
-		sleep_ms(h->busy_retry_ms);
+		heci_sleep_ms(h->busy_retry_ms);
 	}
 }
 

@@ -10,6 +10,7 @@
  * Must not: parse messages.
  */
 #include "heci.h"
+#include "heci_time.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -85,18 +86,11 @@ static int lx_connect(struct heci *h, const struct heci_guid *guid, uint32_t *ma
 	return 0;
 }
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Wait for `events` on the device or a cancel. timeout_ms < 0 waits forever. */
 static int wait_for(struct heci *h, short events, int timeout_ms)
 {
 	struct linux_dev *d = dev_of(h);
-	int64_t deadline = timeout_ms >= 0 ? now_ms() + timeout_ms : -1;
+	int64_t deadline = timeout_ms >= 0 ? heci_mono_ms() + timeout_ms : -1;
 
 	for (;;) {
 		struct pollfd p[2] = {
@@ -105,7 +99,7 @@ static int wait_for(struct heci *h, short events, int timeout_ms)
 		};
 		int left = -1;
 		if (deadline >= 0) {
-			int64_t l = deadline - now_ms();
+			int64_t l = deadline - heci_mono_ms();
 			left = l > 0 ? (int)l : 0;
 		}
 		int n = poll(p, 2, left);

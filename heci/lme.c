@@ -10,6 +10,7 @@
  * number before capping it.
  */
 #include "lme.h"
+#include "heci_time.h"
 
 #include <stdarg.h>
 #include <stdbool.h>
@@ -75,16 +76,9 @@ __attribute__((format(printf, 3, 4))) static void lme_log(const struct lme *l, i
 	l->o.log(l->o.log_arg, level, msg);
 }
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static int left_ms(int64_t deadline)
 {
-	int64_t d = deadline - now_ms();
+	int64_t d = deadline - heci_mono_ms();
 	if (d < 0)
 		return 0;
 	return d > 0x7fffffff ? 0x7fffffff : (int)d;
@@ -454,7 +448,7 @@ static int handshake(struct lme *l)
 				     .minor = APF_PROTOCOL_MINOR,
 				     .trigger = APF_TRIGGER_LME_REQUEST},
 	};
-	int64_t deadline = now_ms() + l->o.handshake_timeout_ms;
+	int64_t deadline = heci_mono_ms() + l->o.handshake_timeout_ms;
 	int rc;
 
 	l->version_ok = l->pfwd_ok = l->main_forward = false;
@@ -654,7 +648,7 @@ int lme_channel_open(struct lme *l, uint32_t port, uint32_t *ch, uint32_t *failu
 	rc = send_msg(l, &m);
 	if (rc != 0)
 		goto out;
-	int64_t deadline = now_ms() + l->o.open_timeout_ms;
+	int64_t deadline = heci_mono_ms() + l->o.open_timeout_ms;
 	while (c->st == CH_OPENING) {
 		rc = lme_pump(l, left_ms(deadline));
 		if ((rc == HECI_E_TIMEOUT || rc == 0) && c->st == CH_OPENING &&
@@ -710,7 +704,7 @@ int lme_channel_send(struct lme *l, uint32_t ch, const uint8_t *data, size_t len
 	c = chan_by_id(l, ch);
 	if (!c || (c->st != CH_OPEN && c->st != CH_PEER_CLOSED))
 		return HECI_E_INVALID_ARG;
-	deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
+	deadline = heci_mono_ms() + (timeout_ms > 0 ? timeout_ms : 0);
 	while (done < len) {
 		if (c->st != CH_OPEN) {
 			rc = HECI_E_NOT_CONNECTED;
@@ -760,7 +754,7 @@ int lme_channel_recv(struct lme *l, uint32_t ch, uint8_t *buf, size_t cap, size_
 	c = chan_by_id(l, ch);
 	if (!c || (c->st != CH_OPEN && c->st != CH_PEER_CLOSED))
 		return l->err ? l->err : HECI_E_INVALID_ARG;
-	deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
+	deadline = heci_mono_ms() + (timeout_ms > 0 ? timeout_ms : 0);
 	for (;;) {
 		if (c->rx_len > 0) {
 			size_t k = c->rx_len < cap ? c->rx_len : cap;
