@@ -64,17 +64,6 @@ void wsman_global_cleanup(void)
 
 /* ---- options ---- */
 
-static int hexval(char ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
-
 /* 64 hex digits, optionally separated by ':' -> 32 bytes. */
 static bool parse_pin(const char *s, unsigned char out[32])
 {
@@ -82,7 +71,7 @@ static bool parse_pin(const char *s, unsigned char out[32])
 	int hi = -1;
 
 	for (; *s; s++) {
-		int v = hexval(*s);
+		int v = OPENSSL_hexchar2int((unsigned char)*s);
 		if (*s == ':' && hi < 0)
 			continue;
 		if (v < 0 || n >= 32)

@@ -15,6 +15,7 @@
  */
 #include "sim_3pds_nvm.h"
 
+#include <openssl/crypto.h>
 #include <errno.h>
 #include <openssl/evp.h>
 #include <stdlib.h>
@@ -213,23 +214,13 @@ static int parse_bool(const char *v, bool *out)
 	return 0;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static int parse_uuid_hex(const char *v, uint8_t out[16])
 {
 	if (strlen(v) != 32)
 		return -1;
 	for (int i = 0; i < 16; i++) {
-		int hi = hexval(v[2 * i]), lo = hexval(v[2 * i + 1]);
+		int hi = OPENSSL_hexchar2int((unsigned char)v[2 * i]);
+		int lo = OPENSSL_hexchar2int((unsigned char)v[2 * i + 1]);
 		if (hi < 0 || lo < 0)
 			return -1;
 		out[i] = (uint8_t)(hi << 4 | lo);

@@ -78,11 +78,6 @@ static int on_identity(void *arg, xmlNodePtr item)
 	return 0;
 }
 
-static int hexval(char c)
-{
-	return c >= '0' && c <= '9' ? c - '0' : (c | 0x20) >= 'a' && (c | 0x20) <= 'f' ? (c | 0x20) - 'a' + 10 : -1;
-}
-
 static int read_state(struct wsman_client *c, struct device_state *s, struct wsman_error *e)
 {
 	xmlDocPtr doc = NULL;
@@ -117,7 +112,8 @@ static int read_state(struct wsman_client *c, struct device_state *s, struct wsm
 		return WSMAN_E_PARSE;
 	}
 	for (int i = 0; i < 16; i++) {
-		int hi = hexval(g[2 * i]), lo = hexval(g[2 * i + 1]);
+		int hi = OPENSSL_hexchar2int((unsigned char)g[2 * i]);
+		int lo = OPENSSL_hexchar2int((unsigned char)g[2 * i + 1]);
 		if (hi < 0 || lo < 0) {
 			xmlFreeDoc(doc);
 			e->kind = WSMAN_E_PARSE;
