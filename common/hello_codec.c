@@ -12,13 +12,6 @@
 
 #include "wire.h"
 
-#define TRY(expr)                   \
-	do {                        \
-		int rc_ = (expr);   \
-		if (rc_ != 0)       \
-			return rc_; \
-	} while (0)
-
 size_t hello_hash_size(uint8_t type)
 {
 	switch (type) {
@@ -46,11 +39,11 @@ static int parse_hash(struct wire_rd *r, struct hello_hash *h)
 	uint8_t size;
 	size_t want;
 
-	TRY(wire_get_u8(r, &h->type));
+	WIRE_TRY(wire_get_u8(r, &h->type));
 	want = hello_hash_size(h->type);
 	if (want == 0)
 		return HECI_E_BAD_VALUE;
-	TRY(wire_get_u8(r, &size));
+	WIRE_TRY(wire_get_u8(r, &size));
 	if (size != want) /* checked before the size is used */
 		return HECI_E_BAD_VALUE;
 	return wire_get_bytes(r, h->bytes, want);
@@ -60,23 +53,23 @@ static int parse_hash(struct wire_rd *r, struct hello_hash *h)
 static int parse_hello(struct wire_rd *r, struct hello_msg *m)
 {
 	memset(m, 0, sizeof(*m));
-	TRY(wire_get_u16le(r, &m->admin_set));
+	WIRE_TRY(wire_get_u16le(r, &m->admin_set));
 	if (m->admin_set > 1)
 		return HECI_E_BAD_VALUE;
-	TRY(wire_get_u16le(r, &m->version));
+	WIRE_TRY(wire_get_u16le(r, &m->version));
 	if (m->version != HELLO_VERSION_PKI && m->version != HELLO_VERSION_PSK)
 		return HECI_E_BAD_VERSION;
-	TRY(wire_get_u32le(r, &m->retry_count));
+	WIRE_TRY(wire_get_u32le(r, &m->retry_count));
 	if (m->retry_count > HELLO_MAX_RETRY)
 		return HECI_E_BAD_VALUE;
-	TRY(wire_get_bytes(r, m->uuid, HELLO_UUID_LEN));
+	WIRE_TRY(wire_get_bytes(r, m->uuid, HELLO_UUID_LEN));
 	if (m->version == HELLO_VERSION_PSK)
 		return wire_get_bytes(r, m->pid, HELLO_PID_LEN);
-	TRY(wire_get_u8(r, &m->hash_count));
+	WIRE_TRY(wire_get_u8(r, &m->hash_count));
 	if (m->hash_count > HELLO_MAX_HASHES)
 		return HECI_E_TOO_LARGE;
 	for (unsigned i = 0; i < m->hash_count; i++)
-		TRY(parse_hash(r, &m->hashes[i]));
+		WIRE_TRY(parse_hash(r, &m->hashes[i]));
 	return 0;
 }
 
@@ -87,7 +80,7 @@ int hello_decode(const uint8_t *buf, size_t len, struct hello_msg *out)
 	if (!out || (!buf && len))
 		return HECI_E_INVALID_ARG;
 	wire_rd_init(&r, buf, len);
-	TRY(parse_hello(&r, out));
+	WIRE_TRY(parse_hello(&r, out));
 	return wire_end(&r);
 }
 
@@ -99,7 +92,7 @@ int hello_frame_length(const uint8_t *buf, size_t len, size_t *msg_len)
 	if (!msg_len || (!buf && len))
 		return HECI_E_INVALID_ARG;
 	wire_rd_init(&r, buf, len);
-	TRY(parse_hello(&r, &scratch));
+	WIRE_TRY(parse_hello(&r, &scratch));
 	*msg_len = r.off;
 	return 0;
 }
@@ -111,7 +104,7 @@ int hello_encode(const struct hello_msg *m, uint8_t *buf, size_t cap, size_t *ou
 	if (!m || !out_len || (!buf && cap))
 		return HECI_E_INVALID_ARG;
 	*out_len = 0;
-	TRY(check_header(m->admin_set, m->version, m->retry_count));
+	WIRE_TRY(check_header(m->admin_set, m->version, m->retry_count));
 	if (m->version == HELLO_VERSION_PKI) {
 		if (m->hash_count > HELLO_MAX_HASHES)
 			return HECI_E_TOO_LARGE;
@@ -136,7 +129,7 @@ int hello_encode(const struct hello_msg *m, uint8_t *buf, size_t cap, size_t *ou
 			wire_put_bytes(&w, m->hashes[i].bytes, n);
 		}
 	}
-	TRY(wire_wr_status(&w));
+	WIRE_TRY(wire_wr_status(&w));
 	*out_len = w.len;
 	return 0;
 }

@@ -11,13 +11,6 @@
 
 #include <string.h>
 
-#define TRY(expr)                   \
-	do {                        \
-		int rc_ = (expr);   \
-		if (rc_ != 0)       \
-			return rc_; \
-	} while (0)
-
 /* The largest message the field caps allow (udp-send-to with every string
  * at its cap and a full payload) fits the whole-message cap, so a message
  * that passes the field caps never needs the whole-message check. */
@@ -76,10 +69,10 @@ static int get_str(struct wire_rd *r, struct apf_str *s)
 	uint32_t n;
 	const uint8_t *p;
 
-	TRY(wire_get_u32be(r, &n));
+	WIRE_TRY(wire_get_u32be(r, &n));
 	if (n > APF_MAX_STRING)
 		return HECI_E_TOO_LARGE;
-	TRY(wire_get_ptr(r, n, &p));
+	WIRE_TRY(wire_get_ptr(r, n, &p));
 	s->p = (const char *)p;
 	s->len = n;
 	return 0;
@@ -90,10 +83,10 @@ static int get_data(struct wire_rd *r, const uint8_t **p, uint32_t *len)
 {
 	uint32_t n;
 
-	TRY(wire_get_u32be(r, &n));
+	WIRE_TRY(wire_get_u32be(r, &n));
 	if (n > APF_MAX_DATA)
 		return HECI_E_TOO_LARGE;
-	TRY(wire_get_ptr(r, n, p));
+	WIRE_TRY(wire_get_ptr(r, n, p));
 	*len = n;
 	return 0;
 }
@@ -108,7 +101,7 @@ static int get_rest(struct wire_rd *r, const struct parse_opts *o, const uint8_t
 	if (o->stream)
 		return HECI_E_NOT_SUPPORTED;
 	/* apf_decode() capped the whole message at APF_MAX_MSG (< 2^32). */
-	TRY(wire_get_ptr(r, left, p));
+	WIRE_TRY(wire_get_ptr(r, left, p));
 	*len = (uint32_t)left;
 	return 0;
 }
@@ -116,16 +109,16 @@ static int get_rest(struct wire_rd *r, const struct parse_opts *o, const uint8_t
 static int parse_userauth_request(struct wire_rd *r, const struct parse_opts *o,
 				  struct apf_userauth_request *u)
 {
-	TRY(get_str(r, &u->user));
-	TRY(get_str(r, &u->service));
-	TRY(get_str(r, &u->method_name));
+	WIRE_TRY(get_str(r, &u->user));
+	WIRE_TRY(get_str(r, &u->service));
+	WIRE_TRY(get_str(r, &u->method_name));
 	if (apf_str_eq(u->method_name, APF_AUTH_METHOD_NONE_STR)) {
 		u->method = APF_AUTH_METHOD_NONE;
 		return 0;
 	}
 	if (apf_str_eq(u->method_name, APF_AUTH_METHOD_PASSWORD_STR)) {
 		u->method = APF_AUTH_METHOD_PASSWORD;
-		TRY(wire_get_u8(r, &u->change));
+		WIRE_TRY(wire_get_u8(r, &u->change));
 		return get_str(r, &u->password);
 	}
 	u->method = APF_AUTH_METHOD_OTHER;
@@ -135,21 +128,21 @@ static int parse_userauth_request(struct wire_rd *r, const struct parse_opts *o,
 static int parse_global_request(struct wire_rd *r, const struct parse_opts *o,
 				struct apf_global_request *g)
 {
-	TRY(get_str(r, &g->name));
-	TRY(wire_get_u8(r, &g->want_reply));
+	WIRE_TRY(get_str(r, &g->name));
+	WIRE_TRY(wire_get_u8(r, &g->want_reply));
 	if (apf_str_eq(g->name, APF_GREQ_TCPIP_FORWARD) ||
 	    apf_str_eq(g->name, APF_GREQ_CANCEL_TCPIP_FORWARD)) {
 		g->kind = apf_str_eq(g->name, APF_GREQ_TCPIP_FORWARD) ? APF_GREQ_TCPIP
 								     : APF_GREQ_CANCEL_TCPIP;
-		TRY(get_str(r, &g->addr));
+		WIRE_TRY(get_str(r, &g->addr));
 		return wire_get_u32be(r, &g->port);
 	}
 	if (apf_str_eq(g->name, APF_GREQ_UDP_SEND_TO)) {
 		g->kind = APF_GREQ_UDP_SEND;
-		TRY(get_str(r, &g->addr));
-		TRY(wire_get_u32be(r, &g->port));
-		TRY(get_str(r, &g->orig_addr));
-		TRY(wire_get_u32be(r, &g->orig_port));
+		WIRE_TRY(get_str(r, &g->addr));
+		WIRE_TRY(wire_get_u32be(r, &g->port));
+		WIRE_TRY(get_str(r, &g->orig_addr));
+		WIRE_TRY(wire_get_u32be(r, &g->orig_port));
 		return get_data(r, &g->data, &g->data_len);
 	}
 	g->kind = APF_GREQ_OTHER;
@@ -178,10 +171,10 @@ static int parse_request_success(struct wire_rd *r, const struct parse_opts *o,
 static int parse_channel_open(struct wire_rd *r, const struct parse_opts *o,
 			      struct apf_channel_open *c)
 {
-	TRY(get_str(r, &c->type_name));
-	TRY(wire_get_u32be(r, &c->sender));
-	TRY(wire_get_u32be(r, &c->window));
-	TRY(wire_get_u32be(r, &c->reserved));
+	WIRE_TRY(get_str(r, &c->type_name));
+	WIRE_TRY(wire_get_u32be(r, &c->sender));
+	WIRE_TRY(wire_get_u32be(r, &c->window));
+	WIRE_TRY(wire_get_u32be(r, &c->reserved));
 	if (apf_str_eq(c->type_name, APF_CHANNEL_TYPE_FORWARDED))
 		c->kind = APF_CHAN_FORWARDED;
 	else if (apf_str_eq(c->type_name, APF_CHANNEL_TYPE_DIRECT))
@@ -190,9 +183,9 @@ static int parse_channel_open(struct wire_rd *r, const struct parse_opts *o,
 		c->kind = APF_CHAN_OTHER;
 		return get_rest(r, o, &c->extra, &c->extra_len);
 	}
-	TRY(get_str(r, &c->addr));
-	TRY(wire_get_u32be(r, &c->port));
-	TRY(get_str(r, &c->orig_addr));
+	WIRE_TRY(get_str(r, &c->addr));
+	WIRE_TRY(wire_get_u32be(r, &c->port));
+	WIRE_TRY(get_str(r, &c->orig_addr));
 	return wire_get_u32be(r, &c->orig_port);
 }
 
@@ -200,7 +193,7 @@ static int parse_body(struct wire_rd *r, const struct parse_opts *o, struct apf_
 {
 	switch (m->type) {
 	case APF_DISCONNECT:
-		TRY(wire_get_u32be(r, &m->disconnect.reason));
+		WIRE_TRY(wire_get_u32be(r, &m->disconnect.reason));
 		return wire_get_u16be(r, &m->disconnect.reserved);
 	case APF_SERVICE_REQUEST:
 	case APF_SERVICE_ACCEPT:
@@ -208,7 +201,7 @@ static int parse_body(struct wire_rd *r, const struct parse_opts *o, struct apf_
 	case APF_USERAUTH_REQUEST:
 		return parse_userauth_request(r, o, &m->userauth_request);
 	case APF_USERAUTH_FAILURE:
-		TRY(get_str(r, &m->userauth_failure.methods));
+		WIRE_TRY(get_str(r, &m->userauth_failure.methods));
 		return wire_get_u8(r, &m->userauth_failure.partial_success);
 	case APF_USERAUTH_SUCCESS:
 	case APF_REQUEST_FAILURE:
@@ -220,35 +213,35 @@ static int parse_body(struct wire_rd *r, const struct parse_opts *o, struct apf_
 	case APF_CHANNEL_OPEN:
 		return parse_channel_open(r, o, &m->channel_open);
 	case APF_CHANNEL_OPEN_CONFIRMATION:
-		TRY(wire_get_u32be(r, &m->open_confirmation.recipient));
-		TRY(wire_get_u32be(r, &m->open_confirmation.sender));
-		TRY(wire_get_u32be(r, &m->open_confirmation.window));
+		WIRE_TRY(wire_get_u32be(r, &m->open_confirmation.recipient));
+		WIRE_TRY(wire_get_u32be(r, &m->open_confirmation.sender));
+		WIRE_TRY(wire_get_u32be(r, &m->open_confirmation.window));
 		return wire_get_u32be(r, &m->open_confirmation.reserved);
 	case APF_CHANNEL_OPEN_FAILURE:
-		TRY(wire_get_u32be(r, &m->open_failure.recipient));
-		TRY(wire_get_u32be(r, &m->open_failure.reason));
-		TRY(wire_get_u32be(r, &m->open_failure.reserved1));
+		WIRE_TRY(wire_get_u32be(r, &m->open_failure.recipient));
+		WIRE_TRY(wire_get_u32be(r, &m->open_failure.reason));
+		WIRE_TRY(wire_get_u32be(r, &m->open_failure.reserved1));
 		return wire_get_u32be(r, &m->open_failure.reserved2);
 	case APF_CHANNEL_WINDOW_ADJUST:
-		TRY(wire_get_u32be(r, &m->window_adjust.recipient));
+		WIRE_TRY(wire_get_u32be(r, &m->window_adjust.recipient));
 		return wire_get_u32be(r, &m->window_adjust.bytes_to_add);
 	case APF_CHANNEL_DATA:
-		TRY(wire_get_u32be(r, &m->channel_data.recipient));
+		WIRE_TRY(wire_get_u32be(r, &m->channel_data.recipient));
 		return get_data(r, &m->channel_data.data, &m->channel_data.len);
 	case APF_CHANNEL_CLOSE:
 		return wire_get_u32be(r, &m->channel_close.recipient);
 	case APF_PROTOCOLVERSION:
-		TRY(wire_get_u32be(r, &m->protocol_version.major));
-		TRY(wire_get_u32be(r, &m->protocol_version.minor));
-		TRY(wire_get_u32be(r, &m->protocol_version.trigger));
-		TRY(wire_get_bytes(r, m->protocol_version.uuid, APF_UUID_LEN));
+		WIRE_TRY(wire_get_u32be(r, &m->protocol_version.major));
+		WIRE_TRY(wire_get_u32be(r, &m->protocol_version.minor));
+		WIRE_TRY(wire_get_u32be(r, &m->protocol_version.trigger));
+		WIRE_TRY(wire_get_bytes(r, m->protocol_version.uuid, APF_UUID_LEN));
 		return wire_get_bytes(r, m->protocol_version.reserved, APF_PV_RESERVED_LEN);
 	case APF_KEEPALIVE_REQUEST:
 	case APF_KEEPALIVE_REPLY:
 		return wire_get_u32be(r, &m->keepalive.cookie);
 	case APF_KEEPALIVE_OPTIONS_REQUEST:
 	case APF_KEEPALIVE_OPTIONS_REPLY:
-		TRY(wire_get_u32be(r, &m->keepalive_options.interval));
+		WIRE_TRY(wire_get_u32be(r, &m->keepalive_options.interval));
 		return wire_get_u32be(r, &m->keepalive_options.timeout);
 	default:
 		return HECI_E_BAD_VALUE;
@@ -259,7 +252,7 @@ static int parse_body(struct wire_rd *r, const struct parse_opts *o, struct apf_
 static int parse_msg(struct wire_rd *r, const struct parse_opts *o, struct apf_msg *m)
 {
 	memset(m, 0, sizeof(*m));
-	TRY(wire_get_u8(r, &m->type));
+	WIRE_TRY(wire_get_u8(r, &m->type));
 	return parse_body(r, o, m);
 }
 
@@ -273,7 +266,7 @@ int apf_decode(const uint8_t *buf, size_t len, struct apf_msg *out)
 	if (len > APF_MAX_MSG)
 		return HECI_E_TOO_LARGE;
 	wire_rd_init(&r, buf, len);
-	TRY(parse_msg(&r, &o, out));
+	WIRE_TRY(parse_msg(&r, &o, out));
 	return wire_end(&r);
 }
 
@@ -290,7 +283,7 @@ int apf_frame_length_ex(const uint8_t *buf, size_t len, enum apf_success_form rs
 	    rs != APF_SUCCESS_WITH_PORT)
 		return HECI_E_INVALID_ARG;
 	wire_rd_init(&r, buf, len);
-	TRY(parse_msg(&r, &o, &scratch));
+	WIRE_TRY(parse_msg(&r, &o, &scratch));
 	*msg_len = r.off; /* <= APF_MAX_MSG by the field caps (static assert) */
 	return 0;
 }
@@ -321,7 +314,7 @@ static int check_str(struct apf_str s)
 /* An OTHER kind must not carry a name the decoder would parse as known. */
 static int check_other_name(struct apf_str name, const char *const *known, size_t n)
 {
-	TRY(check_str(name));
+	WIRE_TRY(check_str(name));
 	for (size_t i = 0; i < n; i++)
 		if (apf_str_eq(name, known[i]))
 			return HECI_E_BAD_VALUE;
@@ -333,15 +326,15 @@ static int check_userauth_request(const struct apf_userauth_request *u)
 	static const char *const known[] = { APF_AUTH_METHOD_NONE_STR,
 					     APF_AUTH_METHOD_PASSWORD_STR };
 
-	TRY(check_str(u->user));
-	TRY(check_str(u->service));
+	WIRE_TRY(check_str(u->user));
+	WIRE_TRY(check_str(u->service));
 	switch (u->method) {
 	case APF_AUTH_METHOD_NONE:
 		return 0;
 	case APF_AUTH_METHOD_PASSWORD:
 		return check_str(u->password);
 	case APF_AUTH_METHOD_OTHER:
-		TRY(check_other_name(u->method_name, known, 2));
+		WIRE_TRY(check_other_name(u->method_name, known, 2));
 		return check_blob(u->extra, u->extra_len, APF_MAX_MSG);
 	default:
 		return HECI_E_BAD_VALUE;
@@ -359,11 +352,11 @@ static int check_global_request(const struct apf_global_request *g)
 	case APF_GREQ_CANCEL_TCPIP:
 		return check_str(g->addr);
 	case APF_GREQ_UDP_SEND:
-		TRY(check_str(g->addr));
-		TRY(check_str(g->orig_addr));
+		WIRE_TRY(check_str(g->addr));
+		WIRE_TRY(check_str(g->orig_addr));
 		return check_blob(g->data, g->data_len, APF_MAX_DATA);
 	case APF_GREQ_OTHER:
-		TRY(check_other_name(g->name, known, 3));
+		WIRE_TRY(check_other_name(g->name, known, 3));
 		return check_blob(g->data, g->data_len, APF_MAX_MSG);
 	default:
 		return HECI_E_BAD_VALUE;
@@ -378,10 +371,10 @@ static int check_channel_open(const struct apf_channel_open *c)
 	switch (c->kind) {
 	case APF_CHAN_FORWARDED:
 	case APF_CHAN_DIRECT:
-		TRY(check_str(c->addr));
+		WIRE_TRY(check_str(c->addr));
 		return check_str(c->orig_addr);
 	case APF_CHAN_OTHER:
-		TRY(check_other_name(c->type_name, known, 2));
+		WIRE_TRY(check_other_name(c->type_name, known, 2));
 		return check_blob(c->extra, c->extra_len, APF_MAX_MSG);
 	default:
 		return HECI_E_BAD_VALUE;
@@ -586,8 +579,8 @@ int apf_encode_wr(struct wire_wr *w, const struct apf_msg *m)
 
 	if (!w || !m)
 		return HECI_E_INVALID_ARG;
-	TRY(wire_wr_status(w));
-	TRY(check_msg(m));
+	WIRE_TRY(wire_wr_status(w));
+	WIRE_TRY(check_msg(m));
 	start = w->len;
 	wire_put_u8(w, m->type);
 	put_body(w, m);

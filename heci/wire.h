@@ -35,6 +35,14 @@ static inline size_t wire_rd_left(const struct wire_rd *r)
 	return r->len - r->off;
 }
 
+/* Return from the calling function with the first non-zero result. */
+#define WIRE_TRY(expr)                \
+	do {                          \
+		int wire_rc_ = (expr); \
+		if (wire_rc_ != 0)     \
+			return wire_rc_; \
+	} while (0)
+
 /* All getters return 0 or HECI_E_SHORT (negative) and advance only on success. */
 int wire_get_u8(struct wire_rd *r, uint8_t *v);
 int wire_get_u16le(struct wire_rd *r, uint16_t *v);

@@ -14,9 +14,10 @@
  * Must not: hold policy (who may do what) or runtime state.
  */
 #include "sim_3pds_nvm.h"
+#include "sim_state.h"
 
-#include <openssl/crypto.h>
 #include <errno.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
@@ -203,17 +204,6 @@ static int parse_u32(const char *v, uint32_t min, uint32_t max, uint32_t *out)
 	return 0;
 }
 
-static int parse_bool(const char *v, bool *out)
-{
-	if (!strcmp(v, "true") || !strcmp(v, "yes") || !strcmp(v, "1"))
-		*out = true;
-	else if (!strcmp(v, "false") || !strcmp(v, "no") || !strcmp(v, "0"))
-		*out = false;
-	else
-		return -1;
-	return 0;
-}
-
 static int parse_uuid_hex(const char *v, uint8_t out[16])
 {
 	if (strlen(v) != 32)
@@ -309,7 +299,7 @@ static int app_key(struct sim_3pds_app *a, const char *name, const char *v)
 	if (!strcmp(name, "enterprise"))
 		return set_str(a->enterprise, sizeof(a->enterprise), v, false);
 	if (!strcmp(name, "local"))
-		return parse_bool(v, &a->local);
+		return sim_parse_bool(v, &a->local);
 	return -2;
 }
 
@@ -346,7 +336,7 @@ static int block_key(struct sim_3pds_nvm *n, struct sim_3pds_block *b, const cha
 	if (!strcmp(name, "name"))
 		return set_str(b->name, sizeof(b->name), v, true);
 	if (!strcmp(name, "hidden"))
-		return parse_bool(v, &b->hidden);
+		return sim_parse_bool(v, &b->hidden);
 	if (!strcmp(name, "size")) {
 		if (b->size || parse_u32(v, 1, SIM_3PDS_POOL - n->used, &x) != 0)
 			return -1;

@@ -244,6 +244,17 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to
 	fuse_reply_attr(req, &st, 1.0);
 }
 
+/* Take h out of the open-handle list; caller holds f->lock. */
+static void handle_unlink(struct sim_fuse *f, struct handle *h)
+{
+	if (h->prev)
+		h->prev->next = h->next;
+	else
+		f->handles = h->next;
+	if (h->next)
+		h->next->prev = h->prev;
+}
+
 static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct sim_fuse *f = fuse_req_userdata(req);
@@ -277,12 +288,7 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	if (fuse_reply_iov(req, &iov, 1) != 0) {
 		/* The opener is gone; the kernel will never send RELEASE. */
 		pthread_mutex_lock(&f->lock);
-		if (h->prev)
-			h->prev->next = h->next;
-		else
-			f->handles = h->next;
-		if (h->next)
-			h->next->prev = h->prev;
+		handle_unlink(f, h);
 		pthread_mutex_unlock(&f->lock);
 		sim_conn_close(h->conn);
 		free(h);
@@ -297,12 +303,7 @@ static void handle_destroy(struct sim_fuse *f, struct handle *h)
 	if (h->ph)
 		fuse_pollhandle_destroy(h->ph);
 	h->ph = NULL;
-	if (h->prev)
-		h->prev->next = h->next;
-	else
-		f->handles = h->next;
-	if (h->next)
-		h->next->prev = h->prev;
+	handle_unlink(f, h);
 	pthread_mutex_unlock(&f->lock);
 	/* Waits for wakes in flight on other threads; they take f->lock and find
 	 * nothing left to do. */

@@ -188,7 +188,7 @@ static int parse_enum(const char *const *names, const char *v, uint32_t *out)
 	return -1;
 }
 
-static int parse_bool(const char *v, bool *out)
+int sim_parse_bool(const char *v, bool *out)
 {
 	if (!strcmp(v, "true") || !strcmp(v, "yes") || !strcmp(v, "1"))
 		*out = true;
@@ -323,7 +323,7 @@ static int set_row(struct sim_state *s, const struct row *r, const char *v)
 
 	switch (r->type) {
 	case T_BOOL:
-		return parse_bool(v, f);
+		return sim_parse_bool(v, f);
 	case T_UINT:
 		if (parse_ulong(v, 10, 0x7FFFFFFFul, &n) != 0)
 			return -1;
