@@ -109,14 +109,9 @@ fail:
 	return rc;
 }
 
-static json_t *jstr(const char *s)
-{
-	return json_string(s);
-}
-
 static json_t *str_or_null(const char *s)
 {
-	return s && *s ? jstr(s) : json_null();
+	return s && *s ? json_string(s) : json_null();
 }
 
 static void set(json_t *o, const char *key, json_t *v)
@@ -157,8 +152,8 @@ json_t *info_to_json(const struct amt_info *in, int trigger_numbering)
 	heci_guid_format(in->uuid, uuid);
 	for (uint32_t i = 0; i < in->versions.count; i++) {
 		json_t *v = json_object();
-		set(v, "name", jstr(in->versions.entries[i].description));
-		set(v, "value", jstr(in->versions.entries[i].version));
+		set(v, "name", json_string(in->versions.entries[i].description));
+		set(v, "value", json_string(in->versions.entries[i].version));
 		json_array_append_new(versions, v);
 	}
 	for (unsigned i = 0; i < in->hash_count; i++) {
@@ -166,7 +161,7 @@ json_t *info_to_json(const struct amt_info *in, int trigger_numbering)
 		char h[2 * AMT_CERT_HASH_MAX + 1];
 		json_t *v = json_object();
 		hex(e->hash, e->hash_len, h);
-		set(v, "name", jstr(e->name));
+		set(v, "name", json_string(e->name));
 		set(v, "algorithm", json_string(amt_hash_algorithm_name(e->algorithm, e->hash_len)));
 		set(v, "hash", json_string(h));
 		set(v, "default", json_boolean(e->is_default));
@@ -180,7 +175,7 @@ json_t *info_to_json(const struct amt_info *in, int trigger_numbering)
 	set(cira, "mps", str_or_null(in->cira.mps_hostname));
 
 	set(o, "schema", json_integer(INFO_JSON_SCHEMA));
-	set(o, "device", jstr(in->device));
+	set(o, "device", json_string(in->device));
 	set(o, "uuid", json_string(uuid));
 	set(o, "amt_version", str_or_null(amt_code_versions_get(&in->versions, "AMT")));
 	set(o, "build", str_or_null(amt_code_versions_get(&in->versions, "Build Number")));

@@ -78,7 +78,7 @@ static bool fingerprint_changed(const struct agent_config *c, const char *fp)
 }
 
 /* Build the report document; NULL when the ME could not be read. */
-static json_t *build_report(struct agent_ctx *ctx, const struct spool *sp,
+static json_t *build_report(struct agent_ctx *ctx, unsigned dropped,
 			    struct report_result *res)
 {
 	struct heci *h = agent_heci_new(ctx);
@@ -111,7 +111,7 @@ static json_t *build_report(struct agent_ctx *ctx, const struct spool *sp,
 	json_object_set_new(r, "host_name", json_string(host));
 	json_object_set_new(r, "agent_version", json_string(AMT_VERSION));
 	json_object_set_new(r, "host_id", host_id ? json_string(host_id) : json_null());
-	json_object_set_new(r, "dropped_reports", json_integer(spool_peek_dropped(sp)));
+	json_object_set_new(r, "dropped_reports", json_integer(dropped));
 	free(host_id);
 out:
 	free(in);
@@ -193,7 +193,7 @@ int report_cycle(struct agent_ctx *ctx, enum report_mode mode, struct report_res
 		return REPORT_EXIT_ERROR;
 	}
 	if (mode != REPORT_FLUSH_ONLY) {
-		json_t *r = build_report(ctx, &sp, res);
+		json_t *r = build_report(ctx, spool_peek_dropped(&sp), res);
 		if (!r) {
 			log_warn("no report made: %s", res->error);
 			ex = REPORT_EXIT_ERROR;
@@ -262,11 +262,12 @@ int cmd_report(struct agent_ctx *ctx, int argc, char **argv)
 		return EXIT_AMT_USAGE;
 	}
 	if (!once) {
+		/* a preview reads the spool's drop count but creates nothing */
 		struct spool sp = {.max = 1};
 		struct report_result res;
 		memset(&res, 0, sizeof(res));
-		snprintf(sp.dir, sizeof(sp.dir), "/nonexistent");
-		json_t *r = build_report(ctx, &sp, &res);
+		spool_dir_of(&ctx->cfg, sp.dir, sizeof(sp.dir));
+		json_t *r = build_report(ctx, spool_peek_dropped(&sp), &res);
 		if (!r) {
 			fprintf(ctx->err, "%s: cannot build a report: %s\n", ctx->prog, res.error);
 			return agent_exit_code(res.collect_rc, AMT_STATUS_SUCCESS);

@@ -8,6 +8,7 @@
 #include "heci_time.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -280,7 +281,7 @@ const struct heci_callback_fw *heci_callback_fw(const struct heci *h)
 static int null_open(struct heci *h, const char *path)
 {
 	(void)path;
-	heci_set_errno(h, 2 /* ENOENT */);
+	heci_set_errno(h, ENOENT);
 	return HECI_E_NO_DEVICE;
 }
 
