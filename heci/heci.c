@@ -19,6 +19,7 @@ struct heci {
 	const struct heci_callback_fw *fw;
 	char *device; /* configured path or NULL */
 	char path[256];
+	char home[256]; /* node of the last successful probe: tried first next time */
 	struct heci_guid guid;
 	int connected;
 	uint32_t max_msg_len;
@@ -165,6 +166,31 @@ static int rank(int rc)
 	}
 }
 
+/* The most telling failure seen while probing. */
+struct probe_best {
+	int rc;
+	int errnum;
+	char path[256];
+};
+
+/* Try one node; on success it becomes the handle's home node. */
+static int probe(struct heci *h, const char *node, const struct heci_guid *guid,
+		 struct probe_best *best)
+{
+	int rc = try_node(h, node, guid);
+	if (rc == 0) {
+		if (node != h->home) /* never snprintf a buffer onto itself */
+			snprintf(h->home, sizeof(h->home), "%s", node);
+		return 0;
+	}
+	if (rank(rc) > rank(best->rc) || best->path[0] == '\0') {
+		best->rc = rc;
+		best->errnum = h->last_errno;
+		snprintf(best->path, sizeof(best->path), "%s", h->path);
+	}
+	return rc;
+}
+
 int heci_connect(struct heci *h, const struct heci_guid *guid)
 {
 	if (!h || !guid)
@@ -176,21 +202,20 @@ int heci_connect(struct heci *h, const struct heci_guid *guid)
 	if (h->device)
 		return try_node(h, h->device, guid);
 
-	int best = HECI_E_NO_DEVICE, best_errno = 0;
-	char best_path[sizeof(h->path)] = "";
-	for (size_t i = 0; heci_default_paths[i]; i++) {
-		int rc = try_node(h, heci_default_paths[i], guid);
-		if (rc == 0)
+	/* Once a client connected on a node, the ME's other clients are asked
+	 * on that node first: with several MEI functions (a graphics MEI on
+	 * mei0, the CSME on mei1) probing from mei0 again could reach a
+	 * different ME. */
+	struct probe_best best = {HECI_E_NO_DEVICE, 0, ""};
+	if (h->home[0] && probe(h, h->home, guid, &best) == 0)
+		return 0;
+	for (size_t i = 0; heci_default_paths[i]; i++)
+		if (strcmp(heci_default_paths[i], h->home) != 0 &&
+		    probe(h, heci_default_paths[i], guid, &best) == 0)
 			return 0;
-		if (rank(rc) > rank(best) || best_path[0] == '\0') {
-			best = rc;
-			best_errno = h->last_errno;
-			snprintf(best_path, sizeof(best_path), "%s", h->path);
-		}
-	}
-	h->last_errno = best_errno;
-	snprintf(h->path, sizeof(h->path), "%s", best_path);
-	return best;
+	h->last_errno = best.errnum;
+	snprintf(h->path, sizeof(h->path), "%s", best.path);
+	return best.rc;
 }
 
 int heci_reconnect(struct heci *h)

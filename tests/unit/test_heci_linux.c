@@ -456,6 +456,34 @@ static void test_probe_order_later_node_used(void **state)
 	assert_int_equal(heci_protocol_version(h), 2);
 }
 
+/* After AMTHI connected on a later node, the next client (MKHI) is asked on
+ * that node first, not on /dev/mei0 again, which may be another ME. */
+static void test_probe_prefers_the_node_that_connected(void **state)
+{
+	(void)state;
+	struct heci *h = new_handle(NULL, 0);
+	script_open("/dev/mei0", 1000);
+	script_ioctl_err(ENOTTY); /* a graphics MEI: no AMTHI */
+	script_open("/dev/mei1", 1001);
+	script_ioctl_ok(5120, 1);
+	assert_int_equal(heci_connect(h, &HECI_GUID_AMTHI), HECI_OK);
+	assert_string_equal(heci_device_path(h), "/dev/mei1");
+	script_open("/dev/mei1", 1002); /* MKHI: the home node first */
+	script_ioctl_ok(512, 1);
+	assert_int_equal(heci_connect(h, &HECI_GUID_MKHI), HECI_OK);
+	assert_string_equal(heci_device_path(h), "/dev/mei1");
+	assert_int_equal(g_ioctl_fd, 1002);
+	/* the home node lost the client: the others are probed, home not twice */
+	script_open("/dev/mei1", 1003);
+	script_ioctl_err(ENOTTY);
+	script_open("/dev/mei0", -ENOENT);
+	script_open("/dev/mei2", -ENOENT);
+	script_open("/dev/mei3", -ENOENT);
+	script_open("/dev/mei", -ENOENT);
+	assert_int_equal(heci_connect(h, &HECI_GUID_LME), HECI_E_CLIENT_NOT_FOUND);
+	assert_string_equal(heci_device_path(h), "/dev/mei1");
+}
+
 static void test_probe_legacy_node_last(void **state)
 {
 	(void)state;
@@ -1179,6 +1207,7 @@ int main(void)
 		T(test_eintr_retried_everywhere),
 		T(test_probe_all_enoent_no_device),
 		T(test_probe_order_later_node_used),
+		T(test_probe_prefers_the_node_that_connected),
 		T(test_probe_legacy_node_last),
 		T(test_explicit_device_not_probed),
 		T(test_open_eacces),
