@@ -14,13 +14,14 @@
  * Must not: hold policy (who may do what) or runtime state.
  */
 #include "sim_3pds_nvm.h"
-#include "sim_state.h"
 
 #include <errno.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "sim_ini.h"
 
 void sim_3pds_nvm_defaults(struct sim_3pds_nvm *n)
 {

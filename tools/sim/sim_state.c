@@ -16,6 +16,7 @@
 #include "amthi_codec.h"
 #include "atomic_file.h"
 #include "heci.h"
+#include "sim_ini.h"
 
 enum t {
 	T_BOOL, T_UINT, T_INT, T_STR, T_UUID, T_MAC, T_IPV4, T_PROVSTATE, T_CTLMODE, T_PROVMODE,
@@ -186,17 +187,6 @@ static int parse_enum(const char *const *names, const char *v, uint32_t *out)
 			return 0;
 		}
 	return -1;
-}
-
-int sim_parse_bool(const char *v, bool *out)
-{
-	if (!strcmp(v, "true") || !strcmp(v, "yes") || !strcmp(v, "1"))
-		*out = true;
-	else if (!strcmp(v, "false") || !strcmp(v, "no") || !strcmp(v, "0"))
-		*out = false;
-	else
-		return -1;
-	return 0;
 }
 
 static int parse_ulong(const char *v, int base, unsigned long max, unsigned long *out)

@@ -120,8 +120,6 @@ struct sim_state {
 };
 
 void sim_state_defaults(struct sim_state *s);
-/* State-file booleans: true/yes/1 or false/no/0. Returns 0 or -1. */
-int sim_parse_bool(const char *v, bool *out);
 /* Load path over the defaults. On error returns -1, err = "FILE:LINE: ..." */
 int sim_state_load(struct sim_state *s, const char *path, char *err, size_t errcap);
 /* Atomic rewrite of path with every key. Returns 0 or -errno. */
