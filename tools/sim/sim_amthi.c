@@ -64,36 +64,10 @@ static int request_len(const struct sim_state *st, uint32_t cmd)
 	}
 }
 
-static void add_version(struct amt_code_versions *v, const char *desc, const char *val)
-{
-	struct amt_version_entry *e = &v->entries[v->count++];
-	snprintf(e->description, sizeof(e->description), "%s", desc);
-	snprintf(e->version, sizeof(e->version), "%s", val);
-}
-
-/* Shared with WS-Man CIM_SoftwareIdentity: one instance per entry. */
-void sim_code_versions(const struct sim_state *st, struct amt_code_versions *v)
-{
-	memset(v, 0, sizeof(*v));
-	snprintf(v->bios, sizeof(v->bios), "%s", st->bios);
-	add_version(v, "Flash", st->version);
-	add_version(v, "Netstack", st->version);
-	add_version(v, "AMTApps", st->version);
-	add_version(v, "AMT", st->version);
-	add_version(v, "Sku", st->sku);
-	add_version(v, "VendorID", "8086");
-	add_version(v, "Build Number", st->build);
-	add_version(v, "Recovery Version", st->version);
-	add_version(v, "Recovery Build Num", st->build);
-	add_version(v, "Legacy Mode", "False");
-	if (atoi(st->version) >= 12)
-		add_version(v, "AMT FW Core Version", st->version);
-}
-
 static void code_versions(const struct sim_state *st, struct reply *r)
 {
 	struct amt_code_versions v;
-	sim_code_versions(st, &v);
+	sim_state_code_versions(st, &v);
 	amthi_encode_code_versions(r->body, sizeof(r->body), &v, &r->len);
 }
 

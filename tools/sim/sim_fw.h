@@ -18,7 +18,6 @@ struct sim_cira;
 
 struct sim_wsman;
 struct sim_lme;
-struct amt_code_versions;
 
 struct sim_fw {
 	struct sim_me *me;
@@ -46,8 +45,5 @@ void sim_fw_shutdown(struct sim_fw *fw);
 /* Per-protocol registration, called by sim_fw_register. */
 int sim_amthi_register(struct sim_fw *fw);
 int sim_mkhi_register(struct sim_fw *fw);
-
-/* The GetCodeVersions table (sim_amthi.c), also CIM_SoftwareIdentity. */
-void sim_code_versions(const struct sim_state *st, struct amt_code_versions *v);
 
 #endif

@@ -179,6 +179,33 @@ void sim_state_defaults(struct sim_state *s)
 	s->time_scale = 1;
 }
 
+/* ---- what the firmware reports, derived from the keys ---- */
+
+static void add_version(struct amt_code_versions *v, const char *desc, const char *val)
+{
+	struct amt_version_entry *e = &v->entries[v->count++];
+	snprintf(e->description, sizeof(e->description), "%s", desc);
+	snprintf(e->version, sizeof(e->version), "%s", val);
+}
+
+void sim_state_code_versions(const struct sim_state *st, struct amt_code_versions *v)
+{
+	memset(v, 0, sizeof(*v));
+	snprintf(v->bios, sizeof(v->bios), "%s", st->bios);
+	add_version(v, "Flash", st->version);
+	add_version(v, "Netstack", st->version);
+	add_version(v, "AMTApps", st->version);
+	add_version(v, "AMT", st->version);
+	add_version(v, "Sku", st->sku);
+	add_version(v, "VendorID", "8086");
+	add_version(v, "Build Number", st->build);
+	add_version(v, "Recovery Version", st->version);
+	add_version(v, "Recovery Build Num", st->build);
+	add_version(v, "Legacy Mode", "False");
+	if (atoi(st->version) >= 12)
+		add_version(v, "AMT FW Core Version", st->version);
+}
+
 static int parse_enum(const char *const *names, const char *v, uint32_t *out)
 {
 	for (uint32_t i = 0; names[i]; i++)

@@ -5,8 +5,11 @@
  * Owns: struct sim_state, its defaults, loading it from an INI file through
  * one keyword table (unknown key or bad value -> error with file:line), and
  * writing it back atomically (temp file, fsync, rename, fsync directory), so
- * state survives a simulator restart the way NVM survives a reboot.
- * Must not: answer protocol messages (sim_amthi.c etc. read this struct).
+ * state survives a simulator restart the way NVM survives a reboot; and
+ * the values several interfaces report from the same keys (the code-version
+ * table AMTHI and WS-Man both give), so they agree by construction.
+ * Must not: answer protocol messages (sim_amthi.c etc. read this struct) or
+ * call any of the simulator's clients or services: they all call down here.
  */
 #ifndef SIM_STATE_H
 #define SIM_STATE_H
@@ -16,6 +19,8 @@
 #include <stdint.h>
 
 #include "sim_3pds_nvm.h"
+
+struct amt_code_versions;
 
 #define SIM_MAX_HASHES 32
 #define SIM_STR 256
@@ -122,6 +127,10 @@ struct sim_state {
 void sim_state_defaults(struct sim_state *s);
 /* Load path over the defaults. On error returns -1, err = "FILE:LINE: ..." */
 int sim_state_load(struct sim_state *s, const char *path, char *err, size_t errcap);
+/* The firmware's code-version table (AMTHI GetCodeVersions, and one WS-Man
+ * CIM_SoftwareIdentity instance per entry), made from [amt] version, build,
+ * sku and [platform] bios, so both interfaces report the same versions. */
+void sim_state_code_versions(const struct sim_state *st, struct amt_code_versions *v);
 /* Atomic rewrite of path with every key. Returns 0 or -errno. */
 int sim_state_save(const struct sim_state *s, const char *path);
 

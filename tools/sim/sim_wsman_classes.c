@@ -109,7 +109,7 @@ static void setup_service(const struct sim_state *st, unsigned index, struct sim
 static unsigned software_count(const struct sim_state *st)
 {
 	struct amt_code_versions v;
-	sim_code_versions(st, &v);
+	sim_state_code_versions(st, &v);
 	return v.count;
 }
 
@@ -117,7 +117,7 @@ static void software_identity(const struct sim_state *st, unsigned index,
 			      struct sim_wsman_inst *o)
 {
 	struct amt_code_versions v;
-	sim_code_versions(st, &v);
+	sim_state_code_versions(st, &v);
 	if (index >= v.count)
 		return;
 	sim_wsman_prop(o, "InstanceID", v.entries[index].description);
