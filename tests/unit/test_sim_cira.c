@@ -774,6 +774,40 @@ static void test_shutdown_closes_the_tunnel(void **state)
 	assert_int_equal(m.disconnect_reason, APF_DISCONNECT_BY_APPLICATION);
 }
 
+/* A tunnel does not survive a restart: a save while one is up writes
+ * not_connected (whatever the file said before the Open) and the
+ * user-initiated trigger, and a simulator started from that file reports
+ * not connected. */
+static void test_live_tunnel_is_saved_not_connected(void **state)
+{
+	struct fx *f = *state;
+	char path[64], err[256];
+	struct sim_state loaded;
+	snprintf(path, sizeof(path), "/tmp/test_sim_cira.%ld.ini", (long)getpid());
+	start_mps(f);
+	f->st.cira_status = AMT_CIRA_CONNECTED; /* a static fixture value */
+	f->st.cira_trigger = 3;
+	assert_int_equal(simt_fw_init(&f->fw, &f->st), 0);
+	f->fw.state_path = path;
+	assert_int_equal(simt_call(&f->fw, AMTHI_OPEN_USER_INITIATED_CONNECTION),
+			 AMT_STATUS_SUCCESS);
+	assert_true(simt_wait(is_connected, &f->fw));
+
+	sim_me_lock(f->fw.me);
+	assert_int_equal(sim_fw_save(&f->fw), 0);
+	sim_me_unlock(f->fw.me);
+	sim_state_defaults(&loaded);
+	assert_int_equal(sim_state_load(&loaded, path, err, sizeof(err)), 0);
+	assert_int_equal(loaded.cira_status, AMT_CIRA_NOT_CONNECTED);
+	assert_int_equal(loaded.cira_trigger, 0);
+	assert_int_equal(cira_status(&f->fw), AMT_CIRA_CONNECTED); /* still up */
+	simt_fw_free(&f->fw);
+
+	assert_int_equal(simt_fw_init(&f->fw, &loaded), 0);
+	assert_int_equal(cira_status(&f->fw), AMT_CIRA_NOT_CONNECTED);
+	unlink(path);
+}
+
 int main(void)
 {
 	if (getenv("TEST_DEBUG"))
@@ -792,6 +826,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_tunnel_ends_by_lifetime_disconnect_or_garbage,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_shutdown_closes_the_tunnel, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_live_tunnel_is_saved_not_connected, setup,
+						teardown),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

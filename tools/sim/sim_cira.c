@@ -107,7 +107,7 @@ static bool set_connected(struct session *s)
 	sim_me_lock(fw->me);
 	bool ok = !s->c->quit && s->c->gen == s->gen;
 	if (ok)
-		fw->st.cira_status = s->c->status = AMT_CIRA_CONNECTED;
+		s->c->status = AMT_CIRA_CONNECTED;
 	sim_me_unlock(fw->me);
 	return ok;
 }
@@ -696,7 +696,10 @@ int sim_cira_open(struct sim_fw *fw)
 		return 0;
 	c->requested = true;
 	c->gen++;
-	fw->st.cira_status = c->status = AMT_CIRA_CONNECTING;
+	/* the live status is ours (c->status); the state keeps what survives a
+	 * restart, and a tunnel does not */
+	c->status = AMT_CIRA_CONNECTING;
+	fw->st.cira_status = AMT_CIRA_NOT_CONNECTED;
 	fw->st.cira_trigger = 0; /* user initiated (LMS numbering, as in the state) */
 	log_info("cira: user-initiated connection to %s requested", fw->st.mps);
 	sim_net_wake_kick(c->wakefd);
@@ -716,7 +719,8 @@ bool sim_cira_close(struct sim_fw *fw)
 	return true;
 }
 
-bool sim_cira_active(const struct sim_fw *fw)
+/* True while a tunnel is requested, i.e. the client owns [cira] status. */
+static bool sim_cira_active(const struct sim_fw *fw)
 {
 	return fw->cira && fw->cira->requested;
 }

@@ -8,8 +8,11 @@
  * handshake AMT runs towards an MPS (PROTOCOLVERSION, auth service,
  * USERAUTH password, pfwd service, tcpip-forward 16992 and 16993), then
  * keeps the tunnel alive until it is closed, the MPS goes away, the
- * tunnel lifetime ends or the simulator stops. It moves [cira] status
- * connecting -> connected -> not_connected under the ME lock.
+ * tunnel lifetime ends or the simulator stops. While a tunnel is
+ * requested it owns the reported status (connecting -> connected, read with
+ * sim_cira_status under the ME lock) and keeps it to itself: fw->st holds
+ * not_connected meanwhile, which is what a save writes, because a tunnel
+ * does not survive a restart. When the request ends, not_connected.
  * Must not: decide whether a tunnel is permitted (sim_amthi.c does), build
  * APF bytes by hand (heci/apf_codec.h), log the CIRA password, or hold the
  * ME lock during network I/O. Channels from the MPS are refused for now
@@ -34,9 +37,6 @@ int sim_cira_open(struct sim_fw *fw);
  * client sends APF DISCONNECT (by application) and closes TLS. Returns
  * true when there was one. Caller holds the ME lock. */
 bool sim_cira_close(struct sim_fw *fw);
-/* True while a tunnel is requested, i.e. the client owns [cira] status.
- * Caller holds the ME lock. */
-bool sim_cira_active(const struct sim_fw *fw);
 /* While a tunnel is requested: true and its status (connecting or
  * connected), which a reload of the state file (SIGHUP) does not reset.
  * Caller holds the ME lock. */

@@ -57,15 +57,7 @@ int sim_fw_save(struct sim_fw *fw)
 {
 	if (!fw->state_path)
 		return 0;
-	struct sim_state *copy = malloc(sizeof(*copy));
-	if (!copy)
-		return -ENOMEM;
-	*copy = fw->st;
-	/* a tunnel does not survive a restart: its runtime status is not NVM */
-	if (sim_cira_active(fw))
-		copy->cira_status = AMT_CIRA_NOT_CONNECTED;
-	int rc = sim_state_save(copy, fw->state_path);
-	free(copy);
+	int rc = sim_state_save(&fw->st, fw->state_path);
 	if (rc != 0)
 		log_error("cannot save state to %s: error %d", fw->state_path, -rc);
 	return rc;

@@ -80,7 +80,8 @@ struct sim_state {
 	/* [wired] [wireless] */
 	struct sim_lan wired, wireless;
 	/* [cira] */
-	uint32_t cira_status;  /* 0 not connected, 1 connecting, 2 connected */
+	uint32_t cira_status;  /* 0 not connected, 1 connecting, 2 connected; a live
+				* tunnel's status is sim_cira.c's, never stored here */
 	uint32_t cira_network; /* 0 inside, 1 vpn, 2 outside, 3 unknown */
 	uint32_t cira_trigger; /* 0 user, 1 alert, 2 provisioning, 3 periodic (LMS numbering) */
 	char mps[SIM_STR];
