@@ -794,7 +794,7 @@ static void test_live_tunnel_is_saved_not_connected(void **state)
 	assert_true(simt_wait(is_connected, &f->fw));
 
 	sim_me_lock(f->fw.me);
-	assert_int_equal(sim_fw_save(&f->fw), 0);
+	assert_int_equal(sim_state_persist(&f->fw.st, f->fw.state_path), 0);
 	sim_me_unlock(f->fw.me);
 	sim_state_defaults(&loaded);
 	assert_int_equal(sim_state_load(&loaded, path, err, sizeof(err)), 0);

@@ -6,7 +6,7 @@
  * Owns: the runtime half of 3PDS (sessions, block locks, their idle
  * timeouts) and the method semantics; every change to the NVM half
  * (fw->st.storage: EACL, applications, blocks) is saved at once with
- * sim_fw_save() under the ME lock the SOAP core holds.
+ * sim_state_persist() under the ME lock the SOAP core holds.
  * The administration service (EACL, global attributes, admin views of
  * applications) is in sim_3pds_admin.c; both share sim_3pds_int.h.
  * Must not: parse XML or know HTTP; it sees parameters by name only.
@@ -68,7 +68,8 @@ void sim_3pds_rt_free(struct sim_3pds_rt *rt)
 
 void sim_3pds_save(struct sim_3pds_op *o)
 {
-	sim_fw_save(o->c->fw); /* logs a failure; NVM in memory stays changed */
+	/* logs a failure; the NVM in memory stays changed */
+	sim_state_persist(&o->c->fw->st, o->c->fw->state_path);
 }
 
 /* ---------------- sessions and locks ---------------- */

@@ -53,16 +53,6 @@ void sim_fw_apply_faults(struct sim_fw *fw)
 	sim_me_set_faults(fw->me, &f);
 }
 
-int sim_fw_save(struct sim_fw *fw)
-{
-	if (!fw->state_path)
-		return 0;
-	int rc = sim_state_save(&fw->st, fw->state_path);
-	if (rc != 0)
-		log_error("cannot save state to %s: error %d", fw->state_path, -rc);
-	return rc;
-}
-
 void sim_fw_shutdown(struct sim_fw *fw)
 {
 	sim_lme_shutdown(fw);

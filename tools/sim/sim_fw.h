@@ -35,9 +35,6 @@ struct sim_fw {
 int sim_fw_register(struct sim_fw *fw);
 /* Push the [sim] fault switches of fw->st into the ME. */
 void sim_fw_apply_faults(struct sim_fw *fw);
-/* Persist fw->st (NVM) to the state file. Caller holds the ME lock.
- * Runtime-only values (a CIRA tunnel's status) are saved as not running. */
-int sim_fw_save(struct sim_fw *fw);
 /* Stop and join the firmware's own threads (hello sender, CIRA client) and
  * save what they changed. Call without the ME lock, before sim_me_free(). */
 void sim_fw_shutdown(struct sim_fw *fw);

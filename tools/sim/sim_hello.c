@@ -55,7 +55,7 @@ static void stop_locked(struct sim_fw *fw, const char *why)
 	fw->st.hello_active = false;
 	if (fw->hello)
 		fw->hello->dirty = false;
-	sim_fw_save(fw);
+	sim_state_persist(&fw->st, fw->state_path);
 	log_info("hello: stopped (%s) at retry count %u", why, fw->st.hello_retry_count);
 }
 
@@ -230,7 +230,7 @@ int sim_hello_start(struct sim_fw *fw, bool resume)
 	fw->st.hello_active = true;
 	if (!resume) {
 		h->dirty = false;
-		sim_fw_save(fw);
+		sim_state_persist(&fw->st, fw->state_path);
 	}
 	log_info("hello: %s (retry count %u)", resume ? "resumed" : "started",
 		 fw->st.hello_retry_count);
@@ -257,7 +257,7 @@ void sim_hello_shutdown(struct sim_fw *fw)
 	pthread_join(h->tid, NULL);
 	sim_me_lock(fw->me);
 	if (h->dirty)
-		sim_fw_save(fw);
+		sim_state_persist(&fw->st, fw->state_path);
 	fw->hello = NULL;
 	sim_me_unlock(fw->me);
 	close(h->wakefd);

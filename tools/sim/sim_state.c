@@ -16,6 +16,7 @@
 #include "amthi_codec.h"
 #include "atomic_file.h"
 #include "heci.h"
+#include "log.h"
 #include "sim_ini.h"
 
 enum t {
@@ -515,4 +516,14 @@ static int fill_state(FILE *f, void *arg)
 int sim_state_save(const struct sim_state *s, const char *path)
 {
 	return atomic_file_write(path, 0600, fill_state, (void *)s);
+}
+
+int sim_state_persist(const struct sim_state *s, const char *path)
+{
+	if (!path)
+		return 0;
+	int rc = sim_state_save(s, path);
+	if (rc != 0)
+		log_error("cannot save state to %s: error %d", path, -rc);
+	return rc;
 }

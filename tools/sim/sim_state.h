@@ -134,5 +134,11 @@ int sim_state_load(struct sim_state *s, const char *path, char *err, size_t errc
 void sim_state_code_versions(const struct sim_state *st, struct amt_code_versions *v);
 /* Atomic rewrite of path with every key. Returns 0 or -errno. */
 int sim_state_save(const struct sim_state *s, const char *path);
+/* What a part of the simulated firmware calls after it changed NVM (3PDS
+ * contents, the hello sender's keys): sim_state_save() to path, or nothing
+ * when path is NULL (tests that keep the state in memory). A failure is
+ * logged; the state in memory stays changed. The caller holds the ME lock,
+ * which guards s. Returns 0 or -errno. */
+int sim_state_persist(const struct sim_state *s, const char *path);
 
 #endif

@@ -7,7 +7,7 @@
  * Must not: be included outside tools/sim and its unit tests.
  *
  * Locking: sim_wsman_handle() takes the ME lock for the whole request, so
- * class code may read and change fw->st and call sim_fw_save(). The core's
+ * class code may read and change fw->st and call sim_state_persist(). The core's
  * own state (enumerations, 3PDS sessions) is used by one thread at a time.
  */
 #ifndef SIM_WSMAN_INT_H
