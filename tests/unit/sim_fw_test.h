@@ -34,7 +34,8 @@ static inline int simt_fw_init(struct sim_fw *fw, const struct sim_state *st)
 	fw->me = sim_me_new();
 	if (!fw->me)
 		return -1;
-	return sim_fw_register(fw);
+	char err[256];
+	return sim_fw_start(fw, err, sizeof(err));
 }
 
 static inline void simt_fw_free(struct sim_fw *fw)

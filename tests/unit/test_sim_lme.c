@@ -187,7 +187,8 @@ static int setup(void **state)
 	sim_state_defaults(&x->fw.st);
 	x->fw.me = sim_me_new();
 	assert_non_null(x->fw.me);
-	assert_int_equal(sim_lme_register(&x->fw), 0);
+	char err[128];
+	assert_int_equal(sim_lme_register(&x->fw, err, sizeof(err)), 0);
 	assert_non_null(x->fw.lme);
 	pthread_mutex_init(&x->v.mu, NULL);
 	pthread_cond_init(&x->v.cv, NULL);

@@ -18,7 +18,6 @@
 #include "log.h"
 #include "sim_fuse.h"
 #include "sim_fw.h"
-#include "sim_wsman.h"
 
 struct sim_app {
 	struct sim_fw fw;
@@ -136,13 +135,13 @@ static int cmd_run(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &app.sigs, NULL);
 
 	app.fw.me = sim_me_new();
-	if (!app.fw.me || sim_fw_register(&app.fw) != 0) {
+	if (!app.fw.me) {
 		fprintf(stderr, "amt-sim: out of memory\n");
 		goto out;
 	}
-	sim_fw_apply_faults(&app.fw);
-	if (!sim_wsman_start(&app.fw, listen_addr, err, sizeof(err))) {
-		fprintf(stderr, "amt-sim: cannot start the WS-Man service: %s\n", err);
+	app.fw.listen_addr = listen_addr;
+	if (sim_fw_start(&app.fw, err, sizeof(err)) != 0) {
+		fprintf(stderr, "amt-sim: cannot start %s\n", err);
 		goto out;
 	}
 
@@ -169,8 +168,7 @@ static int cmd_run(int argc, char **argv)
 	pthread_join(sig_tid, NULL);
 out:
 	sim_fuse_free(app.fuse);
-	sim_fw_shutdown(&app.fw); /* hello sender, CIRA client: after the last handler */
-	sim_wsman_stop(app.fw.wsman); /* after everything that may connect to it */
+	sim_fw_shutdown(&app.fw); /* every part, after the last handler */
 	sim_me_free(app.fw.me);
 	return ex;
 }

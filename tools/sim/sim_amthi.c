@@ -345,8 +345,13 @@ static void on_message(void *ctx, struct sim_conn *c, const uint8_t *msg, size_t
 		sim_conn_reply(c, out, olen);
 }
 
-int sim_amthi_register(struct sim_fw *fw)
+int sim_amthi_register(struct sim_fw *fw, char *err, size_t errcap)
 {
+	fw->not_ready_left = fw->st.not_ready_count;
+	/* AMT disabled: absent (ENOTTY on connect), or with amt_disabled_style
+	 * = empty present and answering empty messages */
+	if (!fw->st.amt_enabled && fw->st.disabled_style != SIM_DISABLED_EMPTY)
+		return 0;
 	struct sim_client_def def = {
 		.name = "AMTHI",
 		.mtu = fw->st.amthi_mtu,

@@ -1,44 +1,37 @@
 /*
- * sim_fw.c - wiring of the simulated firmware (see sim_fw.h).
+ * sim_fw.c - assembly of the simulated firmware from its parts (see
+ * sim_fw.h): one table row per part, nothing else.
  */
 #include "sim_fw.h"
 
-#include <errno.h>
-#include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
 
-#include "amthi_codec.h"
-#include "log.h"
-#include "sim_lme.h"
 #include "sim_cira.h"
 #include "sim_hello.h"
+#include "sim_lme.h"
+#include "sim_wsman.h"
 
-int sim_fw_register(struct sim_fw *fw)
-{
-	int rc;
-	fw->not_ready_left = fw->st.not_ready_count;
-	if (fw->st.amt_enabled || fw->st.disabled_style == SIM_DISABLED_EMPTY) {
-		rc = sim_amthi_register(fw);
-		if (rc != 0)
-			return rc;
-	}
-	rc = sim_mkhi_register(fw);
-	if (rc != 0)
-		return rc;
-	if (fw->st.amt_enabled) { /* LME is absent while AMT is disabled */
-		rc = sim_lme_register(fw);
-		if (rc != 0)
-			return rc;
-	}
-	/* hello_active is NVM: a simulator restart resumes the sender with a
-	 * fresh window and the saved retry count */
-	if (fw->st.amt_enabled && fw->st.hello_active &&
-	    fw->st.prov_state != AMT_PROVISIONING_POST) {
-		sim_me_lock(fw->me);
-		rc = sim_hello_start(fw, true);
-		sim_me_unlock(fw->me);
-	}
-	return rc;
-}
+struct sim_fw_part {
+	const char *name; /* for "cannot start NAME: why" */
+	int (*start)(struct sim_fw *fw, char *err, size_t errcap); /* NULL: started on first use */
+	void (*shutdown)(struct sim_fw *fw);                       /* NULL: nothing of its own */
+};
+
+/* Started top to bottom, shut down bottom to top. The WS-Man service comes
+ * first so that a bad --listen or TLS file fails before any part acts (the
+ * hello sender resumes at start), and goes last because the LME relay
+ * connects to it. */
+static const struct sim_fw_part parts[] = {
+	{"the WS-Man service", sim_wsman_register, sim_wsman_shutdown},
+	{"the AMTHI client", sim_amthi_register, NULL},
+	{"the MKHI client", sim_mkhi_register, NULL},
+	{"the hello sender", sim_hello_register, sim_hello_shutdown},
+	{"the CIRA client", NULL, sim_cira_shutdown},
+	{"the LME client", sim_lme_register, sim_lme_shutdown},
+};
+
+#define PART_COUNT (sizeof(parts) / sizeof(parts[0]))
 
 void sim_fw_apply_faults(struct sim_fw *fw)
 {
@@ -53,9 +46,32 @@ void sim_fw_apply_faults(struct sim_fw *fw)
 	sim_me_set_faults(fw->me, &f);
 }
 
+static void shutdown_from(struct sim_fw *fw, size_t count)
+{
+	while (count-- > 0)
+		if (parts[count].shutdown)
+			parts[count].shutdown(fw);
+}
+
+int sim_fw_start(struct sim_fw *fw, char *err, size_t errcap)
+{
+	char why[256];
+	sim_fw_apply_faults(fw);
+	for (size_t i = 0; i < PART_COUNT; i++) {
+		if (!parts[i].start)
+			continue;
+		why[0] = '\0';
+		int rc = parts[i].start(fw, why, sizeof(why));
+		if (rc == 0)
+			continue;
+		snprintf(err, errcap, "%s: %s", parts[i].name, why[0] ? why : strerror(-rc));
+		shutdown_from(fw, i + 1); /* the failed part too: it may have half-started */
+		return -1;
+	}
+	return 0;
+}
+
 void sim_fw_shutdown(struct sim_fw *fw)
 {
-	sim_lme_shutdown(fw);
-	sim_cira_shutdown(fw);
-	sim_hello_shutdown(fw);
+	shutdown_from(fw, PART_COUNT);
 }

@@ -200,6 +200,17 @@ static void *hello_main(void *arg)
 	return NULL;
 }
 
+int sim_hello_register(struct sim_fw *fw, char *err, size_t errcap)
+{
+	int rc = 0;
+	sim_me_lock(fw->me);
+	if (fw->st.amt_enabled && fw->st.hello_active &&
+	    fw->st.prov_state != AMT_PROVISIONING_POST)
+		rc = sim_hello_start(fw, true);
+	sim_me_unlock(fw->me);
+	return rc;
+}
+
 int sim_hello_start(struct sim_fw *fw, bool resume)
 {
 	struct sim_hello *h = fw->hello;

@@ -17,12 +17,17 @@
 #define SIM_HELLO_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 struct sim_fw;
 
 /* The firmware's retry counter stops here. */
 #define SIM_HELLO_RETRY_MAX 14u
 
+/* As a part of the firmware (sim_fw.c's table): hello_active is NVM, so a
+ * simulator started with it set (AMT enabled, not yet provisioned) resumes
+ * sending with a fresh window and the saved retry count. 0 or -errno. */
+int sim_hello_register(struct sim_fw *fw, char *err, size_t errcap);
 /* Start, or restart with a fresh window; the retry count continues. The
  * first hello goes out at once. resume: starting from a saved
  * hello_active at simulator start (nothing saved). Caller holds the ME

@@ -636,8 +636,10 @@ static void *relay_main(void *arg)
 
 /* ---- registration ---- */
 
-int sim_lme_register(struct sim_fw *fw)
+int sim_lme_register(struct sim_fw *fw, char *err, size_t errcap)
 {
+	if (!fw->st.amt_enabled)
+		return 0; /* LME is absent while AMT is disabled */
 	struct sim_lme *l = calloc(1, sizeof(*l));
 	int rc = -ENOMEM;
 

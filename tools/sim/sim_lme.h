@@ -21,6 +21,7 @@
 #ifndef SIM_LME_H
 #define SIM_LME_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct sim_fw;
@@ -36,9 +37,10 @@ struct sim_fw;
 typedef int (*sim_lme_connect_fn)(void *arg, uint32_t port);
 
 /* Register the LME client (one connection at a time: a second host gets
- * EBUSY, as when LMS owns it) and create fw->lme. The relay thread starts
- * at the first host connection. */
-int sim_lme_register(struct sim_fw *fw);
+ * EBUSY, as when LMS owns it) and create fw->lme; while AMT is disabled the
+ * client is absent (nothing registered, fw->lme stays NULL). The relay
+ * thread starts at the first host connection. 0 or -errno. */
+int sim_lme_register(struct sim_fw *fw, char *err, size_t errcap);
 /* Replace how channels reach the service (tests). The default connects
  * port 16992 to sim_wsman_connect_internal(fw->wsman) and refuses others. */
 void sim_lme_set_connect(struct sim_fw *fw, sim_lme_connect_fn fn, void *arg);

@@ -57,7 +57,7 @@ static void on_message(void *ctx, struct sim_conn *c, const uint8_t *msg, size_t
 		sim_conn_reply(c, out, olen);
 }
 
-int sim_mkhi_register(struct sim_fw *fw)
+int sim_mkhi_register(struct sim_fw *fw, char *err, size_t errcap)
 {
 	struct sim_client_def def = {
 		.name = "MKHI",

@@ -582,6 +582,18 @@ int sim_wsman_connect_internal(struct sim_wsman *w)
 	return fd;
 }
 
+int sim_wsman_register(struct sim_fw *fw, char *err, size_t errcap)
+{
+	return sim_wsman_start(fw, fw->listen_addr, err, errcap) ? 0 : -1;
+}
+
+void sim_wsman_shutdown(struct sim_fw *fw)
+{
+	/* the parts that read fw->wsman under the ME lock (the LME relay) were
+	 * shut down before this one */
+	sim_wsman_stop(fw->wsman); /* clears fw->wsman */
+}
+
 void sim_wsman_stop(struct sim_wsman *w)
 {
 	if (!w)

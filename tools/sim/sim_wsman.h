@@ -35,4 +35,9 @@ int sim_wsman_connect_internal(struct sim_wsman *w);
 /* Joins the thread, frees everything. NULL-safe. */
 void sim_wsman_stop(struct sim_wsman *w);
 
+/* As a part of the firmware (sim_fw.c's table): start on fw->listen_addr
+ * (0, or -1 with the reason in err), and stop fw->wsman (NULL-safe). */
+int sim_wsman_register(struct sim_fw *fw, char *err, size_t errcap);
+void sim_wsman_shutdown(struct sim_fw *fw);
+
 #endif
