@@ -3,12 +3,12 @@
  * tested without sockets: the Authorization header parser and digest check
  * (sim_wsman_auth.c), the SOAP core that turns one request body into one
  * response (sim_wsman_soap.c), and the interface classes implement
- * (sim_wsman_classes.c, sim_3pds.c).
+ * (sim_wsman_classes.c, sim_3pds.c) with the helpers of sim_wsman_inst.c.
  * Must not: be included outside tools/sim and its unit tests.
  *
  * Locking: sim_wsman_handle() takes the ME lock for the whole request, so
- * class code may read and change fw->st and call sim_state_persist(). The core's
- * own state (enumerations, 3PDS sessions) is used by one thread at a time.
+ * class code may read and change fw->st and call sim_state_persist(). The
+ * core's own state (enumerations, 3PDS sessions) is used by one thread at a time.
  */
 #ifndef SIM_WSMAN_INT_H
 #define SIM_WSMAN_INT_H
@@ -112,6 +112,11 @@ int sim_wsman_handle(struct sim_wsman_core *c, const char *body, size_t len, boo
 void sim_wsman_reply_free(struct sim_wsman_reply *r);
 
 /* ---------------- what classes implement ---------------- */
+
+/* Namespaces both the core and the instance helpers write. */
+#define SIM_WSMAN_NS_WSA "http://schemas.xmlsoap.org/ws/2004/08/addressing"
+#define SIM_WSMAN_NS_WSMAN "http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd"
+#define SIM_WSMAN_ANONYMOUS SIM_WSMAN_NS_WSA "/role/anonymous"
 
 /* A class instance or method output element under construction; its
  * properties are children in the class namespace. */

@@ -21,12 +21,12 @@
 #include "sim_wsman_int.h"
 
 #define NS_SOAP "http://www.w3.org/2003/05/soap-envelope"
-#define NS_WSA "http://schemas.xmlsoap.org/ws/2004/08/addressing"
-#define NS_WSMAN "http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd"
+#define NS_WSA SIM_WSMAN_NS_WSA
+#define NS_WSMAN SIM_WSMAN_NS_WSMAN
 #define NS_WSEN "http://schemas.xmlsoap.org/ws/2004/09/enumeration"
 #define NS_WXF "http://schemas.xmlsoap.org/ws/2004/09/transfer"
 #define NS_XSI "http://www.w3.org/2001/XMLSchema-instance"
-#define ANONYMOUS NS_WSA "/role/anonymous"
+#define ANONYMOUS SIM_WSMAN_ANONYMOUS
 #define ACTION_WSA_FAULT NS_WSA "/fault"
 #define ACTION_WSMAN_FAULT "http://schemas.dmtf.org/wbem/wsman/1/wsman/fault"
 #define DETAIL_BASE "http://schemas.dmtf.org/wbem/wsman/1/wsman/faultDetail/"
@@ -326,43 +326,6 @@ static void fault_selectors(struct resp *p, struct sim_wsman_core *c, const stru
 
 /* ---------------- instances ---------------- */
 
-void sim_wsman_prop(struct sim_wsman_inst *i, const char *name, const char *value)
-{
-	xmlNewTextChild(i->node, i->ns, BAD_CAST name, BAD_CAST(value ? value : ""));
-}
-
-void sim_wsman_prop_u32(struct sim_wsman_inst *i, const char *name, uint32_t value)
-{
-	char buf[16];
-	snprintf(buf, sizeof(buf), "%u", (unsigned)value);
-	sim_wsman_prop(i, name, buf);
-}
-
-void sim_wsman_prop_bool(struct sim_wsman_inst *i, const char *name, bool value)
-{
-	sim_wsman_prop(i, name, value ? "true" : "false");
-}
-
-void sim_wsman_prop_epr(struct sim_wsman_inst *i, const char *name, const char *resource_uri,
-			const char *const *selectors)
-{
-	xmlNodePtr prop = xmlNewChild(i->node, i->ns, BAD_CAST name, NULL);
-	if (!prop)
-		return;
-	/* declared here: the instance may not be in the envelope yet */
-	xmlNsPtr a = xmlNewNs(prop, BAD_CAST NS_WSA, BAD_CAST "b");
-	xmlNsPtr w = xmlNewNs(prop, BAD_CAST NS_WSMAN, BAD_CAST "c");
-	xmlNewTextChild(prop, a, BAD_CAST "Address", BAD_CAST ANONYMOUS);
-	xmlNodePtr rp = xmlNewChild(prop, a, BAD_CAST "ReferenceParameters", NULL);
-	xmlNewTextChild(rp, w, BAD_CAST "ResourceURI", BAD_CAST resource_uri);
-	xmlNodePtr set = xmlNewChild(rp, w, BAD_CAST "SelectorSet", NULL);
-	for (; selectors && selectors[0] && selectors[1]; selectors += 2) {
-		xmlNodePtr s = xmlNewTextChild(set, w, BAD_CAST "Selector", BAD_CAST selectors[1]);
-		if (s)
-			xmlNewProp(s, BAD_CAST "Name", BAD_CAST selectors[0]);
-	}
-}
-
 static xmlNodePtr build_instance(struct resp *p, const struct sim_wsman_class *cls,
 				 const struct sim_state *st, unsigned index)
 {
@@ -540,55 +503,6 @@ static void op_release(struct resp *p, struct sim_wsman_core *c, const struct re
 }
 
 /* ---------------- methods ---------------- */
-
-const char *sim_wsman_arg(const struct sim_wsman_call *c, const char *name)
-{
-	for (unsigned i = 0; i < c->nargs; i++)
-		if (strcmp(c->args[i].name, name) == 0)
-			return c->args[i].value;
-	return NULL;
-}
-
-const char *sim_wsman_arg_str(struct sim_wsman_call *c, const char *name)
-{
-	const char *v = sim_wsman_arg(c, name);
-	if (!v && !c->fault[0]) /* the first problem is the one reported */
-		snprintf(c->fault, sizeof(c->fault), "The parameter %s is missing.", name);
-	return v;
-}
-
-int sim_wsman_arg_u32(struct sim_wsman_call *c, const char *name, uint32_t *out)
-{
-	const char *v = sim_wsman_arg_str(c, name);
-	char *end;
-	if (!v)
-		return -1;
-	unsigned long long x = strtoull(v, &end, 10);
-	if (*v < '0' || *v > '9' || *end || x > 0xFFFFFFFFull || strlen(v) > 10) {
-		if (!c->fault[0])
-			snprintf(c->fault, sizeof(c->fault), "The parameter %s is not a uint32.", name);
-		return -1;
-	}
-	*out = (uint32_t)x;
-	return 0;
-}
-
-int sim_wsman_arg_bool(struct sim_wsman_call *c, const char *name, bool *out)
-{
-	const char *v = sim_wsman_arg_str(c, name);
-	if (!v)
-		return -1;
-	if (!strcmp(v, "true") || !strcmp(v, "1"))
-		*out = true;
-	else if (!strcmp(v, "false") || !strcmp(v, "0"))
-		*out = false;
-	else {
-		if (!c->fault[0])
-			snprintf(c->fault, sizeof(c->fault), "The parameter %s is not a boolean.", name);
-		return -1;
-	}
-	return 0;
-}
 
 static void op_invoke(struct resp *p, struct sim_wsman_core *c, const struct req *r,
 		      const struct sim_wsman_class *cls, const char *method, int64_t now, bool local)
