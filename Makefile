@@ -112,11 +112,13 @@ $(BUILD)/tests/%: $(call obj,tests/unit/%.c) $$(call test_libs,$$*)
 deps:
 	@scripts/install-deps.sh
 
-# check: gcc -Werror build of everything, then clang ASan+UBSan build whose
+# check: gcc -Werror build of everything, no call loop between the
+# simulator's files (scripts/sim-deps.sh), then clang ASan+UBSan build whose
 # binaries the unit and integration tests run.
 check: deps
 	scripts/checksrc.sh
 	$(MAKE) all
+	scripts/sim-deps.sh $(BUILD)/obj/tools/sim
 	$(MAKE) all BUILD=build-san CC=clang SAN=1
 	tests/run.sh build-san
 

@@ -11,18 +11,23 @@
 # symbols, which says what to move down.
 #   -v      also print every edge ("A -> B: symbols")
 #   OBJDIR  default build/obj/tools/sim (run after make all)
-# Exit: 0 no loop, 1 a loop, 2 no objects or nm failed.
+# Exit: 0 no loop, 1 a loop, 2 an object missing or nm failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 verbose=0
 if [ "${1:-}" = "-v" ]; then verbose=1; shift; fi
 dir=${1:-build/obj/tools/sim}
-shopt -s nullglob
-objs=("$dir"/*.o)
-if [ ${#objs[@]} -eq 0 ]; then
-	echo "sim-deps: no objects in $dir: build first (make all)" >&2
-	exit 2
-fi
+# one object per source that exists now (a stale object of a removed file
+# must not add edges)
+objs=()
+for src in tools/sim/*.c; do
+	o="$dir/$(basename "$src" .c).o"
+	if [ ! -f "$o" ]; then
+		echo "sim-deps: $o is missing: build first (make all)" >&2
+		exit 2
+	fi
+	objs+=("$o")
+done
 
 # "FILE SYMBOL" lines: defs (global, defined) and uses (undefined or weak undefined)
 defs=$(mktemp) uses=$(mktemp) loops=$(mktemp)
