@@ -1,6 +1,8 @@
 /*
  * sim_wsman_classes.c - the read-only WS-Man classes of the simulated AMT
- * (protocol-facts.md 7.3) and the table that maps resource URIs to classes.
+ * (protocol-facts.md 7.3) and the table of every class the service knows
+ * (these and the ones in files of their own), which maps resource URIs to
+ * classes: a new class is its code plus one row.
  *
  * Every value comes from the device state (struct sim_state), so what the
  * host reads over AMTHI and what a remote verifier reads over WS-Man agree
@@ -179,27 +181,42 @@ static void port_settings(const struct sim_state *st, unsigned index, struct sim
 		sim_wsman_prop_u32(o, "WLANLinkProtectionLevel", 1);
 }
 
-static const struct sim_wsman_class classes[] = {
-	{"AMT_GeneralSettings", AMT_SCHEMA "AMT_GeneralSettings", NULL, one, general_settings,
-	 NULL},
-	{"AMT_SetupAndConfigurationService", AMT_SCHEMA "AMT_SetupAndConfigurationService", NULL,
-	 one, setup_service, NULL},
-	{"CIM_SoftwareIdentity", CIM_SCHEMA "CIM_SoftwareIdentity", NULL, software_count,
-	 software_identity, NULL},
-	{"CIM_ComputerSystemPackage", CIM_SCHEMA "CIM_ComputerSystemPackage", NULL, one,
-	 system_package, NULL},
-	{"AMT_EthernetPortSettings", AMT_SCHEMA "AMT_EthernetPortSettings", NULL, ports_count,
-	 port_settings, NULL},
+static const struct sim_wsman_class general_settings_class = {
+	"AMT_GeneralSettings", AMT_SCHEMA "AMT_GeneralSettings", NULL, one, general_settings, NULL,
+};
+static const struct sim_wsman_class setup_service_class = {
+	"AMT_SetupAndConfigurationService", AMT_SCHEMA "AMT_SetupAndConfigurationService", NULL,
+	one, setup_service, NULL,
+};
+static const struct sim_wsman_class software_identity_class = {
+	"CIM_SoftwareIdentity", CIM_SCHEMA "CIM_SoftwareIdentity", NULL, software_count,
+	software_identity, NULL,
+};
+static const struct sim_wsman_class system_package_class = {
+	"CIM_ComputerSystemPackage", CIM_SCHEMA "CIM_ComputerSystemPackage", NULL, one,
+	system_package, NULL,
+};
+static const struct sim_wsman_class port_settings_class = {
+	"AMT_EthernetPortSettings", AMT_SCHEMA "AMT_EthernetPortSettings", NULL, ports_count,
+	port_settings, NULL,
+};
+
+/* Every class the service knows, one row each; a class with its own file
+ * (3PDS) exports its struct through sim_wsman_int.h. */
+static const struct sim_wsman_class *const classes[] = {
+	&general_settings_class,
+	&setup_service_class,
+	&software_identity_class,
+	&system_package_class,
+	&port_settings_class,
+	&sim_3pds_service_class,
+	&sim_3pds_admin_class,
 };
 
 const struct sim_wsman_class *sim_wsman_class_find(const char *uri)
 {
 	for (size_t i = 0; i < sizeof(classes) / sizeof(classes[0]); i++)
-		if (strcmp(classes[i].uri, uri) == 0)
-			return &classes[i];
-	if (strcmp(sim_3pds_service_class.uri, uri) == 0)
-		return &sim_3pds_service_class;
-	if (strcmp(sim_3pds_admin_class.uri, uri) == 0)
-		return &sim_3pds_admin_class;
+		if (strcmp(classes[i]->uri, uri) == 0)
+			return classes[i];
 	return NULL;
 }
