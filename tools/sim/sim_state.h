@@ -119,9 +119,13 @@ struct sim_state {
 	unsigned time_scale;  /* firmware seconds per simulated second (>= 1) */
 	bool hello_not_ready; /* StartConfiguration(Ex) answers NOT_READY */
 	uint32_t digest_qop;  /* enum sim_qop: the qop list of the WS-Man 401 */
-	bool tls_legacy;
-	bool tpds_permanent_interface_lock; /* 3PDS identity bound to its first interface for ever */      /* WS-Man HTTPS speaks TLS 1.0 only, as AMT 7-11 */
-	/* [storage] [storage.app.N] [storage.block.N]: 3PDS contents */
+	bool tls_legacy;      /* WS-Man HTTPS speaks TLS 1.0 only, as AMT 7-11 */
+	bool tpds_permanent_interface_lock; /* 3PDS identity bound to its first interface for ever */
+	/* [storage] [storage.app.N] [storage.block.N]: 3PDS contents. A part
+	 * whose NVM is more than a few keys (tables of entries) does the same:
+	 * a struct and file of its own with defaults / ini / finish / write
+	 * (see sim_3pds_nvm.h), embedded here and called from sim_state.c;
+	 * single keys are one row each in sim_state.c's key table. */
 	struct sim_3pds_nvm storage;
 };
 
