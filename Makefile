@@ -36,9 +36,10 @@ ifeq ($(FUZZ),1)
 endif
 ALL_CFLAGS := -std=c11 -D_GNU_SOURCE -D_FORTIFY_SOURCE=2 -DAMT_VERSION='"$(VERSION)"' \
               -DAMT_AGENT_LIBDIR='"$(PREFIX)/lib/amt-agent"' \
-              $(WARN) $(CFLAGS) -I. -Iheci -Icommon -Iagent -Itools/sim -Itools/verify $(PKG_CFLAGS) -MMD -MP
+              $(WARN) $(CFLAGS) -I. -Iproto -Iheci -Icommon -Iagent -Itools/sim -Itools/verify $(PKG_CFLAGS) -MMD -MP
 ALL_LDFLAGS := -Wl,--as-needed $(LDSAN) $(LDFLAGS)
 
+PROTO_SRC  := $(wildcard proto/*.c)
 HECI_SRC   := $(wildcard heci/*.c)
 COMMON_SRC := $(wildcard common/*.c)
 AGENT_SRC  := $(filter-out agent/main.c agent/net_plugin.c,$(wildcard agent/*.c))
@@ -46,13 +47,14 @@ AGENT_SRC  := $(filter-out agent/main.c agent/net_plugin.c,$(wildcard agent/*.c)
 # libxml2 or OpenSSL, loaded with dlopen() only by hostid and report sending.
 NET_SRC    := agent/net_plugin.c common/wsman.c common/wsman_xml.c common/wsman_b64.c \
               common/wsman_relay.c common/hostid_3pds.c common/hostid_valid.c common/log.c \
-              heci/heci_error.c
+              heci/heci_error.c proto/proto_err.c
 SIM_SRC    := $(filter-out tools/sim/main.c,$(wildcard tools/sim/*.c))
 VERIFY_SRC := $(filter-out tools/verify/main.c,$(wildcard tools/verify/*.c))
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
+LIBPROTO  := $(BUILD)/libproto.a
 LIBHECI   := $(BUILD)/libheci.a
 LIBCOMMON := $(BUILD)/libcommon.a
 LIBAGENT  := $(BUILD)/libagent.a
@@ -84,26 +86,27 @@ $(1): $(call obj,$(2))
 	@mkdir -p $$(dir $$@)
 	rm -f $$@ && ar rcs $$@ $$^
 endef
+$(eval $(call static_lib,$(LIBPROTO),$(PROTO_SRC)))
 $(eval $(call static_lib,$(LIBHECI),$(HECI_SRC)))
 $(eval $(call static_lib,$(LIBCOMMON),$(COMMON_SRC)))
 $(eval $(call static_lib,$(LIBAGENT),$(AGENT_SRC)))
 $(eval $(call static_lib,$(LIBSIM),$(SIM_SRC)))
 $(eval $(call static_lib,$(LIBVERIFY),$(VERIFY_SRC)))
 
-$(BUILD)/amt-agent: $(call obj,agent/main.c) $(LIBAGENT) $(LIBCOMMON) $(LIBHECI)
+$(BUILD)/amt-agent: $(call obj,agent/main.c) $(LIBAGENT) $(LIBCOMMON) $(LIBHECI) $(LIBPROTO)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
-$(BUILD)/amt-sim: $(call obj,tools/sim/main.c) $(LIBSIM) $(LIBCOMMON) $(LIBHECI)
+$(BUILD)/amt-sim: $(call obj,tools/sim/main.c) $(LIBSIM) $(LIBCOMMON) $(LIBHECI) $(LIBPROTO)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
-$(BUILD)/amt-verify: $(call obj,tools/verify/main.c) $(LIBVERIFY) $(LIBCOMMON) $(LIBHECI)
+$(BUILD)/amt-verify: $(call obj,tools/verify/main.c) $(LIBVERIFY) $(LIBCOMMON) $(LIBHECI) $(LIBPROTO)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 # Per-test extra link flags, e.g. the transport test wraps the syscalls.
 WRAP_test_heci_linux := -Wl,--wrap=open -Wl,--wrap=ioctl -Wl,--wrap=read -Wl,--wrap=write \
                         -Wl,--wrap=poll -Wl,--wrap=close
-# A test links libheci and libcommon, plus the library its name says it
+# A test links libcommon, libheci and libproto, plus the library its name says it
 # tests: test_sim_* -> libsim, test_agent_* -> libagent, test_verify_* -> libverify.
 test_libs = $(if $(filter test_sim_%,$1),$(LIBSIM)) $(if $(filter test_agent_%,$1),$(LIBAGENT)) \
-            $(if $(filter test_verify_%,$1),$(LIBVERIFY)) $(LIBCOMMON) $(LIBHECI)
+            $(if $(filter test_verify_%,$1),$(LIBVERIFY)) $(LIBCOMMON) $(LIBHECI) $(LIBPROTO)
 .SECONDEXPANSION:
 $(BUILD)/tests/%: $(call obj,tests/unit/%.c) $$(call test_libs,$$*)
 	@mkdir -p $(dir $@)
@@ -138,7 +141,7 @@ bench: deps
 FUZZ_SECONDS ?= 30
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 fuzz: deps
-	$(MAKE) $(addprefix build-fuzz/,libheci.a libcommon.a libagent.a libsim.a libverify.a) BUILD=build-fuzz CC=clang SAN=1 FUZZ=1
+	$(MAKE) $(addprefix build-fuzz/,libproto.a libheci.a libcommon.a libagent.a libsim.a libverify.a) BUILD=build-fuzz CC=clang SAN=1 FUZZ=1
 	tests/fuzz/run.sh build-fuzz $(FUZZ_SECONDS)
 
 lint:

@@ -1,16 +1,18 @@
 /*
  * heci_error.c - names and messages for libheci errors and AMT status codes,
- * and the one errno translation (see heci_error.h).
+ * and the one errno translation (see heci_error.h). The codec errors keep
+ * their HECI_E_* names here; their messages are proto/'s.
  */
 #include "heci_error.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 
 struct err_desc {
 	int code;
 	const char *name;
-	const char *msg;
+	const char *msg; /* NULL: proto_err_message() */
 };
 
 static const struct err_desc errs[] = {
@@ -26,22 +28,21 @@ static const struct err_desc errs[] = {
 	{HECI_E_CANCELLED, "HECI_E_CANCELLED", "operation cancelled"},
 	{HECI_E_IO, "HECI_E_IO", "I/O error"},
 	{HECI_E_NOMEM, "HECI_E_NOMEM", "out of memory"},
-	{HECI_E_INVALID_ARG, "HECI_E_INVALID_ARG", "invalid argument"},
+	{HECI_E_INVALID_ARG, "HECI_E_INVALID_ARG", NULL},
 	{HECI_E_NOT_CONNECTED, "HECI_E_NOT_CONNECTED", "not connected to a firmware client"},
-	{HECI_E_NOT_SUPPORTED, "HECI_E_NOT_SUPPORTED", "operation not supported"},
+	{HECI_E_NOT_SUPPORTED, "HECI_E_NOT_SUPPORTED", NULL},
 	{HECI_E_NOT_READY, "HECI_E_NOT_READY", "MEI device not ready"},
-	{HECI_E_SHORT, "HECI_E_SHORT", "message truncated"},
-	{HECI_E_LENGTH_MISMATCH, "HECI_E_LENGTH_MISMATCH",
-	 "length field disagrees with the bytes received"},
-	{HECI_E_BAD_VERSION, "HECI_E_BAD_VERSION", "unexpected protocol version"},
-	{HECI_E_BAD_RESERVED, "HECI_E_BAD_RESERVED", "reserved field not zero"},
-	{HECI_E_BAD_COMMAND, "HECI_E_BAD_COMMAND", "unexpected response code"},
-	{HECI_E_TRAILING, "HECI_E_TRAILING", "unexpected trailing bytes"},
-	{HECI_E_BAD_VALUE, "HECI_E_BAD_VALUE", "field value out of range"},
+	{HECI_E_SHORT, "HECI_E_SHORT", NULL},
+	{HECI_E_LENGTH_MISMATCH, "HECI_E_LENGTH_MISMATCH", NULL},
+	{HECI_E_BAD_VERSION, "HECI_E_BAD_VERSION", NULL},
+	{HECI_E_BAD_RESERVED, "HECI_E_BAD_RESERVED", NULL},
+	{HECI_E_BAD_COMMAND, "HECI_E_BAD_COMMAND", NULL},
+	{HECI_E_TRAILING, "HECI_E_TRAILING", NULL},
+	{HECI_E_BAD_VALUE, "HECI_E_BAD_VALUE", NULL},
 	{HECI_E_FW_STATUS, "HECI_E_FW_STATUS", "firmware refused the request"},
-	{HECI_E_EMPTY, "HECI_E_EMPTY", "empty reply from the firmware"},
-	{HECI_E_NOSPACE, "HECI_E_NOSPACE", "buffer too small"},
-	{HECI_E_TOO_LARGE, "HECI_E_TOO_LARGE", "peer-supplied length exceeds its limit"},
+	{HECI_E_EMPTY, "HECI_E_EMPTY", NULL},
+	{HECI_E_NOSPACE, "HECI_E_NOSPACE", NULL},
+	{HECI_E_TOO_LARGE, "HECI_E_TOO_LARGE", NULL},
 	{HECI_E_PROTOCOL, "HECI_E_PROTOCOL", "message not allowed in this state"},
 };
 
@@ -62,6 +63,8 @@ const char *heci_err_name(int err)
 const char *heci_err_message(int err)
 {
 	const struct err_desc *d = find_err(err);
+	if (d && !d->msg)
+		return proto_err_message(err); /* a codec error: proto/ words it */
 	return d ? d->msg : "unknown error";
 }
 

@@ -4,7 +4,9 @@
  * Owns: local error codes (negative ints, 0 = success) with name and message
  * functions, the single errno -> error translation used at the OS boundary,
  * and AMT_STATUS_* firmware codes, which are a separate type with their own
- * names: a firmware refusal is not a local error.
+ * names: a firmware refusal is not a local error. The codec errors are
+ * proto/'s (proto_err.h) under libheci's names, same numbers, so a codec
+ * result passes through libheci unchanged.
  * Must not: print anything or decide exit codes (the agent maps errors to
  * exit codes).
  */
@@ -12,6 +14,8 @@
 #define HECI_ERROR_H
 
 #include <stdint.h>
+
+#include "proto_err.h"
 
 enum heci_err {
 	HECI_OK = 0,
@@ -26,22 +30,22 @@ enum heci_err {
 	HECI_E_CANCELLED = -8,        /* heci_cancel() was called */
 	HECI_E_IO = -9,               /* any other errno; see heci_last_errno() */
 	HECI_E_NOMEM = -10,
-	HECI_E_INVALID_ARG = -11,
+	HECI_E_INVALID_ARG = PROTO_E_INVALID_ARG, /* -11 */
 	HECI_E_NOT_CONNECTED = -12,
-	HECI_E_NOT_SUPPORTED = -13,   /* EOPNOTSUPP or backend lacks the op */
+	HECI_E_NOT_SUPPORTED = PROTO_E_NOT_SUPPORTED, /* -13: EOPNOTSUPP, backend lacks the op */
 	HECI_E_NOT_READY = -14,       /* device exists but is not ready (ENODEV at open) */
-	/* message codecs */
-	HECI_E_SHORT = -20,           /* message ends before a field */
-	HECI_E_LENGTH_MISMATCH = -21, /* header length disagrees with bytes received */
-	HECI_E_BAD_VERSION = -22,     /* protocol version field unexpected */
-	HECI_E_BAD_RESERVED = -23,    /* reserved field not zero */
-	HECI_E_BAD_COMMAND = -24,     /* response code is not the expected one */
-	HECI_E_TRAILING = -25,        /* bytes left after the last field */
-	HECI_E_BAD_VALUE = -26,       /* a field is out of its documented range */
+	/* message codecs: proto/'s errors (proto_err.h), same numbers */
+	HECI_E_SHORT = PROTO_E_SHORT,                     /* -20 */
+	HECI_E_LENGTH_MISMATCH = PROTO_E_LENGTH_MISMATCH, /* -21 */
+	HECI_E_BAD_VERSION = PROTO_E_BAD_VERSION,         /* -22 */
+	HECI_E_BAD_RESERVED = PROTO_E_BAD_RESERVED,       /* -23 */
+	HECI_E_BAD_COMMAND = PROTO_E_BAD_COMMAND,         /* -24 */
+	HECI_E_TRAILING = PROTO_E_TRAILING,               /* -25 */
+	HECI_E_BAD_VALUE = PROTO_E_BAD_VALUE,             /* -26 */
 	HECI_E_FW_STATUS = -27,       /* firmware answered with a non-success status */
-	HECI_E_EMPTY = -28,           /* firmware sent an empty message */
-	HECI_E_NOSPACE = -29,         /* output buffer too small while encoding */
-	HECI_E_TOO_LARGE = -30,       /* a peer-supplied length exceeds its cap */
+	HECI_E_EMPTY = PROTO_E_EMPTY,                     /* -28 */
+	HECI_E_NOSPACE = PROTO_E_NOSPACE,                 /* -29 */
+	HECI_E_TOO_LARGE = PROTO_E_TOO_LARGE,             /* -30 */
 	HECI_E_PROTOCOL = -31,        /* a message not allowed in the current state */
 };
 

@@ -11,8 +11,8 @@ mkdir -p "$BUILD/fuzz" "$BUILD/fuzz-crashes"
 status=0
 for src in tests/fuzz/fuzz_*.c; do
 	name=$(basename "$src" .c); corpus="tests/fuzz/corpus/${name#fuzz_}"
-	clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -I. -Iheci -Icommon -Iagent -Itools/verify \
-		$(pkg-config --cflags $PKGS) "$src" "$BUILD/libagent.a" "$BUILD/libsim.a" "$BUILD/libverify.a" "$BUILD/libcommon.a" "$BUILD/libheci.a" \
+	clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -I. -Iproto -Iheci -Icommon -Iagent -Itools/verify \
+		$(pkg-config --cflags $PKGS) "$src" "$BUILD/libagent.a" "$BUILD/libsim.a" "$BUILD/libverify.a" "$BUILD/libcommon.a" "$BUILD/libheci.a" "$BUILD/libproto.a" \
 		$(pkg-config --libs $PKGS) -lpthread -o "$BUILD/fuzz/$name"
 	scratch=$(mktemp -d); mkdir -p "$corpus"
 	echo "fuzz $name: ${SECONDS_EACH}s from $corpus"
