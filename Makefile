@@ -47,7 +47,7 @@ AGENT_SRC  := $(filter-out agent/main.c agent/net_plugin.c,$(wildcard agent/*.c)
 # libxml2 or OpenSSL, loaded with dlopen() only by hostid and report sending.
 NET_SRC    := agent/net_plugin.c common/wsman.c common/wsman_xml.c common/wsman_b64.c \
               common/wsman_relay.c common/hostid_3pds.c common/hostid_valid.c common/log.c \
-              heci/heci_error.c proto/proto_err.c
+              proto/amt_status.c
 SIM_SRC    := $(filter-out tools/sim/main.c,$(wildcard tools/sim/*.c))
 VERIFY_SRC := $(filter-out tools/verify/main.c,$(wildcard tools/verify/*.c))
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)

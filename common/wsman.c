@@ -21,7 +21,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
-#include "heci_error.h"
+#include "amt_status.h"
 #include "log.h"
 #include "wsman_relay.h"
 

@@ -1,10 +1,11 @@
 /*
- * heci_error.h - the one error enum of libheci, and the firmware status type.
+ * heci_error.h - the one error enum of libheci.
  *
  * Owns: local error codes (negative ints, 0 = success) with name and message
  * functions, the single errno -> error translation used at the OS boundary,
- * and AMT_STATUS_* firmware codes, which are a separate type with their own
- * names: a firmware refusal is not a local error. The codec errors are
+ * and (from proto/amt_status.h) the AMT_STATUS_* firmware codes, a separate
+ * type with their own names: a firmware refusal is not a local error. The
+ * codec errors are
  * proto/'s (proto_err.h) under libheci's names, same numbers, so a codec
  * result passes through libheci unchanged.
  * Must not: print anything or decide exit codes (the agent maps errors to
@@ -15,6 +16,7 @@
 
 #include <stdint.h>
 
+#include "amt_status.h"
 #include "proto_err.h"
 
 enum heci_err {
@@ -60,47 +62,5 @@ const char *heci_err_message(int err);
 int heci_err_from_errno(int errnum, int during_open);
 /* True for errors meaning "the firmware or peer sent something malformed". */
 int heci_err_is_protocol(int err);
-
-/* ---- firmware status (AMTHI / PT_STATUS numbering) ---- */
-typedef uint32_t amt_status_t;
-
-enum {
-	AMT_STATUS_SUCCESS = 0x000,
-	AMT_STATUS_INTERNAL_ERROR = 0x001,
-	AMT_STATUS_NOT_READY = 0x002,
-	AMT_STATUS_INVALID_AMT_MODE = 0x003,
-	AMT_STATUS_INVALID_MESSAGE_LENGTH = 0x004,
-	AMT_STATUS_APPLICATION_NOT_REGISTERED = 0x008,
-	AMT_STATUS_INVALID_REGISTRATION_DATA = 0x009,
-	AMT_STATUS_APPLICATION_DOES_NOT_EXIST = 0x00A,
-	AMT_STATUS_NOT_ENOUGH_STORAGE = 0x00B,
-	AMT_STATUS_INVALID_NAME = 0x00C,
-	AMT_STATUS_BLOCK_DOES_NOT_EXIST = 0x00D,
-	AMT_STATUS_INVALID_BYTE_OFFSET = 0x00E,
-	AMT_STATUS_INVALID_BYTE_COUNT = 0x00F,
-	AMT_STATUS_NOT_PERMITTED = 0x010,
-	AMT_STATUS_NOT_OWNER = 0x011,
-	AMT_STATUS_BLOCK_LOCKED_BY_OTHER = 0x012,
-	AMT_STATUS_BLOCK_NOT_LOCKED = 0x013,
-	AMT_STATUS_MAX_LIMIT_REACHED = 0x017,
-	AMT_STATUS_AUTHENTICATION_FAILED = 0x019,
-	AMT_STATUS_INVALID_PARAMETER = 0x024,
-	AMT_STATUS_FLASH_WRITE_LIMIT_EXCEEDED = 0x026,
-	AMT_STATUS_RNG_NOT_READY = 0x030,
-	AMT_STATUS_CERTIFICATE_NOT_READY = 0x031,
-	AMT_STATUS_DISABLED_BY_POLICY = 0x400,
-	AMT_STATUS_INVALID_COMMAND = 0x803,
-	AMT_STATUS_INVALID_HANDLE = 0x805,
-	AMT_STATUS_DATA_MISSING = 0x809,
-	AMT_STATUS_UNSUPPORTED = 0x812,
-	AMT_STATUS_NOT_FOUND = 0x814,
-	AMT_STATUS_INTERFACE_DOES_NOT_EXIST = 0x9C5,
-};
-
-/* "NOT_PERMITTED" style name, or "STATUS_0x1234" for unknown values
- * (written into a static per-thread buffer). */
-const char *amt_status_name(amt_status_t st);
-/* One-line meaning, or "" when there is nothing useful to add. */
-const char *amt_status_message(amt_status_t st);
 
 #endif
