@@ -91,7 +91,7 @@ static int read_amthi(struct run *r)
 		agent_fail(r->ctx, r->h, "read the AMT identity", rc, s.last_status,
 			   s.last_cmd ? amthi_cmd_name(s.last_cmd) : NULL);
 	amthi_close(&s);
-	heci_guid_format(r->uuid, r->uuid_text);
+	guid_format(r->uuid, r->uuid_text);
 	free(v);
 	return rc;
 }

@@ -149,7 +149,7 @@ json_t *info_to_json(const struct amt_info *in, int trigger_numbering)
 	json_t *o = json_object(), *versions = json_array(), *hashes = json_array(),
 	       *cira = json_object();
 
-	heci_guid_format(in->uuid, uuid);
+	guid_format(in->uuid, uuid);
 	for (uint32_t i = 0; i < in->versions.count; i++) {
 		json_t *v = json_object();
 		set(v, "name", json_string(in->versions.entries[i].description));
@@ -224,7 +224,7 @@ void info_print_text(FILE *f, const struct amt_info *in, int trigger_numbering)
 						"admin control mode (ACM)",
 						"remote assistance mode"};
 	char uuid[37];
-	heci_guid_format(in->uuid, uuid);
+	guid_format(in->uuid, uuid);
 
 	fprintf(f, "%-20s %s (build %s, SKU %s)\n", "AMT version",
 		or_dash(amt_code_versions_get(&in->versions, "AMT")),

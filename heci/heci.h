@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "guid.h"
 #include "heci_error.h"
 
 /* 16 raw bytes as passed to IOCTL_MEI_CONNECT_CLIENT (mixed-endian uuid_le). */
@@ -23,10 +24,9 @@ struct heci_guid {
 	uint8_t b[16];
 };
 
-/* Parse "12F80028-B4B7-4B2D-ACA8-46E0FF65814C" into the ioctl byte order. */
+/* Parse "12F80028-B4B7-4B2D-ACA8-46E0FF65814C" into the ioctl byte order
+ * (guid_parse() into a struct heci_guid); format with guid_format(g.b, ...). */
 int heci_guid_parse(const char *text, struct heci_guid *out);
-/* Format raw mixed-endian bytes as canonical upper-case text (37 bytes incl. NUL). */
-void heci_guid_format(const uint8_t raw[16], char out[37]);
 
 extern const struct heci_guid HECI_GUID_AMTHI;
 extern const struct heci_guid HECI_GUID_LME;

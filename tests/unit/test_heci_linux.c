@@ -964,7 +964,7 @@ static void test_guid_parse_format_roundtrip(void **state)
 		assert_int_equal(heci_guid_parse(known[i].text, &g), HECI_OK);
 		assert_memory_equal(g.b, known[i].guid->b, 16);
 		memset(text, 'x', sizeof(text));
-		heci_guid_format(g.b, text);
+		guid_format(g.b, text);
 		assert_string_equal(text, known[i].text);
 	}
 
@@ -979,7 +979,7 @@ static void test_guid_parse_format_roundtrip(void **state)
 	for (int v = 0; v < 256; v++) {
 		char text[37];
 		raw[v % 16] = (uint8_t)v;
-		heci_guid_format(raw, text);
+		guid_format(raw, text);
 		assert_int_equal(strlen(text), 36);
 		assert_int_equal(heci_guid_parse(text, &g), HECI_OK);
 		assert_memory_equal(g.b, raw, 16);

@@ -460,7 +460,7 @@ static void format_row(FILE *f, const struct sim_state *s, const struct row *r)
 		fputs((const char *)p, f);
 		break;
 	case T_UUID:
-		heci_guid_format(p, buf);
+		guid_format(p, buf);
 		fputs(buf, f);
 		break;
 	case T_MAC:

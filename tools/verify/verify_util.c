@@ -17,7 +17,7 @@
 
 #include <openssl/crypto.h>
 
-#include "heci.h"
+#include "guid.h"
 #include "verify.h"
 
 int64_t verify_now_ms(void)
@@ -250,7 +250,7 @@ void verify_sockaddr_str(const struct sockaddr *sa, char *out, size_t cap)
 
 void verify_uuid_str(const uint8_t raw[16], char out[VERIFY_UUID_STR_LEN])
 {
-	heci_guid_format(raw, out);
+	guid_format(raw, out);
 }
 
 void verify_hex(const uint8_t *p, size_t n, char *out, size_t cap)
