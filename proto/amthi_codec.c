@@ -8,8 +8,8 @@
  * finishes with wire_end() so trailing bytes are an error. Decoders zero
  * their output first and again on failure, so a caller never sees half a
  * message (or half a password).
- * Encoders return HECI_E_INVALID_ARG for values the wire cannot carry or the
- * decoder would reject, and HECI_E_NOSPACE when the buffer is too small.
+ * Encoders return PROTO_E_INVALID_ARG for values the wire cannot carry or the
+ * decoder would reject, and PROTO_E_NOSPACE when the buffer is too small.
  * Must not: do I/O, allocate, keep state, or judge a firmware status.
  */
 #include "amthi_codec.h"
@@ -61,7 +61,7 @@ static int get_bool(struct wire_rd *r, bool *out)
 	uint32_t v;
 	int rc = wire_get_u32le(r, &v);
 	if (rc == 0 && v > 1)
-		rc = HECI_E_BAD_VALUE;
+		rc = PROTO_E_BAD_VALUE;
 	if (rc == 0)
 		*out = v == 1;
 	return rc;
@@ -95,14 +95,14 @@ static int get_ansi(struct wire_rd *r, char *out, size_t cap)
 	if ((rc = wire_get_u16le(r, &n)) != 0)
 		return rc;
 	if (n > AMT_MAX_ANSI_LEN || n > cap - 1) /* cap >= 1: checked by every caller */
-		return HECI_E_TOO_LARGE;
+		return PROTO_E_TOO_LARGE;
 	if ((rc = wire_get_ptr(r, n, &text)) != 0)
 		return rc;
 	size_t len = n;
 	while (len > 0 && text[len - 1] == 0)
 		len--;
 	if (len > 0 && memchr(text, 0, len))
-		return HECI_E_BAD_VALUE;
+		return PROTO_E_BAD_VALUE;
 	if (len > 0)
 		memcpy(out, text, len);
 	out[len] = '\0';
@@ -112,11 +112,11 @@ static int get_ansi(struct wire_rd *r, char *out, size_t cap)
 static int put_ansi(struct wire_wr *w, const char *s, bool with_nul)
 {
 	if (!s)
-		return HECI_E_INVALID_ARG;
+		return PROTO_E_INVALID_ARG;
 	size_t len = text_len(s, AMT_MAX_ANSI_LEN);
 	size_t wire_len = len + (with_nul ? 1u : 0u);
 	if (wire_len > AMT_MAX_ANSI_LEN)
-		return HECI_E_INVALID_ARG;
+		return PROTO_E_INVALID_ARG;
 	wire_put_u16le(w, (uint16_t)wire_len);
 	if (len > 0)
 		wire_put_bytes(w, s, len);
@@ -139,10 +139,10 @@ static void copy_text(char *out, const uint8_t *p, size_t n)
 static int put_text_field(struct wire_wr *w, const char *s, size_t max, size_t field)
 {
 	if (!s)
-		return HECI_E_INVALID_ARG;
+		return PROTO_E_INVALID_ARG;
 	size_t len = text_len(s, max);
 	if (len > max)
-		return HECI_E_INVALID_ARG;
+		return PROTO_E_INVALID_ARG;
 	if (len > 0)
 		wire_put_bytes(w, s, len);
 	wire_put_zeros(w, field - len);
@@ -175,9 +175,9 @@ static int get_header(struct wire_rd *r, struct amthi_header *h)
 	    (rc = wire_get_u32le(r, &h->command)) != 0 || (rc = wire_get_u32le(r, &h->length)) != 0)
 		return rc;
 	if (h->major != AMTHI_VERSION_MAJOR || h->minor < AMTHI_VERSION_MINOR)
-		return HECI_E_BAD_VERSION;
+		return PROTO_E_BAD_VERSION;
 	if (h->reserved != 0)
-		return HECI_E_BAD_RESERVED;
+		return PROTO_E_BAD_RESERVED;
 	return 0;
 }
 
@@ -196,7 +196,7 @@ int amthi_encode_request(uint8_t *buf, size_t cap, uint32_t cmd, const uint8_t *
 	struct wire_wr w;
 
 	if (!buf || (blen > 0 && !body) || blen > UINT32_MAX)
-		return HECI_E_INVALID_ARG;
+		return PROTO_E_INVALID_ARG;
 	wire_wr_init(&w, buf, cap);
 	put_header(&w, cmd, (uint32_t)blen);
 	if (blen > 0)
@@ -212,16 +212,16 @@ int amthi_decode_request(const uint8_t *msg, size_t len, uint32_t *cmd, const ui
 	int rc;
 
 	if (!cmd || !body || !blen || (!msg && len > 0))
-		return HECI_E_INVALID_ARG;
+		return PROTO_E_INVALID_ARG;
 	if (len < AMTHI_HDR_LEN)
-		return HECI_E_SHORT;
+		return PROTO_E_SHORT;
 	wire_rd_init(&r, msg, len);
 	rc = get_header(&r, &h);
 	if (rc)
 		return rc;
 	/* len >= 12 here, so len - 12 cannot wrap; h.length + 12 could. */
 	if (len - AMTHI_HDR_LEN != h.length)
-		return HECI_E_LENGTH_MISMATCH;
+		return PROTO_E_LENGTH_MISMATCH;
 	*cmd = h.command;
 	*blen = wire_rd_left(&r);
 	*body = msg + AMTHI_HDR_LEN;
@@ -237,19 +237,19 @@ int amthi_decode_response(const uint8_t *msg, size_t len, uint32_t req_cmd,
 	int rc;
 
 	if (!status || !body || !blen || (!msg && len > 0))
-		return HECI_E_INVALID_ARG;
+		return PROTO_E_INVALID_ARG;
 	if (len == 0)
-		return HECI_E_EMPTY;
+		return PROTO_E_EMPTY;
 	if (len < AMTHI_HDR_LEN + 4)
-		return HECI_E_SHORT;
+		return PROTO_E_SHORT;
 	wire_rd_init(&r, msg, len);
 	rc = get_header(&r, &h);
 	if (rc)
 		return rc;
 	if (h.command != (req_cmd | AMTHI_RESPONSE_BIT))
-		return HECI_E_BAD_COMMAND;
+		return PROTO_E_BAD_COMMAND;
 	if (len - AMTHI_HDR_LEN != h.length || h.length < 4)
-		return HECI_E_LENGTH_MISMATCH;
+		return PROTO_E_LENGTH_MISMATCH;
 	rc = wire_get_u32le(&r, &st);
 	if (rc)
 		return rc;
@@ -265,7 +265,7 @@ int amthi_encode_response(uint8_t *buf, size_t cap, uint32_t req_cmd, amt_status
 	struct wire_wr w;
 
 	if (!buf || (blen > 0 && !body) || blen > UINT32_MAX - 4)
-		return HECI_E_INVALID_ARG;
+		return PROTO_E_INVALID_ARG;
 	wire_wr_init(&w, buf, cap);
 	put_header(&w, req_cmd | AMTHI_RESPONSE_BIT, (uint32_t)(4 + blen));
 	wire_put_u32le(&w, status);
@@ -286,7 +286,7 @@ static int get_version_string(struct wire_rd *r, char out[AMT_VERSION_STRING_LEN
 	if ((rc = wire_get_u16le(r, &n)) != 0)
 		return rc;
 	if (n > AMT_VERSION_STRING_LEN)
-		return HECI_E_TOO_LARGE;
+		return PROTO_E_TOO_LARGE;
 	if ((rc = wire_get_ptr(r, AMT_VERSION_STRING_LEN, &p)) != 0)
 		return rc;
 	copy_text(out, p, n);
@@ -296,10 +296,10 @@ static int get_version_string(struct wire_rd *r, char out[AMT_VERSION_STRING_LEN
 static int put_version_string(struct wire_wr *w, const char *s)
 {
 	if (!s)
-		return HECI_E_INVALID_ARG;
+		return PROTO_E_INVALID_ARG;
 	size_t len = text_len(s, AMT_VERSION_STRING_LEN);
 	if (len > AMT_VERSION_STRING_LEN)
-		return HECI_E_INVALID_ARG;
+		return PROTO_E_INVALID_ARG;
 	wire_put_u16le(w, (uint16_t)len);
 	return put_text_field(w, s, AMT_VERSION_STRING_LEN, AMT_VERSION_STRING_LEN);
 }
@@ -312,7 +312,7 @@ int amthi_decode_code_versions(const uint8_t *b, size_t n, struct amt_code_versi
 	int rc;
 
 	if (!out || !body_ok(b, n))
-		return HECI_E_INVALID_ARG;
+		return PROTO_E_INVALID_ARG;
 	memset(out, 0, sizeof(*out));
 	wire_rd_init(&r, b, n);
 	if ((rc = wire_get_ptr(&r, AMT_BIOS_VERSION_LEN, &bios)) != 0 ||
@@ -320,7 +320,7 @@ int amthi_decode_code_versions(const uint8_t *b, size_t n, struct amt_code_versi
 		goto fail;
 	/* Cap before looping; the cursor then proves exactly `count` entries. */
 	if (count > AMT_MAX_CODE_VERSIONS) {
-		rc = HECI_E_TOO_LARGE;
+		rc = PROTO_E_TOO_LARGE;
 		goto fail;
 	}
 	copy_text(out->bios, bios, AMT_BIOS_VERSION_LEN);
@@ -343,7 +343,7 @@ int amthi_encode_code_versions(uint8_t *b, size_t cap, const struct amt_code_ver
 	int rc;
 
 	if (!b || !v || v->count > AMT_MAX_CODE_VERSIONS)
-		return HECI_E_INVALID_ARG;
+		return PROTO_E_INVALID_ARG;
 	wire_wr_init(&w, b, cap);
 	rc = put_text_field(&w, v->bios, AMT_BIOS_VERSION_LEN, AMT_BIOS_VERSION_LEN);
 	if (rc)
@@ -377,7 +377,7 @@ int amthi_decode_u32(const uint8_t *b, size_t n, uint32_t *out)
 	int rc;
 
 	if (!out || !body_ok(b, n))
-		return HECI_E_INVALID_ARG;
+		return PROTO_E_INVALID_ARG;
 	wire_rd_init(&r, b, n);
 	if ((rc = wire_get_u32le(&r, &v)) != 0 || (rc = wire_end(&r)) != 0)
 		return rc;
@@ -390,7 +390,7 @@ int amthi_encode_u32(uint8_t *b, size_t cap, uint32_t v, size_t *out_len)
 	struct wire_wr w;
 
 	if (!b)
-		return HECI_E_INVALID_ARG;
+		return PROTO_E_INVALID_ARG;
 	wire_wr_init(&w, b, cap);
 	wire_put_u32le(&w, v);
 	return finish_wr(&w, out_len);
@@ -402,7 +402,7 @@ int amthi_decode_provisioning_mode(const uint8_t *b, size_t n, struct amt_provis
 	int rc;
 
 	if (!out || !body_ok(b, n))
-		return HECI_E_INVALID_ARG;
+		return PROTO_E_INVALID_ARG;
 	memset(out, 0, sizeof(*out));
 	wire_rd_init(&r, b, n);
 	if ((rc = wire_get_u32le(&r, &out->mode)) != 0 || (rc = get_bool(&r, &out->legacy)) != 0 ||
@@ -417,7 +417,7 @@ int amthi_encode_provisioning_mode(uint8_t *b, size_t cap, const struct amt_prov
 	struct wire_wr w;
 
 	if (!b || !m)
-		return HECI_E_INVALID_ARG;
+		return PROTO_E_INVALID_ARG;
 	wire_wr_init(&w, b, cap);
 	wire_put_u32le(&w, m->mode);
 	put_bool(&w, m->legacy);
@@ -431,7 +431,7 @@ int amthi_decode_uuid(const uint8_t *b, size_t n, uint8_t out[16])
 	int rc;
 
 	if (!out || !body_ok(b, n))
-		return HECI_E_INVALID_ARG;
+		return PROTO_E_INVALID_ARG;
 	wire_rd_init(&r, b, n);
 	if ((rc = wire_get_bytes(&r, tmp, sizeof(tmp))) != 0 || (rc = wire_end(&r)) != 0)
 		return rc;
@@ -444,7 +444,7 @@ int amthi_encode_uuid(uint8_t *b, size_t cap, const uint8_t uuid[16], size_t *ou
 	struct wire_wr w;
 
 	if (!b || !uuid)
-		return HECI_E_INVALID_ARG;
+		return PROTO_E_INVALID_ARG;
 	wire_wr_init(&w, b, cap);
 	wire_put_bytes(&w, uuid, 16);
 	return finish_wr(&w, out_len);
@@ -458,7 +458,7 @@ int amthi_decode_ansi(const uint8_t *b, size_t n, char *out, size_t out_cap)
 	int rc;
 
 	if (!out || out_cap == 0 || !body_ok(b, n))
-		return HECI_E_INVALID_ARG;
+		return PROTO_E_INVALID_ARG;
 	wire_rd_init(&r, b, n);
 	if ((rc = get_ansi(&r, out, out_cap)) != 0 || (rc = wire_end(&r)) != 0)
 		out[0] = '\0';
@@ -470,7 +470,7 @@ int amthi_encode_ansi(uint8_t *b, size_t cap, const char *s, bool with_nul, size
 	struct wire_wr w;
 
 	if (!b)
-		return HECI_E_INVALID_ARG;
+		return PROTO_E_INVALID_ARG;
 	wire_wr_init(&w, b, cap);
 	int rc = put_ansi(&w, s, with_nul);
 	if (rc)
@@ -486,7 +486,7 @@ int amthi_decode_lan_settings(const uint8_t *b, size_t n, struct amt_lan_setting
 	int rc;
 
 	if (!out || !body_ok(b, n))
-		return HECI_E_INVALID_ARG;
+		return PROTO_E_INVALID_ARG;
 	memset(out, 0, sizeof(*out));
 	wire_rd_init(&r, b, n);
 	if ((rc = get_bool(&r, &out->enabled)) != 0 || (rc = wire_get_u32le(&r, &out->ipv4)) != 0 ||
@@ -504,7 +504,7 @@ int amthi_encode_lan_settings(uint8_t *b, size_t cap, const struct amt_lan_setti
 	struct wire_wr w;
 
 	if (!b || !s)
-		return HECI_E_INVALID_ARG;
+		return PROTO_E_INVALID_ARG;
 	wire_wr_init(&w, b, cap);
 	put_bool(&w, s->enabled);
 	wire_put_u32le(&w, s->ipv4);
@@ -524,7 +524,7 @@ int amthi_decode_remote_access_status(const uint8_t *b, size_t n,
 	int rc;
 
 	if (!out || !body_ok(b, n))
-		return HECI_E_INVALID_ARG;
+		return PROTO_E_INVALID_ARG;
 	memset(out, 0, sizeof(*out));
 	wire_rd_init(&r, b, n);
 	if ((rc = wire_get_u32le(&r, &out->network_status)) != 0 ||
@@ -543,7 +543,7 @@ int amthi_encode_remote_access_status(uint8_t *b, size_t cap,
 	struct wire_wr w;
 
 	if (!b || !s)
-		return HECI_E_INVALID_ARG;
+		return PROTO_E_INVALID_ARG;
 	wire_wr_init(&w, b, cap);
 	wire_put_u32le(&w, s->network_status);
 	wire_put_u32le(&w, s->cira_status);
@@ -563,13 +563,13 @@ int amthi_decode_hash_handles(const uint8_t *b, size_t n, struct amt_hash_handle
 	int rc;
 
 	if (!out || !body_ok(b, n))
-		return HECI_E_INVALID_ARG;
+		return PROTO_E_INVALID_ARG;
 	memset(out, 0, sizeof(*out));
 	wire_rd_init(&r, b, n);
 	if ((rc = wire_get_u32le(&r, &count)) != 0)
 		goto fail;
 	if (count > AMT_MAX_HASH_HANDLES) {
-		rc = HECI_E_TOO_LARGE;
+		rc = PROTO_E_TOO_LARGE;
 		goto fail;
 	}
 	for (uint32_t i = 0; i < count; i++)
@@ -589,7 +589,7 @@ int amthi_encode_hash_handles(uint8_t *b, size_t cap, const struct amt_hash_hand
 	struct wire_wr w;
 
 	if (!b || !h || h->count > AMT_MAX_HASH_HANDLES)
-		return HECI_E_INVALID_ARG;
+		return PROTO_E_INVALID_ARG;
 	wire_wr_init(&w, b, cap);
 	wire_put_u32le(&w, h->count);
 	for (uint32_t i = 0; i < h->count; i++)
@@ -630,7 +630,7 @@ int amthi_decode_cert_hash_entry(const uint8_t *b, size_t n, struct amt_cert_has
 	int rc;
 
 	if (!out || !body_ok(b, n))
-		return HECI_E_INVALID_ARG;
+		return PROTO_E_INVALID_ARG;
 	memset(out, 0, sizeof(*out));
 	wire_rd_init(&r, b, n);
 	if ((rc = get_bool(&r, &out->is_default)) != 0 ||
@@ -640,7 +640,7 @@ int amthi_decode_cert_hash_entry(const uint8_t *b, size_t n, struct amt_cert_has
 		goto fail;
 	out->hash_len = hash_len_for(out->algorithm, out->hash);
 	if (out->hash_len == 0) {
-		rc = HECI_E_BAD_VALUE;
+		rc = PROTO_E_BAD_VALUE;
 		goto fail;
 	}
 	if ((rc = get_ansi(&r, out->name, sizeof(out->name))) == 0 && (rc = wire_end(&r)) == 0)
@@ -656,7 +656,7 @@ int amthi_encode_cert_hash_entry(uint8_t *b, size_t cap, const struct amt_cert_h
 	struct wire_wr w;
 
 	if (!b || !e || e->hash_len > AMT_CERT_HASH_MAX)
-		return HECI_E_INVALID_ARG;
+		return PROTO_E_INVALID_ARG;
 	wire_wr_init(&w, b, cap);
 	put_bool(&w, e->is_default);
 	put_bool(&w, e->is_active);
@@ -691,7 +691,7 @@ static int get_account_field(struct wire_rd *r, char out[AMT_LOCAL_ACCOUNT_FIELD
 	if ((rc = wire_get_ptr(r, AMT_LOCAL_ACCOUNT_FIELD, &p)) != 0)
 		return rc;
 	if (!memchr(p, 0, AMT_LOCAL_ACCOUNT_FIELD))
-		return HECI_E_BAD_VALUE;
+		return PROTO_E_BAD_VALUE;
 	copy_text(out, p, AMT_LOCAL_ACCOUNT_FIELD);
 	return 0;
 }
@@ -703,7 +703,7 @@ int amthi_decode_local_account(const uint8_t *b, size_t n, struct amt_local_acco
 	int rc;
 
 	if (!out || !body_ok(b, n))
-		return HECI_E_INVALID_ARG;
+		return PROTO_E_INVALID_ARG;
 	memset(out, 0, sizeof(*out));
 	wire_rd_init(&r, b, n);
 	if ((rc = get_account_field(&r, out->username)) != 0 ||
@@ -711,7 +711,7 @@ int amthi_decode_local_account(const uint8_t *b, size_t n, struct amt_local_acco
 		goto fail;
 	/* UNVERIFIED #4: 66 bytes, or 68 with two zero padding bytes. */
 	if (wire_rd_left(&r) == 2 && (rc = wire_get_ptr(&r, 2, &pad)) == 0 && (pad[0] || pad[1]))
-		rc = HECI_E_BAD_VALUE;
+		rc = PROTO_E_BAD_VALUE;
 	if (rc == 0 && (rc = wire_end(&r)) == 0)
 		return 0;
 fail:
@@ -727,7 +727,7 @@ int amthi_encode_local_account(uint8_t *b, size_t cap, const struct amt_local_ac
 	int rc;
 
 	if (!b || !a)
-		return HECI_E_INVALID_ARG;
+		return PROTO_E_INVALID_ARG;
 	wire_wr_init(&w, b, cap);
 	if ((rc = put_text_field(&w, a->username, FIELD_MAX, AMT_LOCAL_ACCOUNT_FIELD)) != 0 ||
 	    (rc = put_text_field(&w, a->password, FIELD_MAX, AMT_LOCAL_ACCOUNT_FIELD)) != 0)
@@ -745,7 +745,7 @@ int amthi_decode_security_params(const uint8_t *b, size_t n, struct amt_security
 	int rc = 0;
 
 	if (!out || !body_ok(b, n))
-		return HECI_E_INVALID_ARG;
+		return PROTO_E_INVALID_ARG;
 	memset(out, 0, sizeof(*out));
 	wire_rd_init(&r, b, n);
 	for (size_t i = 0; i < AMT_SECURITY_PARAM_WORDS && rc == 0; i++)
@@ -763,7 +763,7 @@ int amthi_encode_security_params(uint8_t *b, size_t cap, const struct amt_securi
 	struct wire_wr w;
 
 	if (!b || !p)
-		return HECI_E_INVALID_ARG;
+		return PROTO_E_INVALID_ARG;
 	wire_wr_init(&w, b, cap);
 	for (size_t i = 0; i < AMT_SECURITY_PARAM_WORDS; i++)
 		wire_put_u32le(&w, p->words[i]);
@@ -775,7 +775,7 @@ int amthi_decode_empty(const uint8_t *b, size_t n)
 	struct wire_rd r;
 
 	if (!body_ok(b, n))
-		return HECI_E_INVALID_ARG;
+		return PROTO_E_INVALID_ARG;
 	wire_rd_init(&r, b, n);
 	return wire_end(&r);
 }

@@ -12,14 +12,15 @@
  *
  * UNVERIFIED layouts are decoded leniently (see each decoder's comment).
  */
-#ifndef HECI_AMTHI_CODEC_H
-#define HECI_AMTHI_CODEC_H
+#ifndef PROTO_AMTHI_CODEC_H
+#define PROTO_AMTHI_CODEC_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#include "heci_error.h"
+#include "amt_status.h"
+#include "proto_err.h"
 
 #define AMTHI_HDR_LEN 12u
 #define AMTHI_RESPONSE_BIT 0x00800000u
@@ -80,8 +81,8 @@ int amthi_decode_request(const uint8_t *msg, size_t len, uint32_t *cmd, const ui
 /*
  * Validate a response envelope for request `req_cmd` and split it:
  * *status = firmware status, body/blen = bytes after the status.
- * Errors: HECI_E_EMPTY (len 0), HECI_E_SHORT (< 16 bytes), HECI_E_BAD_VERSION,
- * HECI_E_BAD_RESERVED, HECI_E_BAD_COMMAND, HECI_E_LENGTH_MISMATCH.
+ * Errors: PROTO_E_EMPTY (len 0), PROTO_E_SHORT (< 16 bytes), PROTO_E_BAD_VERSION,
+ * PROTO_E_BAD_RESERVED, PROTO_E_BAD_COMMAND, PROTO_E_LENGTH_MISMATCH.
  * A non-success status is NOT an error here: the caller decides.
  */
 int amthi_decode_response(const uint8_t *msg, size_t len, uint32_t req_cmd,
@@ -95,7 +96,7 @@ int amthi_encode_response(uint8_t *buf, size_t cap, uint32_t req_cmd, amt_status
 /* AMT_ANSI_STRING: u16 length + bytes. Decoders copy into out (NUL-terminated)
  * and strip trailing NULs, so firmware that counts a terminating NUL and
  * firmware that does not decode the same (UNVERIFIED #5). Embedded NULs
- * followed by text are rejected (HECI_E_BAD_VALUE). */
+ * followed by text are rejected (PROTO_E_BAD_VALUE). */
 
 struct amt_version_entry {
 	char description[AMT_VERSION_STRING_LEN + 1];

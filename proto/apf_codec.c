@@ -71,7 +71,7 @@ static int get_str(struct wire_rd *r, struct apf_str *s)
 
 	WIRE_TRY(wire_get_u32be(r, &n));
 	if (n > APF_MAX_STRING)
-		return HECI_E_TOO_LARGE;
+		return PROTO_E_TOO_LARGE;
 	WIRE_TRY(wire_get_ptr(r, n, &p));
 	s->p = (const char *)p;
 	s->len = n;
@@ -85,7 +85,7 @@ static int get_data(struct wire_rd *r, const uint8_t **p, uint32_t *len)
 
 	WIRE_TRY(wire_get_u32be(r, &n));
 	if (n > APF_MAX_DATA)
-		return HECI_E_TOO_LARGE;
+		return PROTO_E_TOO_LARGE;
 	WIRE_TRY(wire_get_ptr(r, n, p));
 	*len = n;
 	return 0;
@@ -99,7 +99,7 @@ static int get_rest(struct wire_rd *r, const struct parse_opts *o, const uint8_t
 	size_t left = wire_rd_left(r);
 
 	if (o->stream)
-		return HECI_E_NOT_SUPPORTED;
+		return PROTO_E_NOT_SUPPORTED;
 	/* apf_decode() capped the whole message at APF_MAX_MSG (< 2^32). */
 	WIRE_TRY(wire_get_ptr(r, left, p));
 	*len = (uint32_t)left;
@@ -159,7 +159,7 @@ static int parse_request_success(struct wire_rd *r, const struct parse_opts *o,
 		case APF_SUCCESS_WITH_PORT:
 			break;
 		default:
-			return HECI_E_NOT_SUPPORTED;
+			return PROTO_E_NOT_SUPPORTED;
 		}
 	} else if (wire_rd_left(r) == 0) {
 		return 0; /* the 1-byte form */
@@ -244,7 +244,7 @@ static int parse_body(struct wire_rd *r, const struct parse_opts *o, struct apf_
 		WIRE_TRY(wire_get_u32be(r, &m->keepalive_options.interval));
 		return wire_get_u32be(r, &m->keepalive_options.timeout);
 	default:
-		return HECI_E_BAD_VALUE;
+		return PROTO_E_BAD_VALUE;
 	}
 }
 
@@ -262,9 +262,9 @@ int apf_decode(const uint8_t *buf, size_t len, struct apf_msg *out)
 	struct wire_rd r;
 
 	if (!out || (!buf && len))
-		return HECI_E_INVALID_ARG;
+		return PROTO_E_INVALID_ARG;
 	if (len > APF_MAX_MSG)
-		return HECI_E_TOO_LARGE;
+		return PROTO_E_TOO_LARGE;
 	wire_rd_init(&r, buf, len);
 	WIRE_TRY(parse_msg(&r, &o, out));
 	return wire_end(&r);
@@ -278,10 +278,10 @@ int apf_frame_length_ex(const uint8_t *buf, size_t len, enum apf_success_form rs
 	struct wire_rd r;
 
 	if (!msg_len || (!buf && len))
-		return HECI_E_INVALID_ARG;
+		return PROTO_E_INVALID_ARG;
 	if (rs != APF_SUCCESS_AMBIGUOUS && rs != APF_SUCCESS_NO_PORT &&
 	    rs != APF_SUCCESS_WITH_PORT)
-		return HECI_E_INVALID_ARG;
+		return PROTO_E_INVALID_ARG;
 	wire_rd_init(&r, buf, len);
 	WIRE_TRY(parse_msg(&r, &o, &scratch));
 	*msg_len = r.off; /* <= APF_MAX_MSG by the field caps (static assert) */
@@ -300,9 +300,9 @@ int apf_frame_length(const uint8_t *buf, size_t len, size_t *msg_len)
 static int check_blob(const void *p, uint32_t len, uint32_t cap)
 {
 	if (len > cap)
-		return HECI_E_TOO_LARGE;
+		return PROTO_E_TOO_LARGE;
 	if (len && !p)
-		return HECI_E_INVALID_ARG;
+		return PROTO_E_INVALID_ARG;
 	return 0;
 }
 
@@ -317,7 +317,7 @@ static int check_other_name(struct apf_str name, const char *const *known, size_
 	WIRE_TRY(check_str(name));
 	for (size_t i = 0; i < n; i++)
 		if (apf_str_eq(name, known[i]))
-			return HECI_E_BAD_VALUE;
+			return PROTO_E_BAD_VALUE;
 	return 0;
 }
 
@@ -337,7 +337,7 @@ static int check_userauth_request(const struct apf_userauth_request *u)
 		WIRE_TRY(check_other_name(u->method_name, known, 2));
 		return check_blob(u->extra, u->extra_len, APF_MAX_MSG);
 	default:
-		return HECI_E_BAD_VALUE;
+		return PROTO_E_BAD_VALUE;
 	}
 }
 
@@ -359,7 +359,7 @@ static int check_global_request(const struct apf_global_request *g)
 		WIRE_TRY(check_other_name(g->name, known, 3));
 		return check_blob(g->data, g->data_len, APF_MAX_MSG);
 	default:
-		return HECI_E_BAD_VALUE;
+		return PROTO_E_BAD_VALUE;
 	}
 }
 
@@ -377,7 +377,7 @@ static int check_channel_open(const struct apf_channel_open *c)
 		WIRE_TRY(check_other_name(c->type_name, known, 2));
 		return check_blob(c->extra, c->extra_len, APF_MAX_MSG);
 	default:
-		return HECI_E_BAD_VALUE;
+		return PROTO_E_BAD_VALUE;
 	}
 }
 
@@ -412,7 +412,7 @@ static int check_msg(const struct apf_msg *m)
 	case APF_KEEPALIVE_OPTIONS_REPLY:
 		return 0;
 	default:
-		return HECI_E_BAD_VALUE;
+		return PROTO_E_BAD_VALUE;
 	}
 }
 
@@ -578,7 +578,7 @@ int apf_encode_wr(struct wire_wr *w, const struct apf_msg *m)
 	int rc;
 
 	if (!w || !m)
-		return HECI_E_INVALID_ARG;
+		return PROTO_E_INVALID_ARG;
 	WIRE_TRY(wire_wr_status(w));
 	WIRE_TRY(check_msg(m));
 	start = w->len;
@@ -596,7 +596,7 @@ int apf_encode(const struct apf_msg *m, uint8_t *buf, size_t cap, size_t *out_le
 	int rc;
 
 	if (!out_len || (!buf && cap))
-		return HECI_E_INVALID_ARG;
+		return PROTO_E_INVALID_ARG;
 	*out_len = 0;
 	wire_wr_init(&w, buf, cap);
 	rc = apf_encode_wr(&w, m);

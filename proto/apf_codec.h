@@ -19,14 +19,14 @@
  * you keep. A USERAUTH_REQUEST password is borrowed too: the caller wipes
  * the receive buffer when done with it.
  */
-#ifndef HECI_APF_CODEC_H
-#define HECI_APF_CODEC_H
+#ifndef PROTO_APF_CODEC_H
+#define PROTO_APF_CODEC_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#include "heci_error.h"
+#include "proto_err.h"
 #include "wire.h"
 
 /* ---- limits (caps on peer-supplied lengths) ---- */
@@ -296,9 +296,9 @@ struct apf_msg {
  * request names, channel types and auth methods decode as *_OTHER with the
  * unparsed rest borrowed, so the caller can still answer REQUEST_FAILURE /
  * CHANNEL_OPEN_FAILURE(UNKNOWN_CHANNEL_TYPE) / USERAUTH_FAILURE.
- * Errors: HECI_E_SHORT (len 0, or a field or a length-counted run ends past
- * len), HECI_E_TRAILING (bytes after the last field), HECI_E_BAD_VALUE
- * (unknown message number), HECI_E_TOO_LARGE (len > APF_MAX_MSG, a string
+ * Errors: PROTO_E_SHORT (len 0, or a field or a length-counted run ends past
+ * len), PROTO_E_TRAILING (bytes after the last field), PROTO_E_BAD_VALUE
+ * (unknown message number), PROTO_E_TOO_LARGE (len > APF_MAX_MSG, a string
  * length > APF_MAX_STRING or a data length > APF_MAX_DATA; checked before
  * the bytes are looked at). On error *out is unspecified.
  */
@@ -311,7 +311,7 @@ int apf_decode(const uint8_t *buf, size_t len, struct apf_msg *out);
  * the receiver, which knows which request it is waiting for, can.
  */
 enum apf_success_form {
-	APF_SUCCESS_AMBIGUOUS = 0, /* REQUEST_SUCCESS -> HECI_E_NOT_SUPPORTED */
+	APF_SUCCESS_AMBIGUOUS = 0, /* REQUEST_SUCCESS -> PROTO_E_NOT_SUPPORTED */
 	APF_SUCCESS_NO_PORT = 1,   /* 1 byte */
 	APF_SUCCESS_WITH_PORT = 2, /* 5 bytes */
 };
@@ -319,13 +319,13 @@ enum apf_success_form {
 /*
  * Length of the whole message at the start of a byte stream.
  * 0 and *msg_len (1..APF_MAX_MSG) when it is complete in buf[0..len);
- * HECI_E_SHORT when more bytes are needed (len 0 included); HECI_E_BAD_VALUE
- * for an unknown message number; HECI_E_TOO_LARGE for a length over its cap
- * (reported as soon as the length field has arrived); HECI_E_NOT_SUPPORTED
+ * PROTO_E_SHORT when more bytes are needed (len 0 included); PROTO_E_BAD_VALUE
+ * for an unknown message number; PROTO_E_TOO_LARGE for a length over its cap
+ * (reported as soon as the length field has arrived); PROTO_E_NOT_SUPPORTED
  * when the message cannot be framed from its bytes: an unknown global
  * request name, channel type or auth method (their bodies are open-ended),
  * or a REQUEST_SUCCESS with APF_SUCCESS_AMBIGUOUS. Any error other than
- * HECI_E_SHORT means the stream cannot be resynchronised: disconnect.
+ * PROTO_E_SHORT means the stream cannot be resynchronised: disconnect.
  * When it returns 0, apf_decode(buf, *msg_len) succeeds.
  */
 int apf_frame_length_ex(const uint8_t *buf, size_t len, enum apf_success_form rs,
@@ -337,9 +337,9 @@ int apf_frame_length(const uint8_t *buf, size_t len, size_t *msg_len);
  * Append the encoding of m to w. Field values are written as given (reserved
  * words included); names of known kinds (global request, channel type, auth
  * method) come from the kind, not from the *_name fields.
- * Errors: HECI_E_BAD_VALUE (unknown type or kind), HECI_E_TOO_LARGE (a string
+ * Errors: PROTO_E_BAD_VALUE (unknown type or kind), PROTO_E_TOO_LARGE (a string
  * over APF_MAX_STRING, data over APF_MAX_DATA, OTHER tail over APF_MAX_MSG),
- * HECI_E_INVALID_ARG (NULL pointer with a non-zero length), HECI_E_NOSPACE
+ * PROTO_E_INVALID_ARG (NULL pointer with a non-zero length), PROTO_E_NOSPACE
  * (w overflowed, now or before: the overflow flag is sticky). On error w->len
  * is restored to its value at entry, so nothing partial stays appended.
  * Whatever encodes successfully, apf_decode() accepts and decodes back to the

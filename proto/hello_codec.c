@@ -26,11 +26,11 @@ size_t hello_hash_size(uint8_t type)
 static int check_header(uint16_t admin_set, uint16_t version, uint32_t retry_count)
 {
 	if (admin_set > 1)
-		return HECI_E_BAD_VALUE;
+		return PROTO_E_BAD_VALUE;
 	if (version != HELLO_VERSION_PKI && version != HELLO_VERSION_PSK)
-		return HECI_E_BAD_VERSION;
+		return PROTO_E_BAD_VERSION;
 	if (retry_count > HELLO_MAX_RETRY)
-		return HECI_E_BAD_VALUE;
+		return PROTO_E_BAD_VALUE;
 	return 0;
 }
 
@@ -42,10 +42,10 @@ static int parse_hash(struct wire_rd *r, struct hello_hash *h)
 	WIRE_TRY(wire_get_u8(r, &h->type));
 	want = hello_hash_size(h->type);
 	if (want == 0)
-		return HECI_E_BAD_VALUE;
+		return PROTO_E_BAD_VALUE;
 	WIRE_TRY(wire_get_u8(r, &size));
 	if (size != want) /* checked before the size is used */
-		return HECI_E_BAD_VALUE;
+		return PROTO_E_BAD_VALUE;
 	return wire_get_bytes(r, h->bytes, want);
 }
 
@@ -55,19 +55,19 @@ static int parse_hello(struct wire_rd *r, struct hello_msg *m)
 	memset(m, 0, sizeof(*m));
 	WIRE_TRY(wire_get_u16le(r, &m->admin_set));
 	if (m->admin_set > 1)
-		return HECI_E_BAD_VALUE;
+		return PROTO_E_BAD_VALUE;
 	WIRE_TRY(wire_get_u16le(r, &m->version));
 	if (m->version != HELLO_VERSION_PKI && m->version != HELLO_VERSION_PSK)
-		return HECI_E_BAD_VERSION;
+		return PROTO_E_BAD_VERSION;
 	WIRE_TRY(wire_get_u32le(r, &m->retry_count));
 	if (m->retry_count > HELLO_MAX_RETRY)
-		return HECI_E_BAD_VALUE;
+		return PROTO_E_BAD_VALUE;
 	WIRE_TRY(wire_get_bytes(r, m->uuid, HELLO_UUID_LEN));
 	if (m->version == HELLO_VERSION_PSK)
 		return wire_get_bytes(r, m->pid, HELLO_PID_LEN);
 	WIRE_TRY(wire_get_u8(r, &m->hash_count));
 	if (m->hash_count > HELLO_MAX_HASHES)
-		return HECI_E_TOO_LARGE;
+		return PROTO_E_TOO_LARGE;
 	for (unsigned i = 0; i < m->hash_count; i++)
 		WIRE_TRY(parse_hash(r, &m->hashes[i]));
 	return 0;
@@ -78,7 +78,7 @@ int hello_decode(const uint8_t *buf, size_t len, struct hello_msg *out)
 	struct wire_rd r;
 
 	if (!out || (!buf && len))
-		return HECI_E_INVALID_ARG;
+		return PROTO_E_INVALID_ARG;
 	wire_rd_init(&r, buf, len);
 	WIRE_TRY(parse_hello(&r, out));
 	return wire_end(&r);
@@ -90,7 +90,7 @@ int hello_frame_length(const uint8_t *buf, size_t len, size_t *msg_len)
 	struct wire_rd r;
 
 	if (!msg_len || (!buf && len))
-		return HECI_E_INVALID_ARG;
+		return PROTO_E_INVALID_ARG;
 	wire_rd_init(&r, buf, len);
 	WIRE_TRY(parse_hello(&r, &scratch));
 	*msg_len = r.off;
@@ -102,15 +102,15 @@ int hello_encode(const struct hello_msg *m, uint8_t *buf, size_t cap, size_t *ou
 	struct wire_wr w;
 
 	if (!m || !out_len || (!buf && cap))
-		return HECI_E_INVALID_ARG;
+		return PROTO_E_INVALID_ARG;
 	*out_len = 0;
 	WIRE_TRY(check_header(m->admin_set, m->version, m->retry_count));
 	if (m->version == HELLO_VERSION_PKI) {
 		if (m->hash_count > HELLO_MAX_HASHES)
-			return HECI_E_TOO_LARGE;
+			return PROTO_E_TOO_LARGE;
 		for (unsigned i = 0; i < m->hash_count; i++)
 			if (hello_hash_size(m->hashes[i].type) == 0)
-				return HECI_E_BAD_VALUE;
+				return PROTO_E_BAD_VALUE;
 	}
 
 	wire_wr_init(&w, buf, cap);

@@ -11,20 +11,20 @@
  * Must not: do I/O, allocate, or judge the hashes (matching them against
  * provisioning certificates is the server's job).
  */
-#ifndef COMMON_HELLO_CODEC_H
-#define COMMON_HELLO_CODEC_H
+#ifndef PROTO_HELLO_CODEC_H
+#define PROTO_HELLO_CODEC_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#include "heci_error.h"
+#include "proto_err.h"
 
 #define HELLO_PORT 9971u
 #define HELLO_VERSION_PSK 2u /* legacy, removed in AMT 11.0 */
 #define HELLO_VERSION_PKI 3u
 #define HELLO_UUID_LEN 16u
 #define HELLO_PID_LEN 8u
-#define HELLO_MAX_HASHES 32u   /* more is rejected (HECI_E_TOO_LARGE) */
+#define HELLO_MAX_HASHES 32u   /* more is rejected (PROTO_E_TOO_LARGE) */
 #define HELLO_MAX_RETRY 1000u  /* SDK documents 0..14; more is not a real device */
 #define HELLO_HASH_MAX_LEN 48u /* SHA384 */
 #define HELLO_HEADER_LEN 24u   /* up to and including the UUID */
@@ -57,10 +57,10 @@ struct hello_msg {
 
 /*
  * Decode exactly one hello packet occupying buf[0..len).
- * Errors: HECI_E_SHORT (ends early, len 0 included), HECI_E_TRAILING,
- * HECI_E_BAD_VALUE (admin flag not 0/1, retry count > HELLO_MAX_RETRY,
- * unknown hash type, size not matching the type), HECI_E_BAD_VERSION
- * (interface version not 2 or 3), HECI_E_TOO_LARGE (more than
+ * Errors: PROTO_E_SHORT (ends early, len 0 included), PROTO_E_TRAILING,
+ * PROTO_E_BAD_VALUE (admin flag not 0/1, retry count > HELLO_MAX_RETRY,
+ * unknown hash type, size not matching the type), PROTO_E_BAD_VERSION
+ * (interface version not 2 or 3), PROTO_E_TOO_LARGE (more than
  * HELLO_MAX_HASHES hashes). Each check happens as soon as its field has
  * arrived. On error *out is unspecified.
  */
@@ -68,16 +68,16 @@ int hello_decode(const uint8_t *buf, size_t len, struct hello_msg *out);
 
 /*
  * Length of the hello packet at the start of a TCP stream: 0 and *msg_len
- * (<= HELLO_MAX_LEN) once all of it has arrived, HECI_E_SHORT while more is
+ * (<= HELLO_MAX_LEN) once all of it has arrived, PROTO_E_SHORT while more is
  * needed, or the error hello_decode() would report for the bytes so far.
  */
 int hello_frame_length(const uint8_t *buf, size_t len, size_t *msg_len);
 
 /*
- * Encode m into buf. Applies the decoder's rules (HECI_E_BAD_VALUE,
- * HECI_E_BAD_VERSION, HECI_E_TOO_LARGE) so whatever encodes also decodes;
+ * Encode m into buf. Applies the decoder's rules (PROTO_E_BAD_VALUE,
+ * PROTO_E_BAD_VERSION, PROTO_E_TOO_LARGE) so whatever encodes also decodes;
  * fields of the other version (pid for 3, hashes for 2) are not written.
- * HECI_E_NOSPACE when cap is too small; *out_len = bytes written (0 on error).
+ * PROTO_E_NOSPACE when cap is too small; *out_len = bytes written (0 on error).
  */
 int hello_encode(const struct hello_msg *m, uint8_t *buf, size_t cap, size_t *out_len);
 

@@ -12,7 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "heci_error.h"
+#include "proto_err.h"
 #include "wire.h"
 
 #define MKHI_BLOCK_LEN 8u
@@ -54,7 +54,7 @@ int mkhi_encode_request(uint8_t *buf, size_t cap, uint8_t group, uint8_t command
 
 	/* The command is 7 bits; bit 7 is the response flag. */
 	if (!buf || (command & MKHI_RESPONSE_BIT))
-		return HECI_E_INVALID_ARG;
+		return PROTO_E_INVALID_ARG;
 	wire_wr_init(&w, buf, cap);
 	put_hdr(&w, group, command, 0);
 	return finish_wr(&w, out_len);
@@ -68,14 +68,14 @@ int mkhi_decode_request(const uint8_t *msg, size_t len, uint8_t *group, uint8_t 
 	int rc;
 
 	if (!group || !command || !body || !blen || (!msg && len > 0))
-		return HECI_E_INVALID_ARG;
+		return PROTO_E_INVALID_ARG;
 	wire_rd_init(&r, msg, len);
 	if ((rc = get_hdr(&r, &h)) != 0)
 		return rc;
 	if (h.command & MKHI_RESPONSE_BIT)
-		return HECI_E_BAD_COMMAND;
+		return PROTO_E_BAD_COMMAND;
 	if (h.reserved != 0)
-		return HECI_E_BAD_RESERVED;
+		return PROTO_E_BAD_RESERVED;
 	*group = h.group;
 	*command = h.command;
 	*blen = wire_rd_left(&r);
@@ -91,16 +91,16 @@ int mkhi_decode_response(const uint8_t *msg, size_t len, uint8_t group, uint8_t 
 	int rc;
 
 	if (!result || !body || !blen || (!msg && len > 0))
-		return HECI_E_INVALID_ARG;
+		return PROTO_E_INVALID_ARG;
 	if (len == 0)
-		return HECI_E_EMPTY;
+		return PROTO_E_EMPTY;
 	wire_rd_init(&r, msg, len);
 	if ((rc = get_hdr(&r, &h)) != 0)
 		return rc;
 	if (h.group != group || h.command != (uint8_t)(command | MKHI_RESPONSE_BIT))
-		return HECI_E_BAD_COMMAND;
+		return PROTO_E_BAD_COMMAND;
 	if (h.reserved != 0)
-		return HECI_E_BAD_RESERVED;
+		return PROTO_E_BAD_RESERVED;
 	*result = h.result;
 	*blen = wire_rd_left(&r);
 	*body = msg + MKHI_HDR_LEN;
@@ -113,7 +113,7 @@ int mkhi_encode_response(uint8_t *buf, size_t cap, uint8_t group, uint8_t comman
 	struct wire_wr w;
 
 	if (!buf || (blen > 0 && !body))
-		return HECI_E_INVALID_ARG;
+		return PROTO_E_INVALID_ARG;
 	wire_wr_init(&w, buf, cap);
 	put_hdr(&w, group, (uint8_t)(command | MKHI_RESPONSE_BIT), result);
 	if (blen > 0)
@@ -133,9 +133,9 @@ static int get_block(struct wire_rd *r, struct mkhi_fw_version_block *b)
 }
 
 /*
- * 8, 16 or 24 bytes. Shorter than one block is HECI_E_SHORT, a partial
- * block after one or two whole ones is HECI_E_LENGTH_MISMATCH, and anything
- * after the third block is HECI_E_TRAILING. (The kernel ignores partial and
+ * 8, 16 or 24 bytes. Shorter than one block is PROTO_E_SHORT, a partial
+ * block after one or two whole ones is PROTO_E_LENGTH_MISMATCH, and anything
+ * after the third block is PROTO_E_TRAILING. (The kernel ignores partial and
  * extra blocks; we reject them so a malformed reply is visible.)
  */
 int mkhi_decode_fw_version(const uint8_t *b, size_t n, struct mkhi_fw_version *out)
@@ -145,14 +145,14 @@ int mkhi_decode_fw_version(const uint8_t *b, size_t n, struct mkhi_fw_version *o
 	int rc = 0;
 
 	if (!out || (!b && n > 0))
-		return HECI_E_INVALID_ARG;
+		return PROTO_E_INVALID_ARG;
 	memset(out, 0, sizeof(*out));
 	if (blocks > MKHI_MAX_VERSION_BLOCKS)
 		blocks = MKHI_MAX_VERSION_BLOCKS;
 	if (blocks == 0)
-		return HECI_E_SHORT;
+		return PROTO_E_SHORT;
 	if (blocks < MKHI_MAX_VERSION_BLOCKS && n % MKHI_BLOCK_LEN != 0)
-		return HECI_E_LENGTH_MISMATCH;
+		return PROTO_E_LENGTH_MISMATCH;
 	wire_rd_init(&r, b, n);
 	for (size_t i = 0; i < blocks && rc == 0; i++)
 		rc = get_block(&r, &out->blocks[i]);
@@ -172,7 +172,7 @@ int mkhi_encode_fw_version(uint8_t *b, size_t cap, const struct mkhi_fw_version 
 	struct wire_wr w;
 
 	if (!b || !v || v->count < 1 || v->count > MKHI_MAX_VERSION_BLOCKS)
-		return HECI_E_INVALID_ARG;
+		return PROTO_E_INVALID_ARG;
 	wire_wr_init(&w, b, cap);
 	for (unsigned i = 0; i < v->count; i++) {
 		const struct mkhi_fw_version_block *blk = &v->blocks[i];

@@ -8,8 +8,8 @@
  * u16 major (UNVERIFIED): we keep both bytes, so both readings are available.
  * Must not: do I/O.
  */
-#ifndef HECI_MKHI_CODEC_H
-#define HECI_MKHI_CODEC_H
+#ifndef PROTO_MKHI_CODEC_H
+#define PROTO_MKHI_CODEC_H
 
 #include <stddef.h>
 #include <stdint.h>

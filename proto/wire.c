@@ -8,12 +8,12 @@
 
 #include <string.h>
 
-#include "heci_error.h"
+#include "proto_err.h"
 
 static int take(struct wire_rd *r, size_t n, const uint8_t **at)
 {
 	if (r->off > r->len || r->len - r->off < n)
-		return HECI_E_SHORT;
+		return PROTO_E_SHORT;
 	*at = r->p + r->off;
 	r->off += n;
 	return 0;
@@ -82,7 +82,7 @@ int wire_get_ptr(struct wire_rd *r, size_t n, const uint8_t **out)
 
 int wire_end(const struct wire_rd *r)
 {
-	return r->off == r->len ? 0 : HECI_E_TRAILING;
+	return r->off == r->len ? 0 : PROTO_E_TRAILING;
 }
 
 static uint8_t *reserve(struct wire_wr *w, size_t n)
@@ -185,5 +185,5 @@ void wire_patch_u32be(struct wire_wr *w, size_t at, uint32_t v)
 
 int wire_wr_status(const struct wire_wr *w)
 {
-	return w->overflow ? HECI_E_NOSPACE : 0;
+	return w->overflow ? PROTO_E_NOSPACE : 0;
 }

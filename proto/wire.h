@@ -9,8 +9,8 @@
  * Must not: know any protocol. AMTHI/MKHI (LE) and APF/hello (BE/LE) codecs
  * sit on top of this file.
  */
-#ifndef HECI_WIRE_H
-#define HECI_WIRE_H
+#ifndef PROTO_WIRE_H
+#define PROTO_WIRE_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -43,7 +43,7 @@ static inline size_t wire_rd_left(const struct wire_rd *r)
 			return wire_rc_; \
 	} while (0)
 
-/* All getters return 0 or HECI_E_SHORT (negative) and advance only on success. */
+/* All getters return 0 or PROTO_E_SHORT (negative) and advance only on success. */
 int wire_get_u8(struct wire_rd *r, uint8_t *v);
 int wire_get_u16le(struct wire_rd *r, uint16_t *v);
 int wire_get_u32le(struct wire_rd *r, uint32_t *v);
@@ -53,7 +53,7 @@ int wire_get_u32be(struct wire_rd *r, uint32_t *v);
 int wire_get_bytes(struct wire_rd *r, void *out, size_t n);
 /* Borrow n bytes in place. */
 int wire_get_ptr(struct wire_rd *r, size_t n, const uint8_t **out);
-/* Returns 0 when every byte was consumed, HECI_E_TRAILING otherwise. */
+/* Returns 0 when every byte was consumed, PROTO_E_TRAILING otherwise. */
 int wire_end(const struct wire_rd *r);
 
 /* Writer into a caller-owned buffer; overflow is sticky. */
@@ -82,7 +82,7 @@ void wire_put_zeros(struct wire_wr *w, size_t n);
 /* Overwrite a u32 already reserved at offset at (used for length fields). */
 void wire_patch_u32le(struct wire_wr *w, size_t at, uint32_t v);
 void wire_patch_u32be(struct wire_wr *w, size_t at, uint32_t v);
-/* 0 when no put overflowed, HECI_E_NOSPACE otherwise. */
+/* 0 when no put overflowed, PROTO_E_NOSPACE otherwise. */
 int wire_wr_status(const struct wire_wr *w);
 
 #endif

@@ -1,5 +1,5 @@
 /*
- * fuzz_amthi.c - libFuzzer target for heci/amthi_codec.c.
+ * fuzz_amthi.c - libFuzzer target for proto/amthi_codec.c.
  *
  * Owns: feeding arbitrary bytes to the response envelope, to every body
  * decoder (both on the envelope's body and on the raw input, so the fuzzer

@@ -1,5 +1,5 @@
 /*
- * fuzz_apf.c - libFuzzer target for heci/apf_codec.c.
+ * fuzz_apf.c - libFuzzer target for proto/apf_codec.c.
  *
  * Owns: feeding arbitrary bytes to apf_decode() (as one LME message) and to
  * apf_frame_length_ex() (as a CIRA byte stream, under each REQUEST_SUCCESS
@@ -8,7 +8,7 @@
  * come back, and every decoded message re-encodes to the identical bytes.
  * A broken promise is an abort(). Every buffer is an exact-size heap copy so
  * ASan reports any over-read or over-write.
- * Must not: link anything but the codec, wire.c and heci_error.c.
+ * Must not: link anything but the codec, wire.c and proto_err.c.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -30,8 +30,8 @@ static uint8_t *dup_exact(const uint8_t *p, size_t n)
 
 static int documented(int rc)
 {
-	return rc == HECI_E_SHORT || rc == HECI_E_TRAILING || rc == HECI_E_BAD_VALUE ||
-	       rc == HECI_E_TOO_LARGE || rc == HECI_E_NOT_SUPPORTED;
+	return rc == PROTO_E_SHORT || rc == PROTO_E_TRAILING || rc == PROTO_E_BAD_VALUE ||
+	       rc == PROTO_E_TOO_LARGE || rc == PROTO_E_NOT_SUPPORTED;
 }
 
 /* Re-encode into a buffer of exactly the input's size: same bytes. */
@@ -54,7 +54,7 @@ static void whole_message(const uint8_t *buf, size_t size)
 	int rc = apf_decode(buf, size, &m);
 
 	if (rc != 0) {
-		if (!documented(rc) || rc == HECI_E_NOT_SUPPORTED)
+		if (!documented(rc) || rc == PROTO_E_NOT_SUPPORTED)
 			abort();
 		return;
 	}
@@ -67,7 +67,7 @@ static void whole_message(const uint8_t *buf, size_t size)
 	rc = apf_frame_length_ex(buf, size, rs, &n);
 	if (rc == 0 && n != size)
 		abort();
-	if (rc != 0 && rc != HECI_E_NOT_SUPPORTED)
+	if (rc != 0 && rc != PROTO_E_NOT_SUPPORTED)
 		abort();
 }
 
@@ -81,7 +81,7 @@ static void stream(const uint8_t *buf, size_t size, enum apf_success_form rs)
 		int rc = apf_frame_length_ex(buf + off, size - off, rs, &n);
 
 		if (rc != 0) {
-			if (!documented(rc) || rc == HECI_E_TRAILING)
+			if (!documented(rc) || rc == PROTO_E_TRAILING)
 				abort();
 			return;
 		}

@@ -1,5 +1,5 @@
 /*
- * fuzz_hello.c - libFuzzer target for common/hello_codec.c.
+ * fuzz_hello.c - libFuzzer target for proto/hello_codec.c.
  *
  * Owns: feeding arbitrary bytes to hello_decode() (one packet) and to
  * hello_frame_length() (a TCP stream of packets), and checking that framing
@@ -7,7 +7,7 @@
  * documented errors come back, and every decoded packet re-encodes to the
  * identical bytes. A broken promise is an abort(). Buffers are exact-size
  * heap copies so ASan reports any over-read or over-write.
- * Must not: link anything but the codec, wire.c and heci_error.c.
+ * Must not: link anything but the codec, wire.c and proto_err.c.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -29,8 +29,8 @@ static uint8_t *dup_exact(const uint8_t *p, size_t n)
 
 static int documented(int rc)
 {
-	return rc == HECI_E_SHORT || rc == HECI_E_TRAILING || rc == HECI_E_BAD_VALUE ||
-	       rc == HECI_E_BAD_VERSION || rc == HECI_E_TOO_LARGE;
+	return rc == PROTO_E_SHORT || rc == PROTO_E_TRAILING || rc == PROTO_E_BAD_VALUE ||
+	       rc == PROTO_E_BAD_VERSION || rc == PROTO_E_TOO_LARGE;
 }
 
 static void roundtrip(const struct hello_msg *m, const uint8_t *in, size_t len)
@@ -63,7 +63,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	while (off < size) {
 		rc = hello_frame_length(buf + off, size - off, &n);
 		if (rc != 0) {
-			if (!documented(rc) || rc == HECI_E_TRAILING)
+			if (!documented(rc) || rc == PROTO_E_TRAILING)
 				abort();
 			break;
 		}

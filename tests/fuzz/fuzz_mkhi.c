@@ -1,5 +1,5 @@
 /*
- * fuzz_mkhi.c - libFuzzer target for heci/mkhi_codec.c.
+ * fuzz_mkhi.c - libFuzzer target for proto/mkhi_codec.c.
  *
  * Owns: feeding arbitrary bytes to the MKHI request and response header
  * decoders and to the GET_FW_VERSION body decoder (on the response body and

@@ -379,7 +379,7 @@ R=$(dev flood "$MP" 2097152)
 expect_grep "mps: 2 MiB of junk is dropped early" '^(dropped|closed) after' "$R"
 sleep 0.3
 alive main && ok "listener survives malformed input" || fail "listener survives malformed input" "exited"
-expect_grep "bad hello logged with source and cause" 'hello from 127\.0\.0\.1:[0-9]+: malformed packet 1 \(HECI_E_BAD_VERSION' "$(cat "$T/main.err")"
+expect_grep "bad hello logged with source and cause" 'hello from 127\.0\.0\.1:[0-9]+: malformed packet 1 \(PROTO_E_BAD_VERSION' "$(cat "$T/main.err")"
 expect_grep "truncated hello logged" 'connection closed inside a packet' "$(cat "$T/main.err")"
 expect_grep "mps junk logged" 'mps 127\.0\.0\.1:[0-9]+: TLS handshake failed' "$(cat "$T/main.err")"
 [ "$(count main hello)" -eq 3 ] && ok "malformed hellos record nothing" || fail "malformed hellos record nothing" "$(count main hello) hello events"

@@ -1,5 +1,5 @@
 /*
- * test_amthi_codec.c - unit tests for heci/amthi_codec.c.
+ * test_amthi_codec.c - unit tests for proto/amthi_codec.c.
  *
  * Owns: known-good AMTHI messages written out byte by byte (decode to the
  * expected fields, re-encode byte for byte), then the generic attacks run
@@ -230,7 +230,7 @@ static void assert_reencodes(const uint8_t *msg, size_t len, uint32_t cmd,
 		uint8_t *sw_buf = malloc(sw_cap ? sw_cap : 1);                           \
 		size_t sw_len = 0;                                                       \
 		assert_non_null(sw_buf);                                                 \
-		assert_int_equal((call), HECI_E_NOSPACE);                                \
+		assert_int_equal((call), PROTO_E_NOSPACE);                                \
 		free(sw_buf);                                                            \
 	}
 
@@ -322,8 +322,8 @@ static void test_truncation_sweep(void **state)
 			const uint8_t *body;
 			size_t blen;
 			int rc = envelope(v->msg, k, v->cmd, &c, &body, &blen);
-			assert_int_equal(rc, k == 0 ? HECI_E_EMPTY
-					 : k < 16 ? HECI_E_SHORT : HECI_E_LENGTH_MISMATCH);
+			assert_int_equal(rc, k == 0 ? PROTO_E_EMPTY
+					 : k < 16 ? PROTO_E_SHORT : PROTO_E_LENGTH_MISMATCH);
 			free(c);
 		}
 		/* the body prefix with a matching Length: the body decoder must refuse it */
@@ -353,7 +353,7 @@ static void test_wrong_length_field(void **state)
 				continue;
 			put32(c + 8, val);
 			assert_int_equal(amthi_decode_response(c, v->len, v->cmd, &st, &body,
-							       &blen), HECI_E_LENGTH_MISMATCH);
+							       &blen), PROTO_E_LENGTH_MISMATCH);
 		}
 		free(c);
 	}
@@ -371,12 +371,12 @@ static void test_trailing_byte(void **state)
 		memcpy(c, v->msg, v->len);
 		c[v->len] = 0;
 		assert_int_equal(amthi_decode_response(c, v->len + 1, v->cmd, &st, &body, &blen),
-				 HECI_E_LENGTH_MISMATCH);
+				 PROTO_E_LENGTH_MISMATCH);
 		/* Length agrees: the body has one byte too many */
 		put32(c + 8, (uint32_t)(v->len + 1 - 12));
 		assert_int_equal(amthi_decode_response(c, v->len + 1, v->cmd, &st, &body, &blen),
 				 0);
-		assert_int_equal(v->dec(body, blen), HECI_E_TRAILING);
+		assert_int_equal(v->dec(body, blen), PROTO_E_TRAILING);
 		free(c);
 	}
 }
@@ -391,19 +391,19 @@ static void test_wrong_command_version_reserved(void **state)
 		size_t blen;
 #define DECODE(cmd) amthi_decode_response(c, v->len, cmd, &st, &body, &blen)
 		/* asked for something else, or the reply lacks the response bit */
-		assert_int_equal(DECODE(v->cmd ^ 1u), HECI_E_BAD_COMMAND);
+		assert_int_equal(DECODE(v->cmd ^ 1u), PROTO_E_BAD_COMMAND);
 		assert_int_equal(DECODE(v->cmd | AMTHI_RESPONSE_BIT), 0); /* idempotent */
 		put32(c + 4, v->cmd);
-		assert_int_equal(DECODE(v->cmd), HECI_E_BAD_COMMAND);
+		assert_int_equal(DECODE(v->cmd), PROTO_E_BAD_COMMAND);
 		put32(c + 4, v->cmd | 0x00800000u | 0x01000000u);
-		assert_int_equal(DECODE(v->cmd), HECI_E_BAD_COMMAND);
+		assert_int_equal(DECODE(v->cmd), PROTO_E_BAD_COMMAND);
 		memcpy(c, v->msg, v->len);
 		/* version: major must be 1, minor at least 1 */
 		static const uint8_t bad_ver[][2] = {{0, 1}, {2, 1}, {0xFF, 1}, {1, 0}, {0, 0}};
 		for (size_t k = 0; k < sizeof(bad_ver) / sizeof(bad_ver[0]); k++) {
 			c[0] = bad_ver[k][0];
 			c[1] = bad_ver[k][1];
-			assert_int_equal(DECODE(v->cmd), HECI_E_BAD_VERSION);
+			assert_int_equal(DECODE(v->cmd), PROTO_E_BAD_VERSION);
 		}
 		c[0] = 1;
 		c[1] = 2;
@@ -416,7 +416,7 @@ static void test_wrong_command_version_reserved(void **state)
 		for (size_t k = 0; k < sizeof(bad_res) / sizeof(bad_res[0]); k++) {
 			c[2] = bad_res[k][0];
 			c[3] = bad_res[k][1];
-			assert_int_equal(DECODE(v->cmd), HECI_E_BAD_RESERVED);
+			assert_int_equal(DECODE(v->cmd), PROTO_E_BAD_RESERVED);
 		}
 #undef DECODE
 		free(c);
@@ -434,12 +434,12 @@ static void test_envelope_misc(void **state)
 	static const uint8_t hdr_only[] = {0x01, 0x01, 0x00, 0x00, 0x29, 0x00, 0x80, 0x04,
 					   0x00, 0x00, 0x00, 0x00};
 	assert_int_equal(envelope(hdr_only, sizeof(hdr_only), AMTHI_START_CONFIGURATION, &c,
-				  &body, &blen), HECI_E_SHORT);
+				  &body, &blen), PROTO_E_SHORT);
 	free(c);
 	assert_int_equal(amthi_decode_response(NULL, 0, AMTHI_GET_UUID, &st, &body, &blen),
-			 HECI_E_EMPTY);
+			 PROTO_E_EMPTY);
 	assert_int_equal(amthi_decode_response(NULL, 4, AMTHI_GET_UUID, &st, &body, &blen),
-			 HECI_E_INVALID_ARG);
+			 PROTO_E_INVALID_ARG);
 	/* a refusal is not an error for the envelope */
 	c = dup_exact(start_config_msg, sizeof(start_config_msg));
 	assert_int_equal(amthi_decode_response(c, sizeof(start_config_msg),
@@ -453,7 +453,7 @@ static void test_envelope_misc(void **state)
 		      amthi_encode_response(sw_buf, sw_cap, AMTHI_GET_UUID, 0, uuid_msg + 16, 16,
 					    &sw_len));
 	assert_int_equal(amthi_encode_response(NULL, 64, AMTHI_GET_UUID, 0, NULL, 0, &blen),
-			 HECI_E_INVALID_ARG);
+			 PROTO_E_INVALID_ARG);
 }
 
 /* ---- requests (simulator side) ---- */
@@ -499,25 +499,25 @@ static void test_requests(void **state)
 	for (size_t k = 0; k < sizeof(lan_req); k++) {
 		c = dup_exact(lan_req, k);
 		assert_int_equal(amthi_decode_request(c, k, &cmd, &body, &blen),
-				 k < 12 ? HECI_E_SHORT : HECI_E_LENGTH_MISMATCH);
+				 k < 12 ? PROTO_E_SHORT : PROTO_E_LENGTH_MISMATCH);
 		free(c);
 	}
 	c = dup_exact(lan_req, sizeof(lan_req));
 	for (uint32_t L = 0; L < 100; L++) {
 		put32(c + 8, L == 4 ? 0xFFFFFFF8u : L); /* 0xFFFFFFF8 + 12 wraps to 4 */
 		assert_int_equal(amthi_decode_request(c, sizeof(lan_req), &cmd, &body, &blen),
-				 HECI_E_LENGTH_MISMATCH);
+				 PROTO_E_LENGTH_MISMATCH);
 	}
 #define DECODE_REQ() amthi_decode_request(c, sizeof(lan_req), &cmd, &body, &blen)
 	put32(c + 8, 4);
 	c[0] = 2;
-	assert_int_equal(DECODE_REQ(), HECI_E_BAD_VERSION);
+	assert_int_equal(DECODE_REQ(), PROTO_E_BAD_VERSION);
 	c[0] = 1;
 	c[1] = 0;
-	assert_int_equal(DECODE_REQ(), HECI_E_BAD_VERSION);
+	assert_int_equal(DECODE_REQ(), PROTO_E_BAD_VERSION);
 	c[1] = 1;
 	c[3] = 0x80;
-	assert_int_equal(DECODE_REQ(), HECI_E_BAD_RESERVED);
+	assert_int_equal(DECODE_REQ(), PROTO_E_BAD_RESERVED);
 	c[3] = 0;
 	assert_int_equal(DECODE_REQ(), 0);
 #undef DECODE_REQ
@@ -537,7 +537,7 @@ static void test_uuid_and_u32(void **state)
 	assert_int_equal(amthi_encode_uuid(out, sizeof(out), u, &n), 0);
 	assert_int_equal(n, 16);
 	assert_memory_equal(out, uuid_msg + 16, 16);
-	assert_int_equal(amthi_decode_uuid(uuid_msg + 16, 15, u), HECI_E_SHORT);
+	assert_int_equal(amthi_decode_uuid(uuid_msg + 16, 15, u), PROTO_E_SHORT);
 	NOSPACE_SWEEP(16, amthi_encode_uuid(sw_buf, sw_cap, u, &sw_len));
 
 	assert_int_equal(amthi_decode_u32(prov_state_msg + 16, 4, &v), 0);
@@ -574,7 +574,7 @@ static void test_provisioning_mode(void **state)
 	memcpy(bad, prov_mode_msg + 16, 8);
 	for (size_t i = 0; i < 4; i++) {
 		put32(bad + 4, not_bool[i]);
-		assert_int_equal(amthi_decode_provisioning_mode(bad, 8, &m), HECI_E_BAD_VALUE);
+		assert_int_equal(amthi_decode_provisioning_mode(bad, 8, &m), PROTO_E_BAD_VALUE);
 		assert_int_equal(m.mode, 0); /* zeroed on failure */
 	}
 }
@@ -619,21 +619,21 @@ static void test_code_versions_caps(void **state)
 	assert_string_equal(v.entries[49].version, "16.1.36");
 	assert_string_equal(v.bios, "");
 	assert_int_equal(WITH(0, 0), 0);
-	assert_int_equal(WITH(51, 51), HECI_E_TOO_LARGE);
+	assert_int_equal(WITH(51, 51), PROTO_E_TOO_LARGE);
 	assert_int_equal(v.count, 0);
-	assert_int_equal(WITH(51, 0), HECI_E_TOO_LARGE);
-	assert_int_equal(WITH(0xFFFFFFFFu, 1), HECI_E_TOO_LARGE);
-	assert_int_equal(WITH(0x80000001u, 2), HECI_E_TOO_LARGE);
-	assert_int_equal(WITH(3, 2), HECI_E_SHORT);
-	assert_int_equal(WITH(2, 3), HECI_E_TRAILING);
-	assert_int_equal(WITH(1, 0), HECI_E_SHORT);
+	assert_int_equal(WITH(51, 0), PROTO_E_TOO_LARGE);
+	assert_int_equal(WITH(0xFFFFFFFFu, 1), PROTO_E_TOO_LARGE);
+	assert_int_equal(WITH(0x80000001u, 2), PROTO_E_TOO_LARGE);
+	assert_int_equal(WITH(3, 2), PROTO_E_SHORT);
+	assert_int_equal(WITH(2, 3), PROTO_E_TRAILING);
+	assert_int_equal(WITH(1, 0), PROTO_E_SHORT);
 	/* AMT_UNICODE_STRING length is capped at 20; text stops at Length or NUL */
 	uint8_t *e = big + 69;
 	e[0] = 21;
-	assert_int_equal(WITH(1, 1), HECI_E_TOO_LARGE);
+	assert_int_equal(WITH(1, 1), PROTO_E_TOO_LARGE);
 	e[0] = 0xFF;
 	e[1] = 0xFF;
-	assert_int_equal(WITH(1, 1), HECI_E_TOO_LARGE);
+	assert_int_equal(WITH(1, 1), PROTO_E_TOO_LARGE);
 	e[1] = 0;
 	e[0] = 20;
 	memset(e + 2, 'x', 20);
@@ -654,10 +654,10 @@ static void test_code_versions_caps(void **state)
 	/* the encoder refuses what the decoder would */
 	memset(&v, 0, sizeof(v));
 	v.count = 51;
-	assert_int_equal(amthi_encode_code_versions(out, sizeof(out), &v, &n), HECI_E_INVALID_ARG);
+	assert_int_equal(amthi_encode_code_versions(out, sizeof(out), &v, &n), PROTO_E_INVALID_ARG);
 	v.count = 1;
 	memset(v.entries[0].description, 'd', sizeof(v.entries[0].description)); /* no NUL */
-	assert_int_equal(amthi_encode_code_versions(big, sizeof(big), &v, &n), HECI_E_INVALID_ARG);
+	assert_int_equal(amthi_encode_code_versions(big, sizeof(big), &v, &n), PROTO_E_INVALID_ARG);
 }
 
 static void test_ansi(void **state)
@@ -688,13 +688,13 @@ static void test_ansi(void **state)
 		{{0x00, 0x00}, 2, 0, ""},
 		{{0x01, 0x00, 0x00}, 3, 0, ""},
 		{{0x04, 0x00, 'a', 'b', 0, 0}, 6, 0, "ab"},
-		{{0x04, 0x00, 'a', 0, 'c', 0}, 6, HECI_E_BAD_VALUE, ""},
-		{{0x03, 0x00, 0, 'b', 'c'}, 5, HECI_E_BAD_VALUE, ""},
-		{{0x03, 0x00, 'a', 'b'}, 4, HECI_E_SHORT, ""},
-		{{0xFF, 0xFF, 'a', 'b'}, 4, HECI_E_TOO_LARGE, ""},
-		{{0x00, 0x01, 'a'}, 3, HECI_E_TOO_LARGE, ""}, /* 256 */
-		{{0x02}, 1, HECI_E_SHORT, ""},
-		{{0x01, 0x00, 'a', 'b'}, 4, HECI_E_TRAILING, ""},
+		{{0x04, 0x00, 'a', 0, 'c', 0}, 6, PROTO_E_BAD_VALUE, ""},
+		{{0x03, 0x00, 0, 'b', 'c'}, 5, PROTO_E_BAD_VALUE, ""},
+		{{0x03, 0x00, 'a', 'b'}, 4, PROTO_E_SHORT, ""},
+		{{0xFF, 0xFF, 'a', 'b'}, 4, PROTO_E_TOO_LARGE, ""},
+		{{0x00, 0x01, 'a'}, 3, PROTO_E_TOO_LARGE, ""}, /* 256 */
+		{{0x02}, 1, PROTO_E_SHORT, ""},
+		{{0x01, 0x00, 'a', 'b'}, 4, PROTO_E_TRAILING, ""},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		uint8_t *c = dup_exact(cases[i].b, cases[i].n);
@@ -707,27 +707,27 @@ static void test_ansi(void **state)
 	assert_non_null(huge);
 	memset(huge + 2, 'h', 0xFFFF);
 	huge[0] = huge[1] = 0xFF;
-	assert_int_equal(amthi_decode_ansi(huge, 2 + 0xFFFF, s, sizeof(s)), HECI_E_TOO_LARGE);
+	assert_int_equal(amthi_decode_ansi(huge, 2 + 0xFFFF, s, sizeof(s)), PROTO_E_TOO_LARGE);
 	/* 255 is the largest accepted, and only if the caller has room */
 	huge[0] = 0xFF;
 	huge[1] = 0;
 	assert_int_equal(amthi_decode_ansi(huge, 2 + 255, s, sizeof(s)), 0);
 	assert_int_equal(strlen(s), 255);
-	assert_int_equal(amthi_decode_ansi(huge, 2 + 255, s, 255), HECI_E_TOO_LARGE);
+	assert_int_equal(amthi_decode_ansi(huge, 2 + 255, s, 255), PROTO_E_TOO_LARGE);
 	huge[0] = 4;
 	assert_int_equal(amthi_decode_ansi(huge, 2 + 4, s, 5), 0);
-	assert_int_equal(amthi_decode_ansi(huge, 2 + 4, s, 4), HECI_E_TOO_LARGE);
-	assert_int_equal(amthi_decode_ansi(huge, 2 + 4, s, 0), HECI_E_INVALID_ARG);
+	assert_int_equal(amthi_decode_ansi(huge, 2 + 4, s, 4), PROTO_E_TOO_LARGE);
+	assert_int_equal(amthi_decode_ansi(huge, 2 + 4, s, 0), PROTO_E_INVALID_ARG);
 	/* the encoder refuses what the decoder would */
 	memset(s, 'e', 255);
 	s[255] = '\0';
 	assert_int_equal(amthi_encode_ansi(out, sizeof(out), s, false, &n), 0);
 	assert_int_equal(n, 257);
-	assert_int_equal(amthi_encode_ansi(out, sizeof(out), s, true, &n), HECI_E_INVALID_ARG);
+	assert_int_equal(amthi_encode_ansi(out, sizeof(out), s, true, &n), PROTO_E_INVALID_ARG);
 	memset(huge, 'e', 300);
 	huge[300] = 0;
 	assert_int_equal(amthi_encode_ansi(out, sizeof(out), (char *)huge, false, &n),
-			 HECI_E_INVALID_ARG);
+			 PROTO_E_INVALID_ARG);
 	free(huge);
 }
 
@@ -754,10 +754,10 @@ static void test_lan_settings(void **state)
 	NOSPACE_SWEEP(20, amthi_encode_lan_settings(sw_buf, sw_cap, &s, &sw_len));
 	memcpy(bad, lan_msg + 16, 20);
 	put32(bad, 2);
-	assert_int_equal(amthi_decode_lan_settings(bad, 20, &s), HECI_E_BAD_VALUE);
+	assert_int_equal(amthi_decode_lan_settings(bad, 20, &s), PROTO_E_BAD_VALUE);
 	memcpy(bad, lan_msg + 16, 20);
 	put32(bad + 8, 0x100);
-	assert_int_equal(amthi_decode_lan_settings(bad, 20, &s), HECI_E_BAD_VALUE);
+	assert_int_equal(amthi_decode_lan_settings(bad, 20, &s), PROTO_E_BAD_VALUE);
 	amt_ipv4_format(0xFFFFFFFFu, ip);
 	assert_string_equal(ip, "255.255.255.255");
 	amt_ipv4_format(0, ip);
@@ -795,7 +795,7 @@ static void test_remote_access_status(void **state)
 	uint8_t *c = dup_exact(ras_msg + 16, sizeof(ras_msg) - 16);
 	c[12] = c[13] = 0xFF;
 	assert_int_equal(amthi_decode_remote_access_status(c, sizeof(ras_msg) - 16, &s),
-			 HECI_E_TOO_LARGE);
+			 PROTO_E_TOO_LARGE);
 	assert_int_equal(s.trigger, 0);
 	free(c);
 }
@@ -821,16 +821,16 @@ static void test_hash_handles(void **state)
 	assert_int_equal(WITH(64, 64), 0);
 	assert_int_equal(h.handles[63], 0x11111111u);
 	assert_int_equal(WITH(0, 0), 0);
-	assert_int_equal(WITH(65, 65), HECI_E_TOO_LARGE);
-	assert_int_equal(WITH(0xFFFFFFFFu, 66), HECI_E_TOO_LARGE);
-	assert_int_equal(WITH(0x40000001u, 1), HECI_E_TOO_LARGE); /* x4 wraps to 4 */
-	assert_int_equal(WITH(3, 2), HECI_E_SHORT);
-	assert_int_equal(WITH(2, 3), HECI_E_TRAILING);
+	assert_int_equal(WITH(65, 65), PROTO_E_TOO_LARGE);
+	assert_int_equal(WITH(0xFFFFFFFFu, 66), PROTO_E_TOO_LARGE);
+	assert_int_equal(WITH(0x40000001u, 1), PROTO_E_TOO_LARGE); /* x4 wraps to 4 */
+	assert_int_equal(WITH(3, 2), PROTO_E_SHORT);
+	assert_int_equal(WITH(2, 3), PROTO_E_TRAILING);
 #undef WITH
 	put32(big, 0);
-	assert_int_equal(amthi_decode_hash_handles(big, 6, &h), HECI_E_TRAILING);
+	assert_int_equal(amthi_decode_hash_handles(big, 6, &h), PROTO_E_TRAILING);
 	h.count = 65;
-	assert_int_equal(amthi_encode_hash_handles(big, sizeof(big), &h, &n), HECI_E_INVALID_ARG);
+	assert_int_equal(amthi_encode_hash_handles(big, sizeof(big), &h, &n), PROTO_E_INVALID_ARG);
 }
 
 /* Decode a cert hash message variant and re-encode it byte for byte. */
@@ -896,14 +896,14 @@ static void test_cert_hash_entry(void **state)
 	static const uint8_t bad_alg[] = {4, 6, 0x7F, 0xFF};
 	for (size_t i = 0; i < sizeof(bad_alg); i++) {
 		m[CERT_ALG_AT] = bad_alg[i];
-		cert_variant(m, sizeof(m), HECI_E_BAD_VALUE, 0, NULL);
+		cert_variant(m, sizeof(m), PROTO_E_BAD_VALUE, 0, NULL);
 	}
 	memcpy(m, cert_hash_sha256_msg, sizeof(m));
 	put32(m + 16, 2);
-	cert_variant(m, sizeof(m), HECI_E_BAD_VALUE, 0, NULL);
+	cert_variant(m, sizeof(m), PROTO_E_BAD_VALUE, 0, NULL);
 	memcpy(m, cert_hash_sha256_msg, sizeof(m));
 	put32(m + 20, 0xFFFFFFFFu);
-	cert_variant(m, sizeof(m), HECI_E_BAD_VALUE, 0, NULL);
+	cert_variant(m, sizeof(m), PROTO_E_BAD_VALUE, 0, NULL);
 
 	assert_string_equal(amt_hash_algorithm_name(3, 32), "unknown");
 	assert_string_equal(amt_hash_algorithm_name(2, 48), "unknown");
@@ -911,7 +911,7 @@ static void test_cert_hash_entry(void **state)
 	assert_string_equal(amt_hash_algorithm_name(5, 48), "unknown");
 	e.hash_len = 65;
 	assert_int_equal(amthi_encode_cert_hash_entry(out, sizeof(out), &e, false, &n),
-			 HECI_E_INVALID_ARG);
+			 PROTO_E_INVALID_ARG);
 }
 
 static void test_local_account(void **state)
@@ -938,26 +938,26 @@ static void test_local_account(void **state)
 
 	memcpy(m, local_account_68_msg + 16, 68);
 	m[67] = 1; /* padding must be zero */
-	assert_int_equal(amthi_decode_local_account(m, 68, &a), HECI_E_BAD_VALUE);
+	assert_int_equal(amthi_decode_local_account(m, 68, &a), PROTO_E_BAD_VALUE);
 	assert_string_equal(a.password, ""); /* no half-decoded secret left behind */
 	m[67] = 0;
 	m[68] = m[69] = 0;
-	assert_int_equal(amthi_decode_local_account(m, 67, &a), HECI_E_TRAILING);
-	assert_int_equal(amthi_decode_local_account(m, 69, &a), HECI_E_TRAILING);
-	assert_int_equal(amthi_decode_local_account(m, 70, &a), HECI_E_TRAILING);
-	assert_int_equal(amthi_decode_local_account(m, 65, &a), HECI_E_SHORT);
+	assert_int_equal(amthi_decode_local_account(m, 67, &a), PROTO_E_TRAILING);
+	assert_int_equal(amthi_decode_local_account(m, 69, &a), PROTO_E_TRAILING);
+	assert_int_equal(amthi_decode_local_account(m, 70, &a), PROTO_E_TRAILING);
+	assert_int_equal(amthi_decode_local_account(m, 65, &a), PROTO_E_SHORT);
 	memset(m, 'u', 33); /* user field without a NUL */
-	assert_int_equal(amthi_decode_local_account(m, 66, &a), HECI_E_BAD_VALUE);
+	assert_int_equal(amthi_decode_local_account(m, 66, &a), PROTO_E_BAD_VALUE);
 	m[32] = 0; /* 32 characters + NUL: the longest allowed */
 	assert_int_equal(amthi_decode_local_account(m, 66, &a), 0);
 	assert_int_equal(strlen(a.username), 32);
 	memset(m + 33, 'p', 33);
-	assert_int_equal(amthi_decode_local_account(m, 66, &a), HECI_E_BAD_VALUE);
+	assert_int_equal(amthi_decode_local_account(m, 66, &a), PROTO_E_BAD_VALUE);
 	/* the encoder needs room for the NUL */
 	memset(a.username, 'u', 33);
 	a.username[33] = '\0';
 	assert_int_equal(amthi_encode_local_account(out, sizeof(out), &a, false, &n),
-			 HECI_E_INVALID_ARG);
+			 PROTO_E_INVALID_ARG);
 }
 
 static void test_security_params(void **state)
@@ -977,7 +977,7 @@ static void test_security_params(void **state)
 	assert_memory_equal(out, security_params_msg + 16, 68);
 	NOSPACE_SWEEP(68, amthi_encode_security_params(sw_buf, sw_cap, &p, &sw_len));
 	assert_int_equal(amthi_decode_security_params(security_params_msg + 16, 64, &p),
-			 HECI_E_SHORT);
+			 PROTO_E_SHORT);
 }
 
 static void test_names(void **state)
@@ -1046,14 +1046,14 @@ static void test_null_args(void **state)
 	uint8_t b[4] = {0};
 	size_t n;
 
-	assert_int_equal(amthi_decode_u32(b, 4, NULL), HECI_E_INVALID_ARG);
-	assert_int_equal(amthi_decode_u32(NULL, 4, (uint32_t[1]){0}), HECI_E_INVALID_ARG);
-	assert_int_equal(amthi_decode_u32(NULL, 0, (uint32_t[1]){0}), HECI_E_SHORT);
+	assert_int_equal(amthi_decode_u32(b, 4, NULL), PROTO_E_INVALID_ARG);
+	assert_int_equal(amthi_decode_u32(NULL, 4, (uint32_t[1]){0}), PROTO_E_INVALID_ARG);
+	assert_int_equal(amthi_decode_u32(NULL, 0, (uint32_t[1]){0}), PROTO_E_SHORT);
 	assert_int_equal(amthi_decode_empty(NULL, 0), 0);
-	assert_int_equal(amthi_decode_code_versions(b, 4, NULL), HECI_E_INVALID_ARG);
-	assert_int_equal(amthi_encode_u32(NULL, 4, 1, &n), HECI_E_INVALID_ARG);
-	assert_int_equal(amthi_encode_ansi(b, 4, NULL, false, &n), HECI_E_INVALID_ARG);
-	assert_int_equal(amthi_encode_request(b, 4, 0, NULL, 3, &n), HECI_E_INVALID_ARG);
+	assert_int_equal(amthi_decode_code_versions(b, 4, NULL), PROTO_E_INVALID_ARG);
+	assert_int_equal(amthi_encode_u32(NULL, 4, 1, &n), PROTO_E_INVALID_ARG);
+	assert_int_equal(amthi_encode_ansi(b, 4, NULL, false, &n), PROTO_E_INVALID_ARG);
+	assert_int_equal(amthi_encode_request(b, 4, 0, NULL, 3, &n), PROTO_E_INVALID_ARG);
 	assert_null(amt_code_versions_get(NULL, "AMT"));
 }
 

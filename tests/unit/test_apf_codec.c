@@ -1,5 +1,5 @@
 /*
- * test_apf_codec.c - unit tests for heci/apf_codec.c.
+ * test_apf_codec.c - unit tests for proto/apf_codec.c.
  *
  * Owns: known-good APF byte vectors written out from the layouts in
  * protocol-facts.md section 6.3 (decode -> fields, encode -> same bytes),
@@ -280,7 +280,7 @@ static void assert_encodes_to(const struct apf_msg *m, const uint8_t *want, size
 	assert_int_equal(n, want_len);
 	assert_memory_equal(buf, want, want_len);
 	/* one byte short: NOSPACE, nothing reported written */
-	assert_int_equal(apf_encode(m, buf, want_len - 1, &n), HECI_E_NOSPACE);
+	assert_int_equal(apf_encode(m, buf, want_len - 1, &n), PROTO_E_NOSPACE);
 	assert_int_equal(n, 0);
 	free(buf);
 }
@@ -310,7 +310,7 @@ static void t_vector(void **state)
 	assert_int_equal(apf_frame_length_ex(b, v->len, v->rs, &n), 0);
 	assert_int_equal(n, v->len);
 	if (v->bytes[0] == APF_REQUEST_SUCCESS)
-		assert_int_equal(apf_frame_length(b, v->len, &n), HECI_E_NOT_SUPPORTED);
+		assert_int_equal(apf_frame_length(b, v->len, &n), PROTO_E_NOT_SUPPORTED);
 	else
 		assert_int_equal(apf_frame_length(b, v->len, &n), 0);
 
@@ -322,8 +322,8 @@ static void t_vector(void **state)
 			/* the 1-byte prefix of the 5-byte form is the 1-byte form */
 			assert_int_equal(rc, 0);
 		else
-			assert_int_equal(rc, HECI_E_SHORT);
-		assert_int_equal(apf_frame_length_ex(p, k, v->rs, &n), HECI_E_SHORT);
+			assert_int_equal(rc, PROTO_E_SHORT);
+		assert_int_equal(apf_frame_length_ex(p, k, v->rs, &n), PROTO_E_SHORT);
 		free(p);
 	}
 
@@ -334,9 +334,9 @@ static void t_vector(void **state)
 	t[v->len] = 0;
 	if (v->expect.type == APF_REQUEST_SUCCESS && !v->expect.request_success.has_port)
 		/* "81 00" is a truncated 5-byte form, not a 1-byte one + garbage */
-		assert_int_equal(apf_decode(t, v->len + 1, &m), HECI_E_SHORT);
+		assert_int_equal(apf_decode(t, v->len + 1, &m), PROTO_E_SHORT);
 	else
-		assert_int_equal(apf_decode(t, v->len + 1, &m), HECI_E_TRAILING);
+		assert_int_equal(apf_decode(t, v->len + 1, &m), PROTO_E_TRAILING);
 	/* ... which a stream framer leaves for the next message */
 	assert_int_equal(apf_frame_length_ex(t, v->len + 1, v->rs, &n), 0);
 	assert_int_equal(n, v->len);
@@ -378,7 +378,7 @@ static void t_stream_concatenated(void **state)
 	size_t i = 0;
 	for (have = 1; have <= total; have++) {
 		int rc = apf_frame_length_ex(s + off, have - off, vectors[i].rs, &n);
-		if (rc == HECI_E_SHORT)
+		if (rc == PROTO_E_SHORT)
 			continue;
 		assert_int_equal(rc, 0);
 		assert_int_equal(n, vectors[i].len);
@@ -436,10 +436,10 @@ static void t_over_cap_lengths(void **state)
 		uint8_t *b = dup_exact(c[i].b, c[i].len);
 		int rd = apf_decode(b, c[i].len, &m);
 		int rf = apf_frame_length_ex(b, c[i].len, APF_SUCCESS_WITH_PORT, &n);
-		if (rd != HECI_E_TOO_LARGE || rf != HECI_E_TOO_LARGE)
+		if (rd != PROTO_E_TOO_LARGE || rf != PROTO_E_TOO_LARGE)
 			print_message("over cap case failed: %s\n", c[i].what);
-		assert_int_equal(rd, HECI_E_TOO_LARGE);
-		assert_int_equal(rf, HECI_E_TOO_LARGE);
+		assert_int_equal(rd, PROTO_E_TOO_LARGE);
+		assert_int_equal(rf, PROTO_E_TOO_LARGE);
 		free(b);
 	}
 }
@@ -462,8 +462,8 @@ static void t_at_caps(void **state)
 	assert_int_equal(n, dlen);
 	assert_encodes_to(&m, d, dlen);
 	/* the whole-message cap: a buffer longer than APF_MAX_MSG is refused */
-	assert_int_equal(apf_decode(d, APF_MAX_MSG + 1, &m), HECI_E_TOO_LARGE);
-	assert_int_equal(apf_decode(d, APF_MAX_MSG, &m), HECI_E_TRAILING);
+	assert_int_equal(apf_decode(d, APF_MAX_MSG + 1, &m), PROTO_E_TOO_LARGE);
+	assert_int_equal(apf_decode(d, APF_MAX_MSG, &m), PROTO_E_TRAILING);
 
 	/* SERVICE_REQUEST with a 256-byte name */
 	memset(d, 'a', slen);
@@ -489,9 +489,9 @@ static void t_unknown_types(void **state)
 			continue;
 		}
 		assert_string_equal(apf_msg_name((uint8_t)t), "UNKNOWN");
-		assert_int_equal(apf_decode(b, 1, &m), HECI_E_BAD_VALUE);
-		assert_int_equal(apf_decode(b, sizeof(b), &m), HECI_E_BAD_VALUE);
-		assert_int_equal(apf_frame_length(b, 1, &n), HECI_E_BAD_VALUE);
+		assert_int_equal(apf_decode(b, 1, &m), PROTO_E_BAD_VALUE);
+		assert_int_equal(apf_decode(b, sizeof(b), &m), PROTO_E_BAD_VALUE);
+		assert_int_equal(apf_frame_length(b, 1, &n), PROTO_E_BAD_VALUE);
 	}
 	/* 96 (SSH CHANNEL_EOF) and 98 (CHANNEL_REQUEST) are not APF */
 	assert_string_equal(apf_msg_name(96), "UNKNOWN");
@@ -518,9 +518,9 @@ static void t_open_ended_kinds(void **state)
 	assert_int_equal(m.global_request.data_len, 0);
 	assert_encodes_to(&m, (const uint8_t *)greq, sizeof(greq) - 1);
 	assert_int_equal(apf_frame_length((const uint8_t *)greq, sizeof(greq) - 1, &n),
-			 HECI_E_NOT_SUPPORTED);
+			 PROTO_E_NOT_SUPPORTED);
 	/* the want-reply byte is required */
-	assert_int_equal(apf_decode((const uint8_t *)greq, sizeof(greq) - 2, &m), HECI_E_SHORT);
+	assert_int_equal(apf_decode((const uint8_t *)greq, sizeof(greq) - 2, &m), PROTO_E_SHORT);
 
 	assert_int_equal(apf_decode((const uint8_t *)chan, sizeof(chan) - 1, &m), 0);
 	assert_int_equal(m.channel_open.kind, APF_CHAN_OTHER);
@@ -530,9 +530,9 @@ static void t_open_ended_kinds(void **state)
 	assert_memory_equal(m.channel_open.extra, "\xAB\xCD", 2);
 	assert_encodes_to(&m, (const uint8_t *)chan, sizeof(chan) - 1);
 	assert_int_equal(apf_frame_length((const uint8_t *)chan, sizeof(chan) - 1, &n),
-			 HECI_E_NOT_SUPPORTED);
+			 PROTO_E_NOT_SUPPORTED);
 	/* the common fields (sender, window, reserved) are required */
-	assert_int_equal(apf_decode((const uint8_t *)chan, sizeof(chan) - 4, &m), HECI_E_SHORT);
+	assert_int_equal(apf_decode((const uint8_t *)chan, sizeof(chan) - 4, &m), PROTO_E_SHORT);
 
 	assert_int_equal(apf_decode((const uint8_t *)auth, sizeof(auth) - 1, &m), 0);
 	assert_int_equal(m.userauth_request.method, APF_AUTH_METHOD_OTHER);
@@ -540,7 +540,7 @@ static void t_open_ended_kinds(void **state)
 	assert_int_equal(m.userauth_request.extra_len, 1);
 	assert_encodes_to(&m, (const uint8_t *)auth, sizeof(auth) - 1);
 	assert_int_equal(apf_frame_length((const uint8_t *)auth, sizeof(auth) - 1, &n),
-			 HECI_E_NOT_SUPPORTED);
+			 PROTO_E_NOT_SUPPORTED);
 }
 
 /* PROTOCOLVERSION reserved bytes, DISCONNECT/OPEN_FAILURE reserved words and
@@ -576,49 +576,49 @@ static void t_encode_rejects(void **state)
 	memset(big, 'x', sizeof(big));
 	struct apf_msg m = { .type = APF_SERVICE_REQUEST,
 			     .service = { .name = { big, APF_MAX_STRING + 1 } } };
-	assert_int_equal(apf_encode(&m, buf, sizeof(buf), &n), HECI_E_TOO_LARGE);
+	assert_int_equal(apf_encode(&m, buf, sizeof(buf), &n), PROTO_E_TOO_LARGE);
 	m.service.name.len = APF_MAX_STRING;
 	assert_int_equal(apf_encode(&m, buf, sizeof(buf), &n), 0);
 	assert_int_equal(n, 5 + APF_MAX_STRING);
 	m.service.name.p = NULL;
-	assert_int_equal(apf_encode(&m, buf, sizeof(buf), &n), HECI_E_INVALID_ARG);
+	assert_int_equal(apf_encode(&m, buf, sizeof(buf), &n), PROTO_E_INVALID_ARG);
 	m.service.name.len = 0; /* NULL with length 0 is the empty string */
 	assert_int_equal(apf_encode(&m, buf, sizeof(buf), &n), 0);
 	assert_int_equal(n, 5);
 
 	struct apf_msg d = { .type = APF_CHANNEL_DATA,
 			     .channel_data = { .data = buf, .len = APF_MAX_DATA + 1 } };
-	assert_int_equal(apf_encode(&d, buf, sizeof(buf), &n), HECI_E_TOO_LARGE);
+	assert_int_equal(apf_encode(&d, buf, sizeof(buf), &n), PROTO_E_TOO_LARGE);
 	d.channel_data.data = NULL;
 	d.channel_data.len = 1;
-	assert_int_equal(apf_encode(&d, buf, sizeof(buf), &n), HECI_E_INVALID_ARG);
+	assert_int_equal(apf_encode(&d, buf, sizeof(buf), &n), PROTO_E_INVALID_ARG);
 
 	struct apf_msg u = { .type = 3 };
-	assert_int_equal(apf_encode(&u, buf, sizeof(buf), &n), HECI_E_BAD_VALUE);
+	assert_int_equal(apf_encode(&u, buf, sizeof(buf), &n), PROTO_E_BAD_VALUE);
 
 	/* OTHER must not smuggle a known name; kinds must be in range */
 	struct apf_msg g = { .type = APF_GLOBAL_REQUEST,
 			     .global_request = { .kind = APF_GREQ_OTHER,
 						 .name = APF_STR(APF_GREQ_TCPIP_FORWARD) } };
-	assert_int_equal(apf_encode(&g, buf, sizeof(buf), &n), HECI_E_BAD_VALUE);
+	assert_int_equal(apf_encode(&g, buf, sizeof(buf), &n), PROTO_E_BAD_VALUE);
 	g.global_request.kind = (enum apf_greq_kind)7;
-	assert_int_equal(apf_encode(&g, buf, sizeof(buf), &n), HECI_E_BAD_VALUE);
+	assert_int_equal(apf_encode(&g, buf, sizeof(buf), &n), PROTO_E_BAD_VALUE);
 	struct apf_msg c = { .type = APF_CHANNEL_OPEN,
 			     .channel_open = { .kind = APF_CHAN_OTHER,
 					       .type_name = APF_STR(APF_CHANNEL_TYPE_DIRECT) } };
-	assert_int_equal(apf_encode(&c, buf, sizeof(buf), &n), HECI_E_BAD_VALUE);
+	assert_int_equal(apf_encode(&c, buf, sizeof(buf), &n), PROTO_E_BAD_VALUE);
 	c.channel_open.kind = (enum apf_channel_kind)7;
-	assert_int_equal(apf_encode(&c, buf, sizeof(buf), &n), HECI_E_BAD_VALUE);
+	assert_int_equal(apf_encode(&c, buf, sizeof(buf), &n), PROTO_E_BAD_VALUE);
 	struct apf_msg a = { .type = APF_USERAUTH_REQUEST,
 			     .userauth_request = { .method = APF_AUTH_METHOD_OTHER,
 						   .method_name = APF_STR("none") } };
-	assert_int_equal(apf_encode(&a, buf, sizeof(buf), &n), HECI_E_BAD_VALUE);
+	assert_int_equal(apf_encode(&a, buf, sizeof(buf), &n), PROTO_E_BAD_VALUE);
 	a.userauth_request.method = (enum apf_auth_method)7;
-	assert_int_equal(apf_encode(&a, buf, sizeof(buf), &n), HECI_E_BAD_VALUE);
+	assert_int_equal(apf_encode(&a, buf, sizeof(buf), &n), PROTO_E_BAD_VALUE);
 
-	assert_int_equal(apf_encode(NULL, buf, sizeof(buf), &n), HECI_E_INVALID_ARG);
-	assert_int_equal(apf_encode(&m, NULL, 4, &n), HECI_E_INVALID_ARG);
-	assert_int_equal(apf_encode(&m, NULL, 0, &n), HECI_E_NOSPACE);
+	assert_int_equal(apf_encode(NULL, buf, sizeof(buf), &n), PROTO_E_INVALID_ARG);
+	assert_int_equal(apf_encode(&m, NULL, 4, &n), PROTO_E_INVALID_ARG);
+	assert_int_equal(apf_encode(&m, NULL, 0, &n), PROTO_E_NOSPACE);
 }
 
 /* Several messages appended to one writer, as a CIRA sender would; a failed
@@ -641,9 +641,9 @@ static void t_encode_writer(void **state)
 	assert_int_equal(w.len, 14);
 	assert_memory_equal(buf, "\x61" "\x00\x00\x00\x10" "\x5D" "\x00\x00\x00\x10"
 				 "\x00\x00\x04\x00", 14);
-	assert_int_equal(apf_encode_wr(&w, &data), HECI_E_NOSPACE); /* needs 14 more */
+	assert_int_equal(apf_encode_wr(&w, &data), PROTO_E_NOSPACE); /* needs 14 more */
 	assert_int_equal(w.len, 14);
-	assert_int_equal(apf_encode_wr(&w, &close), HECI_E_NOSPACE); /* sticky */
+	assert_int_equal(apf_encode_wr(&w, &close), PROTO_E_NOSPACE); /* sticky */
 	assert_int_equal(w.len, 14);
 }
 
@@ -653,18 +653,18 @@ static void t_decode_args(void **state)
 	size_t n;
 	(void)state;
 
-	assert_int_equal(apf_decode(NULL, 0, &m), HECI_E_SHORT);
-	assert_int_equal(apf_decode(NULL, 1, &m), HECI_E_INVALID_ARG);
-	assert_int_equal(apf_decode((const uint8_t *)"\x34", 1, NULL), HECI_E_INVALID_ARG);
-	assert_int_equal(apf_frame_length(NULL, 0, &n), HECI_E_SHORT);
-	assert_int_equal(apf_frame_length((const uint8_t *)"\x34", 1, NULL), HECI_E_INVALID_ARG);
+	assert_int_equal(apf_decode(NULL, 0, &m), PROTO_E_SHORT);
+	assert_int_equal(apf_decode(NULL, 1, &m), PROTO_E_INVALID_ARG);
+	assert_int_equal(apf_decode((const uint8_t *)"\x34", 1, NULL), PROTO_E_INVALID_ARG);
+	assert_int_equal(apf_frame_length(NULL, 0, &n), PROTO_E_SHORT);
+	assert_int_equal(apf_frame_length((const uint8_t *)"\x34", 1, NULL), PROTO_E_INVALID_ARG);
 	assert_int_equal(apf_frame_length_ex((const uint8_t *)"\x34", 1, (enum apf_success_form)9,
-					     &n), HECI_E_INVALID_ARG);
+					     &n), PROTO_E_INVALID_ARG);
 	/* REQUEST_SUCCESS: 2..4 bytes are a truncated port, 6 bytes trailing */
-	assert_int_equal(apf_decode((const uint8_t *)"\x51\x00\x00", 3, &m), HECI_E_SHORT);
+	assert_int_equal(apf_decode((const uint8_t *)"\x51\x00\x00", 3, &m), PROTO_E_SHORT);
 	assert_int_equal(apf_decode((const uint8_t *)"\x51\x00\x00\x42\x60\x00", 6, &m),
-			 HECI_E_TRAILING);
-	assert_int_equal(apf_frame_length((const uint8_t *)"\x51", 1, &n), HECI_E_NOT_SUPPORTED);
+			 PROTO_E_TRAILING);
+	assert_int_equal(apf_frame_length((const uint8_t *)"\x51", 1, &n), PROTO_E_NOT_SUPPORTED);
 }
 
 static void t_str_eq(void **state)

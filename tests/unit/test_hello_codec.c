@@ -1,5 +1,5 @@
 /*
- * test_hello_codec.c - unit tests for common/hello_codec.c.
+ * test_hello_codec.c - unit tests for proto/hello_codec.c.
  *
  * Owns: known-good hello packets written out from protocol-facts.md section
  * 8.2 (PKI with SHA1/SHA256/SHA384 root hashes, PKI without hashes, legacy
@@ -73,7 +73,7 @@ static void assert_encodes_to(const struct hello_msg *m, const uint8_t *want, si
 	assert_int_equal(hello_encode(m, buf, len, &n), 0);
 	assert_int_equal(n, len);
 	assert_memory_equal(buf, want, len);
-	assert_int_equal(hello_encode(m, buf, len - 1, &n), HECI_E_NOSPACE);
+	assert_int_equal(hello_encode(m, buf, len - 1, &n), PROTO_E_NOSPACE);
 	assert_int_equal(n, 0);
 	free(buf);
 }
@@ -93,8 +93,8 @@ static void t_vector(void **state)
 
 	for (size_t k = 0; k < v->len; k++) {
 		uint8_t *p = dup_exact(v->bytes, k);
-		assert_int_equal(hello_decode(p, k, &m), HECI_E_SHORT);
-		assert_int_equal(hello_frame_length(p, k, &n), HECI_E_SHORT);
+		assert_int_equal(hello_decode(p, k, &m), PROTO_E_SHORT);
+		assert_int_equal(hello_frame_length(p, k, &n), PROTO_E_SHORT);
 		free(p);
 	}
 
@@ -102,7 +102,7 @@ static void t_vector(void **state)
 	assert_non_null(t);
 	memcpy(t, v->bytes, v->len);
 	t[v->len] = 0x00;
-	assert_int_equal(hello_decode(t, v->len + 1, &m), HECI_E_TRAILING);
+	assert_int_equal(hello_decode(t, v->len + 1, &m), PROTO_E_TRAILING);
 	assert_int_equal(hello_frame_length(t, v->len + 1, &n), 0);
 	assert_int_equal(n, v->len);
 	free(t);
@@ -181,16 +181,16 @@ static void t_header_rules(void **state)
 		size_t len;
 		int want;
 	} c[] = {
-		{ "\x02\x00", 2, HECI_E_BAD_VALUE },                     /* admin 2 */
-		{ "\x00\x01", 2, HECI_E_BAD_VALUE },                     /* admin 256 */
-		{ "\xFF\xFF", 2, HECI_E_BAD_VALUE },
-		{ "\x01\x00" "\x01\x00", 4, HECI_E_BAD_VERSION },        /* version 1 */
-		{ "\x01\x00" "\x04\x00", 4, HECI_E_BAD_VERSION },        /* version 4 */
-		{ "\x01\x00" "\x00\x03", 4, HECI_E_BAD_VERSION },        /* 3 big-endian */
-		{ "\x01\x00" "\x00\x00", 4, HECI_E_BAD_VERSION },
-		{ "\x01\x00" "\x03\x00" "\xE9\x03\x00\x00", 8, HECI_E_BAD_VALUE }, /* 1001 */
-		{ "\x01\x00" "\x02\x00" "\xFF\xFF\xFF\xFF", 8, HECI_E_BAD_VALUE },
-		{ "\x01\x00" "\x03\x00" "\xE8\x03\x00\x00", 8, HECI_E_SHORT },     /* 1000 ok */
+		{ "\x02\x00", 2, PROTO_E_BAD_VALUE },                     /* admin 2 */
+		{ "\x00\x01", 2, PROTO_E_BAD_VALUE },                     /* admin 256 */
+		{ "\xFF\xFF", 2, PROTO_E_BAD_VALUE },
+		{ "\x01\x00" "\x01\x00", 4, PROTO_E_BAD_VERSION },        /* version 1 */
+		{ "\x01\x00" "\x04\x00", 4, PROTO_E_BAD_VERSION },        /* version 4 */
+		{ "\x01\x00" "\x00\x03", 4, PROTO_E_BAD_VERSION },        /* 3 big-endian */
+		{ "\x01\x00" "\x00\x00", 4, PROTO_E_BAD_VERSION },
+		{ "\x01\x00" "\x03\x00" "\xE9\x03\x00\x00", 8, PROTO_E_BAD_VALUE }, /* 1001 */
+		{ "\x01\x00" "\x02\x00" "\xFF\xFF\xFF\xFF", 8, PROTO_E_BAD_VALUE },
+		{ "\x01\x00" "\x03\x00" "\xE8\x03\x00\x00", 8, PROTO_E_SHORT },     /* 1000 ok */
 	};
 	struct hello_msg m;
 	size_t n;
@@ -214,19 +214,19 @@ static void t_hash_rules(void **state)
 
 	memcpy(b, pki0, 25);
 	b[24] = HELLO_MAX_HASHES + 1; /* 33: rejected before any hash arrives */
-	assert_int_equal(hello_decode(b, 25, &m), HECI_E_TOO_LARGE);
-	assert_int_equal(hello_frame_length(b, 25, &n), HECI_E_TOO_LARGE);
+	assert_int_equal(hello_decode(b, 25, &m), PROTO_E_TOO_LARGE);
+	assert_int_equal(hello_frame_length(b, 25, &n), PROTO_E_TOO_LARGE);
 	b[24] = 0xFF;
-	assert_int_equal(hello_frame_length(b, 25, &n), HECI_E_TOO_LARGE);
+	assert_int_equal(hello_frame_length(b, 25, &n), PROTO_E_TOO_LARGE);
 
 	static const struct {
 		uint8_t type, size;
 		int want;
 	} h[] = {
-		{ 0, 20, HECI_E_BAD_VALUE }, { 4, 32, HECI_E_BAD_VALUE },
-		{ 0xFF, 48, HECI_E_BAD_VALUE }, { 1, 32, HECI_E_BAD_VALUE },
-		{ 2, 20, HECI_E_BAD_VALUE }, { 3, 64, HECI_E_BAD_VALUE }, /* SHA512-sized */
-		{ 2, 0, HECI_E_BAD_VALUE }, { 1, 20, HECI_E_SHORT },
+		{ 0, 20, PROTO_E_BAD_VALUE }, { 4, 32, PROTO_E_BAD_VALUE },
+		{ 0xFF, 48, PROTO_E_BAD_VALUE }, { 1, 32, PROTO_E_BAD_VALUE },
+		{ 2, 20, PROTO_E_BAD_VALUE }, { 3, 64, PROTO_E_BAD_VALUE }, /* SHA512-sized */
+		{ 2, 0, PROTO_E_BAD_VALUE }, { 1, 20, PROTO_E_SHORT },
 	};
 	b[24] = 1;
 	for (size_t i = 0; i < sizeof(h) / sizeof(h[0]); i++) {
@@ -265,33 +265,33 @@ static void t_encode_rejects(void **state)
 	assert_int_equal(hello_encode(&m, buf, sizeof(buf), &n), 0);
 	assert_int_equal(n, 25);
 	m.version = 4;
-	assert_int_equal(hello_encode(&m, buf, sizeof(buf), &n), HECI_E_BAD_VERSION);
+	assert_int_equal(hello_encode(&m, buf, sizeof(buf), &n), PROTO_E_BAD_VERSION);
 	assert_int_equal(n, 0);
 	m.version = HELLO_VERSION_PKI;
 	m.admin_set = 2;
-	assert_int_equal(hello_encode(&m, buf, sizeof(buf), &n), HECI_E_BAD_VALUE);
+	assert_int_equal(hello_encode(&m, buf, sizeof(buf), &n), PROTO_E_BAD_VALUE);
 	m.admin_set = 0;
 	m.retry_count = HELLO_MAX_RETRY + 1;
-	assert_int_equal(hello_encode(&m, buf, sizeof(buf), &n), HECI_E_BAD_VALUE);
+	assert_int_equal(hello_encode(&m, buf, sizeof(buf), &n), PROTO_E_BAD_VALUE);
 	m.retry_count = 0;
 	m.hash_count = HELLO_MAX_HASHES + 1;
-	assert_int_equal(hello_encode(&m, buf, sizeof(buf), &n), HECI_E_TOO_LARGE);
+	assert_int_equal(hello_encode(&m, buf, sizeof(buf), &n), PROTO_E_TOO_LARGE);
 	m.hash_count = 1;
 	m.hashes[0].type = 9;
-	assert_int_equal(hello_encode(&m, buf, sizeof(buf), &n), HECI_E_BAD_VALUE);
+	assert_int_equal(hello_encode(&m, buf, sizeof(buf), &n), PROTO_E_BAD_VALUE);
 	m.hashes[0].type = HELLO_HASH_SHA1;
-	assert_int_equal(hello_encode(&m, buf, 26, &n), HECI_E_NOSPACE);
+	assert_int_equal(hello_encode(&m, buf, 26, &n), PROTO_E_NOSPACE);
 	assert_int_equal(hello_encode(&m, buf, sizeof(buf), &n), 0);
 	assert_int_equal(n, 25 + 2 + 20);
 
-	assert_int_equal(hello_encode(NULL, buf, sizeof(buf), &n), HECI_E_INVALID_ARG);
-	assert_int_equal(hello_encode(&m, NULL, 5, &n), HECI_E_INVALID_ARG);
-	assert_int_equal(hello_encode(&m, buf, sizeof(buf), NULL), HECI_E_INVALID_ARG);
-	assert_int_equal(hello_decode(NULL, 0, &m), HECI_E_SHORT);
-	assert_int_equal(hello_decode(NULL, 3, &m), HECI_E_INVALID_ARG);
-	assert_int_equal(hello_decode(buf, 3, NULL), HECI_E_INVALID_ARG);
-	assert_int_equal(hello_frame_length(NULL, 0, &n), HECI_E_SHORT);
-	assert_int_equal(hello_frame_length(buf, 3, NULL), HECI_E_INVALID_ARG);
+	assert_int_equal(hello_encode(NULL, buf, sizeof(buf), &n), PROTO_E_INVALID_ARG);
+	assert_int_equal(hello_encode(&m, NULL, 5, &n), PROTO_E_INVALID_ARG);
+	assert_int_equal(hello_encode(&m, buf, sizeof(buf), NULL), PROTO_E_INVALID_ARG);
+	assert_int_equal(hello_decode(NULL, 0, &m), PROTO_E_SHORT);
+	assert_int_equal(hello_decode(NULL, 3, &m), PROTO_E_INVALID_ARG);
+	assert_int_equal(hello_decode(buf, 3, NULL), PROTO_E_INVALID_ARG);
+	assert_int_equal(hello_frame_length(NULL, 0, &n), PROTO_E_SHORT);
+	assert_int_equal(hello_frame_length(buf, 3, NULL), PROTO_E_INVALID_ARG);
 }
 
 static void t_hash_size(void **state)
@@ -325,7 +325,7 @@ static void t_stream(void **state)
 	off = 0;
 	for (size_t have = 1; have <= total; have++) {
 		int rc = hello_frame_length(s + off, have - off, &n);
-		if (rc == HECI_E_SHORT)
+		if (rc == PROTO_E_SHORT)
 			continue;
 		assert_int_equal(rc, 0);
 		assert_int_equal(n, vectors[i].len);

@@ -1,5 +1,5 @@
 /*
- * test_mkhi_codec.c - unit tests for heci/mkhi_codec.c.
+ * test_mkhi_codec.c - unit tests for proto/mkhi_codec.c.
  *
  * Owns: known-good GET_FW_VERSION request and responses written out byte by
  * byte (1, 2 and 3 blocks; platform byte 0 and non-zero, the UNVERIFIED
@@ -17,7 +17,7 @@
 
 #include <cmocka.h>
 
-#include "heci_error.h"
+#include "proto_err.h"
 #include "mkhi_codec.h"
 
 static const uint8_t fw_version_req[] = {0xFF, 0x02, 0x00, 0x00};
@@ -87,12 +87,12 @@ static void test_request(void **state)
 		uint8_t *c = malloc(cap ? cap : 1);
 		assert_non_null(c);
 		assert_int_equal(mkhi_encode_request(c, cap, MKHI_GROUP_GEN, 2, &n),
-				 HECI_E_NOSPACE);
+				 PROTO_E_NOSPACE);
 		free(c);
 	}
 	assert_int_equal(mkhi_encode_request(buf, sizeof(buf), MKHI_GROUP_GEN, 0x82, &n),
-			 HECI_E_INVALID_ARG);
-	assert_int_equal(mkhi_encode_request(NULL, 4, MKHI_GROUP_GEN, 2, &n), HECI_E_INVALID_ARG);
+			 PROTO_E_INVALID_ARG);
+	assert_int_equal(mkhi_encode_request(NULL, 4, MKHI_GROUP_GEN, 2, &n), PROTO_E_INVALID_ARG);
 
 	uint8_t *c = dup_exact(fw_version_req, 4);
 	assert_int_equal(mkhi_decode_request(c, 4, &group, &cmd, &body, &blen), 0);
@@ -101,16 +101,16 @@ static void test_request(void **state)
 	assert_int_equal(blen, 0);
 	assert_ptr_equal(body, c + 4);
 	c[1] = 0x82; /* a response is not a request */
-	assert_int_equal(mkhi_decode_request(c, 4, &group, &cmd, &body, &blen), HECI_E_BAD_COMMAND);
+	assert_int_equal(mkhi_decode_request(c, 4, &group, &cmd, &body, &blen), PROTO_E_BAD_COMMAND);
 	c[1] = 0x02;
 	c[2] = 0x01;
 	assert_int_equal(mkhi_decode_request(c, 4, &group, &cmd, &body, &blen),
-			 HECI_E_BAD_RESERVED);
+			 PROTO_E_BAD_RESERVED);
 	free(c);
 	for (size_t k = 0; k < 4; k++) {
 		c = dup_exact(fw_version_req, k);
 		assert_int_equal(mkhi_decode_request(c, k, &group, &cmd, &body, &blen),
-				 HECI_E_SHORT);
+				 PROTO_E_SHORT);
 		free(c);
 	}
 	/* a request with a body (FWCAPS get rule: u32 rule id) */
@@ -151,10 +151,10 @@ static void test_vectors(void **state)
 			uint8_t *w = malloc(cap ? cap : 1);
 			assert_non_null(w);
 			assert_int_equal(mkhi_encode_response(w, cap, MKHI_GROUP_GEN, 2, v->result,
-							      out, n, &rn), HECI_E_NOSPACE);
+							      out, n, &rn), PROTO_E_NOSPACE);
 			if (cap < blen)
 				assert_int_equal(mkhi_encode_fw_version(w, cap, &fw, &rn),
-						 HECI_E_NOSPACE);
+						 PROTO_E_NOSPACE);
 			free(w);
 		}
 		free(c);
@@ -216,7 +216,7 @@ static void test_truncation_sweep(void **state)
 		for (size_t k = 0; k < 4; k++) {
 			uint8_t *c = dup_exact(v->msg, k);
 			assert_int_equal(decode(c, k, &result, &body, &blen),
-					 k == 0 ? HECI_E_EMPTY : HECI_E_SHORT);
+					 k == 0 ? PROTO_E_EMPTY : PROTO_E_SHORT);
 			free(c);
 		}
 		/* a body that is not a whole number of blocks fails; shorter whole
@@ -227,9 +227,9 @@ static void test_truncation_sweep(void **state)
 			assert_int_equal(decode(c, k, &result, &body, &blen), 0);
 			int rc = mkhi_decode_fw_version(body, blen, &fw);
 			if (blen < 8)
-				assert_int_equal(rc, HECI_E_SHORT);
+				assert_int_equal(rc, PROTO_E_SHORT);
 			else if (blen % 8)
-				assert_int_equal(rc, HECI_E_LENGTH_MISMATCH);
+				assert_int_equal(rc, PROTO_E_LENGTH_MISMATCH);
 			else
 				assert_int_equal(rc, 0);
 			if (rc)
@@ -250,15 +250,15 @@ static void test_body_sizes(void **state)
 	for (size_t n = 0; n <= sizeof(big); n++) {
 		uint8_t *c = dup_exact(big, n);
 		int rc = mkhi_decode_fw_version(c, n, &fw);
-		int want = n < 8 ? HECI_E_SHORT
-			 : n > 24 ? HECI_E_TRAILING
-			 : n % 8 ? HECI_E_LENGTH_MISMATCH : 0;
+		int want = n < 8 ? PROTO_E_SHORT
+			 : n > 24 ? PROTO_E_TRAILING
+			 : n % 8 ? PROTO_E_LENGTH_MISMATCH : 0;
 		assert_int_equal(rc, want);
 		free(c);
 	}
-	assert_int_equal(mkhi_decode_fw_version(NULL, 0, &fw), HECI_E_SHORT);
-	assert_int_equal(mkhi_decode_fw_version(NULL, 8, &fw), HECI_E_INVALID_ARG);
-	assert_int_equal(mkhi_decode_fw_version(big, 8, NULL), HECI_E_INVALID_ARG);
+	assert_int_equal(mkhi_decode_fw_version(NULL, 0, &fw), PROTO_E_SHORT);
+	assert_int_equal(mkhi_decode_fw_version(NULL, 8, &fw), PROTO_E_INVALID_ARG);
+	assert_int_equal(mkhi_decode_fw_version(big, 8, NULL), PROTO_E_INVALID_ARG);
 
 	/* a trailing byte after the third block */
 	uint8_t *c = malloc(sizeof(fw_version_3_msg) + 1);
@@ -269,16 +269,16 @@ static void test_body_sizes(void **state)
 	memcpy(c, fw_version_3_msg, sizeof(fw_version_3_msg));
 	c[sizeof(fw_version_3_msg)] = 0;
 	assert_int_equal(decode(c, sizeof(fw_version_3_msg) + 1, &result, &body, &blen), 0);
-	assert_int_equal(mkhi_decode_fw_version(body, blen, &fw), HECI_E_TRAILING);
+	assert_int_equal(mkhi_decode_fw_version(body, blen, &fw), PROTO_E_TRAILING);
 	free(c);
 
 	/* the encoder takes 1..3 blocks only */
 	uint8_t out[32];
 	size_t n;
 	memset(&fw, 0, sizeof(fw));
-	assert_int_equal(mkhi_encode_fw_version(out, sizeof(out), &fw, &n), HECI_E_INVALID_ARG);
+	assert_int_equal(mkhi_encode_fw_version(out, sizeof(out), &fw, &n), PROTO_E_INVALID_ARG);
 	fw.count = 4;
-	assert_int_equal(mkhi_encode_fw_version(out, sizeof(out), &fw, &n), HECI_E_INVALID_ARG);
+	assert_int_equal(mkhi_encode_fw_version(out, sizeof(out), &fw, &n), PROTO_E_INVALID_ARG);
 }
 
 static void test_bad_header(void **state)
@@ -290,24 +290,24 @@ static void test_bad_header(void **state)
 		size_t blen;
 
 		c[1] = MKHI_CMD_GET_FW_VERSION; /* response bit missing */
-		assert_int_equal(decode(c, v->len, &result, &body, &blen), HECI_E_BAD_COMMAND);
+		assert_int_equal(decode(c, v->len, &result, &body, &blen), PROTO_E_BAD_COMMAND);
 		c[1] = 0x83; /* another command */
-		assert_int_equal(decode(c, v->len, &result, &body, &blen), HECI_E_BAD_COMMAND);
+		assert_int_equal(decode(c, v->len, &result, &body, &blen), PROTO_E_BAD_COMMAND);
 		c[1] = 0x82;
 		c[0] = 0x03; /* another group */
-		assert_int_equal(decode(c, v->len, &result, &body, &blen), HECI_E_BAD_COMMAND);
+		assert_int_equal(decode(c, v->len, &result, &body, &blen), PROTO_E_BAD_COMMAND);
 		c[0] = 0xFF;
 		for (unsigned r = 1; r < 256; r++) {
 			c[2] = (uint8_t)r;
 			assert_int_equal(decode(c, v->len, &result, &body, &blen),
-					 HECI_E_BAD_RESERVED);
+					 PROTO_E_BAD_RESERVED);
 		}
 		c[2] = 0;
 		/* the caller asked for another command than the reply answers */
 		assert_int_equal(mkhi_decode_response(c, v->len, MKHI_GROUP_GEN, 0x03, &result,
-						      &body, &blen), HECI_E_BAD_COMMAND);
+						      &body, &blen), PROTO_E_BAD_COMMAND);
 		assert_int_equal(mkhi_decode_response(c, v->len, 0x03, MKHI_CMD_GET_FW_VERSION,
-						      &result, &body, &blen), HECI_E_BAD_COMMAND);
+						      &result, &body, &blen), PROTO_E_BAD_COMMAND);
 		/* every result byte passes the envelope: the caller judges it */
 		for (unsigned r = 0; r < 256; r++) {
 			c[3] = (uint8_t)r;
@@ -319,8 +319,8 @@ static void test_bad_header(void **state)
 	uint8_t result;
 	const uint8_t *body;
 	size_t blen;
-	assert_int_equal(decode(NULL, 0, &result, &body, &blen), HECI_E_EMPTY);
-	assert_int_equal(decode(NULL, 4, &result, &body, &blen), HECI_E_INVALID_ARG);
+	assert_int_equal(decode(NULL, 0, &result, &body, &blen), PROTO_E_EMPTY);
+	assert_int_equal(decode(NULL, 4, &result, &body, &blen), PROTO_E_INVALID_ARG);
 }
 
 int main(void)

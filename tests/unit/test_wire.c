@@ -1,5 +1,5 @@
 /*
- * test_wire.c - unit tests for the byte cursors in heci/wire.c.
+ * test_wire.c - unit tests for the byte cursors in proto/wire.c.
  *
  * Owns: every getter and putter, both endiannesses, the short-read and
  * overflow paths (a failed get must not advance; a failed put must be
@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "heci_error.h"
+#include "proto_err.h"
 #include "wire.h"
 
 static const uint8_t seq[] = {0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08};
@@ -33,7 +33,7 @@ static void test_get_u8(void **state)
 	assert_int_equal(v, 0x02);
 	assert_int_equal(wire_rd_left(&r), 0);
 	v = 0xAA;
-	assert_int_equal(wire_get_u8(&r, &v), HECI_E_SHORT);
+	assert_int_equal(wire_get_u8(&r, &v), PROTO_E_SHORT);
 	assert_int_equal(v, 0xAA); /* output untouched on failure */
 	assert_int_equal(r.off, 2);
 }
@@ -47,8 +47,8 @@ static void test_get_u16(void **state)
 	assert_int_equal(wire_get_u16le(&r, &v), 0);
 	assert_int_equal(v, 0x0201);
 	/* one byte left: both endiannesses fail and do not advance */
-	assert_int_equal(wire_get_u16le(&r, &v), HECI_E_SHORT);
-	assert_int_equal(wire_get_u16be(&r, &v), HECI_E_SHORT);
+	assert_int_equal(wire_get_u16le(&r, &v), PROTO_E_SHORT);
+	assert_int_equal(wire_get_u16be(&r, &v), PROTO_E_SHORT);
 	assert_int_equal(r.off, 2);
 	assert_int_equal(v, 0x0201);
 
@@ -70,13 +70,13 @@ static void test_get_u32(void **state)
 	assert_int_equal(v, 0x04030201u);
 	assert_int_equal(wire_get_u32be(&r, &v), 0);
 	assert_int_equal(v, 0x05060708u);
-	assert_int_equal(wire_get_u32le(&r, &v), HECI_E_SHORT);
+	assert_int_equal(wire_get_u32le(&r, &v), PROTO_E_SHORT);
 
 	for (size_t len = 0; len < 4; len++) {
 		wire_rd_init(&r, seq, len);
 		v = 0xDEADBEEF;
-		assert_int_equal(wire_get_u32le(&r, &v), HECI_E_SHORT);
-		assert_int_equal(wire_get_u32be(&r, &v), HECI_E_SHORT);
+		assert_int_equal(wire_get_u32le(&r, &v), PROTO_E_SHORT);
+		assert_int_equal(wire_get_u32be(&r, &v), PROTO_E_SHORT);
 		assert_int_equal(r.off, 0);
 		assert_int_equal(v, 0xDEADBEEF);
 	}
@@ -117,7 +117,7 @@ static void test_get_bytes(void **state)
 	assert_int_equal(r.off, 5);
 	/* zero bytes always succeed, even at the end */
 	assert_int_equal(wire_get_bytes(&r, out, 0), 0);
-	assert_int_equal(wire_get_bytes(&r, out, 4), HECI_E_SHORT);
+	assert_int_equal(wire_get_bytes(&r, out, 4), PROTO_E_SHORT);
 	assert_int_equal(r.off, 5);
 	assert_int_equal(wire_get_bytes(&r, out, 3), 0);
 	assert_memory_equal(out, seq + 5, 3);
@@ -125,8 +125,8 @@ static void test_get_bytes(void **state)
 	assert_int_equal(wire_end(&r), 0);
 	/* a huge n must not wrap the check */
 	wire_rd_init(&r, seq, sizeof(seq));
-	assert_int_equal(wire_get_bytes(&r, NULL, SIZE_MAX), HECI_E_SHORT);
-	assert_int_equal(wire_get_bytes(&r, NULL, SIZE_MAX - 3), HECI_E_SHORT);
+	assert_int_equal(wire_get_bytes(&r, NULL, SIZE_MAX), PROTO_E_SHORT);
+	assert_int_equal(wire_get_bytes(&r, NULL, SIZE_MAX - 3), PROTO_E_SHORT);
 	assert_int_equal(r.off, 0);
 }
 
@@ -141,9 +141,9 @@ static void test_get_ptr(void **state)
 	assert_ptr_equal(p, seq + 1);
 	assert_int_equal(wire_rd_left(&r), 3);
 	p = NULL;
-	assert_int_equal(wire_get_ptr(&r, 4, &p), HECI_E_SHORT);
+	assert_int_equal(wire_get_ptr(&r, 4, &p), PROTO_E_SHORT);
 	assert_null(p);
-	assert_int_equal(wire_get_ptr(&r, SIZE_MAX, &p), HECI_E_SHORT);
+	assert_int_equal(wire_get_ptr(&r, SIZE_MAX, &p), PROTO_E_SHORT);
 	assert_int_equal(wire_get_ptr(&r, 3, &p), 0);
 	assert_ptr_equal(p, seq + 5);
 }
@@ -155,12 +155,12 @@ static void test_end(void **state)
 
 	wire_rd_init(&r, seq, 0);
 	assert_int_equal(wire_end(&r), 0);
-	assert_int_equal(wire_get_u8(&r, &v), HECI_E_SHORT);
+	assert_int_equal(wire_get_u8(&r, &v), PROTO_E_SHORT);
 
 	wire_rd_init(&r, seq, 2);
-	assert_int_equal(wire_end(&r), HECI_E_TRAILING);
+	assert_int_equal(wire_end(&r), PROTO_E_TRAILING);
 	assert_int_equal(wire_get_u8(&r, &v), 0);
-	assert_int_equal(wire_end(&r), HECI_E_TRAILING);
+	assert_int_equal(wire_end(&r), PROTO_E_TRAILING);
 	assert_int_equal(wire_get_u8(&r, &v), 0);
 	assert_int_equal(wire_end(&r), 0);
 }
@@ -279,7 +279,7 @@ static void test_put_overflow_each(void **state)
 		case 5: wire_put_u16be(&w, 0); wire_put_u16be(&w, 0); break;
 		default: wire_put_bytes(&w, seq, 3); wire_put_u8(&w, 0); break;
 		}
-		assert_int_equal(wire_wr_status(&w), HECI_E_NOSPACE);
+		assert_int_equal(wire_wr_status(&w), PROTO_E_NOSPACE);
 		assert_true(w.overflow);
 		assert_true(w.len <= 4);
 	}
@@ -307,10 +307,10 @@ static void test_put_overflow_sticky(void **state)
 	wire_put_zeros(&w, 0);
 	assert_int_equal(w.len, 2);
 	assert_int_equal(buf[2], 0xEE);
-	assert_int_equal(wire_wr_status(&w), HECI_E_NOSPACE);
+	assert_int_equal(wire_wr_status(&w), PROTO_E_NOSPACE);
 	wire_patch_u32le(&w, 0, 0);
 	assert_int_equal(buf[0], 0x11); /* patch refused too */
-	assert_int_equal(wire_wr_status(&w), HECI_E_NOSPACE);
+	assert_int_equal(wire_wr_status(&w), PROTO_E_NOSPACE);
 }
 
 static void test_put_huge(void **state)
@@ -321,10 +321,10 @@ static void test_put_huge(void **state)
 	wire_wr_init(&w, buf, sizeof(buf));
 	wire_put_u8(&w, 0);
 	wire_put_bytes(&w, seq, SIZE_MAX); /* must not wrap */
-	assert_int_equal(wire_wr_status(&w), HECI_E_NOSPACE);
+	assert_int_equal(wire_wr_status(&w), PROTO_E_NOSPACE);
 	wire_wr_init(&w, buf, sizeof(buf));
 	wire_put_zeros(&w, SIZE_MAX - 1);
-	assert_int_equal(wire_wr_status(&w), HECI_E_NOSPACE);
+	assert_int_equal(wire_wr_status(&w), PROTO_E_NOSPACE);
 	assert_int_equal(w.len, 0);
 }
 
@@ -335,7 +335,7 @@ static void test_put_zero_cap(void **state)
 
 	wire_wr_init(&w, buf, 0);
 	wire_put_u8(&w, 1);
-	assert_int_equal(wire_wr_status(&w), HECI_E_NOSPACE);
+	assert_int_equal(wire_wr_status(&w), PROTO_E_NOSPACE);
 	assert_int_equal(buf[0], 0xEE);
 }
 
@@ -383,7 +383,7 @@ static void test_patch_out_of_range(void **state)
 				wire_patch_u32be(&w, bad_at[i], 0x11223344u);
 			else
 				wire_patch_u32le(&w, bad_at[i], 0x11223344u);
-			assert_int_equal(wire_wr_status(&w), HECI_E_NOSPACE);
+			assert_int_equal(wire_wr_status(&w), PROTO_E_NOSPACE);
 			assert_int_equal(buf[3], 0x00);
 			assert_int_equal(buf[6], 0xEE);
 		}

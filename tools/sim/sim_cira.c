@@ -186,15 +186,15 @@ static enum rx rx_msg(struct session *s, enum apf_success_form rs, uint64_t dead
 		if (rc == 0) {
 			rc = apf_decode(s->rx, mlen, m);
 			if (rc != 0) {
-				log_warn("cira: malformed message from the MPS: %s", heci_err_name(rc));
+				log_warn("cira: malformed message from the MPS: %s", proto_err_name(rc));
 				return RX_BAD;
 			}
 			s->rx_used = mlen;
 			return RX_OK;
 		}
-		if (rc != HECI_E_SHORT || s->rx_len >= APF_MAX_MSG) {
+		if (rc != PROTO_E_SHORT || s->rx_len >= APF_MAX_MSG) {
 			log_warn("cira: cannot frame a message from the MPS (type %u): %s",
-				 s->rx_len ? s->rx[0] : 0, heci_err_name(rc));
+				 s->rx_len ? s->rx[0] : 0, proto_err_name(rc));
 			return RX_BAD;
 		}
 		enum rx r = rx_fill(s, deadline_ms);
@@ -208,7 +208,7 @@ static int tx_msg(struct session *s, const struct apf_msg *m)
 	size_t len;
 	int rc = apf_encode(m, s->tx, sizeof(s->tx), &len);
 	if (rc != 0) {
-		log_error("cira: cannot encode %s: %s", apf_msg_name(m->type), heci_err_name(rc));
+		log_error("cira: cannot encode %s: %s", apf_msg_name(m->type), proto_err_name(rc));
 		return -1;
 	}
 	ERR_clear_error();

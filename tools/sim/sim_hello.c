@@ -107,7 +107,7 @@ static void send_hello(struct sim_hello *h, const struct hello_job *j)
 	size_t len = 0, off = 0;
 	int rc = hello_encode(&j->msg, buf, sizeof(buf), &len);
 	if (rc != 0) {
-		log_error("hello: cannot encode the packet: %s", heci_err_name(rc));
+		log_error("hello: cannot encode the packet: %s", proto_err_name(rc));
 		return;
 	}
 	int fd = sim_net_connect(j->host, j->port, HELLO_CONNECT_MS, h->wakefd);

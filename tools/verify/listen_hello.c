@@ -118,13 +118,13 @@ static bool drain_packets(struct hello_conn *c)
 			return false;
 		}
 		r = hello_frame_length(p, want, &n);
-		if (r == HECI_E_SHORT)
+		if (r == PROTO_E_SHORT)
 			return true;
 		if (r == 0)
 			r = hello_decode(p, n, &m);
 		if (r != 0) {
 			log_warn("hello from %s: malformed packet %u (%s: %s) — connection dropped",
-				 c->source, c->packets + 1, heci_err_name(r), heci_err_message(r));
+				 c->source, c->packets + 1, proto_err_name(r), proto_err_message(r));
 			return false;
 		}
 		verify_uuid_str(m.uuid, uuid);

@@ -78,7 +78,7 @@ static void send_msg(struct mps_session *s, const struct apf_msg *m)
 	if (r != 0) {
 		/* Only our own replies are encoded here; this is a bug, not peer input. */
 		log_error("mps %s: cannot encode %s: %s", s->source, apf_msg_name(m->type),
-			  heci_err_message(r));
+			  proto_err_message(r));
 		return;
 	}
 	s->hooks.send(s->hooks.arg, buf, n);
@@ -415,13 +415,13 @@ enum mps_result mps_session_feed(struct mps_session *s, const uint8_t *buf, size
 		size_t n;
 		int r = apf_frame_length(buf + off, len - off, &n);
 
-		if (r == HECI_E_SHORT)
+		if (r == PROTO_E_SHORT)
 			break;
 		if (r == 0)
 			r = apf_decode(buf + off, n, &m);
 		if (r != 0) {
 			res = protocol_error(s, "malformed APF stream at byte %zu (type 0x%02x): %s",
-					     off, buf[off], heci_err_message(r));
+					     off, buf[off], proto_err_message(r));
 			off = len;
 			break;
 		}
