@@ -36,8 +36,24 @@ ifeq ($(FUZZ),1)
 endif
 ALL_CFLAGS := -std=c11 -D_GNU_SOURCE -D_FORTIFY_SOURCE=2 -DAMT_VERSION='"$(VERSION)"' \
               -DAMT_AGENT_LIBDIR='"$(PREFIX)/lib/amt-agent"' \
-              $(WARN) $(CFLAGS) -I. -Iproto -Iheci -Icommon -Iagent -Itools/sim -Itools/verify $(PKG_CFLAGS) -MMD -MP
+              $(WARN) $(CFLAGS) -MMD -MP
 ALL_LDFLAGS := -Wl,--as-needed $(LDSAN) $(LDFLAGS)
+
+# Include flags per folder: each library sees only itself and the folders
+# it may use, so a wrong arrow does not compile (scripts/checksrc.sh checks
+# the same rule on the #include lines). proto/ is the floor and sees only
+# libc; amt-verify and common/ never see libheci; agent/ and tools/ never
+# see each other. A subfolder (agent/net) uses its parent's flags unless it
+# defines its own INC_ line. Tests may include what they test.
+INC_proto        := -Iproto
+INC_heci         := -Iproto -Iheci
+INC_common       := -Iproto -Icommon $(PKG_CFLAGS)
+INC_agent        := -Iproto -Iheci -Icommon -Iagent $(PKG_CFLAGS)
+INC_tools/sim    := -Iproto -Iheci -Icommon -Itools/sim $(PKG_CFLAGS)
+INC_tools/verify := -Iproto -Icommon -Itools/verify $(PKG_CFLAGS)
+INC_tests        := -I. -Iproto -Iheci -Icommon -Iagent -Itools/sim -Itools/verify $(PKG_CFLAGS)
+src_incs = $(or $(INC_$(patsubst %/,%,$(dir $1))),$(INC_$(firstword $(subst /, ,$1))),\
+                $(error no include flags for $1: add an INC_ line to the Makefile))
 
 PROTO_SRC  := $(wildcard proto/*.c)
 HECI_SRC   := $(wildcard heci/*.c)
@@ -69,11 +85,11 @@ all: $(BINS) $(NETMOD) $(UNIT_BINS)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -c $< -o $@
+	$(CC) $(ALL_CFLAGS) $(call src_incs,$<) -c $< -o $@
 
 $(BUILD)/pic/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -fPIC -c $< -o $@
+	$(CC) $(ALL_CFLAGS) $(call src_incs,$<) -fPIC -c $< -o $@
 
 # Sanitizer runtimes live in the executable, so only a plain build can
 # insist that the module resolves every symbol itself.
@@ -97,7 +113,7 @@ $(BUILD)/amt-agent: $(call obj,agent/main.c) $(LIBAGENT) $(LIBCOMMON) $(LIBHECI)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 $(BUILD)/amt-sim: $(call obj,tools/sim/main.c) $(LIBSIM) $(LIBCOMMON) $(LIBHECI) $(LIBPROTO)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
-$(BUILD)/amt-verify: $(call obj,tools/verify/main.c) $(LIBVERIFY) $(LIBCOMMON) $(LIBHECI) $(LIBPROTO)
+$(BUILD)/amt-verify: $(call obj,tools/verify/main.c) $(LIBVERIFY) $(LIBCOMMON) $(LIBPROTO)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 # Per-test extra link flags, e.g. the transport test wraps the syscalls.
