@@ -1,11 +1,14 @@
 /*
- * amthi_codec.c - AMTHI (PTHI) message encoding and decoding (see amthi_codec.h).
+ * amthi_codec.c - AMTHI (PTHI) message bodies, both directions (see amthi_codec.h).
  *
- * Owns: the 12-byte envelope and every body layout of protocol-facts.md
- * section 3, parsed only through the wire_* cursors (never a struct cast
- * over a buffer). Each decoder checks the envelope or the body size, caps
- * every firmware-supplied count or length before it loops or copies, and
- * finishes with wire_end() so trailing bytes are an error. Decoders zero
+ * Owns: every body layout of protocol-facts.md section 3 (what follows the
+ * status word) and the field helpers they share (AMT_BOOLEAN,
+ * AMT_ANSI_STRING, fixed text fields), parsed only through the wire_*
+ * cursors (never a struct cast over a buffer). The 12-byte envelope is in
+ * amthi_envelope.c, names and text formats in amthi_names.c. Each decoder
+ * checks the body size, caps every firmware-supplied count or length before
+ * it loops or copies, and finishes with wire_end() so trailing bytes are an
+ * error. Decoders zero
  * their output first and again on failure, so a caller never sees half a
  * message (or half a password).
  * Encoders return PROTO_E_INVALID_ARG for values the wire cannot carry or the
@@ -14,44 +17,9 @@
  */
 #include "amthi_codec.h"
 
-#include <stdio.h>
 #include <string.h>
 
 #include "wire.h"
-
-/* ---- command names ---- */
-
-static const struct {
-	uint32_t cmd;
-	const char *name;
-} cmd_names[] = {
-	{AMTHI_GET_PROVISIONING_MODE, "GetProvisioningMode"},
-	{AMTHI_GET_PROVISIONING_STATE, "GetProvisioningState"},
-	{AMTHI_GET_CODE_VERSIONS, "GetCodeVersions"},
-	{AMTHI_GET_SECURITY_PARAMETERS, "GetSecurityParameters"},
-	{AMTHI_START_CONFIGURATION, "StartConfiguration"},
-	{AMTHI_ENUMERATE_HASH_HANDLES, "EnumerateHashHandles"},
-	{AMTHI_GET_CERT_HASH_ENTRY, "GetCertHashEntry"},
-	{AMTHI_GET_PKI_FQDN_SUFFIX, "GetPkiFQDNSuffix"},
-	{AMTHI_OPEN_USER_INITIATED_CONNECTION, "OpenUserInitiatedConnection"},
-	{AMTHI_CLOSE_USER_INITIATED_CONNECTION, "CloseUserInitiatedConnection"},
-	{AMTHI_GET_REMOTE_ACCESS_CONNECTION_STATUS, "GetRemoteAccessConnectionStatus"},
-	{AMTHI_GET_LAN_INTERFACE_SETTINGS, "GetLanInterfaceSettings"},
-	{AMTHI_GET_USER_INITIATED_ENABLED_INTERFACES, "GetUserInitiatedEnabledInterfaces"},
-	{AMTHI_GET_UUID, "GetUUID"},
-	{AMTHI_STOP_CONFIGURATION, "StopConfiguration"},
-	{AMTHI_START_CONFIGURATION_EX, "StartConfigurationEx"},
-	{AMTHI_GET_LOCAL_SYSTEM_ACCOUNT, "GetLocalSystemAccount"},
-	{AMTHI_GET_CONTROL_MODE, "GetControlMode"},
-};
-
-const char *amthi_cmd_name(uint32_t cmd)
-{
-	for (size_t i = 0; i < sizeof(cmd_names) / sizeof(cmd_names[0]); i++)
-		if (cmd_names[i].cmd == cmd)
-			return cmd_names[i].name;
-	return "Unknown";
-}
 
 /* ---- shared field helpers ---- */
 
@@ -161,117 +129,6 @@ static int finish_wr(const struct wire_wr *w, size_t *out_len)
 	if (rc == 0 && out_len)
 		*out_len = w->len;
 	return rc;
-}
-
-/* ---- envelope ---- */
-
-/* Common header checks: version 1.x (x >= 1), reserved 0. */
-static int get_header(struct wire_rd *r, struct amthi_header *h)
-{
-	int rc;
-
-	if ((rc = wire_get_u8(r, &h->major)) != 0 || (rc = wire_get_u8(r, &h->minor)) != 0 ||
-	    (rc = wire_get_u16le(r, &h->reserved)) != 0 ||
-	    (rc = wire_get_u32le(r, &h->command)) != 0 || (rc = wire_get_u32le(r, &h->length)) != 0)
-		return rc;
-	if (h->major != AMTHI_VERSION_MAJOR || h->minor < AMTHI_VERSION_MINOR)
-		return PROTO_E_BAD_VERSION;
-	if (h->reserved != 0)
-		return PROTO_E_BAD_RESERVED;
-	return 0;
-}
-
-static void put_header(struct wire_wr *w, uint32_t cmd, uint32_t length)
-{
-	wire_put_u8(w, AMTHI_VERSION_MAJOR);
-	wire_put_u8(w, AMTHI_VERSION_MINOR);
-	wire_put_u16le(w, 0);
-	wire_put_u32le(w, cmd);
-	wire_put_u32le(w, length);
-}
-
-int amthi_encode_request(uint8_t *buf, size_t cap, uint32_t cmd, const uint8_t *body,
-			 size_t blen, size_t *out_len)
-{
-	struct wire_wr w;
-
-	if (!buf || (blen > 0 && !body) || blen > UINT32_MAX)
-		return PROTO_E_INVALID_ARG;
-	wire_wr_init(&w, buf, cap);
-	put_header(&w, cmd, (uint32_t)blen);
-	if (blen > 0)
-		wire_put_bytes(&w, body, blen);
-	return finish_wr(&w, out_len);
-}
-
-int amthi_decode_request(const uint8_t *msg, size_t len, uint32_t *cmd, const uint8_t **body,
-			 size_t *blen)
-{
-	struct wire_rd r;
-	struct amthi_header h;
-	int rc;
-
-	if (!cmd || !body || !blen || (!msg && len > 0))
-		return PROTO_E_INVALID_ARG;
-	if (len < AMTHI_HDR_LEN)
-		return PROTO_E_SHORT;
-	wire_rd_init(&r, msg, len);
-	rc = get_header(&r, &h);
-	if (rc)
-		return rc;
-	/* len >= 12 here, so len - 12 cannot wrap; h.length + 12 could. */
-	if (len - AMTHI_HDR_LEN != h.length)
-		return PROTO_E_LENGTH_MISMATCH;
-	*cmd = h.command;
-	*blen = wire_rd_left(&r);
-	*body = msg + AMTHI_HDR_LEN;
-	return 0;
-}
-
-int amthi_decode_response(const uint8_t *msg, size_t len, uint32_t req_cmd,
-			  amt_status_t *status, const uint8_t **body, size_t *blen)
-{
-	struct wire_rd r;
-	struct amthi_header h;
-	uint32_t st;
-	int rc;
-
-	if (!status || !body || !blen || (!msg && len > 0))
-		return PROTO_E_INVALID_ARG;
-	if (len == 0)
-		return PROTO_E_EMPTY;
-	if (len < AMTHI_HDR_LEN + 4)
-		return PROTO_E_SHORT;
-	wire_rd_init(&r, msg, len);
-	rc = get_header(&r, &h);
-	if (rc)
-		return rc;
-	if (h.command != (req_cmd | AMTHI_RESPONSE_BIT))
-		return PROTO_E_BAD_COMMAND;
-	if (len - AMTHI_HDR_LEN != h.length || h.length < 4)
-		return PROTO_E_LENGTH_MISMATCH;
-	rc = wire_get_u32le(&r, &st);
-	if (rc)
-		return rc;
-	*status = st;
-	*blen = wire_rd_left(&r);
-	*body = msg + AMTHI_HDR_LEN + 4;
-	return 0;
-}
-
-int amthi_encode_response(uint8_t *buf, size_t cap, uint32_t req_cmd, amt_status_t status,
-			  const uint8_t *body, size_t blen, size_t *out_len)
-{
-	struct wire_wr w;
-
-	if (!buf || (blen > 0 && !body) || blen > UINT32_MAX - 4)
-		return PROTO_E_INVALID_ARG;
-	wire_wr_init(&w, buf, cap);
-	put_header(&w, req_cmd | AMTHI_RESPONSE_BIT, (uint32_t)(4 + blen));
-	wire_put_u32le(&w, status);
-	if (blen > 0)
-		wire_put_bytes(&w, body, blen);
-	return finish_wr(&w, out_len);
 }
 
 /* ---- GetCodeVersions ---- */
@@ -778,64 +635,4 @@ int amthi_decode_empty(const uint8_t *b, size_t n)
 		return PROTO_E_INVALID_ARG;
 	wire_rd_init(&r, b, n);
 	return wire_end(&r);
-}
-
-/* ---- names ---- */
-
-static const char *name_of(const char *const *names, size_t count, uint32_t v)
-{
-	return v < count ? names[v] : "unknown";
-}
-#define NAME_OF(table, v) name_of(table, sizeof(table) / sizeof(table[0]), v)
-
-const char *amt_provisioning_state_name(uint32_t st)
-{
-	static const char *const names[] = {"pre", "in", "post"};
-	return NAME_OF(names, st);
-}
-
-const char *amt_control_mode_name(uint32_t mode)
-{
-	static const char *const names[] = {"none", "ccm", "acm", "remote_assistance"};
-	return NAME_OF(names, mode);
-}
-
-const char *amt_cira_status_name(uint32_t st)
-{
-	static const char *const names[] = {"not_connected", "connecting", "connected"};
-	return NAME_OF(names, st);
-}
-
-const char *amt_network_status_name(uint32_t st)
-{
-	static const char *const names[] = {"inside_enterprise", "vpn", "outside_enterprise"};
-	return NAME_OF(names, st);
-}
-
-const char *amt_cira_trigger_name(uint32_t trigger, enum amt_trigger_numbering numbering)
-{
-	static const char *const lms[] = {"user_initiated", "alert", "provisioning", "periodic"};
-	static const char *const rpcgo[] = {"user_initiated", "alert", "periodic", "provisioning"};
-	return numbering == AMT_TRIGGERS_RPCGO ? NAME_OF(rpcgo, trigger) : NAME_OF(lms, trigger);
-}
-
-void amt_ipv4_format(uint32_t v, char out[16])
-{
-	if (!out)
-		return;
-	snprintf(out, 16, "%u.%u.%u.%u", (unsigned)((v >> 24) & 0xFFu),
-		 (unsigned)((v >> 16) & 0xFFu), (unsigned)((v >> 8) & 0xFFu),
-		 (unsigned)(v & 0xFFu));
-}
-
-void amt_mac_format(const uint8_t mac[6], char out[18])
-{
-	if (!out)
-		return;
-	if (!mac) {
-		out[0] = '\0';
-		return;
-	}
-	snprintf(out, 18, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3], mac[4],
-		 mac[5]);
 }

@@ -2,10 +2,12 @@
  * amthi_codec.h - AMTHI (PTHI) message encoding and decoding, both directions.
  *
  * Owns: the 12-byte header, command codes, and the body layout of every
- * command libheci speaks (protocol-facts.md section 3). Decoders validate the
- * envelope first (size, Length == bytes - 12, version 1.x, reserved 0,
- * response code == request | 0x00800000), then the body with a bounds-checked
- * cursor, then reject trailing bytes. Encoders for responses exist so the
+ * command the agent speaks (protocol-facts.md section 3), implemented in
+ * amthi_envelope.c (header), amthi_codec.c (bodies) and amthi_names.c
+ * (names and text formats). Decoders validate the envelope first (size,
+ * Length == bytes - 12, version 1.x, reserved 0, response code == request |
+ * 0x00800000), then the body with a bounds-checked cursor, then reject
+ * trailing bytes. Encoders for responses exist so the
  * simulator and the tests produce byte-exact firmware replies from the same
  * definitions.
  * Must not: do I/O, retry, or keep state. Pure functions over byte buffers.
