@@ -2,7 +2,9 @@
  * lme.c - APF host ("LMS") role over the LME client (see lme.h).
  *
  * Owns: the handshake, the dispatch of every incoming APF message according
- * to the session state, the channel table and both flow-control windows.
+ * to the session state, the channel table and both flow-control windows as
+ * incoming messages change them. The calls on one channel (open, send,
+ * receive, close) are in lme_channel.c.
  * Bytes on the wire are apf_codec.h's business; this file only decides what
  * a message means now. One receive buffer of the client MTU and one send
  * buffer of the same size, allocated at open.
@@ -10,6 +12,7 @@
  * number before capping it.
  */
 #include "lme.h"
+#include "lme_int.h"
 #include "heci_time.h"
 
 #include <stdarg.h>
@@ -26,45 +29,8 @@
 #define DEF_OPEN_MS 18000
 #define DEF_WRITE_MS 5000
 
-enum chan_state {
-	CH_FREE = 0,
-	CH_OPENING,     /* CHANNEL_OPEN sent, no answer yet */
-	CH_OPEN,        /* confirmed */
-	CH_PEER_CLOSED, /* AMT sent CHANNEL_CLOSE (answered); data may be buffered */
-	CH_FAILED,      /* CHANNEL_OPEN_FAILURE (or CLOSE before confirmation) */
-	CH_ABANDONED,   /* the opener gave up waiting; close whatever AMT answers */
-};
-
-struct lme_chan {
-	enum chan_state st;
-	uint32_t id;     /* ours: (generation << 8) | slot */
-	uint32_t amt_id; /* AMT's, from CHANNEL_OPEN_CONFIRMATION */
-	uint32_t failure_reason;
-	uint32_t tx_window; /* bytes we may still send */
-	uint32_t rx_left;   /* bytes AMT may still send */
-	uint8_t *rx;        /* o.rx_window bytes */
-	size_t rx_off, rx_len;
-};
-
-struct lme {
-	struct heci *h;
-	struct lme_opts o;
-	int err; /* sticky session error, 0 = usable */
-	bool version_ok, pfwd_ok, main_forward;
-	uint32_t mtu;
-	uint8_t *in;  /* one received message */
-	size_t in_cap;
-	uint8_t *out; /* one message to send */
-	size_t out_cap;
-	uint32_t ports[LME_MAX_FORWARDS];
-	size_t nports;
-	uint32_t gen;
-	struct lme_chan ch[LME_MAX_CHANNELS];
-};
-
 /* Library code does not print: messages go to the caller's callback. */
-__attribute__((format(printf, 3, 4))) static void lme_log(const struct lme *l, int level,
-							 const char *fmt, ...)
+void lme_log(const struct lme *l, int level, const char *fmt, ...)
 {
 	char msg[256];
 	va_list ap;
@@ -76,28 +42,15 @@ __attribute__((format(printf, 3, 4))) static void lme_log(const struct lme *l, i
 	l->o.log(l->o.log_arg, level, msg);
 }
 
-static int left_ms(int64_t deadline)
-{
-	int64_t d = deadline - heci_mono_ms();
-	if (d < 0)
-		return 0;
-	return d > 0x7fffffff ? 0x7fffffff : (int)d;
-}
-
-static uint32_t min_u32(uint32_t a, uint32_t b)
-{
-	return a < b ? a : b;
-}
-
 /* The first error ends the session; later ones are reported but not kept. */
-static int fail(struct lme *l, int rc)
+int lme_fail(struct lme *l, int rc)
 {
 	if (l->err == 0)
 		l->err = rc;
 	return rc;
 }
 
-static int send_msg(struct lme *l, const struct apf_msg *m)
+int lme_send_msg(struct lme *l, const struct apf_msg *m)
 {
 	size_t n;
 	int rc = apf_encode(m, l->out, l->out_cap, &n);
@@ -108,7 +61,7 @@ static int send_msg(struct lme *l, const struct apf_msg *m)
 	rc = heci_write(l->h, l->out, n, l->o.write_timeout_ms);
 	if (rc != 0) {
 		lme_log(l, LME_LOG_DEBUG, "write %s: %s", apf_msg_name(m->type), heci_err_name(rc));
-		return fail(l, rc);
+		return lme_fail(l, rc);
 	}
 	return 0;
 }
@@ -120,13 +73,13 @@ static int proto_fail(struct lme *l, uint32_t reason, int rc, const char *why, u
 	lme_log(l, LME_LOG_WARN, "%s (%s): sending DISCONNECT reason %u", why, apf_msg_name(type),
 		 (unsigned)reason);
 	if (l->err == 0)
-		(void)send_msg(l, &m);
-	return fail(l, rc);
+		(void)lme_send_msg(l, &m);
+	return lme_fail(l, rc);
 }
 
 /* ---- channel table ---- */
 
-static struct lme_chan *chan_by_id(struct lme *l, uint32_t id)
+struct lme_chan *lme_chan_by_id(struct lme *l, uint32_t id)
 {
 	uint32_t slot = id & 0xffu;
 	if (slot >= LME_MAX_CHANNELS || l->ch[slot].st == CH_FREE || l->ch[slot].id != id)
@@ -134,12 +87,7 @@ static struct lme_chan *chan_by_id(struct lme *l, uint32_t id)
 	return &l->ch[slot];
 }
 
-static const struct lme_chan *chan_by_id_const(const struct lme *l, uint32_t id)
-{
-	return chan_by_id((struct lme *)l, id);
-}
-
-static void chan_free(struct lme_chan *c)
+void lme_chan_free(struct lme_chan *c)
 {
 	free(c->rx);
 	memset(c, 0, sizeof(*c));
@@ -149,13 +97,13 @@ static void chans_drop_all(struct lme *l)
 {
 	for (size_t i = 0; i < LME_MAX_CHANNELS; i++)
 		if (l->ch[i].st != CH_FREE)
-			chan_free(&l->ch[i]);
+			lme_chan_free(&l->ch[i]);
 }
 
-static int send_close(struct lme *l, uint32_t amt_id)
+int lme_send_close(struct lme *l, uint32_t amt_id)
 {
 	struct apf_msg m = {.type = APF_CHANNEL_CLOSE, .channel_close = {.recipient = amt_id}};
-	return send_msg(l, &m);
+	return lme_send_msg(l, &m);
 }
 
 /* ---- incoming messages ---- */
@@ -204,27 +152,27 @@ static int on_global_request(struct lme *l, const struct apf_global_request *g)
 		r.type = APF_REQUEST_FAILURE;
 		break;
 	}
-	return g->want_reply ? send_msg(l, &r) : 0;
+	return g->want_reply ? lme_send_msg(l, &r) : 0;
 }
 
 static int on_open_confirmation(struct lme *l, const struct apf_channel_open_confirmation *m)
 {
-	struct lme_chan *c = chan_by_id(l, m->recipient);
+	struct lme_chan *c = lme_chan_by_id(l, m->recipient);
 	if (!c) {
 		/* Not ours (any more): tell AMT we do not want the channel. */
 		lme_log(l, LME_LOG_DEBUG, "confirmation for unknown channel %u", (unsigned)m->recipient);
-		return send_close(l, m->sender);
+		return lme_send_close(l, m->sender);
 	}
 	if (c->st == CH_ABANDONED) {
 		lme_log(l, LME_LOG_DEBUG, "late confirmation for channel %u, closing", (unsigned)c->id);
-		chan_free(c);
-		return send_close(l, m->sender);
+		lme_chan_free(c);
+		return lme_send_close(l, m->sender);
 	}
 	if (c->st != CH_OPENING)
 		return proto_fail(l, APF_DISCONNECT_PROTOCOL_ERROR, HECI_E_PROTOCOL,
 				  "second confirmation for a channel", APF_CHANNEL_OPEN_CONFIRMATION);
 	c->amt_id = m->sender;
-	c->tx_window = min_u32(m->window, l->o.tx_window_cap);
+	c->tx_window = lme_min_u32(m->window, l->o.tx_window_cap);
 	c->st = CH_OPEN;
 	lme_log(l, LME_LOG_DEBUG, "channel %u open, AMT id %u, window %u", (unsigned)c->id,
 		  (unsigned)c->amt_id, (unsigned)c->tx_window);
@@ -233,11 +181,11 @@ static int on_open_confirmation(struct lme *l, const struct apf_channel_open_con
 
 static int on_open_failure(struct lme *l, const struct apf_channel_open_failure *m)
 {
-	struct lme_chan *c = chan_by_id(l, m->recipient);
+	struct lme_chan *c = lme_chan_by_id(l, m->recipient);
 	if (!c || c->st == CH_ABANDONED) {
 		lme_log(l, LME_LOG_DEBUG, "open failure for unknown channel %u", (unsigned)m->recipient);
 		if (c)
-			chan_free(c);
+			lme_chan_free(c);
 		return 0;
 	}
 	if (c->st != CH_OPENING)
@@ -250,7 +198,7 @@ static int on_open_failure(struct lme *l, const struct apf_channel_open_failure 
 
 static int on_data(struct lme *l, const struct apf_channel_data *d)
 {
-	struct lme_chan *c = chan_by_id(l, d->recipient);
+	struct lme_chan *c = lme_chan_by_id(l, d->recipient);
 	if (!c || c->st != CH_OPEN) {
 		lme_log(l, LME_LOG_DEBUG, "%u data bytes for unknown or closed channel %u, dropped",
 			  (unsigned)d->len, (unsigned)d->recipient);
@@ -272,19 +220,19 @@ static int on_data(struct lme *l, const struct apf_channel_data *d)
 
 static int on_window_adjust(struct lme *l, const struct apf_channel_window_adjust *w)
 {
-	struct lme_chan *c = chan_by_id(l, w->recipient);
+	struct lme_chan *c = lme_chan_by_id(l, w->recipient);
 	if (!c || (c->st != CH_OPEN && c->st != CH_PEER_CLOSED)) {
 		lme_log(l, LME_LOG_DEBUG, "window adjust for unknown channel %u", (unsigned)w->recipient);
 		return 0;
 	}
 	uint32_t room = l->o.tx_window_cap - c->tx_window;
-	c->tx_window += min_u32(w->bytes_to_add, room);
+	c->tx_window += lme_min_u32(w->bytes_to_add, room);
 	return 0;
 }
 
 static int on_close(struct lme *l, const struct apf_channel_close *m)
 {
-	struct lme_chan *c = chan_by_id(l, m->recipient);
+	struct lme_chan *c = lme_chan_by_id(l, m->recipient);
 	if (!c) {
 		/* AMT replays closes for old ids after a reset. */
 		lme_log(l, LME_LOG_DEBUG, "close for unknown channel %u ignored", (unsigned)m->recipient);
@@ -293,13 +241,13 @@ static int on_close(struct lme *l, const struct apf_channel_close *m)
 	switch (c->st) {
 	case CH_OPEN:
 		c->st = CH_PEER_CLOSED;
-		return send_close(l, c->amt_id);
+		return lme_send_close(l, c->amt_id);
 	case CH_OPENING:
 		c->st = CH_FAILED;
 		c->failure_reason = 0;
 		return 0;
 	case CH_ABANDONED:
-		chan_free(c);
+		lme_chan_free(c);
 		return 0;
 	default:
 		lme_log(l, LME_LOG_DEBUG, "second close for channel %u ignored", (unsigned)c->id);
@@ -316,7 +264,7 @@ static int on_service_request(struct lme *l, const struct apf_service *s)
 				  "unknown service", APF_SERVICE_REQUEST);
 	}
 	struct apf_msg r = {.type = APF_SERVICE_ACCEPT, .service = {.name = s->name}};
-	int rc = send_msg(l, &r);
+	int rc = lme_send_msg(l, &r);
 	if (rc == 0 && pfwd)
 		l->pfwd_ok = true;
 	return rc;
@@ -350,7 +298,7 @@ static int dispatch(struct lme *l, const struct apf_msg *m)
 		return 0;
 	case APF_DISCONNECT:
 		lme_log(l, LME_LOG_WARN, "AMT disconnected, reason %u", (unsigned)m->disconnect.reason);
-		return fail(l, HECI_E_DISCONNECTED);
+		return lme_fail(l, HECI_E_DISCONNECTED);
 	case APF_CHANNEL_CLOSE: /* stale closes may come at any time */
 		return on_close(l, &m->channel_close);
 	case APF_PROTOCOLVERSION:
@@ -369,7 +317,7 @@ static int dispatch(struct lme *l, const struct apf_msg *m)
 		lme_log(l, LME_LOG_DEBUG, "userauth for service '%.*s', user of %u bytes",
 			  (int)m->userauth_request.service.len, m->userauth_request.service.p,
 			  (unsigned)m->userauth_request.user.len);
-		return send_msg(l, &r);
+		return lme_send_msg(l, &r);
 	}
 	case APF_GLOBAL_REQUEST:
 	case APF_CHANNEL_OPEN:
@@ -397,7 +345,7 @@ static int dispatch(struct lme *l, const struct apf_msg *m)
 							   ? APF_OPEN_FAILURE_UNKNOWN_CHANNEL_TYPE
 							   : APF_OPEN_FAILURE_ADMINISTRATIVELY_PROHIBITED},
 		};
-		return send_msg(l, &r);
+		return lme_send_msg(l, &r);
 	}
 	case APF_CHANNEL_OPEN_CONFIRMATION:
 		return on_open_confirmation(l, &m->open_confirmation);
@@ -424,7 +372,7 @@ int lme_pump(struct lme *l, int timeout_ms)
 	if (rc == HECI_E_TIMEOUT || rc == HECI_E_CANCELLED)
 		return rc;
 	if (rc != 0)
-		return fail(l, rc);
+		return lme_fail(l, rc);
 	rc = apf_decode(l->in, n, &m);
 	if (rc != 0) {
 		uint8_t type = n ? l->in[0] : 0;
@@ -456,11 +404,11 @@ static int handshake(struct lme *l)
 	l->err = 0;
 	lme_log(l, LME_LOG_DEBUG, "LME client MTU %u, protocol version %u", (unsigned)l->mtu,
 		  (unsigned)heci_protocol_version(l->h));
-	rc = send_msg(l, &pv);
+	rc = lme_send_msg(l, &pv);
 	if (rc != 0)
 		return rc;
 	while (!l->main_forward) {
-		int wait = left_ms(deadline);
+		int wait = lme_left_ms(deadline);
 		if (l->pfwd_ok && wait > l->o.handshake_idle_ms)
 			wait = l->o.handshake_idle_ms;
 		rc = lme_pump(l, wait);
@@ -469,18 +417,18 @@ static int handshake(struct lme *l)
 				lme_log(l, LME_LOG_DEBUG, "no 16992/16993 forward; handshake done on silence");
 				return 0;
 			}
-			if (rc == HECI_E_CANCELLED || left_ms(deadline) == 0) {
+			if (rc == HECI_E_CANCELLED || lme_left_ms(deadline) == 0) {
 				lme_log(l, LME_LOG_WARN, "APF handshake did not complete");
-				return fail(l, rc);
+				return lme_fail(l, rc);
 			}
 			continue;
 		}
 		if (rc != 0)
 			return rc;
-		if (left_ms(deadline) == 0 && !l->main_forward) {
+		if (lme_left_ms(deadline) == 0 && !l->main_forward) {
 			if (l->pfwd_ok)
 				return 0;
-			return fail(l, HECI_E_TIMEOUT);
+			return lme_fail(l, HECI_E_TIMEOUT);
 		}
 	}
 	return 0;
@@ -491,18 +439,18 @@ static int session_start(struct lme *l)
 	uint32_t mtu = heci_max_msg_len(l->h);
 	if (mtu < APF_PROTOCOLVERSION_LEN) {
 		lme_log(l, LME_LOG_ERROR, "LME MTU %u is too small for APF", (unsigned)mtu);
-		return fail(l, HECI_E_NOT_SUPPORTED);
+		return lme_fail(l, HECI_E_NOT_SUPPORTED);
 	}
 	if (mtu > APF_MAX_MSG)
 		mtu = APF_MAX_MSG;
 	if (mtu != l->mtu) {
 		uint8_t *in = realloc(l->in, mtu), *out;
 		if (!in)
-			return fail(l, HECI_E_NOMEM);
+			return lme_fail(l, HECI_E_NOMEM);
 		l->in = in;
 		out = realloc(l->out, mtu);
 		if (!out)
-			return fail(l, HECI_E_NOMEM);
+			return lme_fail(l, HECI_E_NOMEM);
 		l->out = out;
 		l->mtu = mtu;
 		l->in_cap = l->out_cap = mtu;
@@ -563,7 +511,7 @@ void lme_close(struct lme *l)
 		return;
 	for (size_t i = 0; i < LME_MAX_CHANNELS && l->err == 0; i++)
 		if (l->ch[i].st == CH_OPEN)
-			(void)send_close(l, l->ch[i].amt_id);
+			(void)lme_send_close(l, l->ch[i].amt_id);
 	chans_drop_all(l);
 	heci_disconnect(l->h);
 	free(l->in);
@@ -579,7 +527,7 @@ int lme_reopen(struct lme *l)
 	l->err = 0;
 	int rc = heci_reconnect(l->h);
 	if (rc != 0)
-		return fail(l, rc);
+		return lme_fail(l, rc);
 	return session_start(l);
 }
 
@@ -602,201 +550,4 @@ int lme_port_forwarded(const struct lme *l, uint32_t port)
 		if (l->ports[i] == port)
 			return 1;
 	return 0;
-}
-
-/* ---- channels ---- */
-
-int lme_channel_open(struct lme *l, uint32_t port, uint32_t *ch, uint32_t *failure_reason)
-{
-	struct lme_chan *c = NULL;
-	unsigned used = 0;
-	int rc;
-
-	if (!l || !ch)
-		return HECI_E_INVALID_ARG;
-	if (l->err)
-		return l->err;
-	for (size_t i = 0; i < LME_MAX_CHANNELS; i++) {
-		if (l->ch[i].st != CH_FREE)
-			used++;
-		else if (!c)
-			c = &l->ch[i];
-	}
-	if (!c || used >= l->o.max_channels)
-		return HECI_E_NOSPACE;
-	c->rx = malloc(l->o.rx_window);
-	if (!c->rx)
-		return HECI_E_NOMEM;
-	l->gen = (l->gen + 1) & 0xffffffu;
-	if (l->gen == 0)
-		l->gen = 1;
-	c->id = l->gen << 8 | (uint32_t)(c - l->ch);
-	c->st = CH_OPENING;
-	c->rx_left = l->o.rx_window;
-
-	struct apf_msg m = {
-		.type = APF_CHANNEL_OPEN,
-		.channel_open = {.kind = APF_CHAN_FORWARDED,
-				 .sender = c->id,
-				 .window = l->o.rx_window,
-				 .reserved = APF_RESERVED_ALL_ONES,
-				 .addr = APF_STR("127.0.0.1"),
-				 .port = port,
-				 .orig_addr = APF_STR("127.0.0.1"),
-				 .orig_port = 0},
-	};
-	rc = send_msg(l, &m);
-	if (rc != 0)
-		goto out;
-	int64_t deadline = heci_mono_ms() + l->o.open_timeout_ms;
-	while (c->st == CH_OPENING) {
-		rc = lme_pump(l, left_ms(deadline));
-		if ((rc == HECI_E_TIMEOUT || rc == 0) && c->st == CH_OPENING &&
-		    left_ms(deadline) == 0) {
-			rc = HECI_E_TIMEOUT;
-			break;
-		}
-		if (rc != 0 && rc != HECI_E_TIMEOUT)
-			goto out;
-	}
-	if (c->st == CH_OPEN) {
-		*ch = c->id;
-		return 0;
-	}
-	if (c->st == CH_FAILED) {
-		lme_log(l, LME_LOG_INFO, "AMT refused a channel to port %u: reason %u", (unsigned)port,
-			 (unsigned)c->failure_reason);
-		if (failure_reason)
-			*failure_reason = c->failure_reason;
-		rc = HECI_E_FW_STATUS;
-	}
-out:
-	if (c->st == CH_OPENING && l->err == 0) {
-		c->st = CH_ABANDONED; /* AMT may still answer; close it then */
-		return rc;
-	}
-	chan_free(c);
-	return rc;
-}
-
-size_t lme_channel_writable(const struct lme *l, uint32_t ch)
-{
-	const struct lme_chan *c = chan_by_id_const(l, ch);
-	if (!c || c->st != CH_OPEN || l->err)
-		return 0;
-	return c->tx_window;
-}
-
-int lme_channel_send(struct lme *l, uint32_t ch, const uint8_t *data, size_t len,
-		     int timeout_ms, size_t *sent)
-{
-	struct lme_chan *c;
-	size_t done = 0;
-	int64_t deadline;
-	int rc = 0;
-
-	if (sent)
-		*sent = 0;
-	if (!l || (!data && len))
-		return HECI_E_INVALID_ARG;
-	if (l->err)
-		return l->err;
-	c = chan_by_id(l, ch);
-	if (!c || (c->st != CH_OPEN && c->st != CH_PEER_CLOSED))
-		return HECI_E_INVALID_ARG;
-	deadline = heci_mono_ms() + (timeout_ms > 0 ? timeout_ms : 0);
-	while (done < len) {
-		if (c->st != CH_OPEN) {
-			rc = HECI_E_NOT_CONNECTED;
-			break;
-		}
-		if (c->tx_window == 0) {
-			if (left_ms(deadline) == 0) {
-				rc = HECI_E_TIMEOUT;
-				break;
-			}
-			rc = lme_pump(l, left_ms(deadline));
-			if (rc != 0 && rc != HECI_E_TIMEOUT)
-				break;
-			rc = 0;
-			continue;
-		}
-		uint32_t piece = min_u32(c->tx_window, l->mtu - APF_CHANNEL_DATA_HDR_LEN);
-		piece = min_u32(piece, APF_MAX_DATA);
-		if (len - done < piece)
-			piece = (uint32_t)(len - done);
-		struct apf_msg m = {
-			.type = APF_CHANNEL_DATA,
-			.channel_data = {.recipient = c->amt_id, .data = data + done, .len = piece},
-		};
-		rc = send_msg(l, &m);
-		if (rc != 0)
-			break;
-		c->tx_window -= piece;
-		done += piece;
-	}
-	if (sent)
-		*sent = done;
-	return rc;
-}
-
-int lme_channel_recv(struct lme *l, uint32_t ch, uint8_t *buf, size_t cap, size_t *n,
-		     int timeout_ms)
-{
-	struct lme_chan *c;
-	int64_t deadline;
-	int rc;
-
-	if (n)
-		*n = 0;
-	if (!l || !buf || !n || cap == 0)
-		return HECI_E_INVALID_ARG;
-	c = chan_by_id(l, ch);
-	if (!c || (c->st != CH_OPEN && c->st != CH_PEER_CLOSED))
-		return l->err ? l->err : HECI_E_INVALID_ARG;
-	deadline = heci_mono_ms() + (timeout_ms > 0 ? timeout_ms : 0);
-	for (;;) {
-		if (c->rx_len > 0) {
-			size_t k = c->rx_len < cap ? c->rx_len : cap;
-			memcpy(buf, c->rx + c->rx_off, k);
-			c->rx_off += k;
-			c->rx_len -= k;
-			if (c->rx_len == 0)
-				c->rx_off = 0;
-			*n = k;
-			if (c->st != CH_OPEN || l->err)
-				return 0;
-			c->rx_left += (uint32_t)k;
-			struct apf_msg m = {
-				.type = APF_CHANNEL_WINDOW_ADJUST,
-				.window_adjust = {.recipient = c->amt_id, .bytes_to_add = (uint32_t)k},
-			};
-			return send_msg(l, &m);
-		}
-		if (c->st == CH_PEER_CLOSED)
-			return 0;
-		if (l->err)
-			return l->err;
-		rc = lme_pump(l, left_ms(deadline));
-		if (rc == HECI_E_TIMEOUT) {
-			if (c->rx_len == 0 && c->st == CH_OPEN && left_ms(deadline) == 0)
-				return rc;
-		} else if (rc != 0) {
-			return rc;
-		}
-	}
-}
-
-void lme_channel_close(struct lme *l, uint32_t ch)
-{
-	struct lme_chan *c = l ? chan_by_id(l, ch) : NULL;
-	if (!c)
-		return;
-	if (c->st == CH_OPENING) {
-		c->st = CH_ABANDONED;
-		return;
-	}
-	if (c->st == CH_OPEN && l->err == 0)
-		(void)send_close(l, c->amt_id);
-	chan_free(c);
 }
