@@ -116,9 +116,13 @@ $(BUILD)/amt-sim: $(call obj,tools/sim/main.c) $(LIBSIM) $(LIBCOMMON) $(LIBHECI)
 $(BUILD)/amt-verify: $(call obj,tools/verify/main.c) $(LIBVERIFY) $(LIBCOMMON) $(LIBPROTO)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
-# Per-test extra link flags, e.g. the transport test wraps the syscalls.
-WRAP_test_heci_linux := -Wl,--wrap=open -Wl,--wrap=ioctl -Wl,--wrap=read -Wl,--wrap=write \
-                        -Wl,--wrap=poll -Wl,--wrap=close
+# Per-test extra link flags, e.g. the transport tests wrap the syscalls
+# (tests/unit/heci_linux_test.h scripts them).
+HECI_WRAP := -Wl,--wrap=open -Wl,--wrap=ioctl -Wl,--wrap=read -Wl,--wrap=write \
+             -Wl,--wrap=poll -Wl,--wrap=close
+WRAP_test_heci_linux    := $(HECI_WRAP)
+WRAP_test_heci_probe    := $(HECI_WRAP)
+WRAP_test_heci_backends := $(HECI_WRAP)
 # A test links libcommon, libheci and libproto, plus the library its name says it
 # tests: test_sim_* -> libsim, test_agent_* -> libagent, test_verify_* -> libverify.
 test_libs = $(if $(filter test_sim_%,$1),$(LIBSIM)) $(if $(filter test_agent_%,$1),$(LIBAGENT)) \
