@@ -90,6 +90,16 @@ static void test_guid_parse_rejects_malformed(void **state)
 	}
 	struct heci_guid g;
 	assert_int_equal(heci_guid_parse(NULL, &g), HECI_E_INVALID_ARG);
+	/* proto's parser directly, and no output to write to */
+	uint8_t raw[16];
+	memset(raw, 0x5a, sizeof(raw));
+	assert_int_equal(guid_parse("12F80028-B4B7-4B2D-ACA8-46E0FF65814G", raw), PROTO_E_INVALID_ARG);
+	assert_memory_equal(raw, untouched, 16);
+	assert_int_equal(guid_parse("12F80028-B4B7-4B2D-ACA8-46E0FF65814C", raw), PROTO_OK);
+	assert_memory_equal(raw, amthi_bytes, 16);
+	assert_int_equal(guid_parse("12F80028-B4B7-4B2D-ACA8-46E0FF65814C", NULL), PROTO_E_INVALID_ARG);
+	assert_int_equal(heci_guid_parse("12F80028-B4B7-4B2D-ACA8-46E0FF65814C", NULL),
+			 HECI_E_INVALID_ARG);
 }
 
 int main(void)
