@@ -14,7 +14,7 @@
  * not_connected meanwhile, which is what a save writes, because a tunnel
  * does not survive a restart. When the request ends, not_connected.
  * Must not: decide whether a tunnel is permitted (sim_amthi.c does), build
- * APF bytes by hand (heci/apf_codec.h), log the CIRA password, or hold the
+ * APF bytes by hand (proto/apf_codec.h), log the CIRA password, or hold the
  * ME lock during network I/O. Channels from the MPS are refused for now
  * (serving WS-Man through the tunnel is a later feature).
  */

@@ -5,7 +5,7 @@
  * Owns: one thread per simulator that, while [provisioning] hello_active
  * is set, opens TCP to the provisioning server every hello_interval_s
  * (firmware seconds, divided by [sim] time_scale), sends one PKI hello
- * packet built with common/hello_codec.h and closes; the retry counter
+ * packet built with proto/hello_codec.h and closes; the retry counter
  * (0..14) and the hello window (hello_window_s).
  * Must not: answer AMTHI (sim_amthi.c decides when to start and stop),
  * build bytes by hand, or hold the ME lock while doing network I/O.
