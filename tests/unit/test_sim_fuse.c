@@ -2,6 +2,7 @@
  * test_sim_fuse.c - the simulated device file (tools/sim/sim_fuse.c) driven
  * with real syscalls: mount at a temp path with an echo client, then open,
  * ioctl(IOCTL_MEI_CONNECT_CLIENT), write, poll, read, signals, ME reset,
+ * the write queue limit (POLLOUT, EAGAIN, a blocking write that waits),
  * file permissions and recovery from a stale mount.
  * Must not: leave a mount behind, or run when not root / no /dev/fuse
  * (every test skips then).
@@ -472,6 +473,124 @@ static void test_signal_interrupts_read(void **state)
 	sigaction(SIGUSR1, &old, NULL);
 }
 
+/* A write() blocked in another thread. */
+struct writer {
+	int fd;
+	uint8_t msg[3];
+	ssize_t n;
+	int err;
+	atomic_int done;
+	pthread_t t;
+};
+
+static void *writer_main(void *arg)
+{
+	struct writer *w = arg;
+	w->n = write(w->fd, w->msg, sizeof(w->msg));
+	w->err = w->n < 0 ? errno : 0;
+	atomic_store(&w->done, 1);
+	return NULL;
+}
+
+static void writer_start(struct writer *w, int fd, const uint8_t msg[3])
+{
+	memset(w, 0, sizeof(*w));
+	w->fd = fd;
+	memcpy(w->msg, msg, 3);
+	assert_int_equal(pthread_create(&w->t, NULL, writer_main, w), 0);
+}
+
+static void writer_join(struct writer *w)
+{
+	struct timespec until;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 10;
+	assert_int_equal(pthread_timedjoin_np(w->t, NULL, &until), 0);
+}
+
+static void qmsg(uint8_t m[3], unsigned i)
+{
+	m[0] = 'q';
+	m[1] = (uint8_t)(i >> 8);
+	m[2] = (uint8_t)i;
+}
+
+static void read_q(int fd, unsigned i)
+{
+	uint8_t buf[16], want[3];
+	qmsg(want, i);
+	assert_int_equal(read(fd, buf, sizeof(buf)), 3); /* blocking: waits for the firmware */
+	assert_memory_equal(buf, want, 3);
+}
+
+/* The driver's TX queue through the device file: a host that writes
+ * without reading fills it after 1 + 50 messages; then POLLOUT is clear,
+ * O_NONBLOCK gets EAGAIN, a blocking write waits until a read lets the
+ * firmware take a message, and a signal interrupts a waiting write. */
+static void test_write_queue(void **state)
+{
+	struct fx *fx = *state;
+	struct sigaction sa, old;
+	struct writer w;
+	uint8_t m[3];
+
+	REQUIRE_FUSE(fx);
+	int fd = open_connected(fx, 0);
+	for (unsigned i = 0; i < 51; i++) {
+		qmsg(m, i);
+		assert_int_equal(write(fd, m, sizeof(m)), 3);
+	}
+	struct pollfd p = {.fd = fd, .events = POLLOUT};
+	assert_int_equal(poll(&p, 1, 0), 0); /* not writable */
+	assert_int_equal(fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK), 0);
+	qmsg(m, 51);
+	assert_int_equal(write(fd, m, sizeof(m)), -1);
+	assert_int_equal(errno, EAGAIN);
+	assert_int_equal(fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK), 0);
+
+	/* A blocking write waits until the host reads an answer. */
+	writer_start(&w, fd, m);
+	sleep_ms(100);
+	assert_false(atomic_load(&w.done));
+	read_q(fd, 0);
+	writer_join(&w);
+	assert_int_equal(w.n, 3);
+	assert_int_equal(poll(&p, 1, 0), 0); /* full again: 51 took the freed slot */
+	read_q(fd, 1);
+	assert_int_equal(poll(&p, 1, 5000), 1); /* the firmware took message 2 */
+	assert_true(p.revents & POLLOUT);
+
+	/* A write waiting for room is interrupted by a signal, sending nothing. */
+	qmsg(m, 52);
+	assert_int_equal(write(fd, m, sizeof(m)), 3); /* fills the queue again */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_usr1; /* no SA_RESTART */
+	sigemptyset(&sa.sa_mask);
+	assert_int_equal(sigaction(SIGUSR1, &sa, &old), 0);
+	qmsg(m, 999);
+	writer_start(&w, fd, m);
+	sleep_ms(50);
+	for (int i = 0; i < 500 && !atomic_load(&w.done); i++) {
+		pthread_kill(w.t, SIGUSR1);
+		sleep_ms(10);
+	}
+	writer_join(&w);
+	sigaction(SIGUSR1, &old, NULL);
+	assert_int_equal(w.n, -1);
+	assert_int_equal(w.err, EINTR);
+
+	/* Every answer arrives once, in order; the interrupted one never. */
+	for (unsigned i = 2; i <= 52; i++)
+		read_q(fd, i);
+	assert_int_equal(fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK), 0);
+	sleep_ms(50);
+	uint8_t buf[8];
+	assert_int_equal(read(fd, buf, sizeof(buf)), -1);
+	assert_int_equal(errno, EAGAIN);
+	assert_int_equal(sim_me_message_count(fx->me), 53);
+	close(fd);
+}
+
 static void test_me_reset(void **state)
 {
 	struct fx *fx = *state;
@@ -632,6 +751,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_blocking_read_completes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_signal_interrupts_read, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_me_reset, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_write_queue, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_permission_denied, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stale_mount_recovered, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_free_with_open_file, setup, teardown),

@@ -1,7 +1,8 @@
 /*
  * test_sim_me.c - unit tests for the simulated ME core (tools/sim/sim_me.c):
  * connect rules, write/read semantics, queue order, partial reads, latency,
- * faults (reset, busy, truncate, oversize) and wake callbacks.
+ * faults (reset, busy, truncate, oversize), wake callbacks and the write
+ * (TX) queue limit.
  * Must not: mount anything (test_sim_fuse.c does) or assert upper bounds
  * on timing.
  */
@@ -487,6 +488,80 @@ static void test_truncate_oversize(void **state)
 	sim_conn_close(e);
 }
 
+/* Message i of the write-queue tests: "q" + two index bytes. */
+static void qmsg(uint8_t m[3], unsigned i)
+{
+	m[0] = 'q';
+	m[1] = (uint8_t)(i >> 8);
+	m[2] = (uint8_t)i;
+}
+
+/* Read the next reply, waiting for the scheduler to feed the client. */
+static void read_reply(struct sim_conn *c, unsigned i)
+{
+	uint8_t buf[8], want[3];
+	wait_poll(c, SIM_POLL_IN);
+	qmsg(want, i);
+	assert_int_equal(sim_conn_read(c, buf, sizeof(buf)), 3);
+	assert_memory_equal(buf, want, 3);
+}
+
+/* The driver's TX queue: while the host has not read the firmware's answer,
+ * the next messages wait; 50 of them (MEI_TX_QUEUE_LIMIT_DEFAULT) fill the
+ * queue, the 52nd write gets EAGAIN and poll drops OUT. Reading an answer
+ * lets the firmware take the next message, in order. */
+static void test_tx_queue_limit(void **state)
+{
+	struct fixture *fx = *state;
+	struct sim_faults f;
+	uint8_t m[3];
+	struct sim_conn *c = connected(fx, ECHO_GUID);
+
+	sim_me_get_faults(fx->me, &f);
+	assert_int_equal(f.tx_queue_limit, SIM_TX_QUEUE_LIMIT_DEFAULT);
+	assert_int_equal(SIM_TX_QUEUE_LIMIT_DEFAULT, 50);
+	for (unsigned i = 0; i < 51; i++) {
+		qmsg(m, i);
+		assert_int_equal(sim_conn_write(c, m, sizeof(m)), 0);
+	}
+	assert_int_equal(fx->echo.messages, 1); /* the firmware took only the first */
+	assert_int_equal(sim_conn_poll(c), SIM_POLL_IN); /* readable, not writable */
+	qmsg(m, 51);
+	assert_int_equal(sim_conn_write(c, m, sizeof(m)), -EAGAIN);
+	assert_int_equal(sim_me_message_count(fx->me), 51); /* refused: not sent */
+
+	read_reply(c, 0);
+	/* the firmware took message 1: room for one more */
+	wait_poll(c, SIM_POLL_OUT);
+	assert_int_equal(fx->echo.messages, 2);
+	assert_int_equal(sim_conn_write(c, m, sizeof(m)), 0);
+	assert_int_equal(sim_conn_poll(c) & SIM_POLL_OUT, 0);
+	for (unsigned i = 1; i <= 51; i++)
+		read_reply(c, i);
+	assert_int_equal(fx->echo.messages, 52);
+	assert_int_equal(sim_conn_poll(c), SIM_POLL_OUT);
+
+	/* A smaller limit ([sim] tx_queue_limit); a reset drops what waits. */
+	f.tx_queue_limit = 30;
+	sim_me_set_faults(fx->me, &f);
+	for (unsigned i = 0; i < 31; i++) {
+		qmsg(m, i);
+		assert_int_equal(sim_conn_write(c, m, sizeof(m)), 0);
+	}
+	assert_int_equal(sim_conn_write(c, m, sizeof(m)), -EAGAIN);
+	sim_me_reset(fx->me);
+	assert_int_equal(sim_conn_poll(c), SIM_POLL_ERR);
+	assert_int_equal(sim_conn_write(c, m, sizeof(m)), -ENODEV);
+	assert_int_equal(fx->echo.messages, 53);
+	sim_conn_close(c);
+
+	/* Closing with messages waiting frees them (ASan). */
+	c = connected(fx, ECHO_GUID);
+	for (unsigned i = 0; i < 10; i++)
+		assert_int_equal(sim_conn_write(c, m, sizeof(m)), 0);
+	sim_conn_close(c);
+}
+
 static void test_conn_data_and_me(void **state)
 {
 	struct fixture *fx = *state;
@@ -519,6 +594,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_busy_fault, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_truncate_oversize, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_conn_data_and_me, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tx_queue_limit, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

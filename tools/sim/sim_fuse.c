@@ -17,6 +17,15 @@
  * read is parked, and fuse_req_interrupted() is checked under f->lock while
  * parking, so a signal is never lost and a request is replied exactly once
  * (whoever unlinks it from h->reads under f->lock replies to it).
+ *
+ * Parked writes: a write the ME refuses with -EAGAIN (its TX queue is full)
+ * fails at once on an O_NONBLOCK file and otherwise waits, with its bytes,
+ * on h->writes in order; later writes queue behind it. flush_writes()
+ * resubmits them, from the wake callback (the queue drained) and right
+ * after parking (it may have drained before we parked). It calls
+ * sim_conn_write() without f->lock, so one flusher at a time owns the head
+ * (h->flushing); a wake meanwhile sets h->flush_again. An interrupt for the
+ * head while it is being resubmitted only marks it; the flusher answers it.
  */
 #define FUSE_USE_VERSION 34
 
@@ -73,11 +82,21 @@ struct parked {
 	size_t size;
 };
 
+struct parked_write {
+	struct parked_write *next;
+	fuse_req_t req;
+	bool interrupted;
+	size_t size;
+	uint8_t data[];
+};
+
 struct handle {
 	struct sim_fuse *f;
 	struct handle *prev, *next; /* f->handles */
 	struct sim_conn *conn;
-	struct parked *reads; /* FIFO of blocked reads */
+	struct parked *reads;         /* FIFO of blocked reads */
+	struct parked_write *writes;  /* FIFO of writes waiting for room in the TX queue */
+	bool flushing, flush_again;   /* see flush_writes() */
 	struct fuse_pollhandle *ph;
 };
 
@@ -157,6 +176,44 @@ static void fail_parked(struct handle *h, int err)
 	}
 }
 
+/* Resubmit parked writes in order until the ME refuses one (-EAGAIN) or
+ * none is left. Any thread; f->lock and the ME mutex not held. */
+static void flush_writes(struct handle *h)
+{
+	struct sim_fuse *f = h->f;
+
+	pthread_mutex_lock(&f->lock);
+	if (h->flushing) {
+		h->flush_again = true; /* the running flusher tries once more */
+		goto out;
+	}
+	h->flushing = true;
+	while (h->writes) {
+		struct parked_write *p = h->writes;
+		h->flush_again = false;
+		pthread_mutex_unlock(&f->lock);
+		/* may fire wakes, which come back here and see h->flushing */
+		int rc = sim_conn_write(h->conn, p->data, p->size);
+		pthread_mutex_lock(&f->lock);
+		if (rc == -EAGAIN && !p->interrupted) {
+			if (h->flush_again)
+				continue;
+			break;
+		}
+		h->writes = p->next;
+		if (rc == -EAGAIN)
+			fuse_reply_err(p->req, EINTR);
+		else if (rc < 0)
+			fuse_reply_err(p->req, -rc);
+		else
+			fuse_reply_write(p->req, p->size);
+		free(p);
+	}
+	h->flushing = false;
+out:
+	pthread_mutex_unlock(&f->lock);
+}
+
 /* sim_me wake callback: any thread, ME mutex not held. */
 static void conn_wake(void *ctx)
 {
@@ -167,7 +224,10 @@ static void conn_wake(void *ctx)
 	serve_parked(h);
 	if (h->ph)
 		fuse_lowlevel_notify_poll(h->ph);
+	bool writes = h->writes != NULL;
 	pthread_mutex_unlock(&f->lock);
+	if (writes)
+		flush_writes(h);
 }
 
 /* Interrupt callback: runs on the loop thread (single-threaded loop), so h
@@ -182,6 +242,30 @@ static void read_interrupted(fuse_req_t req, void *data)
 		struct parked *p = *pp;
 		if (p->req != req)
 			continue;
+		*pp = p->next;
+		fuse_reply_err(req, EINTR);
+		free(p);
+		break;
+	}
+	pthread_mutex_unlock(&f->lock);
+}
+
+/* Interrupt callback of a parked write (loop thread). The head may be in
+ * flush_writes() right now: mark it, the flusher answers. */
+static void write_interrupted(fuse_req_t req, void *data)
+{
+	struct handle *h = data;
+	struct sim_fuse *f = h->f;
+
+	pthread_mutex_lock(&f->lock);
+	for (struct parked_write **pp = &h->writes; *pp; pp = &(*pp)->next) {
+		struct parked_write *p = *pp;
+		if (p->req != req)
+			continue;
+		if (h->flushing && p == h->writes) {
+			p->interrupted = true;
+			break;
+		}
 		*pp = p->next;
 		fuse_reply_err(req, EINTR);
 		free(p);
@@ -308,6 +392,13 @@ static void handle_destroy(struct sim_fuse *f, struct handle *h)
 	/* Waits for wakes in flight on other threads; they take f->lock and find
 	 * nothing left to do. */
 	sim_conn_close(h->conn);
+	/* No wake (so no flusher) can run any more: answer parked writes. */
+	while (h->writes) {
+		struct parked_write *p = h->writes;
+		h->writes = p->next;
+		fuse_reply_err(p->req, ENODEV);
+		free(p);
+	}
 	free(h);
 }
 
@@ -369,11 +460,50 @@ static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t siz
 		     struct fuse_file_info *fi)
 {
 	struct handle *h = handle_of(fi);
-	int rc = sim_conn_write(h->conn, (const uint8_t *)buf, size);
-	if (rc < 0)
-		fuse_reply_err(req, -rc);
-	else
-		fuse_reply_write(req, size);
+	struct sim_fuse *f = h->f;
+	struct parked_write *p = NULL;
+
+	/* Only this (loop) thread parks writes, so nothing can be parked
+	 * between this look and the write below. */
+	pthread_mutex_lock(&f->lock);
+	bool behind = h->writes != NULL;
+	pthread_mutex_unlock(&f->lock);
+	if (!behind) {
+		int rc = sim_conn_write(h->conn, (const uint8_t *)buf, size);
+		if (rc != -EAGAIN) {
+			if (rc < 0)
+				fuse_reply_err(req, -rc);
+			else
+				fuse_reply_write(req, size);
+			return;
+		}
+	}
+	if (fi->flags & O_NONBLOCK) {
+		fuse_reply_err(req, EAGAIN); /* TX queue full, as the driver answers */
+		return;
+	}
+	p = calloc(1, sizeof(*p) + size);
+	if (!p) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	p->req = req;
+	p->size = size;
+	memcpy(p->data, buf, size);
+	fuse_req_interrupt_func(req, write_interrupted, h);
+	pthread_mutex_lock(&f->lock);
+	if (fuse_req_interrupted(req)) {
+		pthread_mutex_unlock(&f->lock);
+		fuse_reply_err(req, EINTR);
+		free(p);
+		return;
+	}
+	struct parked_write **tail = &h->writes;
+	while (*tail)
+		tail = &(*tail)->next;
+	*tail = p;
+	pthread_mutex_unlock(&f->lock);
+	flush_writes(h); /* the queue may have drained before we parked */
 }
 
 /* Restricted ioctl: the kernel sized both buffers from _IOC_SIZE(cmd) and

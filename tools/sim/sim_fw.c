@@ -42,6 +42,7 @@ void sim_fw_apply_faults(struct sim_fw *fw)
 		.reset_count = fw->st.reset_count ? fw->st.reset_count : 1,
 		.truncate_cmd = fw->st.truncate_reply,
 		.oversize_cmd = fw->st.oversize_reply,
+		.tx_queue_limit = fw->st.tx_queue_limit,
 	};
 	sim_me_set_faults(fw->me, &f);
 }

@@ -17,6 +17,20 @@
  *
  * Messages become readable in queue order: a message is ready once its due
  * time has passed (latency 0: at once) and every message before it is ready.
+ *
+ * Write queue (the driver's per-connection TX queue, tx_queue_limit, kernel
+ * default MEI_TX_QUEUE_LIMIT_DEFAULT = 50): a firmware client takes one host
+ * message at a time and answers it before it takes the next, and an answer
+ * leaves the firmware only when the host reads it (the host's read is the
+ * firmware's flow-control credit). So while a connection has a reply the
+ * host has not read (or messages already waiting), a new host message waits
+ * in the TX queue; when the queue holds the limit, write answers -EAGAIN
+ * (the device layer parks a blocking write or fails an O_NONBLOCK one) and
+ * poll drops SIM_POLL_OUT. When the host reads the last pending reply, the
+ * scheduler thread hands the next queued message to the client (not the
+ * reader's thread: the device layer reads with its own lock held and a
+ * handler's reply fires wakes) and wakes the connection, which frees a
+ * parked write and raises POLLOUT again.
  */
 #include "sim_me.h"
 
@@ -55,6 +69,9 @@ struct client {
 
 struct sim_conn {
 	struct sim_me *me;
+	struct msg *tx_head, *tx_tail; /* host messages the firmware has not taken yet */
+	unsigned tx_count;
+	bool tx_kick; /* the host read the last reply: the scheduler feeds the client */
 	struct sim_conn *prev, *next; /* me->conns */
 	enum conn_state state;
 	struct client *cl;
@@ -171,15 +188,47 @@ static void unlist_wake(struct sim_conn *c)
 	c->wake_next = NULL;
 }
 
-static void drop_queue(struct sim_conn *c)
+static void free_msgs(struct msg *m)
 {
-	struct msg *m = c->head;
 	while (m) {
 		struct msg *next = m->next;
 		free(m);
 		m = next;
 	}
+}
+
+/* Replies and host messages still queued both go (close, ME reset). */
+static void drop_queue(struct sim_conn *c)
+{
+	free_msgs(c->head);
 	c->head = c->tail = NULL;
+	free_msgs(c->tx_head);
+	c->tx_head = c->tx_tail = NULL;
+	c->tx_count = 0;
+	c->tx_kick = false;
+}
+
+static unsigned tx_limit(const struct sim_me *me)
+{
+	return me->faults.tx_queue_limit ? me->faults.tx_queue_limit : SIM_TX_QUEUE_LIMIT_DEFAULT;
+}
+
+/* Hand queued host messages to the client while the host has no reply left
+ * to read. Called locked, on the scheduler thread. */
+static void tx_feed(struct sim_conn *c)
+{
+	c->tx_kick = false;
+	while (c->state == CONN_CONNECTED && !c->head && c->tx_head) {
+		struct msg *m = c->tx_head;
+		c->tx_head = m->next;
+		if (!c->tx_head)
+			c->tx_tail = NULL;
+		c->tx_count--;
+		want_wake(c); /* room in the TX queue: parked writes, POLLOUT */
+		if (c->cl->def.on_message)
+			c->cl->def.on_message(c->cl->def.ctx, c, m->data, m->len);
+		free(m);
+	}
 }
 
 /* ---- scheduler ---- */
@@ -215,6 +264,9 @@ static void *sched_main(void *arg)
 	prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
 	me_lock(me);
 	while (!me->stop) {
+		for (struct sim_conn *c = me->conns; c; c = c->next)
+			if (c->tx_kick)
+				tx_feed(c);
 		uint64_t next = sched_scan(me, now_ns());
 		if (me->wake_head) {
 			me_unlock(me);
@@ -265,6 +317,7 @@ struct sim_me *sim_me_new(void)
 	pthread_mutex_init(&me->mu, NULL);
 	pthread_cond_init(&me->idle, NULL);
 	me->faults.reset_count = 1;
+	me->faults.tx_queue_limit = SIM_TX_QUEUE_LIMIT_DEFAULT;
 out:
 	if (!ok) {
 		free(me);
@@ -520,14 +573,37 @@ int sim_conn_write(struct sim_conn *c, const uint8_t *buf, size_t len)
 	rc = 0;
 	if (len == 0)
 		goto out;
+	/* The firmware is busy while the host has not read its last answer. */
+	bool fw_busy = c->head || c->tx_head;
+	if (fw_busy && c->tx_count >= tx_limit(me)) {
+		rc = -EAGAIN;
+		goto out;
+	}
 	me->msg_count++;
 	if (reset_due(&me->faults, me->msg_count)) {
 		/* The driver queued the message; the firmware then went down. */
 		do_reset(me);
 		goto out;
 	}
-	if (c->cl->def.on_message)
-		c->cl->def.on_message(c->cl->def.ctx, c, buf, len);
+	if (!fw_busy) {
+		if (c->cl->def.on_message)
+			c->cl->def.on_message(c->cl->def.ctx, c, buf, len);
+		goto out;
+	}
+	struct msg *m = calloc(1, sizeof(*m) + len);
+	if (!m) {
+		me->msg_count--;
+		rc = -ENOMEM;
+		goto out;
+	}
+	m->len = len;
+	memcpy(m->data, buf, len);
+	if (c->tx_tail)
+		c->tx_tail->next = m;
+	else
+		c->tx_head = m;
+	c->tx_tail = m;
+	c->tx_count++;
 out:
 	me_unlock(me);
 	return rc;
@@ -561,6 +637,12 @@ long sim_conn_read(struct sim_conn *c, uint8_t *buf, size_t cap)
 		if (!c->head)
 			c->tail = NULL;
 		free(m);
+		/* The answer is out: the firmware takes the next queued message,
+		 * on the scheduler thread (see the top of this file). */
+		if (!c->head && c->tx_head && sched_ensure(me)) {
+			c->tx_kick = true;
+			pthread_cond_signal(&me->sched);
+		}
 	}
 	rc = (long)n;
 out:
@@ -577,7 +659,7 @@ unsigned sim_conn_poll(struct sim_conn *c)
 	if (c->state != CONN_CONNECTED) {
 		ev = SIM_POLL_ERR;
 	} else {
-		ev = SIM_POLL_OUT;
+		ev = c->tx_count < tx_limit(me) ? SIM_POLL_OUT : 0;
 		if (c->head && c->head->ready)
 			ev |= SIM_POLL_IN;
 	}

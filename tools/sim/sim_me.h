@@ -5,8 +5,9 @@
  * Owns: the table of firmware clients (GUID, MTU, protocol version, how many
  * host connections each allows), one struct sim_conn per open device file,
  * the reply queue of each connection (one message per read, partial reads
- * keep the rest of the message as the kernel driver does), per-message
- * latency, ME reset, EBUSY on connect, and truncated/oversized replies.
+ * keep the rest of the message as the kernel driver does), its write (TX)
+ * queue and limit, per-message latency, ME reset, EBUSY on connect, and
+ * truncated/oversized replies.
  * Must not: know FUSE (sim_fuse.c) or any client protocol (sim_amthi.c,
  * sim_mkhi.c, ... register handlers here).
  *
@@ -46,7 +47,11 @@ struct sim_faults {
 	unsigned reset_count;      /* how many consecutive messages reset (default 1) */
 	uint32_t truncate_cmd;     /* AMTHI command whose reply is cut short; 0 = off */
 	uint32_t oversize_cmd;     /* AMTHI command whose reply gets 64 extra bytes; 0 = off */
+	unsigned tx_queue_limit;   /* host messages queued per connection; 0 = the default */
 };
+
+/* The driver's per-connection TX queue limit (MEI_TX_QUEUE_LIMIT_DEFAULT). */
+#define SIM_TX_QUEUE_LIMIT_DEFAULT 50u
 
 /* Callback the device layer registers to learn a connection became readable,
  * hit an error (ME reset), or both. */
@@ -74,13 +79,16 @@ void sim_conn_close(struct sim_conn *c);
 /* IOCTL_MEI_CONNECT_CLIENT: 0 or -ENOTTY (unknown GUID), -EBUSY (already
  * connected, connection limit, or fault), -ENODEV (ME in reset). */
 int sim_conn_connect(struct sim_conn *c, const uint8_t guid[16], uint32_t *mtu, uint8_t *ver);
-/* write(): 0 or -ENODEV (not connected / reset), -EFBIG (len > MTU).
+/* write(): 0 or -ENODEV (not connected / reset), -EFBIG (len > MTU),
+ * -EAGAIN (the TX queue holds tx_queue_limit messages: the firmware is
+ * waiting for the host to read its answers; see sim_me.c), -ENOMEM.
  * len == 0 is accepted and ignored, as the driver does. */
 int sim_conn_write(struct sim_conn *c, const uint8_t *buf, size_t len);
 /* read(): bytes copied (>= 0), or -EAGAIN (nothing yet), -ENODEV (reset or
  * not connected). A message longer than cap is returned in pieces. */
 long sim_conn_read(struct sim_conn *c, uint8_t *buf, size_t cap);
-/* poll(): bit 0 readable, bit 1 error (not connected or reset), bit 2 writable. */
+/* poll(): bit 0 readable, bit 1 error (not connected or reset), bit 2
+ * writable (the TX queue is below its limit). */
 #define SIM_POLL_IN 1u
 #define SIM_POLL_ERR 2u
 #define SIM_POLL_OUT 4u

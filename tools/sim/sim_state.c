@@ -100,6 +100,7 @@ static const struct row rows[] = {
 	{"sim", "trigger_numbering", T_NUMBERING, O(trigger_numbering), 0},
 	{"sim", "apf_window_stall", T_BOOL, O(apf_window_stall), 0},
 	{"sim", "mkhi_platform", T_UINT, O(mkhi_platform), 0},
+	{"sim", "tx_queue_limit", T_UINT, O(tx_queue_limit), 0},
 	{"sim", "amthi_mtu", T_UINT, O(amthi_mtu), 0},
 	{"sim", "amthi_max_connections", T_UINT, O(amthi_max_connections), 0},
 	{"sim", "device_mode", T_OCTAL, O(device_mode), 0},
@@ -109,6 +110,22 @@ static const struct row rows[] = {
 	{"sim", "tls_legacy", T_BOOL, O(tls_legacy), 0},
 	{"sim", "tpds_permanent_interface_lock", T_BOOL, O(tpds_permanent_interface_lock), 0},
 };
+
+/* T_UINT keys with a narrower range than 0..2^31-1. */
+static const struct uint_range {
+	const char *name;
+	unsigned long min, max;
+} uint_ranges[] = {
+	{"tx_queue_limit", 30, 255}, /* the kernel's sysfs tx_queue_limit range */
+};
+
+static bool uint_in_range(const struct row *r, unsigned long n)
+{
+	for (size_t i = 0; i < sizeof(uint_ranges) / sizeof(uint_ranges[0]); i++)
+		if (strcmp(uint_ranges[i].name, r->name) == 0)
+			return n >= uint_ranges[i].min && n <= uint_ranges[i].max;
+	return true;
+}
 
 static const char *const provstate_names[] = {"pre", "in", "post", NULL};
 static const char *const ctlmode_names[] = {"none", "ccm", "acm", NULL};
@@ -166,6 +183,7 @@ void sim_state_defaults(struct sim_state *s)
 	s->local_account_enabled = true;
 	s->reset_count = 1;
 	s->ansi_nul = false;
+	s->tx_queue_limit = 50; /* SIM_TX_QUEUE_LIMIT_DEFAULT */
 	s->amthi_mtu = 5120;
 	s->amthi_max_connections = 8;
 	s->device_mode = 0600;
@@ -344,6 +362,8 @@ static int set_row(struct sim_state *s, const struct row *r, const char *v)
 		return sim_parse_bool(v, f);
 	case T_UINT:
 		if (parse_ulong(v, 10, 0x7FFFFFFFul, &n) != 0)
+			return -1;
+		if (!uint_in_range(r, n))
 			return -1;
 		*(unsigned *)f = (unsigned)n;
 		return 0;

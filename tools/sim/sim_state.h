@@ -113,6 +113,7 @@ struct sim_state {
 	int trigger_numbering;
 	bool apf_window_stall; /* LME: no WINDOW_ADJUST after a channel's first window */
 	unsigned mkhi_platform;
+	unsigned tx_queue_limit;      /* driver TX queue per connection (30..255, kernel default 50) */
 	unsigned amthi_mtu;
 	unsigned amthi_max_connections;
 	unsigned device_mode; /* permissions of the device file */
