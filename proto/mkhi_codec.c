@@ -1,10 +1,15 @@
 /*
- * mkhi_codec.c - MKHI header and GET_FW_VERSION body (see mkhi_codec.h).
+ * mkhi_codec.c - MKHI header, GET_FW_VERSION and FWCAPS GetRule bodies (see
+ * mkhi_codec.h).
  *
- * Owns: the 4-byte header [group][command | 0x80 on response][reserved][result]
- * and the 1..3 version blocks of protocol-facts.md section 4, read and
- * written byte by byte through the wire_* cursors (never the bitfield
- * unions other clients use). A non-zero result byte is not an error here.
+ * Owns: the 4-byte header [group][command | 0x80 on response][reserved][result],
+ * the 1..3 version blocks of protocol-facts.md section 4 and the GetRule
+ * request/response bodies, read and written byte by byte through the wire_*
+ * cursors (never the bitfield unions other clients use). A non-zero result
+ * byte is not an error here. Requests are read as firmware reads them:
+ * reserved and result bytes are ignored (intel/metee's MKHI test leaves
+ * them uninitialised and real firmware still answers); responses are
+ * checked strictly.
  * Must not: do I/O, keep state, or decide what a result code means.
  */
 #include "mkhi_codec.h"
@@ -74,8 +79,6 @@ int mkhi_decode_request(const uint8_t *msg, size_t len, uint8_t *group, uint8_t 
 		return rc;
 	if (h.command & MKHI_RESPONSE_BIT)
 		return PROTO_E_BAD_COMMAND;
-	if (h.reserved != 0)
-		return PROTO_E_BAD_RESERVED;
 	*group = h.group;
 	*command = h.command;
 	*blen = wire_rd_left(&r);
@@ -183,6 +186,69 @@ int mkhi_encode_fw_version(uint8_t *b, size_t cap, const struct mkhi_fw_version 
 		wire_put_u16le(&w, blk->hotfix);
 	}
 	return finish_wr(&w, out_len);
+}
+
+int mkhi_encode_get_rule(uint8_t *buf, size_t cap, uint32_t rule_id, size_t *out_len)
+{
+	struct wire_wr w;
+
+	if (!buf)
+		return PROTO_E_INVALID_ARG;
+	wire_wr_init(&w, buf, cap);
+	put_hdr(&w, MKHI_GROUP_FWCAPS, MKHI_CMD_FWCAPS_GET_RULE, 0);
+	wire_put_u32le(&w, rule_id);
+	return finish_wr(&w, out_len);
+}
+
+int mkhi_decode_get_rule(const uint8_t *body, size_t blen, uint32_t *rule_id)
+{
+	struct wire_rd r;
+	int rc;
+
+	if (!rule_id || (!body && blen > 0))
+		return PROTO_E_INVALID_ARG;
+	wire_rd_init(&r, body, blen);
+	if ((rc = wire_get_u32le(&r, rule_id)) != 0)
+		return rc;
+	return wire_end(&r);
+}
+
+int mkhi_encode_rule_u32(uint8_t *b, size_t cap, uint32_t rule_id, uint32_t value,
+			 size_t *out_len)
+{
+	struct wire_wr w;
+
+	if (!b)
+		return PROTO_E_INVALID_ARG;
+	wire_wr_init(&w, b, cap);
+	wire_put_u32le(&w, rule_id);
+	wire_put_u8(&w, 4);
+	wire_put_u32le(&w, value);
+	return finish_wr(&w, out_len);
+}
+
+int mkhi_decode_rule_u32(const uint8_t *b, size_t n, uint32_t rule_id, uint32_t *value)
+{
+	struct wire_rd r;
+	uint32_t got;
+	uint8_t dlen;
+	int rc;
+
+	if (!value || (!b && n > 0))
+		return PROTO_E_INVALID_ARG;
+	wire_rd_init(&r, b, n);
+	if ((rc = wire_get_u32le(&r, &got)) != 0 || (rc = wire_get_u8(&r, &dlen)) != 0)
+		return rc;
+	if (got != rule_id)
+		return PROTO_E_BAD_VALUE;
+	if (dlen != 4)
+		return PROTO_E_LENGTH_MISMATCH;
+	if ((rc = wire_get_u32le(&r, &got)) != 0)
+		return rc;
+	if ((rc = wire_end(&r)) != 0)
+		return rc;
+	*value = got;
+	return 0;
 }
 
 void mkhi_fw_version_format(const struct mkhi_fw_version_block *blk, char *out, size_t cap)

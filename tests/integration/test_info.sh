@@ -139,7 +139,7 @@ expect_rc "variant A exits 0" 0
 expect_json "ANSI string with NUL" .dns_suffix nul.example.com
 expect_json "MPS name with NUL" .cira.mps mps.nul.example.com
 expect_json "sha512 as id 3 (intel/lms numbering)" '.cert_hashes[0].algorithm' sha512
-expect_json "MKHI platform byte kept apart from major" .me_fw_version 16.1.25.2049
+expect_json "MKHI platform byte kept apart from major (three blocks)" .me_fw_version 16.1.25.2049
 expect_json "ccm" .control_mode ccm
 printf '[agent]\ncira_trigger_numbering = rpcgo\n' > "$T/rpcgo.conf"
 OUT=$("$AGENT" --config "$T/rpcgo.conf" --device "$(dev variants)" info --json 2>/dev/null)
@@ -154,9 +154,11 @@ dns_suffix = nul.example.com
 [sim]
 ansi_nul = false
 hash_numbering = rpcgo
+mkhi_version_blocks = 2
 INI
 agent --device "$(dev variantb)" info --json
 expect_json "ANSI string without NUL" .dns_suffix nul.example.com
+expect_json "MKHI version with two blocks (older firmware)" .me_fw_version 16.1.25.2049
 expect_json "sha512 as id 5 (rpc-go numbering)" '.cert_hashes[0].algorithm' sha512
 stop_sim variantb
 

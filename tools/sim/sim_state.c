@@ -22,7 +22,7 @@
 enum t {
 	T_BOOL, T_UINT, T_INT, T_STR, T_UUID, T_MAC, T_IPV4, T_PROVSTATE, T_CTLMODE, T_PROVMODE,
 	T_CIRASTATUS, T_NETWORK, T_TRIGGER, T_DISABLED, T_NUMBERING, T_CMD, T_HASHES, T_OCTAL,
-	T_QOP
+	T_QOP, T_OPT_U32
 };
 
 struct row {
@@ -41,6 +41,10 @@ static const struct row rows[] = {
 	{"amt", "build", T_STR, O(build), S(build)},
 	{"amt", "sku", T_STR, O(sku), S(sku)},
 	{"amt", "me_fw_version", T_STR, O(me_fw_version), S(me_fw_version)},
+	{"amt", "fw_features", T_OPT_U32, O(fw_features), 0},
+	{"amt", "fw_features_enabled", T_OPT_U32, O(fw_features_enabled), 0},
+	{"amt", "platform_type", T_OPT_U32, O(platform_type), 0},
+	{"amt", "fw_update_state", T_OPT_U32, O(fw_update_state), 0},
 	{"amt", "admin_user", T_STR, O(admin_user), S(admin_user)},
 	{"amt", "admin_password", T_STR, O(admin_password), S(admin_password)},
 	{"amt", "digest_realm", T_STR, O(digest_realm), S(digest_realm)},
@@ -100,6 +104,7 @@ static const struct row rows[] = {
 	{"sim", "trigger_numbering", T_NUMBERING, O(trigger_numbering), 0},
 	{"sim", "apf_window_stall", T_BOOL, O(apf_window_stall), 0},
 	{"sim", "mkhi_platform", T_UINT, O(mkhi_platform), 0},
+	{"sim", "mkhi_version_blocks", T_UINT, O(mkhi_version_blocks), 0},
 	{"sim", "tx_queue_limit", T_UINT, O(tx_queue_limit), 0},
 	{"sim", "amthi_mtu", T_UINT, O(amthi_mtu), 0},
 	{"sim", "amthi_max_connections", T_UINT, O(amthi_max_connections), 0},
@@ -116,6 +121,7 @@ static const struct uint_range {
 	const char *name;
 	unsigned long min, max;
 } uint_ranges[] = {
+	{"mkhi_version_blocks", 1, 3},
 	{"tx_queue_limit", 30, 255}, /* the kernel's sysfs tx_queue_limit range */
 };
 
@@ -183,6 +189,7 @@ void sim_state_defaults(struct sim_state *s)
 	s->local_account_enabled = true;
 	s->reset_count = 1;
 	s->ansi_nul = false;
+	s->mkhi_version_blocks = 3;
 	s->tx_queue_limit = 50; /* SIM_TX_QUEUE_LIMIT_DEFAULT */
 	s->amthi_mtu = 5120;
 	s->amthi_max_connections = 8;
@@ -399,6 +406,19 @@ static int set_row(struct sim_state *s, const struct row *r, const char *v)
 		return parse_ipv4(v, f);
 	case T_CMD:
 		return parse_cmd(v, f);
+	case T_OPT_U32: { /* empty = not set; else a number, 0x for hex */
+		struct sim_opt_u32 *o = f;
+		if (!*v) {
+			o->set = false;
+			o->v = 0;
+			return 0;
+		}
+		if (parse_ulong(v, 0, 0xFFFFFFFFul, &n) != 0)
+			return -1;
+		o->set = true;
+		o->v = (uint32_t)n;
+		return 0;
+	}
 	case T_HASHES:
 		return parse_hashes(s, v);
 	case T_DISABLED:
@@ -496,6 +516,10 @@ static void format_row(FILE *f, const struct sim_state *s, const struct row *r)
 	case T_CMD:
 		if (*(const uint32_t *)p)
 			fprintf(f, "0x%08X", *(const uint32_t *)p);
+		break;
+	case T_OPT_U32:
+		if (((const struct sim_opt_u32 *)p)->set)
+			fprintf(f, "0x%08X", ((const struct sim_opt_u32 *)p)->v);
 		break;
 	case T_HASHES: /* one line per hash: see parse_hashes() */
 		for (unsigned i = 0; i < s->hash_count; i++) {

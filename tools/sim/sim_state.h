@@ -39,6 +39,12 @@ struct sim_hash {
 	bool active;
 };
 
+/* A u32 the state file may give or leave to a default derived elsewhere. */
+struct sim_opt_u32 {
+	bool set;
+	uint32_t v;
+};
+
 struct sim_lan {
 	bool present; /* wireless only */
 	bool enabled;
@@ -55,6 +61,11 @@ struct sim_state {
 	char build[21];
 	char sku[21];
 	char me_fw_version[48]; /* empty = version.build */
+	/* MKHI FWCAPS rules (sim_mkhi.c); unset = derived from sku and enabled */
+	struct sim_opt_u32 fw_features;         /* rule 0: features capable */
+	struct sim_opt_u32 fw_features_enabled; /* rule 32 (and 39, available) */
+	struct sim_opt_u32 platform_type;       /* rule 29 */
+	struct sim_opt_u32 fw_update_state;     /* rule 7: 0 off, 1 on, 2 password protected */
 	char admin_user[33];    /* WS-Man digest user (AMT admin account) */
 	char admin_password[33];
 	char digest_realm[65];  /* empty = "Digest:" + hex of the UUID bytes */
@@ -113,6 +124,7 @@ struct sim_state {
 	int trigger_numbering;
 	bool apf_window_stall; /* LME: no WINDOW_ADJUST after a channel's first window */
 	unsigned mkhi_platform;
+	unsigned mkhi_version_blocks; /* GET_FW_VERSION blocks: 3 (code, NFTP, FITC) or 2 (old firmware) */
 	unsigned tx_queue_limit;      /* driver TX queue per connection (30..255, kernel default 50) */
 	unsigned amthi_mtu;
 	unsigned amthi_max_connections;
