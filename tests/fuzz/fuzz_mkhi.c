@@ -2,8 +2,9 @@
  * fuzz_mkhi.c - libFuzzer target for proto/mkhi_codec.c.
  *
  * Owns: feeding arbitrary bytes to the MKHI request and response header
- * decoders and to the GET_FW_VERSION body decoder (on the response body and
- * on the raw input), on an exact-size heap copy so ASan catches over-reads.
+ * decoders, to the GET_FW_VERSION body decoder (on the response body and on
+ * the raw input) and to the FWCAPS GetRule request and answer decoders, on
+ * an exact-size heap copy so ASan catches over-reads.
  * Everything that decodes must re-encode byte for byte.
  * Must not: keep state between inputs or print.
  */
@@ -11,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "proto_err.h"
 #include "mkhi_codec.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -37,6 +39,24 @@ static void fw_version(const uint8_t *b, size_t n)
 	check(olen == n && memcmp(out, b, n) == 0);
 	for (unsigned i = 0; i < fw.count; i++)
 		mkhi_fw_version_format(&fw.blocks[i], s, sizeof(s));
+}
+
+/* A GetRule answer body: decode against the rule it claims, re-encode. */
+static void rule_reply(const uint8_t *b, size_t n)
+{
+	uint8_t out[16];
+	uint32_t value, rule;
+	size_t olen;
+
+	if (n < 4)
+		return;
+	rule = (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+	if (mkhi_decode_rule_u32(b, n, rule, &value) != 0)
+		return;
+	check(n == 9);
+	check(mkhi_encode_rule_u32(out, sizeof(out), rule, value, &olen) == 0);
+	check(olen == n && memcmp(out, b, n) == 0);
+	check(mkhi_decode_rule_u32(b, n, rule ^ 1u, &value) == PROTO_E_BAD_VALUE);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -71,9 +91,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		uint8_t hdr[MKHI_HDR_LEN];
 		check(blen == size - 4 && body == msg + 4);
 		check(mkhi_encode_request(hdr, sizeof(hdr), group, command, &olen) == 0);
-		/* byte 3 of a request is not checked by the decoder */
-		check(olen == 4 && memcmp(hdr, msg, 3) == 0);
+		/* bytes 2-3 (reserved, result) of a request are not checked: firmware
+		 * answers whatever they hold */
+		check(olen == 4 && memcmp(hdr, msg, 2) == 0);
+		uint32_t rule;
+		if (mkhi_decode_get_rule(body, blen, &rule) == 0)
+			check(blen == 4);
 	}
+	rule_reply(msg, size);
 
 	fw_version(msg, size);
 	free(msg);
