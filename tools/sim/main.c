@@ -125,6 +125,12 @@ static int cmd_run(int argc, char **argv)
 		fprintf(stderr, "amt-sim: cannot load the state file: %s\n", err);
 		return 2;
 	}
+	/* Before anything starts: a user who cannot mount learns why, in one line. */
+	int mrc = sim_fuse_check_mount(err, sizeof(err));
+	if (mrc != 0) {
+		fprintf(stderr, "amt-sim: cannot expose the device at %s: %s\n", device, err);
+		return mrc == -EACCES || mrc == -EPERM ? 4 : 1;
+	}
 
 	/* Signals go to one thread; every other thread inherits the mask. */
 	sigemptyset(&app.sigs);

@@ -685,6 +685,96 @@ out:
 	return rc;
 }
 
+/* ---- can we mount? ---- */
+
+#define CAP_SYS_ADMIN_BIT 21 /* linux/capability.h */
+
+/* Is CAP_SYS_ADMIN in this process's effective set (/proc/self/status)? */
+static bool have_sys_admin(void)
+{
+	char line[128];
+	bool have = true; /* unknown: let mount(2) decide */
+	FILE *st = fopen("/proc/self/status", "re");
+	if (!st)
+		return have;
+	while (fgets(line, sizeof(line), st)) {
+		unsigned long long caps;
+		if (sscanf(line, "CapEff: %llx", &caps) == 1) {
+			have = (caps >> CAP_SYS_ADMIN_BIT) & 1u;
+			break;
+		}
+	}
+	fclose(st);
+	return have;
+}
+
+/* Is fusermount3 an executable file in $PATH? */
+static bool have_fusermount3(void)
+{
+	const char *path = getenv("PATH");
+	char dir[PATH_MAX], exe[PATH_MAX + 16];
+
+	if (!path || !*path)
+		path = "/usr/bin:/bin";
+	while (*path) {
+		size_t n = strcspn(path, ":");
+		if (n > 0 && n < sizeof(dir)) {
+			memcpy(dir, path, n);
+			dir[n] = '\0';
+			snprintf(exe, sizeof(exe), "%s/fusermount3", dir);
+			if (access(exe, X_OK) == 0)
+				return true;
+		}
+		path += n;
+		if (*path == ':')
+			path++;
+	}
+	return false;
+}
+
+int sim_fuse_check_mount(char *err, size_t errcap)
+{
+	struct stat st;
+	bool root = geteuid() == 0;
+
+	if (stat("/dev/fuse", &st) != 0) {
+		set_err(err, errcap,
+			"/dev/fuse does not exist: load the fuse module (modprobe fuse), or give a "
+			"container the device (--device /dev/fuse)");
+		return -ENOENT;
+	}
+	if (root && !have_sys_admin()) {
+		set_err(err, errcap,
+			"running as root without the CAP_SYS_ADMIN capability (a container?): "
+			"mounting the device file needs it; grant it (--cap-add SYS_ADMIN) or run "
+			"amt-sim on the host");
+		return -EPERM;
+	}
+	int fd = open("/dev/fuse", O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		int e = errno;
+		if (root)
+			set_err(err, errcap,
+				"cannot open /dev/fuse: %s (a container whose device list lacks "
+				"it?): allow the device or run amt-sim on the host",
+				strerror(e));
+		else
+			set_err(err, errcap,
+				"cannot open /dev/fuse: %s: run amt-sim as root (sudo amt-sim run ...), "
+				"as the tests and Intel LMS need anyway",
+				strerror(e));
+		return e == EACCES || e == EPERM ? -e : -EIO;
+	}
+	close(fd);
+	if (!root && !have_fusermount3()) {
+		set_err(err, errcap,
+			"not running as root, and fusermount3 (Debian package fuse3), which mounts "
+			"for other users, is not installed: run amt-sim as root or install fuse3");
+		return -ENOENT;
+	}
+	return 0;
+}
+
 /* ---- public API ---- */
 
 struct sim_fuse *sim_fuse_new(struct sim_me *me, const char *path, const struct sim_fuse_opts *o,
@@ -729,7 +819,14 @@ struct sim_fuse *sim_fuse_new(struct sim_me *me, const char *path, const struct 
 		goto out;
 	}
 	if (fuse_session_mount(f->se, f->path) != 0) {
-		set_err(err, errcap, "%s: FUSE mount failed (is /dev/fuse usable?)", f->path);
+		if (geteuid() == 0)
+			set_err(err, errcap, "%s: the FUSE mount failed (libfuse said why above)",
+				f->path);
+		else
+			set_err(err, errcap,
+				"%s: fusermount3 refused the FUSE mount (said why above): run amt-sim "
+				"as root",
+				f->path);
 		goto out;
 	}
 	f->mounted = true;

@@ -17,12 +17,15 @@
  *   ioctl    IOCTL_MEI_CONNECT_CLIENT (0xC0104801): 16 GUID bytes in,
  *            u32 max_msg_length + u8 protocol_version + zeros out; errors
  *            ENOTTY/EBUSY/ENODEV. Every other ioctl: ENOTTY.
- *   write    one message; EFBIG over MTU, ENODEV when not connected.
+ *   write    one message; EFBIG over MTU, ENODEV when not connected; when
+ *            the connection's TX queue is full (sim_me.c) it waits, in
+ *            order, or fails EAGAIN with O_NONBLOCK; EINTR on a signal.
  *   read     one message per call (the rest of a longer one on the next
  *            call); blocks until a reply arrives unless O_NONBLOCK (EAGAIN);
  *            a signal interrupts it with EINTR; ENODEV after an ME reset.
- *   poll     POLLIN|POLLRDNORM readable, POLLOUT|POLLWRNORM when connected,
- *            POLLERR when not connected or after an ME reset.
+ *   poll     POLLIN|POLLRDNORM readable, POLLOUT|POLLWRNORM when connected
+ *            and the TX queue has room, POLLERR when not connected or after
+ *            an ME reset.
  *   chmod/chown on PATH change the mode/owner the kernel enforces.
  *
  * Threading: sim_fuse_run() is a single-threaded loop. No handler ever
@@ -50,6 +53,16 @@ struct sim_fuse_opts {
 			   * kernel enforces mode/uid/gid like on /dev/mei0;
 			   * as non-root needs user_allow_other in fuse.conf) */
 };
+
+/*
+ * Can this process mount a FUSE file at all? Checked before anything is
+ * started so the first failure is one line saying what to do: no
+ * /dev/fuse (-ENOENT), root without CAP_SYS_ADMIN or a /dev/fuse the
+ * container does not allow (-EPERM), a non-root user who cannot open
+ * /dev/fuse (-EACCES), a non-root user without fusermount3 (-ENOENT).
+ * Returns 0 or one of those with the reason in err.
+ */
+int sim_fuse_check_mount(char *err, size_t errcap);
 
 /*
  * Mount the device at path. path is created (empty, 0600) when missing; a
