@@ -30,7 +30,9 @@
  * scheduler thread hands the next queued message to the client (not the
  * reader's thread: the device layer reads with its own lock held and a
  * handler's reply fires wakes) and wakes the connection, which frees a
- * parked write and raises POLLOUT again.
+ * parked write and raises POLLOUT again. intel/metee's
+ * PROD_MKHI_PendingWriteStress expects exactly this of real firmware: 51
+ * GET_FW_VERSION writes without a read succeed, the 52nd times out.
  */
 #include "sim_me.h"
 
