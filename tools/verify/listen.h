@@ -142,7 +142,7 @@ int reports_server_new(struct listen_ctx *ctx, const struct sockaddr *sa, sockle
 void reports_server_stop(struct reports_server *srv);
 void reports_server_free(struct reports_server *srv);
 
-/* Shared listener plumbing (listen.c): bind with LEV_OPT_REUSEABLE, back
+/* Shared listener plumbing (listen_admit.c): bind with LEV_OPT_REUSEABLE, back
  * off for a second on accept errors such as EMFILE. */
 typedef void (*listen_accept_fn)(void *arg, int fd, struct sockaddr *sa, int salen);
 struct listen_socket;
