@@ -75,12 +75,10 @@ struct listen_ctx {
 int listen_record(struct listen_ctx *ctx, const char *type, const char *uuid, const char *source,
 		  const json_t *detail);
 
-/* A new connection from source: false (and a rate-limited log line) when
- * the limit is reached or the listener is stopping; the caller closes it. */
-bool listen_admit(struct listen_ctx *ctx, const char *what, const char *source);
-/* The two halves of listen_admit, for receivers that learn the peer's
- * address only after deciding (evhttp): room for one more connection? /
- * count and log (rate-limited) one refused connection. */
+/* For receivers whose connections evhttp accepts (listen_socket admits the
+ * others itself) and that learn the peer's address only after deciding:
+ * room for one more connection? / count and log (rate-limited) one refused
+ * connection. */
 bool listen_has_room(const struct listen_ctx *ctx);
 void listen_note_refusal(struct listen_ctx *ctx, const char *what, const char *source);
 /* Track c (after listen_admit returned true) / stop tracking it; the last
@@ -143,8 +141,11 @@ void reports_server_stop(struct reports_server *srv);
 void reports_server_free(struct reports_server *srv);
 
 /* Shared listener plumbing (listen_admit.c): bind with LEV_OPT_REUSEABLE, back
- * off for a second on accept errors such as EMFILE. */
-typedef void (*listen_accept_fn)(void *arg, int fd, struct sockaddr *sa, int salen);
+ * off for a second on accept errors such as EMFILE, and admit each accepted
+ * connection (listen_admit) before fn sees it: fn gets only admitted
+ * connections, with the peer as "addr:port"; it owns fd and tracks the
+ * connection. */
+typedef void (*listen_accept_fn)(void *arg, int fd, const char *source);
 struct listen_socket;
 int listen_socket_new(struct listen_ctx *ctx, const struct sockaddr *sa, socklen_t salen,
 		      const char *what, listen_accept_fn fn, void *arg, struct listen_socket **out,

@@ -37,7 +37,9 @@ void listen_note_refusal(struct listen_ctx *ctx, const char *what, const char *s
 	}
 }
 
-bool listen_admit(struct listen_ctx *ctx, const char *what, const char *source)
+/* A new connection from source: false (and a rate-limited log line) when
+ * the limit is reached or the listener is stopping; the caller closes it. */
+static bool listen_admit(struct listen_ctx *ctx, const char *what, const char *source)
 {
 	if (ctx->stopping)
 		return false;
@@ -87,11 +89,18 @@ static void on_accept(struct evconnlistener *lev, evutil_socket_t fd, struct soc
 		      int salen, void *arg)
 {
 	struct listen_socket *ls = arg;
+	char source[64];
 
-	if (ls->fn)
-		ls->fn(ls->arg, fd, sa, salen);
-	else
+	if (!ls->fn) {
 		evutil_closesocket(fd);
+		return;
+	}
+	verify_sockaddr_str(sa, source, sizeof(source));
+	if (!listen_admit(ls->ctx, ls->what, source)) {
+		evutil_closesocket(fd);
+		return;
+	}
+	ls->fn(ls->arg, fd, source);
 }
 
 static void on_backoff(evutil_socket_t fd, short what, void *arg)

@@ -195,20 +195,14 @@ static void on_deadline(evutil_socket_t fd, short what, void *arg)
 	conn_free(c);
 }
 
-static void on_accept(void *arg, int fd, struct sockaddr *sa, int salen)
+static void on_accept(void *arg, int fd, const char *source)
 {
 	struct hello_server *srv = arg;
 	struct listen_ctx *ctx = srv->ctx;
 	struct timeval idle = {(time_t)ctx->lim.idle_s, 0};
 	struct timeval total = {(time_t)ctx->lim.handshake_s, 0};
 	struct hello_conn *c = NULL;
-	char source[64];
 
-	verify_sockaddr_str(sa, source, sizeof(source));
-	if (!listen_admit(ctx, "hello", source)) {
-		close(fd);
-		return;
-	}
 	c = calloc(1, sizeof(*c));
 	if (!c) {
 		close(fd);

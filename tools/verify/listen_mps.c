@@ -284,7 +284,7 @@ static void set_keepalive(int fd)
 	setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof(cnt));
 }
 
-static void on_accept(void *arg, int fd, struct sockaddr *sa, int salen)
+static void on_accept(void *arg, int fd, const char *source)
 {
 	struct mps_server *srv = arg;
 	struct listen_ctx *ctx = srv->ctx;
@@ -292,13 +292,7 @@ static void on_accept(void *arg, int fd, struct sockaddr *sa, int salen)
 	struct timeval setup = {(time_t)ctx->lim.handshake_s, 0};
 	struct mps_hooks hooks = {.send = hook_send, .event = hook_event};
 	struct mps_conn *c = NULL;
-	char source[64];
 
-	verify_sockaddr_str(sa, source, sizeof(source));
-	if (!listen_admit(ctx, "mps", source)) {
-		close(fd);
-		return;
-	}
 	c = calloc(1, sizeof(*c));
 	if (!c) {
 		close(fd);
