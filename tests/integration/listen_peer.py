@@ -4,7 +4,7 @@ the amt-verify listen tests (test_listen.sh, test_listen_limits.sh).
 APF bytes are built with struct.pack, big-endian, per protocol-facts 6.3;
 hello bytes per protocol-facts 8.2."""
 
-import socket, ssl, struct, sys, time
+import resource, socket, ssl, struct, sys, time
 
 UUID = bytes.fromhex("00112233445566778899aabbccddeeff")  # 33221100-5544-7766-8899-AABBCCDDEEFF
 HASHES = [(2, bytes(range(32))), (1, bytes([0xAB] * 20))]
@@ -190,6 +190,35 @@ def limit(port, cafile, hello_bytes_):
     print("third_closed=%s first_open=%s" % (third_closed, first_open))
 
 
+def hold(port, n, secs):
+    """Open n connections and send nothing for secs seconds. Connects are
+    non-blocking, so a listener that stopped accepting (a full listen queue)
+    does not stall us; prints "held N" once they are all under way."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < n + 64:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, n + 64), hard))
+    held = []
+    for _ in range(n):
+        c = socket.socket()
+        c.setblocking(False)
+        c.connect_ex(("127.0.0.1", port))
+        held.append(c)
+    print("held %d" % len(held), flush=True)
+    time.sleep(secs)
+    for c in held:
+        c.close()
+
+
+def tls_up(port, cafile):
+    """A TLS handshake to port, verified against cafile."""
+    try:
+        t = tls(port, cafile)
+        print("tls up %s" % t.version())
+        t.close()
+    except (OSError, ssl.SSLError) as e:
+        print("tls failed: %s" % e)
+
+
 if __name__ == "__main__":
     cmd, port = sys.argv[1], int(sys.argv[2])
     if cmd == "hello":
@@ -208,3 +237,7 @@ if __name__ == "__main__":
              hold=float(sys.argv[7]) if len(sys.argv) > 7 else 0.0)
     elif cmd == "limit":
         limit(port, None, hello_bytes())
+    elif cmd == "hold":
+        hold(port, int(sys.argv[3]), float(sys.argv[4]))
+    elif cmd == "tls-up":
+        tls_up(port, sys.argv[3])

@@ -178,7 +178,7 @@ start_listen small --hello 127.0.0.1:0 --mps 127.0.0.1:0 "${MPS_OPTS[@]}" --db "
 SHP=$(port_of small hello); SMP=$(port_of small mps)
 R=$(dev limit "$SHP")
 expect_grep "connection limit: third refused, first kept" '^third_closed=True first_open=True$' "$R"
-expect_grep "connection limit logged" 'refused: 2 connections open \(--max-connections\)' "$(cat "$T/small.err")"
+expect_grep "connection limit logged" 'refused: 2 hello connections open \(--max-hello-connections\)' "$(cat "$T/small.err")"
 sleep 0.3
 dev hello "$SHP" 1 > /dev/null
 wait_count small hello 1 && ok "accepts again below the limit" || fail "accepts again below the limit" "$(cat "$T/small.err")"

@@ -22,7 +22,9 @@ struct listen_opts {
 	const char *hello, *mps, *reports, *cert, *key, *user, *password_file, *db;
 	const char *client_ca, *token_file;
 	bool json;
-	unsigned long max_tunnel_s, max_connections;
+	unsigned long max_tunnel_s;
+	/* --max-connections sets all three; a receiver's own option wins. */
+	unsigned long max_connections, max_hello, max_mps, max_reports;
 };
 
 struct listen_run {
@@ -46,7 +48,9 @@ static void listen_usage(FILE *f)
 		"                         [--mps-user NAME --mps-password-file FILE]\n"
 		"                         [--client-ca FILE] [--token-file FILE]\n"
 		"                         [--db PATH] [--json] [--max-tunnel-seconds N]\n"
-		"                         [--max-connections N]\n\n"
+		"                         [--max-connections N] [--max-hello-connections N]\n"
+		"                         [--max-mps-connections N]\n"
+		"                         [--max-reports-connections N]\n\n"
 		"Receive provisioning hello packets (plain TCP), user-initiated CIRA\n"
 		"connections (an MPS over TLS) and agent reports (HTTPS POST), record each\n"
 		"as an event in the store, and print it. Runs until SIGTERM or SIGINT.\n\n"
@@ -70,20 +74,28 @@ static void listen_usage(FILE *f)
 		"  --db PATH                  event store (default %s)\n"
 		"  --json                     one JSON object per event on stdout\n"
 		"  --max-tunnel-seconds N     disconnect tunnels after N s (default 0: never)\n"
-		"  --max-connections N        open connections at once (default %u)\n\n"
+		"  --max-connections N        set the three limits below at once\n"
+		"  --max-hello-connections N  hello connections open at once (default %u)\n"
+		"  --max-mps-connections N    MPS connections and tunnels open at once\n"
+		"                             (default %u)\n"
+		"  --max-reports-connections N\n"
+		"                             report connections open at once (default %u)\n"
+		"Each receiver has its own limit, so a flood on one leaves the others\n"
+		"working.\n\n"
 		"ADDR is an IP address (0.0.0.0 or empty: all IPv4 interfaces; [::] for IPv6);\n"
 		"PORT 0 picks a free port. The line \"amt-verify: ready: ...\" (stdout, or\n"
 		"stderr with --json) names the bound addresses once connections are accepted.\n",
 		LISTEN_DEFAULT_HELLO_PORT, LISTEN_DEFAULT_MPS_PORT, LISTEN_DEFAULT_REPORTS_PORT,
-		STORE_DEFAULT_PATH,
-		LISTEN_DEFAULT_MAX_CONNECTIONS);
+		STORE_DEFAULT_PATH, LISTEN_DEFAULT_MAX_HELLO, LISTEN_DEFAULT_MAX_MPS,
+		LISTEN_DEFAULT_MAX_REPORTS);
 }
 
 /* 0, 1 (--help printed), or -1 (usage error printed). */
 static int parse_args(int argc, char **argv, struct listen_opts *o)
 {
 	enum { O_HELLO = 256, O_MPS, O_REPORTS, O_CERT, O_KEY, O_USER, O_PWFILE, O_CLIENT_CA,
-	       O_TOKEN, O_DB, O_JSON, O_TUNNEL, O_MAXCONN, O_HELP };
+	       O_TOKEN, O_DB, O_JSON, O_TUNNEL, O_MAXCONN, O_MAXHELLO, O_MAXMPS, O_MAXREPORTS,
+	       O_HELP };
 	static const struct option opts[] = {
 		{"hello", required_argument, NULL, O_HELLO},
 		{"mps", required_argument, NULL, O_MPS},
@@ -98,6 +110,9 @@ static int parse_args(int argc, char **argv, struct listen_opts *o)
 		{"json", no_argument, NULL, O_JSON},
 		{"max-tunnel-seconds", required_argument, NULL, O_TUNNEL},
 		{"max-connections", required_argument, NULL, O_MAXCONN},
+		{"max-hello-connections", required_argument, NULL, O_MAXHELLO},
+		{"max-mps-connections", required_argument, NULL, O_MAXMPS},
+		{"max-reports-connections", required_argument, NULL, O_MAXREPORTS},
 		{"help", no_argument, NULL, O_HELP},
 		{NULL, 0, NULL, 0}};
 	const char *missing[4];
@@ -126,12 +141,24 @@ static int parse_args(int argc, char **argv, struct listen_opts *o)
 			}
 			break;
 		case O_MAXCONN:
-			if (verify_parse_ulong(optarg, 1, 65536, &o->max_connections) != 0) {
-				fprintf(stderr, "%s listen: --max-connections \"%s\": expected 1..65536\n",
-					VERIFY_PROG, optarg);
+		case O_MAXHELLO:
+		case O_MAXMPS:
+		case O_MAXREPORTS: {
+			unsigned long *v = c == O_MAXCONN    ? &o->max_connections
+					   : c == O_MAXHELLO ? &o->max_hello
+					   : c == O_MAXMPS   ? &o->max_mps
+							     : &o->max_reports;
+			const char *name = c == O_MAXCONN    ? "connections"
+					   : c == O_MAXHELLO ? "hello-connections"
+					   : c == O_MAXMPS   ? "mps-connections"
+							     : "reports-connections";
+			if (verify_parse_ulong(optarg, 1, 65536, v) != 0) {
+				fprintf(stderr, "%s listen: --max-%s \"%s\": expected 1..65536\n",
+					VERIFY_PROG, name, optarg);
 				return -1;
 			}
 			break;
+		}
 		case O_HELP:
 			listen_usage(stdout);
 			return 1;
@@ -271,8 +298,7 @@ static int start(struct listen_run *run, const struct listen_opts *o, char *read
 
 int cmd_listen(int argc, char **argv)
 {
-	struct listen_opts o = {.db = STORE_DEFAULT_PATH,
-				.max_connections = LISTEN_DEFAULT_MAX_CONNECTIONS};
+	struct listen_opts o = {.db = STORE_DEFAULT_PATH};
 	struct listen_run run = {0};
 	char err[512], ready[256] = "";
 	int ex = VERIFY_EXIT_USAGE, r;
@@ -282,7 +308,15 @@ int cmd_listen(int argc, char **argv)
 		return r > 0 ? VERIFY_EXIT_OK : VERIFY_EXIT_USAGE;
 	run.ctx.json = o.json;
 	run.ctx.lim = LISTEN_LIMITS_DEFAULT;
-	run.ctx.lim.max_connections = (unsigned)o.max_connections;
+	if (o.max_connections)
+		run.ctx.lim.max_hello = run.ctx.lim.max_mps = run.ctx.lim.max_reports =
+			(unsigned)o.max_connections;
+	if (o.max_hello)
+		run.ctx.lim.max_hello = (unsigned)o.max_hello;
+	if (o.max_mps)
+		run.ctx.lim.max_mps = (unsigned)o.max_mps;
+	if (o.max_reports)
+		run.ctx.lim.max_reports = (unsigned)o.max_reports;
 	run.ctx.lim.max_tunnel_s = (unsigned)o.max_tunnel_s;
 	signal(SIGPIPE, SIG_IGN);
 

@@ -3,7 +3,7 @@
  * loop, the store, the output mode, the bounds, and the list of open
  * connections (so a signal can close them all).
  *
- * Owns: struct listen_ctx and the receiver entry points (hello server in
+ * Owns: struct listen_ctx, struct listen_gate and the receiver entry points (hello server in
  * listen_hello.c, MPS in listen_mps.c, agent reports in listen_reports.c);
  * listen.c creates them and runs the loop.
  * Must not: parse protocols (codecs and mps_apf.c do that).
@@ -24,10 +24,13 @@
 #define LISTEN_DEFAULT_HELLO_PORT 9971u
 #define LISTEN_DEFAULT_MPS_PORT 4433u
 #define LISTEN_DEFAULT_REPORTS_PORT 8443u
-#define LISTEN_DEFAULT_MAX_CONNECTIONS 256u
+/* Connections open at once, per receiver (see README "listen" for why). */
+#define LISTEN_DEFAULT_MAX_HELLO 256u
+#define LISTEN_DEFAULT_MAX_MPS 1024u
+#define LISTEN_DEFAULT_MAX_REPORTS 512u
 
 struct listen_limits {
-	unsigned max_connections;   /* open at once, both receivers together */
+	unsigned max_hello, max_mps, max_reports; /* connections open at once, each receiver */
 	size_t max_bytes;           /* received per connection */
 	unsigned idle_s;            /* no bytes for this long before the tunnel is open */
 	unsigned handshake_s;       /* whole hello connection / MPS set-up */
@@ -36,9 +39,12 @@ struct listen_limits {
 	unsigned max_tunnel_s;      /* 0 = until the device closes it */
 };
 
-/* The default bounds (--max-connections, --max-tunnel-seconds change two). */
+/* The default bounds (the --max-*-connections options and --max-tunnel-seconds
+ * change some). */
 #define LISTEN_LIMITS_DEFAULT                                                         \
-	((struct listen_limits){.max_connections = LISTEN_DEFAULT_MAX_CONNECTIONS,   \
+	((struct listen_limits){.max_hello = LISTEN_DEFAULT_MAX_HELLO,               \
+				.max_mps = LISTEN_DEFAULT_MAX_MPS,                   \
+				.max_reports = LISTEN_DEFAULT_MAX_REPORTS,           \
 				.max_bytes = 1024u * 1024u,                          \
 				.idle_s = 30,                                        \
 				.handshake_s = 60,                                   \
@@ -49,6 +55,7 @@ struct listen_limits {
 /* Every open connection embeds one of these first. */
 struct listen_conn {
 	struct listen_conn *prev, *next;
+	struct listen_gate *gate; /* its receiver's (set by listen_track) */
 	/* The listener is stopping: close gracefully (may linger to flush a
 	 * last message; unlinks itself with listen_release when done). */
 	void (*shutdown)(struct listen_conn *c);
@@ -61,11 +68,30 @@ struct listen_ctx {
 	struct store *store;
 	bool json;
 	struct listen_limits lim;
-	unsigned active;           /* connections open now */
+	unsigned active;           /* connections open now, all receivers */
 	struct listen_conn *conns; /* list of them */
 	bool stopping;
-	int64_t last_refusal_log;  /* ms, to rate-limit "too many" lines */
-	unsigned long refused;
+};
+
+/*
+ * One receiver's admission: its own cap, so that a flood on one receiver
+ * cannot lock out the others, and what it turned away. Embedded in the
+ * receiver's server, which outlives its connections.
+ */
+struct listen_socket;
+struct listen_gate {
+	struct listen_ctx *ctx;
+	const char *what;        /* "hello", "mps", "reports" (log lines) */
+	const char *cap_option;  /* the option that sets max (log lines) */
+	unsigned max;            /* connections open at once */
+	unsigned active;
+	/* Over the cap: false = accept and close at once; true = stop
+	 * accepting until a connection closes (for evhttp, which accepts
+	 * itself and offers no way to refuse before the TLS handshake). */
+	bool pause_when_full;
+	struct listen_socket *sock; /* while listening */
+	unsigned long refused_full, pauses;
+	int64_t log_full_ms;        /* rate-limits the lines above */
 };
 
 /*
@@ -75,16 +101,19 @@ struct listen_ctx {
 int listen_record(struct listen_ctx *ctx, const char *type, const char *uuid, const char *source,
 		  const json_t *detail);
 
-/* For receivers whose connections evhttp accepts (listen_socket admits the
- * others itself) and that learn the peer's address only after deciding:
- * room for one more connection? / count and log (rate-limited) one refused
- * connection. */
-bool listen_has_room(const struct listen_ctx *ctx);
-void listen_note_refusal(struct listen_ctx *ctx, const char *what, const char *source);
-/* Track c (after listen_admit returned true) / stop tracking it; the last
- * release while stopping ends the loop. */
-void listen_track(struct listen_ctx *ctx, struct listen_conn *c);
-void listen_release(struct listen_ctx *ctx, struct listen_conn *c);
+/* ---- admission (listen_admit.c) ---- */
+void listen_gate_init(struct listen_gate *g, struct listen_ctx *ctx, const char *what,
+		      const char *cap_option, unsigned max, bool pause_when_full);
+/* Room for one more connection (and not stopping)? */
+bool listen_gate_has_room(const struct listen_gate *g);
+/* One warning line per kind of refusal that happened, with its count. */
+void listen_gate_log_totals(const struct listen_gate *g);
+/* Count c against g and list it (the listening socket admitted it, or
+ * evhttp accepted it while g had room) / stop: a freed slot resumes a
+ * paused socket; the last release while stopping ends the loop. Releasing
+ * twice, or a connection never tracked, does nothing. */
+void listen_track(struct listen_gate *g, struct listen_conn *c);
+void listen_release(struct listen_conn *c);
 
 /* A TLS server context as every receiver wants it (TLS 1.2 minimum, no
  * renegotiation, a peer closing without close_notify read as EOF) holding
@@ -142,18 +171,17 @@ void reports_server_free(struct reports_server *srv);
 
 /* Shared listener plumbing (listen_admit.c): bind with LEV_OPT_REUSEABLE, back
  * off for a second on accept errors such as EMFILE, and admit each accepted
- * connection (listen_admit) before fn sees it: fn gets only admitted
+ * connection through gate before fn sees it: fn gets only admitted
  * connections, with the peer as "addr:port"; it owns fd and tracks the
- * connection. */
+ * connection (listen_track) at once. */
 typedef void (*listen_accept_fn)(void *arg, int fd, const char *source);
-struct listen_socket;
-int listen_socket_new(struct listen_ctx *ctx, const struct sockaddr *sa, socklen_t salen,
-		      const char *what, listen_accept_fn fn, void *arg, struct listen_socket **out,
-		      char *bound, size_t boundlen, char *err, size_t errlen);
+int listen_socket_new(struct listen_gate *gate, const struct sockaddr *sa, socklen_t salen,
+		      listen_accept_fn fn, void *arg, struct listen_socket **out, char *bound,
+		      size_t boundlen, char *err, size_t errlen);
 /* fn may be NULL when the socket is handed to evhttp_bind_listener(): get
  * the libevent listener, and once evhttp owns it say so (listen_socket_free
  * then leaves it to evhttp; free the evhttp's bound socket first). The
- * accept-error pause keeps working either way. */
+ * accept-error pause and the gate's pause at its cap keep working. */
 struct evconnlistener *listen_socket_listener(struct listen_socket *ls);
 void listen_socket_handed_over(struct listen_socket *ls);
 void listen_socket_free(struct listen_socket *ls);

@@ -2,8 +2,9 @@
  * listen_admit.c - connection admission for every receiver of `amt-verify
  * listen`: the listening sockets (bound with LEV_OPT_REUSEABLE, paused for a
  * second on accept errors such as EMFILE instead of spinning, also when an
- * evhttp accepts on them), the connection limit, and the list of open
- * connections a stop walks.
+ * evhttp accepts on them), each receiver's own connection cap (a gate: over
+ * it, accept and close at once, or stop accepting until a slot frees when
+ * evhttp does the accepting), and the list of open connections a stop walks.
  * Must not: parse any protocol or know a receiver's connection state.
  */
 #include <errno.h>
@@ -18,72 +19,136 @@
 #include "listen.h"
 #include "log.h"
 
-bool listen_has_room(const struct listen_ctx *ctx)
+/* Rate-limited warning lines: at most one a second per kind and receiver. */
+static bool log_due(int64_t *last_ms)
 {
-	return !ctx->stopping && ctx->active < ctx->lim.max_connections;
+	int64_t now = verify_mono_ms();
+
+	if (*last_ms != 0 && now - *last_ms < 1000)
+		return false;
+	*last_ms = now;
+	return true;
 }
 
-void listen_note_refusal(struct listen_ctx *ctx, const char *what, const char *source)
+void listen_gate_init(struct listen_gate *g, struct listen_ctx *ctx, const char *what,
+		      const char *cap_option, unsigned max, bool pause_when_full)
 {
-	int64_t now;
+	memset(g, 0, sizeof(*g));
+	g->ctx = ctx;
+	g->what = what;
+	g->cap_option = cap_option;
+	g->max = max;
+	g->pause_when_full = pause_when_full;
+}
 
-	ctx->refused++;
-	now = verify_mono_ms();
-	if (now - ctx->last_refusal_log >= 1000) {
-		log_warn("%s connection from %s refused: %u connections open (--max-connections); "
-			 "%lu refused so far",
-			 what, source, ctx->active, ctx->refused);
-		ctx->last_refusal_log = now;
-	}
+void listen_gate_log_totals(const struct listen_gate *g)
+{
+	if (g->refused_full)
+		log_warn("%s: %lu connection(s) refused over %u open (%s)", g->what,
+			 g->refused_full, g->max, g->cap_option);
+	if (g->pauses)
+		log_warn("%s: stopped accepting %lu time(s) with %u connections open (%s)",
+			 g->what, g->pauses, g->max, g->cap_option);
+}
+
+bool listen_gate_has_room(const struct listen_gate *g)
+{
+	return !g->ctx->stopping && g->active < g->max;
 }
 
 /* A new connection from source: false (and a rate-limited log line) when
- * the limit is reached or the listener is stopping; the caller closes it. */
-static bool listen_admit(struct listen_ctx *ctx, const char *what, const char *source)
+ * the receiver is full or the listener is stopping; the caller closes it. */
+static bool gate_admit(struct listen_gate *g, const char *source)
 {
-	if (ctx->stopping)
+	if (g->ctx->stopping)
 		return false;
-	if (listen_has_room(ctx))
+	if (listen_gate_has_room(g))
 		return true;
-	listen_note_refusal(ctx, what, source);
+	g->refused_full++;
+	if (log_due(&g->log_full_ms))
+		log_warn("%s connection from %s refused: %u %s connections open (%s); %lu "
+			 "refused so far",
+			 g->what, source, g->active, g->what, g->cap_option, g->refused_full);
 	return false;
 }
 
-void listen_track(struct listen_ctx *ctx, struct listen_conn *c)
+static void socket_update(struct listen_socket *ls);
+
+void listen_track(struct listen_gate *g, struct listen_conn *c)
 {
+	struct listen_ctx *ctx = g->ctx;
+
+	c->gate = g;
 	c->prev = NULL;
 	c->next = ctx->conns;
 	if (ctx->conns)
 		ctx->conns->prev = c;
 	ctx->conns = c;
 	ctx->active++;
+	g->active++;
+	if (g->pause_when_full && g->active >= g->max) {
+		/* Stop accepting: the kernel queues new connections (its backlog)
+		 * until one of ours closes. */
+		g->pauses++;
+		if (log_due(&g->log_full_ms))
+			log_warn("%s: %u connections open (%s) — not accepting more until one "
+				 "closes; %lu time(s) so far",
+				 g->what, g->active, g->cap_option, g->pauses);
+		if (g->sock)
+			socket_update(g->sock);
+	}
 }
 
-void listen_release(struct listen_ctx *ctx, struct listen_conn *c)
+void listen_release(struct listen_conn *c)
 {
+	struct listen_gate *g = c->gate;
+	struct listen_ctx *ctx;
+
+	if (!g)
+		return; /* never tracked */
+	ctx = g->ctx;
 	if (c->prev)
 		c->prev->next = c->next;
 	else if (ctx->conns == c)
 		ctx->conns = c->next;
 	else
-		return; /* not tracked */
+		return; /* not tracked any more */
 	if (c->next)
 		c->next->prev = c->prev;
 	c->prev = c->next = NULL;
 	ctx->active--;
+	g->active--;
+	if (g->pause_when_full && g->sock)
+		socket_update(g->sock); /* resumes if it was paused at the limit */
 	if (ctx->stopping && ctx->active == 0)
 		event_base_loopbreak(ctx->base);
 }
 
 struct listen_socket {
-	struct listen_ctx *ctx;
+	struct listen_gate *gate;
 	struct evconnlistener *lev;
 	struct event *backoff;
-	char what[16];
 	listen_accept_fn fn;
 	void *arg;
 	bool handed_over; /* lev belongs to an evhttp now */
+	bool enabled;     /* lev accepts now */
 };
+
+/* Accept unless backing off after an accept error, or full when the gate
+ * pauses at its cap. */
+static void socket_update(struct listen_socket *ls)
+{
+	bool want = !evtimer_pending(ls->backoff, NULL) &&
+		    !(ls->gate->pause_when_full && ls->gate->active >= ls->gate->max);
+
+	if (want == ls->enabled)
+		return;
+	if (want)
+		evconnlistener_enable(ls->lev);
+	else
+		evconnlistener_disable(ls->lev);
+	ls->enabled = want;
+}
 
 static void on_accept(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *sa,
 		      int salen, void *arg)
@@ -96,7 +161,7 @@ static void on_accept(struct evconnlistener *lev, evutil_socket_t fd, struct soc
 		return;
 	}
 	verify_sockaddr_str(sa, source, sizeof(source));
-	if (!listen_admit(ls->ctx, ls->what, source)) {
+	if (!gate_admit(ls->gate, source)) {
 		evutil_closesocket(fd);
 		return;
 	}
@@ -105,9 +170,7 @@ static void on_accept(struct evconnlistener *lev, evutil_socket_t fd, struct soc
 
 static void on_backoff(evutil_socket_t fd, short what, void *arg)
 {
-	struct listen_socket *ls = arg;
-
-	evconnlistener_enable(ls->lev);
+	socket_update(arg);
 }
 
 /* accept() failed (EMFILE, ENFILE, ENOBUFS...): pause instead of spinning. */
@@ -117,15 +180,15 @@ static void on_accept_error(struct evconnlistener *lev, void *arg)
 	int e = EVUTIL_SOCKET_ERROR();
 	struct timeval tv = {1, 0};
 
-	log_warn("%s listener: accept failed: %s — pausing for 1 s", ls->what,
+	log_warn("%s listener: accept failed: %s — pausing for 1 s", ls->gate->what,
 		 evutil_socket_error_to_string(e));
-	evconnlistener_disable(lev);
 	evtimer_add(ls->backoff, &tv);
+	socket_update(ls);
 }
 
-int listen_socket_new(struct listen_ctx *ctx, const struct sockaddr *sa, socklen_t salen,
-		      const char *what, listen_accept_fn fn, void *arg, struct listen_socket **out,
-		      char *bound, size_t boundlen, char *err, size_t errlen)
+int listen_socket_new(struct listen_gate *gate, const struct sockaddr *sa, socklen_t salen,
+		      listen_accept_fn fn, void *arg, struct listen_socket **out, char *bound,
+		      size_t boundlen, char *err, size_t errlen)
 {
 	struct listen_socket *ls = calloc(1, sizeof(*ls));
 	struct sockaddr_storage ss;
@@ -139,30 +202,31 @@ int listen_socket_new(struct listen_ctx *ctx, const struct sockaddr *sa, socklen
 		snprintf(err, errlen, "out of memory");
 		goto out;
 	}
-	ls->ctx = ctx;
+	ls->gate = gate;
 	ls->fn = fn;
 	ls->arg = arg;
-	snprintf(ls->what, sizeof(ls->what), "%s", what);
-	ls->backoff = evtimer_new(ctx->base, on_backoff, ls);
+	ls->backoff = evtimer_new(gate->ctx->base, on_backoff, ls);
 	if (!ls->backoff) {
 		snprintf(err, errlen, "out of memory");
 		goto out;
 	}
-	ls->lev = evconnlistener_new_bind(ctx->base, on_accept, ls,
+	ls->lev = evconnlistener_new_bind(gate->ctx->base, on_accept, ls,
 					  LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE |
 						  LEV_OPT_CLOSE_ON_EXEC,
 					  128, sa, (int)salen);
 	if (!ls->lev) {
 		int e = errno;
 		snprintf(err, errlen, "cannot listen on %s for %s: %s — pick another address or port",
-			 want, what, strerror(e ? e : EADDRINUSE));
+			 want, gate->what, strerror(e ? e : EADDRINUSE));
 		goto out;
 	}
+	ls->enabled = true;
 	evconnlistener_set_error_cb(ls->lev, on_accept_error);
 	if (getsockname(evconnlistener_get_fd(ls->lev), (struct sockaddr *)&ss, &sslen) == 0)
 		verify_sockaddr_str((struct sockaddr *)&ss, bound, boundlen);
 	else
 		snprintf(bound, boundlen, "%s", want);
+	gate->sock = ls;
 	*out = ls;
 	ls = NULL;
 	rc = 0;
@@ -185,6 +249,8 @@ void listen_socket_free(struct listen_socket *ls)
 {
 	if (!ls)
 		return;
+	if (ls->gate && ls->gate->sock == ls)
+		ls->gate->sock = NULL;
 	if (ls->lev && !ls->handed_over)
 		evconnlistener_free(ls->lev);
 	if (ls->backoff)

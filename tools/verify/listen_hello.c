@@ -26,6 +26,7 @@
 
 struct hello_server {
 	struct listen_ctx *ctx;
+	struct listen_gate gate;
 	struct listen_socket *sock;
 };
 
@@ -83,7 +84,7 @@ fail:
 
 static void conn_free(struct hello_conn *c)
 {
-	listen_release(c->srv->ctx, &c->base);
+	listen_release(&c->base);
 	if (c->deadline)
 		event_free(c->deadline);
 	if (c->bev)
@@ -212,7 +213,7 @@ static void on_accept(void *arg, int fd, const char *source)
 	c->base.shutdown = conn_shutdown;
 	c->base.destroy = conn_shutdown;
 	snprintf(c->source, sizeof(c->source), "%s", source);
-	listen_track(ctx, &c->base);
+	listen_track(&srv->gate, &c->base);
 	c->bev = bufferevent_socket_new(ctx->base, fd, BEV_OPT_CLOSE_ON_FREE);
 	if (!c->bev) {
 		close(fd);
@@ -249,7 +250,9 @@ int hello_server_new(struct listen_ctx *ctx, const struct sockaddr *sa, socklen_
 		return -1;
 	}
 	srv->ctx = ctx;
-	if (listen_socket_new(ctx, sa, salen, "hello", on_accept, srv, &srv->sock, bound, boundlen,
+	listen_gate_init(&srv->gate, ctx, "hello", "--max-hello-connections", ctx->lim.max_hello,
+			 false);
+	if (listen_socket_new(&srv->gate, sa, salen, on_accept, srv, &srv->sock, bound, boundlen,
 			      err, errlen) != 0) {
 		*exit_code = VERIFY_EXIT_NETWORK;
 		free(srv);
@@ -272,5 +275,6 @@ void hello_server_free(struct hello_server *srv)
 	if (!srv)
 		return;
 	listen_socket_free(srv->sock);
+	listen_gate_log_totals(&srv->gate);
 	free(srv);
 }

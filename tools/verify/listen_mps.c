@@ -33,6 +33,7 @@
 
 struct mps_server {
 	struct listen_ctx *ctx;
+	struct listen_gate gate;
 	struct listen_socket *sock;
 	SSL_CTX *ssl_ctx;
 	struct mps_auth auth;
@@ -54,7 +55,7 @@ struct mps_conn {
 
 static void conn_free(struct mps_conn *c)
 {
-	listen_release(c->srv->ctx, &c->base);
+	listen_release(&c->base);
 	if (c->deadline)
 		event_free(c->deadline);
 	if (c->settle)
@@ -302,7 +303,7 @@ static void on_accept(void *arg, int fd, const char *source)
 	c->base.shutdown = conn_shutdown;
 	c->base.destroy = conn_destroy;
 	snprintf(c->source, sizeof(c->source), "%s", source);
-	listen_track(ctx, &c->base);
+	listen_track(&srv->gate, &c->base);
 	hooks.arg = c;
 	c->sess = mps_session_new(&srv->auth, &hooks, source);
 	c->ssl = SSL_new(srv->ssl_ctx);
@@ -351,13 +352,14 @@ int mps_server_new(struct listen_ctx *ctx, const struct sockaddr *sa, socklen_t 
 		goto out;
 	}
 	srv->ctx = ctx;
+	listen_gate_init(&srv->gate, ctx, "mps", "--max-mps-connections", ctx->lim.max_mps, false);
 	srv->auth.user = srv->user;
 	srv->auth.password = cfg->password;
 	srv->auth.password_len = cfg->password_len;
 	srv->ssl_ctx = listen_tls_ctx_new(cfg->cert_file, cfg->key_file, err, errlen);
 	if (!srv->ssl_ctx)
 		goto out;
-	if (listen_socket_new(ctx, sa, salen, "mps", on_accept, srv, &srv->sock, bound, boundlen,
+	if (listen_socket_new(&srv->gate, sa, salen, on_accept, srv, &srv->sock, bound, boundlen,
 			      err, errlen) != 0) {
 		*exit_code = VERIFY_EXIT_NETWORK;
 		goto out;
@@ -383,6 +385,8 @@ void mps_server_free(struct mps_server *srv)
 	if (!srv)
 		return;
 	listen_socket_free(srv->sock);
+	if (srv->gate.ctx)
+		listen_gate_log_totals(&srv->gate);
 	SSL_CTX_free(srv->ssl_ctx);
 	free(srv->user);
 	free(srv);

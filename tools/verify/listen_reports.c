@@ -5,8 +5,10 @@
  * token, POST of one JSON report per request.
  *
  * Owns: the SSL_CTX, per-connection accounting (a connection is counted
- * from accept until OpenSSL frees its SSL; over --max-connections the
- * handshake is refused), the request rules (token -> 401, method -> 405,
+ * from accept until OpenSSL frees its SSL; at --max-reports-connections the
+ * listener stops accepting until one closes, as evhttp accepts by itself
+ * and could only refuse the rest after their TLS ClientHello), the
+ * request rules (token -> 401, method -> 405,
  * Content-Type -> 415, body cap -> 413 by evhttp, malformed -> 400) and the
  * answer: 2xx only after the report is committed (201 new, 200 with
  * "duplicate":true for a report_id already stored), 503 when the store
@@ -43,6 +45,7 @@
 
 struct reports_server {
 	struct listen_ctx *ctx;
+	struct listen_gate gate;
 	struct evhttp *http;
 	struct listen_socket *sock;
 	struct evhttp_bound_socket *bound;
@@ -56,8 +59,7 @@ struct reports_server {
 struct report_conn {
 	struct listen_conn base; /* first: the ctx list holds these */
 	struct reports_server *srv;
-	bool tracked;  /* counted in ctx->active */
-	bool refused;  /* over the limit: the handshake is refused */
+	bool tracked;  /* counted by the gate */
 	bool replying; /* an answer is queued and not yet written */
 	bool closing;  /* stopping: release once the answer is written */
 	char source[64];
@@ -72,7 +74,7 @@ static void conn_untrack(struct report_conn *c)
 	if (!c->tracked)
 		return;
 	c->tracked = false;
-	listen_release(c->srv->ctx, &c->base);
+	listen_release(&c->base);
 }
 
 /* OpenSSL frees the SSL when evhttp frees the connection: the last moment
@@ -120,22 +122,6 @@ static void fill_source(struct report_conn *c, const SSL *ssl)
 		snprintf(c->source, sizeof(c->source), "?");
 }
 
-static int on_client_hello(SSL *ssl, int *alert, void *arg)
-{
-	struct reports_server *srv = arg;
-	struct report_conn *c = SSL_get_ex_data(ssl, conn_idx);
-
-	if (!c)
-		return SSL_CLIENT_HELLO_SUCCESS;
-	fill_source(c, ssl);
-	if (c->refused) {
-		listen_note_refusal(srv->ctx, "reports", c->source);
-		*alert = SSL_AD_HANDSHAKE_FAILURE;
-		return SSL_CLIENT_HELLO_ERROR;
-	}
-	return SSL_CLIENT_HELLO_SUCCESS;
-}
-
 /* OpenSSL 3.0 names no TLS 1.3 alert (certificate_required is "unknown"). */
 static const char *alert_text(int ret)
 {
@@ -150,7 +136,7 @@ static void on_tls_info(const SSL *ssl, int where, int ret)
 	struct report_conn *c = SSL_get_ex_data(ssl, conn_idx);
 	long vr;
 
-	if (!(where & SSL_CB_ALERT) || !c || c->refused || (ret >> 8) != SSL3_AL_FATAL)
+	if (!(where & SSL_CB_ALERT) || !c || (ret >> 8) != SSL3_AL_FATAL)
 		return;
 	fill_source(c, ssl);
 	if (where & SSL_CB_READ) {
@@ -199,12 +185,10 @@ static struct bufferevent *on_new_conn(struct event_base *base, void *arg)
 	c->srv = srv;
 	c->base.shutdown = conn_shutdown;
 	c->base.destroy = conn_destroy;
-	if (listen_has_room(srv->ctx)) {
-		listen_track(srv->ctx, &c->base);
-		c->tracked = true;
-	} else {
-		c->refused = true;
-	}
+	/* The gate has room: the listener stops accepting when it is full
+	 * (and when the receiver stops). */
+	listen_track(&srv->gate, &c->base);
+	c->tracked = true;
 	/* Senders that drop TCP without close_notify: an EOF, not an error. */
 	bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
 	return bev;
@@ -459,7 +443,6 @@ static SSL_CTX *make_ssl_ctx(struct reports_server *srv, const struct reports_se
 		SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
 		srv->mutual = true;
 	}
-	SSL_CTX_set_client_hello_cb(ctx, on_client_hello, srv);
 	SSL_CTX_set_info_callback(ctx, on_tls_info);
 	ERR_clear_error();
 	return ctx;
@@ -485,6 +468,8 @@ int reports_server_new(struct listen_ctx *ctx, const struct sockaddr *sa, sockle
 		goto out;
 	}
 	srv->ctx = ctx;
+	listen_gate_init(&srv->gate, ctx, "reports", "--max-reports-connections",
+			 ctx->lim.max_reports, true);
 	if (conn_idx < 0)
 		conn_idx = SSL_get_ex_new_index(0, NULL, NULL, NULL, conn_ex_free);
 	if (conn_idx < 0) {
@@ -517,8 +502,8 @@ int reports_server_new(struct listen_ctx *ctx, const struct sockaddr *sa, sockle
 	evhttp_set_max_body_size(srv->http, REPORTDOC_MAX_BYTES);
 	evhttp_set_max_headers_size(srv->http, REPORTS_MAX_HEADERS);
 	evhttp_set_timeout(srv->http, (int)ctx->lim.idle_s);
-	if (listen_socket_new(ctx, sa, salen, "reports", NULL, NULL, &srv->sock, bound, boundlen,
-			      err, errlen) != 0) {
+	if (listen_socket_new(&srv->gate, sa, salen, NULL, NULL, &srv->sock, bound, boundlen, err,
+			      errlen) != 0) {
 		*exit_code = VERIFY_EXIT_NETWORK;
 		goto out;
 	}
@@ -556,6 +541,8 @@ void reports_server_free(struct reports_server *srv)
 	reports_server_stop(srv);
 	if (srv->http)
 		evhttp_free(srv->http); /* closes connections; their SSLs free their conns */
+	if (srv->gate.ctx)
+		listen_gate_log_totals(&srv->gate);
 	SSL_CTX_free(srv->ssl_ctx);
 	OPENSSL_cleanse(srv->token_sha256, sizeof(srv->token_sha256));
 	free(srv);

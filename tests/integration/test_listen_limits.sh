@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# amt-verify listen under floods, on 127.0.0.1: each receiver (hello, MPS,
+# reports) has its own connection limit, 1,000 idle connections leave the
+# listener holding about the limit's descriptors (/proc/PID/fd), a flood on
+# one receiver leaves the other two working, and what was turned away is
+# counted and logged.
+. "$(dirname "$0")/lib.sh"
+
+for tool in python3 openssl jq; do
+	command -v "$tool" >/dev/null || { skip listen-limits "needs $tool"; exit 0; }
+done
+
+. "$(dirname "$0")/listen_lib.sh"
+
+# ---- usage ------------------------------------------------------------------
+for opt in --max-hello-connections --max-mps-connections --max-reports-connections; do
+	run listen --hello 127.0.0.1:0 "$opt" 0
+	expect_rc "$opt 0 exits 2" 2
+	expect_grep "$opt 0: says what is expected" "$opt \"0\": expected 1\\.\\.65536" "$ERR"
+done
+run listen --help
+expect_grep "--help names the per-receiver limits" 'max-hello-connections.*default 256' "$(tr -s ' \n' ' ' <<<"$OUT")"
+
+# ---- idle floods, one receiver at a time ------------------------------------
+LIMIT=64
+start_listen caps --hello 127.0.0.1:0 --mps 127.0.0.1:0 --reports 127.0.0.1:0 "${MPS_OPTS[@]}" \
+	--db "$T/caps.db" --json --max-connections "$LIMIT" || exit 1
+CPID=${LPID[caps]}
+HP=$(port_of caps hello); MP=$(port_of caps mps); RP=$(port_of caps reports)
+BASE=$(fds "$CPID")
+hellos=0
+
+# the_others_work FLOODED: each receiver but FLOODED still serves a device
+the_others_work() {
+	local R
+	if [ "$1" != hello ]; then
+		hellos=$((hellos + 1))
+		dev hello "$HP" "$hellos" > /dev/null
+		wait_count caps hello "$hellos" && ok "$1 flooded: a hello is still recorded" ||
+			fail "$1 flooded: a hello is still recorded" "$(tail -3 "$T/caps.err")"
+	fi
+	if [ "$1" != mps ]; then
+		R=$(dev cira "$MP" "$T/ca.pem" admin "$SECRET")
+		expect_grep "$1 flooded: a CIRA tunnel still opens" '^open$' "$R"
+	fi
+	if [ "$1" != reports ]; then
+		R=$(dev tls-up "$RP" "$T/ca.pem")
+		expect_grep "$1 flooded: the report receiver still completes TLS" '^tls up' "$R"
+	fi
+}
+
+for r in hello mps reports; do
+	port=$(port_of caps "$r")
+	dev hold "$port" 1000 8 > "$T/hold.$r" &
+	holder=$!
+	wait_until 20 grep -q '^held' "$T/hold.$r" || fail "$r: holder started" "$(cat "$T/hold.$r")"
+	sleep 1.5
+	n=$(fds "$CPID")
+	[ "$n" -le $((BASE + LIMIT + 10)) ] &&
+		ok "$r: 1000 idle connections, the listener holds $n fds (limit $LIMIT, $BASE at rest)" ||
+		fail "$r: 1000 idle connections hold at most the limit" "$n fds (limit $LIMIT, $BASE at rest)"
+	the_others_work "$r"
+	wait "$holder"
+done
+
+# the report receiver paused at its limit; once the flood is gone it accepts again
+R=$(dev tls-up "$RP" "$T/ca.pem")
+expect_grep "reports: accepts again once the flood is gone" '^tls up' "$R"
+expect_grep "hello: refusals logged with the receiver's limit" \
+	"hello connection from 127\\.0\\.0\\.1:[0-9]+ refused: $LIMIT hello connections open \\(--max-hello-connections\\)" \
+	"$(cat "$T/caps.err")"
+expect_grep "mps: refusals logged with the receiver's limit" \
+	"mps connection from 127\\.0\\.0\\.1:[0-9]+ refused: $LIMIT mps connections open \\(--max-mps-connections\\)" \
+	"$(cat "$T/caps.err")"
+expect_grep "reports: the pause is logged" \
+	"reports: $LIMIT connections open \\(--max-reports-connections\\) — not accepting more until one closes" \
+	"$(cat "$T/caps.err")"
+stop_listen caps
+expect_rc "SIGTERM after the floods exits 0" 0
+expect_grep "totals logged at stop" \
+	'hello: [0-9]+ connection\(s\) refused over 64 open \(--max-hello-connections\)' "$(cat "$T/caps.err")"
+
+# ---- a receiver's own option wins over --max-connections -------------------
+start_listen own --hello 127.0.0.1:0 --db "$T/own.db" --json --max-hello-connections 3 \
+	--max-connections 100 || exit 1
+dev hold "$(port_of own hello)" 20 3 > "$T/hold.own" &
+holder=$!
+wait_until 20 grep -q '^held' "$T/hold.own"
+sleep 1
+n=$(fds "${LPID[own]}")
+wait_until 10 grep -q 'refused: 3 hello connections open' "$T/own.err" &&
+	ok "--max-hello-connections 3 wins over --max-connections 100 ($n fds)" ||
+	fail "--max-hello-connections wins" "$(tail -2 "$T/own.err")"
+wait "$holder"
+stop_listen own
+
+# ---- sanitizer builds: nothing reported by any run ------------------------
+if grep -lE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$T"/*.err > "$T/san.list" 2>/dev/null; then
+	fail "no sanitizer reports" "$(cat "$T/san.list")"
+else
+	ok "no sanitizer reports"
+fi
