@@ -94,6 +94,41 @@ wait_until 10 grep -q 'refused: 3 hello connections open' "$T/own.err" &&
 wait "$holder"
 stop_listen own
 
+# ---- the descriptor limit fits the connection limits ----------------------
+# soft 100, hard above: raised to the three limits (64 each) + 64 in reserve
+(ulimit -Sn 100; exec "$VERIFY" listen --hello 127.0.0.1:0 --mps 127.0.0.1:0 \
+	--reports 127.0.0.1:0 "${MPS_OPTS[@]}" --db "$T/fd.db" --max-connections 64) \
+	> "$T/fd.out" 2> "$T/fd.err" &
+LPID[fd]=$!
+wait_until 10 grep -q 'ready:' "$T/fd.out"
+soft=$(awk '/Max open files/ {print $4}' "/proc/${LPID[fd]}/limits")
+[ "$soft" = 256 ] && ok "soft descriptor limit 100 raised to 3 x 64 + 64 = $soft" ||
+	fail "soft descriptor limit raised" "$soft"
+stop_listen fd
+# hard 40: cannot fit; one warning, and a flood pauses accept (EMFILE) instead of spinning
+(ulimit -n 40; exec "$VERIFY" listen --hello 127.0.0.1:0 --db "$T/emfile.db" --json) \
+	> "$T/emfile.out" 2> "$T/emfile.err" &
+LPID[emfile]=$!
+wait_until 10 grep -q 'ready:' "$T/emfile.err"
+expect_grep "hard descriptor limit too low: warned, with what to do" \
+	'descriptor limit \(40\) is below what the connection limits need \(256 \+ 64\).*ulimit -n' \
+	"$(cat "$T/emfile.err")"
+EP=$(port_of emfile hello)
+dev hold "$EP" 200 4 > "$T/hold.emfile" &
+holder=$!
+wait_until 20 grep -q '^held' "$T/hold.emfile"
+sleep 2
+cpu=$(awk '{print $14 + $15}' "/proc/${LPID[emfile]}/stat")
+expect_grep "out of descriptors: accept pauses, logged" \
+	'hello listener: accept failed: Too many open files — pausing for 1 s' "$(cat "$T/emfile.err")"
+[ "$cpu" -lt 100 ] && ok "out of descriptors: no busy loop ($cpu ticks of CPU)" ||
+	fail "out of descriptors: no busy loop" "$cpu ticks"
+wait "$holder"
+dev hello "$EP" 1 > /dev/null
+wait_count emfile hello 1 && ok "out of descriptors: hellos recorded again once the flood is gone" ||
+	fail "recovers after EMFILE" "$(tail -2 "$T/emfile.err")"
+stop_listen emfile
+
 # ---- sanitizer builds: nothing reported by any run ------------------------
 if grep -lE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$T"/*.err > "$T/san.list" 2>/dev/null; then
 	fail "no sanitizer reports" "$(cat "$T/san.list")"

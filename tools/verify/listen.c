@@ -361,6 +361,9 @@ int cmd_listen(int argc, char **argv)
 			goto out;
 		}
 	}
+	listen_fit_fd_limit((o.hello ? run.ctx.lim.max_hello : 0) +
+			    (o.mps ? run.ctx.lim.max_mps : 0) +
+			    (o.reports ? run.ctx.lim.max_reports : 0));
 	run.ctx.base = event_base_new();
 	if (!run.ctx.base) {
 		fprintf(stderr, "%s listen: cannot create the event loop — out of memory?\n",

@@ -102,6 +102,14 @@ int listen_record(struct listen_ctx *ctx, const char *type, const char *uuid, co
 		  const json_t *detail);
 
 /* ---- admission (listen_admit.c) ---- */
+/* Descriptors besides connections: stdio, the store (database, WAL, shared
+ * memory), the listening sockets, the event loop, OpenSSL's files. */
+#define LISTEN_FD_RESERVE 64u
+/* Raise the soft RLIMIT_NOFILE (up to the hard one) to hold the receivers'
+ * limits together plus the reserve, so one receiver's flood ends at its own
+ * limit rather than at EMFILE for all; one warning when the hard limit is
+ * too low. */
+void listen_fit_fd_limit(unsigned connections);
 void listen_gate_init(struct listen_gate *g, struct listen_ctx *ctx, const char *what,
 		      const char *cap_option, unsigned max, bool pause_when_full);
 /* Room for one more connection (and not stopping)? */

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <event2/listener.h>
@@ -18,6 +19,29 @@
 
 #include "listen.h"
 #include "log.h"
+
+void listen_fit_fd_limit(unsigned connections)
+{
+	rlim_t need = (rlim_t)connections + LISTEN_FD_RESERVE;
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= need)
+		return;
+	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < need) {
+		log_warn("the file descriptor limit (%llu) is below what the connection limits need "
+			 "(%u + %u): a flood on one receiver can run the listener out of descriptors "
+			 "and stall the others — raise it (ulimit -n, systemd LimitNOFILE=) or lower "
+			 "the --max-*-connections",
+			 (unsigned long long)rl.rlim_max, connections, LISTEN_FD_RESERVE);
+		need = rl.rlim_max;
+	}
+	rl.rlim_cur = need;
+	if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+		log_warn("cannot raise the file descriptor limit to %llu: %s",
+			 (unsigned long long)need, strerror(errno));
+	else
+		log_debug("file descriptor limit raised to %llu", (unsigned long long)need);
+}
 
 /* Rate-limited warning lines: at most one a second per kind and receiver. */
 static bool log_due(int64_t *last_ms)
