@@ -134,14 +134,16 @@ def cira(port, cafile, user, pw, mode="good", hold=0.0, trigger=1):
 
 
 def hello(port, data, chunks=1):
+    """Send data (in chunks, 10 ms apart), then wait for the server to close.
+    A server that closes early (one hello per connection) ends the sending."""
     c = socket.create_connection(("127.0.0.1", port), timeout=10)
     step = max(1, len(data) // chunks)
-    for i in range(0, len(data), step):
-        c.sendall(data[i : i + step])
-        if chunks > 1:
-            time.sleep(0.01)
-    c.shutdown(socket.SHUT_WR)
     try:
+        for i in range(0, len(data), step):
+            c.sendall(data[i : i + step])
+            if chunks > 1:
+                time.sleep(0.01)
+        c.shutdown(socket.SHUT_WR)
         while c.recv(4096):
             pass
     except OSError:
@@ -209,6 +211,18 @@ def hold(port, n, secs):
         c.close()
 
 
+def hello_uuid(i):
+    """A device UUID of its own for each i (bytes 12..15 carry i)."""
+    return UUID[:12] + struct.pack(">I", i)
+
+
+def hellos_one_connection(port, n):
+    """n hello packets back to back on one connection, as a flood would."""
+    data = b"".join(hello_bytes(retry=i % 15) for i in range(n))
+    hello(port, data)
+    print("sent %d hellos (%d bytes)" % (n, len(data)))
+
+
 def tls_up(port, cafile):
     """A TLS handshake to port, verified against cafile."""
     try:
@@ -241,3 +255,5 @@ if __name__ == "__main__":
         hold(port, int(sys.argv[3]), float(sys.argv[4]))
     elif cmd == "tls-up":
         tls_up(port, sys.argv[3])
+    elif cmd == "hellos-one-connection":
+        hellos_one_connection(port, int(sys.argv[3]))

@@ -129,6 +129,21 @@ wait_count emfile hello 1 && ok "out of descriptors: hellos recorded again once 
 	fail "recovers after EMFILE" "$(tail -2 "$T/emfile.err")"
 stop_listen emfile
 
+# ---- hello floods -----------------------------------------------------------
+start_listen flood --hello 127.0.0.1:0 --db "$T/flood.db" --json || exit 1
+FP=$(port_of flood hello)
+R=$(dev hellos-one-connection "$FP" 32768)
+wait_count flood hello 1
+sleep 0.5
+[ "$(count flood hello)" -eq 1 ] && ok "32,768 hellos on one connection store exactly one" ||
+	fail "a flood on one connection stores one hello" "$(count flood hello) stored; peer: $R"
+expect_grep "the bytes after the hello are logged as ignored" \
+	'hello from 127\.0\.0\.1:[0-9]+: [0-9]+ more byte\(s\) after the hello — ignored, one hello per connection' \
+	"$(cat "$T/flood.err")"
+stop_listen flood
+expect_grep "the count is logged at stop" \
+	'hello: 1 connection\(s\) sent more than one hello' "$(cat "$T/flood.err")"
+
 # ---- sanitizer builds: nothing reported by any run ------------------------
 if grep -lE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$T"/*.err > "$T/san.list" 2>/dev/null; then
 	fail "no sanitizer reports" "$(cat "$T/san.list")"

@@ -114,6 +114,9 @@ void listen_gate_init(struct listen_gate *g, struct listen_ctx *ctx, const char 
 		      const char *cap_option, unsigned max, bool pause_when_full);
 /* Room for one more connection (and not stopping)? */
 bool listen_gate_has_room(const struct listen_gate *g);
+/* For rate-limited warning lines: true (and *last_ms now) when the last
+ * line of this kind was a second ago or more. */
+bool listen_log_due(int64_t *last_ms);
 /* One warning line per kind of refusal that happened, with its count. */
 void listen_gate_log_totals(const struct listen_gate *g);
 /* Count c against g and list it (the listening socket admitted it, or

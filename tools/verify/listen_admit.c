@@ -43,8 +43,7 @@ void listen_fit_fd_limit(unsigned connections)
 		log_debug("file descriptor limit raised to %llu", (unsigned long long)need);
 }
 
-/* Rate-limited warning lines: at most one a second per kind and receiver. */
-static bool log_due(int64_t *last_ms)
+bool listen_log_due(int64_t *last_ms)
 {
 	int64_t now = verify_mono_ms();
 
@@ -89,7 +88,7 @@ static bool gate_admit(struct listen_gate *g, const char *source)
 	if (listen_gate_has_room(g))
 		return true;
 	g->refused_full++;
-	if (log_due(&g->log_full_ms))
+	if (listen_log_due(&g->log_full_ms))
 		log_warn("%s connection from %s refused: %u %s connections open (%s); %lu "
 			 "refused so far",
 			 g->what, source, g->active, g->what, g->cap_option, g->refused_full);
@@ -114,7 +113,7 @@ void listen_track(struct listen_gate *g, struct listen_conn *c)
 		/* Stop accepting: the kernel queues new connections (its backlog)
 		 * until one of ours closes. */
 		g->pauses++;
-		if (log_due(&g->log_full_ms))
+		if (listen_log_due(&g->log_full_ms))
 			log_warn("%s: %u connections open (%s) — not accepting more until one "
 				 "closes; %lu time(s) so far",
 				 g->what, g->active, g->cap_option, g->pauses);

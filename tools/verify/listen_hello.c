@@ -5,9 +5,11 @@
  * Owns: accepting connections, reassembling packets with
  * hello_frame_length(), checking them with hello_decode(), and turning each
  * into a "hello" event {interface_version, retry_count, admin_set, hashes
- * [{type, hex}] | pid}. Several packets per connection are accepted; the
- * connection ends at EOF, on the first malformed byte (logged, dropped), on
- * the byte cap, or after the idle / total time limits.
+ * [{type, hex}] | pid}. One hello per connection, as firmware sends it (one
+ * packet, then it closes): the connection is closed once its hello is
+ * recorded, and bytes after it are counted and logged, never stored. It
+ * also ends at EOF, on the first malformed byte (logged, dropped), or after
+ * the idle / total time limits.
  * Must not: answer the device (a real configuration server connects back
  * to it; that is not this receiver's job) or parse bytes by hand.
  */
@@ -28,6 +30,8 @@ struct hello_server {
 	struct listen_ctx *ctx;
 	struct listen_gate gate;
 	struct listen_socket *sock;
+	unsigned long extra_conns; /* connections that sent more than their hello */
+	int64_t log_extra_ms;
 };
 
 struct hello_conn {
@@ -36,8 +40,6 @@ struct hello_conn {
 	struct bufferevent *bev;
 	struct event *deadline;
 	char source[64];
-	size_t consumed; /* bytes of whole packets already recorded */
-	unsigned packets;
 };
 
 static const char *hash_name(uint8_t type)
@@ -97,65 +99,75 @@ static void conn_shutdown(struct listen_conn *lc)
 	conn_free((struct hello_conn *)lc);
 }
 
-/* Record every complete packet in the input; false when the connection must go. */
-static bool drain_packets(struct hello_conn *c)
+enum take { TAKE_MORE, TAKE_DONE };
+
+/* Bytes after the hello: a device sends one hello per connection, so they
+ * are not read (counted, logged at most once a second). */
+static void note_extra(struct hello_conn *c, size_t extra)
+{
+	struct hello_server *srv = c->srv;
+
+	srv->extra_conns++;
+	if (listen_log_due(&srv->log_extra_ms))
+		log_warn("hello from %s: %zu more byte(s) after the hello — ignored, one hello per "
+			 "connection; %lu connection(s) sent more so far",
+			 c->source, extra, srv->extra_conns);
+}
+
+/*
+ * Record the connection's hello once it is complete: TAKE_MORE while it is
+ * not, TAKE_DONE when the connection must go (recorded, malformed, out of
+ * memory).
+ */
+static enum take take_hello(struct hello_conn *c)
 {
 	struct evbuffer *in = bufferevent_get_input(c->bev);
+	size_t have = evbuffer_get_length(in), n;
+	size_t want = have < HELLO_MAX_LEN ? have : HELLO_MAX_LEN;
+	const uint8_t *p;
+	struct hello_msg m;
+	char uuid[VERIFY_UUID_STR_LEN];
+	json_t *d;
+	int r;
 
-	for (;;) {
-		size_t have = evbuffer_get_length(in), n;
-		size_t want = have < HELLO_MAX_LEN ? have : HELLO_MAX_LEN;
-		const uint8_t *p;
-		struct hello_msg m;
-		char uuid[VERIFY_UUID_STR_LEN];
-		json_t *d;
-		int r;
-
-		if (have == 0)
-			return true;
-		p = evbuffer_pullup(in, (ev_ssize_t)want);
-		if (!p) {
-			log_error("hello from %s: out of memory — connection dropped", c->source);
-			return false;
-		}
-		r = hello_frame_length(p, want, &n);
-		if (r == PROTO_E_SHORT)
-			return true;
-		if (r == 0)
-			r = hello_decode(p, n, &m);
-		if (r != 0) {
-			log_warn("hello from %s: malformed packet %u (%s: %s) — connection dropped",
-				 c->source, c->packets + 1, proto_err_name(r), proto_err_message(r));
-			return false;
-		}
-		verify_uuid_str(m.uuid, uuid);
-		log_info("hello from %s: device %s, interface version %u, retry %u", c->source,
-			 uuid, m.version, (unsigned)m.retry_count);
-		d = hello_detail(&m);
-		if (!d) {
-			log_error("hello from %s: out of memory — connection dropped", c->source);
-			return false;
-		}
-		listen_record(c->srv->ctx, "hello", uuid, c->source, d);
-		json_decref(d);
-		evbuffer_drain(in, n);
-		c->consumed += n;
-		c->packets++;
+	if (have == 0)
+		return TAKE_MORE;
+	p = evbuffer_pullup(in, (ev_ssize_t)want);
+	if (!p) {
+		log_error("hello from %s: out of memory — connection dropped", c->source);
+		return TAKE_DONE;
 	}
+	r = hello_frame_length(p, want, &n);
+	if (r == PROTO_E_SHORT)
+		return TAKE_MORE;
+	if (r == 0)
+		r = hello_decode(p, n, &m);
+	if (r != 0) {
+		log_warn("hello from %s: malformed packet (%s: %s) — connection dropped", c->source,
+			 proto_err_name(r), proto_err_message(r));
+		return TAKE_DONE;
+	}
+	if (have > n)
+		note_extra(c, have - n);
+	verify_uuid_str(m.uuid, uuid);
+	log_info("hello from %s: device %s, interface version %u, retry %u", c->source, uuid,
+		 m.version, (unsigned)m.retry_count);
+	d = hello_detail(&m);
+	if (!d) {
+		log_error("hello from %s: out of memory — connection dropped", c->source);
+		return TAKE_DONE;
+	}
+	listen_record(c->srv->ctx, "hello", uuid, c->source, d);
+	json_decref(d);
+	evbuffer_drain(in, have);
+	return TAKE_DONE;
 }
 
 static void on_read(struct bufferevent *bev, void *arg)
 {
 	struct hello_conn *c = arg;
-	size_t total = c->consumed + evbuffer_get_length(bufferevent_get_input(bev));
 
-	if (total > c->srv->ctx->lim.max_bytes) {
-		log_warn("hello from %s: more than %zu bytes — connection dropped", c->source,
-			 c->srv->ctx->lim.max_bytes);
-		conn_free(c);
-		return;
-	}
-	if (!drain_packets(c))
+	if (take_hello(c) == TAKE_DONE)
 		conn_free(c);
 }
 
@@ -166,7 +178,7 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
 
 	if (what & BEV_EVENT_EOF) {
 		/* Bytes may have arrived with the FIN. */
-		if (!drain_packets(c)) {
+		if (take_hello(c) == TAKE_DONE) {
 			conn_free(c);
 			return;
 		}
@@ -175,7 +187,7 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
 			log_warn("hello from %s: connection closed inside a packet (%zu bytes) — "
 				 "partial packet ignored",
 				 c->source, left);
-		else if (c->packets == 0)
+		else
 			log_info("hello from %s: connection closed without a packet", c->source);
 	} else if (what & BEV_EVENT_TIMEOUT) {
 		log_warn("hello from %s: nothing received for %u s — connection dropped", c->source,
@@ -276,5 +288,9 @@ void hello_server_free(struct hello_server *srv)
 		return;
 	listen_socket_free(srv->sock);
 	listen_gate_log_totals(&srv->gate);
+	if (srv->extra_conns)
+		log_warn("hello: %lu connection(s) sent more than one hello — only the first of "
+			 "each was taken",
+			 srv->extra_conns);
 	free(srv);
 }
