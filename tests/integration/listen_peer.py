@@ -14,8 +14,8 @@ def s(b):
     return struct.pack(">I", len(b)) + b
 
 
-def hello_bytes(retry=5, admin=0, version=3, hashes=HASHES):
-    body = struct.pack("<HHI", admin, version, retry) + UUID
+def hello_bytes(retry=5, admin=0, version=3, hashes=HASHES, uuid=UUID):
+    body = struct.pack("<HHI", admin, version, retry) + uuid
     body += bytes([len(hashes)])
     for t, h in hashes:
         body += bytes([t, len(h)]) + h
@@ -133,10 +133,12 @@ def cira(port, cafile, user, pw, mode="good", hold=0.0, trigger=1):
         t.close()
 
 
-def hello(port, data, chunks=1):
+def hello(port, data, chunks=1, source=None):
     """Send data (in chunks, 10 ms apart), then wait for the server to close.
-    A server that closes early (one hello per connection) ends the sending."""
-    c = socket.create_connection(("127.0.0.1", port), timeout=10)
+    A server that closes early (one hello per connection) ends the sending.
+    source: the local address to connect from (any of 127/8 on loopback)."""
+    c = socket.create_connection(("127.0.0.1", port), timeout=10,
+                                 source_address=(source, 0) if source else None)
     step = max(1, len(data) // chunks)
     try:
         for i in range(0, len(data), step):
@@ -223,6 +225,15 @@ def hellos_one_connection(port, n):
     print("sent %d hellos (%d bytes)" % (n, len(data)))
 
 
+def hellos(port, n, mode, source):
+    """n connections one after the other, one hello each: every one from
+    another device UUID (mode "distinct") or all from UUID ("same")."""
+    for i in range(n):
+        uuid = hello_uuid(i) if mode == "distinct" else UUID
+        hello(port, hello_bytes(retry=i % 15, uuid=uuid), source=source)
+    print("sent %d hellos, one per connection, from %s" % (n, source))
+
+
 def tls_up(port, cafile):
     """A TLS handshake to port, verified against cafile."""
     try:
@@ -257,3 +268,5 @@ if __name__ == "__main__":
         tls_up(port, sys.argv[3])
     elif cmd == "hellos-one-connection":
         hellos_one_connection(port, int(sys.argv[3]))
+    elif cmd == "hellos":  # PORT N distinct|same FROM_ADDR
+        hellos(port, int(sys.argv[3]), sys.argv[4], sys.argv[5])

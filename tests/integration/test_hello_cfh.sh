@@ -18,8 +18,11 @@ openssl x509 -req -in "$T/mps.csr" -CA "$T/ca.pem" -CAkey "$T/ca.key" -CAcreates
 printf 'cira-secret-42\n' > "$T/mps.pw"
 chmod 600 "$T/mps.pw" "$T/mps.key"
 
+# The simulated devices send a hello every 0.3 s (time_scale 200), all from
+# 127.0.0.1: lift the hello rate limits so every one is stored and counted.
 "$VERIFY" listen --hello 127.0.0.1:0 --mps 127.0.0.1:0 --tls-cert "$T/mps.pem" \
 	--tls-key "$T/mps.key" --mps-user ciradev --mps-password-file "$T/mps.pw" \
+	--hello-per-source 0 --hello-per-uuid 0 \
 	--db "$T/events.db" --json > "$T/listen.out" 2> "$T/listen.err" &
 LISTEN=$!
 trap 'kill -TERM $LISTEN 2>/dev/null; wait $LISTEN 2>/dev/null; cleanup' EXIT

@@ -22,9 +22,11 @@ run listen --help
 expect_grep "--help names the per-receiver limits" 'max-hello-connections.*default 256' "$(tr -s ' \n' ' ' <<<"$OUT")"
 
 # ---- idle floods, one receiver at a time ------------------------------------
+# (--hello-per-source 0: from one address the hello flood would otherwise end
+# at 20 connections, before the connection limit this part is about)
 LIMIT=64
 start_listen caps --hello 127.0.0.1:0 --mps 127.0.0.1:0 --reports 127.0.0.1:0 "${MPS_OPTS[@]}" \
-	--db "$T/caps.db" --json --max-connections "$LIMIT" || exit 1
+	--db "$T/caps.db" --json --max-connections "$LIMIT" --hello-per-source 0 || exit 1
 CPID=${LPID[caps]}
 HP=$(port_of caps hello); MP=$(port_of caps mps); RP=$(port_of caps reports)
 BASE=$(fds "$CPID")
@@ -82,7 +84,7 @@ expect_grep "totals logged at stop" \
 
 # ---- a receiver's own option wins over --max-connections -------------------
 start_listen own --hello 127.0.0.1:0 --db "$T/own.db" --json --max-hello-connections 3 \
-	--max-connections 100 || exit 1
+	--max-connections 100 --hello-per-source 0 || exit 1
 dev hold "$(port_of own hello)" 20 3 > "$T/hold.own" &
 holder=$!
 wait_until 20 grep -q '^held' "$T/hold.own"
@@ -106,7 +108,8 @@ soft=$(awk '/Max open files/ {print $4}' "/proc/${LPID[fd]}/limits")
 	fail "soft descriptor limit raised" "$soft"
 stop_listen fd
 # hard 40: cannot fit; one warning, and a flood pauses accept (EMFILE) instead of spinning
-(ulimit -n 40; exec "$VERIFY" listen --hello 127.0.0.1:0 --db "$T/emfile.db" --json) \
+(ulimit -n 40; exec "$VERIFY" listen --hello 127.0.0.1:0 --db "$T/emfile.db" --json \
+	--hello-per-source 0) \
 	> "$T/emfile.out" 2> "$T/emfile.err" &
 LPID[emfile]=$!
 wait_until 10 grep -q 'ready:' "$T/emfile.err"
@@ -143,6 +146,52 @@ expect_grep "the bytes after the hello are logged as ignored" \
 stop_listen flood
 expect_grep "the count is logged at stop" \
 	'hello: 1 connection\(s\) sent more than one hello' "$(cat "$T/flood.err")"
+
+# per source address: 100 devices' hellos from one address, defaults (20 a minute)
+start_listen src --hello 127.0.0.1:0 --db "$T/src.db" --json || exit 1
+SP=$(port_of src hello)
+t0=$(date +%s)
+dev hellos "$SP" 100 distinct 127.0.0.1 > /dev/null
+secs=$(($(date +%s) - t0))
+sleep 0.5
+n=$(count src hello)
+# a burst of 20, then one more every 3 s while the flood lasts
+[ "$n" -ge 20 ] && [ "$n" -le $((20 + secs / 3 + 1)) ] &&
+	ok "100 hellos from one address in ${secs} s: $n stored (--hello-per-source 20)" ||
+	fail "a hello flood from one address is rate-limited" "$n stored in ${secs} s"
+expect_grep "the per-source refusals are logged with their count" \
+	'hello connection from 127\.0\.0\.1:[0-9]+ refused: more than 20 a minute from this address \(--hello-per-source\); [0-9]+ refused so far' \
+	"$(cat "$T/src.err")"
+dev hellos "$SP" 1 distinct 127.0.0.2 > /dev/null
+wait_count src hello $((n + 1)) && ok "another address is not held back by the flood" ||
+	fail "another address still gets through" "$(count src hello) stored"
+stop_listen src
+dropped=$(grep -oE 'hello: [0-9]+ connection\(s\) refused over 20 a minute from one address' "$T/src.err" |
+	grep -oE '[0-9]+' | head -1)
+[ "${dropped:-0}" -gt 0 ] && [ "$dropped" -eq $((100 - n)) ] && ok "the total dropped is logged at stop ($dropped)" ||
+	fail "the per-source total at stop" "'$dropped', expected $((100 - n))"
+
+# per device UUID: default 4 a minute; --hello-per-source 0 lifts the address limit
+start_listen uuid --hello 127.0.0.1:0 --db "$T/uuid.db" --json --hello-per-source 0 || exit 1
+UP=$(port_of uuid hello)
+dev hellos "$UP" 10 same 127.0.0.1 > /dev/null
+sleep 0.5
+[ "$(count uuid hello)" -eq 4 ] && ok "10 hellos from one device UUID: 4 stored (--hello-per-uuid 4)" ||
+	fail "hellos per device UUID are capped" "$(count uuid hello) stored"
+expect_grep "the per-UUID drops are logged with their count" \
+	'device 33221100-5544-7766-8899-AABBCCDDEEFF sent more than 4 hellos a minute \(--hello-per-uuid\) — not stored; [0-9]+ dropped so far' \
+	"$(cat "$T/uuid.err")"
+dev hellos "$UP" 60 distinct 127.0.0.1 > /dev/null
+wait_count uuid hello 64 && ok "--hello-per-source 0: 60 devices from one address all stored" ||
+	fail "--hello-per-source 0 is no limit" "$(count uuid hello) stored"
+stop_listen uuid
+expect_grep "the per-UUID total is logged at stop" \
+	'hello: 6 hello\(s\) not stored, over 4 a minute from one device \(--hello-per-uuid\)' \
+	"$(cat "$T/uuid.err")"
+run listen --hello 127.0.0.1:0 --hello-per-uuid -1
+expect_rc "--hello-per-uuid -1 exits 2" 2
+run listen --hello 127.0.0.1:0 --hello-per-source 1000001
+expect_rc "--hello-per-source over a million exits 2" 2
 
 # ---- sanitizer builds: nothing reported by any run ------------------------
 if grep -lE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$T"/*.err > "$T/san.list" 2>/dev/null; then

@@ -16,6 +16,7 @@
 #include <event2/event.h>
 
 #include "listen.h"
+#include "listen_rate.h"
 #include "log.h"
 
 struct listen_opts {
@@ -25,6 +26,7 @@ struct listen_opts {
 	unsigned long max_tunnel_s;
 	/* --max-connections sets all three; a receiver's own option wins. */
 	unsigned long max_connections, max_hello, max_mps, max_reports;
+	unsigned long hello_per_source, hello_per_uuid;
 };
 
 struct listen_run {
@@ -50,7 +52,8 @@ static void listen_usage(FILE *f)
 		"                         [--db PATH] [--json] [--max-tunnel-seconds N]\n"
 		"                         [--max-connections N] [--max-hello-connections N]\n"
 		"                         [--max-mps-connections N]\n"
-		"                         [--max-reports-connections N]\n\n"
+		"                         [--max-reports-connections N]\n"
+		"                         [--hello-per-source N] [--hello-per-uuid N]\n\n"
 		"Receive provisioning hello packets (plain TCP), user-initiated CIRA\n"
 		"connections (an MPS over TLS) and agent reports (HTTPS POST), record each\n"
 		"as an event in the store, and print it. Runs until SIGTERM or SIGINT.\n\n"
@@ -81,13 +84,19 @@ static void listen_usage(FILE *f)
 		"  --max-reports-connections N\n"
 		"                             report connections open at once (default %u)\n"
 		"Each receiver has its own limit, so a flood on one leaves the others\n"
-		"working.\n\n"
+		"working.\n"
+		"  --hello-per-source N       hello connections a minute from one address\n"
+		"                             (an IPv6 /64), more are closed (default %u;\n"
+		"                             0: no limit)\n"
+		"  --hello-per-uuid N         hellos stored a minute from one device UUID,\n"
+		"                             more are dropped (default %u; 0: no limit)\n\n"
 		"ADDR is an IP address (0.0.0.0 or empty: all IPv4 interfaces; [::] for IPv6);\n"
 		"PORT 0 picks a free port. The line \"amt-verify: ready: ...\" (stdout, or\n"
 		"stderr with --json) names the bound addresses once connections are accepted.\n",
 		LISTEN_DEFAULT_HELLO_PORT, LISTEN_DEFAULT_MPS_PORT, LISTEN_DEFAULT_REPORTS_PORT,
 		STORE_DEFAULT_PATH, LISTEN_DEFAULT_MAX_HELLO, LISTEN_DEFAULT_MAX_MPS,
-		LISTEN_DEFAULT_MAX_REPORTS);
+		LISTEN_DEFAULT_MAX_REPORTS, LISTEN_DEFAULT_HELLO_PER_SOURCE,
+		LISTEN_DEFAULT_HELLO_PER_UUID);
 }
 
 /* 0, 1 (--help printed), or -1 (usage error printed). */
@@ -95,7 +104,7 @@ static int parse_args(int argc, char **argv, struct listen_opts *o)
 {
 	enum { O_HELLO = 256, O_MPS, O_REPORTS, O_CERT, O_KEY, O_USER, O_PWFILE, O_CLIENT_CA,
 	       O_TOKEN, O_DB, O_JSON, O_TUNNEL, O_MAXCONN, O_MAXHELLO, O_MAXMPS, O_MAXREPORTS,
-	       O_HELP };
+	       O_PERSOURCE, O_PERUUID, O_HELP };
 	static const struct option opts[] = {
 		{"hello", required_argument, NULL, O_HELLO},
 		{"mps", required_argument, NULL, O_MPS},
@@ -113,6 +122,8 @@ static int parse_args(int argc, char **argv, struct listen_opts *o)
 		{"max-hello-connections", required_argument, NULL, O_MAXHELLO},
 		{"max-mps-connections", required_argument, NULL, O_MAXMPS},
 		{"max-reports-connections", required_argument, NULL, O_MAXREPORTS},
+		{"hello-per-source", required_argument, NULL, O_PERSOURCE},
+		{"hello-per-uuid", required_argument, NULL, O_PERUUID},
 		{"help", no_argument, NULL, O_HELP},
 		{NULL, 0, NULL, 0}};
 	const char *missing[4];
@@ -159,6 +170,18 @@ static int parse_args(int argc, char **argv, struct listen_opts *o)
 			}
 			break;
 		}
+		case O_PERSOURCE:
+		case O_PERUUID:
+			if (verify_parse_ulong(optarg, 0, LISTEN_RATE_MAX_PER_MINUTE,
+					       c == O_PERSOURCE ? &o->hello_per_source
+								: &o->hello_per_uuid) != 0) {
+				fprintf(stderr, "%s listen: --hello-per-%s \"%s\": expected 0..%u a "
+						"minute (0: no limit)\n",
+					VERIFY_PROG, c == O_PERSOURCE ? "source" : "uuid", optarg,
+					LISTEN_RATE_MAX_PER_MINUTE);
+				return -1;
+			}
+			break;
 		case O_HELP:
 			listen_usage(stdout);
 			return 1;
@@ -298,7 +321,9 @@ static int start(struct listen_run *run, const struct listen_opts *o, char *read
 
 int cmd_listen(int argc, char **argv)
 {
-	struct listen_opts o = {.db = STORE_DEFAULT_PATH};
+	struct listen_opts o = {.db = STORE_DEFAULT_PATH,
+				.hello_per_source = LISTEN_DEFAULT_HELLO_PER_SOURCE,
+				.hello_per_uuid = LISTEN_DEFAULT_HELLO_PER_UUID};
 	struct listen_run run = {0};
 	char err[512], ready[256] = "";
 	int ex = VERIFY_EXIT_USAGE, r;
@@ -317,6 +342,8 @@ int cmd_listen(int argc, char **argv)
 		run.ctx.lim.max_mps = (unsigned)o.max_mps;
 	if (o.max_reports)
 		run.ctx.lim.max_reports = (unsigned)o.max_reports;
+	run.ctx.lim.hello_per_source = (unsigned)o.hello_per_source;
+	run.ctx.lim.hello_per_uuid = (unsigned)o.hello_per_uuid;
 	run.ctx.lim.max_tunnel_s = (unsigned)o.max_tunnel_s;
 	signal(SIGPIPE, SIG_IGN);
 

@@ -28,9 +28,14 @@
 #define LISTEN_DEFAULT_MAX_HELLO 256u
 #define LISTEN_DEFAULT_MAX_MPS 1024u
 #define LISTEN_DEFAULT_MAX_REPORTS 512u
+/* Hello floods (README "listen" says why these numbers). */
+#define LISTEN_DEFAULT_HELLO_PER_SOURCE 20u
+#define LISTEN_DEFAULT_HELLO_PER_UUID 4u
 
 struct listen_limits {
 	unsigned max_hello, max_mps, max_reports; /* connections open at once, each receiver */
+	unsigned hello_per_source;  /* hello connections a minute per address; 0 = no limit */
+	unsigned hello_per_uuid;    /* hellos stored a minute per device UUID; 0 = no limit */
 	size_t max_bytes;           /* received per connection */
 	unsigned idle_s;            /* no bytes for this long before the tunnel is open */
 	unsigned handshake_s;       /* whole hello connection / MPS set-up */
@@ -45,6 +50,8 @@ struct listen_limits {
 	((struct listen_limits){.max_hello = LISTEN_DEFAULT_MAX_HELLO,               \
 				.max_mps = LISTEN_DEFAULT_MAX_MPS,                   \
 				.max_reports = LISTEN_DEFAULT_MAX_REPORTS,           \
+				.hello_per_source = LISTEN_DEFAULT_HELLO_PER_SOURCE, \
+				.hello_per_uuid = LISTEN_DEFAULT_HELLO_PER_UUID,     \
 				.max_bytes = 1024u * 1024u,                          \
 				.idle_s = 30,                                        \
 				.handshake_s = 60,                                   \
@@ -90,8 +97,11 @@ struct listen_gate {
 	 * itself and offers no way to refuse before the TLS handshake). */
 	bool pause_when_full;
 	struct listen_socket *sock; /* while listening */
-	unsigned long refused_full, pauses;
-	int64_t log_full_ms;        /* rate-limits the lines above */
+	struct listen_rate *per_source; /* NULL: no limit per source address */
+	unsigned per_source_max;        /* connections a minute from one address */
+	const char *per_source_option;
+	unsigned long refused_full, pauses, refused_rate;
+	int64_t log_full_ms, log_rate_ms; /* rate-limit the lines about them */
 };
 
 /*
@@ -117,8 +127,16 @@ bool listen_gate_has_room(const struct listen_gate *g);
 /* For rate-limited warning lines: true (and *last_ms now) when the last
  * line of this kind was a second ago or more. */
 bool listen_log_due(int64_t *last_ms);
-/* One warning line per kind of refusal that happened, with its count. */
-void listen_gate_log_totals(const struct listen_gate *g);
+/*
+ * Also refuse (accept and close) connections from a source address over
+ * per_minute a minute (a burst of per_minute; IPv6 counted per /64, as one
+ * host usually has the whole prefix); 0 = no limit. Only for gates whose
+ * socket accepts itself. 0, or -1 out of memory.
+ */
+int listen_gate_limit_per_source(struct listen_gate *g, unsigned per_minute, const char *option);
+/* Log one warning line per kind of refusal that happened, with its count,
+ * and free what the gate holds (not the gate). */
+void listen_gate_fini(struct listen_gate *g);
 /* Count c against g and list it (the listening socket admitted it, or
  * evhttp accepted it while g had room) / stop: a freed slot resumes a
  * paused socket; the last release while stopping ends the loop. Releasing

@@ -8,6 +8,7 @@
  * Must not: parse any protocol or know a receiver's connection state.
  */
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,7 @@
 #include <event2/util.h>
 
 #include "listen.h"
+#include "listen_rate.h"
 #include "log.h"
 
 void listen_fit_fd_limit(unsigned connections)
@@ -64,8 +66,23 @@ void listen_gate_init(struct listen_gate *g, struct listen_ctx *ctx, const char 
 	g->pause_when_full = pause_when_full;
 }
 
-void listen_gate_log_totals(const struct listen_gate *g)
+int listen_gate_limit_per_source(struct listen_gate *g, unsigned per_minute, const char *option)
 {
+	if (per_minute == 0)
+		return 0;
+	g->per_source = listen_rate_new(per_minute, LISTEN_RATE_DEFAULT_KEYS);
+	g->per_source_max = per_minute;
+	g->per_source_option = option;
+	return g->per_source ? 0 : -1;
+}
+
+void listen_gate_fini(struct listen_gate *g)
+{
+	listen_rate_free(g->per_source);
+	g->per_source = NULL;
+	if (g->refused_rate)
+		log_warn("%s: %lu connection(s) refused over %u a minute from one address (%s)",
+			 g->what, g->refused_rate, g->per_source_max, g->per_source_option);
 	if (g->refused_full)
 		log_warn("%s: %lu connection(s) refused over %u open (%s)", g->what,
 			 g->refused_full, g->max, g->cap_option);
@@ -79,20 +96,56 @@ bool listen_gate_has_room(const struct listen_gate *g)
 	return !g->ctx->stopping && g->active < g->max;
 }
 
-/* A new connection from source: false (and a rate-limited log line) when
- * the receiver is full or the listener is stopping; the caller closes it. */
-static bool gate_admit(struct listen_gate *g, const char *source)
+/* What a source address is counted as: IPv4 (also mapped into IPv6) by
+ * its 4 bytes, IPv6 by its /64. 0 for other families. */
+static size_t source_key(const struct sockaddr *sa, uint8_t key[16])
 {
+	if (sa->sa_family == AF_INET) {
+		memcpy(key, &((const struct sockaddr_in *)sa)->sin_addr, 4);
+		return 4;
+	}
+	if (sa->sa_family == AF_INET6) {
+		const struct in6_addr *a = &((const struct sockaddr_in6 *)sa)->sin6_addr;
+
+		if (IN6_IS_ADDR_V4MAPPED(a)) {
+			memcpy(key, a->s6_addr + 12, 4);
+			return 4;
+		}
+		memcpy(key, a->s6_addr, 8);
+		return 8;
+	}
+	return 0;
+}
+
+/* A new connection from sa (source in text): false (and a rate-limited log
+ * line) when the listener is stopping, the receiver is full, or the source
+ * is over its rate; the caller closes it. */
+static bool gate_admit(struct listen_gate *g, const struct sockaddr *sa, const char *source)
+{
+	uint8_t key[16];
+	size_t keylen;
+
 	if (g->ctx->stopping)
 		return false;
-	if (listen_gate_has_room(g))
-		return true;
-	g->refused_full++;
-	if (listen_log_due(&g->log_full_ms))
-		log_warn("%s connection from %s refused: %u %s connections open (%s); %lu "
-			 "refused so far",
-			 g->what, source, g->active, g->what, g->cap_option, g->refused_full);
-	return false;
+	if (!listen_gate_has_room(g)) {
+		g->refused_full++;
+		if (listen_log_due(&g->log_full_ms))
+			log_warn("%s connection from %s refused: %u %s connections open (%s); %lu "
+				 "refused so far",
+				 g->what, source, g->active, g->what, g->cap_option, g->refused_full);
+		return false;
+	}
+	keylen = g->per_source ? source_key(sa, key) : 0;
+	if (keylen && !listen_rate_take(g->per_source, key, keylen, verify_mono_ms())) {
+		g->refused_rate++;
+		if (listen_log_due(&g->log_rate_ms))
+			log_warn("%s connection from %s refused: more than %u a minute from this %s "
+				 "(%s); %lu refused so far",
+				 g->what, source, g->per_source_max, keylen == 8 ? "/64" : "address",
+				 g->per_source_option, g->refused_rate);
+		return false;
+	}
+	return true;
 }
 
 static void socket_update(struct listen_socket *ls);
@@ -184,7 +237,7 @@ static void on_accept(struct evconnlistener *lev, evutil_socket_t fd, struct soc
 		return;
 	}
 	verify_sockaddr_str(sa, source, sizeof(source));
-	if (!gate_admit(ls->gate, source)) {
+	if (!gate_admit(ls->gate, sa, source)) {
 		evutil_closesocket(fd);
 		return;
 	}

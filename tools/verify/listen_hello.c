@@ -24,14 +24,17 @@
 
 #include "hello_codec.h"
 #include "listen.h"
+#include "listen_rate.h"
 #include "log.h"
 
 struct hello_server {
 	struct listen_ctx *ctx;
 	struct listen_gate gate;
 	struct listen_socket *sock;
-	unsigned long extra_conns; /* connections that sent more than their hello */
-	int64_t log_extra_ms;
+	struct listen_rate *per_uuid; /* NULL: no limit per device UUID */
+	unsigned long extra_conns;    /* connections that sent more than their hello */
+	unsigned long uuid_dropped;   /* hellos over the per-UUID rate */
+	int64_t log_extra_ms, log_uuid_ms;
 };
 
 struct hello_conn {
@@ -150,6 +153,17 @@ static enum take take_hello(struct hello_conn *c)
 	if (have > n)
 		note_extra(c, have - n);
 	verify_uuid_str(m.uuid, uuid);
+	if (c->srv->per_uuid &&
+	    !listen_rate_take(c->srv->per_uuid, m.uuid, sizeof(m.uuid), verify_mono_ms())) {
+		struct hello_server *srv = c->srv;
+
+		srv->uuid_dropped++;
+		if (listen_log_due(&srv->log_uuid_ms))
+			log_warn("hello from %s: device %s sent more than %u hellos a minute "
+				 "(--hello-per-uuid) — not stored; %lu dropped so far",
+				 c->source, uuid, srv->ctx->lim.hello_per_uuid, srv->uuid_dropped);
+		return TAKE_DONE;
+	}
 	log_info("hello from %s: device %s, interface version %u, retry %u", c->source, uuid,
 		 m.version, (unsigned)m.retry_count);
 	d = hello_detail(&m);
@@ -254,24 +268,33 @@ int hello_server_new(struct listen_ctx *ctx, const struct sockaddr *sa, socklen_
 		     size_t errlen, int *exit_code)
 {
 	struct hello_server *srv = calloc(1, sizeof(*srv));
+	int rc = -1;
 
 	*out = NULL;
+	*exit_code = VERIFY_EXIT_NETWORK;
 	if (!srv) {
 		snprintf(err, errlen, "out of memory");
-		*exit_code = VERIFY_EXIT_NETWORK;
-		return -1;
+		goto out;
 	}
 	srv->ctx = ctx;
 	listen_gate_init(&srv->gate, ctx, "hello", "--max-hello-connections", ctx->lim.max_hello,
 			 false);
-	if (listen_socket_new(&srv->gate, sa, salen, on_accept, srv, &srv->sock, bound, boundlen,
-			      err, errlen) != 0) {
-		*exit_code = VERIFY_EXIT_NETWORK;
-		free(srv);
-		return -1;
+	if (listen_gate_limit_per_source(&srv->gate, ctx->lim.hello_per_source,
+					 "--hello-per-source") != 0 ||
+	    (ctx->lim.hello_per_uuid &&
+	     !(srv->per_uuid = listen_rate_new(ctx->lim.hello_per_uuid, LISTEN_RATE_DEFAULT_KEYS)))) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
 	}
+	if (listen_socket_new(&srv->gate, sa, salen, on_accept, srv, &srv->sock, bound, boundlen,
+			      err, errlen) != 0)
+		goto out;
 	*out = srv;
-	return 0;
+	srv = NULL;
+	rc = 0;
+out:
+	hello_server_free(srv);
+	return rc;
 }
 
 void hello_server_stop(struct hello_server *srv)
@@ -287,10 +310,16 @@ void hello_server_free(struct hello_server *srv)
 	if (!srv)
 		return;
 	listen_socket_free(srv->sock);
-	listen_gate_log_totals(&srv->gate);
+	if (srv->gate.ctx)
+		listen_gate_fini(&srv->gate);
 	if (srv->extra_conns)
 		log_warn("hello: %lu connection(s) sent more than one hello — only the first of "
 			 "each was taken",
 			 srv->extra_conns);
+	if (srv->uuid_dropped)
+		log_warn("hello: %lu hello(s) not stored, over %u a minute from one device "
+			 "(--hello-per-uuid)",
+			 srv->uuid_dropped, srv->ctx->lim.hello_per_uuid);
+	listen_rate_free(srv->per_uuid);
 	free(srv);
 }

@@ -386,7 +386,7 @@ void mps_server_free(struct mps_server *srv)
 		return;
 	listen_socket_free(srv->sock);
 	if (srv->gate.ctx)
-		listen_gate_log_totals(&srv->gate);
+		listen_gate_fini(&srv->gate);
 	SSL_CTX_free(srv->ssl_ctx);
 	free(srv->user);
 	free(srv);

@@ -542,7 +542,7 @@ void reports_server_free(struct reports_server *srv)
 	if (srv->http)
 		evhttp_free(srv->http); /* closes connections; their SSLs free their conns */
 	if (srv->gate.ctx)
-		listen_gate_log_totals(&srv->gate);
+		listen_gate_fini(&srv->gate);
 	SSL_CTX_free(srv->ssl_ctx);
 	OPENSSL_cleanse(srv->token_sha256, sizeof(srv->token_sha256));
 	free(srv);
