@@ -92,6 +92,14 @@ char *wsc_text(xmlNodePtr n, size_t max);
 /* The payload namespace href on the envelope, declared with the next
  * letter when first used. */
 xmlNsPtr wsc_ns(struct wsc_resp *p, const char *href);
+/* The payload namespaces declared so far, and going back to them (a
+ * Delete looks its instance up but answers without its namespace). */
+struct wsc_ns_mark {
+	xmlNsPtr last;
+	char next_prefix;
+};
+struct wsc_ns_mark wsc_ns_mark(const struct wsc_resp *p);
+void wsc_ns_rollback(struct wsc_resp *p, struct wsc_ns_mark m);
 void wsc_headers(struct wsc_resp *p, struct sim_wsman_core *c, const struct wsc_req *r,
 		 const char *action, const char *resource);
 /* A SOAP fault; sub_ns/sub the subcode (WSC_NS_WSA "DestinationUnreachable"),

@@ -128,6 +128,33 @@ xmlNsPtr wsc_ns(struct wsc_resp *p, const char *href)
 	return xmlNewNs(p->env, BAD_CAST href, BAD_CAST prefix);
 }
 
+struct wsc_ns_mark wsc_ns_mark(const struct wsc_resp *p)
+{
+	struct wsc_ns_mark m = {NULL, p->next_prefix};
+	for (xmlNsPtr n = p->env->nsDef; n; n = n->next)
+		m.last = n;
+	return m;
+}
+
+void wsc_ns_rollback(struct wsc_resp *p, struct wsc_ns_mark m)
+{
+	xmlNsPtr *link = m.last ? &m.last->next : &p->env->nsDef;
+	xmlNsPtr keep = NULL, *keep_tail = &keep;
+	while (*link) { /* drop what came after the mark, xsi excepted */
+		xmlNsPtr n = *link;
+		*link = n->next;
+		n->next = NULL;
+		if (n == p->xsi) {
+			*keep_tail = n;
+			keep_tail = &n->next;
+		} else {
+			xmlFreeNs(n);
+		}
+	}
+	*link = keep;
+	p->next_prefix = m.next_prefix;
+}
+
 void wsc_headers(struct wsc_resp *p, struct sim_wsman_core *c, const struct wsc_req *r,
 		 const char *action, const char *resource)
 {

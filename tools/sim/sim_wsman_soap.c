@@ -392,10 +392,13 @@ static void op_change(struct wsc_resp *p, struct sim_wsman_core *c, const struct
 		fault_action(p, c, r);
 		return;
 	}
+	struct wsc_ns_mark mark = wsc_ns_mark(p);
 	xmlNodePtr inst = select_instance(p, c, r, cls, &index);
 	if (!inst)
 		return;
 	xmlFreeNode(inst);
+	if (!put) /* AMT declares the class namespace for a Put, not for a Delete */
+		wsc_ns_rollback(p, mark);
 	call_init(&call, c, put ? "Put" : "Delete", now, local);
 	call.index = (int)index;
 	if (put && (!r->payload || strcmp((const char *)r->payload->name, el) != 0)) {
