@@ -349,6 +349,33 @@ static void put_refusals_and_credentials(void **state)
 			 400);
 	assert_non_null(strstr(wt_text_n(&T, "Value", 1), "InvalidSelectors"));
 
+	/* RPS's message builder sends Put without selectors: the key properties
+	 * in the body name the instance (@device-management-toolkit/wsman-messages
+	 * protectedPut), here one of two associations */
+	assert_int_equal(add_rule("0", NULL, MPS_REF("MpServer", MPS(0))), 0);
+#define SCOPE_SELECTORS                                                                            \
+	"<c:Selector Name=\"SystemCreationClassName\">CIM_ComputerSystem</c:Selector>"            \
+	"<c:Selector Name=\"SystemName\">Intel(r) AMT</c:Selector>"
+#define EPR_PROP(prop, uri, sels)                                                                  \
+	"<h:" prop "><b:Address>" WT_WSA "/role/anonymous</b:Address><b:ReferenceParameters>"     \
+	"<c:ResourceURI>" uri "</c:ResourceURI><c:SelectorSet>" sels                              \
+	"</c:SelectorSet></b:ReferenceParameters></h:" prop ">"
+#define RPS_PUT(rule, type)                                                                        \
+	"<h:AMT_RemoteAccessPolicyAppliesToMPS xmlns:h=\"" APPLIES "\">" EPR_PROP(                  \
+		"ManagedElement", SAP,                                                             \
+		"<c:Selector Name=\"CreationClassName\">AMT_ManagementPresenceRemoteSAP</c:Selector>"  \
+		"<c:Selector Name=\"Name\">" MPS(0) "</c:Selector>" SCOPE_SELECTORS)                 \
+	"<h:MpsType>" type "</h:MpsType><h:OrderOfAccess>0</h:OrderOfAccess>" EPR_PROP(            \
+		"PolicySet", RULE,                                                                 \
+		"<c:Selector Name=\"CreationClassName\">AMT_RemoteAccessPolicyRule</c:Selector>"       \
+		"<c:Selector Name=\"PolicyRuleName\">" rule "</c:Selector>" SCOPE_SELECTORS)          \
+	"</h:AMT_RemoteAccessPolicyAppliesToMPS>"
+	assert_int_equal(wt_send(&T, false, WT_PUT, APPLIES, NULL, RPS_PUT("User Initiated", "2")), 200);
+	assert_int_equal(T.fw.st.ra.rules[SIM_RA_USER_INITIATED].internal[0], 0); /* that one */
+	assert_int_equal(T.fw.st.ra.rules[SIM_RA_PERIODIC].internal[0], -1);      /* not the other */
+	assert_int_equal(wt_send(&T, false, WT_PUT, APPLIES, NULL, RPS_PUT("Alert", "2")), 400);
+	assert_non_null(strstr(wt_text_n(&T, "Value", 1), "InvalidSelectors"));
+
 	/* AMT_MPSUsernamePassword: what the CIRA client presents */
 	assert_int_equal(wt_send(&T, false, WT_PUT, CRED, NULL,
 				 "<h:AMT_MPSUsernamePassword xmlns:h=\"" CRED "\"><h:InstanceID>Intel(r) "

@@ -259,28 +259,53 @@ static bool selectors_match(const struct wsc_req *r, xmlNodePtr inst, bool *unkn
 	return true;
 }
 
+/* True when every key property of cls in the Put body equals inst's. */
+static bool body_keys_match(const struct sim_wsman_class *cls, xmlNodePtr body, xmlNodePtr inst)
+{
+	unsigned seen = 0;
+	for (const char *const *k = cls->keys; k && *k; k++) {
+		xmlNodePtr want = wsc_prop_of(body, *k), have = wsc_prop_of(inst, *k);
+		if (!want)
+			continue;
+		char *a = value_of(want, WSC_SELECTOR_MAX), *b = have ? value_of(have, WSC_SELECTOR_MAX) : NULL;
+		bool eq = a && b && strcmp(a, b) == 0;
+		xmlFree(a);
+		xmlFree(b);
+		if (!eq)
+			return false;
+		seen++;
+	}
+	return seen > 0;
+}
+
 /* The instance the selectors name (any instance when the class has one and
- * no selector is given): its element and index, or NULL with a fault. */
+ * no selector is given). A Put without selectors names its instance by the
+ * key properties in its body, as RPS's message builder sends it
+ * (@device-management-toolkit/wsman-messages protectedPut) and AMT takes
+ * it. Its element and index, or NULL with a fault. */
 static xmlNodePtr select_instance(struct wsc_resp *p, struct sim_wsman_core *c,
 				  const struct wsc_req *r, const struct sim_wsman_class *cls,
-				  unsigned *index)
+				  xmlNodePtr put_body, unsigned *index)
 {
 	const struct sim_state *st = &c->fw->st;
 	unsigned n = cls->count(st);
-	bool unknown_name = false;
-	if (r->nsel == 0 && n != 1) {
+	bool unknown_name = false, by_body = r->nsel == 0 && n != 1 && put_body;
+	if (r->nsel == 0 && n != 1 && !put_body) {
 		fault_selectors(p, c, r, "InsufficientSelectors");
 		return NULL;
 	}
 	for (unsigned i = 0; i < n; i++) {
 		xmlNodePtr inst = wsc_instance(p, cls, st, i);
-		if (inst && selectors_match(r, inst, &unknown_name)) {
+		if (inst && (by_body ? body_keys_match(cls, put_body, inst)
+				     : selectors_match(r, inst, &unknown_name))) {
 			*index = i;
 			return inst;
 		}
 		xmlFreeNode(inst);
 	}
-	fault_selectors(p, c, r, unknown_name ? "UnexpectedSelectors" : "InvalidValue");
+	fault_selectors(p, c, r,
+			by_body ? "InsufficientSelectors"
+				: unknown_name ? "UnexpectedSelectors" : "InvalidValue");
 	return NULL;
 }
 
@@ -288,7 +313,7 @@ static void op_get(struct wsc_resp *p, struct sim_wsman_core *c, const struct ws
 		   const struct sim_wsman_class *cls)
 {
 	unsigned index;
-	xmlNodePtr inst = select_instance(p, c, r, cls, &index);
+	xmlNodePtr inst = select_instance(p, c, r, cls, NULL, &index);
 	if (!inst)
 		return;
 	wsc_headers(p, c, r, WSC_NS_WXF "/GetResponse", cls->uri);
@@ -392,8 +417,13 @@ static void op_change(struct wsc_resp *p, struct sim_wsman_core *c, const struct
 		fault_action(p, c, r);
 		return;
 	}
+	if (put && (!r->payload || strcmp((const char *)r->payload->name, el) != 0)) {
+		wsc_fault(p, c, r, false, WSC_NS_WSMAN, "SchemaValidationError",
+			  "The Body does not hold the instance.", NULL);
+		return;
+	}
 	struct wsc_ns_mark mark = wsc_ns_mark(p);
-	xmlNodePtr inst = select_instance(p, c, r, cls, &index);
+	xmlNodePtr inst = select_instance(p, c, r, cls, put ? r->payload : NULL, &index);
 	if (!inst)
 		return;
 	xmlFreeNode(inst);
@@ -401,11 +431,6 @@ static void op_change(struct wsc_resp *p, struct sim_wsman_core *c, const struct
 		wsc_ns_rollback(p, mark);
 	call_init(&call, c, put ? "Put" : "Delete", now, local);
 	call.index = (int)index;
-	if (put && (!r->payload || strcmp((const char *)r->payload->name, el) != 0)) {
-		wsc_fault(p, c, r, false, WSC_NS_WSMAN, "SchemaValidationError",
-			  "The Body does not hold the instance.", NULL);
-		return;
-	}
 	if ((put && collect_args(&call, r->payload) != 0) || fn(&call) != 0) {
 		wsc_fault(p, c, r, false, WSC_NS_WSMAN, "InvalidParameter",
 			  call.fault[0] ? call.fault : "A property is not valid.", NULL);
