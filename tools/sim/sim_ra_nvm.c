@@ -164,9 +164,8 @@ static int split_host_port(const char *in, char *host, size_t cap, uint32_t *por
 	} else {
 		colon = strchr(in, ':');
 		if (colon && strchr(colon + 1, ':'))
-			colon = NULL, end = in + strlen(in); /* a bare IPv6 literal */
-		else
-			end = colon ? colon : in + strlen(in);
+			colon = NULL; /* a bare IPv6 literal */
+		end = colon ? colon : in + strlen(in);
 	}
 	if (end == in || (size_t)(end - in) >= cap)
 		return -1;
