@@ -28,6 +28,9 @@
 #define WT_PULL WT_WSEN "/Pull"
 #define WT_AMT "http://intel.com/wbem/wscim/1/amt-schema/1/"
 #define WT_CIM "http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/"
+#define WT_IPS "http://intel.com/wbem/wscim/1/ips-schema/1/"
+#define WT_PUT "http://schemas.xmlsoap.org/ws/2004/09/transfer/Put"
+#define WT_DELETE "http://schemas.xmlsoap.org/ws/2004/09/transfer/Delete"
 #define WT_3PDS WT_AMT "AMT_ThirdPartyDataStorageService"
 #define WT_3PDS_ADMIN WT_AMT "AMT_ThirdPartyDataStorageAdministrationService"
 
@@ -98,7 +101,8 @@ static inline int wt_send(struct wt *t, bool local, const char *action, const ch
 	int n = snprintf(buf, sizeof(buf),
 			 "<?xml version=\"1.0\" encoding=\"utf-8\"?>"
 			 "<s:Envelope xmlns:s=\"" WT_SOAP "\" xmlns:a=\"" WT_WSA
-			 "\" xmlns:w=\"" WT_WSMAN "\" xmlns:n=\"" WT_WSEN "\"><s:Header>"
+			 "\" xmlns:w=\"" WT_WSMAN "\" xmlns:n=\"" WT_WSEN "\" xmlns:b=\"" WT_WSA
+			 "\" xmlns:c=\"" WT_WSMAN "\"><s:Header>"
 			 "%s%s%s<a:To>/wsman</a:To>%s%s%s"
 			 "<a:MessageID>uuid:test-1</a:MessageID>"
 			 "<a:ReplyTo><a:Address>" WT_WSA "/role/anonymous</a:Address></a:ReplyTo>"
@@ -158,6 +162,27 @@ static inline unsigned wt_count(struct wt *t, const char *local)
 	while (wt_text_n(t, local, n))
 		n++;
 	return n;
+}
+
+/* The state file of the WS-Man class fixtures (tests/data/wsman/state.ini)
+ * with its certificates, loaded into st. Returns 0 or -1. */
+static inline int wt_fixture_state(struct sim_state *st)
+{
+	char dir[160], path[256], err[256];
+	const char *build = getenv("BUILD_DIR");
+	if (snprintf(dir, sizeof(dir), "%.100s%stests/data/wsman", build && *build ? build : "",
+		     build && *build ? "/../" : "") >= (int)sizeof(dir))
+		return -1;
+	snprintf(path, sizeof(path), "%s/state.ini", dir);
+	sim_state_defaults(st);
+	if (sim_state_load(st, path, err, sizeof(err)) != 0) {
+		fprintf(stderr, "%s\n", err);
+		return -1;
+	}
+	snprintf(st->cira_ca, sizeof(st->cira_ca), "%.160s/mps-root.pem", dir);
+	snprintf(st->tls_cert, sizeof(st->tls_cert), "%.160s/amt-tls.pem", dir);
+	snprintf(st->tls_key, sizeof(st->tls_key), "%.160s/key-unused-in-process.pem", dir);
+	return 0;
 }
 
 /* Invoke method on a 3PDS class with "Name", "value" argument pairs ending in

@@ -426,6 +426,30 @@ static int group_teardown(void **state)
 	return 0;
 }
 
+/* The user-initiated route lives in the remote-access table ([cira.mps.N],
+ * [cira.policy.T]): MPS 0 with the test credentials, keeping whether a
+ * user-initiated policy exists and its tunnel lifetime. */
+static void set_route(struct sim_state *st, const char *mps, bool policy)
+{
+	const struct sim_ra_rule *r = &st->ra.rules[SIM_RA_USER_INITIATED];
+	uint32_t lifetime = r->used ? r->lifetime_s : 0;
+	assert_int_equal(sim_ra_configure(&st->ra, mps, CIRA_USER, CIRA_PASS, policy, lifetime), 0);
+}
+
+static void set_mps(struct sim_state *st, const char *host, unsigned port)
+{
+	char addr[64];
+	snprintf(addr, sizeof(addr), "%s:%u", host, port);
+	set_route(st, addr, st->ra.rules[SIM_RA_USER_INITIATED].used);
+}
+
+static const char *mps_of(const struct sim_state *st)
+{
+	static char addr[SIM_RA_HOST_MAX + 8];
+	snprintf(addr, sizeof(addr), "%s:%u", st->ra.mps[0].host, (unsigned)st->ra.mps[0].port);
+	return st->ra.mps[0].used ? addr : "";
+}
+
 static int setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
@@ -435,12 +459,10 @@ static int setup(void **state)
 	sim_state_defaults(&f->st);
 	f->st.prov_state = AMT_PROVISIONING_POST;
 	f->st.control_mode = AMT_CONTROL_CCM;
-	f->st.policy_user_initiated = true;
+	set_route(&f->st, "", true);
 	f->st.os_interface = true;
 	f->st.time_scale = 10;    /* request window 6 s, retries every 200 ms */
 	f->st.cira_keepalive_s = 1; /* 100 ms */
-	snprintf(f->st.cira_user, sizeof(f->st.cira_user), CIRA_USER);
-	snprintf(f->st.cira_password, sizeof(f->st.cira_password), CIRA_PASS);
 	snprintf(f->st.cira_ca, sizeof(f->st.cira_ca), "%s", g_pki->ca_path);
 	return 0;
 }
@@ -448,7 +470,7 @@ static int setup(void **state)
 static void start_mps(struct fx *f)
 {
 	mps_start(&f->mps, g_pki);
-	snprintf(f->st.mps, sizeof(f->st.mps), "localhost:%u", f->mps.port);
+	set_mps(&f->st, "localhost", f->mps.port);
 }
 
 static int teardown(void **state)
@@ -575,15 +597,15 @@ static void test_open_connects_and_close_disconnects(void **state)
 static void test_refusals(void **state)
 {
 	struct fx *f = *state;
-	snprintf(f->st.mps, sizeof(f->st.mps), "localhost:1");
+	set_route(&f->st, "localhost:1", true);
 
-	f->st.policy_user_initiated = false;
+	set_route(&f->st, mps_of(&f->st), false);
 	assert_int_equal(simt_fw_init(&f->fw, &f->st), 0);
 	assert_int_equal(simt_call(&f->fw, AMTHI_OPEN_USER_INITIATED_CONNECTION),
 			 AMT_STATUS_NOT_PERMITTED);
 	simt_fw_free(&f->fw);
 
-	f->st.policy_user_initiated = true;
+	set_route(&f->st, mps_of(&f->st), true);
 	f->st.os_interface = false;
 	assert_int_equal(simt_fw_init(&f->fw, &f->st), 0);
 	assert_int_equal(simt_call(&f->fw, AMTHI_OPEN_USER_INITIATED_CONNECTION),
@@ -591,7 +613,7 @@ static void test_refusals(void **state)
 	simt_fw_free(&f->fw);
 
 	f->st.os_interface = true;
-	f->st.mps[0] = '\0';
+	set_route(&f->st, "", true);
 	assert_int_equal(simt_fw_init(&f->fw, &f->st), 0);
 	assert_int_equal(simt_call(&f->fw, AMTHI_OPEN_USER_INITIATED_CONNECTION),
 			 AMT_STATUS_DATA_MISSING);
@@ -611,7 +633,7 @@ static void test_mps_down_stays_connecting(void **state)
 	struct fx *f = *state;
 	unsigned dead = listen_port(NULL);
 	assert_true(dead != 0);
-	snprintf(f->st.mps, sizeof(f->st.mps), "127.0.0.1:%u", dead);
+	set_mps(&f->st, "127.0.0.1", dead);
 	f->st.time_scale = 1; /* window 60 s, a retry every 2 s */
 	assert_int_equal(simt_fw_init(&f->fw, &f->st), 0);
 	assert_int_equal(simt_call(&f->fw, AMTHI_OPEN_USER_INITIATED_CONNECTION),
@@ -659,7 +681,7 @@ static void test_request_window_ends_in_not_connected(void **state)
 {
 	struct fx *f = *state;
 	unsigned dead = listen_port(NULL);
-	snprintf(f->st.mps, sizeof(f->st.mps), "127.0.0.1:%u", dead);
+	set_mps(&f->st, "127.0.0.1", dead);
 	f->st.time_scale = 1000; /* window 60 ms */
 	assert_int_equal(simt_fw_init(&f->fw, &f->st), 0);
 	assert_int_equal(simt_call(&f->fw, AMTHI_OPEN_USER_INITIATED_CONNECTION),
@@ -688,7 +710,7 @@ static void test_certificate_not_accepted(void **state)
 
 	/* right CA, but the certificate names localhost, not 127.0.0.1 */
 	snprintf(f->st.cira_ca, sizeof(f->st.cira_ca), "%s", g_pki->ca_path);
-	snprintf(f->st.mps, sizeof(f->st.mps), "127.0.0.1:%u", f->mps.port);
+	set_mps(&f->st, "127.0.0.1", f->mps.port);
 	assert_int_equal(simt_fw_init(&f->fw, &f->st), 0);
 	assert_int_equal(simt_call(&f->fw, AMTHI_OPEN_USER_INITIATED_CONNECTION),
 			 AMT_STATUS_SUCCESS);
@@ -719,7 +741,7 @@ static void test_tunnel_ends_by_lifetime_disconnect_or_garbage(void **state)
 {
 	struct fx *f = *state;
 	start_mps(f);
-	f->st.cira_lifetime_s = 1; /* 100 ms */
+	f->st.ra.rules[SIM_RA_USER_INITIATED].lifetime_s = 1; /* 100 ms */
 	assert_int_equal(simt_fw_init(&f->fw, &f->st), 0);
 	assert_int_equal(simt_call(&f->fw, AMTHI_OPEN_USER_INITIATED_CONNECTION),
 			 AMT_STATUS_SUCCESS);
@@ -735,7 +757,7 @@ static void test_tunnel_ends_by_lifetime_disconnect_or_garbage(void **state)
 	memset(&f->mps, 0, sizeof(f->mps));
 	f->mps.disconnect_after = true;
 	start_mps(f);
-	f->st.cira_lifetime_s = 0;
+	f->st.ra.rules[SIM_RA_USER_INITIATED].lifetime_s = 0;
 	assert_int_equal(simt_fw_init(&f->fw, &f->st), 0);
 	assert_int_equal(simt_call(&f->fw, AMTHI_OPEN_USER_INITIATED_CONNECTION),
 			 AMT_STATUS_SUCCESS);

@@ -427,7 +427,8 @@ static void test_state_keys_round_trip(void **state)
 	assert_non_null(fp);
 	fputs("[provisioning]\nserver = prov.example.com:9999\nhello_interval_s = 30\n"
 	      "hello_window_s = 600\nhello_active = true\nhello_retry_count = 7\n"
-	      "[cira]\nusername = u1\npassword = pw1\nca = /etc/mps-ca.pem\nkeepalive_s = 5\n"
+	      "[cira]\nmps = mps.example.com:4434\npolicy_user_initiated = true\n"
+	      "username = u1\npassword = pw1\nca = /etc/mps-ca.pem\nkeepalive_s = 5\n"
 	      "tunnel_lifetime_s = 900\nrequest_window_s = 120\n"
 	      "[sim]\ntime_scale = 50\nhello_not_ready = yes\n",
 	      fp);
@@ -444,11 +445,16 @@ static void test_state_keys_round_trip(void **state)
 	assert_int_equal(a.hello_window_s, 600);
 	assert_true(a.hello_active);
 	assert_int_equal(a.hello_retry_count, 7);
-	assert_string_equal(a.cira_user, "u1");
-	assert_string_equal(a.cira_password, "pw1");
+	/* the [cira] shorthand is MPS 0 and its user-initiated rule */
+	assert_string_equal(a.ra.mps[0].host, "mps.example.com");
+	assert_int_equal(a.ra.mps[0].port, 4434);
+	assert_string_equal(a.ra.mps[0].username, "u1");
+	assert_string_equal(a.ra.mps[0].password, "pw1");
 	assert_string_equal(a.cira_ca, "/etc/mps-ca.pem");
 	assert_int_equal(a.cira_keepalive_s, 5);
-	assert_int_equal(a.cira_lifetime_s, 900);
+	assert_true(a.ra.rules[SIM_RA_USER_INITIATED].used);
+	assert_int_equal(a.ra.rules[SIM_RA_USER_INITIATED].lifetime_s, 900);
+	assert_int_equal(a.ra.rules[SIM_RA_USER_INITIATED].external[0], 0);
 	assert_int_equal(a.cira_request_window_s, 120);
 	assert_int_equal(a.time_scale, 50);
 	assert_true(a.hello_not_ready);
@@ -458,7 +464,8 @@ static void test_state_keys_round_trip(void **state)
 	assert_int_equal(sim_state_load(&b, f->path, err, sizeof(err)), 0);
 	assert_string_equal(b.prov_server, a.prov_server);
 	assert_int_equal(b.hello_retry_count, 7);
-	assert_string_equal(b.cira_password, "pw1");
+	assert_string_equal(b.ra.mps[0].password, "pw1"); /* saved as [cira.mps.0] */
+	assert_int_equal(b.ra.rules[SIM_RA_USER_INITIATED].lifetime_s, 900);
 	assert_int_equal(b.cira_request_window_s, 120);
 	assert_int_equal(b.time_scale, 50);
 	assert_true(b.hello_not_ready);

@@ -163,7 +163,7 @@ static void http_digest_flow(void **state)
 	digest_header("admin", "P@ssw0rd", realm, nonce, "00000001", auth, sizeof(auth));
 	r = post(w, "/wsman", auth, GET_BODY);
 	assert_true(strncmp(r, "HTTP/1.1 200 OK\r\n", 17) == 0);
-	assert_non_null(strstr(r, "<h:HostName>amt-sim</h:HostName>"));
+	assert_non_null(strstr(r, "<g:HostName>amt-sim</g:HostName>"));
 	header_value(r, "\r\nContent-Type: ", v, sizeof(v));
 	assert_non_null(strstr(v, "application/soap+xml"));
 	free(r);

@@ -621,5 +621,7 @@ const struct sim_wsman_class sim_3pds_service_class = {
 	.count = sim_3pds_one,
 	.instance = service_instance,
 	.invoke = service_invoke,
+	.keys = sim_wsman_service_keys,
+	.datetime = true,
 };
 

@@ -209,4 +209,6 @@ const struct sim_wsman_class sim_3pds_admin_class = {
 	.count = sim_3pds_one,
 	.instance = admin_instance,
 	.invoke = admin_invoke,
+	.keys = sim_wsman_service_keys,
+	.datetime = true,
 };

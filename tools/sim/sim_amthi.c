@@ -105,13 +105,17 @@ static void remote_access(const struct sim_fw *fw, struct reply *r)
 		.cira_status = st->cira_status,
 		.trigger = trigger_on_wire(st),
 	};
+	const struct sim_ra_rule *rule;
+	const struct sim_ra_mps *mps;
 	if (sim_cira_status(fw, &s.cira_status)) /* a live request owns the status */
 		s.trigger = 0;                    /* user initiated in both numberings */
-	/* the hostname only, as firmware reports the MPS by name */
-	snprintf(s.mps_hostname, sizeof(s.mps_hostname), "%s", st->mps);
-	char *colon = strrchr(s.mps_hostname, ':');
-	if (colon)
-		*colon = '\0';
+	/* the host name only, as firmware reports the MPS by name: the one a
+	 * user-initiated tunnel goes to, else the first configured */
+	sim_ra_user_route(&st->ra, &rule, &mps);
+	for (int i = 0; !mps && i < SIM_RA_MAX_MPS; i++)
+		if (st->ra.mps[i].used)
+			mps = &st->ra.mps[i];
+	snprintf(s.mps_hostname, sizeof(s.mps_hostname), "%s", mps ? mps->host : "");
 	amthi_encode_remote_access_status(r->body, sizeof(r->body), &s, st->ansi_nul, &r->len);
 }
 
@@ -217,9 +221,12 @@ static amt_status_t open_ui_connection(struct sim_fw *fw)
 	const struct sim_state *st = &fw->st;
 	if (st->prov_state != AMT_PROVISIONING_POST)
 		return AMT_STATUS_INVALID_AMT_MODE;
-	if (!st->os_interface || !st->policy_user_initiated)
+	const struct sim_ra_rule *rule;
+	const struct sim_ra_mps *mps;
+	sim_ra_user_route(&st->ra, &rule, &mps);
+	if (!st->os_interface || !rule)
 		return AMT_STATUS_NOT_PERMITTED;
-	if (!st->mps[0])
+	if (!mps)
 		return AMT_STATUS_DATA_MISSING;
 	return sim_cira_open(fw) == 0 ? AMT_STATUS_SUCCESS : AMT_STATUS_INTERNAL_ERROR;
 }

@@ -65,7 +65,7 @@ struct cira_cfg {
 	char host[SIM_STR];
 	char port[6];
 	char ca[sizeof(((struct sim_state *)0)->cira_ca)];
-	char user[sizeof(((struct sim_state *)0)->cira_user)];
+	char user[SIM_RA_CRED_MAX + 1];
 	char password[SIM_STR];
 	char bind[sizeof(((struct sim_state *)0)->host_name)];
 	uint8_t uuid[APF_UUID_LEN];
@@ -605,15 +605,19 @@ static enum att run_request(struct sim_cira *c, unsigned gen, const struct cira_
 static int snapshot(const struct sim_state *st, struct cira_cfg *cfg)
 {
 	unsigned scale = st->time_scale ? st->time_scale : 1;
+	const struct sim_ra_rule *rule;
+	const struct sim_ra_mps *mps;
 	memset(cfg, 0, sizeof(*cfg));
-	if (sim_net_split(st->mps, SIM_CIRA_DEFAULT_PORT, cfg->host, sizeof(cfg->host),
-			  cfg->port) != 0) {
-		log_warn("cira: bad [cira] mps \"%s\"", st->mps);
+	sim_ra_user_route(&st->ra, &rule, &mps); /* the MPS WS-Man or the state file set */
+	if (!rule || !mps || strlen(mps->host) >= sizeof(cfg->host)) {
+		log_warn("cira: no MPS for a user-initiated connection");
 		return -1;
 	}
+	snprintf(cfg->host, sizeof(cfg->host), "%s", mps->host);
+	snprintf(cfg->port, sizeof(cfg->port), "%u", (unsigned)mps->port);
 	snprintf(cfg->ca, sizeof(cfg->ca), "%s", st->cira_ca);
-	snprintf(cfg->user, sizeof(cfg->user), "%s", st->cira_user);
-	snprintf(cfg->password, sizeof(cfg->password), "%s", st->cira_password);
+	snprintf(cfg->user, sizeof(cfg->user), "%s", mps->username);
+	snprintf(cfg->password, sizeof(cfg->password), "%s", mps->password);
 	snprintf(cfg->bind, sizeof(cfg->bind), "%s", st->host_name[0] ? st->host_name : FORWARD_BIND_ANY);
 	memcpy(cfg->uuid, st->uuid, APF_UUID_LEN);
 	cfg->scale = scale;
@@ -622,7 +626,7 @@ static int snapshot(const struct sim_state *st, struct cira_cfg *cfg)
 	cfg->step_ms = sim_net_scaled_ms(STEP_MAX_MS / 1000u, scale, STEP_MIN_MS);
 	cfg->keepalive_ms =
 		st->cira_keepalive_s ? sim_net_scaled_ms(st->cira_keepalive_s, scale, KEEPALIVE_MIN_MS) : 0;
-	cfg->lifetime_ms = st->cira_lifetime_s ? sim_net_scaled_ms(st->cira_lifetime_s, scale, 1) : 0;
+	cfg->lifetime_ms = rule->lifetime_s ? sim_net_scaled_ms(rule->lifetime_s, scale, 1) : 0;
 	return 0;
 }
 
@@ -701,7 +705,7 @@ int sim_cira_open(struct sim_fw *fw)
 	c->status = AMT_CIRA_CONNECTING;
 	fw->st.cira_status = AMT_CIRA_NOT_CONNECTED;
 	fw->st.cira_trigger = 0; /* user initiated (LMS numbering, as in the state) */
-	log_info("cira: user-initiated connection to %s requested", fw->st.mps);
+	log_info("cira: user-initiated connection requested");
 	sim_net_wake_kick(c->wakefd);
 	return 0;
 }

@@ -22,7 +22,7 @@
 enum t {
 	T_BOOL, T_UINT, T_INT, T_STR, T_UUID, T_MAC, T_IPV4, T_PROVSTATE, T_CTLMODE, T_PROVMODE,
 	T_CIRASTATUS, T_NETWORK, T_TRIGGER, T_DISABLED, T_NUMBERING, T_CMD, T_HASHES, T_OCTAL,
-	T_QOP, T_OPT_U32
+	T_QOP, T_OPT_U32, T_SINT, T_OPTIN, T_VENDOR, T_RULENAMES
 };
 
 struct row {
@@ -51,6 +51,7 @@ static const struct row rows[] = {
 	{"amt", "host_name", T_STR, O(host_name), S(host_name)},
 	{"amt", "tls_cert", T_STR, O(tls_cert), S(tls_cert)},
 	{"amt", "tls_key", T_STR, O(tls_key), S(tls_key)},
+	{"amt", "clock_offset_s", T_SINT, O(clock_offset_s), 0},
 	{"platform", "uuid", T_UUID, O(uuid), 0},
 	{"platform", "bios", T_STR, O(bios), S(bios)},
 	{"provisioning", "state", T_PROVSTATE, O(prov_state), 0},
@@ -77,16 +78,17 @@ static const struct row rows[] = {
 	{"cira", "status", T_CIRASTATUS, O(cira_status), 0},
 	{"cira", "network", T_NETWORK, O(cira_network), 0},
 	{"cira", "trigger", T_TRIGGER, O(cira_trigger), 0},
-	{"cira", "mps", T_STR, O(mps), S(mps)},
 	{"cira", "os_interface", T_BOOL, O(os_interface), 0},
 	{"cira", "bios_interface", T_BOOL, O(bios_interface), 0},
-	{"cira", "policy_user_initiated", T_BOOL, O(policy_user_initiated), 0},
-	{"cira", "username", T_STR, O(cira_user), S(cira_user)},
-	{"cira", "password", T_STR, O(cira_password), S(cira_password)},
 	{"cira", "ca", T_STR, O(cira_ca), S(cira_ca)},
 	{"cira", "keepalive_s", T_UINT, O(cira_keepalive_s), 0},
-	{"cira", "tunnel_lifetime_s", T_UINT, O(cira_lifetime_s), 0},
 	{"cira", "request_window_s", T_UINT, O(cira_request_window_s), 0},
+	{"redirection", "sol", T_BOOL, O(redir_sol), 0},
+	{"redirection", "ider", T_BOOL, O(redir_ider), 0},
+	{"redirection", "listener", T_BOOL, O(redir_listener), 0},
+	{"optin", "required", T_OPTIN, O(optin_required), 0},
+	{"optin", "code_timeout_s", T_UINT, O(optin_code_timeout_s), 0},
+	{"optin", "display_timeout_s", T_UINT, O(optin_display_timeout_s), 0},
 	{"local_account", "enabled", T_BOOL, O(local_account_enabled), 0},
 	{"local_account", "username", T_STR, O(local_user), S(local_user)},
 	{"local_account", "password", T_STR, O(local_password), S(local_password)},
@@ -114,6 +116,9 @@ static const struct row rows[] = {
 	{"sim", "digest_qop", T_QOP, O(digest_qop), 0},
 	{"sim", "tls_legacy", T_BOOL, O(tls_legacy), 0},
 	{"sim", "tpds_permanent_interface_lock", T_BOOL, O(tpds_permanent_interface_lock), 0},
+	{"sim", "identify_auth", T_BOOL, O(identify_auth), 0},
+	{"sim", "identify_vendor", T_VENDOR, O(identify_vendor), 0},
+	{"sim", "policy_rule_names", T_RULENAMES, O(rule_naming), 0},
 };
 
 /* T_UINT keys with a narrower range than 0..2^31-1. */
@@ -144,6 +149,9 @@ static const char *const trigger_names[] = {"user_initiated", "alert", "provisio
 static const char *const disabled_names[] = {"absent", "empty", NULL};
 static const char *const numbering_names[] = {"lms", "rpcgo", NULL};
 static const char *const qop_names[] = {"auth", "auth-int,auth", NULL};
+static const char *const optin_names[] = {"none", "kvm", "all", NULL};
+static const char *const vendor_names[] = {"intel_corporation", "intel_r", NULL};
+static const char *const rulenames_names[] = {"trigger", "trigger_handle", NULL};
 static const char *const hash_alg_names[] = {"", "sha1", "sha256", "sha384", "sha512", NULL};
 static const uint8_t hash_alg_len[] = {0, 20, 32, 48, 64};
 
@@ -159,6 +167,9 @@ static const char *const *enum_names(enum t type)
 	case T_DISABLED: return disabled_names;
 	case T_NUMBERING: return numbering_names;
 	case T_QOP: return qop_names;
+	case T_OPTIN: return optin_names;
+	case T_VENDOR: return vendor_names;
+	case T_RULENAMES: return rulenames_names;
 	default: return NULL;
 	}
 }
@@ -198,6 +209,13 @@ void sim_state_defaults(struct sim_state *s)
 	snprintf(s->admin_password, sizeof(s->admin_password), "P@ssw0rd");
 	snprintf(s->host_name, sizeof(s->host_name), "amt-sim");
 	sim_3pds_nvm_defaults(&s->storage);
+	sim_ra_nvm_defaults(&s->ra);
+	sim_hw_defaults(&s->hw);
+	sim_users_defaults(&s->users);
+	s->redir_sol = s->redir_ider = s->redir_listener = true;
+	s->optin_required = SIM_OPTIN_KVM;
+	s->optin_code_timeout_s = 120;
+	s->optin_display_timeout_s = 300;
 	s->hello_interval_s = 60;
 	s->hello_window_s = 21600; /* 6 h */
 	s->cira_keepalive_s = 60;
@@ -379,11 +397,13 @@ static int set_row(struct sim_state *s, const struct row *r, const char *v)
 			return -1;
 		*(unsigned *)f = (unsigned)n;
 		return 0;
-	case T_INT: {
+	case T_INT:
+	case T_SINT: {
 		char *end;
 		errno = 0;
 		long l = strtol(v, &end, 10);
-		if (errno || !*v || *end || l < -1 || l > 0x7FFFFFFF)
+		long min = r->type == T_INT ? -1 : -0x7FFFFFFF;
+		if (errno || !*v || *end || l < min || l > 0x7FFFFFFF)
 			return -1;
 		*(int *)f = (int)l;
 		return 0;
@@ -443,6 +463,12 @@ static int on_line(void *user, const char *section, const char *name, const char
 	if (!name)
 		return 1;
 	int taken = sim_3pds_nvm_ini(&l->s->storage, section, name, value, l->why, sizeof(l->why));
+	if (taken < 0)
+		taken = sim_ra_nvm_ini(&l->s->ra, section, name, value, l->why, sizeof(l->why));
+	if (taken < 0)
+		taken = sim_hw_ini(&l->s->hw, section, name, value, l->why, sizeof(l->why));
+	if (taken < 0)
+		taken = sim_users_ini(&l->s->users, section, name, value, l->why, sizeof(l->why));
 	if (taken >= 0)
 		return taken;
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
@@ -470,7 +496,10 @@ int sim_state_load(struct sim_state *s, const char *path, char *err, size_t errc
 		snprintf(err, errcap, "%s:%d: %s", path, rc, rc < 0 ? "cannot read" : l.why);
 		return -1;
 	}
-	if (sim_3pds_nvm_finish(&s->storage, l.why, sizeof(l.why)) != 0) {
+	if (sim_3pds_nvm_finish(&s->storage, l.why, sizeof(l.why)) != 0 ||
+	    sim_ra_nvm_finish(&s->ra, l.why, sizeof(l.why)) != 0 ||
+	    sim_hw_finish(&s->hw, l.why, sizeof(l.why)) != 0 ||
+	    sim_users_finish(&s->users, s->admin_user, l.why, sizeof(l.why)) != 0) {
 		snprintf(err, errcap, "%s: %s", path, l.why);
 		return -1;
 	}
@@ -494,6 +523,7 @@ static void format_row(FILE *f, const struct sim_state *s, const struct row *r)
 		fprintf(f, "%04o", *(const unsigned *)p);
 		break;
 	case T_INT:
+	case T_SINT:
 		fprintf(f, "%d", *(const int *)p);
 		break;
 	case T_STR:
@@ -553,6 +583,9 @@ static int fill_state(FILE *f, void *arg)
 		}
 		format_row(f, s, &rows[i]);
 	}
+	sim_ra_nvm_write(f, &s->ra);
+	sim_hw_write(f, &s->hw);
+	sim_users_write(f, &s->users);
 	sim_3pds_nvm_write(f, &s->storage);
 	return 0;
 }

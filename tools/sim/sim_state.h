@@ -19,6 +19,9 @@
 #include <stdint.h>
 
 #include "sim_3pds_nvm.h"
+#include "sim_hw.h"
+#include "sim_ra_nvm.h"
+#include "sim_users.h"
 
 struct amt_code_versions;
 
@@ -29,6 +32,9 @@ enum sim_disabled_style { SIM_DISABLED_ABSENT = 0, SIM_DISABLED_EMPTY = 1 };
 enum sim_numbering { SIM_NUM_LMS = 0, SIM_NUM_RPCGO = 1 };
 enum sim_qop { SIM_QOP_AUTH = 0, SIM_QOP_AUTH_INT_AUTH = 1 };
 enum sim_hash_alg { SIM_HASH_SHA1 = 1, SIM_HASH_SHA256 = 2, SIM_HASH_SHA384 = 3, SIM_HASH_SHA512 = 4 };
+enum sim_optin { SIM_OPTIN_NONE = 0, SIM_OPTIN_KVM = 1, SIM_OPTIN_ALL = 2 };
+enum sim_vendor { SIM_VENDOR_CORPORATION = 0, SIM_VENDOR_REGISTERED = 1 };
+enum sim_rule_naming { SIM_RULE_NAME_TRIGGER = 0, SIM_RULE_NAME_HANDLE = 1 };
 
 struct sim_hash {
 	int alg; /* enum sim_hash_alg */
@@ -72,6 +78,7 @@ struct sim_state {
 	char host_name[64];     /* AMT_GeneralSettings.HostName */
 	char tls_cert[SIM_STR]; /* PEM files for WS-Man on port 16993; empty = no TLS */
 	char tls_key[SIM_STR];
+	int clock_offset_s;     /* AMT's clock minus the host's (SetHighAccuracyTimeSynch) */
 	/* [platform] */
 	uint8_t uuid[16]; /* raw mixed-endian bytes */
 	char bios[66];
@@ -95,16 +102,24 @@ struct sim_state {
 				* tunnel's status is sim_cira.c's, never stored here */
 	uint32_t cira_network; /* 0 inside, 1 vpn, 2 outside, 3 unknown */
 	uint32_t cira_trigger; /* 0 user, 1 alert, 2 provisioning, 3 periodic (LMS numbering) */
-	char mps[SIM_STR];
-	bool os_interface;
-	bool bios_interface;
-	bool policy_user_initiated;
-	char cira_user[65];          /* CIRA credentials AMT presents to the MPS */
-	char cira_password[SIM_STR];
+	bool os_interface;           /* user-initiated interfaces (AMT_UserInitiated- */
+	bool bios_interface;         /* ConnectionService.EnabledState 32768..32771) */
 	char cira_ca[1024];          /* CA file for the MPS certificate; empty = system store */
 	unsigned cira_keepalive_s;   /* 0 = no keepalives from AMT */
-	unsigned cira_lifetime_s;    /* 0 = until closed */
 	unsigned cira_request_window_s; /* an unanswered Open gives up after this */
+	/* [cira.mps.N] [cira.policy.T] (and the [cira] mps ... shorthand): where
+	 * tunnels go and when; the tunnel's MPS, credentials and lifetime come
+	 * from sim_ra_user_route(&st->ra, ...) */
+	struct sim_ra_nvm ra;
+	/* [redirection]: AMT_RedirectionService (state only) */
+	bool redir_sol, redir_ider, redir_listener;
+	/* [optin]: IPS_OptInService (state only) */
+	uint32_t optin_required; /* enum sim_optin */
+	unsigned optin_code_timeout_s, optin_display_timeout_s;
+	/* [hardware] [hardware.cpu.N] [hardware.memory.N]: asset inventory */
+	struct sim_hw hw;
+	/* [user.N]: the ACL's digest users besides the admin account */
+	struct sim_users users;
 	/* [local_account] */
 	bool local_account_enabled;
 	char local_user[34];
@@ -134,6 +149,9 @@ struct sim_state {
 	uint32_t digest_qop;  /* enum sim_qop: the qop list of the WS-Man 401 */
 	bool tls_legacy;      /* WS-Man HTTPS speaks TLS 1.0 only, as AMT 7-11 */
 	bool tpds_permanent_interface_lock; /* 3PDS identity bound to its first interface for ever */
+	bool identify_auth;     /* WS-Man Identify needs digest credentials (DSP0226 leaves it open) */
+	uint32_t identify_vendor; /* enum sim_vendor: IdentifyResponse ProductVendor reading */
+	uint32_t rule_naming;   /* enum sim_rule_naming: PolicyRuleName "Periodic" or "Periodic 3" */
 	/* [storage] [storage.app.N] [storage.block.N]: 3PDS contents. A part
 	 * whose NVM is more than a few keys (tables of entries) does the same:
 	 * a struct and file of its own with defaults / ini / finish / write

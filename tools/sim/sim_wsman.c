@@ -212,6 +212,8 @@ struct auth_cfg {
 	bool local_enabled;
 	char local_user[34], local_password[34];
 	uint32_t qop;
+	bool identify_auth;
+	struct sim_users users; /* the ACL's digest users ([user.N]) */
 };
 
 static void cfg_load(struct sim_wsman *w, struct auth_cfg *c)
@@ -231,6 +233,8 @@ static void cfg_load(struct sim_wsman *w, struct auth_cfg *c)
 	snprintf(c->local_user, sizeof(c->local_user), "%s", st->local_user);
 	snprintf(c->local_password, sizeof(c->local_password), "%s", st->local_password);
 	c->qop = st->digest_qop;
+	c->identify_auth = st->identify_auth;
+	c->users = st->users;
 	sim_me_unlock(w->fw->me);
 }
 
@@ -294,6 +298,14 @@ static int authenticate(struct sim_wsman *w, struct evhttp_request *req,
 	} else if (local && cfg->local_enabled && strcmp(a.username, cfg->local_user) == 0) {
 		password = cfg->local_password; /* local realm: host side only */
 		*user = "local system account";
+	} else {
+		/* an ACL user, from the interface its AccessPermission allows
+		 * (realms are listed, not enforced per class) */
+		const struct sim_user *u = sim_users_find(&cfg->users, a.username);
+		if (u && sim_user_access_ok(u->access, local)) {
+			password = u->password;
+			*user = "ACL user";
+		}
 	}
 	if (!password || strcmp(a.uri, evhttp_request_get_uri(req)) != 0 ||
 	    !sim_digest_verify(&a, "POST", cfg->realm, password))
@@ -320,14 +332,21 @@ static void on_request(struct evhttp_request *req, void *arg)
 		evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", "POST");
 		send_html(req, &cfg, 405, "Method Not Allowed");
 	} else {
-		int auth = authenticate(w, req, &cfg, l->local, &user);
+		struct evbuffer *in = evhttp_request_get_input_buffer(req);
+		size_t len = evbuffer_get_length(in);
+		const char *body = len ? (const char *)evbuffer_pullup(in, -1) : "";
+		/* DSP0226 11: Identify may be answered without credentials */
+		int auth;
+		if (!cfg.identify_auth && sim_wsman_is_identify(body, len)) {
+			auth = 1;
+			user = "anonymous Identify";
+		} else {
+			auth = authenticate(w, req, &cfg, l->local, &user);
+		}
 		if (auth <= 0) {
 			log_debug("wsman: 401 for POST /wsman%s", auth < 0 ? " (stale nonce)" : "");
 			send_challenge(w, req, &cfg, auth < 0);
 		} else {
-			struct evbuffer *in = evhttp_request_get_input_buffer(req);
-			size_t len = evbuffer_get_length(in);
-			const char *body = len ? (const char *)evbuffer_pullup(in, -1) : "";
 			struct sim_wsman_reply r;
 			if (sim_wsman_handle(w->core, body, len, l->local, &r) != 0) {
 				send_html(req, &cfg, 500, "Internal Server Error");

@@ -4,8 +4,8 @@
  * (sim_wsman_prop*) and reading the parameters of a method call
  * (sim_wsman_arg*), declared in sim_wsman_int.h.
  *
- * It sits below both the core (sim_wsman_soap.c) and the classes
- * (sim_wsman_classes.c, sim_3pds*.c), so the core can call the classes and
+ * It sits below both the core (sim_wsman_soap.c) and the classes (the
+ * class-family files, sim_3pds*.c), so the core can call the classes and
  * the classes can build their answers without calling back into the core.
  * Must not: know the envelope, dispatch or any class.
  */
@@ -16,6 +16,9 @@
 #include "sim_wsman_int.h"
 
 /* ---------------- instances ---------------- */
+
+const char *const sim_wsman_service_keys[] = {"CreationClassName", "Name",
+					       "SystemCreationClassName", "SystemName", NULL};
 
 void sim_wsman_prop(struct sim_wsman_inst *i, const char *name, const char *value)
 {
@@ -34,15 +37,32 @@ void sim_wsman_prop_bool(struct sim_wsman_inst *i, const char *name, bool value)
 	sim_wsman_prop(i, name, value ? "true" : "false");
 }
 
+void sim_wsman_prop_u64(struct sim_wsman_inst *i, const char *name, uint64_t value)
+{
+	char buf[24];
+	snprintf(buf, sizeof(buf), "%llu", (unsigned long long)value);
+	sim_wsman_prop(i, name, buf);
+}
+
+void sim_wsman_prop_datetime(struct sim_wsman_inst *i, const char *name, const char *value)
+{
+	xmlNodePtr prop = xmlNewChild(i->node, i->ns, BAD_CAST name, NULL);
+	if (!prop)
+		return;
+	xmlNsPtr common = i->common ? i->common
+				    : xmlNewNs(prop, BAD_CAST SIM_WSMAN_NS_COMMON, BAD_CAST "h");
+	xmlNewTextChild(prop, common, BAD_CAST "Datetime", BAD_CAST value);
+}
+
 void sim_wsman_prop_epr(struct sim_wsman_inst *i, const char *name, const char *resource_uri,
 			const char *const *selectors)
 {
 	xmlNodePtr prop = xmlNewChild(i->node, i->ns, BAD_CAST name, NULL);
 	if (!prop)
 		return;
-	/* declared here: the instance may not be in the envelope yet */
-	xmlNsPtr a = xmlNewNs(prop, BAD_CAST SIM_WSMAN_NS_WSA, BAD_CAST "b");
-	xmlNsPtr w = xmlNewNs(prop, BAD_CAST SIM_WSMAN_NS_WSMAN, BAD_CAST "c");
+	/* the envelope's b: and c:, or declared here when there is none yet */
+	xmlNsPtr a = i->wsa ? i->wsa : xmlNewNs(prop, BAD_CAST SIM_WSMAN_NS_WSA, BAD_CAST "b");
+	xmlNsPtr w = i->wsman ? i->wsman : xmlNewNs(prop, BAD_CAST SIM_WSMAN_NS_WSMAN, BAD_CAST "c");
 	xmlNewTextChild(prop, a, BAD_CAST "Address", BAD_CAST SIM_WSMAN_ANONYMOUS);
 	xmlNodePtr rp = xmlNewChild(prop, a, BAD_CAST "ReferenceParameters", NULL);
 	xmlNewTextChild(rp, w, BAD_CAST "ResourceURI", BAD_CAST resource_uri);
@@ -54,6 +74,23 @@ void sim_wsman_prop_epr(struct sim_wsman_inst *i, const char *name, const char *
 	}
 }
 
+void sim_wsman_prop_service_epr(struct sim_wsman_inst *i, const char *name, const char *schema,
+				const char *class_name, const char *key_name,
+				const char *key_value)
+{
+	char uri[256];
+	snprintf(uri, sizeof(uri), "%s%s", schema, class_name);
+	if (!strcmp(key_name, "Name")) {
+		const char *const sel[] = {"CreationClassName", class_name, "Name", key_value,
+					   "SystemCreationClassName", "CIM_ComputerSystem",
+					   "SystemName", "Intel(r) AMT", NULL};
+		sim_wsman_prop_epr(i, name, uri, sel);
+	} else {
+		const char *const sel[] = {key_name, key_value, NULL};
+		sim_wsman_prop_epr(i, name, uri, sel);
+	}
+}
+
 /* ---------------- method parameters ---------------- */
 
 const char *sim_wsman_arg(const struct sim_wsman_call *c, const char *name)
@@ -62,6 +99,66 @@ const char *sim_wsman_arg(const struct sim_wsman_call *c, const char *name)
 		if (strcmp(c->args[i].name, name) == 0)
 			return c->args[i].value;
 	return NULL;
+}
+
+unsigned sim_wsman_arg_count(const struct sim_wsman_call *c, const char *name)
+{
+	unsigned n = 0;
+	for (unsigned i = 0; i < c->nargs; i++)
+		n += strcmp(c->args[i].name, name) == 0;
+	return n;
+}
+
+static xmlNodePtr find_el(xmlNodePtr n, const char *local)
+{
+	for (xmlNodePtr k = n ? n->children : NULL; k; k = k->next) {
+		if (k->type != XML_ELEMENT_NODE)
+			continue;
+		if (strcmp((const char *)k->name, local) == 0)
+			return k;
+		xmlNodePtr d = find_el(k, local);
+		if (d)
+			return d;
+	}
+	return NULL;
+}
+
+const char *sim_wsman_arg_epr_selector(struct sim_wsman_call *c, const char *name, unsigned n,
+				       const char *sel)
+{
+	for (unsigned i = 0; i < c->nargs; i++) {
+		if (strcmp(c->args[i].name, name) != 0 || n-- > 0)
+			continue;
+		xmlNodePtr set = find_el(c->args[i].node, "SelectorSet");
+		for (xmlNodePtr s = set ? set->children : NULL; s; s = s->next) {
+			if (s->type != XML_ELEMENT_NODE || strcmp((const char *)s->name, "Selector"))
+				continue;
+			xmlChar *nm = xmlGetProp(s, BAD_CAST "Name");
+			bool match = nm && strcmp((const char *)nm, sel) == 0;
+			xmlFree(nm);
+			if (match && s->children && s->children->type == XML_TEXT_NODE &&
+			    !s->children->next)
+				return (const char *)s->children->content;
+		}
+		return NULL;
+	}
+	return NULL;
+}
+
+int sim_wsman_arg_u32_opt(struct sim_wsman_call *c, const char *name, uint32_t *out)
+{
+	for (unsigned i = 0; i < c->nargs; i++) {
+		if (strcmp(c->args[i].name, name) != 0)
+			continue;
+		xmlChar *nil = xmlGetNsProp(c->args[i].node, BAD_CAST "nil",
+					    BAD_CAST "http://www.w3.org/2001/XMLSchema-instance");
+		bool is_nil = nil && (!xmlStrcmp(nil, BAD_CAST "true") || !xmlStrcmp(nil, BAD_CAST "1"));
+		xmlFree(nil);
+		if (is_nil)
+			return 0;
+		return sim_wsman_arg_u32(c, name, out) == 0 ? 1 : -1;
+	}
+	return 0;
 }
 
 const char *sim_wsman_arg_str(struct sim_wsman_call *c, const char *name)

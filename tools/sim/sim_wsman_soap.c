@@ -1,15 +1,20 @@
 /*
  * sim_wsman_soap.c - the SOAP core of the simulated WS-Man service: one
- * request envelope in, one response envelope out (protocol-facts.md 7.2).
+ * request envelope in, one response envelope out, shaped as AMT shapes
+ * them (protocol-facts.md 7.2, protocol-facts-2.md "Real AMT response
+ * envelope shape"; see sim_wsman_core.h for the prefix rules).
  *
  * Owns: parsing the request with libxml2 (no network, no entity expansion,
  * no DTD), the addressing headers (Action, ResourceURI, MessageID,
- * SelectorSet), dispatch of Get / Enumerate / Pull / Release / method
- * invocation to the class table, the enumeration contexts (bounded, idle
- * expiry, MaxElements, EndOfSequence), faults, and the response headers
- * (RelatesTo = the request's MessageID, AMT-style uuid MessageID).
+ * SelectorSet, EPR-valued selectors), the control headers AMT checks
+ * (OptionSet mustUnderstand, MaxEnvelopeSize), Identify (DSP0226 11),
+ * dispatch to the class table of WS-Transfer Get / Put / Delete and method
+ * invocation (enumeration is sim_wsman_enum.c's), faults, and the response
+ * headers (RelatesTo = the request's MessageID, AMT's uuid MessageIDs).
+ * The answers are built with sim_wsman_resp.c; enumeration is in
+ * sim_wsman_enum.c, Identify in sim_wsman_identify.c.
  * Must not: know HTTP or authentication (sim_wsman.c), or any class's
- * properties (sim_wsman_classes.c, sim_3pds.c).
+ * properties (the class files).
  */
 #include <libxml/parser.h>
 #include <openssl/rand.h>
@@ -18,59 +23,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "sim_wsman_int.h"
-
-#define NS_SOAP "http://www.w3.org/2003/05/soap-envelope"
-#define NS_WSA SIM_WSMAN_NS_WSA
-#define NS_WSMAN SIM_WSMAN_NS_WSMAN
-#define NS_WSEN "http://schemas.xmlsoap.org/ws/2004/09/enumeration"
-#define NS_WXF "http://schemas.xmlsoap.org/ws/2004/09/transfer"
-#define NS_XSI "http://www.w3.org/2001/XMLSchema-instance"
-#define ANONYMOUS SIM_WSMAN_ANONYMOUS
-#define ACTION_WSA_FAULT NS_WSA "/fault"
-#define ACTION_WSMAN_FAULT "http://schemas.dmtf.org/wbem/wsman/1/wsman/fault"
-#define DETAIL_BASE "http://schemas.dmtf.org/wbem/wsman/1/wsman/faultDetail/"
+#include "sim_wsman_core.h"
 
 #define REQ_MAX (1024 * 1024) /* the HTTP layer caps lower; this guards direct callers */
-#define HDR_TEXT_MAX 1024     /* Action, ResourceURI, MessageID */
-#define MAX_SELECTORS 8
-#define SELECTOR_MAX 256
-#define ENUM_SLOTS 16
-#define ENUM_IDLE_MS (120 * 1000)
-#define PULL_MAX_ELEMENTS 100
-
-struct enum_ctx {
-	char id[40]; /* "" = free */
-	const struct sim_wsman_class *cls;
-	unsigned next, count;
-	int64_t last_ms;
-};
-
-struct sim_wsman_core {
-	struct sim_fw *fw;
-	struct sim_3pds_rt *pds;
-	int64_t (*clock)(void *arg);
-	void *clock_arg;
-	uint32_t message_counter;
-	struct enum_ctx enums[ENUM_SLOTS];
-};
-
-struct req {
-	xmlDocPtr doc;
-	char *action, *resource, *message_id; /* xmlChar strings, trimmed */
-	unsigned nsel;
-	struct {
-		char *name, *value;
-	} sel[MAX_SELECTORS];
-	xmlNodePtr payload; /* first element in Body, or NULL */
-};
-
-struct resp {
-	xmlDocPtr doc;
-	xmlNodePtr env, header, body;
-	xmlNsPtr s, a, w, en, cls;
-	int status;
-};
+#define MIN_ENVELOPE 50000     /* AMT: MaxEnvelopeSize below this is refused */
 
 int64_t sim_wsman_now_ms(void)
 {
@@ -86,7 +42,11 @@ struct sim_wsman_core *sim_wsman_core_new(struct sim_fw *fw)
 		return NULL;
 	c->fw = fw;
 	c->pds = sim_3pds_rt_new();
-	if (!c->pds) {
+	/* contexts count up like AMT's, from a random start, so that one from
+	 * before a restart is not valid by chance */
+	if (!c->pds || RAND_bytes((unsigned char *)&c->context_counter,
+				  sizeof(c->context_counter)) != 1) {
+		sim_3pds_rt_free(c->pds);
 		free(c);
 		return NULL;
 	}
@@ -121,54 +81,76 @@ void sim_wsman_reply_free(struct sim_wsman_reply *r)
 	r->len = 0;
 }
 
+static xmlNodePtr descendant(xmlNodePtr n, const char *ns, const char *local)
+{
+	for (xmlNodePtr k = n ? n->children : NULL; k; k = k->next) {
+		if (wsc_is_el(k, ns, local))
+			return k;
+		xmlNodePtr d = descendant(k, ns, local);
+		if (d)
+			return d;
+	}
+	return NULL;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* An endpoint reference below n in one comparable form:
+ * "RESOURCE-URI?name=value&..." with selectors in name order; NULL when n
+ * holds no ResourceURI or the form is over WSC_SELECTOR_MAX (xmlFree). */
+static char *epr_canon(xmlNodePtr n)
+{
+	char *parts[WSC_MAX_SELECTORS], *out = NULL, *uri = wsc_text(descendant(n, WSC_NS_WSMAN, "ResourceURI"), 512);
+	unsigned np = 0;
+	size_t len;
+	if (!uri)
+		return NULL;
+	xmlNodePtr set = descendant(n, WSC_NS_WSMAN, "SelectorSet");
+	for (xmlNodePtr s = set ? set->children : NULL; s; s = s->next) {
+		if (!wsc_is_el(s, WSC_NS_WSMAN, "Selector"))
+			continue;
+		char *name = (char *)xmlGetProp(s, BAD_CAST "Name"), *value = wsc_text(s, 256);
+		if (!name || !value || np >= WSC_MAX_SELECTORS) {
+			xmlFree(name);
+			xmlFree(value);
+			goto out;
+		}
+		size_t l = strlen(name) + strlen(value) + 2;
+		parts[np] = malloc(l);
+		if (parts[np])
+			snprintf(parts[np++], l, "%s=%s", name, value);
+		xmlFree(name);
+		xmlFree(value);
+	}
+	qsort(parts, np, sizeof(parts[0]), cmp_str);
+	len = strlen(uri) + 1;
+	for (unsigned i = 0; i < np; i++)
+		len += strlen(parts[i]) + 1;
+	if (len <= WSC_SELECTOR_MAX && (out = (char *)xmlMalloc(len)) != NULL) {
+		size_t off = (size_t)snprintf(out, len, "%s", uri);
+		for (unsigned i = 0; i < np; i++)
+			off += (size_t)snprintf(out + off, len - off, "%c%s", i ? '&' : '?', parts[i]);
+	}
+out:
+	for (unsigned i = 0; i < np; i++)
+		free(parts[i]);
+	xmlFree(uri);
+	return out;
+}
+
+/* A selector's or property's value: its text, or the canonical form of
+ * the EPR it holds. */
+static char *value_of(xmlNodePtr n, size_t max)
+{
+	return wsc_first_element(n) ? epr_canon(n) : wsc_text(n, max);
+}
+
 /* ---------------- request ---------------- */
 
-static bool is_el(xmlNodePtr n, const char *ns, const char *local)
-{
-	return n && n->type == XML_ELEMENT_NODE && n->ns && n->ns->href &&
-	       strcmp((const char *)n->ns->href, ns) == 0 && strcmp((const char *)n->name, local) == 0;
-}
-
-static xmlNodePtr child(xmlNodePtr parent, const char *ns, const char *local)
-{
-	for (xmlNodePtr n = parent ? parent->children : NULL; n; n = n->next)
-		if (is_el(n, ns, local))
-			return n;
-	return NULL;
-}
-
-static xmlNodePtr first_element(xmlNodePtr parent)
-{
-	for (xmlNodePtr n = parent ? parent->children : NULL; n; n = n->next)
-		if (n->type == XML_ELEMENT_NODE)
-			return n;
-	return NULL;
-}
-
-/* Trimmed text content, NULL when absent or longer than max. */
-static char *text_of(xmlNodePtr n, size_t max)
-{
-	if (!n)
-		return NULL;
-	char *t = (char *)xmlNodeGetContent(n);
-	if (!t)
-		return NULL;
-	char *s = t, *e;
-	while (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n')
-		s++;
-	e = s + strlen(s);
-	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' || e[-1] == '\n'))
-		e--;
-	*e = '\0';
-	if (strlen(s) > max) {
-		xmlFree(t);
-		return NULL;
-	}
-	memmove(t, s, strlen(s) + 1);
-	return t;
-}
-
-static void req_free(struct req *r)
+static void req_free(struct wsc_req *r)
 {
 	xmlFree(r->action);
 	xmlFree(r->resource);
@@ -182,44 +164,53 @@ static void req_free(struct req *r)
 	memset(r, 0, sizeof(*r));
 }
 
+static xmlDocPtr read_doc(const char *body, size_t len)
+{
+	if (len == 0 || len > REQ_MAX)
+		return NULL;
+	xmlDocPtr d = xmlReadMemory(body, (int)len, NULL, NULL,
+				    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+	if (d && (d->intSubset || d->extSubset)) {
+		xmlFreeDoc(d);
+		return NULL;
+	}
+	return d;
+}
+
 /* 0, or -1 with *why naming the problem for the fault reason */
-static int req_parse(struct req *r, const char *body, size_t len, const char **why)
+static int req_parse(struct wsc_req *r, const char *body, size_t len, const char **why)
 {
 	memset(r, 0, sizeof(*r));
-	*why = "The message is not a SOAP 1.2 envelope.";
-	if (len == 0 || len > REQ_MAX)
+	*why = "The message is not a SOAP 1.2 envelope (document type declarations are refused).";
+	if (!(r->doc = read_doc(body, len)))
 		return -1;
-	r->doc = xmlReadMemory(body, (int)len, NULL, NULL,
-			       XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-	if (!r->doc)
-		return -1;
-	if (r->doc->intSubset || r->doc->extSubset) {
-		*why = "Document type declarations are not accepted.";
-		return -1;
-	}
 	xmlNodePtr env = xmlDocGetRootElement(r->doc);
-	if (!is_el(env, NS_SOAP, "Envelope"))
+	if (!wsc_is_el(env, WSC_NS_SOAP, "Envelope"))
 		return -1;
-	xmlNodePtr hdr = child(env, NS_SOAP, "Header"), bdy = child(env, NS_SOAP, "Body");
+	xmlNodePtr hdr = wsc_child(env, WSC_NS_SOAP, "Header"), bdy = wsc_child(env, WSC_NS_SOAP, "Body");
 	if (!hdr || !bdy)
 		return -1;
-	r->payload = first_element(bdy);
+	r->header = hdr;
+	r->payload = wsc_first_element(bdy);
 	*why = "A WS-Addressing header is too long.";
 	xmlNodePtr n;
-	if ((n = child(hdr, NS_WSA, "Action")) && !(r->action = text_of(n, HDR_TEXT_MAX)))
+	if ((n = wsc_child(hdr, WSC_NS_WSA, "Action")) && !(r->action = wsc_text(n, WSC_HDR_TEXT_MAX)))
 		return -1;
-	if ((n = child(hdr, NS_WSMAN, "ResourceURI")) && !(r->resource = text_of(n, HDR_TEXT_MAX)))
+	if ((n = wsc_child(hdr, WSC_NS_WSMAN, "ResourceURI")) &&
+	    !(r->resource = wsc_text(n, WSC_HDR_TEXT_MAX)))
 		return -1;
-	if ((n = child(hdr, NS_WSA, "MessageID")) && !(r->message_id = text_of(n, HDR_TEXT_MAX)))
+	if ((n = wsc_child(hdr, WSC_NS_WSA, "MessageID")) &&
+	    !(r->message_id = wsc_text(n, WSC_HDR_TEXT_MAX)))
 		return -1;
 	*why = "The selectors are not valid.";
-	for (n = child(child(hdr, NS_WSMAN, "SelectorSet"), NS_WSMAN, "Selector"); n; n = n->next) {
-		if (!is_el(n, NS_WSMAN, "Selector"))
+	for (n = wsc_child(wsc_child(hdr, WSC_NS_WSMAN, "SelectorSet"), WSC_NS_WSMAN, "Selector"); n;
+	     n = n->next) {
+		if (!wsc_is_el(n, WSC_NS_WSMAN, "Selector"))
 			continue;
-		if (r->nsel >= MAX_SELECTORS)
+		if (r->nsel >= WSC_MAX_SELECTORS)
 			return -1;
 		char *name = (char *)xmlGetProp(n, BAD_CAST "Name");
-		char *value = text_of(n, SELECTOR_MAX);
+		char *value = value_of(n, 256);
 		r->sel[r->nsel].name = name;
 		r->sel[r->nsel].value = value;
 		r->nsel++;
@@ -229,127 +220,37 @@ static int req_parse(struct req *r, const char *body, size_t len, const char **w
 	return 0;
 }
 
-/* ---------------- response ---------------- */
-
-static int resp_init(struct resp *p)
+static void fault_unreachable(struct wsc_resp *p, struct sim_wsman_core *c, const struct wsc_req *r)
 {
-	memset(p, 0, sizeof(*p));
-	p->status = 200;
-	p->doc = xmlNewDoc(BAD_CAST "1.0");
-	if (!p->doc)
-		return -1;
-	p->env = xmlNewDocNode(p->doc, NULL, BAD_CAST "Envelope", NULL);
-	if (!p->env)
-		return -1;
-	xmlDocSetRootElement(p->doc, p->env);
-	p->s = xmlNewNs(p->env, BAD_CAST NS_SOAP, BAD_CAST "a");
-	p->a = xmlNewNs(p->env, BAD_CAST NS_WSA, BAD_CAST "b");
-	p->w = xmlNewNs(p->env, BAD_CAST NS_WSMAN, BAD_CAST "c");
-	xmlSetNs(p->env, p->s);
-	p->header = xmlNewChild(p->env, p->s, BAD_CAST "Header", NULL);
-	p->body = xmlNewChild(p->env, p->s, BAD_CAST "Body", NULL);
-	return (p->s && p->a && p->w && p->header && p->body) ? 0 : -1;
+	wsc_fault(p, c, r, false, WSC_NS_WSA, "DestinationUnreachable",
+		  "No route can be determined to reach the destination role defined by the "
+		  "WS-Addressing To.",
+		  "InvalidResourceURI");
 }
 
-static void resp_headers(struct resp *p, struct sim_wsman_core *c, const struct req *r,
-			 const char *action, const char *resource)
+static void fault_action(struct wsc_resp *p, struct sim_wsman_core *c, const struct wsc_req *r)
 {
-	char id[64];
-	xmlNewTextChild(p->header, p->a, BAD_CAST "To", BAD_CAST ANONYMOUS);
-	if (r && r->message_id)
-		xmlNewTextChild(p->header, p->a, BAD_CAST "RelatesTo", BAD_CAST r->message_id);
-	xmlNodePtr a = xmlNewTextChild(p->header, p->a, BAD_CAST "Action", BAD_CAST action);
-	if (a)
-		xmlNewNsProp(a, p->s, BAD_CAST "mustUnderstand", BAD_CAST "true");
-	snprintf(id, sizeof(id), "uuid:00000000-8086-8086-8086-%012X", (unsigned)++c->message_counter);
-	xmlNewTextChild(p->header, p->a, BAD_CAST "MessageID", BAD_CAST id);
-	if (resource)
-		xmlNewTextChild(p->header, p->w, BAD_CAST "ResourceURI", BAD_CAST resource);
+	wsc_fault(p, c, r, false, WSC_NS_WSA, "ActionNotSupported",
+		  "The action is not supported by the service.", NULL);
 }
 
-static xmlNsPtr resp_ns(struct resp *p, const char *href, const char *prefix)
-{
-	xmlNsPtr ns = xmlSearchNsByHref(p->doc, p->env, BAD_CAST href);
-	return ns ? ns : xmlNewNs(p->env, BAD_CAST href, BAD_CAST prefix);
-}
-
-/* A SOAP fault. sub_ns/sub is the subcode (e.g. NS_WSA, "DestinationUnreachable"). */
-static void resp_fault(struct resp *p, struct sim_wsman_core *c, const struct req *r,
-		       bool receiver, const char *sub_ns, const char *sub, const char *reason,
-		       const char *detail)
-{
-	char qname[96];
-	bool wsman = strcmp(sub_ns, NS_WSMAN) == 0;
-	xmlNsPtr sns = wsman ? p->w : strcmp(sub_ns, NS_WSA) == 0 ? p->a : resp_ns(p, sub_ns, "g");
-	resp_headers(p, c, r, wsman ? ACTION_WSMAN_FAULT : ACTION_WSA_FAULT, NULL);
-	p->status = receiver ? 500 : 400;
-	xmlNodePtr f = xmlNewChild(p->body, p->s, BAD_CAST "Fault", NULL);
-	xmlNodePtr code = xmlNewChild(f, p->s, BAD_CAST "Code", NULL);
-	xmlNewTextChild(code, p->s, BAD_CAST "Value", BAD_CAST(receiver ? "a:Receiver" : "a:Sender"));
-	xmlNodePtr subcode = xmlNewChild(code, p->s, BAD_CAST "Subcode", NULL);
-	snprintf(qname, sizeof(qname), "%s:%s", sns && sns->prefix ? (const char *)sns->prefix : "",
-		 sub);
-	xmlNewTextChild(subcode, p->s, BAD_CAST "Value", BAD_CAST qname);
-	xmlNodePtr rs = xmlNewChild(f, p->s, BAD_CAST "Reason", NULL);
-	xmlNodePtr text = xmlNewTextChild(rs, p->s, BAD_CAST "Text", BAD_CAST reason);
-	xmlNsPtr xml = xmlSearchNsByHref(p->doc, p->env, XML_XML_NAMESPACE);
-	if (text && xml)
-		xmlNewNsProp(text, xml, BAD_CAST "lang", BAD_CAST "en-US");
-	if (detail) {
-		char uri[160];
-		snprintf(uri, sizeof(uri), DETAIL_BASE "%s", detail);
-		xmlNodePtr d = xmlNewChild(f, p->s, BAD_CAST "Detail", NULL);
-		xmlNewTextChild(d, p->w, BAD_CAST "FaultDetail", BAD_CAST uri);
-	}
-}
-
-static void fault_unreachable(struct resp *p, struct sim_wsman_core *c, const struct req *r)
-{
-	resp_fault(p, c, r, false, NS_WSA, "DestinationUnreachable",
-		   "No route can be determined to reach the destination role defined by the "
-		   "WS-Addressing To.",
-		   "InvalidResourceURI");
-}
-
-static void fault_action(struct resp *p, struct sim_wsman_core *c, const struct req *r)
-{
-	resp_fault(p, c, r, false, NS_WSA, "ActionNotSupported",
-		   "The action is not supported by the service.", NULL);
-}
-
-static void fault_selectors(struct resp *p, struct sim_wsman_core *c, const struct req *r,
+static void fault_selectors(struct wsc_resp *p, struct sim_wsman_core *c, const struct wsc_req *r,
 			    const char *detail)
 {
-	resp_fault(p, c, r, false, NS_WSMAN, "InvalidSelectors",
-		   "The Selectors for the resource were not valid.", detail);
-}
-
-/* ---------------- instances ---------------- */
-
-static xmlNodePtr build_instance(struct resp *p, const struct sim_wsman_class *cls,
-				 const struct sim_state *st, unsigned index)
-{
-	struct sim_wsman_inst inst = {xmlNewDocNode(p->doc, p->cls, BAD_CAST cls->name, NULL),
-				      p->cls};
-	if (inst.node)
-		cls->instance(st, index, &inst);
-	return inst.node;
+	wsc_fault(p, c, r, false, WSC_NS_WSMAN, "InvalidSelectors",
+		  "The Selectors for the resource were not valid.", detail);
 }
 
 /* True when every selector names a property of inst with that value. */
-static bool selectors_match(const struct req *r, xmlNodePtr inst, bool *unknown_name)
+static bool selectors_match(const struct wsc_req *r, xmlNodePtr inst, bool *unknown_name)
 {
 	for (unsigned s = 0; s < r->nsel; s++) {
-		xmlNodePtr prop = NULL;
-		for (xmlNodePtr n = inst->children; n && !prop; n = n->next)
-			if (n->type == XML_ELEMENT_NODE &&
-			    strcmp((const char *)n->name, r->sel[s].name) == 0)
-				prop = n;
+		xmlNodePtr prop = wsc_prop_of(inst, r->sel[s].name);
 		if (!prop) {
 			*unknown_name = true;
 			return false;
 		}
-		char *v = (char *)xmlNodeGetContent(prop);
+		char *v = value_of(prop, WSC_SELECTOR_MAX);
 		bool eq = v && strcmp(v, r->sel[s].value) == 0;
 		xmlFree(v);
 		if (!eq)
@@ -358,206 +259,186 @@ static bool selectors_match(const struct req *r, xmlNodePtr inst, bool *unknown_
 	return true;
 }
 
-static void op_get(struct resp *p, struct sim_wsman_core *c, const struct req *r,
-		   const struct sim_wsman_class *cls)
+/* True when every key property of cls in the Put body equals inst's. */
+static bool body_keys_match(const struct sim_wsman_class *cls, xmlNodePtr body, xmlNodePtr inst)
+{
+	unsigned seen = 0;
+	for (const char *const *k = cls->keys; k && *k; k++) {
+		xmlNodePtr want = wsc_prop_of(body, *k), have = wsc_prop_of(inst, *k);
+		if (!want)
+			continue;
+		char *a = value_of(want, WSC_SELECTOR_MAX), *b = have ? value_of(have, WSC_SELECTOR_MAX) : NULL;
+		bool eq = a && b && strcmp(a, b) == 0;
+		xmlFree(a);
+		xmlFree(b);
+		if (!eq)
+			return false;
+		seen++;
+	}
+	return seen > 0;
+}
+
+/* The instance the selectors name (any instance when the class has one and
+ * no selector is given). A Put without selectors names its instance by the
+ * key properties in its body, as RPS's message builder sends it
+ * (@device-management-toolkit/wsman-messages protectedPut) and AMT takes
+ * it. Its element and index, or NULL with a fault. */
+static xmlNodePtr select_instance(struct wsc_resp *p, struct sim_wsman_core *c,
+				  const struct wsc_req *r, const struct sim_wsman_class *cls,
+				  xmlNodePtr put_body, unsigned *index)
 {
 	const struct sim_state *st = &c->fw->st;
 	unsigned n = cls->count(st);
-	bool unknown_name = false;
-	if (r->nsel == 0 && n != 1) {
+	bool unknown_name = false, by_body = r->nsel == 0 && n != 1 && put_body;
+	if (r->nsel == 0 && n != 1 && !put_body) {
 		fault_selectors(p, c, r, "InsufficientSelectors");
-		return;
+		return NULL;
 	}
 	for (unsigned i = 0; i < n; i++) {
-		xmlNodePtr inst = build_instance(p, cls, st, i);
-		if (inst && selectors_match(r, inst, &unknown_name)) {
-			resp_headers(p, c, r, NS_WXF "/GetResponse", cls->uri);
-			xmlAddChild(p->body, inst);
-			return;
+		xmlNodePtr inst = wsc_instance(p, cls, st, i);
+		if (inst && (by_body ? body_keys_match(cls, put_body, inst)
+				     : selectors_match(r, inst, &unknown_name))) {
+			*index = i;
+			return inst;
 		}
 		xmlFreeNode(inst);
 	}
-	fault_selectors(p, c, r, unknown_name ? "UnexpectedSelectors" : "InvalidValue");
-}
-
-/* ---------------- enumeration ---------------- */
-
-static struct enum_ctx *enum_find(struct sim_wsman_core *c, const char *id, int64_t now)
-{
-	for (int i = 0; i < ENUM_SLOTS; i++) {
-		struct enum_ctx *e = &c->enums[i];
-		if (!e->id[0])
-			continue;
-		if (now - e->last_ms > ENUM_IDLE_MS) {
-			e->id[0] = '\0'; /* expired */
-			continue;
-		}
-		if (id && strcmp(e->id, id) == 0)
-			return e;
-	}
+	fault_selectors(p, c, r,
+			by_body ? "InsufficientSelectors"
+				: unknown_name ? "UnexpectedSelectors" : "InvalidValue");
 	return NULL;
 }
 
-static void op_enumerate(struct resp *p, struct sim_wsman_core *c, const struct req *r,
-			 const struct sim_wsman_class *cls, int64_t now)
+static void op_get(struct wsc_resp *p, struct sim_wsman_core *c, const struct wsc_req *r,
+		   const struct sim_wsman_class *cls)
 {
-	unsigned char rnd[8];
-	int slot = 0;
-	if (!r->payload || !is_el(r->payload, NS_WSEN, "Enumerate")) {
-		resp_fault(p, c, r, false, NS_WSMAN, "SchemaValidationError",
-			   "The Body does not hold an Enumerate element.", NULL);
+	unsigned index;
+	xmlNodePtr inst = select_instance(p, c, r, cls, NULL, &index);
+	if (!inst)
 		return;
+	wsc_headers(p, c, r, WSC_NS_WXF "/GetResponse", cls->uri);
+	xmlAddChild(p->body, inst);
+}
+
+/* ---------------- methods, Put, Delete ---------------- */
+
+static void call_free(struct sim_wsman_call *call)
+{
+	for (unsigned i = 0; i < call->nargs; i++) {
+		xmlFree(call->args[i].name);
+		xmlFree(call->args[i].value);
 	}
-	enum_find(c, NULL, now); /* drop expired contexts */
-	for (int i = 0; i < ENUM_SLOTS; i++) {
-		if (!c->enums[i].id[0]) {
-			slot = i;
-			break;
+}
+
+/* The element children of el as named arguments; EPR-valued ones carry the
+ * EPR's canonical form as text. 0, or -1 with call->fault set. */
+static int collect_args(struct sim_wsman_call *call, xmlNodePtr el)
+{
+	for (xmlNodePtr n = el ? el->children : NULL; n; n = n->next) {
+		if (n->type != XML_ELEMENT_NODE)
+			continue;
+		if (call->nargs >= SIM_WSMAN_MAX_ARGS) {
+			snprintf(call->fault, sizeof(call->fault), "Too many parameters.");
+			return -1;
 		}
-		if (c->enums[i].last_ms < c->enums[slot].last_ms)
-			slot = i; /* full: the least recently used context goes */
+		call->args[call->nargs].name = (char *)xmlStrdup(n->name);
+		call->args[call->nargs].value = wsc_first_element(n) ? epr_canon(n)
+								  : (char *)xmlNodeGetContent(n);
+		call->args[call->nargs].node = n;
+		if (!call->args[call->nargs].value)
+			call->args[call->nargs].value = (char *)xmlStrdup(BAD_CAST "");
+		call->nargs++;
 	}
-	if (RAND_bytes(rnd, sizeof(rnd)) != 1) {
-		resp_fault(p, c, r, true, NS_WSMAN, "InternalError", "No randomness.", NULL);
-		return;
-	}
-	struct enum_ctx *e = &c->enums[slot];
-	snprintf(e->id, sizeof(e->id), "%02X%02X%02X%02X-%02X%02X-%02X%02X-0000-000000000000", rnd[0],
-		 rnd[1], rnd[2], rnd[3], rnd[4], rnd[5], rnd[6], rnd[7]);
-	e->cls = cls;
-	e->next = 0;
-	e->count = cls->count(&c->fw->st);
-	e->last_ms = now;
-	p->en = resp_ns(p, NS_WSEN, "g");
-	resp_headers(p, c, r, NS_WSEN "/EnumerateResponse", cls->uri);
-	xmlNodePtr er = xmlNewChild(p->body, p->en, BAD_CAST "EnumerateResponse", NULL);
-	xmlNewTextChild(er, p->en, BAD_CAST "EnumerationContext", BAD_CAST e->id);
+	return 0;
 }
 
-static struct enum_ctx *pull_context(struct resp *p, struct sim_wsman_core *c, const struct req *r,
-				     const struct sim_wsman_class *cls, const char *element,
-				     int64_t now)
+static void call_init(struct sim_wsman_call *call, struct sim_wsman_core *c, const char *method,
+		      int64_t now, bool local)
 {
-	if (!r->payload || !is_el(r->payload, NS_WSEN, element)) {
-		resp_fault(p, c, r, false, NS_WSMAN, "SchemaValidationError",
-			   "The Body does not hold the enumeration element.", NULL);
-		return NULL;
-	}
-	char *id = text_of(child(r->payload, NS_WSEN, "EnumerationContext"), 64);
-	struct enum_ctx *e = id ? enum_find(c, id, now) : NULL;
-	xmlFree(id);
-	if (!e || e->cls != cls) {
-		resp_fault(p, c, r, true, NS_WSEN, "InvalidEnumerationContext",
-			   "The supplied enumeration context is invalid.", NULL);
-		return NULL;
-	}
-	return e;
+	memset(call, 0, sizeof(*call));
+	call->fw = c->fw;
+	call->pds = c->pds;
+	call->rt = &c->rt;
+	call->local = local;
+	call->now_ms = now;
+	call->method = method;
+	call->index = -1;
 }
 
-static void op_pull(struct resp *p, struct sim_wsman_core *c, const struct req *r,
-		    const struct sim_wsman_class *cls, int64_t now)
-{
-	const struct sim_state *st = &c->fw->st;
-	struct enum_ctx *e = pull_context(p, c, r, cls, "Pull", now);
-	if (!e)
-		return;
-	unsigned max = 1; /* WS-Enumeration default */
-	char *m = text_of(child(r->payload, NS_WSEN, "MaxElements"), 10);
-	if (m) {
-		char *end;
-		unsigned long v = strtoul(m, &end, 10);
-		if (*m >= '1' && *m <= '9' && !*end)
-			max = v > PULL_MAX_ELEMENTS ? PULL_MAX_ELEMENTS : (unsigned)v;
-		xmlFree(m);
-	}
-	unsigned count = cls->count(st);
-	if (count > e->count)
-		count = e->count; /* items that appeared since Enumerate are not in it */
-	p->en = resp_ns(p, NS_WSEN, "g");
-	resp_headers(p, c, r, NS_WSEN "/PullResponse", cls->uri);
-	xmlNodePtr pr = xmlNewChild(p->body, p->en, BAD_CAST "PullResponse", NULL);
-	unsigned end = e->next + max < count ? e->next + max : count;
-	bool done = end >= count;
-	if (!done)
-		xmlNewTextChild(pr, p->en, BAD_CAST "EnumerationContext", BAD_CAST e->id);
-	xmlNodePtr items = xmlNewChild(pr, p->en, BAD_CAST "Items", NULL);
-	for (unsigned i = e->next; i < end; i++)
-		xmlAddChild(items, build_instance(p, cls, st, i));
-	if (done) {
-		xmlNewChild(pr, p->en, BAD_CAST "EndOfSequence", NULL);
-		e->id[0] = '\0';
-	} else {
-		e->next = end;
-		e->last_ms = now;
-	}
-}
-
-static void op_release(struct resp *p, struct sim_wsman_core *c, const struct req *r,
-		       const struct sim_wsman_class *cls, int64_t now)
-{
-	struct enum_ctx *e = pull_context(p, c, r, cls, "Release", now);
-	if (!e)
-		return;
-	e->id[0] = '\0';
-	resp_headers(p, c, r, NS_WSEN "/ReleaseResponse", cls->uri);
-}
-
-/* ---------------- methods ---------------- */
-
-static void op_invoke(struct resp *p, struct sim_wsman_core *c, const struct req *r,
+static void op_invoke(struct wsc_resp *p, struct sim_wsman_core *c, const struct wsc_req *r,
 		      const struct sim_wsman_class *cls, const char *method, int64_t now, bool local)
 {
 	struct sim_wsman_call call;
 	char el[96];
-	memset(&call, 0, sizeof(call));
-	call.fw = c->fw;
-	call.pds = c->pds;
-	call.local = local;
-	call.now_ms = now;
-	call.method = method;
+	call_init(&call, c, method, now, local);
 	snprintf(el, sizeof(el), "%s_INPUT", method);
 	if (r->payload) {
 		if (strcmp((const char *)r->payload->name, el) != 0) {
-			resp_fault(p, c, r, false, NS_WSMAN, "InvalidParameter",
-				   "The Body does not hold the method's input element.", NULL);
+			wsc_fault(p, c, r, false, WSC_NS_WSMAN, "InvalidParameter",
+				  "The Body does not hold the method's input element.", NULL);
 			return;
 		}
-		for (xmlNodePtr n = r->payload->children; n; n = n->next) {
-			if (n->type != XML_ELEMENT_NODE)
-				continue;
-			if (call.nargs >= SIM_WSMAN_MAX_ARGS) {
-				snprintf(call.fault, sizeof(call.fault), "Too many parameters.");
-				break;
-			}
-			call.args[call.nargs].name = (char *)xmlStrdup(n->name);
-			call.args[call.nargs].value = (char *)xmlNodeGetContent(n);
-			call.nargs++;
-		}
+		collect_args(&call, r->payload);
 	}
 	snprintf(el, sizeof(el), "%s_OUTPUT", method);
-	call.out.node = xmlNewDocNode(p->doc, p->cls, BAD_CAST el, NULL);
-	call.out.ns = p->cls;
+	xmlNsPtr ns = wsc_ns(p, cls->uri);
+	call.out = (struct sim_wsman_inst){xmlNewDocNode(p->doc, ns, BAD_CAST el, NULL), ns, p->a,
+					   p->w, NULL};
 	uint32_t rv = call.fault[0] ? SIM_WSMAN_RV_FAULT : cls->invoke(&call);
 	if (rv == SIM_WSMAN_RV_NO_METHOD) {
 		fault_action(p, c, r);
 		xmlFreeNode(call.out.node);
 	} else if (rv == SIM_WSMAN_RV_FAULT) {
-		resp_fault(p, c, r, false, NS_WSMAN, "InvalidParameter",
-			   call.fault[0] ? call.fault : "A parameter is not valid.", NULL);
+		wsc_fault(p, c, r, false, WSC_NS_WSMAN, "InvalidParameter",
+			  call.fault[0] ? call.fault : "A parameter is not valid.", NULL);
 		xmlFreeNode(call.out.node);
 	} else if (!call.out.node) {
-		resp_fault(p, c, r, true, NS_WSMAN, "InternalError", "Out of memory.", NULL);
+		wsc_fault(p, c, r, true, WSC_NS_WSMAN, "InternalError", "Out of memory.", NULL);
 	} else {
-		char action[HDR_TEXT_MAX + 128];
+		char action[WSC_HDR_TEXT_MAX + 128];
 		snprintf(action, sizeof(action), "%s/%sResponse", cls->uri, method);
-		resp_headers(p, c, r, action, cls->uri);
+		wsc_headers(p, c, r, action, cls->uri);
 		sim_wsman_prop_u32(&call.out, "ReturnValue", rv);
 		xmlAddChild(p->body, call.out.node);
 	}
-	for (unsigned i = 0; i < call.nargs; i++) {
-		xmlFree(call.args[i].name);
-		xmlFree(call.args[i].value);
+	call_free(&call);
+}
+
+/* WS-Transfer Put (the new instance in the Body) and Delete: the class
+ * changes instance `index`; AMT answers with an empty Body. */
+static void op_change(struct wsc_resp *p, struct sim_wsman_core *c, const struct wsc_req *r,
+		      const struct sim_wsman_class *cls, bool put, int64_t now, bool local)
+{
+	struct sim_wsman_call call;
+	unsigned index;
+	uint32_t (*fn)(struct sim_wsman_call *) = put ? cls->put : cls->remove;
+	const char *el = cls->item_name ? cls->item_name : cls->name;
+	if (!fn) {
+		fault_action(p, c, r);
+		return;
 	}
+	if (put && (!r->payload || strcmp((const char *)r->payload->name, el) != 0)) {
+		wsc_fault(p, c, r, false, WSC_NS_WSMAN, "SchemaValidationError",
+			  "The Body does not hold the instance.", NULL);
+		return;
+	}
+	struct wsc_ns_mark mark = wsc_ns_mark(p);
+	xmlNodePtr inst = select_instance(p, c, r, cls, put ? r->payload : NULL, &index);
+	if (!inst)
+		return;
+	xmlFreeNode(inst);
+	if (!put) /* AMT declares the class namespace for a Put, not for a Delete */
+		wsc_ns_rollback(p, mark);
+	call_init(&call, c, put ? "Put" : "Delete", now, local);
+	call.index = (int)index;
+	if ((put && collect_args(&call, r->payload) != 0) || fn(&call) != 0) {
+		wsc_fault(p, c, r, false, WSC_NS_WSMAN, "InvalidParameter",
+			  call.fault[0] ? call.fault : "A property is not valid.", NULL);
+	} else {
+		wsc_headers(p, c, r, put ? WSC_NS_WXF "/PutResponse" : WSC_NS_WXF "/DeleteResponse",
+			    cls->uri);
+	}
+	call_free(&call);
 }
 
 /* Method name of action "<uri>/<Method>", or NULL. */
@@ -577,52 +458,126 @@ static const char *method_of(const char *action, const struct sim_wsman_class *c
 	return m;
 }
 
-static void dispatch(struct resp *p, struct sim_wsman_core *c, const struct req *r, bool local)
+/* The control headers AMT checks (its DSP0226 compliance page): an
+ * OptionSet that must be understood, and MaxEnvelopeSize under 50000.
+ * True when a fault was written. */
+static bool control_headers(struct wsc_resp *p, struct sim_wsman_core *c, const struct wsc_req *r)
+{
+	xmlNodePtr n = wsc_child(r->header, WSC_NS_WSMAN, "OptionSet");
+	if (n) {
+		char *mu = (char *)xmlGetNsProp(n, BAD_CAST "mustUnderstand", BAD_CAST WSC_NS_SOAP);
+		bool must = mu && (!strcmp(mu, "true") || !strcmp(mu, "1"));
+		xmlFree(mu);
+		if (must) {
+			wsc_fault(p, c, r, false, NULL, NULL,
+				  "The WS-Management OptionSet header is not supported.", NULL);
+			return true;
+		}
+	}
+	char *size = wsc_text(wsc_child(r->header, WSC_NS_WSMAN, "MaxEnvelopeSize"), 12);
+	if (size) {
+		long v = strtol(size, NULL, 10);
+		xmlFree(size);
+		if (v < MIN_ENVELOPE) {
+			wsc_fault(p, c, r, false, WSC_NS_WSMAN, "EncodingLimit",
+				  "MaxEnvelopeSize is below the service's minimum of 50000.",
+				  "MaxEnvelopeSize");
+			return true;
+		}
+	}
+	return false;
+}
+
+static void dispatch(struct wsc_resp *p, struct sim_wsman_core *c, const struct wsc_req *r, bool local)
 {
 	int64_t now = core_now(c);
 	const struct sim_wsman_class *cls = r->resource ? sim_wsman_class_find(r->resource) : NULL;
 	if (!r->action) {
-		resp_fault(p, c, r, false, NS_WSA, "MessageInformationHeaderRequired",
-			   "A required header representing a Message Addressing Property is not "
-			   "present.",
-			   NULL);
+		wsc_fault(p, c, r, false, WSC_NS_WSA, "MessageInformationHeaderRequired",
+			  "A required header representing a Message Addressing Property is not "
+			  "present.",
+			  NULL);
 		return;
 	}
+	if (control_headers(p, c, r))
+		return;
 	if (!cls || (cls->present && !cls->present(&c->fw->st))) {
 		fault_unreachable(p, c, r);
 		return;
 	}
-	p->cls = xmlNewNs(p->env, BAD_CAST cls->uri, BAD_CAST "h");
 	const char *method;
-	if (strcmp(r->action, NS_WXF "/Get") == 0)
+	if (strcmp(r->action, WSC_NS_WXF "/Get") == 0)
 		op_get(p, c, r, cls);
-	else if (strcmp(r->action, NS_WSEN "/Enumerate") == 0)
-		op_enumerate(p, c, r, cls, now);
-	else if (strcmp(r->action, NS_WSEN "/Pull") == 0)
-		op_pull(p, c, r, cls, now);
-	else if (strcmp(r->action, NS_WSEN "/Release") == 0)
-		op_release(p, c, r, cls, now);
+	else if (strcmp(r->action, WSC_NS_WXF "/Put") == 0)
+		op_change(p, c, r, cls, true, now, local);
+	else if (strcmp(r->action, WSC_NS_WXF "/Delete") == 0)
+		op_change(p, c, r, cls, false, now, local);
+	else if (strcmp(r->action, WSC_NS_WSEN "/Enumerate") == 0)
+		wsc_enumerate(p, c, r, cls, now);
+	else if (strcmp(r->action, WSC_NS_WSEN "/Pull") == 0)
+		wsc_pull(p, c, r, cls, now);
+	else if (strcmp(r->action, WSC_NS_WSEN "/Release") == 0)
+		wsc_release(p, c, r, cls, now);
 	else if ((method = method_of(r->action, cls)) != NULL)
 		op_invoke(p, c, r, cls, method, now, local);
 	else
 		fault_action(p, c, r);
 }
 
+/* ---------------- Identify (sim_wsman_identify.c) ---------------- */
+
+bool sim_wsman_is_identify(const char *body, size_t len)
+{
+	struct wsc_req r;
+	const char *why;
+	bool yes = req_parse(&r, body, len, &why) == 0 && !r.action &&
+		   wsc_is_identify(r.payload);
+	req_free(&r);
+	return yes;
+}
+
+/* ---------------- entry ---------------- */
+
+static int dump(xmlDocPtr doc, int status, struct sim_wsman_reply *out)
+{
+	xmlChar *mem = NULL;
+	int size = 0, rc = -1;
+	xmlDocDumpMemoryEnc(doc, &mem, &size, "UTF-8");
+	if (mem && size > 0 && (out->body = malloc((size_t)size + 1)) != NULL) {
+		memcpy(out->body, mem, (size_t)size);
+		out->body[size] = '\0';
+		out->len = (size_t)size;
+		out->status = status;
+		rc = 0;
+	}
+	xmlFree(mem);
+	return rc;
+}
+
 int sim_wsman_handle(struct sim_wsman_core *c, const char *body, size_t len, bool is_local,
 		     struct sim_wsman_reply *out)
 {
-	struct req r;
-	struct resp p;
+	struct wsc_req r;
+	struct wsc_resp p;
 	const char *why;
-	xmlChar *mem = NULL;
-	int size = 0, rc = -1;
+	int rc = -1;
 
 	memset(out, 0, sizeof(*out));
-	if (resp_init(&p) != 0)
+	if (wsc_resp_init(&p) != 0)
 		goto done;
 	if (req_parse(&r, body, len, &why) != 0) {
-		resp_fault(&p, c, r.message_id ? &r : NULL, false, NS_WSMAN, "SchemaValidationError",
-			   why, NULL);
+		wsc_fault(&p, c, r.message_id ? &r : NULL, false, WSC_NS_WSMAN,
+			  "SchemaValidationError", why, NULL);
+	} else if (wsc_is_identify(r.payload) && !r.action) {
+		if (c->fw->me)
+			sim_me_lock(c->fw->me);
+		xmlDocPtr d = wsc_identify_response(&c->fw->st);
+		if (c->fw->me)
+			sim_me_unlock(c->fw->me);
+		rc = d ? dump(d, 200, out) : -1;
+		xmlFreeDoc(d);
+		req_free(&r);
+		goto done;
 	} else {
 		if (c->fw->me)
 			sim_me_lock(c->fw->me);
@@ -631,15 +586,8 @@ int sim_wsman_handle(struct sim_wsman_core *c, const char *body, size_t len, boo
 			sim_me_unlock(c->fw->me);
 	}
 	req_free(&r);
-	xmlDocDumpMemoryEnc(p.doc, &mem, &size, "UTF-8");
-	if (mem && size > 0 && (out->body = malloc((size_t)size + 1)) != NULL) {
-		memcpy(out->body, mem, (size_t)size);
-		out->body[size] = '\0';
-		out->len = (size_t)size;
-		out->status = p.status;
-		rc = 0;
-	}
-	xmlFree(mem);
+	wsc_resp_finish(&p);
+	rc = dump(p.doc, p.status, out);
 done:
 	if (p.doc)
 		xmlFreeDoc(p.doc);
