@@ -28,8 +28,10 @@ die() { say "$*" >&2; exit 1; }
 
 [ "$(id -u)" -eq 0 ] || die "needs root (debootstrap, chroot, mounts): run 'sudo $0'"
 [ -c /dev/fuse ] || die "/dev/fuse is missing: load the fuse module (modprobe fuse)"
-[ "${1:-}" = --rebootstrap ] && rm -f "$TARBALL"
 mkdir -p "$WORK"
+exec 9> "$WORK/.lock"
+flock -n 9 || die "another tests/fresh-machine.sh is running on $WORK"
+[ "${1:-}" = --rebootstrap ] && rm -f "$TARBALL"
 
 # The mirror this machine's apt already uses: deb822 .sources or one-line .list.
 host_sources() {
@@ -48,7 +50,8 @@ start=$SECONDS
 if [ ! -s "$TARBALL" ]; then
 	if ! command -v debootstrap >/dev/null; then
 		say "installing debootstrap on this machine (apt-get)"
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends debootstrap >/dev/null
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends debootstrap >/dev/null 2>&1 ||
+			die "apt-get install debootstrap failed"
 	fi
 	say "debootstrap --variant=minbase $SUITE from $mirror (cached afterwards in $TARBALL)"
 	rm -rf "$WORK/bootstrap"
@@ -56,7 +59,8 @@ if [ ! -s "$TARBALL" ]; then
 		"$SUITE" "$WORK/bootstrap" "$mirror" > "$WORK/debootstrap.log" 2>&1 ||
 		die "debootstrap failed; last lines of $WORK/debootstrap.log: $(tail -3 "$WORK/debootstrap.log")"
 	rm -rf "$WORK/bootstrap/var/cache/apt/archives/"*.deb "$WORK/bootstrap/var/lib/apt/lists/"*_*
-	tar -C "$WORK/bootstrap" -czf "$TARBALL.tmp" . && mv "$TARBALL.tmp" "$TARBALL"
+	tar -C "$WORK/bootstrap" -czf "$TARBALL.tmp" .
+	mv "$TARBALL.tmp" "$TARBALL"
 	rm -rf "$WORK/bootstrap"
 	say "bootstrapped in $((SECONDS - start)) s"
 fi
