@@ -109,8 +109,10 @@ apt_install() { # ARGS... for apt-get install; progress from the log while it ru
 	"${SUDO[@]}" apt-get -o Dpkg::Use-Pty=0 install -y --no-install-recommends "$@" < /dev/null 2>&1 |
 		tee -a "$LOG" | while IFS= read -r line; do
 		case "$line" in
-		*" newly installed, "*) say "apt: ${line%%, *} (with dependencies)" ;;
-		"Need to get "*) say "apt: downloading ${line#Need to get }" ;;
+		*" newly installed, "*)
+			[[ "$line" =~ ([0-9]+)\ newly\ installed ]] &&
+				say "apt: ${BASH_REMATCH[1]} packages to install, with their dependencies" ;;
+		"Need to get "*) line=${line#Need to get }; say "apt: downloading ${line%.}" ;;
 		"Unpacking "*) [ $seen_unpack -eq 1 ] || say "apt: unpacking"; seen_unpack=1 ;;
 		"Setting up "*) [ $seen_setup -eq 1 ] || say "apt: setting up"; seen_setup=1 ;;
 		esac
