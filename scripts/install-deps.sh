@@ -18,12 +18,19 @@ PKGS=(build-essential clang libclang-rt-dev pkg-config git
       libfuse3-dev fuse3 libsqlite3-dev libcmocka-dev libevent-dev
       sqlite3 openssl curl jq python3 iproute2 procps util-linux passwd)
 
+# clang's sanitizer and libFuzzer runtimes are only a Recommends of clang.
+# PKGS names the metapackage (it follows Debian's default clang); a probe
+# names the versioned package that owns the files, so a reinstall restores
+# them (Debian 12: libclang-rt-14-dev).
+CLANG_RT=libclang-rt-dev
+v=$(clang -dumpversion 2>/dev/null) && CLANG_RT="libclang-rt-${v%%.*}-dev"
+
 # "PACKAGE|what it gives|probe function and arguments"
 PROBES=(
 	"build-essential|gcc compiles and links C11|probe_cc gcc"
 	"clang|clang compiles and links C11|probe_cc clang"
-	"libclang-rt-dev|clang links -fsanitize=address,undefined (make check)|probe_cc clang -fsanitize=address,undefined"
-	"libclang-rt-dev|clang links -fsanitize=fuzzer (make fuzz)|probe_fuzzer"
+	"$CLANG_RT|clang links -fsanitize=address,undefined (make check)|probe_cc clang -fsanitize=address,undefined"
+	"$CLANG_RT|clang links -fsanitize=fuzzer (make fuzz)|probe_fuzzer"
 	"pkg-config|pkg-config on PATH|command -v pkg-config"
 	"libcurl4-openssl-dev|pkg-config finds libcurl|pkg-config --exists libcurl"
 	"libssl-dev|pkg-config finds openssl|pkg-config --exists openssl"
@@ -76,8 +83,8 @@ for p in "${PKGS[@]}"; do installed "$p" || missing+=("$p"); done
 while IFS='|' read -r pkg what; do
 	[ -n "$pkg" ] || continue
 	if installed "$pkg"; then
-		say "$pkg is installed but: $what fails; reinstalling it"
 		[[ " ${reinstall[*]} " == *" $pkg "* ]] || reinstall+=("$pkg")
+		say "$pkg is installed but: $what fails; reinstalling it"
 	else
 		[[ " ${missing[*]} " == *" $pkg "* ]] || missing+=("$pkg")
 	fi
@@ -110,8 +117,9 @@ apt_install() { # ARGS... for apt-get install; progress from the log while it ru
 		tee -a "$LOG" | while IFS= read -r line; do
 		case "$line" in
 		*" newly installed, "*)
-			[[ "$line" =~ ([0-9]+)\ newly\ installed ]] &&
-				say "apt: ${BASH_REMATCH[1]} packages to install, with their dependencies" ;;
+			[[ "$line" =~ ([0-9]+)\ newly\ installed ]] && [ "${BASH_REMATCH[1]}" != 0 ] &&
+				say "apt: ${BASH_REMATCH[1]} packages to install, with their dependencies"
+			[[ "$line" =~ ([0-9]+)\ reinstalled ]] && say "apt: ${BASH_REMATCH[1]} to reinstall" ;;
 		"Need to get "*) line=${line#Need to get }; say "apt: downloading ${line%.}" ;;
 		"Unpacking "*) [ $seen_unpack -eq 1 ] || say "apt: unpacking"; seen_unpack=1 ;;
 		"Setting up "*) [ $seen_setup -eq 1 ] || say "apt: setting up"; seen_setup=1 ;;
