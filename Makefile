@@ -7,6 +7,8 @@
 #   make bench      benchmarks (never part of check)
 #   make fuzz       build libFuzzer targets and run each for FUZZ_SECONDS
 #   make install    install binaries, config, units (DESTDIR, PREFIX)
+#   V=1             print full compiler and linker commands (default: one
+#                   short line per object, library or binary)
 #
 # Layout: every directory becomes a static library of its .c files except
 # its main.c, so tests link the same objects the binaries do.
@@ -68,6 +70,16 @@ SIM_SRC    := $(filter-out tools/sim/main.c,$(wildcard tools/sim/*.c))
 VERIFY_SRC := $(filter-out tools/verify/main.c,$(wildcard tools/verify/*.c))
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 
+# Quiet recipes: $(call say,WHAT,NAME) prefixes a recipe line and prints
+# "  WHAT NAME" instead of the command; V=1 prints the commands themselves.
+V ?= 0
+ifeq ($(V),1)
+  say =
+else
+  say = @printf '  %-4s %s%s\n' '$(1)' '$(2)' '$(if $(filter-out build,$(BUILD)), [$(BUILD)])';
+  MAKEFLAGS += --no-print-directory
+endif
+
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
 LIBPROTO  := $(BUILD)/libproto.a
@@ -85,22 +97,22 @@ all: $(BINS) $(NETMOD) $(UNIT_BINS)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(call src_incs,$<) -c $< -o $@
+	$(call say,CC,$<)$(CC) $(ALL_CFLAGS) $(call src_incs,$<) -c $< -o $@
 
 $(BUILD)/pic/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(call src_incs,$<) -fPIC -c $< -o $@
+	$(call say,CC,$< (pic))$(CC) $(ALL_CFLAGS) $(call src_incs,$<) -fPIC -c $< -o $@
 
 # Sanitizer runtimes live in the executable, so only a plain build can
 # insist that the module resolves every symbol itself.
 NET_LDFLAGS := -shared $(if $(filter 1,$(SAN)),,-Wl,--no-undefined)
 $(NETMOD): $(patsubst %.c,$(BUILD)/pic/%.o,$(NET_SRC))
-	$(CC) $(ALL_LDFLAGS) $(NET_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(call say,LD,$@)$(CC) $(ALL_LDFLAGS) $(NET_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 define static_lib
 $(1): $(call obj,$(2))
 	@mkdir -p $$(dir $$@)
-	rm -f $$@ && ar rcs $$@ $$^
+	$$(call say,AR,$$@)rm -f $$@ && ar rcs $$@ $$^
 endef
 $(eval $(call static_lib,$(LIBPROTO),$(PROTO_SRC)))
 $(eval $(call static_lib,$(LIBHECI),$(HECI_SRC)))
@@ -110,11 +122,11 @@ $(eval $(call static_lib,$(LIBSIM),$(SIM_SRC)))
 $(eval $(call static_lib,$(LIBVERIFY),$(VERIFY_SRC)))
 
 $(BUILD)/amt-agent: $(call obj,agent/main.c) $(LIBAGENT) $(LIBCOMMON) $(LIBHECI) $(LIBPROTO)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(call say,LD,$@)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 $(BUILD)/amt-sim: $(call obj,tools/sim/main.c) $(LIBSIM) $(LIBCOMMON) $(LIBHECI) $(LIBPROTO)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(call say,LD,$@)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 $(BUILD)/amt-verify: $(call obj,tools/verify/main.c) $(LIBVERIFY) $(LIBCOMMON) $(LIBPROTO)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(call say,LD,$@)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 # Per-test extra link flags, e.g. the transport tests wrap the syscalls
 # (tests/unit/heci_linux_test.h scripts them).
@@ -127,10 +139,13 @@ WRAP_test_heci_backends := $(HECI_WRAP)
 # tests: test_sim_* -> libsim, test_agent_* -> libagent, test_verify_* -> libverify.
 test_libs = $(if $(filter test_sim_%,$1),$(LIBSIM)) $(if $(filter test_agent_%,$1),$(LIBAGENT)) \
             $(if $(filter test_verify_%,$1),$(LIBVERIFY)) $(LIBCOMMON) $(LIBHECI) $(LIBPROTO)
+# The unit tests' objects are intermediate files of a pattern chain: keep
+# them, or make deletes them after every build (and prints an rm line).
+.SECONDARY: $(call obj,$(UNIT_SRC))
 .SECONDEXPANSION:
 $(BUILD)/tests/%: $(call obj,tests/unit/%.c) $$(call test_libs,$$*)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CMOCKA_LIBS) $(WRAP_$*)
+	$(call say,LD,$@)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CMOCKA_LIBS) $(WRAP_$*)
 
 deps:
 	@scripts/install-deps.sh
@@ -139,11 +154,11 @@ deps:
 # simulator's files (scripts/sim-deps.sh), then clang ASan+UBSan build whose
 # binaries the unit and integration tests run.
 check: deps
-	scripts/checksrc.sh
-	$(MAKE) all
-	scripts/sim-deps.sh $(BUILD)/obj/tools/sim
-	$(MAKE) all BUILD=build-san CC=clang SAN=1
-	tests/run.sh build-san
+	@scripts/checksrc.sh
+	$(call say,MAKE,all (gcc -Werror))$(MAKE) all
+	@scripts/sim-deps.sh $(BUILD)/obj/tools/sim
+	$(call say,MAKE,all (clang ASan+UBSan) BUILD=build-san)$(MAKE) all BUILD=build-san CC=clang SAN=1
+	@tests/run.sh build-san
 
 unit: all
 	tests/run.sh $(BUILD) unit
@@ -151,8 +166,8 @@ integration: all
 	tests/run.sh $(BUILD) integration
 
 demo: deps
-	$(MAKE) all
-	scripts/demo.sh $(BUILD)
+	$(call say,MAKE,all)$(MAKE) all
+	$(call say,DEMO,scripts/demo.sh $(BUILD))scripts/demo.sh $(BUILD)
 
 bench: deps
 	$(MAKE) all

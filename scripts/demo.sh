@@ -1,66 +1,220 @@
 #!/usr/bin/env bash
-# make demo: the agent against simulated MEs, proven from the remote side.
-#   1. amt-agent info on a simulated AMT 16 laptop
-#   2. hello packets from a pre-provisioned AMT 11 desktop arrive at amt-verify listen
-#   3. a call for help opens a CIRA tunnel to amt-verify listen (the MPS) over TLS
-#   4. a host ID stored in AMT survives a reinstall, read back over the network
-# Everything runs on loopback and is stopped at the end.
-set -euo pipefail
+# make demo: the product's story against simulated MEs, each step checked.
+#   A laptop's ME (amt-sim) is root's, as /dev/mei0 is. amt-agent run, the
+#   service, owns it; an ordinary user's info and call-for-help go through
+#   its socket, and the call for help is seen arriving by amt-verify listen
+#   (the MPS). Then: hello packets from a pre-provisioned desktop, a host ID
+#   surviving a reinstall checked over the network, an exit code, and a
+#   clean stop.
+# Every step checks what it shows (exit codes, JSON, events); the last line
+# is "demo finished: N steps, all as expected", or names the step that did
+# not behave and exits 1. Colours only on a terminal (and not with NO_COLOR).
+# Everything runs on loopback under a temporary directory and is stopped.
+set -uo pipefail
 BUILD=${1:-build}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 B="$ROOT/$BUILD"
 if [ "$(id -u)" -ne 0 ]; then
-	echo "demo: the simulator mounts FUSE device files; run 'sudo make demo'" >&2; exit 1
+	echo "demo: the simulator mounts FUSE device files and the service owns them; run 'sudo make demo'" >&2
+	exit 1
 fi
+for tool in jq openssl setpriv; do
+	command -v "$tool" >/dev/null || { echo "demo: $tool is missing; run scripts/install-deps.sh" >&2; exit 1; }
+done
+if [ -t 1 ] && [ -z "${NO_COLOR:-}" ]; then
+	BOLD=$'\033[1m' DIM=$'\033[2m' OFF=$'\033[0m'
+else
+	BOLD="" DIM="" OFF=""
+fi
+
 T=$(mktemp -d /tmp/amt-demo.XXXXXX)
+chmod 755 "$T"                      # the unprivileged user reaches the socket below it
 PIDS=()
 cleanup() {
-	for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
-	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+	local p
+	for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null; done
+	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
 	rm -rf "$T"
 }
 trap cleanup EXIT
-say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
-run() { printf '\033[2m$ %s\033[0m\n' "$*"; "$@"; }
+
+STEP=0 TITLE=""
+step() { STEP=$((STEP + 1)); TITLE=$1; printf '\n%s== %d. %s%s\n' "$BOLD" "$STEP" "$1" "$OFF"; }
+bad() { # WHY: this step did not behave; say which and stop
+	printf 'demo: step %d (%s) did not behave as expected: %s\n' "$STEP" "$TITLE" "$*" >&2
+	exit 1
+}
+note() { printf '%s\n' "$*"; }
+
+NOBODY=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+CONF="$T/agent.conf"
+# try [-q] WHO WANT_RC CMD...: show the command as WHO (root or nobody)
+# types it, run it, show its output (-q: the caller shows an excerpt); OUT,
+# ERR, RC hold them. amt-agent and amt-verify are this build's; amt-agent
+# always gets --config $CONF.
+try() {
+	local show=1 who want prompt='#' cmd
+	[ "$1" = -q ] && { show=0; shift; }
+	who=$1 want=$2
+	shift 2
+	[ "$who" = nobody ] && prompt='$'
+	printf '%s%s%s %s%s\n' "$DIM" "$who" "$prompt" "$*" "$OFF"
+	cmd=("$@")
+	case $1 in
+	amt-agent) cmd=("$B/amt-agent" --config "$CONF" "${@:2}") ;;
+	amt-verify) cmd=("$B/amt-verify" "${@:2}") ;;
+	esac
+	[ "$who" = nobody ] && cmd=("${NOBODY[@]}" "${cmd[@]}")
+	OUT=$("${cmd[@]}" 2> "$T/stderr"); RC=$?
+	ERR=$(cat "$T/stderr")
+	[ -z "$OUT" ] || [ $show -eq 0 ] || printf '%s\n' "$OUT"
+	[ -z "$ERR" ] || printf '%s\n' "$ERR"
+	[ "$RC" -eq "$want" ] || bad "'$*' exited $RC, expected $want"
+	[ "$RC" -eq 0 ] || note "(exit $RC, as expected)"
+}
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-sim() { # NAME STATEFILE [ARGS]: start a simulated ME at $T/NAME
-	local n=$1 st=$2; shift 2
+sim() { # NAME STATEFILE [ARGS]: start a simulated ME whose device file is $T/NAME
+	local n=$1 st=$2
+	shift 2
 	"$B/amt-sim" run --state "$st" --device "$T/$n" "$@" > "$T/$n.log" 2>&1 &
 	PIDS+=($!)
-	for _ in $(seq 1 50); do grep -q ready "$T/$n.log" && return; sleep 0.1; done
-	cat "$T/$n.log"; exit 1
+	for _ in $(seq 1 50); do grep -q ready "$T/$n.log" 2>/dev/null && return 0; sleep 0.1; done
+	cat "$T/$n.log"; bad "amt-sim $n did not start"
 }
-agent() { "$B/amt-agent" --config "$T/agent.conf" "$@"; }
-printf '[agent]\nstate_dir = %s/state\n[hostid]\nefivarfs_dir = %s\nlms_url = http://127.0.0.1:%s/wsman\n' \
-	"$T" "$T" "$(free_port)" > "$T/agent.conf"
+events() { "$B/amt-verify" events --db "$T/events.db" "$@"; }
+# wait_event TYPE UUID: until amt-verify recorded one (10 s at most)
+wait_event() {
+	for _ in $(seq 1 100); do
+		[ -n "$(events --json | jq -c "select(.type == \"$1\" and .uuid == \"$2\")")" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
 
-say "1. amt-agent info — a simulated ME behind $T/laptop (AMT 16, provisioned, wireless)"
-sim laptop "$ROOT/tests/data/laptop-amt16.ini"
-run "$B/amt-agent" --config "$T/agent.conf" --device "$T/laptop" info
-echo; echo "For scripts (excerpt of --json):"
-agent --device "$T/laptop" info --json | python3 -c 'import json,sys; d=json.load(sys.stdin); print(json.dumps({k: d[k] for k in ("uuid","amt_version","provisioned","control_mode","wired")}, indent=1))'
+note "amt-agent and amt-verify below are $B/amt-agent --config $CONF and $B/amt-verify;"
+note "'root#' runs as root, 'nobody\$' as an ordinary user (uid 65534, via setpriv)."
 
-say "The remote side: amt-verify listen (provisioning server on TCP, MPS on TLS)"
-openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=demo-ca -keyout "$T/ca.key" -out "$T/ca.pem" 2>/dev/null
-openssl req -newkey rsa:2048 -nodes -subj /CN=127.0.0.1 -keyout "$T/mps.key" -out "$T/mps.csr" 2>/dev/null
+step "The remote side: amt-verify listen, provisioning server (TCP) and MPS (TLS)"
 printf 'subjectAltName=IP:127.0.0.1\n' > "$T/san"
-openssl x509 -req -in "$T/mps.csr" -CA "$T/ca.pem" -CAkey "$T/ca.key" -CAcreateserial -days 1 \
-	-extfile "$T/san" -out "$T/mps.pem" 2>/dev/null
+if ! { openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=demo-ca -keyout "$T/ca.key" -out "$T/ca.pem" &&
+	openssl req -newkey rsa:2048 -nodes -subj /CN=127.0.0.1 -keyout "$T/mps.key" -out "$T/mps.csr" &&
+	openssl x509 -req -in "$T/mps.csr" -CA "$T/ca.pem" -CAkey "$T/ca.key" -CAcreateserial -days 1 \
+		-extfile "$T/san" -out "$T/mps.pem"; } 2> "$T/openssl.log"; then
+	cat "$T/openssl.log"; bad "openssl could not make the demo certificates"
+fi
 printf 'demo-cira-pass\n' > "$T/mps.pw"; chmod 600 "$T/mps.pw" "$T/mps.key"
 "$B/amt-verify" listen --hello 127.0.0.1:0 --mps 127.0.0.1:0 --tls-cert "$T/mps.pem" --tls-key "$T/mps.key" \
 	--mps-user demo --mps-password-file "$T/mps.pw" --db "$T/events.db" > "$T/listen.log" 2>&1 &
 PIDS+=($!)
-for _ in $(seq 1 50); do grep -q ready "$T/listen.log" && break; sleep 0.1; done
-grep ready "$T/listen.log"
+for _ in $(seq 1 50); do grep -q ready "$T/listen.log" 2>/dev/null && break; sleep 0.1; done
+grep ready "$T/listen.log" || { cat "$T/listen.log"; bad "amt-verify listen did not start"; }
 HELLO=$(grep -oE 'hello on 127\.0\.0\.1:[0-9]+' "$T/listen.log" | grep -oE '[0-9]+$')
 MPS=$(grep -oE 'mps \(TLS\) on 127\.0\.0\.1:[0-9]+' "$T/listen.log" | grep -oE '[0-9]+$')
 
-say "2. amt-agent hello — a pre-provisioned AMT 11 desktop restarts its hello packets"
+step "The laptop: a simulated AMT 16 ME, provisioned, behind $T/mei0 (root's, like /dev/mei0)"
+LAPTOP=03000200-0400-0500-0006-000700080009
+cat > "$T/laptop.ini" <<EOF
+[amt]
+version = 16.1.25
+build = 2049
+sku = 16392
+[platform]
+uuid = $LAPTOP
+[provisioning]
+state = post
+control_mode = acm
+hashes = sha256:c3846bf24b9e93ca64274c0ec67c1ecc5e024ffcacd2d74019350e81fe546ae4:VeriSign Class 3 Primary CA-G5
+[network]
+dns_suffix = vpro.example.org
+[wired]
+mac = 00:11:22:33:44:55
+ipv4 = 192.168.7.10
+dhcp = true
+link_up = true
+[wireless]
+present = true
+mac = 66:77:88:99:aa:bb
+ipv4 = 10.1.2.3
+dhcp = true
+link_up = true
+[cira]
+network = outside
+mps = 127.0.0.1:$MPS
+username = demo
+password = demo-cira-pass
+ca = $T/ca.pem
+policy_user_initiated = true
+[sim]
+time_scale = 20
+EOF
+sim mei0 "$T/laptop.ini"
+mkdir -p "$T/run" "$T/state"; chmod 755 "$T/run"
+cat > "$CONF" <<EOF
+[agent]
+device = $T/mei0
+socket = $T/run/agent.sock
+state_dir = $T/state
+[hostid]
+efivarfs_dir = $T
+lms_url = http://127.0.0.1:$(free_port)/wsman
+EOF
+chmod 644 "$CONF"
+try root 0 amt-agent info
+try -q root 0 amt-agent info --json
+ROOT_JSON=$OUT
+note "For scripts (an excerpt):"
+jq -c '{uuid, amt_version, provisioned, control_mode, cira: .cira.status}' <<<"$OUT"
+if [ "$(jq -r .uuid <<<"$OUT")" != "$LAPTOP" ] || [ "$(jq -r .control_mode <<<"$OUT")" != acm ]; then
+	bad "info --json does not show the laptop (uuid $LAPTOP, acm)"
+fi
+
+step "An ordinary user cannot open the ME"
+try nobody 4 amt-agent info
+grep -q 'amt-agent.service' <<<"$ERR" || bad "the refusal does not say to start amt-agent.service"
+
+step "The service: amt-agent run owns the ME and serves $T/run/agent.sock"
+printf '%sroot# amt-agent run &%s\n' "$DIM" "$OFF"
+"$B/amt-agent" --config "$CONF" run > "$T/daemon.log" 2>&1 &
+DAEMON=$!
+PIDS+=("$DAEMON")
+for _ in $(seq 1 50); do [ -S "$T/run/agent.sock" ] && break; sleep 0.1; done
+[ -S "$T/run/agent.sock" ] || { cat "$T/daemon.log"; bad "the service did not open its socket"; }
+ls -l "$T/run/agent.sock"
+
+step "The same user, through the service: amt-agent info"
+try nobody 0 amt-agent info
+try -q nobody 0 amt-agent info --json
+[ "$OUT" = "$ROOT_JSON" ] || bad "the user's info --json differs from root's direct reading"
+note "(the same as root's direct reading, byte for byte)"
+
+step "The user asks for help: call-for-help opens a CIRA tunnel to the MPS, through the service"
+try nobody 0 amt-agent call-for-help --wait 15
+grep -q '^connected' <<<"$OUT" || bad "call-for-help did not report a connection"
+wait_event cira_open "$LAPTOP" || bad "amt-verify recorded no cira_open for $LAPTOP"
+note "amt-verify (the MPS) saw the tunnel open:"
+events | grep cira_open | grep "$LAPTOP"
+try -q nobody 0 amt-agent info --json
+jq -c '{cira}' <<<"$OUT"
+[ "$(jq -r .cira.status <<<"$OUT")" = connected ] || bad "info does not show the tunnel connected"
+
+step "The user closes it: call-for-help --close"
+try nobody 0 amt-agent call-for-help --close
+wait_event cira_close "$LAPTOP" || bad "amt-verify recorded no cira_close for $LAPTOP"
+note "amt-verify saw the device close the tunnel, as asked:"
+CLOSE=$(events | grep cira_close | grep "$LAPTOP")
+printf '%s\n' "$CLOSE"
+grep -q 'closed by the device' <<<"$CLOSE" || bad "the close line does not say the device closed it"
+
+step "Changing AMT state needs root: the user's hello is refused"
+try nobody 4 amt-agent hello
+
+step "amt-agent hello: a pre-provisioned AMT 11 desktop restarts its hello packets"
+DESK=4C4C4544-0042-3010-8052-B4C04F564D32
 cat > "$T/desk.ini" <<EOF
 [amt]
 version = 11.8.50
 [platform]
-uuid = 4C4C4544-0042-3010-8052-B4C04F564D32
+uuid = $DESK
 [provisioning]
 state = pre
 server = 127.0.0.1:$HELLO
@@ -71,37 +225,16 @@ dns_suffix = corp.example.com
 time_scale = 100
 EOF
 sim desk "$T/desk.ini"
-run "$B/amt-agent" --config "$T/agent.conf" --device "$T/desk" hello
-sleep 2
-agent --device "$T/desk" hello --stop >/dev/null
-echo "amt-verify events (what the provisioning server received):"
-"$B/amt-verify" events --db "$T/events.db" | grep hello | head -4
-echo "A provisioned machine has nothing to do (exit 9):"
-set +e; agent --device "$T/laptop" hello; echo "exit code: $?"; set -e
+try root 0 amt-agent --device "$T/desk" hello
+wait_event hello "$DESK" || bad "amt-verify received no hello packet from $DESK"
+sleep 1
+"$B/amt-agent" --config "$CONF" --device "$T/desk" hello --stop >/dev/null || bad "hello --stop failed"
+note "amt-verify (the provisioning server) received:"
+events | grep hello | grep "$DESK" | head -3
+note "The provisioned laptop has nothing to do:"
+try root 9 amt-agent hello
 
-say "3. amt-agent call-for-help — Fast Call for Help reaches the MPS over TLS"
-cat > "$T/cfh.ini" <<EOF
-[platform]
-uuid = 11111111-2222-3333-4444-555555555555
-[provisioning]
-state = post
-control_mode = ccm
-[cira]
-mps = 127.0.0.1:$MPS
-username = demo
-password = demo-cira-pass
-ca = $T/ca.pem
-policy_user_initiated = true
-[sim]
-time_scale = 20
-EOF
-sim cfh "$T/cfh.ini"
-run "$B/amt-agent" --config "$T/agent.conf" --device "$T/cfh" call-for-help --wait 15
-run "$B/amt-agent" --config "$T/agent.conf" --device "$T/cfh" call-for-help --close
-sleep 0.5
-"$B/amt-verify" events --db "$T/events.db" | grep cira | head -4
-
-say "4. amt-agent hostid — an asset ID in AMT's non-volatile storage survives a reinstall"
+step "amt-agent hostid: an asset ID in AMT's non-volatile storage survives a reinstall"
 NET=$(free_port)
 cat > "$T/asset.ini" <<'EOF'
 [amt]
@@ -116,17 +249,31 @@ control_mode = acm
 enterprises = amt-agent
 EOF
 sim asset "$T/asset.ini" --listen "127.0.0.1:$NET"
-run "$B/amt-agent" --config "$T/agent.conf" --device "$T/asset" hostid init
-ID=$(agent --device "$T/asset" hostid show --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["host_id"])')
-echo "Reinstall: the agent's state directory is wiped, the machine (simulator) restarts from its NVM"
-rm -rf "$T/state"; kill -TERM "${PIDS[-1]}"; wait "${PIDS[-1]}" 2>/dev/null || true; unset 'PIDS[-1]'
+try root 0 amt-agent --device "$T/asset" hostid init
+grep -q '(new)' <<<"$OUT" || bad "hostid init did not say it made a new ID"
+ID=$("$B/amt-agent" --config "$CONF" --device "$T/asset" hostid show --json | jq -r .host_id)
+case $ID in ""|null) bad "hostid show --json has no host_id" ;; esac
+note "Reinstall: the agent's state directory is wiped, the machine (simulator) restarts from its NVM"
+rm -rf "$T/state"; mkdir -p "$T/state"
+kill -TERM "${PIDS[-1]}"; wait "${PIDS[-1]}" 2>/dev/null; unset 'PIDS[-1]'
 sim asset "$T/asset.ini" --listen "127.0.0.1:$NET"
-run "$B/amt-agent" --config "$T/agent.conf" --device "$T/asset" hostid init
-echo "Checked from the remote side, over WS-Management:"
+try root 0 amt-agent --device "$T/asset" hostid init
+if ! grep -q "host ID $ID," <<<"$OUT"; then
+	bad "the host ID did not survive the reinstall"
+fi
+note "Checked from the remote side, over WS-Management:"
 printf 'Demo-Adm1n!\n' > "$T/admin.pw"; chmod 600 "$T/admin.pw"
-run "$B/amt-verify" device 127.0.0.1 --port "$NET" --user admin --password-file "$T/admin.pw" --expect-hostid "$ID"
+try root 0 amt-verify device 127.0.0.1 --port "$NET" --user admin --password-file "$T/admin.pw" --expect-hostid "$ID"
 
-say "Exit codes are part of the contract: no device -> 3"
-set +e; agent --device "$T/none" info; echo "exit code: $?"; set -e
+step "Exit codes are part of the contract: no ME device -> 3"
+try root 3 amt-agent --device "$T/none" info
 
-say "Stopping everything (SIGTERM unmounts each simulated device)"
+step "Stopping: the service exits 0 on SIGTERM and removes its socket"
+kill -TERM "$DAEMON"
+wait "$DAEMON"; rc=$?
+keep=(); for p in "${PIDS[@]}"; do [ "$p" = "$DAEMON" ] || keep+=("$p"); done; PIDS=("${keep[@]}")
+[ "$rc" -eq 0 ] || bad "amt-agent run exited $rc on SIGTERM"
+[ ! -e "$T/run/agent.sock" ] || bad "the socket is still there"
+note "service stopped (exit 0); the simulators and amt-verify stop next (SIGTERM unmounts each device)"
+
+printf '\n%sdemo finished: %d steps, all as expected%s\n' "$BOLD" "$STEP" "$OFF"

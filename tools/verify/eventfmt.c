@@ -36,6 +36,30 @@ static void int_list(const json_t *a, char *out, size_t cap)
 	}
 }
 
+/* Who ended a tunnel, in words: a device closing it is the normal end of a
+ * call for help and must not read like a failure. */
+static const char *close_words(const struct store_event *ev, char *buf, size_t cap)
+{
+	const char *reason = dstr(ev, "reason");
+	json_int_t code = dint(ev, "disconnect_reason");
+
+	if (strcmp(reason, "disconnect") == 0) {
+		snprintf(buf, cap, "closed by the device (DISCONNECT %lld%s)", (long long)code,
+			 code == 11 ? ", by application" : "");
+		return buf;
+	}
+	if (strcmp(reason, "device_closed") == 0)
+		return "closed by the device (connection ended)";
+	if (strcmp(reason, "timeout") == 0)
+		return "ended by the listener: time limit";
+	if (strcmp(reason, "shutdown") == 0)
+		return "ended by the listener: stopping";
+	if (strcmp(reason, "error") == 0)
+		return "ended by an error (see the listener's log)";
+	snprintf(buf, cap, "ended: %s", reason);
+	return buf;
+}
+
 static void summary(FILE *f, const struct store_event *ev)
 {
 	const char *type = ev->type;
@@ -55,7 +79,7 @@ static void summary(FILE *f, const struct store_event *ev)
 	} else if (strcmp(type, "cira_auth_failed") == 0) {
 		fprintf(f, " user %s: %s", dstr(ev, "user"), dstr(ev, "reason"));
 	} else if (strcmp(type, "cira_close") == 0) {
-		fprintf(f, " reason %s after %.3f s", dstr(ev, "reason"),
+		fprintf(f, " %s after %.3f s", close_words(ev, list, sizeof(list)),
 			(double)dint(ev, "duration_ms") / 1000.0);
 	} else if (strcmp(type, "report") == 0) {
 		fprintf(f, " host %s AMT %s %s/%s cira %s report %s", dstr(ev, "host_name"),
