@@ -26,7 +26,7 @@
 #include "atomic_file.h"
 #include "efivar.h"
 #include "exitcode.h"
-#include "hostid_3pds.h"
+#include "hostid_format.h"
 #include "lme_bridge.h"
 #include "net.h"
 #include "log.h"

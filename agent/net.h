@@ -17,10 +17,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "hostid_format.h"
+
 #define AGENT_NET_ABI 1
 #define AGENT_NET_SYMBOL "amt_agent_net_v1"
 #define AGENT_NET_FILE "amt-agent-net.so"
-#define NET_HOSTID_MAX 128
 
 struct net_post {
 	const char *url, *ca_file, *client_cert, *client_key, *token_file;
@@ -58,7 +59,7 @@ enum net_hostid_status {
 
 struct net_hostid_result {
 	enum net_hostid_status status;
-	char id[NET_HOSTID_MAX + 2];
+	char id[HOSTID_MAX + 2];
 	bool created;
 	int exit_code; /* for NET_HOSTID_FAILED */
 	char message[640];
