@@ -26,10 +26,12 @@
 #include "atomic_file.h"
 #include "efivar.h"
 #include "exitcode.h"
+#include "hostid.h"
 #include "hostid_format.h"
 #include "lme_bridge.h"
 #include "net.h"
 #include "log.h"
+#include "state.h"
 
 #define LMS_PROBE_MS 500
 
@@ -167,15 +169,11 @@ static int choose_transport(struct run *r, struct net_hostid_req *req)
 
 /* ---- the state directory copy ---- */
 
-static void copy_path(const struct run *r, char *out, size_t cap)
+int hostid_local_copy(const struct agent_config *c, char *out, size_t cap)
 {
-	snprintf(out, cap, "%s/hostid", r->ctx->cfg.state_dir);
-}
-
-static int read_copy(const struct run *r, char *out, size_t cap)
-{
-	char path[600];
-	copy_path(r, path, sizeof(path));
+	char path[STATE_PATH_MAX];
+	if (state_path(c, STATE_HOSTID_COPY, path, sizeof(path)) != 0)
+		return -1;
 	FILE *f = fopen(path, "r");
 	if (!f)
 		return -1;
@@ -187,12 +185,20 @@ static int read_copy(const struct run *r, char *out, size_t cap)
 	return hostid_valid(out) ? 0 : -1;
 }
 
+static int read_copy(const struct run *r, char *out, size_t cap)
+{
+	return hostid_local_copy(&r->ctx->cfg, out, cap);
+}
+
 /* Make the copy match the firmware; say so when it did not. */
 static const char *sync_copy(const struct run *r, const char *id)
 {
-	char path[600], old[HOSTID_MAX + 2], text[HOSTID_MAX + 2];
+	char path[STATE_PATH_MAX], old[HOSTID_MAX + 2], text[HOSTID_MAX + 2];
 	bool had = read_copy(r, old, sizeof(old)) == 0;
-	copy_path(r, path, sizeof(path));
+	if (state_path(&r->ctx->cfg, STATE_HOSTID_COPY, path, sizeof(path)) != 0) {
+		log_warn("the state directory path %s is too long", r->ctx->cfg.state_dir);
+		return "unwritable";
+	}
 	if (!id) {
 		if (had)
 			unlink(path);
@@ -205,7 +211,7 @@ static const char *sync_copy(const struct run *r, const char *id)
 			"%s: note: the local copy of the host ID (%s) differs from the firmware's "
 			"(%s); the firmware wins and the copy was updated\n",
 			r->ctx->prog, old, id);
-	mkdir(r->ctx->cfg.state_dir, 0755);
+	state_dir_ensure(&r->ctx->cfg);
 	int n = snprintf(text, sizeof(text), "%s\n", id);
 	if (atomic_file_write_buf(path, text, (size_t)n, 0644) != 0) {
 		log_warn("cannot write %s", path);

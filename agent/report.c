@@ -18,34 +18,20 @@
 
 #include "atomic_file.h"
 #include "exitcode.h"
+#include "hostid.h"
+#include "hostid_format.h"
 #include "info.h"
 #include "log.h"
 #include "net.h"
 #include "spool.h"
+#include "state.h"
 
 
-static void spool_dir_of(const struct agent_config *c, char *out, size_t cap)
-{
-	if (c->report_spool_dir)
-		snprintf(out, cap, "%s", c->report_spool_dir);
-	else
-		snprintf(out, cap, "%s/spool", c->state_dir);
-}
-
-/* The local copy of the host ID (hostid command), or NULL. */
+/* The agent's copy of the host ID (hostid.c owns it), or NULL. */
 static char *read_host_id(const struct agent_config *c)
 {
-	char path[600], buf[160];
-	snprintf(path, sizeof(path), "%s/hostid", c->state_dir);
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return NULL;
-	char *line = fgets(buf, sizeof(buf), f);
-	fclose(f);
-	if (!line)
-		return NULL;
-	buf[strcspn(buf, "\r\n")] = '\0';
-	return buf[0] ? strdup(buf) : NULL;
+	char id[HOSTID_MAX + 2];
+	return hostid_local_copy(c, id, sizeof(id)) == 0 ? strdup(id) : NULL;
 }
 
 static const char *jget(json_t *o, const char *path1, const char *path2)
@@ -66,8 +52,9 @@ static void fingerprint(json_t *r, char *out, size_t cap)
 
 static bool fingerprint_changed(const struct agent_config *c, const char *fp)
 {
-	char path[600], old[512] = "";
-	snprintf(path, sizeof(path), "%s/last_state", c->state_dir);
+	char path[STATE_PATH_MAX], old[512] = "";
+	if (state_path(c, STATE_LAST_STATE, path, sizeof(path)) != 0)
+		return true;
 	FILE *f = fopen(path, "r");
 	if (f) {
 		size_t n = fread(old, 1, sizeof(old) - 1, f);
@@ -182,12 +169,12 @@ int report_cycle(struct agent_ctx *ctx, enum report_mode mode, struct report_res
 	struct report_result local;
 	struct report_result *res = result ? result : &local;
 	struct spool sp;
-	char dir[512];
+	char dir[sizeof(sp.dir)];
 	int ex = REPORT_EXIT_DONE;
 
 	memset(res, 0, sizeof(*res));
-	spool_dir_of(&ctx->cfg, dir, sizeof(dir));
-	if (spool_open(&sp, dir, ctx->cfg.report_spool_max) != 0) {
+	if (state_spool_dir(&ctx->cfg, dir, sizeof(dir)) != 0 ||
+	    spool_open(&sp, dir, ctx->cfg.report_spool_max) != 0) {
 		snprintf(res->error, sizeof(res->error), "cannot create the spool %.200s", dir);
 		log_error("%s", res->error);
 		return REPORT_EXIT_ERROR;
@@ -207,10 +194,10 @@ int report_cycle(struct agent_ctx *ctx, enum report_mode mode, struct report_res
 						 "cannot write the report to %.200s", dir);
 					ex = REPORT_EXIT_ERROR;
 				} else {
-					char path[600];
+					char path[STATE_PATH_MAX];
 					spool_take_dropped(&sp);
-					snprintf(path, sizeof(path), "%s/last_state", ctx->cfg.state_dir);
-					atomic_file_write_buf(path, fp, strlen(fp), 0600);
+					if (state_path(&ctx->cfg, STATE_LAST_STATE, path, sizeof(path)) == 0)
+						atomic_file_write_buf(path, fp, strlen(fp), 0600);
 					log_info("report %s spooled", res->report_id);
 				}
 				free(text);
@@ -266,7 +253,7 @@ int cmd_report(struct agent_ctx *ctx, int argc, char **argv)
 		struct spool sp = {.max = 1};
 		struct report_result res;
 		memset(&res, 0, sizeof(res));
-		spool_dir_of(&ctx->cfg, sp.dir, sizeof(sp.dir));
+		state_spool_dir(&ctx->cfg, sp.dir, sizeof(sp.dir));
 		json_t *r = build_report(ctx, spool_peek_dropped(&sp), &res);
 		if (!r) {
 			fprintf(ctx->err, "%s: cannot build a report: %s\n", ctx->prog, res.error);
