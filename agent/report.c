@@ -10,6 +10,7 @@
  */
 #include "report.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -144,7 +145,7 @@ static int flush(const struct agent_config *c, const struct spool *sp, struct re
 			snprintf(res->error, sizeof(res->error), "%s", b->error);
 		res->last_http_status = st;
 		if (st >= 200 && st < 300) {
-			spool_remove(sp, names[i]);
+			spool_delivered(sp, names[i]);
 			res->sent++;
 		} else if (st >= 400 && st < 500) {
 			spool_reject(sp, names[i], st, b->body, b->body_len);
@@ -164,6 +165,26 @@ static int flush(const struct agent_config *c, const struct spool *sp, struct re
 	return res->pending ? REPORT_EXIT_PENDING : REPORT_EXIT_DONE;
 }
 
+/* Spool the report r, carrying the drops since the last delivered report.
+ * 0, or -errno with res->error saying what failed (nothing spooled). */
+static int spool_report(struct spool *sp, json_t *r, struct report_result *res)
+{
+	unsigned carry = 0;
+	unsigned long mark = 0;
+	char *text = NULL;
+	int rc = spool_reserve(sp, &carry, &mark);
+	if (rc == 0) {
+		json_object_set_new(r, "dropped_reports", json_integer(carry));
+		text = json_dumps(r, JSON_COMPACT);
+		rc = text ? spool_add(sp, res->report_id, mark, text, strlen(text)) : -ENOMEM;
+	}
+	free(text);
+	if (rc != 0)
+		snprintf(res->error, sizeof(res->error), "cannot write the spool %.200s: %s", sp->dir,
+			 strerror(-rc));
+	return rc;
+}
+
 int report_cycle(struct agent_ctx *ctx, enum report_mode mode, struct report_result *result)
 {
 	struct report_result local;
@@ -176,11 +197,12 @@ int report_cycle(struct agent_ctx *ctx, enum report_mode mode, struct report_res
 	if (state_spool_dir(&ctx->cfg, dir, sizeof(dir)) != 0 ||
 	    spool_open(&sp, dir, ctx->cfg.report_spool_max) != 0) {
 		snprintf(res->error, sizeof(res->error), "cannot create the spool %.200s", dir);
+		res->spool_failed = true;
 		log_error("%s", res->error);
 		return REPORT_EXIT_ERROR;
 	}
 	if (mode != REPORT_FLUSH_ONLY) {
-		json_t *r = build_report(ctx, spool_peek_dropped(&sp), res);
+		json_t *r = build_report(ctx, 0, res);
 		if (!r) {
 			log_warn("no report made: %s", res->error);
 			ex = REPORT_EXIT_ERROR;
@@ -188,19 +210,19 @@ int report_cycle(struct agent_ctx *ctx, enum report_mode mode, struct report_res
 			char fp[512];
 			fingerprint(r, fp, sizeof(fp));
 			if (mode == REPORT_FORCE || fingerprint_changed(&ctx->cfg, fp)) {
-				char *text = json_dumps(r, JSON_COMPACT);
-				if (!text || spool_add(&sp, res->report_id, text, strlen(text)) != 0) {
-					snprintf(res->error, sizeof(res->error),
-						 "cannot write the report to %.200s", dir);
+				if (spool_report(&sp, r, res) != 0) {
+					/* never called spooled, and not overwritten by the send below */
+					/* the journal always; the CLI prints its own one line */
+					log_audit("report %s not made: %s", res->report_id, res->error);
+					res->report_id[0] = '\0';
+					res->spool_failed = true;
 					ex = REPORT_EXIT_ERROR;
 				} else {
 					char path[STATE_PATH_MAX];
-					spool_take_dropped(&sp);
 					if (state_path(&ctx->cfg, STATE_LAST_STATE, path, sizeof(path)) == 0)
 						atomic_file_write_buf(path, fp, strlen(fp), 0600);
 					log_info("report %s spooled", res->report_id);
 				}
-				free(text);
 			} else {
 				res->report_id[0] = '\0';
 			}
@@ -209,9 +231,13 @@ int report_cycle(struct agent_ctx *ctx, enum report_mode mode, struct report_res
 	}
 	if (!ctx->cfg.report_url)
 		return ex;
+	char spool_error[sizeof(res->error)];
+	snprintf(spool_error, sizeof(spool_error), "%s", res->error);
 	int fx = flush(&ctx->cfg, &sp, res);
 	if (fx == REPORT_EXIT_PENDING)
 		log_info("%u report(s) wait for the server: %s", res->pending, res->error);
+	if (res->spool_failed)
+		snprintf(res->error, sizeof(res->error), "%s", spool_error);
 	return fx != REPORT_EXIT_DONE ? fx : ex;
 }
 
@@ -270,6 +296,13 @@ int cmd_report(struct agent_ctx *ctx, int argc, char **argv)
 	}
 	struct report_result res;
 	int rc = report_cycle(ctx, REPORT_FORCE, &res);
+	if (res.spool_failed) {
+		fprintf(ctx->err,
+			"%s: report: %s — the report was not saved; free space on that file "
+			"system and run again\n",
+			ctx->prog, res.error);
+		return EXIT_AMT_NETWORK;
+	}
 	if (ctx->json) {
 		json_t *o = json_pack("{s:i, s:o, s:i, s:i, s:i}", "schema", 1, "report_id",
 				      res.report_id[0] ? json_string(res.report_id) : json_null(),

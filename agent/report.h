@@ -27,6 +27,7 @@ struct report_result {
 	long last_http_status;
 	char error[256]; /* why the last send or the collection failed */
 	int collect_rc;  /* heci error of the collection, 0 if fine */
+	bool spool_failed; /* the report could not be written: error says why */
 };
 
 /* One cycle: maybe make a report (mode), then send the spool in order.
