@@ -3,7 +3,8 @@
  * that survives an OS reinstall.
  *
  * Stores, in order: AMT Third Party Data Storage (AMT < 12) reached through
- * Intel LMS on 127.0.0.1:16992 when it answers, else through our own APF
+ * Intel LMS on 127.0.0.1:16992 when it answers and its listener is owned by
+ * root (sockowner.h; anyone else there is ignored), else through our own APF
  * tunnel over the ME's LME client (never both: LME is LMS's while it runs);
  * a UEFI variable (efivarfs) when the firmware has no 3PDS. The AMT UUID is
  * always reported beside the ID, and the agent keeps a copy in its state
@@ -30,6 +31,7 @@
 #include "hostid_format.h"
 #include "lme_bridge.h"
 #include "net.h"
+#include "sockowner.h"
 #include "log.h"
 #include "state.h"
 
@@ -116,20 +118,28 @@ static int read_password_file(struct run *r)
 
 /* ---- transport: LMS when it answers, else our own LME tunnel ---- */
 
-static bool lms_answers(const char *url)
+/* The uid Intel LMS runs as: its systemd unit (intel/lms lms.service) sets
+ * no User=, so root. Anything else on its port is some local user. */
+#define LMS_UID 0
+
+/* The address in an http://HOST:PORT/... URL (numeric port, default 16992). */
+static struct addrinfo *lms_address(const char *url)
 {
 	char host[256] = "", port[8] = "16992";
 	const char *p = strstr(url, "://");
 	p = p ? p + 3 : url;
 	size_t hl = strcspn(p, ":/");
 	if (hl == 0 || hl >= sizeof(host))
-		return false;
+		return NULL;
 	memcpy(host, p, hl);
 	if (p[hl] == ':')
 		snprintf(port, sizeof(port), "%.*s", (int)strcspn(p + hl + 1, "/"), p + hl + 1);
 	struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV}, *ai;
-	if (getaddrinfo(host, port, &hints, &ai) != 0)
-		return false;
+	return getaddrinfo(host, port, &hints, &ai) == 0 ? ai : NULL;
+}
+
+static bool lms_answers(const struct addrinfo *ai)
+{
 	bool up = false;
 	int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd >= 0 && (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0 || errno == EINPROGRESS)) {
@@ -141,16 +151,57 @@ static bool lms_answers(const char *url)
 	}
 	if (fd >= 0)
 		close(fd);
-	freeaddrinfo(ai);
 	return up;
+}
+
+/*
+ * Whether what listens on the LMS address is Intel LMS: every listening
+ * socket that would take our connection must belong to LMS_UID. Any local
+ * user can bind 127.0.0.1:16992 while LMS is not running, then choose the
+ * digest realm and nonce (offline cracking of our password) and forge 3PDS
+ * answers; so anything else is ignored, and why is logged.
+ */
+static bool lms_trusted(const struct addrinfo *ai, const char *url)
+{
+	struct sock_owners o;
+	int rc = sockowner_tcp_listeners(ai->ai_addr, ai->ai_addrlen, &o);
+	if (rc != 0) {
+		log_warn("not using %s: cannot tell who listens there (sock_diag: %s); going "
+			 "through the ME's LME client instead",
+			 url, strerror(-rc));
+		return false;
+	}
+	if (o.count == 0)
+		return false; /* nothing listens: LMS is not running */
+	for (size_t i = 0; i < o.count && i < SOCKOWNER_MAX; i++) {
+		if (o.uid[i] != LMS_UID) {
+			log_warn("not using %s: the process listening there runs as uid %u, not as "
+				 "Intel LMS (root) — it may be impersonating LMS; going through the "
+				 "ME's LME client instead",
+				 url, (unsigned)o.uid[i]);
+			return false;
+		}
+	}
+	if (o.count > SOCKOWNER_MAX) {
+		log_warn("not using %s: %zu sockets listen there; going through the ME's LME "
+			 "client instead",
+			 url, o.count);
+		return false;
+	}
+	return true;
 }
 
 /* Fill the transport part of req: LMS when it answers, else our own tunnel. */
 static int choose_transport(struct run *r, struct net_hostid_req *req)
 {
-	if (lms_answers(r->ctx->cfg.hostid_lms_url)) {
+	const char *url = r->ctx->cfg.hostid_lms_url;
+	struct addrinfo *ai = lms_address(url);
+	bool lms = ai && lms_trusted(ai, url) && lms_answers(ai);
+	if (ai)
+		freeaddrinfo(ai);
+	if (lms) {
 		r->transport = "lms";
-		req->url = r->ctx->cfg.hostid_lms_url;
+		req->url = url;
 	} else {
 		int rc = lme_bridge_new(&r->bridge, r->h, (int)r->ctx->cfg.timeout_ms);
 		if (rc != 0)
