@@ -34,6 +34,7 @@
 #include "sockowner.h"
 #include "log.h"
 #include "state.h"
+#include "uuid.h"
 
 #define LMS_PROBE_MS 500
 
@@ -58,6 +59,7 @@ struct run {
 	char password[128];
 	const char *store;     /* "amt-3pds" | "uefi-variable" */
 	const char *transport; /* "lms" | "lme" | NULL */
+	char init_id[HOSTID_MAX + 2]; /* INIT: what an empty store gets */
 	struct lme_bridge *bridge;
 };
 
@@ -277,7 +279,7 @@ static const char *sync_copy(const struct run *r, const char *id)
 static int do_3pds(struct run *r, struct net_hostid_result *res)
 {
 	const struct agent_config *c = &r->ctx->cfg;
-	char err[256], local[HOSTID_MAX + 2];
+	char err[256];
 	const struct agent_net *net = agent_net_load(c->log_level, err, sizeof(err));
 	if (!net) {
 		fprintf(r->ctx->err, "%s: hostid: cannot load the network module: %s — reinstall amt-agent\n",
@@ -289,11 +291,8 @@ static int do_3pds(struct run *r, struct net_hostid_result *res)
 				     .enterprise = c->hostid_enterprise, .block_name = c->hostid_block,
 				     .uuid = r->uuid, .action = (enum net_hostid_action)r->action,
 				     .new_id = r->new_id};
-	if (r->action == INIT) { /* restore our copy into an empty store, else a new ID */
-		if (read_copy(r, local, sizeof(local)) != 0)
-			agent_uuid_v4(local);
-		req.restore_id = local;
-	}
+	if (r->action == INIT)
+		req.restore_id = r->init_id;
 	int ex = choose_transport(r, &req);
 	if (ex != 0)
 		return ex;
@@ -304,7 +303,6 @@ static int do_3pds(struct run *r, struct net_hostid_result *res)
 static int do_efivar(struct run *r, char *id, size_t cap, bool *created)
 {
 	const char *dir = r->ctx->cfg.hostid_efivarfs_dir;
-	char local[HOSTID_MAX + 2];
 	int rc;
 	switch (r->action) {
 	case SHOW:
@@ -318,14 +316,25 @@ static int do_efivar(struct run *r, char *id, size_t cap, bool *created)
 		rc = efivar_hostid_read(dir, id, cap);
 		if (rc != 1)
 			return rc;
-		if (read_copy(r, local, sizeof(local)) == 0)
-			snprintf(id, cap, "%s", local);
-		else
-			agent_uuid_v4(id);
+		snprintf(id, cap, "%s", r->init_id);
 		*created = true;
 		return efivar_hostid_write(dir, id);
 	}
 	return -EINVAL;
+}
+
+/* INIT into an empty store: our copy back (a reinstall), else a new ID. */
+static int choose_init_id(struct run *r)
+{
+	if (read_copy(r, r->init_id, sizeof(r->init_id)) == 0)
+		return 0;
+	int rc = uuid_v4(r->init_id);
+	if (rc != 0)
+		fprintf(r->ctx->err,
+			"%s: hostid init: cannot make a new host ID: the kernel gave no randomness "
+			"(getrandom: %s) — retry later\n",
+			r->ctx->prog, strerror(-rc));
+	return rc;
 }
 
 static void print_result(struct run *r, const char *id, bool created, const char *copy)
@@ -373,6 +382,10 @@ static int run_hostid(struct run *r)
 	rc = read_amthi(r);
 	if (rc != 0) {
 		ex = agent_exit_code(rc, AMT_STATUS_SUCCESS);
+		goto out;
+	}
+	if (r->action == INIT && choose_init_id(r) != 0) {
+		ex = EXIT_AMT_TIMEOUT;
 		goto out;
 	}
 	if (r->ctx->cfg.hostid_user && read_password_file(r) != 0) {

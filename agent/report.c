@@ -26,6 +26,7 @@
 #include "net.h"
 #include "spool.h"
 #include "state.h"
+#include "uuid.h"
 
 
 /* The agent's copy of the host ID (hostid.c owns it), or NULL. */
@@ -77,8 +78,19 @@ static json_t *build_report(struct agent_ctx *ctx, unsigned dropped,
 	time_t now = time(NULL);
 	struct tm tm;
 
-	if (!h || !in)
+	if (!h || !in) {
+		snprintf(res->error, sizeof(res->error), "out of memory");
+		res->local_failure = true;
 		goto out;
+	}
+	int urc = uuid_v4(res->report_id);
+	if (urc != 0) {
+		snprintf(res->error, sizeof(res->error),
+			 "cannot make a report ID: the kernel gave no randomness (getrandom: %s)",
+			 strerror(-urc));
+		res->local_failure = true;
+		goto out;
+	}
 	res->collect_rc = info_collect(ctx, h, in, &why);
 	if (res->collect_rc != 0) {
 		snprintf(res->error, sizeof(res->error), "cannot read the AMT state: %s%s%s",
@@ -91,7 +103,6 @@ static json_t *build_report(struct agent_ctx *ctx, unsigned dropped,
 	gethostname(host, sizeof(host) - 1);
 	gmtime_r(&now, &tm);
 	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	agent_uuid_v4(res->report_id);
 	host_id = read_host_id(&ctx->cfg);
 	json_object_set_new(r, "type", json_string("amt-agent-report"));
 	json_object_set_new(r, "report_id", json_string(res->report_id));
@@ -102,6 +113,8 @@ static json_t *build_report(struct agent_ctx *ctx, unsigned dropped,
 	json_object_set_new(r, "dropped_reports", json_integer(dropped));
 	free(host_id);
 out:
+	if (!r)
+		res->report_id[0] = '\0'; /* no report was made */
 	free(in);
 	heci_free(h);
 	return r;
@@ -283,7 +296,8 @@ int cmd_report(struct agent_ctx *ctx, int argc, char **argv)
 		json_t *r = build_report(ctx, spool_peek_dropped(&sp), &res);
 		if (!r) {
 			fprintf(ctx->err, "%s: cannot build a report: %s\n", ctx->prog, res.error);
-			return agent_exit_code(res.collect_rc, AMT_STATUS_SUCCESS);
+			return res.local_failure ? EXIT_AMT_TIMEOUT
+						 : agent_exit_code(res.collect_rc, AMT_STATUS_SUCCESS);
 		}
 		agent_print_json(ctx, r);
 		return EXIT_AMT_OK;
@@ -296,6 +310,10 @@ int cmd_report(struct agent_ctx *ctx, int argc, char **argv)
 	}
 	struct report_result res;
 	int rc = report_cycle(ctx, REPORT_FORCE, &res);
+	if (res.local_failure) {
+		fprintf(ctx->err, "%s: report: %s — retry later\n", ctx->prog, res.error);
+		return EXIT_AMT_TIMEOUT;
+	}
 	if (res.spool_failed) {
 		fprintf(ctx->err,
 			"%s: report: %s — the report was not saved; free space on that file "

@@ -28,6 +28,7 @@ struct report_result {
 	char error[256]; /* why the last send or the collection failed */
 	int collect_rc;  /* heci error of the collection, 0 if fine */
 	bool spool_failed; /* the report could not be written: error says why */
+	bool local_failure; /* no report made for a local reason (memory, randomness) */
 };
 
 /* One cycle: maybe make a report (mode), then send the spool in order.

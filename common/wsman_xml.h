@@ -105,7 +105,7 @@ struct wsman_request {
 	unsigned max_elements; /* PULL; 0 = WSMAN_PULL_MAX_ELEMENTS */
 };
 
-/* "uuid:" + random version-4 UUID (OpenSSL RAND_bytes). 0 or WSMAN_E_NOMEM. */
+/* "uuid:" + a random version-4 UUID (uuid.h). 0 or WSMAN_E_NOMEM (no randomness). */
 int wsman_new_message_id(char out[WSMAN_MSGID_LEN]);
 
 /*
