@@ -23,23 +23,6 @@
 
 /* ---- errors ---- */
 
-const char *wsman_err_kind_name(enum wsman_err_kind k)
-{
-	static const char *const names[] = {
-		"ok",    "network", "tls",   "auth",    "http",     "fault",
-		"return_value", "parse", "nomem", "invalid", "not_found",
-	};
-	int i = -(int)k;
-
-	return (i >= 0 && i < (int)(sizeof(names) / sizeof(names[0]))) ? names[i] : "unknown";
-}
-
-void wsman_error_clear(struct wsman_error *e)
-{
-	if (e)
-		memset(e, 0, sizeof(*e));
-}
-
 /* Copy at most cap-1 bytes, anything outside printable ASCII becomes '?'. */
 static void copy_printable(char *dst, size_t cap, const char *src)
 {
