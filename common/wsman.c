@@ -21,6 +21,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
+#include "capbuf.h"
 #include "log.h"
 #include "wsman_relay.h"
 
@@ -43,11 +44,6 @@ struct wsman_client {
 	char errbuf[CURL_ERROR_SIZE];
 };
 
-struct resp_buf {
-	char *data;
-	size_t len, cap;
-	bool too_big, nomem;
-};
 
 int wsman_global_init(void)
 {
@@ -122,42 +118,18 @@ int wsman_opts_validate(const struct wsman_opts *o, char *why, size_t cap)
 
 static size_t on_write(char *p, size_t size, size_t nmemb, void *arg)
 {
-	struct resp_buf *b = arg;
-	size_t n = nmemb, ncap;
-	char *nd;
-
 	(void)size; /* always 1 */
-	if (n > WSMAN_MAX_RESPONSE - b->len) {
-		b->too_big = true;
-		return 0;
-	}
-	if (b->len + n + 1 > b->cap) {
-		ncap = b->cap ? b->cap : 8192;
-		while (ncap < b->len + n + 1)
-			ncap *= 2;
-		nd = realloc(b->data, ncap);
-		if (!nd) {
-			b->nomem = true;
-			return 0;
-		}
-		b->data = nd;
-		b->cap = ncap;
-	}
-	memcpy(b->data + b->len, p, n);
-	b->len += n;
-	b->data[b->len] = '\0';
-	return n;
+	/* over WSMAN_MAX_RESPONSE or out of memory: abort the transfer */
+	return capbuf_append(arg, p, nmemb) == 0 ? nmemb : 0;
 }
 
 /* A new status line starts a new response (e.g. after the digest 401):
  * only the last response's body counts. */
 static size_t on_header(char *p, size_t size, size_t nmemb, void *arg)
 {
-	struct resp_buf *b = arg;
-
 	(void)size;
 	if (nmemb >= 5 && memcmp(p, "HTTP/", 5) == 0)
-		b->len = 0;
+		capbuf_reset(arg);
 	return nmemb;
 }
 
@@ -425,12 +397,12 @@ static bool is_tls_error(CURLcode cc)
 	}
 }
 
-static int curl_failure(struct wsman_client *c, CURLcode cc, const struct resp_buf *rb,
+static int curl_failure(struct wsman_client *c, CURLcode cc, const struct capbuf *rb,
 			struct wsman_error *err)
 {
 	const char *msg = c->errbuf[0] ? c->errbuf : curl_easy_strerror(cc);
 
-	if (rb->too_big) {
+	if (rb->over) {
 		err->kind = WSMAN_E_PARSE;
 		snprintf(err->curl_message, sizeof(err->curl_message),
 			 "response larger than %u bytes, transfer aborted", WSMAN_MAX_RESPONSE);
@@ -486,7 +458,7 @@ static int round_trip(struct wsman_client *c, const struct wsman_request *req, x
 {
 	struct wsman_request r = *req;
 	char msgid[WSMAN_MSGID_LEN];
-	struct resp_buf rb = {0};
+	struct capbuf rb;
 	xmlChar *xml = NULL;
 	size_t xmllen = 0;
 	long status = 0;
@@ -495,6 +467,7 @@ static int round_trip(struct wsman_client *c, const struct wsman_request *req, x
 
 	*doc = NULL;
 	*body = NULL;
+	capbuf_init(&rb, WSMAN_MAX_RESPONSE);
 	wsman_error_clear(err);
 	if (!c) {
 		rc = err->kind = WSMAN_E_INVALID;
@@ -557,7 +530,7 @@ static int round_trip(struct wsman_client *c, const struct wsman_request *req, x
 	}
 out:
 	xmlFree(xml);
-	free(rb.data);
+	capbuf_free(&rb);
 	return rc;
 }
 
