@@ -62,7 +62,7 @@ AGENT_SRC  := $(filter-out agent/main.c agent/net_plugin.c,$(wildcard agent/*.c)
 # The agent's network module (agent/net.h): everything that needs libcurl,
 # libxml2 or OpenSSL, loaded with dlopen() only by hostid and report sending.
 NET_SRC    := agent/net_plugin.c common/wsman.c common/wsman_xml.c common/wsman_b64.c \
-              common/wsman_relay.c common/wsman_error.c common/hostid_3pds.c common/hostid_format.c common/log.c common/uuid.c common/capbuf.c \
+              common/wsman_relay.c common/wsman_error.c common/hostid_3pds.c common/hostid_format.c common/log.c common/uuid.c common/capbuf.c common/curl_tls.c \
               proto/amt_status.c
 SIM_SRC    := $(filter-out tools/sim/main.c,$(wildcard tools/sim/*.c))
 VERIFY_SRC := $(filter-out tools/verify/main.c,$(wildcard tools/verify/*.c))

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "curl_tls.h"
 #include "exitcode.h"
 #include "hostid_3pds.h"
 #include "log.h"
@@ -95,16 +96,11 @@ static void net_post(const struct net_post *p, struct net_post_result *r)
 	curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, ebuf);
 	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(curl, CURLOPT_WRITEDATA, r);
-	curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
-	curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
-	curl_easy_setopt(curl, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
-	if (p->ca_file)
-		curl_easy_setopt(curl, CURLOPT_CAINFO, p->ca_file);
-	if (p->client_cert)
-		curl_easy_setopt(curl, CURLOPT_SSLCERT, p->client_cert);
-	if (p->client_key)
-		curl_easy_setopt(curl, CURLOPT_SSLKEY, p->client_key);
-	CURLcode rc = curl_easy_perform(curl);
+	struct curl_tls_policy tls = {.ca_file = p->ca_file, .client_cert = p->client_cert,
+				      .client_key = p->client_key};
+	CURLcode rc = curl_tls_apply(curl, &tls);
+	if (rc == CURLE_OK)
+		rc = curl_easy_perform(curl);
 	if (rc == CURLE_OK)
 		curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &r->status);
 	else

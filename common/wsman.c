@@ -22,6 +22,7 @@
 #include <openssl/x509.h>
 
 #include "capbuf.h"
+#include "curl_tls.h"
 #include "log.h"
 #include "wsman_relay.h"
 
@@ -286,14 +287,10 @@ static bool setup_curl(struct wsman_client *c, const struct wsman_opts *o)
 		SET(CURLOPT_IPRESOLVE, (long)CURL_IPRESOLVE_V4); /* one attempt, one channel */
 	}
 	if (https) {
-		SET(CURLOPT_SSL_VERIFYPEER, o->insecure ? 0L : 1L);
-		SET(CURLOPT_SSL_VERIFYHOST, (o->insecure || c->has_pin) ? 0L : 2L);
-		if (o->ca_file)
-			SET(CURLOPT_CAINFO, o->ca_file);
-		SET(CURLOPT_SSLVERSION,
-		    o->allow_tls10 ? (long)CURL_SSLVERSION_TLSv1_0 : (long)CURL_SSLVERSION_TLSv1_2);
-		if (o->allow_tls10)
-			SET(CURLOPT_SSL_CIPHER_LIST, "DEFAULT:@SECLEVEL=0");
+		struct curl_tls_policy tls = {.ca_file = o->ca_file, .insecure = o->insecure,
+					      .pinned = c->has_pin, .allow_tls10 = o->allow_tls10};
+		if (e == CURLE_OK)
+			e = curl_tls_apply(h, &tls);
 		SET(CURLOPT_SSL_CTX_FUNCTION, on_ssl_ctx);
 		SET(CURLOPT_SSL_CTX_DATA, c);
 	}
