@@ -38,9 +38,7 @@
 
 #define LMS_PROBE_MS 500
 
-/* Same order as enum net_hostid_action. */
-enum action { SHOW = NET_HOSTID_SHOW, INIT = NET_HOSTID_INIT, SET = NET_HOSTID_SET,
-	      CLEAR = NET_HOSTID_CLEAR };
+enum action { SHOW, INIT, SET, CLEAR };
 
 static const char *action_name(enum action a)
 {
@@ -276,7 +274,10 @@ static const char *sync_copy(const struct run *r, const char *id)
 /* ---- stores ---- */
 
 /* Run the action against 3PDS, in the network module. */
-static int do_3pds(struct run *r, struct net_hostid_result *res)
+/* Run the action against 3PDS through the network module, which only reads,
+ * writes and clears; the rule "init creates only when nothing is stored"
+ * is kept here. */
+static int do_3pds(struct run *r, struct net_hostid_result *res, bool *created)
 {
 	const struct agent_config *c = &r->ctx->cfg;
 	char err[256];
@@ -289,14 +290,36 @@ static int do_3pds(struct run *r, struct net_hostid_result *res)
 	struct net_hostid_req req = {.user = r->user, .password = r->password,
 				     .vendor = c->hostid_vendor, .application = c->hostid_application,
 				     .enterprise = c->hostid_enterprise, .block_name = c->hostid_block,
-				     .uuid = r->uuid, .action = (enum net_hostid_action)r->action,
-				     .new_id = r->new_id};
-	if (r->action == INIT)
-		req.restore_id = r->init_id;
+				     .uuid = r->uuid};
 	int ex = choose_transport(r, &req);
 	if (ex != 0)
 		return ex;
+	switch (r->action) {
+	case SHOW:
+		req.action = NET_HOSTID_READ;
+		break;
+	case CLEAR:
+		req.action = NET_HOSTID_CLEAR;
+		break;
+	case SET:
+		req.action = NET_HOSTID_WRITE;
+		req.id = r->new_id;
+		break;
+	case INIT: /* read first; create only when nothing is stored */
+		req.action = NET_HOSTID_READ;
+		net->hostid_3pds(&req, res);
+		if (res->status != NET_HOSTID_NONE)
+			return 0;
+		req.action = NET_HOSTID_WRITE;
+		req.id = r->init_id;
+		*created = true;
+		break;
+	}
 	net->hostid_3pds(&req, res);
+	if (res->status == NET_HOSTID_OK && req.action == NET_HOSTID_WRITE)
+		snprintf(res->id, sizeof(res->id), "%s", req.id);
+	if (res->status != NET_HOSTID_OK)
+		*created = false;
 	return 0;
 }
 
@@ -394,13 +417,13 @@ static int run_hostid(struct run *r)
 	}
 	if (r->amt_major < 12) {
 		r->store = "amt-3pds";
-		if ((ex = do_3pds(r, &res)) != 0)
+		if ((ex = do_3pds(r, &res, &created)) != 0)
 			goto out;
 	}
 	if (res.status == NET_HOSTID_FAILED) {
 		fprintf(r->ctx->err, "%s: hostid %s: %s\n", r->ctx->prog, action_name(r->action),
 			res.message);
-		ex = res.exit_code;
+		ex = agent_exit_for_net(res.error_class);
 		goto out;
 	}
 	if (res.status == NET_HOSTID_ABSENT) {
@@ -419,7 +442,6 @@ static int run_hostid(struct run *r)
 	} else {
 		rc = res.status == NET_HOSTID_OK ? 0 : 1;
 		snprintf(id, sizeof(id), "%s", res.id);
-		created = res.created;
 	}
 	bool have = rc == 0 && r->action != CLEAR;
 	const char *copy = sync_copy(r, have ? id : NULL);

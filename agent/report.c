@@ -120,62 +120,73 @@ out:
 	return r;
 }
 
-/* Send the spool in order; stop at the first transient failure. */
-static int flush(const struct agent_config *c, const struct spool *sp, struct report_result *res)
+/* Every spooled report is still pending (nothing could be sent). */
+static void count_pending(const struct spool *sp, struct report_result *res)
 {
 	char (*names)[SPOOL_NAME_MAX];
 	size_t count;
-	struct net_post_result *b = malloc(sizeof(*b));
-	const struct agent_net *net = agent_net_load(c->log_level, res->error, sizeof(res->error));
-	if (!net) {
-		/* nothing could be sent: everything spooled is still pending */
-		if (spool_list(sp, &names, &count) == 0) {
-			res->pending = (unsigned)count;
-			spool_names_free(names);
-		}
-		free(b);
-		return REPORT_EXIT_ERROR;
+	if (spool_list(sp, &names, &count) == 0) {
+		res->pending = (unsigned)count;
+		spool_names_free(names);
 	}
-	int rc = spool_list(sp, &names, &count);
-	if (rc != 0 || !b) {
+}
+
+int report_send_spool(const struct agent_net *net, const struct agent_config *c,
+		      const struct spool *sp, struct report_result *res)
+{
+	char (*names)[SPOOL_NAME_MAX];
+	size_t count, i;
+	if (spool_list(sp, &names, &count) != 0) {
 		snprintf(res->error, sizeof(res->error), "cannot read the spool %.200s", sp->dir);
-		free(b);
 		return REPORT_EXIT_ERROR;
 	}
-	size_t i;
 	for (i = 0; i < count; i++) {
 		char *text;
 		size_t len;
+		struct net_post_result b;
 		if (spool_read(sp, names[i], &text, &len) != 0)
 			continue; /* vanished or unreadable: nothing to send */
 		struct net_post p = {c->report_url, c->report_ca_file, c->report_client_cert,
 				     c->report_client_key, c->report_token_file, c->report_timeout_ms,
 				     text, len};
-		net->post(&p, b);
+		net->post(&p, &b);
 		free(text);
-		long st = b->status;
+		long st = b.status;
 		if (!st)
-			snprintf(res->error, sizeof(res->error), "%s", b->error);
+			snprintf(res->error, sizeof(res->error), "%s", b.error);
 		res->last_http_status = st;
 		if (st >= 200 && st < 300) {
 			spool_delivered(sp, names[i]);
 			res->sent++;
 		} else if (st >= 400 && st < 500) {
-			spool_reject(sp, names[i], st, b->body, b->body_len);
-			log_warn("report %s rejected by the server (HTTP %ld); kept in %s/rejected",
-				 names[i], st, sp->dir);
+			spool_reject(sp, names[i], st, b.body ? b.body : "", b.body_len);
+			log_warn("report %s rejected by the server (HTTP %ld); kept in %s/rejected%s",
+				 names[i], st, sp->dir,
+				 b.body_truncated ? " (its answer was cut at 64 KiB)" : "");
 			snprintf(res->error, sizeof(res->error), "server rejected a report (HTTP %ld)", st);
 			res->rejected++;
 		} else {
 			if (st)
 				snprintf(res->error, sizeof(res->error), "server answered HTTP %ld", st);
+			net->post_result_free(&b);
 			break;
 		}
+		net->post_result_free(&b);
 	}
 	res->pending = (unsigned)(count - i);
 	spool_names_free(names);
-	free(b);
 	return res->pending ? REPORT_EXIT_PENDING : REPORT_EXIT_DONE;
+}
+
+/* Send the spool in order; stop at the first transient failure. */
+static int flush(const struct agent_config *c, const struct spool *sp, struct report_result *res)
+{
+	const struct agent_net *net = agent_net_load(c->log_level, res->error, sizeof(res->error));
+	if (!net) {
+		count_pending(sp, res);
+		return REPORT_EXIT_ERROR;
+	}
+	return report_send_spool(net, c, sp, res);
 }
 
 /* Spool the report r, carrying the drops since the last delivered report.

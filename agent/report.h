@@ -35,6 +35,13 @@ struct report_result {
  * result may be NULL. */
 int report_cycle(struct agent_ctx *ctx, enum report_mode mode, struct report_result *result);
 
+/* Send the spool in order through net (see report.c): 2xx -> delivered,
+ * 4xx -> rejected/, anything else stops the run. Exposed for tests. */
+struct agent_net;
+struct spool;
+int report_send_spool(const struct agent_net *net, const struct agent_config *c,
+		      const struct spool *sp, struct report_result *res);
+
 int cmd_report(struct agent_ctx *ctx, int argc, char **argv);
 
 #endif
