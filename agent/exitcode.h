@@ -10,7 +10,7 @@
 #include <stdio.h>
 
 #include "heci_error.h"
-#include "net.h"
+#include "net/net.h"
 
 enum agent_exit {
 	EXIT_AMT_OK = 0,

@@ -30,7 +30,7 @@
 #include "hostid.h"
 #include "hostid_format.h"
 #include "lme_bridge.h"
-#include "net.h"
+#include "net/net.h"
 #include "sockowner.h"
 #include "log.h"
 #include "state.h"

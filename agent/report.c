@@ -23,7 +23,7 @@
 #include "hostid_format.h"
 #include "info.h"
 #include "log.h"
-#include "net.h"
+#include "net/net.h"
 #include "spool.h"
 #include "state.h"
 #include "uuid.h"

@@ -1,5 +1,5 @@
 /*
- * net_plugin.c - the body of amt-agent-net.so (see net.h): report POSTs
+ * net_module.c - the body of amt-agent-net.so (see net.h): report POSTs
  * with libcurl and the 3PDS host-ID actions over WS-Management.
  *
  * Built as a shared module with its own copies of the WS-Man client, the
