@@ -1,7 +1,7 @@
 /*
  * sockowner.c - owners of local TCP listeners through sock_diag (see
- * sockowner.h). The kernel's answer is walked with the netlink macros,
- * which check every length before a header is read.
+ * sockowner.h). Every length in the kernel's answer is checked before the
+ * header or message it covers is read.
  */
 #include "sockowner.h"
 
@@ -75,9 +75,12 @@ static int dump_family(int fd, int family, const struct sockaddr *want, uint16_t
 				continue;
 			return -errno;
 		}
-		int left = (int)n;
-		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, left);
-		     h = NLMSG_NEXT(h, left)) {
+		size_t total = (size_t)n, off = 0;
+		while (off + sizeof(struct nlmsghdr) <= total) {
+			const struct nlmsghdr *h = (const struct nlmsghdr *)((const char *)buf + off);
+			if (h->nlmsg_len < sizeof(*h) || h->nlmsg_len > total - off)
+				return -EBADMSG; /* a truncated or malformed message */
+			off += NLMSG_ALIGN(h->nlmsg_len);
 			if (h->nlmsg_seq != (uint32_t)family)
 				continue;
 			if (h->nlmsg_type == NLMSG_DONE)
@@ -103,8 +106,8 @@ static int dump_family(int fd, int family, const struct sockaddr *want, uint16_t
 			}
 			o->count++;
 		}
-		if (left != 0)
-			return -EBADMSG; /* a truncated message */
+		if (off < total)
+			return -EBADMSG; /* bytes left over that are no message */
 	}
 }
 
