@@ -60,12 +60,13 @@ src_incs = $(or $(INC_$(patsubst %/,%,$(dir $1))),$(INC_$(firstword $(subst /, ,
 PROTO_SRC  := $(wildcard proto/*.c)
 HECI_SRC   := $(wildcard heci/*.c)
 COMMON_SRC := $(wildcard common/*.c)
-AGENT_SRC  := $(filter-out agent/main.c agent/net_plugin.c,$(wildcard agent/*.c))
-# The agent's network module (agent/net.h): everything that needs libcurl,
-# libxml2 or OpenSSL, loaded with dlopen() only by hostid and report sending.
-NET_SRC    := agent/net_plugin.c common/wsman.c common/wsman_xml.c common/wsman_b64.c \
-              common/wsman_relay.c common/hostid_3pds.c common/hostid_valid.c common/log.c \
-              proto/amt_status.c
+AGENT_SRC  := $(filter-out agent/main.c,$(wildcard agent/*.c))
+# The agent's network module (agent/net/, public header agent/net/net.h):
+# everything that needs libcurl, libxml2 or OpenSSL, loaded with dlopen()
+# only by hostid and report sending. Its own sources are agent/net/*.c; what
+# it uses from common/ and proto/ comes from position-independent copies of
+# those libraries, as a binary takes them from the static ones.
+NET_SRC    := $(wildcard agent/net/*.c)
 SIM_SRC    := $(filter-out tools/sim/main.c,$(wildcard tools/sim/*.c))
 VERIFY_SRC := $(filter-out tools/verify/main.c,$(wildcard tools/verify/*.c))
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
@@ -106,8 +107,14 @@ $(BUILD)/pic/%.o: %.c
 # Sanitizer runtimes live in the executable, so only a plain build can
 # insist that the module resolves every symbol itself.
 NET_LDFLAGS := -shared $(if $(filter 1,$(SAN)),,-Wl,--no-undefined)
-$(NETMOD): $(patsubst %.c,$(BUILD)/pic/%.o,$(NET_SRC))
+PIC_COMMON := $(BUILD)/pic/libcommon.a
+PIC_PROTO  := $(BUILD)/pic/libproto.a
+$(NETMOD): $(patsubst %.c,$(BUILD)/pic/%.o,$(NET_SRC)) $(PIC_COMMON) $(PIC_PROTO)
 	$(call say,LD,$@)$(CC) $(ALL_LDFLAGS) $(NET_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+$(PIC_COMMON): $(patsubst %.c,$(BUILD)/pic/%.o,$(COMMON_SRC))
+	$(call say,AR,$@)rm -f $@ && ar rcs $@ $^
+$(PIC_PROTO): $(patsubst %.c,$(BUILD)/pic/%.o,$(PROTO_SRC))
+	$(call say,AR,$@)rm -f $@ && ar rcs $@ $^
 
 define static_lib
 $(1): $(call obj,$(2))

@@ -48,9 +48,6 @@ void agent_amthi_opts(const struct agent_ctx *ctx, struct amthi_opts *o);
 int agent_fail(struct agent_ctx *ctx, struct heci *h, const char *what, int err,
 	       amt_status_t status, const char *cmd_name);
 
-/* A random (version 4) UUID in lower-case text. */
-void agent_uuid_v4(char out[37]);
-
 /* Print a JSON document on stdout (indented, key order kept) and free it. */
 void agent_print_json(struct agent_ctx *ctx, json_t *doc);
 

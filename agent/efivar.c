@@ -13,14 +13,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "state.h"
+
 #define EFI_VARIABLE_NON_VOLATILE 0x1u
 #define EFI_VARIABLE_BOOTSERVICE_ACCESS 0x2u
 #define EFI_VARIABLE_RUNTIME_ACCESS 0x4u
 #define VAR_MAX 512
 
-static void var_path(const char *dir, char *out, size_t cap)
+static int var_path(const char *dir, char *out, size_t cap)
 {
-	snprintf(out, cap, "%s/%s", dir, EFIVAR_HOSTID_NAME);
+	return path_join(out, cap, dir, EFIVAR_HOSTID_NAME);
 }
 
 /* efivarfs files are immutable by default; a plain directory (tests) is not. */
@@ -39,9 +41,10 @@ static void make_mutable(const char *path)
 
 int efivar_hostid_read(const char *dir, char *out, size_t cap)
 {
-	char path[512];
+	char path[STATE_PATH_MAX];
 	uint8_t buf[VAR_MAX];
-	var_path(dir, path, sizeof(path));
+	if (var_path(dir, path, sizeof(path)) != 0)
+		return -ENAMETOOLONG;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return errno == ENOENT ? 1 : -errno;
@@ -60,14 +63,15 @@ int efivar_hostid_read(const char *dir, char *out, size_t cap)
 
 int efivar_hostid_write(const char *dir, const char *id)
 {
-	char path[512];
+	char path[STATE_PATH_MAX];
 	uint8_t buf[VAR_MAX];
 	size_t len = strlen(id);
 	uint32_t attrs = EFI_VARIABLE_NON_VOLATILE | EFI_VARIABLE_BOOTSERVICE_ACCESS |
 			 EFI_VARIABLE_RUNTIME_ACCESS;
 	if (len == 0 || len + 4 > sizeof(buf))
 		return -EINVAL;
-	var_path(dir, path, sizeof(path));
+	if (var_path(dir, path, sizeof(path)) != 0)
+		return -ENAMETOOLONG;
 	make_mutable(path);
 	/* efivarfs takes the whole variable in one write: attributes (LE) then data */
 	buf[0] = (uint8_t)attrs;
@@ -86,8 +90,9 @@ int efivar_hostid_write(const char *dir, const char *id)
 
 int efivar_hostid_delete(const char *dir)
 {
-	char path[512];
-	var_path(dir, path, sizeof(path));
+	char path[STATE_PATH_MAX];
+	if (var_path(dir, path, sizeof(path)) != 0)
+		return -ENAMETOOLONG;
 	make_mutable(path);
 	if (unlink(path) != 0)
 		return errno == ENOENT ? 1 : -errno;

@@ -1,6 +1,6 @@
 /*
- * exitcode.c - libheci errors and firmware statuses -> exit code + one line
- * (see exitcode.h). Every user-facing failure of the agent goes through here,
+ * exitcode.c - libheci errors, firmware statuses and the network module's
+ * failure classes -> exit code (+ one line for libheci errors; see exitcode.h). Every user-facing failure of the agent goes through here,
  * so the wording and the codes stay consistent across subcommands.
  */
 #include "exitcode.h"
@@ -32,6 +32,28 @@ int agent_exit_code(int err, amt_status_t status)
 	default:
 		return heci_err_is_protocol(err) ? EXIT_AMT_PROTOCOL : EXIT_AMT_TIMEOUT;
 	}
+}
+
+int agent_exit_for_net(enum net_error_class c)
+{
+	switch (c) {
+	case NET_ERR_NONE:
+		return EXIT_AMT_OK;
+	case NET_ERR_REFUSED:
+		return EXIT_AMT_REFUSED;
+	case NET_ERR_PROTOCOL:
+		return EXIT_AMT_PROTOCOL;
+	case NET_ERR_INVALID:
+		return EXIT_AMT_USAGE;
+	case NET_ERR_AUTH:
+		return EXIT_AMT_PERM;
+	case NET_ERR_NETWORK:
+		return EXIT_AMT_NETWORK;
+	case NET_ERR_TIMEOUT:
+	case NET_ERR_LOCAL:
+		return EXIT_AMT_TIMEOUT;
+	}
+	return EXIT_AMT_TIMEOUT;
 }
 
 int agent_report_error(FILE *f, const char *prog, const char *what, int err,

@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include "heci_error.h"
+#include "net/net.h"
 
 enum agent_exit {
 	EXIT_AMT_OK = 0,
@@ -28,6 +29,9 @@ enum agent_exit {
 /* Exit code for a libheci error; for HECI_E_FW_STATUS the status decides
  * (NOT_READY -> 7, anything else -> 1). */
 int agent_exit_code(int err, amt_status_t status);
+
+/* Exit code for a failure class from the network module (net.h). */
+int agent_exit_for_net(enum net_error_class c);
 
 /*
  * Print "PROG: cannot WHAT: WHY — DO" on f for err and return the exit code.

@@ -3,7 +3,8 @@
  * that survives an OS reinstall.
  *
  * Stores, in order: AMT Third Party Data Storage (AMT < 12) reached through
- * Intel LMS on 127.0.0.1:16992 when it answers, else through our own APF
+ * Intel LMS on 127.0.0.1:16992 when it answers and its listener is owned by
+ * root (sockowner.h; anyone else there is ignored), else through our own APF
  * tunnel over the ME's LME client (never both: LME is LMS's while it runs);
  * a UEFI variable (efivarfs) when the firmware has no 3PDS. The AMT UUID is
  * always reported beside the ID, and the agent keeps a copy in its state
@@ -26,16 +27,18 @@
 #include "atomic_file.h"
 #include "efivar.h"
 #include "exitcode.h"
-#include "hostid_3pds.h"
+#include "hostid.h"
+#include "hostid_format.h"
 #include "lme_bridge.h"
-#include "net.h"
+#include "net/net.h"
+#include "sockowner.h"
 #include "log.h"
+#include "state.h"
+#include "uuid.h"
 
 #define LMS_PROBE_MS 500
 
-/* Same order as enum net_hostid_action. */
-enum action { SHOW = NET_HOSTID_SHOW, INIT = NET_HOSTID_INIT, SET = NET_HOSTID_SET,
-	      CLEAR = NET_HOSTID_CLEAR };
+enum action { SHOW, INIT, SET, CLEAR };
 
 static const char *action_name(enum action a)
 {
@@ -54,6 +57,7 @@ struct run {
 	char password[128];
 	const char *store;     /* "amt-3pds" | "uefi-variable" */
 	const char *transport; /* "lms" | "lme" | NULL */
+	char init_id[HOSTID_MAX + 2]; /* INIT: what an empty store gets */
 	struct lme_bridge *bridge;
 };
 
@@ -114,20 +118,28 @@ static int read_password_file(struct run *r)
 
 /* ---- transport: LMS when it answers, else our own LME tunnel ---- */
 
-static bool lms_answers(const char *url)
+/* The uid Intel LMS runs as: its systemd unit (intel/lms lms.service) sets
+ * no User=, so root. Anything else on its port is some local user. */
+#define LMS_UID 0
+
+/* The address in an http://HOST:PORT/... URL (numeric port, default 16992). */
+static struct addrinfo *lms_address(const char *url)
 {
 	char host[256] = "", port[8] = "16992";
 	const char *p = strstr(url, "://");
 	p = p ? p + 3 : url;
 	size_t hl = strcspn(p, ":/");
 	if (hl == 0 || hl >= sizeof(host))
-		return false;
+		return NULL;
 	memcpy(host, p, hl);
 	if (p[hl] == ':')
 		snprintf(port, sizeof(port), "%.*s", (int)strcspn(p + hl + 1, "/"), p + hl + 1);
 	struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV}, *ai;
-	if (getaddrinfo(host, port, &hints, &ai) != 0)
-		return false;
+	return getaddrinfo(host, port, &hints, &ai) == 0 ? ai : NULL;
+}
+
+static bool lms_answers(const struct addrinfo *ai)
+{
 	bool up = false;
 	int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd >= 0 && (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0 || errno == EINPROGRESS)) {
@@ -139,16 +151,57 @@ static bool lms_answers(const char *url)
 	}
 	if (fd >= 0)
 		close(fd);
-	freeaddrinfo(ai);
 	return up;
+}
+
+/*
+ * Whether what listens on the LMS address is Intel LMS: every listening
+ * socket that would take our connection must belong to LMS_UID. Any local
+ * user can bind 127.0.0.1:16992 while LMS is not running, then choose the
+ * digest realm and nonce (offline cracking of our password) and forge 3PDS
+ * answers; so anything else is ignored, and why is logged.
+ */
+static bool lms_trusted(const struct addrinfo *ai, const char *url)
+{
+	struct sock_owners o;
+	int rc = sockowner_tcp_listeners(ai->ai_addr, ai->ai_addrlen, &o);
+	if (rc != 0) {
+		log_warn("not using %s: cannot tell who listens there (sock_diag: %s); going "
+			 "through the ME's LME client instead",
+			 url, strerror(-rc));
+		return false;
+	}
+	if (o.count == 0)
+		return false; /* nothing listens: LMS is not running */
+	for (size_t i = 0; i < o.count && i < SOCKOWNER_MAX; i++) {
+		if (o.uid[i] != LMS_UID) {
+			log_warn("not using %s: the process listening there runs as uid %u, not as "
+				 "Intel LMS (root) — it may be impersonating LMS; going through the "
+				 "ME's LME client instead",
+				 url, (unsigned)o.uid[i]);
+			return false;
+		}
+	}
+	if (o.count > SOCKOWNER_MAX) {
+		log_warn("not using %s: %zu sockets listen there; going through the ME's LME "
+			 "client instead",
+			 url, o.count);
+		return false;
+	}
+	return true;
 }
 
 /* Fill the transport part of req: LMS when it answers, else our own tunnel. */
 static int choose_transport(struct run *r, struct net_hostid_req *req)
 {
-	if (lms_answers(r->ctx->cfg.hostid_lms_url)) {
+	const char *url = r->ctx->cfg.hostid_lms_url;
+	struct addrinfo *ai = lms_address(url);
+	bool lms = ai && lms_trusted(ai, url) && lms_answers(ai);
+	if (ai)
+		freeaddrinfo(ai);
+	if (lms) {
 		r->transport = "lms";
-		req->url = r->ctx->cfg.hostid_lms_url;
+		req->url = url;
 	} else {
 		int rc = lme_bridge_new(&r->bridge, r->h, (int)r->ctx->cfg.timeout_ms);
 		if (rc != 0)
@@ -167,15 +220,11 @@ static int choose_transport(struct run *r, struct net_hostid_req *req)
 
 /* ---- the state directory copy ---- */
 
-static void copy_path(const struct run *r, char *out, size_t cap)
+int hostid_local_copy(const struct agent_config *c, char *out, size_t cap)
 {
-	snprintf(out, cap, "%s/hostid", r->ctx->cfg.state_dir);
-}
-
-static int read_copy(const struct run *r, char *out, size_t cap)
-{
-	char path[600];
-	copy_path(r, path, sizeof(path));
+	char path[STATE_PATH_MAX];
+	if (state_path(c, STATE_HOSTID_COPY, path, sizeof(path)) != 0)
+		return -1;
 	FILE *f = fopen(path, "r");
 	if (!f)
 		return -1;
@@ -187,12 +236,20 @@ static int read_copy(const struct run *r, char *out, size_t cap)
 	return hostid_valid(out) ? 0 : -1;
 }
 
+static int read_copy(const struct run *r, char *out, size_t cap)
+{
+	return hostid_local_copy(&r->ctx->cfg, out, cap);
+}
+
 /* Make the copy match the firmware; say so when it did not. */
 static const char *sync_copy(const struct run *r, const char *id)
 {
-	char path[600], old[HOSTID_MAX + 2], text[HOSTID_MAX + 2];
+	char path[STATE_PATH_MAX], old[HOSTID_MAX + 2], text[HOSTID_MAX + 2];
 	bool had = read_copy(r, old, sizeof(old)) == 0;
-	copy_path(r, path, sizeof(path));
+	if (state_path(&r->ctx->cfg, STATE_HOSTID_COPY, path, sizeof(path)) != 0) {
+		log_warn("the state directory path %s is too long", r->ctx->cfg.state_dir);
+		return "unwritable";
+	}
 	if (!id) {
 		if (had)
 			unlink(path);
@@ -205,7 +262,7 @@ static const char *sync_copy(const struct run *r, const char *id)
 			"%s: note: the local copy of the host ID (%s) differs from the firmware's "
 			"(%s); the firmware wins and the copy was updated\n",
 			r->ctx->prog, old, id);
-	mkdir(r->ctx->cfg.state_dir, 0755);
+	state_dir_ensure(&r->ctx->cfg);
 	int n = snprintf(text, sizeof(text), "%s\n", id);
 	if (atomic_file_write_buf(path, text, (size_t)n, 0644) != 0) {
 		log_warn("cannot write %s", path);
@@ -217,10 +274,13 @@ static const char *sync_copy(const struct run *r, const char *id)
 /* ---- stores ---- */
 
 /* Run the action against 3PDS, in the network module. */
-static int do_3pds(struct run *r, struct net_hostid_result *res)
+/* Run the action against 3PDS through the network module, which only reads,
+ * writes and clears; the rule "init creates only when nothing is stored"
+ * is kept here. */
+static int do_3pds(struct run *r, struct net_hostid_result *res, bool *created)
 {
 	const struct agent_config *c = &r->ctx->cfg;
-	char err[256], local[HOSTID_MAX + 2];
+	char err[256];
 	const struct agent_net *net = agent_net_load(c->log_level, err, sizeof(err));
 	if (!net) {
 		fprintf(r->ctx->err, "%s: hostid: cannot load the network module: %s — reinstall amt-agent\n",
@@ -230,24 +290,42 @@ static int do_3pds(struct run *r, struct net_hostid_result *res)
 	struct net_hostid_req req = {.user = r->user, .password = r->password,
 				     .vendor = c->hostid_vendor, .application = c->hostid_application,
 				     .enterprise = c->hostid_enterprise, .block_name = c->hostid_block,
-				     .uuid = r->uuid, .action = (enum net_hostid_action)r->action,
-				     .new_id = r->new_id};
-	if (r->action == INIT) { /* restore our copy into an empty store, else a new ID */
-		if (read_copy(r, local, sizeof(local)) != 0)
-			agent_uuid_v4(local);
-		req.restore_id = local;
-	}
+				     .uuid = r->uuid};
 	int ex = choose_transport(r, &req);
 	if (ex != 0)
 		return ex;
+	switch (r->action) {
+	case SHOW:
+		req.action = NET_HOSTID_READ;
+		break;
+	case CLEAR:
+		req.action = NET_HOSTID_CLEAR;
+		break;
+	case SET:
+		req.action = NET_HOSTID_WRITE;
+		req.id = r->new_id;
+		break;
+	case INIT: /* read first; create only when nothing is stored */
+		req.action = NET_HOSTID_READ;
+		net->hostid_3pds(&req, res);
+		if (res->status != NET_HOSTID_NONE)
+			return 0;
+		req.action = NET_HOSTID_WRITE;
+		req.id = r->init_id;
+		*created = true;
+		break;
+	}
 	net->hostid_3pds(&req, res);
+	if (res->status == NET_HOSTID_OK && req.action == NET_HOSTID_WRITE)
+		snprintf(res->id, sizeof(res->id), "%s", req.id);
+	if (res->status != NET_HOSTID_OK)
+		*created = false;
 	return 0;
 }
 
 static int do_efivar(struct run *r, char *id, size_t cap, bool *created)
 {
 	const char *dir = r->ctx->cfg.hostid_efivarfs_dir;
-	char local[HOSTID_MAX + 2];
 	int rc;
 	switch (r->action) {
 	case SHOW:
@@ -261,14 +339,25 @@ static int do_efivar(struct run *r, char *id, size_t cap, bool *created)
 		rc = efivar_hostid_read(dir, id, cap);
 		if (rc != 1)
 			return rc;
-		if (read_copy(r, local, sizeof(local)) == 0)
-			snprintf(id, cap, "%s", local);
-		else
-			agent_uuid_v4(id);
+		snprintf(id, cap, "%s", r->init_id);
 		*created = true;
 		return efivar_hostid_write(dir, id);
 	}
 	return -EINVAL;
+}
+
+/* INIT into an empty store: our copy back (a reinstall), else a new ID. */
+static int choose_init_id(struct run *r)
+{
+	if (read_copy(r, r->init_id, sizeof(r->init_id)) == 0)
+		return 0;
+	int rc = uuid_v4(r->init_id);
+	if (rc != 0)
+		fprintf(r->ctx->err,
+			"%s: hostid init: cannot make a new host ID: the kernel gave no randomness "
+			"(getrandom: %s) — retry later\n",
+			r->ctx->prog, strerror(-rc));
+	return rc;
 }
 
 static void print_result(struct run *r, const char *id, bool created, const char *copy)
@@ -318,19 +407,23 @@ static int run_hostid(struct run *r)
 		ex = agent_exit_code(rc, AMT_STATUS_SUCCESS);
 		goto out;
 	}
+	if (r->action == INIT && choose_init_id(r) != 0) {
+		ex = EXIT_AMT_TIMEOUT;
+		goto out;
+	}
 	if (r->ctx->cfg.hostid_user && read_password_file(r) != 0) {
 		ex = EXIT_AMT_USAGE;
 		goto out;
 	}
 	if (r->amt_major < 12) {
 		r->store = "amt-3pds";
-		if ((ex = do_3pds(r, &res)) != 0)
+		if ((ex = do_3pds(r, &res, &created)) != 0)
 			goto out;
 	}
 	if (res.status == NET_HOSTID_FAILED) {
 		fprintf(r->ctx->err, "%s: hostid %s: %s\n", r->ctx->prog, action_name(r->action),
 			res.message);
-		ex = res.exit_code;
+		ex = agent_exit_for_net(res.error_class);
 		goto out;
 	}
 	if (res.status == NET_HOSTID_ABSENT) {
@@ -349,7 +442,6 @@ static int run_hostid(struct run *r)
 	} else {
 		rc = res.status == NET_HOSTID_OK ? 0 : 1;
 		snprintf(id, sizeof(id), "%s", res.id);
-		created = res.created;
 	}
 	bool have = rc == 0 && r->action != CLEAR;
 	const char *copy = sync_copy(r, have ? id : NULL);

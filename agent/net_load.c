@@ -4,7 +4,7 @@
  * Looked for next to the running binary (a build tree, or an install that
  * keeps them together), then in AMT_AGENT_LIBDIR. Loaded once per process.
  */
-#include "net.h"
+#include "net/net.h"
 
 #include <dlfcn.h>
 #include <limits.h>

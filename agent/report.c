@@ -10,6 +10,7 @@
  */
 #include "report.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,34 +19,21 @@
 
 #include "atomic_file.h"
 #include "exitcode.h"
+#include "hostid.h"
+#include "hostid_format.h"
 #include "info.h"
 #include "log.h"
-#include "net.h"
+#include "net/net.h"
 #include "spool.h"
+#include "state.h"
+#include "uuid.h"
 
 
-static void spool_dir_of(const struct agent_config *c, char *out, size_t cap)
-{
-	if (c->report_spool_dir)
-		snprintf(out, cap, "%s", c->report_spool_dir);
-	else
-		snprintf(out, cap, "%s/spool", c->state_dir);
-}
-
-/* The local copy of the host ID (hostid command), or NULL. */
+/* The agent's copy of the host ID (hostid.c owns it), or NULL. */
 static char *read_host_id(const struct agent_config *c)
 {
-	char path[600], buf[160];
-	snprintf(path, sizeof(path), "%s/hostid", c->state_dir);
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return NULL;
-	char *line = fgets(buf, sizeof(buf), f);
-	fclose(f);
-	if (!line)
-		return NULL;
-	buf[strcspn(buf, "\r\n")] = '\0';
-	return buf[0] ? strdup(buf) : NULL;
+	char id[HOSTID_MAX + 2];
+	return hostid_local_copy(c, id, sizeof(id)) == 0 ? strdup(id) : NULL;
 }
 
 static const char *jget(json_t *o, const char *path1, const char *path2)
@@ -66,8 +54,9 @@ static void fingerprint(json_t *r, char *out, size_t cap)
 
 static bool fingerprint_changed(const struct agent_config *c, const char *fp)
 {
-	char path[600], old[512] = "";
-	snprintf(path, sizeof(path), "%s/last_state", c->state_dir);
+	char path[STATE_PATH_MAX], old[512] = "";
+	if (state_path(c, STATE_LAST_STATE, path, sizeof(path)) != 0)
+		return true;
 	FILE *f = fopen(path, "r");
 	if (f) {
 		size_t n = fread(old, 1, sizeof(old) - 1, f);
@@ -89,8 +78,19 @@ static json_t *build_report(struct agent_ctx *ctx, unsigned dropped,
 	time_t now = time(NULL);
 	struct tm tm;
 
-	if (!h || !in)
+	if (!h || !in) {
+		snprintf(res->error, sizeof(res->error), "out of memory");
+		res->local_failure = true;
 		goto out;
+	}
+	int urc = uuid_v4(res->report_id);
+	if (urc != 0) {
+		snprintf(res->error, sizeof(res->error),
+			 "cannot make a report ID: the kernel gave no randomness (getrandom: %s)",
+			 strerror(-urc));
+		res->local_failure = true;
+		goto out;
+	}
 	res->collect_rc = info_collect(ctx, h, in, &why);
 	if (res->collect_rc != 0) {
 		snprintf(res->error, sizeof(res->error), "cannot read the AMT state: %s%s%s",
@@ -103,7 +103,6 @@ static json_t *build_report(struct agent_ctx *ctx, unsigned dropped,
 	gethostname(host, sizeof(host) - 1);
 	gmtime_r(&now, &tm);
 	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	agent_uuid_v4(res->report_id);
 	host_id = read_host_id(&ctx->cfg);
 	json_object_set_new(r, "type", json_string("amt-agent-report"));
 	json_object_set_new(r, "report_id", json_string(res->report_id));
@@ -114,67 +113,100 @@ static json_t *build_report(struct agent_ctx *ctx, unsigned dropped,
 	json_object_set_new(r, "dropped_reports", json_integer(dropped));
 	free(host_id);
 out:
+	if (!r)
+		res->report_id[0] = '\0'; /* no report was made */
 	free(in);
 	heci_free(h);
 	return r;
 }
 
-/* Send the spool in order; stop at the first transient failure. */
-static int flush(const struct agent_config *c, const struct spool *sp, struct report_result *res)
+/* Every spooled report is still pending (nothing could be sent). */
+static void count_pending(const struct spool *sp, struct report_result *res)
 {
 	char (*names)[SPOOL_NAME_MAX];
 	size_t count;
-	struct net_post_result *b = malloc(sizeof(*b));
-	const struct agent_net *net = agent_net_load(c->log_level, res->error, sizeof(res->error));
-	if (!net) {
-		/* nothing could be sent: everything spooled is still pending */
-		if (spool_list(sp, &names, &count) == 0) {
-			res->pending = (unsigned)count;
-			spool_names_free(names);
-		}
-		free(b);
-		return REPORT_EXIT_ERROR;
+	if (spool_list(sp, &names, &count) == 0) {
+		res->pending = (unsigned)count;
+		spool_names_free(names);
 	}
-	int rc = spool_list(sp, &names, &count);
-	if (rc != 0 || !b) {
+}
+
+int report_send_spool(const struct agent_net *net, const struct agent_config *c,
+		      const struct spool *sp, struct report_result *res)
+{
+	char (*names)[SPOOL_NAME_MAX];
+	size_t count, i;
+	if (spool_list(sp, &names, &count) != 0) {
 		snprintf(res->error, sizeof(res->error), "cannot read the spool %.200s", sp->dir);
-		free(b);
 		return REPORT_EXIT_ERROR;
 	}
-	size_t i;
 	for (i = 0; i < count; i++) {
 		char *text;
 		size_t len;
+		struct net_post_result b;
 		if (spool_read(sp, names[i], &text, &len) != 0)
 			continue; /* vanished or unreadable: nothing to send */
 		struct net_post p = {c->report_url, c->report_ca_file, c->report_client_cert,
 				     c->report_client_key, c->report_token_file, c->report_timeout_ms,
 				     text, len};
-		net->post(&p, b);
+		net->post(&p, &b);
 		free(text);
-		long st = b->status;
+		long st = b.status;
 		if (!st)
-			snprintf(res->error, sizeof(res->error), "%s", b->error);
+			snprintf(res->error, sizeof(res->error), "%s", b.error);
 		res->last_http_status = st;
 		if (st >= 200 && st < 300) {
-			spool_remove(sp, names[i]);
+			spool_delivered(sp, names[i]);
 			res->sent++;
 		} else if (st >= 400 && st < 500) {
-			spool_reject(sp, names[i], st, b->body, b->body_len);
-			log_warn("report %s rejected by the server (HTTP %ld); kept in %s/rejected",
-				 names[i], st, sp->dir);
+			spool_reject(sp, names[i], st, b.body ? b.body : "", b.body_len);
+			log_warn("report %s rejected by the server (HTTP %ld); kept in %s/rejected%s",
+				 names[i], st, sp->dir,
+				 b.body_truncated ? " (its answer was cut at 64 KiB)" : "");
 			snprintf(res->error, sizeof(res->error), "server rejected a report (HTTP %ld)", st);
 			res->rejected++;
 		} else {
 			if (st)
 				snprintf(res->error, sizeof(res->error), "server answered HTTP %ld", st);
+			net->post_result_free(&b);
 			break;
 		}
+		net->post_result_free(&b);
 	}
 	res->pending = (unsigned)(count - i);
 	spool_names_free(names);
-	free(b);
 	return res->pending ? REPORT_EXIT_PENDING : REPORT_EXIT_DONE;
+}
+
+/* Send the spool in order; stop at the first transient failure. */
+static int flush(const struct agent_config *c, const struct spool *sp, struct report_result *res)
+{
+	const struct agent_net *net = agent_net_load(c->log_level, res->error, sizeof(res->error));
+	if (!net) {
+		count_pending(sp, res);
+		return REPORT_EXIT_ERROR;
+	}
+	return report_send_spool(net, c, sp, res);
+}
+
+/* Spool the report r, carrying the drops since the last delivered report.
+ * 0, or -errno with res->error saying what failed (nothing spooled). */
+static int spool_report(struct spool *sp, json_t *r, struct report_result *res)
+{
+	unsigned carry = 0;
+	unsigned long mark = 0;
+	char *text = NULL;
+	int rc = spool_reserve(sp, &carry, &mark);
+	if (rc == 0) {
+		json_object_set_new(r, "dropped_reports", json_integer(carry));
+		text = json_dumps(r, JSON_COMPACT);
+		rc = text ? spool_add(sp, res->report_id, mark, text, strlen(text)) : -ENOMEM;
+	}
+	free(text);
+	if (rc != 0)
+		snprintf(res->error, sizeof(res->error), "cannot write the spool %.200s: %s", sp->dir,
+			 strerror(-rc));
+	return rc;
 }
 
 int report_cycle(struct agent_ctx *ctx, enum report_mode mode, struct report_result *result)
@@ -182,18 +214,19 @@ int report_cycle(struct agent_ctx *ctx, enum report_mode mode, struct report_res
 	struct report_result local;
 	struct report_result *res = result ? result : &local;
 	struct spool sp;
-	char dir[512];
+	char dir[sizeof(sp.dir)];
 	int ex = REPORT_EXIT_DONE;
 
 	memset(res, 0, sizeof(*res));
-	spool_dir_of(&ctx->cfg, dir, sizeof(dir));
-	if (spool_open(&sp, dir, ctx->cfg.report_spool_max) != 0) {
+	if (state_spool_dir(&ctx->cfg, dir, sizeof(dir)) != 0 ||
+	    spool_open(&sp, dir, ctx->cfg.report_spool_max) != 0) {
 		snprintf(res->error, sizeof(res->error), "cannot create the spool %.200s", dir);
+		res->spool_failed = true;
 		log_error("%s", res->error);
 		return REPORT_EXIT_ERROR;
 	}
 	if (mode != REPORT_FLUSH_ONLY) {
-		json_t *r = build_report(ctx, spool_peek_dropped(&sp), res);
+		json_t *r = build_report(ctx, 0, res);
 		if (!r) {
 			log_warn("no report made: %s", res->error);
 			ex = REPORT_EXIT_ERROR;
@@ -201,19 +234,19 @@ int report_cycle(struct agent_ctx *ctx, enum report_mode mode, struct report_res
 			char fp[512];
 			fingerprint(r, fp, sizeof(fp));
 			if (mode == REPORT_FORCE || fingerprint_changed(&ctx->cfg, fp)) {
-				char *text = json_dumps(r, JSON_COMPACT);
-				if (!text || spool_add(&sp, res->report_id, text, strlen(text)) != 0) {
-					snprintf(res->error, sizeof(res->error),
-						 "cannot write the report to %.200s", dir);
+				if (spool_report(&sp, r, res) != 0) {
+					/* never called spooled, and not overwritten by the send below */
+					/* the journal always; the CLI prints its own one line */
+					log_audit("report %s not made: %s", res->report_id, res->error);
+					res->report_id[0] = '\0';
+					res->spool_failed = true;
 					ex = REPORT_EXIT_ERROR;
 				} else {
-					char path[600];
-					spool_take_dropped(&sp);
-					snprintf(path, sizeof(path), "%s/last_state", ctx->cfg.state_dir);
-					atomic_file_write_buf(path, fp, strlen(fp), 0600);
+					char path[STATE_PATH_MAX];
+					if (state_path(&ctx->cfg, STATE_LAST_STATE, path, sizeof(path)) == 0)
+						atomic_file_write_buf(path, fp, strlen(fp), 0600);
 					log_info("report %s spooled", res->report_id);
 				}
-				free(text);
 			} else {
 				res->report_id[0] = '\0';
 			}
@@ -222,9 +255,13 @@ int report_cycle(struct agent_ctx *ctx, enum report_mode mode, struct report_res
 	}
 	if (!ctx->cfg.report_url)
 		return ex;
+	char spool_error[sizeof(res->error)];
+	snprintf(spool_error, sizeof(spool_error), "%s", res->error);
 	int fx = flush(&ctx->cfg, &sp, res);
 	if (fx == REPORT_EXIT_PENDING)
 		log_info("%u report(s) wait for the server: %s", res->pending, res->error);
+	if (res->spool_failed)
+		snprintf(res->error, sizeof(res->error), "%s", spool_error);
 	return fx != REPORT_EXIT_DONE ? fx : ex;
 }
 
@@ -266,11 +303,12 @@ int cmd_report(struct agent_ctx *ctx, int argc, char **argv)
 		struct spool sp = {.max = 1};
 		struct report_result res;
 		memset(&res, 0, sizeof(res));
-		spool_dir_of(&ctx->cfg, sp.dir, sizeof(sp.dir));
+		state_spool_dir(&ctx->cfg, sp.dir, sizeof(sp.dir));
 		json_t *r = build_report(ctx, spool_peek_dropped(&sp), &res);
 		if (!r) {
 			fprintf(ctx->err, "%s: cannot build a report: %s\n", ctx->prog, res.error);
-			return agent_exit_code(res.collect_rc, AMT_STATUS_SUCCESS);
+			return res.local_failure ? EXIT_AMT_TIMEOUT
+						 : agent_exit_code(res.collect_rc, AMT_STATUS_SUCCESS);
 		}
 		agent_print_json(ctx, r);
 		return EXIT_AMT_OK;
@@ -283,6 +321,17 @@ int cmd_report(struct agent_ctx *ctx, int argc, char **argv)
 	}
 	struct report_result res;
 	int rc = report_cycle(ctx, REPORT_FORCE, &res);
+	if (res.local_failure) {
+		fprintf(ctx->err, "%s: report: %s — retry later\n", ctx->prog, res.error);
+		return EXIT_AMT_TIMEOUT;
+	}
+	if (res.spool_failed) {
+		fprintf(ctx->err,
+			"%s: report: %s — the report was not saved; free space on that file "
+			"system and run again\n",
+			ctx->prog, res.error);
+		return EXIT_AMT_NETWORK;
+	}
 	if (ctx->json) {
 		json_t *o = json_pack("{s:i, s:o, s:i, s:i, s:i}", "schema", 1, "report_id",
 				      res.report_id[0] ? json_string(res.report_id) : json_null(),

@@ -27,11 +27,20 @@ struct report_result {
 	long last_http_status;
 	char error[256]; /* why the last send or the collection failed */
 	int collect_rc;  /* heci error of the collection, 0 if fine */
+	bool spool_failed; /* the report could not be written: error says why */
+	bool local_failure; /* no report made for a local reason (memory, randomness) */
 };
 
 /* One cycle: maybe make a report (mode), then send the spool in order.
  * result may be NULL. */
 int report_cycle(struct agent_ctx *ctx, enum report_mode mode, struct report_result *result);
+
+/* Send the spool in order through net (see report.c): 2xx -> delivered,
+ * 4xx -> rejected/, anything else stops the run. Exposed for tests. */
+struct agent_net;
+struct spool;
+int report_send_spool(const struct agent_net *net, const struct agent_config *c,
+		      const struct spool *sp, struct report_result *res);
 
 int cmd_report(struct agent_ctx *ctx, int argc, char **argv);
 

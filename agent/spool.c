@@ -6,20 +6,32 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "atomic_file.h"
 #include "log.h"
+#include "state.h"
 
 #define SPOOL_READ_MAX (1u << 20)
 #define DROPPED_FILE "dropped"
-#define SPOOL_PATH_MAX (512 + 16 + SPOOL_NAME_MAX + 16)
+#define REJECTED_DIR "rejected"
+#define SPOOL_PATH_MAX (SPOOL_DIR_MAX + 16 + SPOOL_NAME_MAX + 16)
+
+/* The drop counter (see spool.h): total dropped, total told to the server
+ * by a delivered report, and the newest report dropped ("" if none). */
+struct drops {
+	unsigned long total, told;
+	char last[SPOOL_NAME_MAX];
+};
 
 int spool_open(struct spool *s, const char *dir, unsigned max)
 {
@@ -29,7 +41,8 @@ int spool_open(struct spool *s, const char *dir, unsigned max)
 	s->max = max ? max : 1;
 	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
 		return -errno;
-	snprintf(rej, sizeof(rej), "%s/rejected", dir);
+	if (path_join(rej, sizeof(rej), dir, REJECTED_DIR) != 0)
+		return -ENAMETOOLONG;
 	if (mkdir(rej, 0700) != 0 && errno != EEXIST)
 		return -errno;
 	/* a writer killed mid-write leaves only a temp file: never a report.
@@ -45,8 +58,8 @@ int spool_open(struct spool *s, const char *dir, unsigned max)
 			if (*end == '\0' && pid > 0 && (kill((pid_t)pid, 0) == 0 || errno == EPERM))
 				continue;
 			char p[SPOOL_PATH_MAX];
-			snprintf(p, sizeof(p), "%s/%s", dir, e->d_name);
-			unlink(p);
+			if (path_join(p, sizeof(p), dir, e->d_name) == 0)
+				unlink(p);
 		}
 	}
 	if (d)
@@ -65,7 +78,10 @@ static int cmp_names(const void *a, const void *b)
 	return strcmp((const char *)a, (const char *)b);
 }
 
-int spool_list(const struct spool *s, char (**names)[SPOOL_NAME_MAX], size_t *count)
+/* Reports at or before the newest dropped one were counted as dropped; a
+ * crash may have left them behind: they are never sent again. */
+static int list_after(const struct spool *s, const char *last, char (**names)[SPOOL_NAME_MAX],
+		      size_t *count)
 {
 	DIR *d = opendir(s->dir);
 	size_t n = 0, cap = 16;
@@ -82,7 +98,7 @@ int spool_list(const struct spool *s, char (**names)[SPOOL_NAME_MAX], size_t *co
 		return rc;
 	}
 	while ((e = readdir(d)) != NULL) {
-		if (!is_report(e->d_name))
+		if (!is_report(e->d_name) || (last && strcmp(e->d_name, last) <= 0))
 			continue;
 		if (n == cap) {
 			char(*bigger)[SPOOL_NAME_MAX] = realloc(v, cap * 2 * SPOOL_NAME_MAX);
@@ -108,78 +124,176 @@ void spool_names_free(char (*names)[SPOOL_NAME_MAX])
 	free(names);
 }
 
-static void path_of(const struct spool *s, const char *name, char *out, size_t cap)
+static int path_of(const struct spool *s, const char *name, char *out, size_t cap)
 {
-	snprintf(out, cap, "%s/%s", s->dir, name);
+	return path_join(out, cap, s->dir, name);
+}
+
+/* Missing file: nothing dropped yet. The format before drop marks was one
+ * number, the drops no report had carried yet: that is "total, none told". */
+static void drops_read(const struct spool *s, struct drops *d)
+{
+	char p[SPOOL_PATH_MAX], text[64 + SPOOL_NAME_MAX] = "";
+	memset(d, 0, sizeof(*d));
+	if (path_of(s, DROPPED_FILE, p, sizeof(p)) != 0)
+		return;
+	FILE *f = fopen(p, "r");
+	if (!f)
+		return;
+	size_t n = fread(text, 1, sizeof(text) - 1, f);
+	fclose(f);
+	text[n] = '\0';
+	char last[SPOOL_NAME_MAX] = "";
+	if (sscanf(text, "v2 %lu %lu %95s", &d->total, &d->told, last) >= 2) {
+		if (strcmp(last, "-") != 0)
+			snprintf(d->last, sizeof(d->last), "%s", last);
+		if (d->told > d->total)
+			d->told = d->total;
+	} else if (sscanf(text, "%lu", &d->total) != 1) {
+		d->total = 0;
+	}
+}
+
+static int drops_write(const struct spool *s, const struct drops *d)
+{
+	char p[SPOOL_PATH_MAX], text[64 + SPOOL_NAME_MAX];
+	if (path_of(s, DROPPED_FILE, p, sizeof(p)) != 0)
+		return -ENAMETOOLONG;
+	int len = snprintf(text, sizeof(text), "v2 %lu %lu %s\n", d->total, d->told,
+			   d->last[0] ? d->last : "-");
+	return atomic_file_write_buf(p, text, (size_t)len, 0600);
+}
+
+/* The counter is read, changed and written by the daemon's worker and by
+ * `report --once` alike: one at a time (flock on the spool directory). */
+static int lock_spool(const struct spool *s)
+{
+	int fd = open(s->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	while (flock(fd, LOCK_EX) != 0) {
+		if (errno != EINTR) {
+			int rc = -errno;
+			close(fd);
+			return rc;
+		}
+	}
+	return fd;
+}
+
+static void unlock_spool(int fd)
+{
+	close(fd); /* releases the flock */
+}
+
+int spool_list(const struct spool *s, char (**names)[SPOOL_NAME_MAX], size_t *count)
+{
+	struct drops d;
+	drops_read(s, &d);
+	return list_after(s, d.last[0] ? d.last : NULL, names, count);
 }
 
 unsigned spool_peek_dropped(const struct spool *s)
 {
+	struct drops d;
+	drops_read(s, &d);
+	unsigned long n = d.total - d.told;
+	return n > UINT32_MAX ? UINT32_MAX : (unsigned)n;
+}
+
+/* Delete reports already counted as dropped (a crash between counting and
+ * deleting leaves them); they are not counted again. */
+static void remove_counted(const struct spool *s, const struct drops *d)
+{
+	DIR *dir;
+	struct dirent *e;
 	char p[SPOOL_PATH_MAX];
-	unsigned n = 0;
-	path_of(s, DROPPED_FILE, p, sizeof(p));
-	FILE *f = fopen(p, "r");
-	if (f) {
-		if (fscanf(f, "%u", &n) != 1)
-			n = 0;
-		fclose(f);
+	if (!d->last[0] || !(dir = opendir(s->dir)))
+		return;
+	while ((e = readdir(dir)) != NULL)
+		if (is_report(e->d_name) && strcmp(e->d_name, d->last) <= 0 &&
+		    path_of(s, e->d_name, p, sizeof(p)) == 0)
+			unlink(p);
+	closedir(dir);
+}
+
+int spool_reserve(struct spool *s, unsigned *carry, unsigned long *mark)
+{
+	char (*names)[SPOOL_NAME_MAX] = NULL;
+	char path[SPOOL_PATH_MAX];
+	size_t count = 0;
+	struct drops d;
+	int rc, lock = lock_spool(s);
+	if (lock < 0)
+		return lock;
+	drops_read(s, &d);
+	remove_counted(s, &d);
+	rc = list_after(s, d.last[0] ? d.last : NULL, &names, &count);
+	if (rc != 0)
+		goto out;
+	/* bounded: make room by dropping the oldest; counted before deleted */
+	size_t drop = count >= s->max ? count - s->max + 1 : 0;
+	if (drop) {
+		struct drops next = d;
+		next.total += drop;
+		snprintf(next.last, sizeof(next.last), "%s", names[drop - 1]);
+		rc = drops_write(s, &next);
+		if (rc != 0)
+			goto out; /* nothing dropped: the caller fails the report */
+		d = next;
+		for (size_t i = 0; i < drop; i++) {
+			if (path_of(s, names[i], path, sizeof(path)) == 0 && unlink(path) == 0)
+				log_warn("report spool full (%u): dropped the oldest report %s",
+					 s->max, names[i]);
+		}
 	}
-	return n;
+	unsigned long n = d.total - d.told;
+	*carry = n > UINT32_MAX ? UINT32_MAX : (unsigned)n;
+	*mark = d.total;
+out:
+	spool_names_free(names);
+	unlock_spool(lock);
+	return rc;
 }
 
-static void set_dropped(const struct spool *s, unsigned n)
+int spool_add(struct spool *s, const char *report_id, unsigned long mark, const char *text,
+	      size_t len)
 {
-	char p[SPOOL_PATH_MAX], text[16];
-	path_of(s, DROPPED_FILE, p, sizeof(p));
-	int len = snprintf(text, sizeof(text), "%u\n", n);
-	atomic_file_write_buf(p, text, (size_t)len, 0600);
-}
-
-unsigned spool_take_dropped(const struct spool *s)
-{
-	unsigned n = spool_peek_dropped(s);
-	if (n) {
-		char p[SPOOL_PATH_MAX];
-		path_of(s, DROPPED_FILE, p, sizeof(p));
-		unlink(p);
-	}
-	return n;
-}
-
-int spool_add(struct spool *s, const char *report_id, const char *text, size_t len)
-{
-	char (*names)[SPOOL_NAME_MAX];
-	size_t count;
 	char name[SPOOL_NAME_MAX], path[SPOOL_PATH_MAX];
 	struct timespec ts;
-	int rc = spool_list(s, &names, &count);
-	if (rc != 0)
-		return rc;
-	/* bounded: make room by dropping the oldest, and say so */
-	size_t drop = count >= s->max ? count - s->max + 1 : 0;
-	for (size_t i = 0; i < drop; i++) {
-		path_of(s, names[i], path, sizeof(path));
-		if (unlink(path) == 0)
-			log_warn("report spool full (%u): dropped the oldest report %s", s->max,
-				 names[i]);
-	}
-	spool_names_free(names);
-	if (drop)
-		set_dropped(s, spool_peek_dropped(s) + (unsigned)drop);
-
 	clock_gettime(CLOCK_REALTIME, &ts);
-	snprintf(name, sizeof(name), "%011lld%09ld-%.40s.json", (long long)ts.tv_sec, ts.tv_nsec,
-		 report_id);
-	path_of(s, name, path, sizeof(path));
+	int n = snprintf(name, sizeof(name), "%011lld%09ld-%.40s.d%lu.json", (long long)ts.tv_sec,
+			 ts.tv_nsec, report_id, mark);
+	if (n < 0 || (size_t)n >= sizeof(name) || path_of(s, name, path, sizeof(path)) != 0)
+		return -ENAMETOOLONG;
 	return atomic_file_write_buf(path, text, len, 0600);
+}
+
+/* The drop mark in a name ("...-ID.dMARK.json"); false for names without
+ * one (spooled before drop marks existed). */
+static bool name_mark(const char *name, unsigned long *mark)
+{
+	size_t n = strlen(name);
+	if (n < 5)
+		return false;
+	char stem[SPOOL_NAME_MAX];
+	snprintf(stem, sizeof(stem), "%.*s", (int)(n - 5), name);
+	const char *dot = strrchr(stem, '.');
+	if (!dot || dot[1] != 'd' || dot[2] < '0' || dot[2] > '9')
+		return false;
+	char *end;
+	errno = 0;
+	*mark = strtoul(dot + 2, &end, 10);
+	return *end == '\0' && errno == 0;
 }
 
 int spool_read(const struct spool *s, const char *name, char **text, size_t *len)
 {
 	char path[SPOOL_PATH_MAX];
 	struct stat st;
-	path_of(s, name, path, sizeof(path));
 	*text = NULL;
+	if (path_of(s, name, path, sizeof(path)) != 0)
+		return -ENAMETOOLONG;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
@@ -200,10 +314,31 @@ int spool_read(const struct spool *s, const char *name, char **text, size_t *len
 	return 0;
 }
 
-int spool_remove(const struct spool *s, const char *name)
+int spool_delivered(const struct spool *s, const char *name)
 {
 	char path[SPOOL_PATH_MAX];
-	path_of(s, name, path, sizeof(path));
+	unsigned long mark;
+	int rc = 0;
+	/* told first, then removed: a crash in between resends a report the
+	 * server recognises by its report_id, rather than telling twice */
+	if (name_mark(name, &mark)) {
+		int lock = lock_spool(s);
+		if (lock < 0)
+			return lock;
+		struct drops d;
+		drops_read(s, &d);
+		if (mark > d.total)
+			mark = d.total;
+		if (mark > d.told) {
+			d.told = mark;
+			rc = drops_write(s, &d);
+		}
+		unlock_spool(lock);
+		if (rc != 0)
+			return rc;
+	}
+	if (path_of(s, name, path, sizeof(path)) != 0)
+		return -ENAMETOOLONG;
 	if (unlink(path) != 0)
 		return -errno;
 	return atomic_file_sync_dir(path);
@@ -212,10 +347,13 @@ int spool_remove(const struct spool *s, const char *name)
 int spool_reject(const struct spool *s, const char *name, long status, const char *body,
 		 size_t len)
 {
-	char from[SPOOL_PATH_MAX], to[700], resp[720], hdr[64];
-	path_of(s, name, from, sizeof(from));
-	snprintf(to, sizeof(to), "%s/rejected/%s", s->dir, name);
-	snprintf(resp, sizeof(resp), "%s.response", to);
+	char from[SPOOL_PATH_MAX], rej[SPOOL_PATH_MAX], to[SPOOL_PATH_MAX + SPOOL_NAME_MAX],
+		resp[SPOOL_PATH_MAX + SPOOL_NAME_MAX + 16], hdr[64];
+	if (path_of(s, name, from, sizeof(from)) != 0 ||
+	    path_of(s, REJECTED_DIR, rej, sizeof(rej)) != 0 ||
+	    path_join(to, sizeof(to), rej, name) != 0 ||
+	    snprintf(resp, sizeof(resp), "%s.response", to) >= (int)sizeof(resp))
+		return -ENAMETOOLONG;
 	int n = snprintf(hdr, sizeof(hdr), "HTTP %ld\n", status);
 	size_t total = (size_t)n + len;
 	char *all = malloc(total + 1);

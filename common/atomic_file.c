@@ -47,8 +47,9 @@ int atomic_file_write(const char *path, unsigned mode, int (*fill)(FILE *f, void
 		unlink(tmp);
 		return rc;
 	}
+	errno = 0;
 	if (fill(f, arg) != 0 || ferror(f))
-		rc = -EIO;
+		rc = errno ? -errno : -EIO; /* ENOSPC from a short fwrite stays ENOSPC */
 	if (rc == 0 && (fflush(f) != 0 || fsync(fd) != 0))
 		rc = -errno;
 	if (fclose(f) != 0 && rc == 0)

@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAGIC "AMTAGENT-HOSTID 1\n"
 #define MAX_BLOCKS 64
 #define DATA_MAX 4096 /* the block is one MTU; AMT's MTU is well below this */
 
@@ -185,19 +184,14 @@ static int read_block(struct session *s, uint8_t *data, size_t *len)
 
 static int parse_payload(const uint8_t *data, size_t len, char *out, size_t cap)
 {
-	size_t m = strlen(MAGIC);
-	if (len == 0 || data[0] == 0)
-		return HOSTID_NONE; /* allocated but empty */
-	if (len < m || memcmp(data, MAGIC, m) != 0)
+	switch (hostid_payload_decode(data, len, out, cap)) {
+	case HOSTID_PAYLOAD_OK:
+		return HOSTID_OK;
+	case HOSTID_PAYLOAD_EMPTY:
+		return HOSTID_NONE;
+	default:
 		return HOSTID_E_FORMAT;
-	size_t i = m;
-	while (i < len && data[i] != '\n' && data[i] != 0)
-		i++;
-	if (i >= len || data[i] != '\n' || i - m == 0 || i - m >= cap)
-		return HOSTID_E_FORMAT;
-	memcpy(out, data + m, i - m);
-	out[i - m] = '\0';
-	return hostid_valid(out) ? HOSTID_OK : HOSTID_E_FORMAT;
+	}
 }
 
 int hostid_3pds_read(struct wsman_client *c, const struct hostid_names *n,
@@ -227,9 +221,9 @@ int hostid_3pds_write(struct wsman_client *c, const struct hostid_names *n,
 {
 	struct session s = {.c = c, .err = err};
 	char payload[HOSTID_MAX + 64];
-	if (!hostid_valid(id))
+	int plen = hostid_payload_encode(id, payload, sizeof(payload));
+	if (plen < 0)
 		return HOSTID_E_INVALID;
-	int plen = snprintf(payload, sizeof(payload), MAGIC "%s\n", id);
 	int rc = open_session(&s, n, uuid);
 	if (rc == 0)
 		rc = find_block(&s, n->block_name);

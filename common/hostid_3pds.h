@@ -4,8 +4,8 @@
  * Owns: the 3PDS conversation for one named block owned by this
  * application (register with the system UUID as caller UUID, find the block
  * by name among the application's blocks, read/write it in MTU-sized chunks,
- * allocate it once, deallocate it on clear, always unregister), and the
- * block's content format: "AMTAGENT-HOSTID 1\n<id>\n", NUL-padded.
+ * allocate it once, deallocate it on clear, always unregister). The
+ * block's content and the ID rule are hostid_format.h's.
  * Used by the agent (locally, through LMS or its own LME tunnel) and by
  * amt-verify device (over the network) so both read the same bytes the same way.
  * Must not: choose the transport or credentials; the caller's wsman client has them.
@@ -16,9 +16,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "hostid_format.h"
 #include "wsman.h"
 
-#define HOSTID_MAX 128
 #define HOSTID_SERVICE_URI WSMAN_AMT_URI("AMT_ThirdPartyDataStorageService")
 
 struct hostid_names {
@@ -37,9 +37,6 @@ enum hostid_status {
 	HOSTID_E_FORMAT = -103,      /* the block holds something that is not our format */
 	HOSTID_E_INVALID = -104,     /* the ID given is not acceptable */
 };
-
-/* A valid ID: 1..HOSTID_MAX printable ASCII characters, no spaces. */
-int hostid_valid(const char *id);
 
 /* Read the stored ID into out. Returns HOSTID_OK, HOSTID_NONE, a negative
  * hostid_status, or a negative wsman_err_kind (err filled). */

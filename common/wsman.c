@@ -21,7 +21,8 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
-#include "amt_status.h"
+#include "capbuf.h"
+#include "curl_tls.h"
 #include "log.h"
 #include "wsman_relay.h"
 
@@ -44,11 +45,6 @@ struct wsman_client {
 	char errbuf[CURL_ERROR_SIZE];
 };
 
-struct resp_buf {
-	char *data;
-	size_t len, cap;
-	bool too_big, nomem;
-};
 
 int wsman_global_init(void)
 {
@@ -123,42 +119,18 @@ int wsman_opts_validate(const struct wsman_opts *o, char *why, size_t cap)
 
 static size_t on_write(char *p, size_t size, size_t nmemb, void *arg)
 {
-	struct resp_buf *b = arg;
-	size_t n = nmemb, ncap;
-	char *nd;
-
 	(void)size; /* always 1 */
-	if (n > WSMAN_MAX_RESPONSE - b->len) {
-		b->too_big = true;
-		return 0;
-	}
-	if (b->len + n + 1 > b->cap) {
-		ncap = b->cap ? b->cap : 8192;
-		while (ncap < b->len + n + 1)
-			ncap *= 2;
-		nd = realloc(b->data, ncap);
-		if (!nd) {
-			b->nomem = true;
-			return 0;
-		}
-		b->data = nd;
-		b->cap = ncap;
-	}
-	memcpy(b->data + b->len, p, n);
-	b->len += n;
-	b->data[b->len] = '\0';
-	return n;
+	/* over WSMAN_MAX_RESPONSE or out of memory: abort the transfer */
+	return capbuf_append(arg, p, nmemb) == 0 ? nmemb : 0;
 }
 
 /* A new status line starts a new response (e.g. after the digest 401):
  * only the last response's body counts. */
 static size_t on_header(char *p, size_t size, size_t nmemb, void *arg)
 {
-	struct resp_buf *b = arg;
-
 	(void)size;
 	if (nmemb >= 5 && memcmp(p, "HTTP/", 5) == 0)
-		b->len = 0;
+		capbuf_reset(arg);
 	return nmemb;
 }
 
@@ -315,14 +287,10 @@ static bool setup_curl(struct wsman_client *c, const struct wsman_opts *o)
 		SET(CURLOPT_IPRESOLVE, (long)CURL_IPRESOLVE_V4); /* one attempt, one channel */
 	}
 	if (https) {
-		SET(CURLOPT_SSL_VERIFYPEER, o->insecure ? 0L : 1L);
-		SET(CURLOPT_SSL_VERIFYHOST, (o->insecure || c->has_pin) ? 0L : 2L);
-		if (o->ca_file)
-			SET(CURLOPT_CAINFO, o->ca_file);
-		SET(CURLOPT_SSLVERSION,
-		    o->allow_tls10 ? (long)CURL_SSLVERSION_TLSv1_0 : (long)CURL_SSLVERSION_TLSv1_2);
-		if (o->allow_tls10)
-			SET(CURLOPT_SSL_CIPHER_LIST, "DEFAULT:@SECLEVEL=0");
+		struct curl_tls_policy tls = {.ca_file = o->ca_file, .insecure = o->insecure,
+					      .pinned = c->has_pin, .allow_tls10 = o->allow_tls10};
+		if (e == CURLE_OK)
+			e = curl_tls_apply(h, &tls);
 		SET(CURLOPT_SSL_CTX_FUNCTION, on_ssl_ctx);
 		SET(CURLOPT_SSL_CTX_DATA, c);
 	}
@@ -426,12 +394,12 @@ static bool is_tls_error(CURLcode cc)
 	}
 }
 
-static int curl_failure(struct wsman_client *c, CURLcode cc, const struct resp_buf *rb,
+static int curl_failure(struct wsman_client *c, CURLcode cc, const struct capbuf *rb,
 			struct wsman_error *err)
 {
 	const char *msg = c->errbuf[0] ? c->errbuf : curl_easy_strerror(cc);
 
-	if (rb->too_big) {
+	if (rb->over) {
 		err->kind = WSMAN_E_PARSE;
 		snprintf(err->curl_message, sizeof(err->curl_message),
 			 "response larger than %u bytes, transfer aborted", WSMAN_MAX_RESPONSE);
@@ -457,87 +425,6 @@ static int curl_failure(struct wsman_client *c, CURLcode cc, const struct resp_b
 		copy_str(err->curl_message, sizeof(err->curl_message), msg);
 	}
 	return err->kind;
-}
-
-static bool contains(const char *hay, const char *needle)
-{
-	return strcasestr(hay, needle) != NULL;
-}
-
-void wsman_error_format(const struct wsman_error *e, char *out, size_t cap)
-{
-	const char *m, *hint = "";
-	char http[32] = "";
-
-	if (!out || cap == 0)
-		return;
-	if (!e) {
-		snprintf(out, cap, "no error");
-		return;
-	}
-	m = e->curl_message;
-	if (e->http_status)
-		snprintf(http, sizeof(http), " (HTTP %ld)", e->http_status);
-	switch (e->kind) {
-	case WSMAN_OK:
-		snprintf(out, cap, "success");
-		return;
-	case WSMAN_E_NETWORK:
-		hint = " - check the address, that AMT is enabled and provisioned, and that "
-		       "port 16992/16993 is reachable";
-		snprintf(out, cap, "network error: %s%s", m, hint);
-		return;
-	case WSMAN_E_TLS:
-		if (contains(m, "pinned fingerprint"))
-			hint = " - the device presented another certificate (replaced, or not the "
-			       "device); check the new fingerprint out of band before changing the pin";
-		else if (contains(m, "certificate") || contains(m, "verify") || contains(m, "SHA-256"))
-			hint = " - to trust a self-signed AMT certificate use --ca-file FILE, or "
-			       "check the fingerprint out of band and pin it with --pin SHA256";
-		else if (contains(m, "version") || contains(m, "protocol") || contains(m, "legacy"))
-			hint = " - AMT 7-11 firmware speaks only TLS 1.0; allow it explicitly with "
-			       "--allow-tls10";
-		snprintf(out, cap, "TLS error: %s%s", m, hint);
-		return;
-	case WSMAN_E_AUTH:
-		snprintf(out, cap, "authentication failed%s: AMT rejected the digest credentials - "
-				   "check the AMT user name and password",
-			 http);
-		return;
-	case WSMAN_E_HTTP:
-		snprintf(out, cap, "unexpected HTTP status %ld from the WS-Man service%s%s",
-			 e->http_status, m[0] ? ": " : "", m);
-		return;
-	case WSMAN_E_FAULT:
-		if (strcmp(e->fault_subcode, "wsa:DestinationUnreachable") == 0)
-			hint = " - the firmware does not offer this class (e.g. Third Party Data "
-			       "Storage is absent on AMT 12 and later)";
-		else if (strcmp(e->fault_subcode, "wsa:ActionNotSupported") == 0)
-			hint = " - the firmware does not support this method";
-		snprintf(out, cap, "WS-Man fault %s%s%s%s: %s%s", e->fault_code,
-			 e->fault_subcode[0] ? "/" : "", e->fault_subcode, http,
-			 e->fault_reason[0] ? e->fault_reason : "no reason given", hint);
-		return;
-	case WSMAN_E_RETURN:
-		snprintf(out, cap, "AMT method failed: ReturnValue %u (%s)%s%s", e->return_value,
-			 amt_status_name(e->return_value),
-			 amt_status_message(e->return_value)[0] ? ": " : "",
-			 amt_status_message(e->return_value));
-		return;
-	case WSMAN_E_PARSE:
-		snprintf(out, cap, "unexpected WS-Man response%s: %s", http, m);
-		return;
-	case WSMAN_E_NOMEM:
-		snprintf(out, cap, "out of memory");
-		return;
-	case WSMAN_E_INVALID:
-		snprintf(out, cap, "invalid WS-Man request: %s", m);
-		return;
-	case WSMAN_E_NOT_FOUND:
-		snprintf(out, cap, "element not found: %s", m);
-		return;
-	}
-	snprintf(out, cap, "unknown WS-Man error %d", (int)e->kind);
 }
 
 /* ---- requests ---- */
@@ -568,7 +455,7 @@ static int round_trip(struct wsman_client *c, const struct wsman_request *req, x
 {
 	struct wsman_request r = *req;
 	char msgid[WSMAN_MSGID_LEN];
-	struct resp_buf rb = {0};
+	struct capbuf rb;
 	xmlChar *xml = NULL;
 	size_t xmllen = 0;
 	long status = 0;
@@ -577,6 +464,7 @@ static int round_trip(struct wsman_client *c, const struct wsman_request *req, x
 
 	*doc = NULL;
 	*body = NULL;
+	capbuf_init(&rb, WSMAN_MAX_RESPONSE);
 	wsman_error_clear(err);
 	if (!c) {
 		rc = err->kind = WSMAN_E_INVALID;
@@ -639,7 +527,7 @@ static int round_trip(struct wsman_client *c, const struct wsman_request *req, x
 	}
 out:
 	xmlFree(xml);
-	free(rb.data);
+	capbuf_free(&rb);
 	return rc;
 }
 

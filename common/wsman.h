@@ -57,9 +57,6 @@ void wsman_client_free(struct wsman_client *c);
 /* After a request: true when the connection negotiated TLS < 1.2. */
 bool wsman_client_used_legacy_tls(const struct wsman_client *c);
 
-/* One line for users: what failed, why, and what to do. */
-void wsman_error_format(const struct wsman_error *e, char *out, size_t cap);
-
 /*
  * All operations return 0 or a negative wsman_err_kind, mirrored in err
  * (which may be NULL). Documents handed back are the caller's: xmlFreeDoc.

@@ -9,6 +9,8 @@
  */
 #include "wsman_xml.h"
 
+#include "uuid.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,28 +18,10 @@
 
 #include <libxml/parser.h>
 #include <libxml/parserInternals.h>
-#include <openssl/rand.h>
 
 #define X(s) ((const xmlChar *)(s))
 
 /* ---- errors ---- */
-
-const char *wsman_err_kind_name(enum wsman_err_kind k)
-{
-	static const char *const names[] = {
-		"ok",    "network", "tls",   "auth",    "http",     "fault",
-		"return_value", "parse", "nomem", "invalid", "not_found",
-	};
-	int i = -(int)k;
-
-	return (i >= 0 && i < (int)(sizeof(names) / sizeof(names[0]))) ? names[i] : "unknown";
-}
-
-void wsman_error_clear(struct wsman_error *e)
-{
-	if (e)
-		memset(e, 0, sizeof(*e));
-}
 
 /* Copy at most cap-1 bytes, anything outside printable ASCII becomes '?'. */
 static void copy_printable(char *dst, size_t cap, const char *src)
@@ -73,16 +57,11 @@ static int fail(struct wsman_error *err, int kind, const char *fmt, ...)
 
 int wsman_new_message_id(char out[WSMAN_MSGID_LEN])
 {
-	unsigned char b[16];
+	char id[UUID_TEXT_LEN];
 
-	if (RAND_bytes(b, (int)sizeof(b)) != 1)
+	if (uuid_v4(id) != 0)
 		return WSMAN_E_NOMEM;
-	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40); /* version 4 */
-	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80); /* RFC 4122 variant */
-	snprintf(out, WSMAN_MSGID_LEN,
-		 "uuid:%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-		 b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
-		 b[13], b[14], b[15]);
+	snprintf(out, WSMAN_MSGID_LEN, "uuid:%s", id);
 	return WSMAN_OK;
 }
 

@@ -5,8 +5,8 @@
  * envelopes with the libxml2 tree API, parsing response bodies safely (size
  * cap, no network, no DTD, no entity expansion), checking a:RelatesTo,
  * extracting SOAP faults, enumeration contexts, items and method
- * ReturnValues, namespace-agnostic helpers over parsed nodes, and the error
- * type shared with wsman.c. Base64 for binary parameters: wsman_b64.h.
+ * ReturnValues and namespace-agnostic helpers over parsed nodes. The error
+ * type is wsman_error.h's. Base64 for binary parameters: wsman_b64.h.
  * Must not: do any I/O (no sockets, no files, no libcurl), log, or keep
  * global state. Every function is safe to call on hostile input.
  */
@@ -18,6 +18,8 @@
 #include <stdint.h>
 
 #include <libxml/tree.h>
+
+#include "wsman_error.h"
 
 /* Class resource URIs, as string literals: WSMAN_AMT_URI("AMT_GeneralSettings"). */
 #define WSMAN_AMT_URI(cls) "http://intel.com/wbem/wscim/1/amt-schema/1/" cls
@@ -40,39 +42,6 @@
 #define WSMAN_ENUM_MAX_PULLS 100u
 /* "uuid:" + 36 + NUL */
 #define WSMAN_MSGID_LEN 42
-
-/* One error enum for the WS-Man layer: 0 success, errors negative. */
-enum wsman_err_kind {
-	WSMAN_OK = 0,
-	WSMAN_E_NETWORK = -1,   /* cannot connect, connection lost, timeout */
-	WSMAN_E_TLS = -2,       /* handshake or certificate verification failed */
-	WSMAN_E_AUTH = -3,      /* still 401 after sending digest credentials */
-	WSMAN_E_HTTP = -4,      /* any other unexpected HTTP status */
-	WSMAN_E_FAULT = -5,     /* SOAP fault: fault_code/subcode/reason set */
-	WSMAN_E_RETURN = -6,    /* method ReturnValue != 0: return_value set */
-	WSMAN_E_PARSE = -7,     /* malformed XML or unexpected shape */
-	WSMAN_E_NOMEM = -8,
-	WSMAN_E_INVALID = -9,   /* invalid argument or option from the caller */
-	WSMAN_E_NOT_FOUND = -10 /* helpers only: the child element is absent */
-};
-
-struct wsman_error {
-	enum wsman_err_kind kind;
-	long http_status;        /* 0 when no HTTP response was received */
-	/* Fault QNames with conventional prefixes whatever the peer used:
-	 * "s:" SOAP envelope, "wsa:" addressing, "wsman:" WS-Man,
-	 * "wsen:" enumeration, "wxf:" transfer; e.g. "s:Sender" and
-	 * "wsa:DestinationUnreachable". Unknown namespaces keep the text. */
-	char fault_code[128];
-	char fault_subcode[128];
-	char fault_reason[256];  /* first Reason/Text, whitespace-trimmed */
-	uint32_t return_value;   /* WSMAN_E_RETURN: the PT_STATUS value */
-	char curl_message[256];  /* transport detail; for parse errors, what was wrong */
-};
-
-const char *wsman_err_kind_name(enum wsman_err_kind k); /* "network", "tls", ... */
-/* Reset to WSMAN_OK; NULL-safe. */
-void wsman_error_clear(struct wsman_error *e);
 
 struct wsman_selector {
 	const char *name, *value;
@@ -105,7 +74,7 @@ struct wsman_request {
 	unsigned max_elements; /* PULL; 0 = WSMAN_PULL_MAX_ELEMENTS */
 };
 
-/* "uuid:" + random version-4 UUID (OpenSSL RAND_bytes). 0 or WSMAN_E_NOMEM. */
+/* "uuid:" + a random version-4 UUID (uuid.h). 0 or WSMAN_E_NOMEM (no randomness). */
 int wsman_new_message_id(char out[WSMAN_MSGID_LEN]);
 
 /*

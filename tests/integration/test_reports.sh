@@ -320,7 +320,7 @@ OUT=$("$AGENT" --config "$T/agent400.conf" report --once --json 2> "$T/stderr");
 expect_rc "HTTP 400: report --once exits 8" 8
 expect_json "HTTP 400: counted as rejected" .rejected 1
 R1=$(jq -r .report_id <<<"$OUT")
-RJ=$(ls "$S400/rejected" | grep -E "$R1\\.json$")
+RJ=$(ls "$S400/rejected" | grep -E "$R1(\\.d[0-9]+)?\\.json$")
 [ -n "$RJ" ] && jq -e . "$S400/rejected/$RJ" >/dev/null && ok "the report is in spool/rejected/" || fail "rejected/" "$(ls -R "$S400")"
 RESP=$(cat "$S400/rejected/$RJ.response" 2>/dev/null)
 expect_grep "NAME.response: HTTP 400" '^HTTP 400$' "$(head -1 <<<"$RESP")"

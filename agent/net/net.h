@@ -7,8 +7,10 @@
  * module the agent loads with dlopen() when one of those runs, so `info`,
  * `hello`, `call-for-help` and the idle daemon never map them.
  * Owns: the ABI between amt-agent and the module: plain structs in, plain
- * structs out, no library types.
- * Must not: grow beyond what crosses the boundary.
+ * structs out, no library types. Failures come back as an error class that
+ * the agent's exitcode.c maps to an exit code, and a one-line message.
+ * Must not: grow beyond what crosses the boundary, or carry policy: the
+ * module reads, writes and clears a host ID; hostid.c decides when.
  */
 #ifndef AGENT_NET_H
 #define AGENT_NET_H
@@ -17,10 +19,24 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define AGENT_NET_ABI 1
-#define AGENT_NET_SYMBOL "amt_agent_net_v1"
+#include "hostid_format.h"
+
+#define AGENT_NET_ABI 2
+#define AGENT_NET_SYMBOL "amt_agent_net_v2"
 #define AGENT_NET_FILE "amt-agent-net.so"
-#define NET_HOSTID_MAX 128
+#define NET_BODY_MAX (64u * 1024u) /* a server's answer kept at most */
+
+/* Why a module call failed; exitcode.c turns it into an exit code. */
+enum net_error_class {
+	NET_ERR_NONE = 0,
+	NET_ERR_REFUSED,  /* AMT refused: SOAP fault, ReturnValue, 3PDS registration */
+	NET_ERR_PROTOCOL, /* an answer could not be understood */
+	NET_ERR_INVALID,  /* the request itself was not acceptable (e.g. the ID) */
+	NET_ERR_AUTH,     /* the credentials were refused */
+	NET_ERR_TIMEOUT,  /* no answer at all (connection or time-out) */
+	NET_ERR_NETWORK,  /* network or server error with an answer */
+	NET_ERR_LOCAL,    /* the module could not work (memory, libcurl set-up) */
+};
 
 struct net_post {
 	const char *url, *ca_file, *client_cert, *client_key, *token_file;
@@ -30,13 +46,14 @@ struct net_post {
 };
 
 struct net_post_result {
-	long status; /* HTTP status; 0 when none was received */
-	char body[4096];
+	long status;          /* HTTP status; 0 when none was received */
+	char *body;           /* the server's answer (NUL-terminated, may be NULL) */
 	size_t body_len;
-	char error[256]; /* transport failure, when status is 0 */
+	bool body_truncated;  /* longer than NET_BODY_MAX: the rest was not kept */
+	char error[256];      /* transport failure, when status is 0 */
 };
 
-enum net_hostid_action { NET_HOSTID_SHOW, NET_HOSTID_INIT, NET_HOSTID_SET, NET_HOSTID_CLEAR };
+enum net_hostid_action { NET_HOSTID_READ, NET_HOSTID_WRITE, NET_HOSTID_CLEAR };
 
 struct net_hostid_req {
 	const char *url, *user, *password;
@@ -45,22 +62,20 @@ struct net_hostid_req {
 	const char *vendor, *application, *enterprise, *block_name;
 	const uint8_t *uuid; /* 16 raw bytes: the caller UUID */
 	enum net_hostid_action action;
-	const char *new_id;      /* SET */
-	const char *restore_id;  /* INIT: what to store when the firmware holds none */
+	const char *id; /* WRITE */
 };
 
 enum net_hostid_status {
 	NET_HOSTID_OK = 0,
 	NET_HOSTID_NONE = 1,    /* storage works, nothing stored (or nothing to clear) */
 	NET_HOSTID_ABSENT = 2,  /* the firmware has no 3PDS */
-	NET_HOSTID_FAILED = -1, /* message and exit_code say why */
+	NET_HOSTID_FAILED = -1, /* error_class and message say why */
 };
 
 struct net_hostid_result {
 	enum net_hostid_status status;
-	char id[NET_HOSTID_MAX + 2];
-	bool created;
-	int exit_code; /* for NET_HOSTID_FAILED */
+	char id[HOSTID_MAX + 2]; /* READ */
+	enum net_error_class error_class;
 	char message[640];
 };
 
@@ -68,6 +83,7 @@ struct agent_net {
 	int abi;
 	void (*set_log_level)(int level);
 	void (*post)(const struct net_post *p, struct net_post_result *r);
+	void (*post_result_free)(struct net_post_result *r);
 	void (*hostid_3pds)(const struct net_hostid_req *req, struct net_hostid_result *res);
 };
 

@@ -1,19 +1,21 @@
 /*
- * net_plugin.c - the body of amt-agent-net.so (see net.h): report POSTs
+ * net_module.c - the body of amt-agent-net.so (see net.h): report POSTs
  * with libcurl and the 3PDS host-ID actions over WS-Management.
  *
  * Built as a shared module with its own copies of the WS-Man client, the
  * 3PDS code and the log sink; amt-agent reaches it only through the
- * exported amt_agent_net_v1 table.
+ * exported amt_agent_net_v2 table.
  * Must not: print; results go back in the structs.
  */
 #include <curl/curl.h>
+#include <errno.h>
 #include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "exitcode.h"
+#include "capbuf.h"
+#include "curl_tls.h"
 #include "hostid_3pds.h"
 #include "log.h"
 #include "net.h"
@@ -29,14 +31,11 @@ static void net_set_log_level(int level)
 
 static size_t on_body(char *p, size_t size, size_t n, void *arg)
 {
-	struct net_post_result *r = arg;
-	size_t take = size * n, room = sizeof(r->body) - 1 - r->body_len;
-	if (take > room)
-		take = room;
-	memcpy(r->body + r->body_len, p, take);
-	r->body_len += take;
-	r->body[r->body_len] = '\0';
-	return size * n;
+	(void)size; /* always 1 */
+	/* past NET_BODY_MAX the answer is cut (and said so), not the transfer */
+	if (capbuf_append(arg, p, n) == -ENOMEM)
+		return 0;
+	return n;
 }
 
 /* The bearer token; a trailing newline is not part of it. */
@@ -62,8 +61,10 @@ static void net_post(const struct net_post *p, struct net_post_result *r)
 	CURL *curl;
 	struct curl_slist *hdr = NULL;
 	char *token = NULL, *auth = NULL, ebuf[CURL_ERROR_SIZE] = "";
+	struct capbuf body;
 
 	memset(r, 0, sizeof(*r));
+	capbuf_init(&body, NET_BODY_MAX);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	curl = curl_easy_init();
 	if (!curl) {
@@ -94,22 +95,22 @@ static void net_post(const struct net_post *p, struct net_post_result *r)
 	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, ebuf);
 	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(curl, CURLOPT_WRITEDATA, r);
-	curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
-	curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
-	curl_easy_setopt(curl, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
-	if (p->ca_file)
-		curl_easy_setopt(curl, CURLOPT_CAINFO, p->ca_file);
-	if (p->client_cert)
-		curl_easy_setopt(curl, CURLOPT_SSLCERT, p->client_cert);
-	if (p->client_key)
-		curl_easy_setopt(curl, CURLOPT_SSLKEY, p->client_key);
-	CURLcode rc = curl_easy_perform(curl);
+	curl_easy_setopt(curl, CURLOPT_WRITEDATA, &body);
+	struct curl_tls_policy tls = {.ca_file = p->ca_file, .client_cert = p->client_cert,
+				      .client_key = p->client_key};
+	CURLcode rc = curl_tls_apply(curl, &tls);
+	if (rc == CURLE_OK)
+		rc = curl_easy_perform(curl);
 	if (rc == CURLE_OK)
 		curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &r->status);
 	else
 		snprintf(r->error, sizeof(r->error), "%s", ebuf[0] ? ebuf : curl_easy_strerror(rc));
+	r->body = body.data; /* handed over: post_result_free releases it */
+	r->body_len = body.len;
+	r->body_truncated = body.over;
+	body.data = NULL;
 out:
+	capbuf_free(&body);
 	if (token)
 		OPENSSL_cleanse(token, TOKEN_MAX);
 	if (auth)
@@ -121,28 +122,39 @@ out:
 	curl_global_cleanup();
 }
 
+static void net_post_result_free(struct net_post_result *r)
+{
+	free(r->body);
+	r->body = NULL;
+	r->body_len = 0;
+}
+
 /* ---- host ID in 3PDS ---- */
 
-static int exit_for(int rc, const struct wsman_error *e)
+/* Which kind of failure rc is; the agent maps classes to exit codes. */
+static enum net_error_class class_of(int rc, const struct wsman_error *e)
 {
 	switch (rc) {
 	case HOSTID_E_REGISTER:
 	case HOSTID_E_STORAGE:
 	case WSMAN_E_FAULT:
 	case WSMAN_E_RETURN:
-		return EXIT_AMT_REFUSED;
+		return NET_ERR_REFUSED;
 	case HOSTID_E_FORMAT:
 	case WSMAN_E_PARSE:
-		return EXIT_AMT_PROTOCOL;
+		return NET_ERR_PROTOCOL;
 	case HOSTID_E_INVALID:
-		return EXIT_AMT_USAGE;
+		return NET_ERR_INVALID;
 	case WSMAN_E_AUTH:
-		return EXIT_AMT_PERM;
+		return NET_ERR_AUTH;
+	case WSMAN_E_NOMEM:
+		return NET_ERR_LOCAL;
 	default:
-		return e->http_status == 0 ? EXIT_AMT_TIMEOUT : EXIT_AMT_NETWORK;
+		return e->http_status == 0 ? NET_ERR_TIMEOUT : NET_ERR_NETWORK;
 	}
 }
 
+/* One 3PDS action; no policy: hostid.c decides what to read or write. */
 static void net_hostid_3pds(const struct net_hostid_req *q, struct net_hostid_result *res)
 {
 	struct hostid_names n = {q->vendor, q->application, q->enterprise, q->block_name};
@@ -158,27 +170,21 @@ static void net_hostid_3pds(const struct net_hostid_req *q, struct net_hostid_re
 	wsman_global_init();
 	c = wsman_client_new(&o);
 	if (!c) {
-		rc = WSMAN_E_NOMEM;
+		rc = e.kind = WSMAN_E_NOMEM;
 		goto out;
 	}
 	switch (q->action) {
-	case NET_HOSTID_SHOW:
+	case NET_HOSTID_READ:
 		rc = hostid_3pds_read(c, &n, q->uuid, res->id, sizeof(res->id), &e);
 		break;
 	case NET_HOSTID_CLEAR:
 		rc = hostid_3pds_clear(c, &n, q->uuid, &e);
 		break;
-	case NET_HOSTID_SET:
-		snprintf(res->id, sizeof(res->id), "%s", q->new_id);
-		rc = hostid_3pds_write(c, &n, q->uuid, res->id, &e);
+	case NET_HOSTID_WRITE:
+		rc = hostid_3pds_write(c, &n, q->uuid, q->id ? q->id : "", &e);
 		break;
-	default: /* INIT: read first; create only when nothing is stored */
-		rc = hostid_3pds_read(c, &n, q->uuid, res->id, sizeof(res->id), &e);
-		if (rc != HOSTID_NONE)
-			break;
-		snprintf(res->id, sizeof(res->id), "%s", q->restore_id ? q->restore_id : "");
-		res->created = true;
-		rc = hostid_3pds_write(c, &n, q->uuid, res->id, &e);
+	default:
+		rc = HOSTID_E_INVALID;
 		break;
 	}
 out:
@@ -189,11 +195,10 @@ out:
 		res->id[0] = '\0';
 	} else if (rc == HOSTID_E_NO_3PDS) {
 		res->status = NET_HOSTID_ABSENT;
-		res->created = false;
 	} else {
 		res->status = NET_HOSTID_FAILED;
-		res->created = false;
-		res->exit_code = exit_for(rc, &e);
+		res->id[0] = '\0';
+		res->error_class = class_of(rc, &e);
 		hostid_3pds_describe(rc, &n, &e, res->message, sizeof(res->message));
 	}
 	wsman_client_free(c);
@@ -201,10 +206,11 @@ out:
 }
 
 /* The only symbol amt-agent looks up. */
-extern const struct agent_net amt_agent_net_v1;
-const struct agent_net amt_agent_net_v1 = {
+extern const struct agent_net amt_agent_net_v2;
+const struct agent_net amt_agent_net_v2 = {
 	.abi = AGENT_NET_ABI,
 	.set_log_level = net_set_log_level,
 	.post = net_post,
+	.post_result_free = net_post_result_free,
 	.hostid_3pds = net_hostid_3pds,
 };
