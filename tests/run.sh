@@ -29,7 +29,7 @@ run_unit() {
 			failures+=("$(basename "$t")")
 			echo "---- $(basename "$t") (exit $rc)"; echo "$out" | tail -40
 		else
-			echo "unit  $(basename "$t"): $p passed${s:+, $s skipped}"
+			if [ "$s" -ne 0 ]; then echo "unit  $(basename "$t"): $p passed, $s skipped"; else echo "unit  $(basename "$t"): $p passed"; fi
 		fi
 	done
 }
