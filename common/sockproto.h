@@ -1,5 +1,6 @@
 /*
- * sockproto.h - the agent's local socket protocol, version 1.
+ * sockproto.h - the agent service's local socket protocol, version 1 (in common/:
+ * the daemon, the CLI and the desktop app amt-help all speak it).
  *
  * One request and one response per connection, each one JSON object on one
  * line (at most SOCKPROTO_MAX_LINE bytes):
