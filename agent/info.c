@@ -4,8 +4,8 @@
  *
  * Transactions: GetCodeVersions, GetProvisioningState, GetControlMode,
  * GetUUID, GetPkiFQDNSuffix, GetLanInterfaceSettings x2,
- * GetRemoteAccessConnectionStatus, EnumerateHashHandles, then one
- * GetCertHashEntry per handle. The ME firmware version comes from MKHI on
+ * GetRemoteAccessConnectionStatus, GetUserInitiatedEnabledInterfaces,
+ * EnumerateHashHandles, then one GetCertHashEntry per handle. The ME firmware version comes from MKHI on
  * its own connection afterwards; its absence is not an error.
  */
 #include "info.h"
@@ -83,6 +83,13 @@ int info_collect(struct agent_ctx *ctx, struct heci *h, struct amt_info *out,
 	else if (rc != HECI_E_FW_STATUS || !means_no_interface(s.last_status))
 		goto fail;
 	STEP(amthi_get_remote_access_status(&s, &out->cira));
+	/* Whether a person at this computer may ask for help (the OS interface
+	 * bit); firmware that refuses the question leaves it unknown (null). */
+	rc = amthi_get_user_initiated_interfaces(&s, &out->ui_interfaces);
+	if (rc == 0)
+		out->ui_interfaces_known = true;
+	else if (rc != HECI_E_FW_STATUS)
+		goto fail;
 	STEP(amthi_enumerate_hash_handles(&s, &handles));
 	for (uint32_t i = 0; i < handles.count; i++) {
 		STEP(amthi_get_cert_hash_entry(&s, handles.handles[i], &out->hashes[i]));
@@ -173,6 +180,14 @@ json_t *info_to_json(const struct amt_info *in, int trigger_numbering)
 	set(cira, "trigger",
 	    json_string(amt_cira_trigger_name(in->cira.trigger, trigger_numbering)));
 	set(cira, "mps", str_or_null(in->cira.mps_hostname));
+	if (in->ui_interfaces_known) {
+		json_t *ui = json_object();
+		set(ui, "os", json_boolean(in->ui_interfaces & AMT_UI_IF_OS));
+		set(ui, "bios", json_boolean(in->ui_interfaces & AMT_UI_IF_BIOS));
+		set(cira, "user_initiated", ui);
+	} else {
+		set(cira, "user_initiated", json_null());
+	}
 
 	set(o, "schema", json_integer(INFO_JSON_SCHEMA));
 	set(o, "device", json_string(in->device));
@@ -250,6 +265,10 @@ void info_print_text(FILE *f, const struct amt_info *in, int trigger_numbering)
 		amt_network_status_name(in->cira.network_status),
 		amt_cira_trigger_name(in->cira.trigger, trigger_numbering),
 		or_dash(in->cira.mps_hostname));
+	if (in->ui_interfaces_known)
+		fprintf(f, "%-20s from the OS %s, from the BIOS %s\n", "Call for help",
+			(in->ui_interfaces & AMT_UI_IF_OS) ? "enabled" : "disabled",
+			(in->ui_interfaces & AMT_UI_IF_BIOS) ? "enabled" : "disabled");
 	unsigned active = 0;
 	for (unsigned i = 0; i < in->hash_count; i++)
 		active += in->hashes[i].is_active;

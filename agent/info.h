@@ -24,6 +24,8 @@ struct amt_info {
 	bool wireless_present;
 	struct amt_lan_settings wireless;
 	struct amt_remote_access_status cira;
+	bool ui_interfaces_known; /* false: the firmware refused the question */
+	uint32_t ui_interfaces;   /* GetUserInitiatedEnabledInterfaces: AMT_UI_IF_* */
 	unsigned hash_count;
 	struct amt_cert_hash_entry hashes[AMT_MAX_HASH_HANDLES];
 	bool me_fw_known;

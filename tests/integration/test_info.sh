@@ -68,7 +68,7 @@ expect_grep "text shows provisioning" 'not provisioned' "$OUT"
 expect_grep "text shows no wireless" '^Wireless +not present' "$OUT"
 
 agent --device "$(dev desk)" -v -v info --json
-expect_grep "fewest transactions: 11 for 2 hashes" 'debug: 11 AMTHI transactions' "$ERR"
+expect_grep "fewest transactions: 12 for 2 hashes" 'debug: 12 AMTHI transactions' "$ERR"
 stop_sim desk
 
 # ---- provisioned ACM AMT 16 laptop with wireless -----------------------
@@ -112,6 +112,8 @@ expect_json "laptop wireless" '"\(.wireless.mac) \(.wireless.ipv4) \(.wireless.d
 	"66:77:88:99:aa:bb 10.1.2.3 true true"
 expect_json "laptop cira" '"\(.cira.status) \(.cira.network) \(.cira.trigger) \(.cira.mps)"' \
 	"connected outside_enterprise periodic mps.example.org"
+expect_json "laptop: a person may call for help from the OS and the BIOS" \
+	'"\(.cira.user_initiated.os) \(.cira.user_initiated.bios)"' "true true"
 expect_json "laptop sha384 hash" '.cert_hashes[0]|"\(.algorithm) \(.hash|length)"' "sha384 96"
 expect_json "laptop AMT 16 core version entry" '[.versions[].name]|index("AMT FW Core Version") != null' true
 stop_sim laptop
@@ -128,6 +130,7 @@ dns_suffix = nul.example.com
 status = connecting
 trigger = provisioning
 mps = mps.nul.example.com
+os_interface = false
 [sim]
 ansi_nul = true
 hash_numbering = lms
@@ -141,6 +144,8 @@ expect_json "MPS name with NUL" .cira.mps mps.nul.example.com
 expect_json "sha512 as id 3 (intel/lms numbering)" '.cert_hashes[0].algorithm' sha512
 expect_json "MKHI platform byte kept apart from major (three blocks)" .me_fw_version 16.1.25.2049
 expect_json "ccm" .control_mode ccm
+expect_json "OS interface disabled by policy, BIOS still enabled" \
+	'"\(.cira.user_initiated.os) \(.cira.user_initiated.bios)"' "false true"
 printf '[agent]\ncira_trigger_numbering = rpcgo\n' > "$T/rpcgo.conf"
 OUT=$("$AGENT" --config "$T/rpcgo.conf" --device "$(dev variants)" info --json 2>/dev/null)
 expect_json "trigger with rpc-go numbering on both sides" .cira.trigger provisioning
