@@ -6,7 +6,9 @@
 #   make demo       install deps, build, run the agent against the simulator
 #   make bench      benchmarks (never part of check)
 #   make fuzz       build libFuzzer targets and run each for FUZZ_SECONDS
-#   make install    install binaries, config, units (DESTDIR, PREFIX)
+#   make gui-test   amt-help on Xvfb driven through AT-SPI, with screenshots
+#   make install    install binaries, config, units (DESTDIR, PREFIX); amt-help
+#                   too where GTK 4 is (alone: make install-desktop)
 #   V=1             print full compiler and linker commands (default: one
 #                   short line per object, library or binary)
 #
@@ -53,7 +55,11 @@ INC_common       := -Iproto -Icommon $(PKG_CFLAGS)
 INC_agent        := -Iproto -Iheci -Icommon -Iagent $(PKG_CFLAGS)
 INC_tools/sim    := -Iproto -Iheci -Icommon -Itools/sim $(PKG_CFLAGS)
 INC_tools/verify := -Iproto -Icommon -Itools/verify $(PKG_CFLAGS)
-INC_tests        := -I. -Iproto -Iheci -Icommon -Iagent -Itools/sim -Itools/verify $(PKG_CFLAGS)
+INC_desktop      = -Icommon -Idesktop $(PKG_CFLAGS) $(GIO_CFLAGS)
+INC_desktop/app  = -Idesktop -Idesktop/app $(GTK_CFLAGS) -DGETTEXT_PACKAGE='"amt-help"' \
+                    -DHELP_LOCALEDIR='"$(HELP_LOCALEDIR)"'
+INC_tests        = -I. -Iproto -Iheci -Icommon -Iagent -Itools/sim -Itools/verify -Idesktop \
+                    $(PKG_CFLAGS) $(GIO_CFLAGS)
 src_incs = $(or $(INC_$(patsubst %/,%,$(dir $1))),$(INC_$(firstword $(subst /, ,$1))),\
                 $(error no include flags for $1: add an INC_ line to the Makefile))
 
@@ -81,6 +87,28 @@ else
   MAKEFLAGS += --no-print-directory
 endif
 
+# amt-help, the desktop app (desktop/): built only where GTK 4 is installed.
+# desktop/*.c is libdesktop (socket client and state logic over GIO, no
+# GTK: unit-tested without a display); desktop/app/*.c is the GTK window.
+GTK_OK := $(shell pkg-config --exists gtk4 2>/dev/null && echo yes)
+HELP_LIB_SRC := $(wildcard desktop/*.c)
+HELP_APP_SRC := $(wildcard desktop/app/*.c)
+HELP_LANGS   := $(shell sed '/^[[:punct:]]/d' po/LINGUAS 2>/dev/null)
+HELP_LOCALEDIR := $(PREFIX)/share/locale
+ifeq ($(GTK_OK),yes)
+  GIO_CFLAGS := $(shell pkg-config --cflags gio-unix-2.0)
+  GIO_LIBS   := $(shell pkg-config --libs gio-unix-2.0)
+  GTK_CFLAGS := $(shell pkg-config --cflags gtk4)
+  GTK_LIBS   := $(shell pkg-config --libs gtk4)
+  DESKTOP_TARGETS := $(BUILD)/amt-help $(BUILD)/po/amt-help.pot \
+                     $(BUILD)/desktop/org.amtagent.Help.desktop \
+                     $(BUILD)/desktop/org.amtagent.Help.metainfo.xml \
+                     $(patsubst %,$(BUILD)/locale/%/LC_MESSAGES/amt-help.mo,$(HELP_LANGS))
+else
+  UNIT_SRC := $(filter-out tests/unit/test_desktop_%,$(UNIT_SRC))
+  DESKTOP_TARGETS := desktop-skipped
+endif
+
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
 LIBPROTO  := $(BUILD)/libproto.a
@@ -89,12 +117,14 @@ LIBCOMMON := $(BUILD)/libcommon.a
 LIBAGENT  := $(BUILD)/libagent.a
 LIBSIM    := $(BUILD)/libsim.a
 LIBVERIFY := $(BUILD)/libverify.a
+LIBDESKTOP := $(BUILD)/libdesktop.a
 BINS      := $(BUILD)/amt-agent $(BUILD)/amt-sim $(BUILD)/amt-verify
 NETMOD    := $(BUILD)/amt-agent-net.so
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
-.PHONY: all check demo bench fuzz install clean deps unit integration lint
-all: $(BINS) $(NETMOD) $(UNIT_BINS)
+.PHONY: all check demo bench fuzz install clean deps unit integration lint gui-test \
+	desktop-skipped install-desktop
+all: $(BINS) $(NETMOD) $(UNIT_BINS) $(DESKTOP_TARGETS)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -127,6 +157,7 @@ $(eval $(call static_lib,$(LIBCOMMON),$(COMMON_SRC)))
 $(eval $(call static_lib,$(LIBAGENT),$(AGENT_SRC)))
 $(eval $(call static_lib,$(LIBSIM),$(SIM_SRC)))
 $(eval $(call static_lib,$(LIBVERIFY),$(VERIFY_SRC)))
+$(eval $(call static_lib,$(LIBDESKTOP),$(HELP_LIB_SRC)))
 
 $(BUILD)/amt-agent: $(call obj,agent/main.c) $(LIBAGENT) $(LIBCOMMON) $(LIBHECI) $(LIBPROTO)
 	$(call say,LD,$@)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
@@ -134,6 +165,40 @@ $(BUILD)/amt-sim: $(call obj,tools/sim/main.c) $(LIBSIM) $(LIBCOMMON) $(LIBHECI)
 	$(call say,LD,$@)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 $(BUILD)/amt-verify: $(call obj,tools/verify/main.c) $(LIBVERIFY) $(LIBCOMMON) $(LIBPROTO)
 	$(call say,LD,$@)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+# ---- amt-help ----
+desktop-skipped:
+	@echo "amt-help (the desktop app) skipped: GTK 4 not found (pkg-config gtk4) —" \
+	      "install libgtk-4-dev to build it; everything else is built"
+
+# The icon is compiled in, so a window run from the build tree shows it too.
+# Generated code: compiled without the house warnings.
+$(BUILD)/desktop/help_resources.c: desktop/data/amt-help.gresource.xml desktop/data/org.amtagent.Help.svg
+	@mkdir -p $(dir $@)
+	$(call say,GEN,$@)glib-compile-resources --sourcedir=desktop/data --generate-source --target=$@ $<
+$(BUILD)/desktop/help_resources.o: $(BUILD)/desktop/help_resources.c
+	$(call say,CC,$<)$(CC) -std=c11 $(CFLAGS) $(GIO_CFLAGS) -c $< -o $@
+$(BUILD)/amt-help: $(call obj,$(HELP_APP_SRC)) $(BUILD)/desktop/help_resources.o $(LIBDESKTOP) $(LIBCOMMON)
+	$(call say,LD,$@)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(GTK_LIBS) $(PKG_LIBS)
+
+# Translations: the template from the sources in po/POTFILES, one .mo per
+# po/LINGUAS language, and the .desktop and metainfo files with the
+# translations merged in (what gets installed).
+HELP_POTFILES := $(shell sed '/^[[:punct:]]/d' po/POTFILES)
+$(BUILD)/po/amt-help.pot: po/POTFILES $(HELP_POTFILES)
+	@mkdir -p $(dir $@)
+	$(call say,GEN,$@)xgettext --from-code=UTF-8 --add-comments=TRANSLATORS: -k_ -kN_ -kC_:1c,2 \
+		--package-name=amt-help --package-version=$(VERSION) \
+		--msgid-bugs-address="the amt-agent issue tracker" -o $@ $(HELP_POTFILES)
+$(BUILD)/locale/%/LC_MESSAGES/amt-help.mo: po/%.po
+	@mkdir -p $(dir $@)
+	$(call say,GEN,$@)msgfmt --check -o $@ $<
+$(BUILD)/desktop/org.amtagent.Help.desktop: desktop/data/org.amtagent.Help.desktop po/LINGUAS $(wildcard po/*.po)
+	@mkdir -p $(dir $@)
+	$(call say,GEN,$@)msgfmt --desktop --template=$< -d po -o $@
+$(BUILD)/desktop/org.amtagent.Help.metainfo.xml: desktop/data/org.amtagent.Help.metainfo.xml po/LINGUAS $(wildcard po/*.po)
+	@mkdir -p $(dir $@)
+	$(call say,GEN,$@)msgfmt --xml --template=$< -d po -o $@
 
 # Per-test extra link flags, e.g. the transport tests wrap the syscalls
 # (tests/unit/heci_linux_test.h scripts them).
@@ -143,16 +208,19 @@ WRAP_test_heci_linux    := $(HECI_WRAP)
 WRAP_test_heci_probe    := $(HECI_WRAP)
 WRAP_test_heci_backends := $(HECI_WRAP)
 # A test links libcommon, libheci and libproto, plus the library its name says it
-# tests: test_sim_* -> libsim, test_agent_* -> libagent, test_verify_* -> libverify.
+# tests: test_sim_* -> libsim, test_agent_* -> libagent, test_verify_* -> libverify,
+# test_desktop_* -> libdesktop (and GIO; built only where GTK 4 is).
 test_libs = $(if $(filter test_sim_%,$1),$(LIBSIM)) $(if $(filter test_agent_%,$1),$(LIBAGENT)) \
-            $(if $(filter test_verify_%,$1),$(LIBVERIFY)) $(LIBCOMMON) $(LIBHECI) $(LIBPROTO)
+            $(if $(filter test_verify_%,$1),$(LIBVERIFY)) \
+            $(if $(filter test_desktop_%,$1),$(LIBDESKTOP)) $(LIBCOMMON) $(LIBHECI) $(LIBPROTO)
 # The unit tests' objects are intermediate files of a pattern chain: keep
 # them, or make deletes them after every build (and prints an rm line).
 .SECONDARY: $(call obj,$(UNIT_SRC))
 .SECONDEXPANSION:
 $(BUILD)/tests/%: $(call obj,tests/unit/%.c) $$(call test_libs,$$*)
 	@mkdir -p $(dir $@)
-	$(call say,LD,$@)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CMOCKA_LIBS) $(WRAP_$*)
+	$(call say,LD,$@)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CMOCKA_LIBS) $(WRAP_$*) \
+		$(if $(filter test_desktop_%,$*),$(GIO_LIBS))
 
 deps:
 	@scripts/install-deps.sh
@@ -166,6 +234,14 @@ check: deps
 	@scripts/sim-deps.sh $(BUILD)/obj/tools/sim
 	$(call say,MAKE,all (clang ASan+UBSan) BUILD=build-san)$(MAKE) all BUILD=build-san CC=clang SAN=1
 	@tests/run.sh build-san
+
+# gui-test: amt-help on a real display (Xvfb), driven through AT-SPI as
+# assistive technology would, against amt-sim + the daemon + amt-verify as
+# the MPS; screenshots of each state go to BUILD/screenshots/.
+gui-test:
+	@scripts/install-deps.sh --gui
+	$(MAKE) all
+	tests/gui/run.sh $(BUILD)
 
 unit: all
 	tests/run.sh $(BUILD) unit
@@ -189,7 +265,7 @@ fuzz: deps
 lint:
 	@scripts/checksrc.sh
 
-install: all
+install: all $(if $(filter yes,$(GTK_OK)),install-desktop)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)/etc/amt-agent
 	install -m 0755 $(BINS) $(DESTDIR)$(PREFIX)/bin/
 	install -D -m 0644 $(NETMOD) $(DESTDIR)$(PREFIX)/lib/amt-agent/amt-agent-net.so
@@ -197,6 +273,18 @@ install: all
 	install -D -m 0644 packaging/amt-agent.service $(DESTDIR)/lib/systemd/system/amt-agent.service
 	install -D -m 0644 packaging/90-amt-agent-mei.rules $(DESTDIR)/lib/udev/rules.d/90-amt-agent-mei.rules
 	install -D -m 0644 packaging/amt-agent.sysusers $(DESTDIR)/usr/lib/sysusers.d/amt-agent.conf
+
+# amt-help and its desktop integration (the amt-agent-desktop package).
+install-desktop: $(DESKTOP_TARGETS)
+	install -D -m 0755 $(BUILD)/amt-help $(DESTDIR)$(PREFIX)/bin/amt-help
+	install -D -m 0644 $(BUILD)/desktop/org.amtagent.Help.desktop \
+		$(DESTDIR)$(PREFIX)/share/applications/org.amtagent.Help.desktop
+	install -D -m 0644 $(BUILD)/desktop/org.amtagent.Help.metainfo.xml \
+		$(DESTDIR)$(PREFIX)/share/metainfo/org.amtagent.Help.metainfo.xml
+	install -D -m 0644 desktop/data/org.amtagent.Help.svg \
+		$(DESTDIR)$(PREFIX)/share/icons/hicolor/scalable/apps/org.amtagent.Help.svg
+	for l in $(HELP_LANGS); do install -D -m 0644 $(BUILD)/locale/$$l/LC_MESSAGES/amt-help.mo \
+		$(DESTDIR)$(PREFIX)/share/locale/$$l/LC_MESSAGES/amt-help.mo || exit 1; done
 
 clean:
 	rm -rf build build-san build-fuzz

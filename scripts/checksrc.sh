@@ -6,7 +6,8 @@
 #     own folder may use (the table below, the same as the Makefile's INC_
 #     lines). proto/ is the floor and includes nothing of ours; heci/ only
 #     proto/; common/ only proto/ (never libheci); agent/ never tools/;
-#     tools/ never agent/, and amt-verify never heci/. tests/ may include
+#     tools/ never agent/, and amt-verify never heci/; desktop/ (amt-help's
+#     library) only common/, desktop/app (its GTK window) only desktop/. tests/ may include
 #     what they test and are not checked.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -29,6 +30,8 @@ declare -A allow=(
 	[agent]="proto heci common agent"
 	[tools/sim]="proto heci common tools/sim"
 	[tools/verify]="proto common tools/verify"
+	[desktop]="common desktop"
+	[desktop/app]="desktop desktop/app"
 )
 
 # The checked folder a path belongs to (the longest matching key), or "".
