@@ -241,7 +241,7 @@ check: deps
 gui-test:
 	@scripts/install-deps.sh --gui
 	$(MAKE) all
-	tests/gui/run.sh $(BUILD)
+	tests/run.sh $(BUILD) gui
 
 unit: all
 	tests/run.sh $(BUILD) unit

@@ -202,7 +202,7 @@ void help_client_call_async(const char *socket_path, const char *const *argv,
 		c->user_handler = g_cancellable_connect(cancel, G_CALLBACK(on_user_cancel),
 							c->cancel, NULL);
 	}
-	c->timeout_id = g_timeout_add_seconds(timeout_s ? timeout_s : 1, on_timeout, c);
+	c->timeout_id = g_timeout_add((timeout_s ? timeout_s : 1) * 1000u, on_timeout, c);
 	GSocketAddress *addr = g_unix_socket_address_new(socket_path);
 	GSocketClient *client = g_socket_client_new();
 	g_socket_client_connect_async(client, G_SOCKET_CONNECTABLE(addr), c->cancel, on_connected,

@@ -2,7 +2,8 @@
 # Test runner: unit tests (cmocka binaries) and integration tests (the real
 # binaries against amt-sim), then one closing line CI can read:
 #   N passed, N failed, N skipped
-# usage: tests/run.sh BUILD_DIR [unit|integration|all] [FILTER]
+# usage: tests/run.sh BUILD_DIR [unit|integration|gui|all] [FILTER]
+# (gui: tests/gui/, amt-help on a display; make gui-test, not part of all)
 set -uo pipefail
 BUILD=${1:-build}
 WHAT=${2:-all}
@@ -34,9 +35,9 @@ run_unit() {
 	done
 }
 
-run_integration() {
+run_integration() { # [DIR]
 	local t out rc
-	for t in "$ROOT"/tests/integration/test_*.sh; do
+	for t in "$ROOT/tests/${1:-integration}"/test_*.sh; do
 		[ -n "$FILTER" ] && [[ "$t" != *"$FILTER"* ]] && continue
 		out=$(bash "$t" 2>&1); rc=$?
 		echo "$out" | grep -E '^(ok|FAIL|skip) ' | sed "s|^|int   $(basename "$t" .sh): |"
@@ -54,6 +55,7 @@ run_integration() {
 case "$WHAT" in
 unit) run_unit ;;
 integration) run_integration ;;
+gui) run_integration gui ;;
 *) run_unit; run_integration ;;
 esac
 [ ${#failures[@]} -gt 0 ] && echo "failing: ${failures[*]}"

@@ -219,10 +219,18 @@ static const char *notice_text(enum help_notice n)
 	}
 }
 
+/* Only the current page is visible: hidden pages are hidden from assistive
+ * technology too (GTK 4.8 exposes a stack's other pages as visible). */
 static void show_page(struct hw *hw, const char *page, GtkWidget *main_button)
 {
 	gboolean changed = g_strcmp0(gtk_stack_get_visible_child_name(hw->stack), page) != 0;
-	gtk_stack_set_visible_child_name(hw->stack, page);
+	GtkWidget *current = gtk_stack_get_child_by_name(hw->stack, page);
+	gtk_widget_set_visible(current, TRUE);
+	gtk_stack_set_visible_child(hw->stack, current);
+	for (GtkWidget *c = gtk_widget_get_first_child(GTK_WIDGET(hw->stack)); c;
+	     c = gtk_widget_get_next_sibling(c))
+		if (c != current)
+			gtk_widget_set_visible(c, FALSE);
 	if (changed && main_button) {
 		gtk_window_set_default_widget(hw->win, main_button);
 		gtk_widget_grab_focus(main_button);
@@ -319,6 +327,7 @@ static GtkLabel *label(GtkBox *box, const char *css)
 	gtk_label_set_justify(GTK_LABEL(l), GTK_JUSTIFY_CENTER);
 	if (css)
 		gtk_widget_add_css_class(l, css);
+	gtk_widget_set_visible(l, FALSE); /* until set_text gives it words */
 	gtk_box_append(box, l);
 	return GTK_LABEL(l);
 }
@@ -332,7 +341,10 @@ static GtkWidget *button(GtkBox *box, const char *mnemonic, const char *descript
 	if (css)
 		gtk_widget_add_css_class(b, css);
 	gtk_widget_add_css_class(b, "pill");
-	/* The label (without its underscore) is the accessible name. */
+	/* GTK 4.8 names a button by its "label" property (with the mnemonic
+	 * underscore) and its label child together ("_Request help Request
+	 * help"): the child alone names it, as it reads on screen. */
+	gtk_accessible_reset_property(GTK_ACCESSIBLE(b), GTK_ACCESSIBLE_PROPERTY_LABEL);
 	gtk_accessible_update_property(GTK_ACCESSIBLE(b), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
 				       description, -1);
 	g_signal_connect(b, "clicked", cb, hw);
@@ -364,7 +376,7 @@ static void build(struct hw *hw)
 	gtk_box_append(GTK_BOX(outer), icon);
 	hw->notice = label(GTK_BOX(outer), "heading");
 	hw->stack = GTK_STACK(gtk_stack_new());
-	gtk_stack_set_transition_type(hw->stack, GTK_STACK_TRANSITION_TYPE_CROSSFADE);
+	gtk_stack_set_transition_type(hw->stack, GTK_STACK_TRANSITION_TYPE_NONE);
 	gtk_widget_set_vexpand(GTK_WIDGET(hw->stack), TRUE);
 	gtk_box_append(GTK_BOX(outer), GTK_WIDGET(hw->stack));
 
@@ -414,7 +426,6 @@ static void build(struct hw *hw)
 	hw->fail_title = label(p, "title-4");
 	hw->fail_todo = label(p, NULL);
 	hw->fail_detail = label(p, "caption");
-	gtk_label_set_selectable(hw->fail_detail, TRUE);
 	hw->retry_btn = button(p, _("_Try again"), _("Check this computer again"), NULL,
 			       G_CALLBACK(on_retry), hw);
 
