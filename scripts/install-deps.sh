@@ -11,12 +11,20 @@
 #           probe still failing afterwards stops with a one-line reason.
 # Silent when nothing is missing; says what apt is doing when it installs.
 # Runs apt-get as root, or through sudo.
+#   --gui  also what make gui-test needs: a display server, the accessibility
+#          bus, the AT-SPI Python bindings, screenshot and validation tools.
 set -euo pipefail
 
 PKGS=(build-essential clang libclang-rt-dev pkg-config git
       libcurl4-openssl-dev libssl-dev libinih-dev libxml2-dev libjansson-dev
       libfuse3-dev fuse3 libsqlite3-dev libcmocka-dev libevent-dev
-      sqlite3 openssl curl jq python3 iproute2 procps util-linux passwd)
+      sqlite3 openssl curl jq python3 iproute2 procps util-linux passwd
+      libgtk-4-dev gettext)
+GUI=0
+[ "${1:-}" = "--gui" ] && GUI=1
+[ $GUI -eq 1 ] && PKGS+=(xvfb x11-utils xdotool dbus dbus-daemon at-spi2-core
+                         gir1.2-atspi-2.0 python3-gi imagemagick librsvg2-common
+                         gsettings-desktop-schemas fonts-dejavu-core desktop-file-utils appstream)
 
 # clang's sanitizer and libFuzzer runtimes are only a Recommends of clang.
 # PKGS names the metapackage (it follows Debian's default clang); a probe
@@ -46,6 +54,19 @@ PROBES=(
 	"python3|python3 on PATH (integration tests)|command -v python3"
 	"util-linux|setpriv on PATH (tests switch to an unprivileged user)|command -v setpriv"
 	"git|git on PATH (make lint lists the sources with it)|command -v git"
+	"libgtk-4-dev|pkg-config finds gtk4 (amt-help)|pkg-config --exists gtk4"
+	"gettext|xgettext and msgfmt on PATH (amt-help's translations)|command -v xgettext && command -v msgfmt"
+)
+[ $GUI -eq 1 ] && PROBES+=(
+	"xvfb|Xvfb on PATH (make gui-test)|command -v Xvfb"
+	"at-spi2-core|the accessibility bus launcher|test -x /usr/libexec/at-spi-bus-launcher"
+	"gir1.2-atspi-2.0|python3 imports Atspi (make gui-test)|probe_atspi"
+	"dbus-daemon|dbus-run-session on PATH|command -v dbus-run-session"
+	"xdotool|xdotool on PATH (keyboard input)|command -v xdotool"
+	"imagemagick|import on PATH (screenshots)|command -v import"
+	"librsvg2-common|GdkPixbuf loads SVG (amt-help's icon)|ls /usr/lib/*/gdk-pixbuf-2.0/2.10.0/loaders/libpixbufloader-svg.so"
+	"desktop-file-utils|desktop-file-validate on PATH|command -v desktop-file-validate"
+	"appstream|appstreamcli on PATH|command -v appstreamcli"
 )
 
 say() { echo "install-deps: $*"; }
@@ -60,6 +81,9 @@ probe_cc() { # COMPILER [FLAGS]: compile, link and run a one-line program
 	command -v "$cc" >/dev/null || return 1
 	"$cc" -std=c11 "$@" "$PROBE_DIR/main.c" -o "$PROBE_DIR/main" 2>"$PROBE_DIR/cc.err" &&
 		[ "$("$PROBE_DIR/main" 2>/dev/null)" = ok ]
+}
+probe_atspi() { # Debian's python3, where python3-gi installs (not a pyenv one)
+	/usr/bin/python3 -c 'import gi; gi.require_version("Atspi", "2.0"); from gi.repository import Atspi'
 }
 probe_fuzzer() {
 	command -v clang >/dev/null &&
