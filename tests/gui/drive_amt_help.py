@@ -10,11 +10,10 @@ saves a screenshot of the window in each state. Prints one "ok NAME" or
 "FAIL NAME: why" line per check, like tests/integration/lib.sh.
 
 usage: drive_amt_help.py APP OUTDIR SCENARIO=SOCKET...
-scenarios: noservice, unprovisioned, deadmps, live, lifetime, dark
+scenarios: noservice, unprovisioned, deadmps, live, lifetime (dark and german use live)
 """
 import json
 import os
-import re
 import socket
 import subprocess
 import sys
@@ -28,8 +27,8 @@ from gi.repository import Atspi  # noqa: E402
 
 APP, OUT = sys.argv[1], sys.argv[2]
 SOCKETS = dict(a.split("=", 1) for a in sys.argv[3:])
-TITLE = "Request IT help"
 failures = 0
+CURRENT = None  # the amt-help process of the scenario running
 
 
 def ok(name):
@@ -66,16 +65,17 @@ def start_xvfb():
     return xvfb
 
 
+def app_window():
+    """The running amt-help's X window (by its _NET_WM_PID; GTK also has a
+    1x1 leader window, which is not visible)."""
+    wids = subprocess.run(["xdotool", "search", "--onlyvisible", "--pid", str(CURRENT.pid)],
+                          capture_output=True, text=True).stdout.split()
+    return wids[-1] if wids else None
+
+
 def screenshot(name):
     path = os.path.join(OUT, name + ".png")
-    # The window by its title; GTK also has a 1x1 leader window of that name.
-    tree = subprocess.run(["xwininfo", "-root", "-tree"], capture_output=True, text=True).stdout
-    wid = "root"
-    for line in tree.splitlines():
-        m = re.match(r'\s*(0x[0-9a-f]+) "' + re.escape(TITLE) + r'".*?\s(\d+)x(\d+)\+', line)
-        if m and int(m.group(2)) > 1:
-            wid = m.group(1)
-    subprocess.run(["import", "-window", wid, path], check=False,
+    subprocess.run(["import", "-window", app_window() or "root", path], check=False,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return path
 
@@ -182,10 +182,9 @@ def press(acc):
 def key(name):
     """Type a key as a keyboard would (XTest). The window gets the input
     focus first, which a window manager would give it (there is none)."""
-    wids = subprocess.run(["xdotool", "search", "--onlyvisible", "--name", TITLE],
-                          capture_output=True, text=True).stdout.split()
-    if wids:
-        subprocess.run(["xdotool", "windowfocus", "--sync", wids[-1]], check=False)
+    wid = app_window()
+    if wid:
+        subprocess.run(["xdotool", "windowfocus", "--sync", wid], check=False)
     subprocess.run(["xdotool", "key", name], check=False)
 
 
@@ -238,9 +237,10 @@ def cira_status(scenario):
 def launch(scenario, *extra, env=None):
     e = dict(os.environ)
     e.update(env or {})
-    p = subprocess.Popen([APP, "--socket", SOCKETS[scenario], *extra], env=e,
-                         stdout=open(os.path.join(OUT, f"{scenario}.log"), "w"),
-                         stderr=subprocess.STDOUT)
+    global CURRENT
+    p = CURRENT = subprocess.Popen([APP, "--socket", SOCKETS[scenario], *extra], env=e,
+                                   stdout=open(os.path.join(OUT, f"{scenario}.log"), "w"),
+                                   stderr=subprocess.STDOUT)
     app = app_of(p.pid)
     if app is None:
         fail(f"{scenario}: amt-help appears on the accessibility bus", "not found")
@@ -393,11 +393,26 @@ def dark():
     stop(p)
 
 
+def german():
+    """Translations reach the window: the same Ready page in German."""
+    p, app = launch("live", env={"LANGUAGE": "de"})
+    if app is None:
+        return stop(p)
+    check("German: the Ready page is translated",
+          label(app, "Ihr IT-Helpdesk ist über die Management Engine dieses Computers "
+                     "erreichbar.") is not None, visible_texts(app))
+    check("German: the button's accessible name is translated too",
+          button(app, "Hilfe anfordern") is not None, visible_texts(app))
+    screenshot("ready-de")
+    stop(p)
+
+
 def main():
     xvfb = start_xvfb()
     try:
-        for scenario in ("noservice", "unprovisioned", "deadmps", "live", "lifetime", "dark"):
-            if scenario in SOCKETS or scenario == "dark":
+        for scenario in ("noservice", "unprovisioned", "deadmps", "live", "lifetime", "dark",
+                         "german"):
+            if scenario in SOCKETS or scenario in ("dark", "german"):
                 globals()[scenario]()
     finally:
         xvfb.terminate()

@@ -112,7 +112,7 @@ mkdir -p "$T/gui/home" "$T/gui/xdg" "$T/gui/out"
 chown -R 65534:65534 "$T/gui"
 chmod 700 "$T/gui/xdg"
 "${NOBODY[@]}" env -i PATH=/usr/bin:/bin HOME="$T/gui/home" XDG_RUNTIME_DIR="$T/gui/xdg" \
-	LANG=C.UTF-8 GTK_A11Y=atspi \
+	LANG=C.UTF-8 GTK_A11Y=atspi AMT_HELP_LOCALEDIR="$BUILD_DIR/locale" \
 	dbus-run-session -- python3 "$HERE/drive_amt_help.py" "$HELP" "$T/gui/out" \
 	noservice="$T/run-none/agent.sock" unprovisioned="$T/run-unprov/agent.sock" \
 	deadmps="$T/run-dead/agent.sock" live="$T/run-live/agent.sock" \
@@ -121,7 +121,7 @@ rc=$?
 [ "$rc" -eq 0 ] || { echo "---- driver stderr:"; tail -30 "$T/gui/drive.err"; }
 mkdir -p "$SHOTS"
 cp "$T/gui/out/"*.png "$SHOTS/" 2>/dev/null
-for s in no-service unavailable requesting ready connected ended ended-by-help-desk ready-dark; do
+for s in no-service unavailable requesting ready connected ended ended-by-help-desk ready-dark ready-de; do
 	[ -s "$SHOTS/$s.png" ] && ok "screenshot $s.png" || fail "screenshot $s.png" "missing"
 done
 
