@@ -50,7 +50,11 @@
 #define REQUEST_TIMEOUT_S 10
 #define SERVER_PREFIX "Intel(R) Active Management Technology "
 
-enum { L_INTERNAL, L_HTTP, L_HTTPS, L_COUNT };
+/* Internal listeners (loopback, ephemeral ports) give APF channels their
+ * streams: LME channels count as local (the host side), CIRA channels as
+ * remote (a network interface: the local system account is refused). The
+ * TLS ones exist when [amt] tls_cert/tls_key are set. */
+enum { L_INTERNAL, L_INTERNAL_TLS, L_REMOTE, L_REMOTE_TLS, L_HTTP, L_HTTPS, L_COUNT };
 
 struct listener {
 	struct sim_wsman *w;
@@ -58,6 +62,7 @@ struct listener {
 	struct evconnlistener *lev;
 	bool local; /* requests count as coming from the host */
 	unsigned port; /* bound */
+	struct sockaddr_in addr; /* internal listeners: where to connect */
 };
 
 struct conn {
@@ -76,7 +81,6 @@ struct sim_wsman {
 	int stop_pipe[2];
 	pthread_t thread;
 	bool thread_started, listeners_paused;
-	struct sockaddr_in internal_addr;
 	struct sim_nonces nonces;
 	struct conn conns[MAX_CONNS];
 };
@@ -413,11 +417,16 @@ static int bind_one(struct sim_wsman *w, int which, bool tls, const char *host, 
 		snprintf(err, errcap, "getsockname: %s", strerror(errno));
 		return -1;
 	}
-	w->l[which].local = which == L_INTERNAL || is_loopback(&ss);
+	if (which == L_INTERNAL || which == L_INTERNAL_TLS)
+		w->l[which].local = true;
+	else if (which == L_REMOTE || which == L_REMOTE_TLS)
+		w->l[which].local = false;
+	else
+		w->l[which].local = is_loopback(&ss);
 	w->l[which].port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
 							 : ((struct sockaddr_in *)&ss)->sin_port);
-	if (which == L_INTERNAL)
-		memcpy(&w->internal_addr, &ss, sizeof(w->internal_addr));
+	if (ss.ss_family == AF_INET)
+		memcpy(&w->l[which].addr, &ss, sizeof(w->l[which].addr));
 	return 0;
 }
 
@@ -542,9 +551,7 @@ struct sim_wsman *sim_wsman_start(struct sim_fw *fw, const char *listen_addr, ch
 		snprintf(err, errcap, "out of memory");
 		goto fail;
 	}
-	if (bind_one(w, L_INTERNAL, false, "127.0.0.1", 0, err, errcap) != 0)
-		goto fail;
-	if (listen_addr && (cert[0] || key[0])) { /* check the files before binding anything */
+	if (cert[0] || key[0]) { /* check the files before binding anything */
 		if (!cert[0] || !key[0]) {
 			snprintf(err, errcap, "[amt] tls_cert and tls_key go together");
 			goto fail;
@@ -552,6 +559,11 @@ struct sim_wsman *sim_wsman_start(struct sim_fw *fw, const char *listen_addr, ch
 		if (tls_setup(w, cert, key, legacy, err, errcap) != 0)
 			goto fail;
 	}
+	if (bind_one(w, L_INTERNAL, false, "127.0.0.1", 0, err, errcap) != 0 ||
+	    bind_one(w, L_REMOTE, false, "127.0.0.1", 0, err, errcap) != 0 ||
+	    (w->ssl && (bind_one(w, L_INTERNAL_TLS, true, "127.0.0.1", 0, err, errcap) != 0 ||
+			bind_one(w, L_REMOTE_TLS, true, "127.0.0.1", 0, err, errcap) != 0)))
+		goto fail;
 	if (listen_addr) {
 		/* port 0: any free port for each, the log line says which */
 		if (bind_one(w, L_HTTP, false, host, port, err, errcap) != 0 ||
@@ -586,19 +598,28 @@ int sim_wsman_net_port(const struct sim_wsman *w, bool tls)
 	return l->http ? (int)l->port : -1;
 }
 
-int sim_wsman_connect_internal(struct sim_wsman *w)
+int sim_wsman_connect_stream(struct sim_wsman *w, bool tls, bool local)
 {
 	if (!w)
 		return -ENOTCONN;
+	const struct listener *l = &w->l[tls ? (local ? L_INTERNAL_TLS : L_REMOTE_TLS)
+					     : (local ? L_INTERNAL : L_REMOTE)];
+	if (!l->http)
+		return -ECONNREFUSED; /* no TLS configured */
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
-	if (connect(fd, (const struct sockaddr *)&w->internal_addr, sizeof(w->internal_addr)) != 0) {
+	if (connect(fd, (const struct sockaddr *)&l->addr, sizeof(l->addr)) != 0) {
 		int e = errno;
 		close(fd);
 		return -e;
 	}
 	return fd;
+}
+
+int sim_wsman_connect_internal(struct sim_wsman *w)
+{
+	return sim_wsman_connect_stream(w, false, true);
 }
 
 int sim_wsman_register(struct sim_fw *fw, char *err, size_t errcap)

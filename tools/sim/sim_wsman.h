@@ -12,6 +12,7 @@
 #ifndef SIM_WSMAN_H
 #define SIM_WSMAN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct sim_fw;
@@ -29,8 +30,12 @@ struct sim_wsman;
 struct sim_wsman *sim_wsman_start(struct sim_fw *fw, const char *listen_addr, char *err,
 				  size_t errcap);
 /* A new connected stream fd to the service, as if a TCP client had
- * connected (used per APF channel by the LME client); the service treats it
- * as local. Thread-safe. Returns fd or -errno. */
+ * connected to 16992 (tls: 16993, which needs [amt] tls_cert/tls_key;
+ * -ECONNREFUSED without), used per APF channel: local for the LME client
+ * (the host side), not local for CIRA (a network interface, where the local
+ * system account is refused). Thread-safe. Returns fd or -errno. */
+int sim_wsman_connect_stream(struct sim_wsman *w, bool tls, bool local);
+/* sim_wsman_connect_stream(w, false, true). */
 int sim_wsman_connect_internal(struct sim_wsman *w);
 /* Joins the thread, frees everything. NULL-safe. */
 void sim_wsman_stop(struct sim_wsman *w);
