@@ -62,5 +62,8 @@ void sim_fw_shutdown(struct sim_fw *fw);
 /* The ME clients whose files have no header of their own. */
 int sim_amthi_register(struct sim_fw *fw, char *err, size_t errcap);
 int sim_mkhi_register(struct sim_fw *fw, char *err, size_t errcap);
+/* The features the firmware reports enabled (MKHI FWCAPS rule 32): which
+ * services a platform has (MKHI_FEATURE_* bits; sim_ports.c reads it). */
+uint32_t sim_mkhi_features_enabled(const struct sim_state *st);
 
 #endif

@@ -2,14 +2,16 @@
  * sim_lme.c - AMT's side of APF over the simulated LME client (see
  * sim_lme.h).
  *
- * Owns: the per-connection APF session (handshake state, channel table,
- * windows), and the relay thread that connects streams to the service and
- * moves bytes. Handlers (ME lock held) only change state, buffer host data
- * (at most our window per channel) and wake the thread through a pipe; the
- * thread polls the streams without the lock and does each read/write with
- * the lock held on non-blocking fds, sending to the host there. Stream fds
- * are opened and closed only by the thread, so a handler can never close an
- * fd the thread is polling; sessions are freed only by the thread too.
+ * Owns: the per-connection APF session (handshake state) and the relay
+ * thread that connects streams to the services and moves bytes. Each
+ * session's channels (ids, windows, buffers, the close handshake) are a
+ * sim_chan table, and which service answers a port is sim_ports.c's, both
+ * shared with the CIRA tunnel. Handlers (ME lock held) only drive the
+ * table and wake the thread through a pipe; the thread polls the streams
+ * without the lock and does each read/write with the lock held on
+ * non-blocking fds, sending to the host there. Stream fds are opened and
+ * closed only by the thread, so a handler can never close an fd the thread
+ * is polling; sessions are freed only by the thread too.
  * Must not: block under the ME lock, or build APF bytes itself (apf_codec).
  */
 #include "sim_lme.h"
@@ -27,20 +29,10 @@
 #include "apf_codec.h"
 #include "heci.h"
 #include "log.h"
+#include "sim_chan.h"
 #include "sim_fw.h"
+#include "sim_ports.h"
 
-/* The WS-Man service (sim_wsman.c) is reached through a weak reference:
- * binaries that start the service link it, unit tests that plug in their
- * own stream (sim_lme_set_connect) do not drag it and libevent in. */
-#if defined(__has_include)
-#if __has_include("sim_wsman.h")
-#include "sim_wsman.h"
-#pragma weak sim_wsman_connect_internal
-#define SIM_LME_HAVE_WSMAN 1
-#endif
-#endif
-
-#define HOST_WINDOW_CAP (1u << 20) /* cap on the host's window to us */
 #define AMT_ID_BASE 0xA000u        /* AMT channel ids: distinct from host ids */
 #define FORWARD_COUNT 2u           /* 16992 and 623 */
 
@@ -53,42 +45,25 @@ enum hs {
 	HS_DEAD,             /* protocol error or host DISCONNECT: ignore the host */
 };
 
-enum ch_state {
-	CH_FREE = 0,
-	CH_CONNECTING, /* host asked; the thread connects the stream and answers */
-	CH_OPEN,
-	CH_CLOSING,    /* we sent CHANNEL_CLOSE (service closed); waiting for the host's */
-	CH_DEAD,       /* to be reaped by the thread (fd closed there) */
-};
-
-struct chan {
-	enum ch_state st;
-	uint32_t amt_id, host_id, port;
-	int fd;               /* stream to the service; thread-owned */
-	uint32_t host_window; /* bytes we may still send to the host */
-	uint32_t rx_left;     /* bytes the host may still send us */
-	size_t tx_len;        /* host bytes not yet written to the stream */
-	uint8_t tx[SIM_LME_WINDOW];
-};
-
 struct sess {
 	struct sess *next;
 	struct sim_conn *conn; /* NULL once the host is gone: the thread frees us */
+	struct sim_lme *l;
 	enum hs hs;
 	unsigned fwd_pending;
-	uint32_t next_id;
-	struct chan ch[SIM_LME_MAX_CHANNELS];
+	struct sim_chan_table *ch;
+	int fd[SIM_LME_MAX_CHANNELS]; /* streams to the services; thread-owned */
 };
 
 struct pfd_ref {
 	struct sess *s;
-	size_t slot;
+	int slot;
 	uint32_t amt_id;
 };
 
 struct sim_lme {
 	struct sim_fw *fw;
-	sim_lme_connect_fn connect;
+	sim_lme_connect_fn connect; /* NULL: the service in sim_ports.c */
 	void *connect_arg;
 	pthread_t thread;
 	bool started, stop;
@@ -114,23 +89,16 @@ static void send_msg(struct sess *s, const struct apf_msg *m)
 	sim_conn_reply(s->conn, buf, n);
 }
 
+/* sim_chan's hook */
+static void chan_send(void *arg, const struct apf_msg *m)
+{
+	send_msg(arg, m);
+}
+
 static void send_service_request(struct sess *s, const char *name)
 {
 	struct apf_msg m = {.type = APF_SERVICE_REQUEST,
 			    .service = {.name = {name, (uint32_t)strlen(name)}}};
-	send_msg(s, &m);
-}
-
-static void send_close(struct sess *s, uint32_t host_id)
-{
-	struct apf_msg m = {.type = APF_CHANNEL_CLOSE, .channel_close = {.recipient = host_id}};
-	send_msg(s, &m);
-}
-
-static void send_open_failure(struct sess *s, uint32_t host_id, uint32_t reason)
-{
-	struct apf_msg m = {.type = APF_CHANNEL_OPEN_FAILURE,
-			    .open_failure = {.recipient = host_id, .reason = reason}};
 	send_msg(s, &m);
 }
 
@@ -143,9 +111,7 @@ static void wake_thread(struct sim_lme *l)
 
 static void kill_channels(struct sim_lme *l, struct sess *s)
 {
-	for (size_t i = 0; i < SIM_LME_MAX_CHANNELS; i++)
-		if (s->ch[i].st != CH_FREE)
-			s->ch[i].st = CH_DEAD;
+	sim_chan_abort_all(s->ch);
 	wake_thread(l);
 }
 
@@ -156,14 +122,6 @@ static void proto_error(struct sim_lme *l, struct sess *s, uint32_t reason, cons
 	send_msg(s, &m);
 	s->hs = HS_DEAD;
 	kill_channels(l, s);
-}
-
-static struct chan *chan_by_amt_id(struct sess *s, uint32_t id)
-{
-	for (size_t i = 0; i < SIM_LME_MAX_CHANNELS; i++)
-		if (s->ch[i].st != CH_FREE && s->ch[i].st != CH_DEAD && s->ch[i].amt_id == id)
-			return &s->ch[i];
-	return NULL;
 }
 
 static void *relay_main(void *arg);
@@ -183,13 +141,21 @@ static void on_connect(void *ctx, struct sim_conn *c)
 		}
 		l->started = true;
 	}
+	struct sim_chan_cfg cfg = {.window = SIM_LME_WINDOW,
+				   .max_data = SIM_LME_MTU - APF_CHANNEL_DATA_HDR_LEN,
+				   .max_channels = SIM_LME_MAX_CHANNELS,
+				   .id_base = AMT_ID_BASE};
 	s = calloc(1, sizeof(*s));
-	if (!s) {
+	struct sim_chan_hooks hooks = {.arg = s, .send = chan_send};
+	if (!s || !(s->ch = sim_chan_table_new(&cfg, &hooks))) {
+		free(s);
 		log_error("sim lme: out of memory; LME stays silent");
 		return;
 	}
+	for (size_t i = 0; i < SIM_LME_MAX_CHANNELS; i++)
+		s->fd[i] = -1;
 	s->conn = c;
-	s->next_id = AMT_ID_BASE;
+	s->l = l;
 	s->next = l->sessions;
 	l->sessions = s;
 	sim_conn_set_data(c, s);
@@ -212,64 +178,31 @@ static void on_disconnect(void *ctx, struct sim_conn *c)
 	kill_channels(l, s);
 }
 
+/* A port is served when sim_ports.c knows a service for it; the relay
+ * thread connects (the test's connect function, when set, replaces the
+ * service's). */
 static void on_channel_open(struct sim_lme *l, struct sess *s, const struct apf_channel_open *o)
 {
-	struct chan *c = NULL;
-	if (o->kind != APF_CHAN_FORWARDED) {
-		send_open_failure(s, o->sender, APF_OPEN_FAILURE_UNKNOWN_CHANNEL_TYPE);
+	int h = sim_chan_on_open(s->ch, o);
+	if (h < 0)
+		return;
+	const struct sim_port *p = sim_port_find(o->port);
+	if (!p || !p->connect) {
+		log_info("sim lme: channel to port %u refused: no service there (connect failed)",
+			 (unsigned)o->port);
+		sim_chan_open_done(s->ch, h, sim_chan_id(s->ch, h), false,
+				   APF_OPEN_FAILURE_CONNECT_FAILED);
 		return;
 	}
-	if (o->port != 16992 && o->port != 16993) {
-		send_open_failure(s, o->sender, APF_OPEN_FAILURE_CONNECT_FAILED);
-		return;
-	}
-	for (size_t i = 0; i < SIM_LME_MAX_CHANNELS && !c; i++)
-		if (s->ch[i].st == CH_FREE)
-			c = &s->ch[i];
-	if (!c) {
-		send_open_failure(s, o->sender, APF_OPEN_FAILURE_RESOURCE_SHORTAGE);
-		return;
-	}
-	c->st = CH_CONNECTING;
-	c->fd = -1;
-	c->amt_id = s->next_id++;
-	c->host_id = o->sender;
-	c->port = o->port;
-	c->host_window = o->window < HOST_WINDOW_CAP ? o->window : HOST_WINDOW_CAP;
-	c->rx_left = SIM_LME_WINDOW;
-	c->tx_len = 0;
 	wake_thread(l); /* it connects and confirms */
 }
 
 static void on_channel_data(struct sim_lme *l, struct sess *s, const struct apf_channel_data *d)
 {
-	struct chan *c = chan_by_amt_id(s, d->recipient);
-	if (!c || c->st != CH_OPEN) {
-		log_debug("sim lme: %u bytes for channel %u dropped", (unsigned)d->len,
-			  (unsigned)d->recipient);
-		return;
-	}
-	if (d->len > c->rx_left) {
+	if (sim_chan_on_data(s->ch, d) != 0) {
 		proto_error(l, s, APF_DISCONNECT_PROTOCOL_ERROR, "data beyond AMT's window");
 		return;
 	}
-	/* tx_len + rx_left <= SIM_LME_WINDOW: it fits */
-	memcpy(c->tx + c->tx_len, d->data, d->len);
-	c->tx_len += d->len;
-	c->rx_left -= d->len;
-	wake_thread(l);
-}
-
-static void on_channel_close(struct sim_lme *l, struct sess *s, uint32_t id)
-{
-	struct chan *c = chan_by_amt_id(s, id);
-	if (!c || c->st == CH_CONNECTING) {
-		log_debug("sim lme: close for unknown channel %u ignored", (unsigned)id);
-		return;
-	}
-	if (c->st == CH_OPEN)
-		send_close(s, c->host_id);
-	c->st = CH_DEAD;
 	wake_thread(l);
 }
 
@@ -391,164 +324,121 @@ static void on_message(void *ctx, struct sim_conn *conn, const uint8_t *msg, siz
 	case APF_CHANNEL_DATA:
 		on_channel_data(l, s, &m.channel_data);
 		break;
-	case APF_CHANNEL_WINDOW_ADJUST: {
-		struct chan *c = chan_by_amt_id(s, m.window_adjust.recipient);
-		if (!c || c->st == CH_CONNECTING)
-			break;
-		uint32_t room = HOST_WINDOW_CAP - c->host_window;
-		c->host_window += m.window_adjust.bytes_to_add < room ? m.window_adjust.bytes_to_add
-								      : room;
+	case APF_CHANNEL_WINDOW_ADJUST:
+		sim_chan_on_window_adjust(s->ch, &m.window_adjust);
 		wake_thread(l);
 		break;
-	}
 	default:
-		on_channel_close(l, s, m.channel_close.recipient);
+		sim_chan_on_close(s->ch, m.channel_close.recipient);
+		wake_thread(l);
 		break;
 	}
 }
 
 /* ---- relay thread ---- */
 
-/* arg: the WS-Man service (fw->wsman, read under the ME lock), or NULL. */
-static int default_connect(void *arg, uint32_t port)
+/* The service for port, as a channel from the host sees it (local). */
+static int service_connect(struct sim_lme *l, sim_lme_connect_fn fn, void *arg, uint32_t port)
 {
-#ifdef SIM_LME_HAVE_WSMAN
-	struct sim_wsman *w = arg;
-	if (port == 16992 && w && sim_wsman_connect_internal)
-		return sim_wsman_connect_internal(w);
-#else
-	(void)arg;
-#endif
-	(void)port;
-	return -ECONNREFUSED;
+	if (fn)
+		return fn(arg, port);
+	const struct sim_port *p = sim_port_find(port);
+	return p && p->connect ? p->connect(l->fw, true) : -ECONNREFUSED;
 }
 
-/* Connect one CH_CONNECTING channel (lock dropped around the connect) and
- * answer the host. Returns true when it did something. Called locked. */
+/* Connect one channel the host opened (lock dropped around the connect)
+ * and answer the host. Returns true when it did something. Called locked. */
 static bool connect_one(struct sim_lme *l)
 {
 	struct sess *s;
-	struct chan *c = NULL;
-	for (s = l->sessions; s; s = s->next) {
-		for (size_t i = 0; i < SIM_LME_MAX_CHANNELS && !c; i++)
-			if (s->ch[i].st == CH_CONNECTING)
-				c = &s->ch[i];
-		if (c)
-			break;
-	}
-	if (!c)
+	int h = -1;
+	for (s = l->sessions; s && h < 0; s = h < 0 ? s->next : s)
+		for (int i = 0; i < (int)SIM_LME_MAX_CHANNELS && h < 0; i++)
+			if (sim_chan_state(s->ch, i) == SIM_CHAN_CONNECTING)
+				h = i;
+	if (h < 0)
 		return false;
-	uint32_t id = c->amt_id, port = c->port;
+	uint32_t id = sim_chan_id(s->ch, h), port = sim_chan_port(s->ch, h);
 	sim_lme_connect_fn fn = l->connect;
 	void *arg = l->connect_arg;
-#ifdef SIM_LME_HAVE_WSMAN
-	if (fn == default_connect)
-		arg = l->fw->wsman; /* stopped only after sim_lme_shutdown */
-#endif
 
 	sim_me_unlock(l->fw->me);
-	int fd = fn(arg, port);
+	int fd = service_connect(l, fn, arg, port);
 	if (fd >= 0)
 		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 	sim_me_lock(l->fw->me);
 
 	/* sessions are freed only by this thread, so s is still valid */
-	if (c->st != CH_CONNECTING || c->amt_id != id) {
-		if (fd >= 0)
-			close(fd);
-		return true;
-	}
-	if (fd < 0) {
+	if (fd < 0)
 		log_info("sim lme: channel to port %u: connect failed: %s", (unsigned)port,
 			 strerror(-fd));
-		send_open_failure(s, c->host_id, APF_OPEN_FAILURE_CONNECT_FAILED);
-		c->st = CH_FREE;
+	if (!sim_chan_open_done(s->ch, h, id, fd >= 0, APF_OPEN_FAILURE_CONNECT_FAILED)) {
+		if (fd >= 0)
+			close(fd); /* the channel went away meanwhile */
 		return true;
 	}
-	c->fd = fd;
-	c->st = CH_OPEN;
-	struct apf_msg m = {.type = APF_CHANNEL_OPEN_CONFIRMATION,
-			    .open_confirmation = {.recipient = c->host_id,
-						  .sender = c->amt_id,
-						  .window = SIM_LME_WINDOW,
-						  .reserved = APF_RESERVED_ALL_ONES}};
-	send_msg(s, &m);
+	if (fd >= 0)
+		s->fd[h] = fd;
 	return true;
 }
 
-/* Close streams of dead channels and free sessions whose host is gone. */
+/* Close the streams the tables are done with; free sessions whose host is
+ * gone (their tables were aborted, so every stream is finished). */
 static void reap(struct sim_lme *l)
 {
 	struct sess **pp = &l->sessions;
 	while (*pp) {
 		struct sess *s = *pp;
-		for (size_t i = 0; i < SIM_LME_MAX_CHANNELS; i++) {
-			struct chan *c = &s->ch[i];
-			if (c->st != CH_DEAD)
-				continue;
-			if (c->fd >= 0)
-				close(c->fd);
-			memset(c, 0, sizeof(*c));
+		for (int i = 0; i < (int)SIM_LME_MAX_CHANNELS; i++) {
+			if (s->fd[i] >= 0 && sim_chan_finished(s->ch, i)) {
+				close(s->fd[i]);
+				s->fd[i] = -1;
+				sim_chan_release(s->ch, i);
+			}
 		}
 		if (s->conn) {
 			pp = &s->next;
 			continue;
 		}
-		for (size_t i = 0; i < SIM_LME_MAX_CHANNELS; i++)
-			if (s->ch[i].st != CH_FREE && s->ch[i].fd >= 0)
-				close(s->ch[i].fd);
+		for (int i = 0; i < (int)SIM_LME_MAX_CHANNELS; i++)
+			if (s->fd[i] >= 0)
+				close(s->fd[i]);
 		*pp = s->next;
+		sim_chan_table_free(s->ch);
 		free(s);
 	}
 }
 
-/* The service closed (or broke) its side: CHANNEL_CLOSE to the host. */
-static void stream_ended(struct sess *s, struct chan *c)
+/* Host bytes -> stream; the table credits the host for what it took. */
+static void flush_to_stream(struct sim_lme *l, struct sess *s, int h)
 {
-	send_close(s, c->host_id);
-	c->st = CH_CLOSING;
-	c->tx_len = 0;
-}
-
-/* Host bytes -> stream; credit the host for what the stream took. */
-static void flush_to_stream(struct sim_lme *l, struct sess *s, struct chan *c)
-{
-	ssize_t k = send(c->fd, c->tx, c->tx_len, MSG_NOSIGNAL | MSG_DONTWAIT);
+	const uint8_t *p;
+	size_t n = sim_chan_pending(s->ch, h, &p);
+	ssize_t k = send(s->fd[h], p, n, MSG_NOSIGNAL | MSG_DONTWAIT);
 	if (k < 0 && errno == ENOTSOCK)
-		k = write(c->fd, c->tx, c->tx_len);
+		k = write(s->fd[h], p, n);
 	if (k < 0) {
 		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
-			stream_ended(s, c);
+			sim_chan_stream_ended(s->ch, h);
 		return;
 	}
-	memmove(c->tx, c->tx + k, c->tx_len - (size_t)k);
-	c->tx_len -= (size_t)k;
-	if (l->fw->st.apf_window_stall) {
-		log_debug("sim lme: apf_window_stall: no WINDOW_ADJUST for %zd bytes", k);
-		return;
-	}
-	c->rx_left += (uint32_t)k;
-	struct apf_msg m = {.type = APF_CHANNEL_WINDOW_ADJUST,
-			    .window_adjust = {.recipient = c->host_id, .bytes_to_add = (uint32_t)k}};
-	send_msg(s, &m);
+	sim_chan_set_no_window_adjust(s->ch, l->fw->st.apf_window_stall);
+	sim_chan_to_stream_done(s->ch, h, (size_t)k);
 }
 
 /* Stream bytes -> host, within the host's window and the MTU. */
-static void pull_from_stream(struct sess *s, struct chan *c)
+static void pull_from_stream(struct sess *s, int h)
 {
 	uint8_t buf[SIM_LME_MTU - APF_CHANNEL_DATA_HDR_LEN];
-	size_t want = c->host_window < sizeof(buf) ? c->host_window : sizeof(buf);
-	ssize_t k = read(c->fd, buf, want);
+	size_t want = sim_chan_room(s->ch, h);
+	ssize_t k = read(s->fd[h], buf, want < sizeof(buf) ? want : sizeof(buf));
 	if (k < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
 		return;
 	if (k <= 0) {
-		stream_ended(s, c);
+		sim_chan_stream_ended(s->ch, h); /* the service answered and closed */
 		return;
 	}
-	struct apf_msg m = {.type = APF_CHANNEL_DATA,
-			    .channel_data = {.recipient = c->host_id, .data = buf, .len = (uint32_t)k}};
-	send_msg(s, &m);
-	c->host_window -= (uint32_t)k;
+	sim_chan_from_stream(s->ch, h, buf, (size_t)k);
 }
 
 static bool grow_pfd(struct sim_lme *l, size_t need)
@@ -577,19 +467,19 @@ static size_t build_pfd(struct sim_lme *l)
 		return 1;
 	l->pfd[0] = (struct pollfd){.fd = l->wake[0], .events = POLLIN};
 	for (struct sess *s = l->sessions; s; s = s->next)
-		for (size_t i = 0; i < SIM_LME_MAX_CHANNELS; i++) {
-			struct chan *c = &s->ch[i];
+		for (int i = 0; i < (int)SIM_LME_MAX_CHANNELS; i++) {
+			const uint8_t *p;
 			short ev = 0;
-			if (c->st != CH_OPEN || !s->conn)
+			if (s->fd[i] < 0 || !s->conn)
 				continue;
-			if (c->tx_len)
+			if (sim_chan_pending(s->ch, i, &p))
 				ev |= POLLOUT;
-			if (c->host_window)
+			if (sim_chan_room(s->ch, i))
 				ev |= POLLIN;
 			if (!ev)
 				continue; /* POLLHUP would spin while the host's window is shut */
-			l->pfd[n] = (struct pollfd){.fd = c->fd, .events = ev};
-			l->ref[n] = (struct pfd_ref){.s = s, .slot = i, .amt_id = c->amt_id};
+			l->pfd[n] = (struct pollfd){.fd = s->fd[i], .events = ev};
+			l->ref[n] = (struct pfd_ref){.s = s, .slot = i, .amt_id = sim_chan_id(s->ch, i)};
 			n++;
 		}
 	return n;
@@ -620,14 +510,14 @@ static void *relay_main(void *arg)
 			if (!l->pfd[i].revents)
 				continue;
 			struct sess *s = l->ref[i].s;
-			struct chan *c = &s->ch[l->ref[i].slot];
-			if (c->st != CH_OPEN || c->amt_id != l->ref[i].amt_id || !s->conn)
+			int h = l->ref[i].slot;
+			if (!s->conn || s->fd[h] < 0 || sim_chan_id(s->ch, h) != l->ref[i].amt_id)
 				continue; /* changed while unlocked; the fd is still ours */
-			if (c->tx_len && (l->pfd[i].revents & (POLLOUT | POLLERR)))
-				flush_to_stream(l, s, c);
-			if (c->st == CH_OPEN && c->host_window &&
-			    (l->pfd[i].revents & (POLLIN | POLLHUP | POLLERR)))
-				pull_from_stream(s, c);
+			const uint8_t *p;
+			if (sim_chan_pending(s->ch, h, &p) && (l->pfd[i].revents & (POLLOUT | POLLERR)))
+				flush_to_stream(l, s, h);
+			if (sim_chan_room(s->ch, h) && (l->pfd[i].revents & (POLLIN | POLLHUP | POLLERR)))
+				pull_from_stream(s, h);
 		}
 	}
 	sim_me_unlock(me);
@@ -646,8 +536,6 @@ int sim_lme_register(struct sim_fw *fw, char *err, size_t errcap)
 	if (!l)
 		goto out;
 	l->fw = fw;
-	l->connect = default_connect;
-	l->connect_arg = NULL;
 	l->wake[0] = l->wake[1] = -1;
 	if (pipe2(l->wake, O_CLOEXEC | O_NONBLOCK) != 0) {
 		rc = -errno;
@@ -686,7 +574,7 @@ void sim_lme_set_connect(struct sim_fw *fw, sim_lme_connect_fn fn, void *arg)
 	if (!l)
 		return;
 	sim_me_lock(fw->me);
-	l->connect = fn ? fn : default_connect;
+	l->connect = fn;
 	l->connect_arg = fn ? arg : NULL;
 	sim_me_unlock(fw->me);
 }
@@ -711,8 +599,9 @@ void sim_lme_shutdown(struct sim_fw *fw)
 		if (s->conn)
 			sim_conn_set_data(s->conn, NULL);
 		for (size_t i = 0; i < SIM_LME_MAX_CHANNELS; i++)
-			if (s->ch[i].st != CH_FREE && s->ch[i].fd >= 0)
-				close(s->ch[i].fd);
+			if (s->fd[i] >= 0)
+				close(s->fd[i]);
+		sim_chan_table_free(s->ch);
 		free(s);
 	}
 	close(l->wake[0]);

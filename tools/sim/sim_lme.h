@@ -5,9 +5,10 @@
  * Owns: one APF session per host connection in the AMT role (it sends
  * PROTOCOLVERSION, asks for auth@ and pfwd@amt.intel.com, authenticates
  * with method "none", requests tcpip-forward for 16992 and 623), answers
- * host CHANNEL_OPEN forwarded-tcpip to 16992/16993 by connecting a stream
- * to the simulated WS-Man service, and relays bytes both ways within both
- * flow-control windows. It closes the channel when the service closes its
+ * host CHANNEL_OPEN forwarded-tcpip by connecting a stream to the service
+ * sim_ports.c names for the port (as the host side: local), and relays
+ * bytes both ways within both flow-control windows (sim_chan.c, shared
+ * with the CIRA tunnel). It closes the channel when the service closes its
  * side (AMT closes after each HTTP response).
  * Must not: block in a handler (they run under the ME lock): stream I/O and
  * service connects happen on one relay thread per sim_lme, which sends to
@@ -41,8 +42,9 @@ typedef int (*sim_lme_connect_fn)(void *arg, uint32_t port);
  * client is absent (nothing registered, fw->lme stays NULL). The relay
  * thread starts at the first host connection. 0 or -errno. */
 int sim_lme_register(struct sim_fw *fw, char *err, size_t errcap);
-/* Replace how channels reach the service (tests). The default connects
- * port 16992 to sim_wsman_connect_internal(fw->wsman) and refuses others. */
+/* Replace how channels reach the service (tests); fn NULL restores the
+ * default, the service sim_ports.c names for the port. Ports without a
+ * service there are refused either way (connect failed). */
 void sim_lme_set_connect(struct sim_fw *fw, sim_lme_connect_fn fn, void *arg);
 /* Stop the relay thread, close every stream, free fw->lme. Call without
  * the ME lock, after the host connections are closed, before sim_me_free. */

@@ -88,7 +88,7 @@ static uint32_t features_capable(const struct sim_state *st)
 	return f;
 }
 
-static uint32_t features_enabled(const struct sim_state *st)
+uint32_t sim_mkhi_features_enabled(const struct sim_state *st)
 {
 	if (st->fw_features_enabled.set)
 		return st->fw_features_enabled.v;
@@ -119,7 +119,7 @@ static bool rule_value(const struct sim_state *st, uint32_t rule_id, uint32_t *v
 		return true;
 	case MKHI_RULE_ID(0, MKHI_RULE_FEATURES_ENABLED):
 	case MKHI_RULE_ID(0, MKHI_RULE_FEATURES_AVAILABLE):
-		*v = features_enabled(st);
+		*v = sim_mkhi_features_enabled(st);
 		return true;
 	case MKHI_RULE_ID(0, MKHI_RULE_PLATFORM_TYPE):
 		*v = platform_type(st);
