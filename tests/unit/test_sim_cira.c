@@ -133,7 +133,7 @@ struct mps {
 	pthread_mutex_t mu;
 	/* behaviour (set before start) */
 	bool refuse_auth;
-	bool probe;             /* after the forwards: KEEPALIVE_REQUEST + CHANNEL_OPEN */
+	bool probe;             /* after the forwards: KEEPALIVE_REQUEST + CHANNEL_OPEN 16994 */
 	bool disconnect_after;  /* after the forwards: DISCONNECT */
 	bool garbage_after;     /* after the forwards: an unknown message number */
 	bool silent;            /* accept TCP, never answer (held until stop) */
@@ -150,8 +150,8 @@ struct mps {
 	char user[80], auth_service[32], password[80];
 	int auth_method;
 	unsigned n_forwards;
-	uint32_t fwd_port[4];
-	char fwd_bind[4][80];
+	uint32_t fwd_port[8];
+	char fwd_bind[8][80];
 	bool ka_echo_ok;        /* our KEEPALIVE_REQUEST 77 came back as a reply */
 	uint32_t open_fail_recipient, open_fail_reason;
 	unsigned keepalives;    /* KEEPALIVE_REQUEST from AMT */
@@ -217,7 +217,7 @@ static bool mps_handle(struct mps *s, SSL *ssl, const struct apf_msg *m)
 		mps_send(ssl, &r);
 		break;
 	case APF_GLOBAL_REQUEST:
-		if (m->global_request.kind == APF_GREQ_TCPIP && s->n_forwards < 4) {
+		if (m->global_request.kind == APF_GREQ_TCPIP && s->n_forwards < 8) {
 			s->fwd_port[s->n_forwards] = m->global_request.port;
 			copy_str(s->fwd_bind[s->n_forwards], 80, m->global_request.addr);
 			s->n_forwards++;
@@ -226,7 +226,9 @@ static bool mps_handle(struct mps *s, SSL *ssl, const struct apf_msg *m)
 				     .request_success = {.has_port = true,
 							 .port = m->global_request.port}};
 		mps_send(ssl, &r);
-		if (s->n_forwards == 2 && s->probe) {
+		/* 5900 is the last forward (sim_ports.h): act after it, as MPSs do */
+		bool last = m->global_request.port == 5900;
+		if (last && s->probe) {
 			r = (struct apf_msg){.type = APF_KEEPALIVE_REQUEST, .keepalive = {77}};
 			mps_send(ssl, &r);
 			r = (struct apf_msg){.type = APF_CHANNEL_OPEN,
@@ -235,16 +237,16 @@ static bool mps_handle(struct mps *s, SSL *ssl, const struct apf_msg *m)
 							      .window = 4096,
 							      .reserved = APF_RESERVED_ALL_ONES,
 							      .addr = APF_STR("127.0.0.1"),
-							      .port = 16992,
+							      .port = 16994,
 							      .orig_addr = APF_STR("10.0.0.9"),
 							      .orig_port = 40000}};
 			mps_send(ssl, &r);
 		}
-		if (s->n_forwards == 2 && s->garbage_after) {
+		if (last && s->garbage_after) {
 			static const uint8_t junk[8] = {0xEE, 1, 2, 3, 4, 5, 6, 7};
 			SSL_write(ssl, junk, sizeof(junk));
 		}
-		if (s->n_forwards == 2 && s->disconnect_after) {
+		if (last && s->disconnect_after) {
 			r = (struct apf_msg){.type = APF_DISCONNECT,
 					     .disconnect = {.reason = APF_DISCONNECT_CONNECTION_LOST}};
 			mps_send(ssl, &r);
@@ -554,12 +556,17 @@ static void test_open_connects_and_close_disconnects(void **state)
 	assert_string_equal(m.auth_service, APF_SERVICE_PFWD);
 	assert_int_equal(m.auth_method, APF_AUTH_METHOD_PASSWORD);
 	assert_string_equal(m.password, CIRA_PASS);
-	assert_int_equal(m.n_forwards, 2);
+	/* firmware's order, each port the platform has (an AMT Pro sku without
+	 * TLS: WS-Man, RMCP, redirection, KVM) */
+	assert_int_equal(m.n_forwards, 4);
 	assert_int_equal(m.fwd_port[0], 16992);
-	assert_int_equal(m.fwd_port[1], 16993);
+	assert_int_equal(m.fwd_port[1], 623);
+	assert_int_equal(m.fwd_port[2], 16994);
+	assert_int_equal(m.fwd_port[3], 5900);
 	assert_string_equal(m.fwd_bind[0], f->st.host_name);
 
-	/* keepalives both ways; a channel from the MPS is refused */
+	/* keepalives both ways; a channel to the redirection port, which the
+	 * simulator does not serve yet, is refused with "connect failed" */
 	assert_true(wait_mps(&f->mps, 0));
 	m = mps_seen(&f->mps);
 	assert_int_equal(m.open_fail_recipient, 5);
@@ -748,7 +755,7 @@ static void test_tunnel_ends_by_lifetime_disconnect_or_garbage(void **state)
 	assert_true(wait_mps(&f->mps, 1));
 	assert_true(simt_wait(is_not_connected, &f->fw));
 	struct mps m = mps_seen(&f->mps);
-	assert_int_equal(m.n_forwards, 2);
+	assert_int_equal(m.n_forwards, 4);
 	assert_true(m.got_disconnect);
 	assert_int_equal(m.disconnect_reason, APF_DISCONNECT_BY_APPLICATION);
 	simt_fw_free(&f->fw);

@@ -1,5 +1,7 @@
 /*
- * sim_cira.c - the user-initiated CIRA client (see sim_cira.h).
+ * sim_cira.c - the user-initiated CIRA client (see sim_cira.h): the
+ * request, TLS and the APF handshake; the connected tunnel is
+ * sim_cira_tunnel.c's.
  *
  * One thread, created on the first Open, lives until shutdown. A request
  * (Open .. Close) is identified by a generation number guarded by the ME
@@ -11,11 +13,16 @@
  * forward refused, DISCONNECT or a malformed message) ends the request at
  * once. A tunnel that was up is not re-established after it ends.
  *
- * I/O: blocking socket + OpenSSL. Every read first polls the socket and
- * the wake fd with a deadline; SO_RCVTIMEO/SO_SNDTIMEO bound what poll
- * cannot (a half-arrived TLS record, a full send buffer). APF arrives as a
- * byte stream and is cut into messages with apf_frame_length_ex() in a
- * buffer of APF_MAX_MSG bytes, which bounds every message.
+ * Forwards: one tcpip-forward per port the platform has, in firmware's
+ * order (sim_ports.h: 16993, 16992, 664, 623, 16995, 16994, 5900, each only
+ * where present), bound to [amt] host_name.
+ *
+ * I/O during set-up: blocking socket + OpenSSL. Every read first polls the
+ * socket and the wake fd with a deadline; SO_RCVTIMEO/SO_SNDTIMEO bound
+ * what poll cannot (a half-arrived TLS record, a full send buffer). APF
+ * arrives as a byte stream and is cut into messages with
+ * apf_frame_length_ex() in a buffer of APF_MAX_MSG bytes, which bounds every
+ * message. The tunnel then runs non-blocking (sim_cira_tunnel.c).
  */
 #include "sim_cira.h"
 
@@ -36,8 +43,10 @@
 #include "amthi_codec.h"
 #include "apf_codec.h"
 #include "log.h"
+#include "sim_cira_int.h"
 #include "sim_fw.h"
 #include "sim_net.h"
+#include "sim_ports.h"
 
 #define STEP_MIN_MS 2000u  /* one handshake step, never shorter (real ms) */
 #define STEP_MAX_MS 10000u /* ... nor longer */
@@ -45,9 +54,8 @@
 #define KEEPALIVE_MIN_MS 10u
 #define POLL_SLICE_MS 1000 /* longest single poll; deadlines are re-checked */
 #define TX_CAP 2048u       /* our largest message is USERAUTH_REQUEST */
-#define FORWARD_PORT_HTTP 16992u
-#define FORWARD_PORT_TLS 16993u
 #define FORWARD_BIND_ANY "0.0.0.0" /* when [amt] host_name is empty */
+#define STALL_S 30u        /* firmware seconds the MPS may take no data */
 
 struct sim_cira {
 	struct sim_fw *fw;
@@ -71,6 +79,8 @@ struct cira_cfg {
 	uint8_t uuid[APF_UUID_LEN];
 	uint64_t window_ms, retry_ms, step_ms, keepalive_ms, lifetime_ms;
 	unsigned scale;
+	uint32_t forwards[SIM_PORTS_MAX]; /* sim_ports_forwarded(), in order */
+	size_t nforwards;
 };
 
 /* Outcome of an attempt or a step. */
@@ -86,6 +96,7 @@ struct session {
 	SSL_CTX *ctx;
 	SSL *ssl;
 	bool tls_broken; /* a fatal TLS error: no close_notify */
+	uint64_t keepalive_ms; /* cfg's, or what the MPS asked for during set-up */
 	uint8_t *rx;
 	size_t rx_len, rx_used; /* rx_used: bytes of the message last returned */
 	uint8_t tx[TX_CAP];
@@ -287,7 +298,7 @@ static enum att expect(struct session *s, uint8_t want, enum apf_success_form rs
 			return rx_failure(r, step);
 		if (m->type == want)
 			return ATT_OK;
-		if (answer_common(s, m, NULL))
+		if (answer_common(s, m, &s->keepalive_ms))
 			continue;
 		if (m->type == APF_DISCONNECT)
 			log_warn("cira: MPS disconnected during %s (reason %u)", step,
@@ -344,13 +355,12 @@ static enum att handshake(struct session *s)
 	if ((a = service(s, APF_SERVICE_PFWD)) != ATT_OK)
 		return a;
 
-	static const uint32_t ports[] = {FORWARD_PORT_HTTP, FORWARD_PORT_TLS};
-	for (size_t i = 0; i < sizeof(ports) / sizeof(ports[0]); i++) {
+	for (size_t i = 0; i < cfg->nforwards; i++) {
 		m = (struct apf_msg){.type = APF_GLOBAL_REQUEST,
 				     .global_request = {.kind = APF_GREQ_TCPIP,
 							.want_reply = 1,
 							.addr = {cfg->bind, (uint32_t)strlen(cfg->bind)},
-							.port = ports[i]}};
+							.port = cfg->forwards[i]}};
 		if (tx_msg(s, &m) != 0)
 			return ATT_RETRY;
 		a = expect(s, APF_REQUEST_SUCCESS, APF_SUCCESS_WITH_PORT, &m, "tcpip-forward");
@@ -360,85 +370,43 @@ static enum att handshake(struct session *s)
 	return ATT_OK;
 }
 
-/* Handle one message while the tunnel is up; ATT_OK to go on. */
-static enum att tunnel_message(struct session *s, const struct apf_msg *m, uint64_t *ka_ms)
+static bool link_stopping(void *arg)
 {
-	struct apf_msg r;
-	if (answer_common(s, m, ka_ms))
-		return ATT_OK;
-	switch (m->type) {
-	case APF_CHANNEL_OPEN:
-		/* WS-Man through the tunnel is not served yet */
-		r = (struct apf_msg){.type = APF_CHANNEL_OPEN_FAILURE,
-				     .open_failure = {.recipient = m->channel_open.sender,
-						      .reason = APF_OPEN_FAILURE_CONNECT_FAILED}};
-		log_debug("cira: refusing a channel to port %u", m->channel_open.port);
-		return tx_msg(s, &r) == 0 ? ATT_OK : ATT_DONE;
-	case APF_GLOBAL_REQUEST:
-		if (!m->global_request.want_reply)
-			return ATT_OK;
-		r = (struct apf_msg){.type = APF_REQUEST_FAILURE};
-		return tx_msg(s, &r) == 0 ? ATT_OK : ATT_DONE;
-	case APF_DISCONNECT:
-		log_info("cira: MPS closed the tunnel (reason %u)", m->disconnect.reason);
-		return ATT_DONE;
-	default:
-		log_debug("cira: ignoring %s from the MPS", apf_msg_name(m->type));
-		return ATT_OK;
-	}
+	return stopping(arg);
 }
 
+/* The connected tunnel (sim_cira_tunnel.c) until it ends. */
 static enum att tunnel(struct session *s)
 {
 	const struct cira_cfg *cfg = s->cfg;
-	uint64_t now = sim_net_now_ms();
-	uint64_t ka_ms = cfg->keepalive_ms;
-	uint64_t next_ka = ka_ms ? now + ka_ms : UINT64_MAX;
-	uint64_t end = cfg->lifetime_ms ? now + cfg->lifetime_ms : UINT64_MAX;
-	uint32_t cookie = 0;
-	struct apf_msg m;
+	char peer[SIM_STR + 8];
 
 	if (!set_connected(s)) {
 		tx_disconnect(s, APF_DISCONNECT_BY_APPLICATION);
 		return ATT_STOPPED;
 	}
-	log_info("cira: tunnel to %s:%s up", cfg->host, cfg->port);
-	for (;;) {
-		now = sim_net_now_ms();
-		if (now >= end) {
-			log_info("cira: tunnel lifetime ended");
-			tx_disconnect(s, APF_DISCONNECT_BY_APPLICATION);
-			return ATT_DONE;
-		}
-		if (now >= next_ka) {
-			m = (struct apf_msg){.type = APF_KEEPALIVE_REQUEST,
-					     .keepalive = {.cookie = ++cookie}};
-			if (tx_msg(s, &m) != 0)
-				return ATT_DONE;
-			next_ka = ka_ms ? now + ka_ms : UINT64_MAX;
-		}
-		enum rx r = rx_msg(s, APF_SUCCESS_AMBIGUOUS, next_ka < end ? next_ka : end, &m);
-		if (r == RX_TIMEOUT)
-			continue;
-		if (r == RX_STOP) {
-			tx_disconnect(s, APF_DISCONNECT_BY_APPLICATION);
-			return ATT_STOPPED;
-		}
-		if (r == RX_BAD) {
-			tx_disconnect(s, APF_DISCONNECT_PROTOCOL_ERROR);
-			return ATT_DONE;
-		}
-		if (r != RX_OK) {
-			log_info("cira: tunnel lost (%s)", r == RX_EOF ? "closed by the MPS"
-								   : "connection error");
-			return ATT_DONE;
-		}
-		uint64_t old_ka = ka_ms;
-		if (tunnel_message(s, &m, &ka_ms) != ATT_OK)
-			return ATT_DONE;
-		if (ka_ms != old_ka)
-			next_ka = now + ka_ms;
-	}
+	snprintf(peer, sizeof(peer), "%s:%s", cfg->host, cfg->port);
+	log_info("cira: tunnel to %s up", peer);
+	struct sim_cira_link l = {
+		.fw = s->c->fw,
+		.fd = s->fd,
+		.ssl = s->ssl,
+		.tls_broken = &s->tls_broken,
+		.wakefd = s->c->wakefd,
+		.stopping = link_stopping,
+		.stopping_arg = s,
+		.rx = s->rx + s->rx_used,
+		.rx_len = s->rx_len - s->rx_used,
+		.forwards = cfg->forwards,
+		.nforwards = cfg->nforwards,
+		.keepalive_ms = s->keepalive_ms,
+		.lifetime_ms = cfg->lifetime_ms,
+		.stall_ms = sim_net_scaled_ms(STALL_S, cfg->scale, STEP_MIN_MS),
+		.scale = cfg->scale,
+		.peer = peer,
+	};
+	s->rx_len = s->rx_used = 0;
+	return sim_cira_tunnel_run(&l) == SIM_CIRA_END_STOPPED ? ATT_STOPPED : ATT_DONE;
 }
 
 /* ---- one attempt ---- */
@@ -559,6 +527,7 @@ static enum att attempt(struct sim_cira *c, unsigned gen, const struct cira_cfg 
 	s->c = c;
 	s->gen = gen;
 	s->cfg = cfg;
+	s->keepalive_ms = cfg->keepalive_ms;
 	s->fd = sim_net_connect(cfg->host, cfg->port, (int)cfg->step_ms, c->wakefd);
 	if (s->fd < 0) {
 		log_debug("cira: cannot reach the MPS %s:%s: %s", cfg->host, cfg->port,
@@ -651,6 +620,8 @@ static void *cira_main(void *arg)
 		bool requested = c->requested;
 		unsigned gen = c->gen;
 		int ok = requested ? snapshot(&fw->st, &cfg) : 0;
+		if (requested && ok == 0)
+			cfg.nforwards = sim_ports_forwarded(&fw->st, cfg.forwards, SIM_PORTS_MAX);
 		if (requested)
 			sim_net_wake_drain(c->wakefd); /* the Open kick is served */
 		sim_me_unlock(fw->me);

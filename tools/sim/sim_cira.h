@@ -6,17 +6,18 @@
  * (OpenUserInitiatedConnection), connects to [cira] mps over TLS (1.2+,
  * certificate verified against [cira] ca and the host name), runs the APF
  * handshake AMT runs towards an MPS (PROTOCOLVERSION, auth service,
- * USERAUTH password, pfwd service, tcpip-forward 16992 and 16993), then
- * keeps the tunnel alive until it is closed, the MPS goes away, the
- * tunnel lifetime ends or the simulator stops. While a tunnel is
- * requested it owns the reported status (connecting -> connected, read with
- * sim_cira_status under the ME lock) and keeps it to itself: fw->st holds
- * not_connected meanwhile, which is what a save writes, because a tunnel
- * does not survive a restart. When the request ends, not_connected.
+ * USERAUTH password, pfwd service, tcpip-forward for each port the
+ * platform has, in firmware's order: sim_ports.h), then keeps the tunnel
+ * alive and serves the channels the MPS opens (sim_cira_tunnel.c) until it
+ * is closed, the MPS goes away, the tunnel lifetime ends or the simulator
+ * stops. While a tunnel is requested it owns the reported status
+ * (connecting -> connected, read with sim_cira_status under the ME lock)
+ * and keeps it to itself: fw->st holds not_connected meanwhile, which is
+ * what a save writes, because a tunnel does not survive a restart. When the
+ * request ends, not_connected.
  * Must not: decide whether a tunnel is permitted (sim_amthi.c does), build
  * APF bytes by hand (proto/apf_codec.h), log the CIRA password, or hold the
- * ME lock during network I/O. Channels from the MPS are refused for now
- * (serving WS-Man through the tunnel is a later feature).
+ * ME lock during network I/O.
  */
 #ifndef SIM_CIRA_H
 #define SIM_CIRA_H
