@@ -135,8 +135,12 @@ static void mps_expect(struct mps *m, uint8_t type, struct apf_msg *out)
 		fail_msg("expected %s, got %s", apf_msg_name(type), apf_msg_name(out->type));
 }
 
-/* Serve AMT's handshake; nfwd forwards are accepted. */
-static void mps_handshake(struct mps *m, unsigned nfwd)
+static void mps_open(struct mps *m, uint32_t sender, uint32_t port);
+
+/* Serve AMT's handshake; nfwd forwards are accepted. open_after > 0: the
+ * MPS opens channel 1 to 16992 right after answering that many forwards,
+ * as an MPS that counts the tunnel open early would. */
+static void mps_handshake_ex(struct mps *m, unsigned nfwd, unsigned open_after)
 {
 	struct apf_msg in, r;
 	mps_expect(m, APF_PROTOCOLVERSION, &in);
@@ -157,7 +161,14 @@ static void mps_handshake(struct mps *m, unsigned nfwd)
 				     .request_success = {.has_port = true,
 							 .port = in.global_request.port}};
 		mps_send(m, &r);
+		if (m->nfwd + 1 == open_after)
+			mps_open(m, 1, 16992);
 	}
+}
+
+static void mps_handshake(struct mps *m, unsigned nfwd)
+{
+	mps_handshake_ex(m, nfwd, 0);
 }
 
 static void mps_open(struct mps *m, uint32_t sender, uint32_t port)
@@ -455,6 +466,34 @@ static void test_mps_closes_mid_request(void **state)
 	assert_true(is_connected(&f->fw));
 }
 
+/* An MPS that opens a channel while AMT is still asking for forwards (it
+ * counted the tunnel open at the first pair): AMT finishes its forwards and
+ * then serves the channel. */
+static void test_channel_opened_between_forwards(void **state)
+{
+	struct fx *f = *state;
+	struct chans c = {0};
+	uint32_t ids[NCH] = {0};
+	struct apf_msg in;
+
+	mps_listen(&f->mps, 0);
+	route_to_mps(f);
+	assert_int_equal(simt_fw_init(&f->fw, &f->st), 0);
+	assert_int_equal(simt_call(&f->fw, AMTHI_OPEN_USER_INITIATED_CONNECTION),
+			 AMT_STATUS_SUCCESS);
+	mps_accept(&f->mps);
+	mps_handshake_ex(&f->mps, 4, 2); /* after 16992 and 623 */
+	assert_int_equal(f->mps.nfwd, 4);
+	mps_expect(&f->mps, APF_CHANNEL_OPEN_CONFIRMATION, &in);
+	assert_int_equal(in.open_confirmation.recipient, 1);
+	ids[1] = in.open_confirmation.sender;
+	assert_true(simt_wait(is_connected, &f->fw));
+	mps_data(&f->mps, ids[1], REQ, strlen(REQ));
+	collect(&f->mps, &c, ids, 1);
+	c.data[1][c.len[1]] = '\0';
+	assert_non_null(strstr(c.data[1], "HTTP/1.1 401"));
+}
+
 /* TLS configured: 16993 and 664 lead the forwards, and a TLS client
  * inside a channel to 16993 reaches WS-Man over TLS (AMT's certificate). */
 static void test_tls_through_a_channel(void **state)
@@ -568,6 +607,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_window_overrun_disconnects, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_64_channels_at_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mps_closes_mid_request, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_channel_opened_between_forwards, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tls_through_a_channel, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mps_that_stops_reading, setup, teardown),
 	};

@@ -56,6 +56,7 @@
 #define TX_CAP 2048u       /* our largest message is USERAUTH_REQUEST */
 #define FORWARD_BIND_ANY "0.0.0.0" /* when [amt] host_name is empty */
 #define STALL_S 30u        /* firmware seconds the MPS may take no data */
+#define DEFER_MAX (64u * 1024u) /* channel messages held while forwards are answered */
 
 struct sim_cira {
 	struct sim_fw *fw;
@@ -97,6 +98,12 @@ struct session {
 	SSL *ssl;
 	bool tls_broken; /* a fatal TLS error: no close_notify */
 	uint64_t keepalive_ms; /* cfg's, or what the MPS asked for during set-up */
+	/* An MPS may count the tunnel open after some forwards and open a
+	 * channel before the last one is answered: such messages wait here,
+	 * as received, for the tunnel to start. */
+	bool forwarding;
+	uint8_t *deferred;
+	size_t deferred_len;
 	uint8_t *rx;
 	size_t rx_len, rx_used; /* rx_used: bytes of the message last returned */
 	uint8_t tx[TX_CAP];
@@ -271,6 +278,25 @@ static bool answer_common(struct session *s, const struct apf_msg *m, uint64_t *
 	}
 }
 
+/* Keep a channel message that arrived between forwards for the tunnel
+ * (it is the message rx_msg() just returned, at the head of rx). */
+static bool defer(struct session *s, const struct apf_msg *m)
+{
+	if (m->type != APF_CHANNEL_OPEN && m->type != APF_CHANNEL_DATA &&
+	    m->type != APF_CHANNEL_WINDOW_ADJUST && m->type != APF_CHANNEL_CLOSE)
+		return false;
+	if (!s->deferred && !(s->deferred = malloc(DEFER_MAX)))
+		return false;
+	if (s->rx_used > DEFER_MAX - s->deferred_len) {
+		log_warn("cira: the MPS sent more than %u bytes of channel messages before the "
+			 "forwards were answered", DEFER_MAX);
+		return false;
+	}
+	memcpy(s->deferred + s->deferred_len, s->rx, s->rx_used);
+	s->deferred_len += s->rx_used;
+	return true;
+}
+
 static enum att rx_failure(enum rx r, const char *step)
 {
 	switch (r) {
@@ -299,6 +325,8 @@ static enum att expect(struct session *s, uint8_t want, enum apf_success_form rs
 		if (m->type == want)
 			return ATT_OK;
 		if (answer_common(s, m, &s->keepalive_ms))
+			continue;
+		if (s->forwarding && defer(s, m))
 			continue;
 		if (m->type == APF_DISCONNECT)
 			log_warn("cira: MPS disconnected during %s (reason %u)", step,
@@ -355,6 +383,7 @@ static enum att handshake(struct session *s)
 	if ((a = service(s, APF_SERVICE_PFWD)) != ATT_OK)
 		return a;
 
+	s->forwarding = true;
 	for (size_t i = 0; i < cfg->nforwards; i++) {
 		m = (struct apf_msg){.type = APF_GLOBAL_REQUEST,
 				     .global_request = {.kind = APF_GREQ_TCPIP,
@@ -397,6 +426,8 @@ static enum att tunnel(struct session *s)
 		.stopping_arg = s,
 		.rx = s->rx + s->rx_used,
 		.rx_len = s->rx_len - s->rx_used,
+		.deferred = s->deferred,
+		.deferred_len = s->deferred_len,
 		.forwards = cfg->forwards,
 		.nforwards = cfg->nforwards,
 		.keepalive_ms = s->keepalive_ms,
@@ -516,6 +547,7 @@ static void session_close(struct session *s)
 		OPENSSL_cleanse(s->rx, s->rx_len);
 		free(s->rx);
 	}
+	free(s->deferred);
 }
 
 static enum att attempt(struct sim_cira *c, unsigned gen, const struct cira_cfg *cfg)

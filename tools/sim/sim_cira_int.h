@@ -35,7 +35,11 @@ struct sim_cira_link {
 	 * simulator stops (takes the ME lock) */
 	bool (*stopping)(void *arg);
 	void *stopping_arg;
-	/* bytes the handshake read past its last message (moved, not owned) */
+	/* channel messages that came between forwards, then the bytes the
+	 * handshake read past its last message: processed first, in that order
+	 * (borrowed) */
+	const uint8_t *deferred;
+	size_t deferred_len;
 	const uint8_t *rx;
 	size_t rx_len;
 	const uint32_t *forwards; /* the ports the MPS accepted */

@@ -386,6 +386,26 @@ static enum step tls_read(struct tun *t)
 	return GO_ON;
 }
 
+/* Bytes from before the tunnel started, through the same framing. */
+static enum step feed_initial(struct tun *t, const uint8_t *p, size_t len)
+{
+	while (len > 0) {
+		size_t n = APF_MAX_MSG - t->rx_len;
+		if (n > len)
+			n = len;
+		if (n == 0)
+			return END_PROTOCOL; /* cannot happen: framing caps a message */
+		memcpy(t->rx + t->rx_len, p, n);
+		t->rx_len += n;
+		p += n;
+		len -= n;
+		enum step s = process(t);
+		if (s != GO_ON)
+			return s;
+	}
+	return GO_ON;
+}
+
 /* ---- the loop ---- */
 
 static int poll_timeout(uint64_t now, uint64_t a, uint64_t b, uint64_t c)
@@ -410,13 +430,16 @@ static enum sim_cira_end loop(struct tun *t)
 
 	t->next_ka = t->ka_ms ? now + t->ka_ms : UINT64_MAX;
 
-	/* what the handshake read past its last message */
-	if (l->rx_len) {
-		memcpy(t->rx, l->rx, l->rx_len);
-		t->rx_len = l->rx_len;
-		enum step s = process(t);
-		if (s != GO_ON)
-			goto ended;
+	/* what came during the handshake, as if it came now */
+	enum step s0 = feed_initial(t, l->deferred, l->deferred_len);
+	if (s0 == GO_ON)
+		s0 = feed_initial(t, l->rx, l->rx_len);
+	if (s0 != GO_ON) {
+		if (s0 == END_PROTOCOL) {
+			queue_disconnect(t, APF_DISCONNECT_PROTOCOL_ERROR);
+			flush(t);
+		}
+		return SIM_CIRA_END_DONE;
 	}
 	for (;;) {
 		now = sim_net_now_ms();
