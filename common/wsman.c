@@ -33,6 +33,7 @@ struct wsman_client {
 	CURLM *multi;              /* relay mode only (libcurl < 8.0) */
 	struct wsman_relay *relay; /* relay mode only */
 	struct curl_slist *headers;
+	struct curl_slist *connect_to;
 	char *url;
 	unsigned char pin[32];
 	bool has_pin, insecure, allow_tls10, legacy_warned;
@@ -111,6 +112,8 @@ int wsman_opts_validate(const struct wsman_opts *o, char *why, size_t cap)
 		return invalid(why, cap, "TLS options given for an http:// URL");
 	if (o->timeout_ms < 0)
 		return invalid(why, cap, "negative timeout");
+	if (o->connect_to && (o->open_socket || strlen(o->connect_to) > 512))
+		return invalid(why, cap, "connect-to excludes a caller socket and is at most 512 bytes");
 	OPENSSL_cleanse(pin, sizeof(pin));
 	return WSMAN_OK;
 }
@@ -278,6 +281,8 @@ static bool setup_curl(struct wsman_client *c, const struct wsman_opts *o)
 		SET(CURLOPT_USERNAME, o->user);
 		SET(CURLOPT_PASSWORD, o->password ? o->password : "");
 	}
+	if (c->connect_to)
+		SET(CURLOPT_CONNECT_TO, c->connect_to);
 	if (c->relay) {
 		SET(CURLOPT_ABSTRACT_UNIX_SOCKET, wsman_relay_name(c->relay));
 	} else if (o->open_socket) {
@@ -324,6 +329,8 @@ struct wsman_client *wsman_client_new(const struct wsman_opts *o)
 	c->allow_tls10 = o->allow_tls10;
 	c->open_socket = o->open_socket;
 	c->open_socket_arg = o->open_socket_arg;
+	if (o->connect_to && !(c->connect_to = curl_slist_append(NULL, o->connect_to)))
+		goto fail;
 	if (o->open_socket && !adopt_fd_works()) {
 		c->relay = wsman_relay_new(o->open_socket, o->open_socket_arg);
 		c->multi = c->relay ? curl_multi_init() : NULL;
@@ -354,6 +361,7 @@ void wsman_client_free(struct wsman_client *c)
 		curl_easy_cleanup(c->curl);
 	wsman_relay_free(c->relay);
 	curl_slist_free_all(c->headers);
+	curl_slist_free_all(c->connect_to);
 	free(c->url);
 	OPENSSL_cleanse(c, sizeof(*c));
 	free(c);

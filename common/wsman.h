@@ -38,6 +38,11 @@ struct wsman_opts {
 	 * host is then nominal. libcurl closes the fd. Return -1 on failure. */
 	int (*open_socket)(void *arg);
 	void *open_socket_arg;
+	/* When set ("HOST:PORT:CONNECT-HOST:CONNECT-PORT", libcurl's
+	 * CURLOPT_CONNECT_TO form): a connection to the URL's HOST:PORT goes to
+	 * CONNECT-HOST:CONNECT-PORT instead, while TLS still verifies the URL's
+	 * host name (e.g. AMT reached through a CIRA relay port). */
+	const char *connect_to;
 };
 
 struct wsman_client;
