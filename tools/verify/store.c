@@ -2,8 +2,9 @@
  * store.c - the SQLite event store (see store.h).
  *
  * Owns: opening, schema creation and migrations (1 -> 2 adds the reports
- * table), the events INSERT and SELECT, and the JSON form of a stored
- * event. The reports table's own statements are in store_reports.c.
+ * table, 2 -> 3 the tunnels table), the events INSERT and SELECT, and the
+ * JSON form of a stored event. The reports table's own statements are in
+ * store_reports.c, the tunnels table's in store_tunnels.c.
  * Must not: print, log, or interpret event types.
  */
 #include <errno.h>
@@ -25,6 +26,22 @@ static const char schema_sql[] =
 	" source TEXT,"
 	" detail TEXT NOT NULL DEFAULT '{}');"
 	"CREATE INDEX IF NOT EXISTS events_time ON events(time, id);";
+
+/* Schema 3: the CIRA tunnels open now and their relay ports; a row lives as
+ * long as its tunnel (rows of a listener that died are skipped by readers,
+ * and deleted by the next listener). */
+static const char tunnels_sql[] =
+	"CREATE TABLE IF NOT EXISTS tunnels ("
+	" id INTEGER PRIMARY KEY,"
+	" uuid TEXT NOT NULL,"
+	" host_name TEXT,"
+	" mps_user TEXT,"
+	" source TEXT,"
+	" since TEXT NOT NULL,"
+	" ports TEXT NOT NULL DEFAULT '{}',"
+	" pid INTEGER NOT NULL,"
+	" pid_start INTEGER NOT NULL);"
+	"CREATE INDEX IF NOT EXISTS tunnels_uuid ON tunnels(uuid, since);";
 
 /* Schema 2: agent reports (report_id unique: a resent report is stored once). */
 static const char reports_sql[] =
@@ -110,6 +127,8 @@ static int check_schema(struct store *st, enum store_mode mode, char *err, size_
 		snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", STORE_SCHEMA_VERSION);
 		if ((version < 1 && sqlite3_exec(st->db, schema_sql, NULL, NULL, NULL) != SQLITE_OK) ||
 		    sqlite3_exec(st->db, reports_sql, NULL, NULL, NULL) != SQLITE_OK ||
+		    /* 2 -> 3: add the tunnels table */
+		    sqlite3_exec(st->db, tunnels_sql, NULL, NULL, NULL) != SQLITE_OK ||
 		    sqlite3_exec(st->db, pragma, NULL, NULL, NULL) != SQLITE_OK) {
 			store_db_err(st, version ? "cannot upgrade the schema:"
 						 : "cannot create the schema:", err, errlen);

@@ -3,9 +3,10 @@
  * events (hello packets, CIRA tunnels, agent reports) and the agent reports
  * themselves.
  *
- * Owns: the schema (tables events(id, time, type, uuid, source, detail) and
+ * Owns: the schema (tables events(id, time, type, uuid, source, detail),
  * reports(id, report_id UNIQUE, received, time, uuid, host_name, source,
- * client_subject, event_id, report), PRAGMA user_version =
+ * client_subject, event_id, report) and tunnels(id, uuid, host_name,
+ * mps_user, source, since, ports, pid, pid_start), PRAGMA user_version =
  * STORE_SCHEMA_VERSION, checked on open, older files migrated), WAL mode,
  * synchronous FULL and the busy timeout, and the JSON form of an event
  * shared by every printer. Each store_add_event() / store_add_report() is
@@ -24,7 +25,7 @@
 
 #include "verify.h"
 
-#define STORE_SCHEMA_VERSION 2  /* 1: events; 2: + reports */
+#define STORE_SCHEMA_VERSION 3  /* 1: events; 2: + reports; 3: + tunnels */
 #define STORE_EVENT_JSON_SCHEMA 1 /* "schema" of an event's JSON form */
 #define STORE_BUSY_TIMEOUT_MS 5000
 #define STORE_DEFAULT_PATH "./amt-verify.db"
@@ -124,6 +125,40 @@ int store_latest_reports(struct store *st, store_report_cb cb, void *arg, char *
 			 size_t errlen);
 /* Count of stored reports with this report_id (0 or 1); -1 on error. */
 int store_report_count(struct store *st, const char *report_id, char *err, size_t errlen);
+
+/* ---- CIRA tunnels open now (store_tunnels.c) ---- */
+
+/* One tunnel and its relay ports. Strings are valid for the duration of a
+ * callback, or are the caller's (store_tunnel_add). */
+struct store_tunnel {
+	int64_t id;
+	const char *uuid;      /* the device's, upper case */
+	const char *host_name; /* AMT's host name, or NULL when unknown */
+	const char *mps_user;  /* the user the device authenticated as */
+	const char *source;    /* "addr:port" of the device */
+	char since[VERIFY_TIME_LEN]; /* when the tunnel opened */
+	const char *ports;     /* JSON object text: {"16992": "127.0.0.1:41234", ...} */
+	long pid;              /* the listener relaying it */
+	long long pid_start;   /* that process's start time (clock ticks since boot) */
+};
+
+/* Record t as opened now (t->since, t->id, t->pid, t->pid_start are
+ * filled: this process relays it). 0, or -1 with a reason in err. */
+int store_tunnel_add(struct store *st, struct store_tunnel *t, char *err, size_t errlen);
+/* Change a tunnel's host name and/or ports (NULL: unchanged). */
+int store_tunnel_update(struct store *st, int64_t id, const char *host_name, const char *ports,
+			char *err, size_t errlen);
+/* The tunnel closed. */
+int store_tunnel_remove(struct store *st, int64_t id, char *err, size_t errlen);
+/* Delete the rows of listeners that are gone (crashed without cleaning up):
+ * how many, or -1 with a reason in err. */
+int store_tunnels_prune(struct store *st, char *err, size_t errlen);
+typedef int (*store_tunnel_cb)(void *arg, const struct store_tunnel *t);
+/* Every tunnel whose listener still runs, oldest first; a store without the
+ * table (schema 2 and older, opened read-only) has none. 0, the callback's
+ * non-zero value, or -1 with a reason in err. */
+int store_tunnels_list(struct store *st, store_tunnel_cb cb, void *arg, char *err,
+		       size_t errlen);
 
 /*
  * The JSON form of an event, one object: {"schema":1,"id":..,"time":..,
