@@ -78,7 +78,7 @@ static int setup(void **state)
 	assert_non_null(f);
 	hooks.arg = &f->cap;
 	f->cap.now = 1000;
-	f->s = mps_session_new(&auth, &hooks, "192.0.2.1:1234");
+	f->s = mps_session_new(&auth, &hooks, "192.0.2.1:1234", 8);
 	assert_non_null(f->s);
 	*state = f;
 	return 0;
@@ -614,19 +614,27 @@ static void test_keepalive_options_and_channels(void **state)
 	struct apf_msg m;
 
 	handshake_to_pfwd(f, 1);
-	put(f, &opts);
-	put(f, &open);
+	put_forward(f, 16992);
+	assert_int_equal(feed(f), MPS_CONTINUE);
+	expect_forward_ok(f, 16992);
+	put(f, &opts); /* opens the tunnel: a message after a forward */
 	put(f, &close);
 	assert_int_equal(feed(f), MPS_CONTINUE);
 	next_reply(f, APF_SUCCESS_AMBIGUOUS, &m);
 	assert_int_equal(m.type, APF_KEEPALIVE_OPTIONS_REPLY);
 	assert_int_equal(m.keepalive_options.interval, 30);
 	assert_int_equal(m.keepalive_options.timeout, 90);
-	next_reply(f, APF_SUCCESS_AMBIGUOUS, &m);
-	assert_int_equal(m.type, APF_CHANNEL_OPEN_FAILURE);
-	assert_int_equal(m.open_failure.recipient, 42);
-	assert_int_equal(m.open_failure.reason, APF_OPEN_FAILURE_ADMINISTRATIVELY_PROHIBITED);
 	expect_no_more_replies(f); /* a stale CHANNEL_CLOSE is ignored */
+
+	/* the MPS opens channels; a device that opens one itself is dropped */
+	put(f, &open);
+	assert_int_equal(feed(f), MPS_CLOSE);
+	expect_disconnect(f, APF_DISCONNECT_PROTOCOL_ERROR);
+	expect_no_more_replies(f);
+	assert_string_equal(f->cap.type[f->cap.nev - 1], "cira_close");
+	assert_string_equal(detail_str(f, f->cap.nev - 1, "reason"), "error");
+	assert_non_null(strstr(detail_str(f, f->cap.nev - 1, "error"),
+			       "opened a channel itself (direct-tcpip to port 80)"));
 }
 
 static void test_cancel_forward(void **state)

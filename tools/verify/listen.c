@@ -17,7 +17,9 @@
 
 #include "listen.h"
 #include "listen_rate.h"
+#include "listen_verify.h"
 #include "log.h"
+#include "wsman.h"
 
 struct listen_opts {
 	const char *hello, *mps, *reports, *cert, *key, *user, *password_file, *db;
@@ -27,6 +29,10 @@ struct listen_opts {
 	/* --max-connections sets all three; a receiver's own option wins. */
 	unsigned long max_connections, max_hello, max_mps, max_reports;
 	unsigned long hello_per_source, hello_per_uuid;
+	/* relays and verify-on-connect (--mps) */
+	const char *relay_bind, *device_user, *device_password_file, *device_ca_file;
+	unsigned long relay_port_low, relay_port_high, max_channels, max_relays;
+	int verify_on_connect; /* -1: default (on with --device-password-file) */
 };
 
 struct listen_run {
@@ -37,8 +43,12 @@ struct listen_run {
 	struct mps_server *mps;
 	struct reports_server *reports;
 	struct event *sigterm, *sigint;
-	uint8_t *password, *token;
-	size_t password_len, token_len;
+	uint8_t *password, *token, *device_password;
+	size_t password_len, token_len, device_password_len;
+	struct sockaddr_storage relay_sa;
+	socklen_t relay_salen;
+	struct listen_verifier *verifier;
+	bool wsman_init;
 };
 
 static void listen_usage(FILE *f)
@@ -53,7 +63,13 @@ static void listen_usage(FILE *f)
 		"                         [--max-connections N] [--max-hello-connections N]\n"
 		"                         [--max-mps-connections N]\n"
 		"                         [--max-reports-connections N]\n"
-		"                         [--hello-per-source N] [--hello-per-uuid N]\n\n"
+		"                         [--hello-per-source N] [--hello-per-uuid N]\n"
+		"                         [--relay-bind ADDR] [--relay-ports LOW-HIGH]\n"
+		"                         [--max-channels-per-tunnel N]\n"
+		"                         [--max-relay-connections N]\n"
+		"                         [--device-user U] [--device-password-file F]\n"
+		"                         [--device-ca-file F]\n"
+		"                         [--verify-on-connect | --no-verify-on-connect]\n\n"
 		"Receive provisioning hello packets (plain TCP), user-initiated CIRA\n"
 		"connections (an MPS over TLS) and agent reports (HTTPS POST), record each\n"
 		"as an event in the store, and print it. Runs until SIGTERM or SIGINT.\n\n"
@@ -89,14 +105,50 @@ static void listen_usage(FILE *f)
 		"                             (an IPv6 /64), more are closed (default %u;\n"
 		"                             0: no limit)\n"
 		"  --hello-per-uuid N         hellos stored a minute from one device UUID,\n"
-		"                             more are dropped (default %u; 0: no limit)\n\n"
+		"                             more are dropped (default %u; 0: no limit)\n"
+		"Relays (with --mps): every port a connected device forwarded is relayed\n"
+		"on a local port, one APF channel per accepted connection; 'amt-verify\n"
+		"tunnels' lists them.\n"
+		"  --relay-bind ADDR          address of the relay ports (default 127.0.0.1)\n"
+		"  --relay-ports LOW-HIGH     take relay ports from this range (default: any\n"
+		"                             free port)\n"
+		"  --max-channels-per-tunnel N\n"
+		"                             relayed connections at once per tunnel\n"
+		"                             (default %u)\n"
+		"  --max-relay-connections N  relayed connections at once, all tunnels\n"
+		"                             (default %u)\n"
+		"  --device-user U            AMT user for verify-on-connect (default admin)\n"
+		"  --device-password-file F   its password; turns verify-on-connect on\n"
+		"  --device-ca-file F         trust for AMT's certificate when only 16993 is\n"
+		"                             forwarded\n"
+		"  --verify-on-connect        read AMT_GeneralSettings and\n"
+		"                             CIM_SoftwareIdentity through each new tunnel\n"
+		"                             (cira_verified / cira_verify_failed); the\n"
+		"                             default when --device-password-file is given\n"
+		"  --no-verify-on-connect     do not\n\n"
 		"ADDR is an IP address (0.0.0.0 or empty: all IPv4 interfaces; [::] for IPv6);\n"
 		"PORT 0 picks a free port. The line \"amt-verify: ready: ...\" (stdout, or\n"
 		"stderr with --json) names the bound addresses once connections are accepted.\n",
 		LISTEN_DEFAULT_HELLO_PORT, LISTEN_DEFAULT_MPS_PORT, LISTEN_DEFAULT_REPORTS_PORT,
 		STORE_DEFAULT_PATH, LISTEN_DEFAULT_MAX_HELLO, LISTEN_DEFAULT_MAX_MPS,
 		LISTEN_DEFAULT_MAX_REPORTS, LISTEN_DEFAULT_HELLO_PER_SOURCE,
-		LISTEN_DEFAULT_HELLO_PER_UUID);
+		LISTEN_DEFAULT_HELLO_PER_UUID, LISTEN_DEFAULT_MAX_CHANNELS,
+		LISTEN_DEFAULT_MAX_RELAYS);
+}
+
+/* "LOW-HIGH", 1 <= LOW <= HIGH <= 65535. */
+static int parse_range(const char *s, unsigned long *lo, unsigned long *hi)
+{
+	char a[8];
+	const char *dash = strchr(s, '-');
+
+	if (!dash || (size_t)(dash - s) >= sizeof(a))
+		return -1;
+	memcpy(a, s, (size_t)(dash - s));
+	a[dash - s] = '\0';
+	if (verify_parse_ulong(a, 1, 65535, lo) != 0 || verify_parse_ulong(dash + 1, 1, 65535, hi) != 0)
+		return -1;
+	return *lo <= *hi ? 0 : -1;
 }
 
 /* 0, 1 (--help printed), or -1 (usage error printed). */
@@ -104,7 +156,8 @@ static int parse_args(int argc, char **argv, struct listen_opts *o)
 {
 	enum { O_HELLO = 256, O_MPS, O_REPORTS, O_CERT, O_KEY, O_USER, O_PWFILE, O_CLIENT_CA,
 	       O_TOKEN, O_DB, O_JSON, O_TUNNEL, O_MAXCONN, O_MAXHELLO, O_MAXMPS, O_MAXREPORTS,
-	       O_PERSOURCE, O_PERUUID, O_HELP };
+	       O_PERSOURCE, O_PERUUID, O_RELAY_BIND, O_RELAY_PORTS, O_MAXCHAN, O_MAXRELAYS,
+	       O_DEV_USER, O_DEV_PWFILE, O_DEV_CA, O_VERIFY, O_NOVERIFY, O_HELP };
 	static const struct option opts[] = {
 		{"hello", required_argument, NULL, O_HELLO},
 		{"mps", required_argument, NULL, O_MPS},
@@ -124,6 +177,15 @@ static int parse_args(int argc, char **argv, struct listen_opts *o)
 		{"max-reports-connections", required_argument, NULL, O_MAXREPORTS},
 		{"hello-per-source", required_argument, NULL, O_PERSOURCE},
 		{"hello-per-uuid", required_argument, NULL, O_PERUUID},
+		{"relay-bind", required_argument, NULL, O_RELAY_BIND},
+		{"relay-ports", required_argument, NULL, O_RELAY_PORTS},
+		{"max-channels-per-tunnel", required_argument, NULL, O_MAXCHAN},
+		{"max-relay-connections", required_argument, NULL, O_MAXRELAYS},
+		{"device-user", required_argument, NULL, O_DEV_USER},
+		{"device-password-file", required_argument, NULL, O_DEV_PWFILE},
+		{"device-ca-file", required_argument, NULL, O_DEV_CA},
+		{"verify-on-connect", no_argument, NULL, O_VERIFY},
+		{"no-verify-on-connect", no_argument, NULL, O_NOVERIFY},
 		{"help", no_argument, NULL, O_HELP},
 		{NULL, 0, NULL, 0}};
 	const char *missing[4];
@@ -182,6 +244,33 @@ static int parse_args(int argc, char **argv, struct listen_opts *o)
 				return -1;
 			}
 			break;
+		case O_RELAY_BIND: o->relay_bind = optarg; break;
+		case O_RELAY_PORTS:
+			if (parse_range(optarg, &o->relay_port_low, &o->relay_port_high) != 0) {
+				fprintf(stderr, "%s listen: --relay-ports \"%s\": expected LOW-HIGH, "
+						"1 <= LOW <= HIGH <= 65535\n", VERIFY_PROG, optarg);
+				return -1;
+			}
+			break;
+		case O_MAXCHAN:
+			if (verify_parse_ulong(optarg, 1, 1024, &o->max_channels) != 0) {
+				fprintf(stderr, "%s listen: --max-channels-per-tunnel \"%s\": expected "
+						"1..1024\n", VERIFY_PROG, optarg);
+				return -1;
+			}
+			break;
+		case O_MAXRELAYS:
+			if (verify_parse_ulong(optarg, 1, 65536, &o->max_relays) != 0) {
+				fprintf(stderr, "%s listen: --max-relay-connections \"%s\": expected "
+						"1..65536\n", VERIFY_PROG, optarg);
+				return -1;
+			}
+			break;
+		case O_DEV_USER: o->device_user = optarg; break;
+		case O_DEV_PWFILE: o->device_password_file = optarg; break;
+		case O_DEV_CA: o->device_ca_file = optarg; break;
+		case O_VERIFY: o->verify_on_connect = 1; break;
+		case O_NOVERIFY: o->verify_on_connect = 0; break;
 		case O_HELP:
 			listen_usage(stdout);
 			return 1;
@@ -234,6 +323,20 @@ static int parse_args(int argc, char **argv, struct listen_opts *o)
 				"--mps\n", VERIFY_PROG);
 		return -1;
 	}
+	if (!o->mps && (o->relay_bind || o->relay_port_low || o->max_channels || o->max_relays ||
+			o->device_user || o->device_password_file || o->device_ca_file ||
+			o->verify_on_connect >= 0)) {
+		fprintf(stderr, "%s listen: the relay and --device-* options only apply with "
+				"--mps\n", VERIFY_PROG);
+		return -1;
+	}
+	if (o->verify_on_connect < 0)
+		o->verify_on_connect = o->device_password_file != NULL;
+	if (o->verify_on_connect && !o->device_password_file) {
+		fprintf(stderr, "%s listen: --verify-on-connect needs --device-password-file (the "
+				"AMT password; passwords never go on the command line)\n", VERIFY_PROG);
+		return -1;
+	}
 	if (!o->reports && (o->client_ca || o->token_file)) {
 		fprintf(stderr, "%s listen: --client-ca and --token-file only apply with "
 				"--reports\n", VERIFY_PROG);
@@ -245,7 +348,7 @@ static int parse_args(int argc, char **argv, struct listen_opts *o)
 static void stop(struct listen_run *run, int sig)
 {
 	struct listen_ctx *ctx = &run->ctx;
-	struct listen_conn *c, *next;
+	struct listen_conn *c;
 
 	if (ctx->stopping) {
 		log_warn("second signal %d: closing now", sig);
@@ -259,8 +362,14 @@ static void stop(struct listen_run *run, int sig)
 	hello_server_stop(run->hello);
 	mps_server_stop(run->mps);
 	reports_server_stop(run->reports);
-	for (c = ctx->conns; c; c = next) {
-		next = c->next;
+	/* One at a time from the head: a shutdown may free other connections
+	 * (a tunnel its relayed ones), so no pointer is kept across it. */
+	for (;;) {
+		for (c = ctx->conns; c && c->shutting; c = c->next)
+			;
+		if (!c)
+			break;
+		c->shutting = true;
 		c->shutdown(c);
 	}
 	if (ctx->active == 0)
@@ -289,7 +398,12 @@ static int start(struct listen_run *run, const struct listen_opts *o, char *read
 	if (o->mps) {
 		struct mps_server_cfg cfg = {.cert_file = o->cert, .key_file = o->key,
 					     .user = o->user, .password = run->password,
-					     .password_len = run->password_len};
+					     .password_len = run->password_len,
+					     .relay_sa = (const struct sockaddr *)&run->relay_sa,
+					     .relay_salen = run->relay_salen,
+					     .relay_port_low = (unsigned)o->relay_port_low,
+					     .relay_port_high = (unsigned)o->relay_port_high,
+					     .verifier = run->verifier};
 		if (mps_server_new(&run->ctx, (struct sockaddr *)&run->mps_sa, run->mps_salen, &cfg,
 				   &run->mps, bound, sizeof(bound), err, sizeof(err), &ex) != 0) {
 			fprintf(stderr, "%s listen: %s\n", VERIFY_PROG, err);
@@ -323,7 +437,8 @@ int cmd_listen(int argc, char **argv)
 {
 	struct listen_opts o = {.db = STORE_DEFAULT_PATH,
 				.hello_per_source = LISTEN_DEFAULT_HELLO_PER_SOURCE,
-				.hello_per_uuid = LISTEN_DEFAULT_HELLO_PER_UUID};
+				.hello_per_uuid = LISTEN_DEFAULT_HELLO_PER_UUID,
+				.verify_on_connect = -1};
 	struct listen_run run = {0};
 	char err[512], ready[256] = "";
 	int ex = VERIFY_EXIT_USAGE, r;
@@ -345,6 +460,10 @@ int cmd_listen(int argc, char **argv)
 	run.ctx.lim.hello_per_source = (unsigned)o.hello_per_source;
 	run.ctx.lim.hello_per_uuid = (unsigned)o.hello_per_uuid;
 	run.ctx.lim.max_tunnel_s = (unsigned)o.max_tunnel_s;
+	if (o.max_channels)
+		run.ctx.lim.max_channels = (unsigned)o.max_channels;
+	if (o.max_relays)
+		run.ctx.lim.max_relays = (unsigned)o.max_relays;
 	signal(SIGPIPE, SIG_IGN);
 
 	/* Every usage error before anything touches the disk or the network. */
@@ -362,6 +481,20 @@ int cmd_listen(int argc, char **argv)
 						  &run.reports_sa, &run.reports_salen, err,
 						  sizeof(err)) != 0) {
 		fprintf(stderr, "%s listen: --reports %s\n", VERIFY_PROG, err);
+		goto out;
+	}
+	if (o.mps) {
+		const char *rb = o.relay_bind ? o.relay_bind : "127.0.0.1";
+		if (verify_parse_listen_addr(rb, 0, &run.relay_sa, &run.relay_salen, err,
+					     sizeof(err)) != 0) {
+			fprintf(stderr, "%s listen: --relay-bind %s\n", VERIFY_PROG, err);
+			goto out;
+		}
+	}
+	if (o.device_password_file &&
+	    verify_read_secret(o.device_password_file, &run.device_password,
+			       &run.device_password_len, err, sizeof(err)) != 0) {
+		fprintf(stderr, "%s listen: --device-password-file: %s\n", VERIFY_PROG, err);
 		goto out;
 	}
 	if (o.password_file &&
@@ -389,7 +522,7 @@ int cmd_listen(int argc, char **argv)
 		}
 	}
 	listen_fit_fd_limit((o.hello ? run.ctx.lim.max_hello : 0) +
-			    (o.mps ? run.ctx.lim.max_mps : 0) +
+			    (o.mps ? run.ctx.lim.max_mps + run.ctx.lim.max_relays : 0) +
 			    (o.reports ? run.ctx.lim.max_reports : 0));
 	run.ctx.base = event_base_new();
 	if (!run.ctx.base) {
@@ -397,6 +530,21 @@ int cmd_listen(int argc, char **argv)
 			VERIFY_PROG);
 		ex = VERIFY_EXIT_NETWORK;
 		goto out;
+	}
+	if (o.verify_on_connect) {
+		struct listen_verifier_cfg vc = {.user = o.device_user ? o.device_user : "admin",
+						 .password = run.device_password,
+						 .password_len = run.device_password_len,
+						 .ca_file = o.device_ca_file,
+						 .timeout_ms = 15000};
+		wsman_global_init();
+		run.wsman_init = true;
+		run.verifier = listen_verifier_new(&run.ctx, &vc, err, sizeof(err));
+		if (!run.verifier) {
+			fprintf(stderr, "%s listen: verify-on-connect: %s\n", VERIFY_PROG, err);
+			ex = VERIFY_EXIT_NETWORK;
+			goto out;
+		}
 	}
 	/* Bind first (nothing is accepted before the loop runs), so a busy port
 	 * or a bad certificate leaves no store file behind. */
@@ -408,6 +556,12 @@ int cmd_listen(int argc, char **argv)
 		ex = VERIFY_EXIT_USAGE;
 		goto out;
 	}
+	/* rows a listener left behind when it died are not tunnels any more */
+	r = store_tunnels_prune(run.ctx.store, err, sizeof(err));
+	if (r < 0)
+		log_warn("cannot clean up tunnels of stopped listeners: %s", err);
+	else if (r > 0)
+		log_info("%d tunnel(s) of a stopped listener removed from the store", r);
 	run.sigterm = evsignal_new(run.ctx.base, SIGTERM, on_signal, &run);
 	run.sigint = evsignal_new(run.ctx.base, SIGINT, on_signal, &run);
 	if (!run.sigterm || !run.sigint || evsignal_add(run.sigterm, NULL) != 0 ||
@@ -437,6 +591,9 @@ out:
 	hello_server_free(run.hello);
 	mps_server_free(run.mps);
 	reports_server_free(run.reports); /* before the store: no request runs now */
+	listen_verifier_free(run.verifier); /* its events are on the loop's base */
+	if (run.wsman_init)
+		wsman_global_cleanup();
 	if (run.sigterm)
 		event_free(run.sigterm);
 	if (run.sigint)
@@ -446,5 +603,6 @@ out:
 	store_close(run.ctx.store);
 	verify_secret_free(run.password, run.password_len);
 	verify_secret_free(run.token, VERIFY_SECRET_MAX + 1);
+	verify_secret_free(run.device_password, run.device_password_len);
 	return ex;
 }

@@ -28,6 +28,9 @@
 #define LISTEN_DEFAULT_MAX_HELLO 256u
 #define LISTEN_DEFAULT_MAX_MPS 1024u
 #define LISTEN_DEFAULT_MAX_REPORTS 512u
+/* Relays (listen_relay.c): channels per tunnel, relayed connections in all. */
+#define LISTEN_DEFAULT_MAX_CHANNELS 64u
+#define LISTEN_DEFAULT_MAX_RELAYS 256u
 /* Hello floods (README "listen" says why these numbers). */
 #define LISTEN_DEFAULT_HELLO_PER_SOURCE 20u
 #define LISTEN_DEFAULT_HELLO_PER_UUID 4u
@@ -42,6 +45,9 @@ struct listen_limits {
 	unsigned settle_ms;         /* wait for more forwards before cira_open */
 	unsigned linger_ms;         /* flushing a last message before closing */
 	unsigned max_tunnel_s;      /* 0 = until the device closes it */
+	unsigned max_channels;      /* relayed channels open at once in one tunnel */
+	unsigned max_relays;        /* relayed connections open at once, all tunnels */
+	unsigned open_timeout_s;    /* a device answers CHANNEL_OPEN within this */
 };
 
 /* The default bounds (the --max-*-connections options and --max-tunnel-seconds
@@ -57,12 +63,16 @@ struct listen_limits {
 				.handshake_s = 60,                                   \
 				.settle_ms = 1000,                                   \
 				.linger_ms = 2000,                                   \
-				.max_tunnel_s = 0})
+				.max_tunnel_s = 0,                                   \
+				.max_channels = LISTEN_DEFAULT_MAX_CHANNELS,         \
+				.max_relays = LISTEN_DEFAULT_MAX_RELAYS,             \
+				.open_timeout_s = 20})
 
 /* Every open connection embeds one of these first. */
 struct listen_conn {
 	struct listen_conn *prev, *next;
 	struct listen_gate *gate; /* its receiver's (set by listen_track) */
+	bool shutting;            /* stop() called shutdown already */
 	/* The listener is stopping: close gracefully (may linger to flush a
 	 * last message; unlinks itself with listen_release when done). */
 	void (*shutdown)(struct listen_conn *c);
@@ -157,11 +167,19 @@ struct mps_server;
 struct reports_server;
 struct evconnlistener;
 
+struct listen_verifier;
+
 struct mps_server_cfg {
 	const char *cert_file, *key_file;
 	const char *user;
 	const uint8_t *password; /* borrowed; outlives the server */
 	size_t password_len;
+	/* relays: the address relay ports are bound on (port 0), and the range
+	 * they are taken from (0-0: any the kernel picks) */
+	const struct sockaddr *relay_sa;
+	socklen_t relay_salen;
+	unsigned relay_port_low, relay_port_high;
+	struct listen_verifier *verifier; /* verify-on-connect; NULL: off */
 };
 
 /*

@@ -5,10 +5,12 @@
  * Owns: framing (apf_frame_length), decoding (apf_decode), the handshake
  * flags, the replies (apf_encode), credential checks (SHA-256 of both sides
  * compared with CRYPTO_memcmp, so neither length nor content leaks through
- * timing) and the cira_* events.
+ * timing), the cira_* events, and routing the device's channel messages to
+ * the tunnel's channel table (mps_chan.c).
  * Must not: touch sockets, timers or the store; log passwords.
  */
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,11 +37,14 @@ struct mps_session {
 	char uuid[VERIFY_UUID_STR_LEN];
 	char user[USER_TEXT_MAX]; /* printable copy of the claimed user name */
 	uint32_t ports[MPS_MAX_FORWARDS];
+	char port_addr[MPS_MAX_FORWARDS][MPS_FORWARD_ADDR_MAX]; /* printable bind addresses */
 	unsigned nports;
+	struct mps_chan_table *ch;
 	/* lifetime */
 	bool open, over, got_disconnect;
 	uint32_t disconnect_reason;
 	int64_t open_ms;
+	char error[256]; /* why the session ended in error (cira_close) */
 };
 
 static const char *const end_names[] = {
@@ -71,7 +76,7 @@ static const char *uuid_or_dash(const struct mps_session *s)
 
 static void send_msg(struct mps_session *s, const struct apf_msg *m)
 {
-	uint8_t buf[1024];
+	uint8_t buf[MPS_CHAN_MAX_DATA + 1024]; /* the largest: CHANNEL_DATA */
 	size_t n;
 	int r = apf_encode(m, buf, sizeof(buf), &n);
 
@@ -151,26 +156,48 @@ static void finish(struct mps_session *s, enum mps_end_reason reason)
 		if (s->got_disconnect)
 			json_object_set_new(d, "disconnect_reason",
 					    json_integer(s->disconnect_reason));
+		if (reason == MPS_END_ERROR && s->error[0])
+			json_object_set_new(d, "error", json_string(s->error));
 	}
 	log_info("mps %s: tunnel closed: device %s, %s", s->source, s->uuid, end_names[reason]);
 	emit(s, "cira_close", d);
+}
+
+static enum mps_result fail_v(struct mps_session *s, const char *fmt, va_list ap)
+{
+	char why[256];
+
+	vsnprintf(why, sizeof(why), fmt, ap);
+	log_warn("mps %s: device %s: protocol error: %s — disconnected", s->source,
+		 uuid_or_dash(s), why);
+	if (s->over)
+		return MPS_CLOSE;
+	snprintf(s->error, sizeof(s->error), "%s", why);
+	send_disconnect(s, APF_DISCONNECT_PROTOCOL_ERROR);
+	finish(s, MPS_END_ERROR);
+	return MPS_CLOSE;
 }
 
 /* Log one line, send DISCONNECT reason 2, end the session. */
 __attribute__((format(printf, 2, 3))) static enum mps_result
 protocol_error(struct mps_session *s, const char *fmt, ...)
 {
-	char why[256];
+	va_list ap;
+	enum mps_result r;
+
+	va_start(ap, fmt);
+	r = fail_v(s, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+void mps_session_fail(struct mps_session *s, const char *fmt, ...)
+{
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(why, sizeof(why), fmt, ap);
+	fail_v(s, fmt, ap);
 	va_end(ap);
-	log_warn("mps %s: device %s: protocol error: %s — disconnected", s->source,
-		 uuid_or_dash(s), why);
-	send_disconnect(s, APF_DISCONNECT_PROTOCOL_ERROR);
-	finish(s, MPS_END_ERROR);
-	return MPS_CLOSE;
 }
 
 static void sha256(const void *p, size_t n, uint8_t out[DIGEST_LEN])
@@ -259,14 +286,19 @@ static enum mps_result on_global_request(struct mps_session *s, const struct apf
 		return protocol_error(s, "GLOBAL_REQUEST before the pfwd service was accepted");
 	switch (g->kind) {
 	case APF_GREQ_TCPIP:
-		if (g->port > 65535) {
+		if (g->port > 65535 || g->port == 0) {
 			return protocol_error(s, "tcpip-forward for port %u", (unsigned)g->port);
 		} else if (!has_port(s, g->port) && s->nports >= MPS_MAX_FORWARDS) {
 			log_warn("mps %s: device %s: more than %u forwards, refusing port %u",
 				 s->source, s->uuid, MPS_MAX_FORWARDS, (unsigned)g->port);
 		} else {
-			if (!has_port(s, g->port))
+			if (!has_port(s, g->port)) {
+				verify_printable(g->addr.p, g->addr.len, s->port_addr[s->nports],
+						 MPS_FORWARD_ADDR_MAX);
 				s->ports[s->nports++] = g->port;
+				if (s->open && s->hooks.ports_changed)
+					s->hooks.ports_changed(s->hooks.arg);
+			}
 			m.type = APF_REQUEST_SUCCESS;
 			m.request_success.has_port = true;
 			m.request_success.port = g->port;
@@ -279,7 +311,14 @@ static enum mps_result on_global_request(struct mps_session *s, const struct apf
 	case APF_GREQ_CANCEL_TCPIP:
 		for (unsigned i = 0; i < s->nports; i++) {
 			if (s->ports[i] == g->port) {
-				s->ports[i] = s->ports[--s->nports];
+				/* keep the order the device asked in */
+				memmove(&s->ports[i], &s->ports[i + 1],
+					(s->nports - i - 1) * sizeof(s->ports[0]));
+				memmove(s->port_addr[i], s->port_addr[i + 1],
+					(s->nports - i - 1) * sizeof(s->port_addr[0]));
+				s->nports--;
+				if (s->open && s->hooks.ports_changed)
+					s->hooks.ports_changed(s->hooks.arg);
 				break;
 			}
 		}
@@ -345,6 +384,45 @@ static enum mps_result on_service(struct mps_session *s, const struct apf_servic
 	return MPS_CONTINUE;
 }
 
+/* The device's channel messages: to the table, whose errors end the tunnel. */
+static enum mps_result on_channel(struct mps_session *s, const struct apf_msg *m)
+{
+	char what[32];
+
+	switch (m->type) {
+	case APF_CHANNEL_OPEN:
+		/* the MPS opens channels; AMT only answers them */
+		verify_printable(m->channel_open.type_name.p, m->channel_open.type_name.len, what,
+				 sizeof(what));
+		return protocol_error(s, "the device opened a channel itself (%s to port %u)", what,
+				      (unsigned)m->channel_open.port);
+	case APF_CHANNEL_OPEN_CONFIRMATION:
+		if (mps_chan_on_confirmation(s->ch, &m->open_confirmation) != 0)
+			return protocol_error(s, "CHANNEL_OPEN_CONFIRMATION for channel %u, which "
+					      "the MPS is not opening",
+					      (unsigned)m->open_confirmation.recipient);
+		return MPS_CONTINUE;
+	case APF_CHANNEL_OPEN_FAILURE:
+		if (mps_chan_on_failure(s->ch, &m->open_failure) != 0)
+			return protocol_error(s, "CHANNEL_OPEN_FAILURE for channel %u, which the MPS "
+					      "is not opening", (unsigned)m->open_failure.recipient);
+		return MPS_CONTINUE;
+	case APF_CHANNEL_DATA:
+		if (mps_chan_on_data(s->ch, &m->channel_data) != 0)
+			return protocol_error(s, "%u bytes on channel %u, past the MPS's window "
+					      "(flow control ignored)",
+					      (unsigned)m->channel_data.len,
+					      (unsigned)m->channel_data.recipient);
+		return MPS_CONTINUE;
+	case APF_CHANNEL_WINDOW_ADJUST:
+		mps_chan_on_window_adjust(s->ch, &m->window_adjust);
+		return MPS_CONTINUE;
+	default: /* CLOSE; for a channel never ours it is stale and ignored */
+		mps_chan_on_close(s->ch, m->channel_close.recipient);
+		return MPS_CONTINUE;
+	}
+}
+
 static enum mps_result handle(struct mps_session *s, const struct apf_msg *m)
 {
 	struct apf_msg r = {0};
@@ -365,17 +443,15 @@ static enum mps_result handle(struct mps_session *s, const struct apf_msg *m)
 	case APF_GLOBAL_REQUEST:
 		return on_global_request(s, &m->global_request);
 	case APF_CHANNEL_OPEN:
+	case APF_CHANNEL_OPEN_CONFIRMATION:
+	case APF_CHANNEL_OPEN_FAILURE:
+	case APF_CHANNEL_DATA:
+	case APF_CHANNEL_WINDOW_ADJUST:
+	case APF_CHANNEL_CLOSE:
 		if (!s->pfwd)
-			return protocol_error(s, "CHANNEL_OPEN before the pfwd service was accepted");
-		r.type = APF_CHANNEL_OPEN_FAILURE;
-		r.open_failure.recipient = m->channel_open.sender;
-		r.open_failure.reason = APF_OPEN_FAILURE_ADMINISTRATIVELY_PROHIBITED;
-		send_msg(s, &r);
-		return MPS_CONTINUE;
-	case APF_CHANNEL_CLOSE: /* a stale close for a channel we never had */
-		if (!s->pfwd)
-			return protocol_error(s, "CHANNEL_CLOSE before the pfwd service was accepted");
-		return MPS_CONTINUE;
+			return protocol_error(s, "%s before the pfwd service was accepted",
+					      apf_msg_name(m->type));
+		return on_channel(s, m);
 	case APF_KEEPALIVE_REQUEST:
 		r.type = APF_KEEPALIVE_REPLY;
 		r.keepalive.cookie = m->keepalive.cookie;
@@ -434,22 +510,81 @@ enum mps_result mps_session_feed(struct mps_session *s, const uint8_t *buf, size
 	return res;
 }
 
+static void chan_send(void *arg, const struct apf_msg *m)
+{
+	struct mps_session *s = arg;
+
+	if (!s->over)
+		send_msg(s, m);
+}
+
+static void chan_event(void *arg, int h, enum mps_chan_event ev, uint32_t reason,
+		       const uint8_t *data, size_t len)
+{
+	struct mps_session *s = arg;
+
+	if (s->hooks.chan_event)
+		s->hooks.chan_event(s->hooks.arg, h, ev, reason, data, len);
+}
+
 struct mps_session *mps_session_new(const struct mps_auth *auth, const struct mps_hooks *hooks,
-				    const char *source)
+				    const char *source, unsigned max_channels)
 {
 	struct mps_session *s = calloc(1, sizeof(*s));
+	struct mps_chan_cfg cfg = {.window = MPS_CHAN_WINDOW,
+				   .max_data = MPS_CHAN_MAX_DATA,
+				   .max_channels = max_channels ? max_channels : 1};
+	struct mps_chan_hooks ch = {.send = chan_send, .event = chan_event};
 
 	if (!s)
 		return NULL;
 	s->auth = auth;
 	s->hooks = *hooks;
 	snprintf(s->source, sizeof(s->source), "%s", source);
+	ch.arg = s;
+	s->ch = mps_chan_table_new(&cfg, &ch);
+	if (!s->ch) {
+		free(s);
+		return NULL;
+	}
 	return s;
 }
 
 void mps_session_free(struct mps_session *s)
 {
+	if (!s)
+		return;
+	mps_chan_table_free(s->ch);
 	free(s);
+}
+
+struct mps_chan_table *mps_session_channels(struct mps_session *s)
+{
+	return s->ch;
+}
+
+size_t mps_session_ports(const struct mps_session *s, const uint32_t **ports)
+{
+	*ports = s->ports;
+	return s->nports;
+}
+
+const char *mps_session_forward_addr(const struct mps_session *s, uint32_t port)
+{
+	for (unsigned i = 0; i < s->nports; i++)
+		if (s->ports[i] == port)
+			return s->port_addr[i];
+	return "";
+}
+
+const char *mps_session_uuid(const struct mps_session *s)
+{
+	return uuid_or_dash(s);
+}
+
+const char *mps_session_user(const struct mps_session *s)
+{
+	return s->user;
 }
 
 bool mps_session_open_pending(const struct mps_session *s)

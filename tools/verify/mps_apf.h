@@ -22,6 +22,12 @@
  * The tunnel counts as open ("cira_open") at the first of: both ports of a
  * pair (16992+623 or 16993+664) forwarded, any other message after a
  * forward, or mps_session_settle() (the plumbing's short timer) after one.
+ *
+ * Channels (relayed by listen_relay.c) are the MPS's to open: their table is
+ * mps_chan.c's, fed here with the device's CHANNEL_* answers. A device that
+ * opens a channel itself, floods a channel past the MPS's window, or
+ * answers a CHANNEL_OPEN the MPS never sent breaks the rules: DISCONNECT 2,
+ * session over, and the reason in the cira_close event ("error").
  */
 #ifndef VERIFY_MPS_APF_H
 #define VERIFY_MPS_APF_H
@@ -32,7 +38,12 @@
 
 #include <jansson.h>
 
+#include "mps_chan.h"
+
 #define MPS_MAX_FORWARDS 16u  /* tcpip-forward requests accepted per tunnel */
+#define MPS_CHAN_WINDOW 32768u /* the MPS's window per channel (Open AMT's and MeshCentral's) */
+#define MPS_CHAN_MAX_DATA 8183u /* an 8192-byte APF message, as AMT's LME MTU (UNVERIFIED for CIRA) */
+#define MPS_FORWARD_ADDR_MAX 64u
 #define MPS_MAX_AUTH_QUERIES 4u /* "none" method queries before giving up */
 
 /* Credentials the device must present; borrowed for the session's life. */
@@ -50,6 +61,11 @@ struct mps_hooks {
 	void (*event)(void *arg, const char *type, const char *uuid, json_t *detail);
 	/* Monotonic milliseconds; NULL uses CLOCK_MONOTONIC. */
 	int64_t (*now_ms)(void *arg);
+	/* The channels' events for the relay (mps_chan.h); may be NULL. */
+	void (*chan_event)(void *arg, int h, enum mps_chan_event ev, uint32_t reason,
+			   const uint8_t *data, size_t len);
+	/* The forwarded ports changed after the tunnel opened; may be NULL. */
+	void (*ports_changed)(void *arg);
 };
 
 enum mps_result {
@@ -67,9 +83,10 @@ enum mps_end_reason {
 
 struct mps_session;
 
-/* source ("addr:port") is copied; auth and hooks are borrowed. NULL on ENOMEM. */
+/* source ("addr:port") is copied; auth and hooks are borrowed;
+ * max_channels: channels at once in this tunnel. NULL on ENOMEM. */
 struct mps_session *mps_session_new(const struct mps_auth *auth, const struct mps_hooks *hooks,
-				    const char *source);
+				    const char *source, unsigned max_channels);
 void mps_session_free(struct mps_session *s);
 
 /*
@@ -95,6 +112,22 @@ bool mps_session_is_over(const struct mps_session *s);
  * the first end (or the end implied by MPS_CLOSE) counts.
  */
 void mps_session_end(struct mps_session *s, enum mps_end_reason reason);
+
+/* The plumbing found the device breaking the rules (e.g. a CHANNEL_OPEN
+ * left unanswered): log why, DISCONNECT 2, end the session (cira_close
+ * "error" with why). */
+__attribute__((format(printf, 2, 3))) void mps_session_fail(struct mps_session *s,
+							    const char *fmt, ...);
+
+/* What the tunnel carries (valid while the session lives). */
+struct mps_chan_table *mps_session_channels(struct mps_session *s);
+/* The forwarded ports, in the order the device asked; *ports borrowed. */
+size_t mps_session_ports(const struct mps_session *s, const uint32_t **ports);
+/* The address a port was forwarded with (printable; "" when unknown). */
+const char *mps_session_forward_addr(const struct mps_session *s, uint32_t port);
+/* Canonical UUID text ("-" before PROTOCOLVERSION) and the user name. */
+const char *mps_session_uuid(const struct mps_session *s);
+const char *mps_session_user(const struct mps_session *s);
 
 /* "user_initiated", "alert", "provisioning", "periodic", or "unknown". */
 const char *mps_trigger_name(uint32_t trigger);

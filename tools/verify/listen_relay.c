@@ -1,0 +1,447 @@
+/*
+ * listen_relay.c - the relay of one CIRA tunnel (see listen_relay.h).
+ *
+ * Each accepted connection opens one forwarded-tcpip channel (connected
+ * address: what the device forwarded the port with; originator: the
+ * client). Until AMT confirms, the client's bytes wait in its bufferevent;
+ * then they go out as AMT's window allows (reading stops at 64 KiB
+ * waiting). AMT's bytes are written to the client as they come and
+ * credited back (WINDOW_ADJUST) once the client's socket took them, so a
+ * client that reads slowly holds AMT at the MPS's window (32 KiB) per
+ * channel. APF has no half-close: a client that ends its sending side has
+ * its last bytes sent, then the channel closed; AMT closing the channel
+ * ends the connection once what AMT sent is written out (linger bound).
+ * A CHANNEL_OPEN AMT leaves unanswered for open_timeout_s ends the tunnel.
+ * Must not: log relayed bytes; outlive the session whose table it uses.
+ */
+#include "listen_relay.h"
+
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+
+#include "log.h"
+
+#define CLIENT_READ_MAX (64u * 1024u) /* client bytes waiting for AMT's window */
+
+struct relay_port {
+	struct relay *r;
+	uint32_t amt_port;
+	struct listen_socket *sock;
+	char bound[64];
+};
+
+struct relay_conn {
+	struct listen_conn base; /* first: the ctx list holds these */
+	struct relay *r;
+	struct relay_conn *next_in_relay;
+	struct bufferevent *bev;
+	struct event *timer; /* open timeout, then linger */
+	uint32_t amt_port;
+	int h;               /* channel slot, -1 once the channel is gone */
+	size_t uncredited;   /* AMT's bytes handed to the client, not yet credited */
+	bool opened, eof, lingering;
+	char source[64];
+};
+
+struct relay {
+	struct listen_ctx *ctx;
+	struct relay_cfg cfg;
+	struct mps_session *sess;
+	struct mps_chan_table *ch;
+	char source[64];
+	struct relay_port *ports[MPS_MAX_FORWARDS]; /* allocated: sockets keep their address */
+	size_t nports;
+	struct relay_conn **by_slot; /* mps_chan_max() entries */
+	struct relay_conn *conns;    /* every connection, by_slot or lingering */
+	int64_t log_full_ms;
+};
+
+/* ---- connections ---- */
+
+static void conn_free(struct relay_conn *rc)
+{
+	struct relay *r = rc->r;
+
+	listen_release(&rc->base);
+	for (struct relay_conn **pp = &r->conns; *pp; pp = &(*pp)->next_in_relay) {
+		if (*pp == rc) {
+			*pp = rc->next_in_relay;
+			break;
+		}
+	}
+	if (rc->h >= 0) {
+		mps_chan_close(r->ch, rc->h);
+		r->by_slot[rc->h] = NULL;
+		rc->h = -1;
+	}
+	if (rc->timer)
+		event_free(rc->timer);
+	if (rc->bev)
+		bufferevent_free(rc->bev); /* closes the socket: FIN */
+	free(rc);
+}
+
+static void on_linger_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	conn_free(arg);
+}
+
+/* The listener is stopping: the tunnel's own close frees the rest. */
+static void conn_shutdown(struct listen_conn *c)
+{
+	conn_free((struct relay_conn *)c);
+}
+
+/* The channel is gone: write out what AMT sent, then close. */
+static void conn_finish(struct relay_conn *rc)
+{
+	struct timeval tv = {(time_t)(rc->r->ctx->lim.linger_ms / 1000),
+			     (suseconds_t)(rc->r->ctx->lim.linger_ms % 1000) * 1000};
+
+	if (rc->h >= 0) {
+		rc->r->by_slot[rc->h] = NULL;
+		rc->h = -1;
+	}
+	if (evbuffer_get_length(bufferevent_get_output(rc->bev)) == 0) {
+		conn_free(rc);
+		return;
+	}
+	rc->lingering = true;
+	bufferevent_disable(rc->bev, EV_READ);
+	evtimer_del(rc->timer);
+	event_assign(rc->timer, rc->r->ctx->base, -1, 0, on_linger_timeout, rc);
+	evtimer_add(rc->timer, &tv);
+}
+
+/* Client bytes -> AMT, within AMT's window; a client that ended its side
+ * has the channel closed once everything went out. */
+static void pump_to_amt(struct relay_conn *rc)
+{
+	struct evbuffer *in = bufferevent_get_input(rc->bev);
+	size_t have;
+
+	if (!rc->opened || rc->h < 0)
+		return;
+	while ((have = evbuffer_get_length(in)) > 0) {
+		size_t n = mps_chan_writable(rc->r->ch, rc->h);
+		if (n == 0)
+			break;
+		if (n > have)
+			n = have;
+		if (n > MPS_CHAN_MAX_DATA)
+			n = MPS_CHAN_MAX_DATA;
+		uint8_t *p = evbuffer_pullup(in, (ev_ssize_t)n);
+		if (!p)
+			break;
+		mps_chan_send(rc->r->ch, rc->h, p, n);
+		evbuffer_drain(in, n);
+	}
+	if (rc->eof && evbuffer_get_length(in) == 0) {
+		log_debug("relay %s: client %s ended its side: channel to %u closed", rc->r->source,
+			  rc->source, (unsigned)rc->amt_port);
+		conn_finish(rc); /* closes the channel */
+	}
+}
+
+static void on_client_read(struct bufferevent *bev, void *arg)
+{
+	pump_to_amt(arg);
+}
+
+/* The client's socket took what AMT sent: give AMT that much window back. */
+static void on_client_write(struct bufferevent *bev, void *arg)
+{
+	struct relay_conn *rc = arg;
+
+	if (rc->lingering) {
+		if (evbuffer_get_length(bufferevent_get_output(bev)) == 0)
+			conn_free(rc);
+		return;
+	}
+	if (rc->h >= 0 && rc->uncredited) {
+		mps_chan_consumed(rc->r->ch, rc->h, rc->uncredited);
+		rc->uncredited = 0;
+	}
+}
+
+static void on_client_event(struct bufferevent *bev, short what, void *arg)
+{
+	struct relay_conn *rc = arg;
+
+	if (rc->lingering) {
+		conn_free(rc);
+		return;
+	}
+	if (what & BEV_EVENT_EOF) {
+		rc->eof = true;
+		bufferevent_disable(bev, EV_READ);
+		if (!rc->opened) {
+			/* nothing can be sent before AMT confirms; pump_to_amt runs then */
+			return;
+		}
+		pump_to_amt(rc);
+		return;
+	}
+	log_debug("relay %s: client %s: connection error — channel closed", rc->r->source,
+		  rc->source);
+	conn_free(rc);
+}
+
+static void on_open_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	struct relay_conn *rc = arg;
+	struct relay *r = rc->r;
+	char why[160];
+
+	snprintf(why, sizeof(why), "no answer to CHANNEL_OPEN for port %u within %u s",
+		 (unsigned)rc->amt_port, r->ctx->lim.open_timeout_s);
+	r->cfg.fail(r->cfg.fail_arg, why); /* ends the tunnel: frees this relay */
+}
+
+static void on_accept(void *arg, int fd, const char *source)
+{
+	struct relay_port *port = arg;
+	struct relay *r = port->r;
+	struct timeval tv = {(time_t)r->ctx->lim.open_timeout_s, 0};
+	struct relay_conn *rc = calloc(1, sizeof(*rc));
+	char host[64];
+	unsigned sport = 0;
+
+	if (!rc) {
+		close(fd);
+		log_error("relay %s: out of memory — connection from %s closed", r->source, source);
+		return;
+	}
+	rc->r = r;
+	rc->h = -1;
+	rc->amt_port = port->amt_port;
+	snprintf(rc->source, sizeof(rc->source), "%s", source);
+	rc->base.shutdown = conn_shutdown;
+	rc->base.destroy = conn_shutdown;
+	listen_track(r->cfg.gate, &rc->base);
+	rc->next_in_relay = r->conns;
+	r->conns = rc;
+	rc->bev = bufferevent_socket_new(r->ctx->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	rc->timer = evtimer_new(r->ctx->base, on_open_timeout, rc);
+	if (!rc->bev || !rc->timer) {
+		if (!rc->bev)
+			close(fd);
+		log_error("relay %s: out of memory — connection from %s closed", r->source, source);
+		conn_free(rc);
+		return;
+	}
+	/* the originator: the client's address and port, as text and number */
+	snprintf(host, sizeof(host), "%s", source);
+	char *colon = strrchr(host, ':');
+	if (colon) {
+		*colon = '\0';
+		sport = (unsigned)strtoul(colon + 1, NULL, 10);
+	}
+	if (host[0] == '[') {
+		memmove(host, host + 1, strlen(host));
+		char *b = strchr(host, ']');
+		if (b)
+			*b = '\0';
+	}
+	rc->h = mps_chan_open(r->ch, port->amt_port, mps_session_forward_addr(r->sess, port->amt_port),
+			      host, sport);
+	if (rc->h < 0) {
+		if (listen_log_due(&r->log_full_ms))
+			log_warn("relay %s: %u channels open in this tunnel (--max-channels-per-tunnel) "
+				 "— connection from %s to port %u closed",
+				 r->source, mps_chan_max(r->ch), source, (unsigned)port->amt_port);
+		conn_free(rc);
+		return;
+	}
+	r->by_slot[rc->h] = rc;
+	bufferevent_setwatermark(rc->bev, EV_READ, 0, CLIENT_READ_MAX);
+	bufferevent_setcb(rc->bev, on_client_read, on_client_write, on_client_event, rc);
+	bufferevent_enable(rc->bev, EV_READ | EV_WRITE);
+	evtimer_add(rc->timer, &tv);
+	log_debug("relay %s: %s -> port %u (channel slot %d)", r->source, source,
+		  (unsigned)port->amt_port, rc->h);
+}
+
+void relay_chan_event(struct relay *r, int h, enum mps_chan_event ev, uint32_t reason,
+		      const uint8_t *data, size_t len)
+{
+	struct relay_conn *rc = h >= 0 && (unsigned)h < mps_chan_max(r->ch) ? r->by_slot[h] : NULL;
+
+	if (!rc)
+		return;
+	switch (ev) {
+	case MPS_CHAN_OPENED:
+		evtimer_del(rc->timer);
+		rc->opened = true;
+		pump_to_amt(rc);
+		break;
+	case MPS_CHAN_FAILED:
+		log_info("relay %s: the device refused a channel to port %u (reason %u) — "
+			 "connection from %s closed",
+			 r->source, (unsigned)rc->amt_port, (unsigned)reason, rc->source);
+		r->by_slot[h] = NULL;
+		rc->h = -1; /* the slot is free already */
+		conn_free(rc);
+		break;
+	case MPS_CHAN_DATA:
+		if (bufferevent_write(rc->bev, data, len) != 0) {
+			conn_free(rc);
+			break;
+		}
+		rc->uncredited += len;
+		break;
+	case MPS_CHAN_WRITABLE:
+		pump_to_amt(rc);
+		break;
+	case MPS_CHAN_CLOSED:
+		r->by_slot[h] = NULL;
+		rc->h = -1; /* answered by the table */
+		conn_finish(rc);
+		break;
+	}
+}
+
+/* ---- listening ports ---- */
+
+static int bind_port(struct relay *r, struct relay_port *p)
+{
+	struct sockaddr_storage ss;
+	char err[256];
+	unsigned lo = r->cfg.port_low, hi = r->cfg.port_high;
+
+	memcpy(&ss, r->cfg.bind_sa, r->cfg.bind_salen);
+	for (unsigned port = lo; port <= hi; port++) {
+		if (ss.ss_family == AF_INET6)
+			((struct sockaddr_in6 *)&ss)->sin6_port = htons((uint16_t)port);
+		else
+			((struct sockaddr_in *)&ss)->sin_port = htons((uint16_t)port);
+		if (listen_socket_new(r->cfg.gate, (struct sockaddr *)&ss, r->cfg.bind_salen,
+				      on_accept, p, &p->sock, p->bound, sizeof(p->bound), err,
+				      sizeof(err)) == 0)
+			return 0;
+		if (port == hi || hi == 0)
+			break;
+	}
+	if (lo)
+		log_error("relay %s: no free port in --relay-ports %u-%u for the device's port %u "
+			  "— not relayed",
+			  r->source, lo, hi, (unsigned)p->amt_port);
+	else
+		log_error("relay %s: %s — the device's port %u is not relayed", r->source, err,
+			  (unsigned)p->amt_port);
+	return -1;
+}
+
+bool relay_sync(struct relay *r)
+{
+	const uint32_t *want;
+	size_t nwant = mps_session_ports(r->sess, &want);
+	bool changed = false;
+
+	/* ports the device cancelled */
+	for (size_t i = 0; i < r->nports;) {
+		bool keep = false;
+		for (size_t j = 0; j < nwant; j++)
+			keep |= want[j] == r->ports[i]->amt_port;
+		if (keep) {
+			i++;
+			continue;
+		}
+		log_info("relay %s: port %u no longer forwarded — relay %s closed", r->source,
+			 (unsigned)r->ports[i]->amt_port, r->ports[i]->bound);
+		listen_socket_free(r->ports[i]->sock);
+		free(r->ports[i]);
+		memmove(&r->ports[i], &r->ports[i + 1], (r->nports - i - 1) * sizeof(r->ports[0]));
+		r->nports--;
+		changed = true;
+	}
+	/* new ones, in the device's order */
+	for (size_t j = 0; j < nwant && r->nports < MPS_MAX_FORWARDS; j++) {
+		bool have = false;
+		for (size_t i = 0; i < r->nports; i++)
+			have |= r->ports[i]->amt_port == want[j];
+		if (have)
+			continue;
+		struct relay_port *p = calloc(1, sizeof(*p));
+		if (!p) {
+			log_error("relay %s: out of memory — the device's port %u is not relayed",
+				  r->source, (unsigned)want[j]);
+			continue;
+		}
+		p->r = r;
+		p->amt_port = want[j];
+		if (bind_port(r, p) != 0) {
+			free(p);
+			continue;
+		}
+		r->ports[r->nports++] = p;
+		changed = true;
+		log_info("relay %s: device port %u relayed on %s", r->source, (unsigned)want[j],
+			 p->bound);
+	}
+	return changed;
+}
+
+json_t *relay_ports_json(const struct relay *r)
+{
+	json_t *o = json_object();
+	char key[12];
+
+	for (size_t i = 0; o && i < r->nports; i++) {
+		snprintf(key, sizeof(key), "%u", (unsigned)r->ports[i]->amt_port);
+		if (json_object_set_new(o, key, json_string(r->ports[i]->bound)) != 0) {
+			json_decref(o);
+			return NULL;
+		}
+	}
+	return o;
+}
+
+const char *relay_address(const struct relay *r, uint32_t amt_port)
+{
+	for (size_t i = 0; i < r->nports; i++)
+		if (r->ports[i]->amt_port == amt_port)
+			return r->ports[i]->bound;
+	return NULL;
+}
+
+struct relay *relay_new(struct listen_ctx *ctx, const struct relay_cfg *cfg,
+			struct mps_session *sess, const char *source)
+{
+	struct relay *r = calloc(1, sizeof(*r));
+
+	if (!r)
+		return NULL;
+	r->ctx = ctx;
+	r->cfg = *cfg;
+	r->sess = sess;
+	r->ch = mps_session_channels(sess);
+	snprintf(r->source, sizeof(r->source), "%s", source);
+	r->by_slot = calloc(mps_chan_max(r->ch), sizeof(*r->by_slot));
+	if (!r->by_slot) {
+		free(r);
+		return NULL;
+	}
+	return r;
+}
+
+void relay_free(struct relay *r)
+{
+	if (!r)
+		return;
+	for (size_t i = 0; i < r->nports; i++) {
+		listen_socket_free(r->ports[i]->sock);
+		free(r->ports[i]);
+	}
+	while (r->conns)
+		conn_free(r->conns);
+	free(r->by_slot);
+	free(r);
+}
