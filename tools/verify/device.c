@@ -12,6 +12,10 @@
  * everything expected matches; each mismatch is one line.
  * TLS is verified by default; a CA file or a pinned SHA-256 fingerprint
  * trusts a self-signed AMT certificate; --insecure exists and says so.
+ * --via-tunnel UUID reaches the device through the relay port a listener
+ * keeps for its CIRA tunnel (tunnel_target.c); over TLS the URL then names
+ * AMT's host (its certificate is checked against it) and the connection
+ * goes to the relay.
  * Must not: change anything on the device beyond a 3PDS session.
  */
 #include <getopt.h>
@@ -23,6 +27,7 @@
 #include <string.h>
 
 #include "device.h"
+#include "tunnel_target.h"
 #include "wsman.h"
 
 #define MAX_EXPECT 32
@@ -33,7 +38,7 @@ struct expect {
 };
 
 struct device_args {
-	const char *host, *password_file, *inventory;
+	const char *host, *password_file, *inventory, *via_tunnel, *db;
 	bool json;
 	struct device_target t;
 	struct expect exp[MAX_EXPECT];
@@ -152,7 +157,8 @@ static void target_opts(const struct device_target *t, const char *url, struct w
 	*o = (struct wsman_opts){.url = url, .user = t->user, .password = (const char *)t->password,
 				 .ca_file = t->ca_file, .pin_sha256 = t->pin, .insecure = t->insecure,
 				 .allow_tls10 = t->allow_tls10,
-				 .timeout_ms = t->timeout_ms ? t->timeout_ms : 15000};
+				 .timeout_ms = t->timeout_ms ? t->timeout_ms : 15000,
+				 .connect_to = t->connect_to};
 }
 
 int device_target_check(const struct device_target *t, char *err, size_t errlen)
@@ -225,11 +231,14 @@ const char *device_field(const struct device_state *s, const char *key)
 static int usage(FILE *f, int code)
 {
 	fprintf(f,
-		"usage: amt-verify device HOST [--tls] [--port N] [--user U] [--password-file F]\n"
+		"usage: amt-verify device HOST | --via-tunnel UUID [--db PATH] [--tls] [--port N]\n"
+		"         [--user U] [--password-file F]\n"
 		"         [--ca-file F | --pin SHA256 | --insecure] [--allow-tls10]\n"
 		"         [--expect KEY=VALUE]... [--expect-hostid ID] [--inventory FILE] [--json]\n"
 		"         [--vendor V] [--application A] [--enterprise E] [--block-name B]\n"
 		"Read a device's AMT state over WS-Management and compare it with expectations.\n"
+		"--via-tunnel UUID: through the relay port 'amt-verify listen --mps' keeps for\n"
+		"that device's CIRA tunnel (looked up in --db; 'amt-verify tunnels' lists them).\n"
 		"KEY: amt_version provisioning_state control_mode uuid mac ipv4 dhcp link_up host_id.\n"
 		"Exit 0 when everything matches, 1 on a mismatch (one line each).\n");
 	return code;
@@ -246,6 +255,7 @@ int cmd_device(int argc, char **argv)
 		{"inventory", required_argument, NULL, 'i'}, {"json", no_argument, NULL, 'j'},
 		{"vendor", required_argument, NULL, 'V'}, {"application", required_argument, NULL, 'A'},
 		{"enterprise", required_argument, NULL, 'E'}, {"block-name", required_argument, NULL, 'B'},
+		{"via-tunnel", required_argument, NULL, 'T'}, {"db", required_argument, NULL, 'D'},
 		{"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0}};
 	struct device_args a = {.t = {.user = "admin",
 				      .names = {"amt-agent project", "amt-agent", "amt-agent",
@@ -297,13 +307,44 @@ int cmd_device(int argc, char **argv)
 		case 'A': a.t.names.application = optarg; break;
 		case 'E': a.t.names.enterprise = optarg; break;
 		case 'B': a.t.names.block_name = optarg; break;
+		case 'T': a.via_tunnel = optarg; break;
+		case 'D': a.db = optarg; break;
 		case 'h': return usage(stdout, VERIFY_EXIT_OK);
 		default: return usage(stderr, VERIFY_EXIT_USAGE);
 		}
 	}
-	if (optind + 1 != argc)
+	if (optind + (a.via_tunnel ? 0 : 1) != argc)
 		return usage(stderr, VERIFY_EXIT_USAGE);
-	a.host = a.t.host = argv[optind];
+	if (a.db && !a.via_tunnel) {
+		fprintf(stderr, "amt-verify device: --db applies only with --via-tunnel\n");
+		return VERIFY_EXIT_USAGE;
+	}
+	/* HOST, or the relay port of the device's tunnel */
+	struct target_spec spec = {.host = a.via_tunnel ? NULL : argv[optind],
+				   .via_tunnel = a.via_tunnel, .db = a.db, .port = a.t.port};
+	struct target_addr ta;
+	char connect_to[600];
+	ex = target_resolve(&spec, a.t.tls ? 16993 : 16992, &ta, err, sizeof(err));
+	if (ex != VERIFY_EXIT_OK) {
+		fprintf(stderr, "amt-verify device: %s\n", err);
+		return ex;
+	}
+	a.host = a.via_tunnel ? a.via_tunnel : argv[optind];
+	a.t.host = ta.connect_host;
+	a.t.port = ta.connect_port;
+	if (ta.via_tunnel && a.t.tls) {
+		/* the URL names AMT (its certificate is checked against that name),
+		 * the connection goes to the relay */
+		bool v6 = strchr(ta.name, ':') != NULL;
+		snprintf(connect_to, sizeof(connect_to), "%s%s%s:16993:%s", v6 ? "[" : "", ta.name,
+			 v6 ? "]" : "", ta.relay);
+		a.t.host = ta.name;
+		a.t.port = 16993;
+		a.t.connect_to = connect_to;
+	}
+	if (ta.via_tunnel)
+		fprintf(stderr, "amt-verify device: %s through its tunnel (relay %s)\n", a.via_tunnel,
+			ta.relay);
 	if (a.inventory) {
 		int line = ini_parse(a.inventory, on_inventory, &a);
 		if (line != 0) {

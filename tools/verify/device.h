@@ -34,6 +34,9 @@ struct device_target {
 	size_t password_len;
 	struct hostid_names names;
 	long timeout_ms;        /* per request; 0 = 15000 */
+	/* "HOST:PORT:ADDR:PORT": connect there instead (a tunnel's relay port)
+	 * while TLS checks host's name; NULL: connect to host:port */
+	const char *connect_to;
 };
 
 enum device_host_id {

@@ -21,6 +21,7 @@ static const struct verify_cmd commands[] = {
 	{"events", cmd_events, "list the recorded events"},
 	{"reports", cmd_reports, "list each device's latest agent report; --check it against the device"},
 	{"device", cmd_device, "read a device's AMT state over WS-Management and check it"},
+	{"tunnels", cmd_tunnels, "list the CIRA tunnels open now and their relay ports"},
 };
 
 static void usage(FILE *f)

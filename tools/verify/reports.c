@@ -6,8 +6,10 @@
  *
  * --check compares amt_version, provisioning_state, control_mode, uuid and
  * host_id (the last only where the device has 3PDS, AMT 3.0-11.x); the
- * device is reached at the report's wired IPv4, else its wireless IPv4,
- * else its host name. Exit 0 when every device agrees, 1 when any
+ * device is reached through its CIRA tunnel when a listener relays one
+ * (the store's tunnels table; said in the output), else at the report's
+ * wired IPv4, else its wireless IPv4, else its host name. Exit 0 when every
+ * device agrees, 1 when any
  * disagreement was found, 8 when none was found but a device could not be
  * read (the others are still checked).
  * Must not: write to the store (opened read-only); change anything on a
@@ -24,6 +26,7 @@
 #include "device.h"
 #include "reportdoc.h"
 #include "store.h"
+#include "tunnel_target.h"
 #include "wsman.h"
 
 #define EXIT_DISAGREE 1
@@ -32,6 +35,8 @@ struct row {
 	struct reportdoc doc;
 	char *report_id, *source, *client_subject;
 	char received[VERIFY_TIME_LEN];
+	struct tunnel_info tun; /* --check: the device's open tunnel, if any */
+	bool has_tun;
 };
 
 struct rows {
@@ -56,10 +61,11 @@ static void reports_usage(FILE *f)
 		"                  [--vendor V] [--application A] [--enterprise E] [--block-name B]\n\n"
 		"List the latest agent report of each device (by device UUID): UUID, host\n"
 		"name, report time, AMT version, provisioning state, control mode, host ID,\n"
-		"CIRA status. With --check, read each device over WS-Management (at the\n"
-		"report's wired IPv4, else wireless IPv4, else host name) and print one line\n"
-		"per field where report and device disagree (amt_version,\n"
-		"provisioning_state, control_mode, uuid, host_id).\n\n"
+		"CIRA status. With --check, read each device over WS-Management (through\n"
+		"its CIRA tunnel when a listener relays one, else at the report's wired\n"
+		"IPv4, else wireless IPv4, else host name) and print one line per field\n"
+		"where report and device disagree (amt_version, provisioning_state,\n"
+		"control_mode, uuid, host_id).\n\n"
 		"  --db PATH           the store amt-verify listen --reports writes (default %s)\n"
 		"  --json              one JSON object per line\n"
 		"  --check             compare with the devices\n"
@@ -87,6 +93,7 @@ static void rows_free(struct rows *rs)
 		free(rs->v[i].report_id);
 		free(rs->v[i].source);
 		free(rs->v[i].client_subject);
+		tunnel_info_clear(&rs->v[i].tun);
 	}
 	free(rs->v);
 	memset(rs, 0, sizeof(*rs));
@@ -213,6 +220,29 @@ static void print_problem(bool json, const char *uuid, const char *addr, const c
 		addr ? " at " : "", addr ? addr : "", error);
 }
 
+/* Reach the device through its tunnel: t aims at the relay of the port
+ * the options want (TLS: the URL names AMT, the connection goes to the
+ * relay). false when the tunnel does not carry that port. */
+static bool via_tunnel(const struct row *w, struct device_target *t, char *addr, size_t addrcap,
+		       char *connect_to, size_t ctcap, char *host, size_t hostcap)
+{
+	unsigned amt_port = t->tls ? 16993 : 16992, port;
+
+	if (!tunnel_relay(&w->tun, amt_port, host, hostcap, &port))
+		return false;
+	bool v6 = strchr(host, ':') != NULL;
+	snprintf(addr, addrcap, "%s%s%s:%u", v6 ? "[" : "", host, v6 ? "]" : "", port);
+	t->host = host;
+	t->port = port;
+	if (t->tls && w->tun.host_name[0]) {
+		snprintf(connect_to, ctcap, "%s:16993:%s", w->tun.host_name, addr);
+		t->host = w->tun.host_name;
+		t->port = 16993;
+		t->connect_to = connect_to;
+	}
+	return true;
+}
+
 /* 0 agrees, EXIT_DISAGREE, or VERIFY_EXIT_NETWORK (not read). */
 static int check_one(const struct reports_args *a, const struct row *w)
 {
@@ -222,15 +252,23 @@ static int check_one(const struct reports_args *a, const struct row *w)
 	const char *addr = address_of(d);
 	struct device_target t = a->t;
 	struct device_state s;
-	char err[640];
+	char err[640], relay[300], connect_to[600], host[256], label[320];
 	int ex = VERIFY_EXIT_OK, r;
 
-	if (!addr) {
+	if (w->has_tun && via_tunnel(w, &t, relay, sizeof(relay), connect_to, sizeof(connect_to),
+				     host, sizeof(host))) {
+		/* the device is connected: its tunnel is the way in, and we say so */
+		snprintf(label, sizeof(label), "%s (tunnel)", relay);
+		addr = label;
+		fprintf(stderr, "%s reports: %s is connected: checked through its CIRA tunnel "
+				"(relay %s)\n", VERIFY_PROG, d->uuid, relay);
+	} else if (!addr) {
 		print_problem(a->json, d->uuid, NULL, NULL, NULL, NULL,
 			      "the report has no IPv4 address and no usable host name");
 		return VERIFY_EXIT_NETWORK;
+	} else {
+		t.host = addr;
 	}
-	t.host = addr;
 	r = device_read(&t, &s, err, sizeof(err));
 	if (r != VERIFY_EXIT_OK) {
 		print_problem(a->json, d->uuid, addr, NULL, NULL, NULL, err);
@@ -406,6 +444,12 @@ int cmd_reports(int argc, char **argv)
 	/* Read everything first: no read transaction stays open while devices
 	 * are queried. */
 	r = store_latest_reports(st, collect, &rs, err, sizeof(err));
+	for (size_t i = 0; r == 0 && a.check && i < rs.n; i++) {
+		int f = tunnel_find(st, rs.v[i].doc.uuid, &rs.v[i].tun, err, sizeof(err));
+		if (f < 0)
+			r = -1;
+		rs.v[i].has_tun = f == 1;
+	}
 	store_close(st);
 	st = NULL;
 	if (r != 0) {

@@ -31,6 +31,7 @@ int cmd_listen(int argc, char **argv);
 int cmd_events(int argc, char **argv);
 int cmd_device(int argc, char **argv);
 int cmd_reports(int argc, char **argv);
+int cmd_tunnels(int argc, char **argv);
 
 /* ---- time ---- */
 #define VERIFY_TIME_LEN 32 /* "2026-11-22T10:00:00.123Z" + NUL, with room */
