@@ -31,7 +31,7 @@ struct listen_opts {
 	unsigned long hello_per_source, hello_per_uuid;
 	/* relays and verify-on-connect (--mps) */
 	const char *relay_bind, *device_user, *device_password_file, *device_ca_file;
-	unsigned long relay_port_low, relay_port_high, max_channels, max_relays;
+	unsigned long relay_port_low, relay_port_high, max_channels, max_relays, open_timeout_s;
 	int verify_on_connect; /* -1: default (on with --device-password-file) */
 };
 
@@ -66,7 +66,7 @@ static void listen_usage(FILE *f)
 		"                         [--hello-per-source N] [--hello-per-uuid N]\n"
 		"                         [--relay-bind ADDR] [--relay-ports LOW-HIGH]\n"
 		"                         [--max-channels-per-tunnel N]\n"
-		"                         [--max-relay-connections N]\n"
+		"                         [--max-relay-connections N] [--channel-open-timeout S]\n"
 		"                         [--device-user U] [--device-password-file F]\n"
 		"                         [--device-ca-file F]\n"
 		"                         [--verify-on-connect | --no-verify-on-connect]\n\n"
@@ -117,6 +117,8 @@ static void listen_usage(FILE *f)
 		"                             (default %u)\n"
 		"  --max-relay-connections N  relayed connections at once, all tunnels\n"
 		"                             (default %u)\n"
+		"  --channel-open-timeout S   a device that leaves a CHANNEL_OPEN unanswered\n"
+		"                             this long is disconnected (default 20)\n"
 		"  --device-user U            AMT user for verify-on-connect (default admin)\n"
 		"  --device-password-file F   its password; turns verify-on-connect on\n"
 		"  --device-ca-file F         trust for AMT's certificate when only 16993 is\n"
@@ -157,7 +159,7 @@ static int parse_args(int argc, char **argv, struct listen_opts *o)
 	enum { O_HELLO = 256, O_MPS, O_REPORTS, O_CERT, O_KEY, O_USER, O_PWFILE, O_CLIENT_CA,
 	       O_TOKEN, O_DB, O_JSON, O_TUNNEL, O_MAXCONN, O_MAXHELLO, O_MAXMPS, O_MAXREPORTS,
 	       O_PERSOURCE, O_PERUUID, O_RELAY_BIND, O_RELAY_PORTS, O_MAXCHAN, O_MAXRELAYS,
-	       O_DEV_USER, O_DEV_PWFILE, O_DEV_CA, O_VERIFY, O_NOVERIFY, O_HELP };
+	       O_DEV_USER, O_DEV_PWFILE, O_DEV_CA, O_VERIFY, O_NOVERIFY, O_OPEN_TIMEOUT, O_HELP };
 	static const struct option opts[] = {
 		{"hello", required_argument, NULL, O_HELLO},
 		{"mps", required_argument, NULL, O_MPS},
@@ -181,6 +183,7 @@ static int parse_args(int argc, char **argv, struct listen_opts *o)
 		{"relay-ports", required_argument, NULL, O_RELAY_PORTS},
 		{"max-channels-per-tunnel", required_argument, NULL, O_MAXCHAN},
 		{"max-relay-connections", required_argument, NULL, O_MAXRELAYS},
+		{"channel-open-timeout", required_argument, NULL, O_OPEN_TIMEOUT},
 		{"device-user", required_argument, NULL, O_DEV_USER},
 		{"device-password-file", required_argument, NULL, O_DEV_PWFILE},
 		{"device-ca-file", required_argument, NULL, O_DEV_CA},
@@ -266,6 +269,13 @@ static int parse_args(int argc, char **argv, struct listen_opts *o)
 				return -1;
 			}
 			break;
+		case O_OPEN_TIMEOUT:
+			if (verify_parse_ulong(optarg, 1, 600, &o->open_timeout_s) != 0) {
+				fprintf(stderr, "%s listen: --channel-open-timeout \"%s\": expected "
+						"1..600 seconds\n", VERIFY_PROG, optarg);
+				return -1;
+			}
+			break;
 		case O_DEV_USER: o->device_user = optarg; break;
 		case O_DEV_PWFILE: o->device_password_file = optarg; break;
 		case O_DEV_CA: o->device_ca_file = optarg; break;
@@ -324,6 +334,7 @@ static int parse_args(int argc, char **argv, struct listen_opts *o)
 		return -1;
 	}
 	if (!o->mps && (o->relay_bind || o->relay_port_low || o->max_channels || o->max_relays ||
+			o->open_timeout_s ||
 			o->device_user || o->device_password_file || o->device_ca_file ||
 			o->verify_on_connect >= 0)) {
 		fprintf(stderr, "%s listen: the relay and --device-* options only apply with "
@@ -464,6 +475,8 @@ int cmd_listen(int argc, char **argv)
 		run.ctx.lim.max_channels = (unsigned)o.max_channels;
 	if (o.max_relays)
 		run.ctx.lim.max_relays = (unsigned)o.max_relays;
+	if (o.open_timeout_s)
+		run.ctx.lim.open_timeout_s = (unsigned)o.open_timeout_s;
 	signal(SIGPIPE, SIG_IGN);
 
 	/* Every usage error before anything touches the disk or the network. */
