@@ -67,6 +67,9 @@ static void test_close_by_listener(void **state)
 			  "ended by the listener: stopping");
 	assert_close_line("{\"reason\":\"error\",\"duration_ms\":1000}",
 			  "ended by an error (see the listener's log)");
+	assert_close_line("{\"reason\":\"error\",\"error\":\"no answer to CHANNEL_OPEN for port "
+			  "16992 within 20 s\",\"duration_ms\":1000}",
+			  "ended by an error: no answer to CHANNEL_OPEN for port 16992 within 20 s after");
 	assert_close_line("{\"reason\":\"newer\",\"duration_ms\":1000}", "ended: newer");
 	assert_close_line("{\"duration_ms\":1000}", "ended: ?");
 	(void)state;

@@ -54,8 +54,13 @@ static const char *close_words(const struct store_event *ev, char *buf, size_t c
 		return "ended by the listener: time limit";
 	if (strcmp(reason, "shutdown") == 0)
 		return "ended by the listener: stopping";
-	if (strcmp(reason, "error") == 0)
-		return "ended by an error (see the listener's log)";
+	if (strcmp(reason, "error") == 0) {
+		const char *why = json_string_value(json_object_get(ev->detail, "error"));
+		if (!why)
+			return "ended by an error (see the listener's log)";
+		snprintf(buf, cap, "ended by an error: %s", why);
+		return buf;
+	}
 	snprintf(buf, cap, "ended: %s", reason);
 	return buf;
 }
@@ -63,7 +68,7 @@ static const char *close_words(const struct store_event *ev, char *buf, size_t c
 static void summary(FILE *f, const struct store_event *ev)
 {
 	const char *type = ev->type;
-	char list[256];
+	char list[320];
 
 	fprintf(f, "%s %-16s %s from %s", ev->time, type, ev->uuid ? ev->uuid : "-",
 		ev->source ? ev->source : "-");
@@ -81,6 +86,12 @@ static void summary(FILE *f, const struct store_event *ev)
 	} else if (strcmp(type, "cira_close") == 0) {
 		fprintf(f, " %s after %.3f s", close_words(ev, list, sizeof(list)),
 			(double)dint(ev, "duration_ms") / 1000.0);
+	} else if (strcmp(type, "cira_verified") == 0) {
+		fprintf(f, " through the tunnel (relay %s of %lld): AMT %s host %s",
+			dstr(ev, "relay"), (long long)dint(ev, "port"), dstr(ev, "amt_version"),
+			dstr(ev, "host_name"));
+	} else if (strcmp(type, "cira_verify_failed") == 0) {
+		fprintf(f, " through the tunnel: %s", dstr(ev, "reason"));
 	} else if (strcmp(type, "report") == 0) {
 		fprintf(f, " host %s AMT %s %s/%s cira %s report %s", dstr(ev, "host_name"),
 			dstr(ev, "amt_version"), dstr(ev, "provisioning_state"),
