@@ -3,7 +3,8 @@
 #   A laptop's ME (amt-sim) is root's, as /dev/mei0 is. amt-agent run, the
 #   service, owns it; an ordinary user's info and call-for-help go through
 #   its socket, and the call for help is seen arriving by amt-verify listen
-#   (the MPS). Then: hello packets from a pre-provisioned desktop, a host ID
+#   (the MPS), which relays the tunnel: the help desk reads the laptop's AMT
+#   state and inventory through it. Then: hello packets from a pre-provisioned desktop, a host ID
 #   surviving a reinstall checked over the network, an exit code, and a
 #   clean stop.
 # Every step checks what it shows (exit codes, JSON, events); the last line
@@ -18,7 +19,7 @@ if [ "$(id -u)" -ne 0 ]; then
 	echo "demo: the simulator mounts FUSE device files and the service owns them; run 'sudo make demo'" >&2
 	exit 1
 fi
-for tool in jq openssl setpriv; do
+for tool in jq openssl setpriv curl python3; do
 	command -v "$tool" >/dev/null || { echo "demo: $tool is missing; run scripts/install-deps.sh" >&2; exit 1; }
 done
 if [ -t 1 ] && [ -z "${NO_COLOR:-}" ]; then
@@ -103,8 +104,10 @@ if ! { openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=demo-ca -keyo
 	cat "$T/openssl.log"; bad "openssl could not make the demo certificates"
 fi
 printf 'demo-cira-pass\n' > "$T/mps.pw"; chmod 600 "$T/mps.pw" "$T/mps.key"
+printf 'P@ssw0rd\n' > "$T/laptop-admin.pw"; chmod 600 "$T/laptop-admin.pw" # the laptop's AMT admin
 "$B/amt-verify" listen --hello 127.0.0.1:0 --mps 127.0.0.1:0 --tls-cert "$T/mps.pem" --tls-key "$T/mps.key" \
-	--mps-user demo --mps-password-file "$T/mps.pw" --db "$T/events.db" > "$T/listen.log" 2>&1 &
+	--mps-user demo --mps-password-file "$T/mps.pw" --device-password-file "$T/laptop-admin.pw" \
+	--db "$T/events.db" > "$T/listen.log" 2>&1 &
 PIDS+=($!)
 for _ in $(seq 1 50); do grep -q ready "$T/listen.log" 2>/dev/null && break; sleep 0.1; done
 grep ready "$T/listen.log" || { cat "$T/listen.log"; bad "amt-verify listen did not start"; }
@@ -197,6 +200,36 @@ try -q nobody 0 amt-agent info --json
 jq -c '{cira}' <<<"$OUT"
 [ "$(jq -r .cira.status <<<"$OUT")" = connected ] || bad "info does not show the tunnel connected"
 
+step "The help desk reaches the laptop through the tunnel (amt-verify relays its ports)"
+wait_event cira_verified "$LAPTOP" || bad "amt-verify did not read AMT through the tunnel (no cira_verified)"
+note "On connect, amt-verify read AMT through the tunnel itself:"
+events | grep cira_verified | grep "$LAPTOP"
+try root 0 amt-verify tunnels --db "$T/events.db"
+RELAY=$("$B/amt-verify" tunnels --db "$T/events.db" --json | jq -r '.ports["16992"] // empty')
+[ -n "$RELAY" ] || bad "amt-verify tunnels shows no relay of port 16992"
+note "The technician checks the AMT state through the tunnel:"
+try root 0 amt-verify device --via-tunnel "$LAPTOP" --db "$T/events.db" --password-file "$T/laptop-admin.pw" \
+	--expect amt_version=16.1.25 --expect control_mode=acm
+note "... and reads the inventory with any WS-Man client on the relay port ($RELAY), here curl --digest:"
+for class in CIM_Chassis CIM_BIOSElement CIM_Processor; do
+	sed "s|http://intel.com/wbem/wscim/1/amt-schema/1/AMT_GeneralSettings|http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/$class|" \
+		"$ROOT/tests/data/wsman-get-general-settings.xml" > "$T/get.xml"
+	printf '%sroot# curl --digest -u admin:… --data-binary @get-%s.xml http://%s/wsman%s\n' "$DIM" "$class" "$RELAY" "$OFF"
+	curl -s --max-time 10 --digest -u "admin:P@ssw0rd" -H 'Content-Type: application/soap+xml' \
+		--data-binary @"$T/get.xml" "http://$RELAY/wsman" > "$T/get.out" || bad "curl through the relay failed"
+	python3 - "$T/get.out" <<'PY' || bad "no $class instance came back through the tunnel"
+import sys, xml.etree.ElementTree as E
+keep = ("Manufacturer", "Model", "SerialNumber", "Version", "MaxClockSpeed", "ElementName")
+body = [e for e in E.parse(sys.argv[1]).getroot().iter() if e.tag.endswith("}Body")][0]
+inst = list(body)[0]
+name = inst.tag.split("}")[1]
+if name == "Fault":
+    sys.exit(1)
+print("  %s: %s" % (name, ", ".join("%s=%s" % (c.tag.split("}")[1], c.text) for c in inst
+                                   if c.text and c.tag.split("}")[1] in keep)))
+PY
+done
+
 step "The user closes it: call-for-help --close"
 try nobody 0 amt-agent call-for-help --close
 wait_event cira_close "$LAPTOP" || bad "amt-verify recorded no cira_close for $LAPTOP"
@@ -204,6 +237,8 @@ note "amt-verify saw the device close the tunnel, as asked:"
 CLOSE=$(events | grep cira_close | grep "$LAPTOP")
 printf '%s\n' "$CLOSE"
 grep -q 'closed by the device' <<<"$CLOSE" || bad "the close line does not say the device closed it"
+[ -z "$("$B/amt-verify" tunnels --db "$T/events.db")" ] || bad "the tunnel is still listed after the close"
+note "... and its relay ports are gone (amt-verify tunnels lists nothing)"
 
 step "Changing AMT state needs root: the user's hello is refused"
 try nobody 4 amt-agent hello
