@@ -20,6 +20,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -543,6 +545,10 @@ enum sim_cira_end sim_cira_tunnel_run(struct sim_cira_link *l)
 		goto out;
 	}
 	fcntl(l->fd, F_SETFL, fcntl(l->fd, F_GETFL) | O_NONBLOCK);
+	/* channel traffic is request/response: small messages must not wait
+	 * for the MPS's delayed ACK (Nagle) */
+	int one = 1;
+	setsockopt(l->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	SSL_set_mode(l->ssl, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
 	e = loop(&t);
 out:

@@ -462,6 +462,8 @@ static void set_keepalive(int fd)
 {
 	int on = 1, idle = 60, intvl = 10, cnt = 6;
 
+	/* relayed channels are request/response: no Nagle delay */
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
 	setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof(on));
 	setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle));
 	setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof(intvl));

@@ -17,6 +17,7 @@
 #include "listen_relay.h"
 
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -219,6 +220,8 @@ static void on_accept(void *arg, int fd, const char *source)
 		log_error("relay %s: out of memory — connection from %s closed", r->source, source);
 		return;
 	}
+	int one = 1;
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	rc->r = r;
 	rc->h = -1;
 	rc->amt_port = port->amt_port;
