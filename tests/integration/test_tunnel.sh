@@ -115,6 +115,14 @@ expect_grep "tunnels: one line per tunnel" "^$U amt-sim user ciradev since [0-9T
 [ "$(http "https://amt-sim:16993/wsman" --digest -u admin:P@ssw0rd --cacert "$T/ca.pem" \
 	--connect-to "amt-sim:16993:$R16993")" = 200 ] &&
 	ok "curl over TLS on the relay of 16993 (AMT's certificate checked)" || fail "curl TLS" "refused"
+python3 - "$(dirname "$0")/../data/wsman-get-general-settings.xml" "$T/big.xml" <<'PY'
+import sys
+x = open(sys.argv[1]).read()
+open(sys.argv[2], "w").write(x.replace("<s:Body/>", "<s:Body><!-- " + "x" * 61000 + " --></s:Body>"))
+PY
+[ "$(curl -sS --max-time 10 -o /dev/null -w '%{http_code}' --digest -u admin:P@ssw0rd \
+	-H 'Content-Type: application/soap+xml' --data-binary @"$T/big.xml" "http://$R16992/wsman")" = 200 ] &&
+	ok "a 61 KB request through the relay (15 times AMT's window): 200" || fail "bulk request" "not 200"
 curl -sS --max-time 10 -o /dev/null "http://$R16994/" 2> "$T/curl.err"; RC=$?
 [ "$RC" -eq 52 ] || [ "$RC" -eq 56 ] && ok "redirection port (not served yet): the connection closes, curl exit $RC" ||
 	fail "16994 relay" "curl exit $RC: $(cat "$T/curl.err")"

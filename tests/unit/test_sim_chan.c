@@ -74,18 +74,24 @@ struct fx {
 #define WINDOW 4096u
 #define MAX_DATA 1000u
 
-static struct fx *fx_new(unsigned max_channels, bool stall)
+static struct fx *fx_new_at(unsigned max_channels, bool stall, uint32_t credit_at)
 {
 	struct fx *f = calloc(1, sizeof(*f));
 	struct sim_chan_cfg cfg = {.window = WINDOW,
 				   .max_data = MAX_DATA,
 				   .max_channels = max_channels,
 				   .id_base = 0xC000,
-				   .no_window_adjust = stall};
+				   .no_window_adjust = stall,
+				   .credit_at = credit_at};
 	struct sim_chan_hooks h = {.arg = &f->rec, .send = record};
 	f->t = sim_chan_table_new(&cfg, &h);
 	assert_non_null(f->t);
 	return f;
+}
+
+static struct fx *fx_new(unsigned max_channels, bool stall)
+{
+	return fx_new_at(max_channels, stall, 0);
 }
 
 static void fx_free(struct fx *f)
@@ -254,6 +260,29 @@ static void test_peer_window_exhaustion(void **state)
 	assert_int_equal(f->rec.n, before + 3);
 	assert_int_equal(f->rec.m[before].len, MAX_DATA);
 	assert_int_equal(f->rec.m[before + 2].len, 500);
+	fx_free(f);
+}
+
+/* With credit_at, AMT credits once that much is owed, all of it at once. */
+static void test_credit_in_halves(void **state)
+{
+	(void)state;
+	struct fx *f = fx_new_at(1, false, WINDOW / 2);
+	uint8_t b[WINDOW] = {0};
+	uint32_t id;
+	int h = open_ok(f, 1, 100, &id);
+	unsigned before = f->rec.n;
+
+	assert_int_equal(data(f, id, b, 1500), 0);
+	sim_chan_to_stream_done(f->t, h, 1500);
+	assert_int_equal(f->rec.n, before); /* 1500 < 2048: nothing yet */
+	assert_int_equal(data(f, id, b, WINDOW - 1500), 0); /* the rest of the window */
+	assert_int_equal(data(f, id, b, 1), SIM_CHAN_E_WINDOW);
+	sim_chan_to_stream_done(f->t, h, 600);
+	assert_int_equal(last(f)->type, APF_CHANNEL_WINDOW_ADJUST);
+	assert_int_equal(last(f)->bytes, 2100);
+	assert_int_equal(data(f, id, b, 2100), 0);
+	assert_int_equal(data(f, id, b, 1), SIM_CHAN_E_WINDOW);
 	fx_free(f);
 }
 
@@ -482,6 +511,7 @@ int main(void)
 		cmocka_unit_test(test_open_refusals),
 		cmocka_unit_test(test_amt_window_exhaustion),
 		cmocka_unit_test(test_peer_window_exhaustion),
+		cmocka_unit_test(test_credit_in_halves),
 		cmocka_unit_test(test_stall_fault_sends_no_credit),
 		cmocka_unit_test(test_close_from_amt),
 		cmocka_unit_test(test_close_from_peer_flushes),

@@ -22,6 +22,7 @@ struct slot {
 	uint32_t port;
 	uint32_t peer_window; /* bytes AMT may still send */
 	uint32_t rx_left;     /* bytes the peer may still send */
+	uint32_t owed;        /* taken by the stream, not yet credited */
 	uint8_t *buf;         /* cfg.window bytes waiting for the stream */
 	size_t off, len;
 };
@@ -295,9 +296,13 @@ void sim_chan_to_stream_done(struct sim_chan_table *t, int h, size_t k)
 		log_debug("sim chan: apf_window_stall: no WINDOW_ADJUST for %zu bytes", k);
 		return;
 	}
-	s->rx_left += (uint32_t)k;
+	s->owed += (uint32_t)k;
+	if (s->owed < t->cfg.credit_at)
+		return; /* the peer still has most of its window: save a message */
+	s->rx_left += s->owed;
 	struct apf_msg m = {.type = APF_CHANNEL_WINDOW_ADJUST,
-			    .window_adjust = {.recipient = s->peer_id, .bytes_to_add = (uint32_t)k}};
+			    .window_adjust = {.recipient = s->peer_id, .bytes_to_add = s->owed}};
+	s->owed = 0;
 	send_msg(t, &m);
 }
 

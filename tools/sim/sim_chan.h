@@ -33,7 +33,8 @@
  *   the caller disconnects); data for an unknown id, a channel still
  *   connecting, or one AMT already closed is dropped (a close race).
  * - AMT credits the peer with WINDOW_ADJUST for what the stream took, as it
- *   takes it (unless cfg.no_window_adjust, the [sim] apf_window_stall fault).
+ *   takes it, or once cfg.credit_at bytes are owed (unless
+ *   cfg.no_window_adjust, the [sim] apf_window_stall fault).
  * - The stream ending: AMT sends CHANNEL_CLOSE and waits for the peer's
  *   (no reply to that one). The peer's CLOSE on an open channel: AMT
  *   answers CLOSE at once, writes what it had buffered to the stream, then
@@ -58,6 +59,9 @@ struct sim_chan_cfg {
 	unsigned max_channels; /* channels open at once in this session */
 	uint32_t id_base;      /* AMT's channel ids start here */
 	bool no_window_adjust; /* never credit the peer ([sim] apf_window_stall) */
+	/* Credit the peer once the stream took this many bytes (0: every
+	 * time it takes some). UNVERIFIED for real AMT either way. */
+	uint32_t credit_at;
 };
 
 struct sim_chan_hooks {

@@ -247,14 +247,19 @@ static void pump_stream(struct tun *t, int h, short revents)
 		else if (k < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
 			sim_chan_stream_ended(t->ch, h);
 	}
-	if ((n = sim_chan_room(t->ch, h)) > 0 && t->tx_len < TX_HIGH &&
-	    (revents & (POLLIN | POLLERR | POLLHUP))) {
+	/* read until the stream has nothing more (or the window or the output
+	 * is full): a response and the service's close then go out together */
+	while ((revents & (POLLIN | POLLERR | POLLHUP)) && (n = sim_chan_room(t->ch, h)) > 0 &&
+	       t->tx_len < TX_HIGH) {
 		uint8_t buf[SIM_CIRA_MAX_DATA];
 		ssize_t k = read(fd, buf, n < sizeof(buf) ? n : sizeof(buf));
-		if (k > 0)
+		if (k > 0) {
 			sim_chan_from_stream(t->ch, h, buf, (size_t)k);
-		else if (k == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR))
+			continue;
+		}
+		if (k == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR))
 			sim_chan_stream_ended(t->ch, h); /* the service answered and closed */
+		break;
 	}
 }
 
@@ -527,10 +532,13 @@ ended:
 enum sim_cira_end sim_cira_tunnel_run(struct sim_cira_link *l)
 {
 	struct tun t = {.l = l, .ka_ms = l->keepalive_ms};
+	/* credits once half the window is owed, as MPSs credit AMT (MeshCentral,
+	 * Open AMT): a request smaller than that costs no WINDOW_ADJUST */
 	struct sim_chan_cfg cfg = {.window = SIM_CIRA_WINDOW,
 				   .max_data = SIM_CIRA_MAX_DATA,
 				   .max_channels = SIM_CIRA_MAX_CHANNELS,
-				   .id_base = AMT_CHANNEL_ID_BASE};
+				   .id_base = AMT_CHANNEL_ID_BASE,
+				   .credit_at = SIM_CIRA_WINDOW / 2};
 	struct sim_chan_hooks hooks = {.arg = &t, .send = queue_msg};
 	enum sim_cira_end e = SIM_CIRA_END_DONE;
 

@@ -6,9 +6,9 @@
  * client). Until AMT confirms, the client's bytes wait in its bufferevent;
  * then they go out as AMT's window allows (reading stops at 64 KiB
  * waiting). AMT's bytes are written to the client as they come and
- * credited back (WINDOW_ADJUST) once the client's socket took them, so a
- * client that reads slowly holds AMT at the MPS's window (32 KiB) per
- * channel. APF has no half-close: a client that ends its sending side has
+ * credited back (WINDOW_ADJUST) once the client's socket took them and
+ * half the window is owed, so a client that reads slowly holds AMT at the
+ * MPS's window (32 KiB) per channel. APF has no half-close: a client that ends its sending side has
  * its last bytes sent, then the channel closed; AMT closing the channel
  * ends the connection once what AMT sent is written out (linger bound).
  * A CHANNEL_OPEN AMT leaves unanswered for open_timeout_s ends the tunnel.
@@ -166,7 +166,9 @@ static void on_client_write(struct bufferevent *bev, void *arg)
 			conn_free(rc);
 		return;
 	}
-	if (rc->h >= 0 && rc->uncredited) {
+	/* credit once half the window is owed (as Open AMT's and MeshCentral's
+	 * MPS do): a response smaller than that costs no WINDOW_ADJUST */
+	if (rc->h >= 0 && rc->uncredited >= MPS_CHAN_WINDOW / 2) {
 		mps_chan_consumed(rc->r->ch, rc->h, rc->uncredited);
 		rc->uncredited = 0;
 	}
