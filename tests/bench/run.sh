@@ -2,6 +2,8 @@
 # Benchmarks (never part of make check): figures, not pass/fail.
 #   info: amt-agent info --json against amt-sim with [sim] latency_ms = 2:
 #         HECI transactions, wall time, and transactions x latency beside it.
+#   tunnel: WS-Man requests/s and bulk MB/s through the CIRA relay beside
+#         the same requests made directly (tests/bench/tunnel.sh).
 set -euo pipefail
 BUILD=${1:-build}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -63,3 +65,6 @@ sw1=$(( $(status voluntary_ctxt_switches) + $(status nonvoluntary_ctxt_switches)
 echo "RSS $(status VmRSS) kB (anonymous $(status RssAnon) kB, shared-library pages $(status RssFile) kB; target 4096 kB)"
 echo "wake-ups while idle: $((sw1 - sw0)) in ${IDLE_S} s = $(( (sw1 - sw0) * 60 / IDLE_S )) per minute (no report schedule configured; target 0)"
 kill -TERM "$DPID"; wait "$DPID" 2>/dev/null || true
+
+echo
+"$ROOT/tests/bench/tunnel.sh" "$BUILD"
