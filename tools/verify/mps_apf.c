@@ -163,7 +163,8 @@ static void finish(struct mps_session *s, enum mps_end_reason reason)
 	emit(s, "cira_close", d);
 }
 
-static enum mps_result fail_v(struct mps_session *s, const char *fmt, va_list ap)
+__attribute__((format(printf, 2, 0))) static enum mps_result
+fail_v(struct mps_session *s, const char *fmt, va_list ap)
 {
 	char why[256];
 
