@@ -170,8 +170,9 @@ stop_listen L
 [ "$RC" -eq 0 ] && ok "listener SIGTERM: exit 0" || fail "listener exit" "$RC"
 
 # ---- devices that misbehave inside the tunnel -------------------------------------------
+LOW=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 start_listen B --mps 127.0.0.1:0 "${MPS_TLS[@]}" --channel-open-timeout 2 \
-	--db "$T/b.db" || exit 1
+	--relay-ports "$LOW-$((LOW + 20))" --db "$T/b.db" || exit 1
 BP=$(port_of B mps)
 peer() { # MODE: the device in the background; its output in $T/peer.MODE
 	python3 "$PEER" "$BP" "$T/ca.pem" ciradev cira-secret-42 "$1" > "$T/peer.$1" 2>&1 &
@@ -195,6 +196,9 @@ bad() { # MODE WHY-PATTERN NAME
 		ok "$3: cira_close says why" || fail "$3: cira_close" "$e"
 }
 bad silent "no answer to CHANNEL_OPEN for port 16992 within 2 s" "a device that never answers CHANNEL_OPEN"
+rp=${RELAY##*:}
+[ "$rp" -ge "$LOW" ] && [ "$rp" -le "$((LOW + 20))" ] && ok "--relay-ports: the relay port comes from the range ($rp)" ||
+	fail "--relay-ports" "$RELAY not in $LOW-$((LOW + 20))"
 bad flood "past the MPS's window" "a device flooding past the window"
 bad opens "opened a channel itself" "a device opening a channel itself"
 # a tunnel that vanishes under a technician: a clean close, the relay gone
