@@ -281,7 +281,7 @@ int cliopt_parse(const struct clicmd *cmd, int argc, char *argv[], struct cliopt
 		if (r->nhits >= CLIOPT_MAX_HITS)
 			return cliopt_fail(cmd, err, "too many options");
 		r->hits[r->nhits++] = (struct cliopt_hit){row, cmd->opts[row].value_name ? optarg : NULL};
-		r->seen |= 1u << row;
+		r->seen |= (uint64_t)1 << row;
 	}
 	for (; optind < argc; optind++) { /* after "--" */
 		if (r->nargs >= CLIOPT_MAX_ARGS)

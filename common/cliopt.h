@@ -20,7 +20,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define CLIOPT_MAX_OPTS 31  /* rows of one table (plus the implicit --help) */
+#define CLIOPT_MAX_OPTS 63  /* rows of one table (plus the implicit --help) */
 #define CLIOPT_MAX_HITS 64  /* options on one command line */
 #define CLIOPT_MAX_ARGS 16  /* positional arguments on one command line */
 
@@ -54,7 +54,7 @@ struct cliopt_hit {
 
 struct cliopt_result {
 	bool help;                 /* --help was given: help printed, run nothing */
-	uint32_t seen;             /* bit i: row i given at least once */
+	uint64_t seen;             /* bit i: row i given at least once */
 	int nhits;                 /* options in command-line order */
 	struct cliopt_hit hits[CLIOPT_MAX_HITS];
 	int nargs;                 /* positional arguments in order */

@@ -18,7 +18,6 @@
  * goes to the relay.
  * Must not: change anything on the device beyond a 3PDS session.
  */
-#include <getopt.h>
 #include <ini.h>
 #include <jansson.h>
 #include <openssl/crypto.h>
@@ -26,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cliopt.h"
 #include "device.h"
 #include "tunnel_target.h"
 #include "wsman.h"
@@ -228,99 +228,130 @@ const char *device_field(const struct device_state *s, const char *key)
 	return "";
 }
 
-static int usage(FILE *f, int code)
-{
-	fprintf(f,
+enum { O_TLS, O_PORT, O_USER, O_PWFILE, O_CA, O_PIN, O_INSECURE, O_TLS10, O_EXPECT, O_HOSTID,
+       O_INVENTORY, O_JSON, O_VENDOR, O_APP, O_ENT, O_BLOCK, O_VIA_TUNNEL, O_DB };
+
+static const struct cliopt device_opts[] = {
+	[O_TLS] = {"tls", 0, NULL, "HTTPS on 16993 (default HTTP on 16992)", 0},
+	[O_PORT] = {"port", 0, "N", "another port", 0},
+	[O_USER] = {"user", 0, "U", "WS-Man user (default admin)", 0},
+	[O_PWFILE] = {"password-file", 0, "F",
+		      "its password (required; the file must not be readable by others)", 0},
+	[O_CA] = {"ca-file", 0, "F", "trust this CA for the device's TLS certificate", 0},
+	[O_PIN] = {"pin", 0, "SHA256", "or accept a certificate with this SHA-256 fingerprint", 0},
+	[O_INSECURE] = {"insecure", 0, NULL, "or do not verify TLS at all (says so)", 0},
+	[O_TLS10] = {"allow-tls10", 0, NULL, "accept TLS 1.0/1.1 (AMT 7-11)", 0},
+	[O_EXPECT] = {"expect", 0, "KEY=VALUE", "expect this value (repeatable)", CLIOPT_REPEAT},
+	[O_HOSTID] = {"expect-hostid", 0, "ID", "expect this host ID", 0},
+	[O_INVENTORY] = {"inventory", 0, "FILE",
+			 "expectations from an INI file: [HOST] sections of KEY = VALUE", 0},
+	[O_JSON] = {"json", 0, NULL, "the device and the mismatches as JSON", 0},
+	[O_VENDOR] = {"vendor", 0, "V", "3PDS vendor name of the host ID block", 0},
+	[O_APP] = {"application", 0, "A", "3PDS application name", 0},
+	[O_ENT] = {"enterprise", 0, "E", "3PDS enterprise name", 0},
+	[O_BLOCK] = {"block-name", 0, "B", "3PDS block name", 0},
+	[O_VIA_TUNNEL] = {"via-tunnel", 0, "UUID",
+			  "instead of HOST: through the relay port 'amt-verify listen --mps' keeps "
+			  "for that device's CIRA tunnel ('amt-verify tunnels' lists them)",
+			  0},
+	[O_DB] = {"db", 0, "PATH", "with --via-tunnel: the listener's store (default "
+		  STORE_DEFAULT_PATH ")", 0},
+	{NULL, 0, NULL, NULL, 0},
+};
+
+static const struct clicmd device_cli = {
+	.prog = VERIFY_PROG,
+	.name = "device",
+	.args = "HOST",
+	.min_args = 0, /* HOST, or --via-tunnel UUID: checked below */
+	.max_args = 1,
+	.opts = device_opts,
+	.synopsis =
 		"usage: amt-verify device HOST | --via-tunnel UUID [--db PATH] [--tls] [--port N]\n"
 		"         [--user U] [--password-file F]\n"
 		"         [--ca-file F | --pin SHA256 | --insecure] [--allow-tls10]\n"
 		"         [--expect KEY=VALUE]... [--expect-hostid ID] [--inventory FILE] [--json]\n"
-		"         [--vendor V] [--application A] [--enterprise E] [--block-name B]\n"
+		"         [--vendor V] [--application A] [--enterprise E] [--block-name B]\n",
+	.description =
 		"Read a device's AMT state over WS-Management and compare it with expectations.\n"
-		"--via-tunnel UUID: through the relay port 'amt-verify listen --mps' keeps for\n"
-		"that device's CIRA tunnel (looked up in --db; 'amt-verify tunnels' lists them).\n"
 		"KEY: amt_version provisioning_state control_mode uuid mac ipv4 dhcp link_up host_id.\n"
-		"Exit 0 when everything matches, 1 on a mismatch (one line each).\n");
-	return code;
-}
+		"Exit 0 when everything matches, 1 on a mismatch (one line each).\n",
+};
 
 int cmd_device(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"tls", no_argument, NULL, 't'},         {"port", required_argument, NULL, 'P'},
-		{"user", required_argument, NULL, 'u'},  {"password-file", required_argument, NULL, 'p'},
-		{"ca-file", required_argument, NULL, 'c'}, {"pin", required_argument, NULL, 'k'},
-		{"insecure", no_argument, NULL, 'I'},    {"allow-tls10", no_argument, NULL, 'L'},
-		{"expect", required_argument, NULL, 'e'}, {"expect-hostid", required_argument, NULL, 'H'},
-		{"inventory", required_argument, NULL, 'i'}, {"json", no_argument, NULL, 'j'},
-		{"vendor", required_argument, NULL, 'V'}, {"application", required_argument, NULL, 'A'},
-		{"enterprise", required_argument, NULL, 'E'}, {"block-name", required_argument, NULL, 'B'},
-		{"via-tunnel", required_argument, NULL, 'T'}, {"db", required_argument, NULL, 'D'},
-		{"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0}};
 	struct device_args a = {.t = {.user = "admin",
 				      .names = {"amt-agent project", "amt-agent", "amt-agent",
 						"amt-agent-hostid"}}};
 	struct device_state s;
+	struct cliopt_result r;
 	uint8_t *password = NULL;
 	size_t plen = 0;
 	unsigned long n;
 	char err[640];
-	int c, ex = VERIFY_EXIT_NETWORK;
+	int ex = VERIFY_EXIT_NETWORK;
 
 	memset(&s, 0, sizeof(s));
-	optind = 0; /* 0: glibc rescans afresh (main stopped at the command with "+") */
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 't': a.t.tls = true; break;
-		case 'P':
-			if (verify_parse_ulong(optarg, 1, 65535, &n) != 0)
-				return usage(stderr, VERIFY_EXIT_USAGE);
+	int st = cliopt_parse(&device_cli, argc, argv, &r, stdout, stderr);
+	if (st != CLIOPT_OK)
+		return st == CLIOPT_HELP ? VERIFY_EXIT_OK : VERIFY_EXIT_USAGE;
+	for (int i = 0; i < r.nhits; i++) {
+		const char *v = r.hits[i].value;
+		switch (r.hits[i].opt) {
+		case O_TLS: a.t.tls = true; break;
+		case O_PORT:
+			if (cliopt_ulong(&device_cli, stderr, O_PORT, v, 1, 65535, &n) != 0)
+				return VERIFY_EXIT_USAGE;
 			a.t.port = (unsigned)n;
 			break;
-		case 'u': a.t.user = optarg; break;
-		case 'p': a.password_file = optarg; break;
-		case 'c': a.t.ca_file = optarg; break;
-		case 'k': a.t.pin = optarg; break;
-		case 'I': a.t.insecure = true; break;
-		case 'L': a.t.allow_tls10 = true; break;
-		case 'e': {
+		case O_USER: a.t.user = v; break;
+		case O_PWFILE: a.password_file = v; break;
+		case O_CA: a.t.ca_file = v; break;
+		case O_PIN: a.t.pin = v; break;
+		case O_INSECURE: a.t.insecure = true; break;
+		case O_TLS10: a.t.allow_tls10 = true; break;
+		case O_EXPECT: {
 			char key[32];
-			const char *eq = strchr(optarg, '=');
-			if (!eq || (size_t)(eq - optarg) >= sizeof(key)) {
-				fprintf(stderr, "amt-verify device: --expect takes KEY=VALUE\n");
+			const char *eq = strchr(v, '=');
+			if (!eq || (size_t)(eq - v) >= sizeof(key)) {
+				cliopt_fail(&device_cli, stderr, "--expect takes KEY=VALUE");
 				return VERIFY_EXIT_USAGE;
 			}
-			snprintf(key, sizeof(key), "%.*s", (int)(eq - optarg), optarg);
+			snprintf(key, sizeof(key), "%.*s", (int)(eq - v), v);
 			if (add_expect(&a, key, eq + 1) != 0) {
-				fprintf(stderr, "amt-verify device: unknown or too long --expect %s\n", key);
+				cliopt_fail(&device_cli, stderr, "unknown or too long --expect %s", key);
 				return VERIFY_EXIT_USAGE;
 			}
 			break;
 		}
-		case 'H':
-			if (add_expect(&a, "host_id", optarg) != 0)
-				return usage(stderr, VERIFY_EXIT_USAGE);
+		case O_HOSTID:
+			if (add_expect(&a, "host_id", v) != 0) {
+				cliopt_fail(&device_cli, stderr, "--expect-hostid: too long or too many");
+				return VERIFY_EXIT_USAGE;
+			}
 			break;
-		case 'i': a.inventory = optarg; break;
-		case 'j': a.json = true; break;
-		case 'V': a.t.names.vendor = optarg; break;
-		case 'A': a.t.names.application = optarg; break;
-		case 'E': a.t.names.enterprise = optarg; break;
-		case 'B': a.t.names.block_name = optarg; break;
-		case 'T': a.via_tunnel = optarg; break;
-		case 'D': a.db = optarg; break;
-		case 'h': return usage(stdout, VERIFY_EXIT_OK);
-		default: return usage(stderr, VERIFY_EXIT_USAGE);
+		case O_INVENTORY: a.inventory = v; break;
+		case O_JSON: a.json = true; break;
+		case O_VENDOR: a.t.names.vendor = v; break;
+		case O_APP: a.t.names.application = v; break;
+		case O_ENT: a.t.names.enterprise = v; break;
+		case O_BLOCK: a.t.names.block_name = v; break;
+		case O_VIA_TUNNEL: a.via_tunnel = v; break;
+		case O_DB: a.db = v; break;
 		}
 	}
-	if (optind + (a.via_tunnel ? 0 : 1) != argc)
-		return usage(stderr, VERIFY_EXIT_USAGE);
+	if (r.nargs != (a.via_tunnel ? 0 : 1)) {
+		cliopt_fail(&device_cli, stderr, "%s",
+			    a.via_tunnel ? "HOST or --via-tunnel UUID, not both"
+					 : "which device? give HOST or --via-tunnel UUID");
+		return VERIFY_EXIT_USAGE;
+	}
 	if (a.db && !a.via_tunnel) {
-		fprintf(stderr, "amt-verify device: --db applies only with --via-tunnel\n");
+		cliopt_fail(&device_cli, stderr, "--db applies only with --via-tunnel");
 		return VERIFY_EXIT_USAGE;
 	}
 	/* HOST, or the relay port of the device's tunnel */
-	struct target_spec spec = {.host = a.via_tunnel ? NULL : argv[optind],
+	struct target_spec spec = {.host = a.via_tunnel ? NULL : r.args[0],
 				   .via_tunnel = a.via_tunnel, .db = a.db, .port = a.t.port};
 	struct target_addr ta;
 	char connect_to[600];
@@ -329,7 +360,7 @@ int cmd_device(int argc, char **argv)
 		fprintf(stderr, "amt-verify device: %s\n", err);
 		return ex;
 	}
-	a.host = a.via_tunnel ? a.via_tunnel : argv[optind];
+	a.host = a.via_tunnel ? a.via_tunnel : r.args[0];
 	a.t.host = ta.connect_host;
 	a.t.port = ta.connect_port;
 	if (ta.via_tunnel && a.t.tls) {

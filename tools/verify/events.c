@@ -4,26 +4,13 @@
  * since a time or within a recent duration.
  * Must not: write to the store (it is opened read-only).
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "cliopt.h"
 #include "eventfmt.h"
 #include "store.h"
 #include "verify.h"
-
-static void events_usage(FILE *f)
-{
-	fprintf(f,
-		"usage: amt-verify events [--db PATH] [--json] [--since T]\n\n"
-		"List recorded events, oldest first.\n\n"
-		"  --db PATH    event store (default %s)\n"
-		"  --json       one JSON object per event per line\n"
-		"  --since T    only events at or after T: an ISO-8601 time such as\n"
-		"               2026-11-22T10:00:00Z (no zone means UTC), or a duration\n"
-		"               back from now such as 90s, 10m, 2h, 7d\n",
-		STORE_DEFAULT_PATH);
-}
 
 struct list_state {
 	bool json;
@@ -43,52 +30,57 @@ static int print_one(void *arg, const struct store_event *ev)
 	return 0;
 }
 
+enum { O_DB, O_JSON, O_SINCE };
+
+static const struct cliopt events_opts[] = {
+	[O_DB] = {"db", 0, "PATH", "event store (default " STORE_DEFAULT_PATH ")", 0},
+	[O_JSON] = {"json", 0, NULL, "one JSON object per event per line", 0},
+	[O_SINCE] = {"since", 0, "T",
+		     "only events at or after T: an ISO-8601 time such as 2026-11-22T10:00:00Z "
+		     "(no zone means UTC), or a duration back from now such as 90s, 10m, 2h, 7d",
+		     0},
+	{NULL, 0, NULL, NULL, 0},
+};
+
+static const struct clicmd events_cli = {
+	.prog = VERIFY_PROG,
+	.name = "events",
+	.opts = events_opts,
+	.description = "List recorded events, oldest first. The store is opened read-only.\n",
+};
+
 int cmd_events(int argc, char **argv)
 {
-	enum { O_DB = 256, O_JSON, O_SINCE, O_HELP };
-	static const struct option opts[] = {{"db", required_argument, NULL, O_DB},
-					     {"json", no_argument, NULL, O_JSON},
-					     {"since", required_argument, NULL, O_SINCE},
-					     {"help", no_argument, NULL, O_HELP},
-					     {NULL, 0, NULL, 0}};
 	struct list_state ls = {0};
 	struct store *st = NULL;
+	struct cliopt_result r;
 	const char *db = STORE_DEFAULT_PATH;
 	int64_t since = INT64_MIN;
 	char err[512];
-	int c, ex = VERIFY_EXIT_USAGE;
+	int ex = VERIFY_EXIT_USAGE;
 
-	optind = 0; /* 0: glibc rescans afresh (main stopped at the command with "+") */
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
+	int ps = cliopt_parse(&events_cli, argc, argv, &r, stdout, stderr);
+	if (ps != CLIOPT_OK)
+		return ps == CLIOPT_HELP ? VERIFY_EXIT_OK : VERIFY_EXIT_USAGE;
+	for (int i = 0; i < r.nhits; i++) {
+		const char *v = r.hits[i].value;
+		switch (r.hits[i].opt) {
 		case O_DB:
-			db = optarg;
+			db = v;
 			break;
 		case O_JSON:
 			ls.json = true;
 			break;
 		case O_SINCE:
-			if (verify_parse_time(optarg, verify_now_ms(), &since) != 0) {
-				fprintf(stderr, "%s events: --since \"%s\": expected an ISO-8601 time "
-						"(2026-11-22T10:00:00Z) or a duration (10m, 2h)\n",
-					VERIFY_PROG, optarg);
+			if (verify_parse_time(v, verify_now_ms(), &since) != 0) {
+				cliopt_fail(&events_cli, stderr,
+					    "--since \"%.64s\": expected an ISO-8601 time "
+					    "(2026-11-22T10:00:00Z) or a duration (10m, 2h)",
+					    v);
 				goto out;
 			}
 			break;
-		case O_HELP:
-			events_usage(stdout);
-			ex = VERIFY_EXIT_OK;
-			goto out;
-		default:
-			fprintf(stderr, "%s events: run 'amt-verify events --help' for the options\n",
-				VERIFY_PROG);
-			goto out;
 		}
-	}
-	if (optind < argc) {
-		fprintf(stderr, "%s events: unexpected argument \"%s\" — run 'amt-verify events "
-				"--help'\n", VERIFY_PROG, argv[optind]);
-		goto out;
 	}
 	if (store_open(db, STORE_READONLY, &st, err, sizeof(err)) != 0) {
 		fprintf(stderr, "%s events: %s\n", VERIFY_PROG, err);

@@ -7,7 +7,6 @@
  * Must not: parse protocols or handle connections (listen_hello.c,
  * listen_mps.c do); take secrets from the command line.
  */
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +14,7 @@
 
 #include <event2/event.h>
 
+#include "cliopt.h"
 #include "listen.h"
 #include "listen_rate.h"
 #include "listen_verify.h"
@@ -51,93 +51,6 @@ struct listen_run {
 	bool wsman_init;
 };
 
-static void listen_usage(FILE *f)
-{
-	fprintf(f,
-		"usage: amt-verify listen [--hello ADDR[:PORT]] [--mps ADDR[:PORT]]\n"
-		"                         [--reports ADDR[:PORT]]\n"
-		"                         [--tls-cert FILE --tls-key FILE]\n"
-		"                         [--mps-user NAME --mps-password-file FILE]\n"
-		"                         [--client-ca FILE] [--token-file FILE]\n"
-		"                         [--db PATH] [--json] [--max-tunnel-seconds N]\n"
-		"                         [--max-connections N] [--max-hello-connections N]\n"
-		"                         [--max-mps-connections N]\n"
-		"                         [--max-reports-connections N]\n"
-		"                         [--hello-per-source N] [--hello-per-uuid N]\n"
-		"                         [--relay-bind ADDR] [--relay-ports LOW-HIGH]\n"
-		"                         [--max-channels-per-tunnel N]\n"
-		"                         [--max-relay-connections N] [--channel-open-timeout S]\n"
-		"                         [--device-user U] [--device-password-file F]\n"
-		"                         [--device-ca-file F]\n"
-		"                         [--verify-on-connect | --no-verify-on-connect]\n\n"
-		"Receive provisioning hello packets (plain TCP), user-initiated CIRA\n"
-		"connections (an MPS over TLS) and agent reports (HTTPS POST), record each\n"
-		"as an event in the store, and print it. Runs until SIGTERM or SIGINT.\n\n"
-		"  --hello ADDR[:PORT]        hello receiver (default port %u)\n"
-		"  --mps ADDR[:PORT]          MPS for CIRA tunnels (default port %u); needs\n"
-		"                             --tls-cert, --tls-key, --mps-user and\n"
-		"                             --mps-password-file\n"
-		"  --reports ADDR[:PORT]      HTTPS receiver of agent reports (default port\n"
-		"                             %u; POST to / or /reports); needs --tls-cert\n"
-		"                             and --tls-key\n"
-		"  --tls-cert FILE            PEM certificate chain of the MPS and the report\n"
-		"                             receiver\n"
-		"  --tls-key FILE             its PEM private key\n"
-		"  --mps-user NAME            the user name devices must present\n"
-		"  --mps-password-file FILE   their password (first line; the file must not\n"
-		"                             be readable by other users)\n"
-		"  --client-ca FILE           reports: require a client certificate signed\n"
-		"                             by this CA (PEM)\n"
-		"  --token-file FILE          reports: require \"Authorization: Bearer\" with\n"
-		"                             this token (same file rules as the password)\n"
-		"  --db PATH                  event store (default %s)\n"
-		"  --json                     one JSON object per event on stdout\n"
-		"  --max-tunnel-seconds N     disconnect tunnels after N s (default 0: never)\n"
-		"  --max-connections N        set the three limits below at once\n"
-		"  --max-hello-connections N  hello connections open at once (default %u)\n"
-		"  --max-mps-connections N    MPS connections and tunnels open at once\n"
-		"                             (default %u)\n"
-		"  --max-reports-connections N\n"
-		"                             report connections open at once (default %u)\n"
-		"Each receiver has its own limit, so a flood on one leaves the others\n"
-		"working.\n"
-		"  --hello-per-source N       hello connections a minute from one address\n"
-		"                             (an IPv6 /64), more are closed (default %u;\n"
-		"                             0: no limit)\n"
-		"  --hello-per-uuid N         hellos stored a minute from one device UUID,\n"
-		"                             more are dropped (default %u; 0: no limit)\n"
-		"Relays (with --mps): every port a connected device forwarded is relayed\n"
-		"on a local port, one APF channel per accepted connection; 'amt-verify\n"
-		"tunnels' lists them.\n"
-		"  --relay-bind ADDR          address of the relay ports (default 127.0.0.1)\n"
-		"  --relay-ports LOW-HIGH     take relay ports from this range (default: any\n"
-		"                             free port)\n"
-		"  --max-channels-per-tunnel N\n"
-		"                             relayed connections at once per tunnel\n"
-		"                             (default %u)\n"
-		"  --max-relay-connections N  relayed connections at once, all tunnels\n"
-		"                             (default %u)\n"
-		"  --channel-open-timeout S   a device that leaves a CHANNEL_OPEN unanswered\n"
-		"                             this long is disconnected (default 20)\n"
-		"  --device-user U            AMT user for verify-on-connect (default admin)\n"
-		"  --device-password-file F   its password; turns verify-on-connect on\n"
-		"  --device-ca-file F         trust for AMT's certificate when only 16993 is\n"
-		"                             forwarded\n"
-		"  --verify-on-connect        read AMT_GeneralSettings and\n"
-		"                             CIM_SoftwareIdentity through each new tunnel\n"
-		"                             (cira_verified / cira_verify_failed); the\n"
-		"                             default when --device-password-file is given\n"
-		"  --no-verify-on-connect     do not\n\n"
-		"ADDR is an IP address (0.0.0.0 or empty: all IPv4 interfaces; [::] for IPv6);\n"
-		"PORT 0 picks a free port. The line \"amt-verify: ready: ...\" (stdout, or\n"
-		"stderr with --json) names the bound addresses once connections are accepted.\n",
-		LISTEN_DEFAULT_HELLO_PORT, LISTEN_DEFAULT_MPS_PORT, LISTEN_DEFAULT_REPORTS_PORT,
-		STORE_DEFAULT_PATH, LISTEN_DEFAULT_MAX_HELLO, LISTEN_DEFAULT_MAX_MPS,
-		LISTEN_DEFAULT_MAX_REPORTS, LISTEN_DEFAULT_HELLO_PER_SOURCE,
-		LISTEN_DEFAULT_HELLO_PER_UUID, LISTEN_DEFAULT_MAX_CHANNELS,
-		LISTEN_DEFAULT_MAX_RELAYS);
-}
-
 /* "LOW-HIGH", 1 <= LOW <= HIGH <= 65535. */
 static int parse_range(const char *s, unsigned long *lo, unsigned long *hi)
 {
@@ -153,147 +66,181 @@ static int parse_range(const char *s, unsigned long *lo, unsigned long *hi)
 	return *lo <= *hi ? 0 : -1;
 }
 
+enum { O_HELLO, O_MPS, O_REPORTS, O_CERT, O_KEY, O_USER, O_PWFILE, O_CLIENT_CA, O_TOKEN, O_DB,
+       O_JSON, O_TUNNEL, O_MAXCONN, O_MAXHELLO, O_MAXMPS, O_MAXREPORTS, O_PERSOURCE, O_PERUUID,
+       O_RELAY_BIND, O_RELAY_PORTS, O_MAXCHAN, O_MAXRELAYS, O_OPEN_TIMEOUT, O_DEV_USER,
+       O_DEV_PWFILE, O_DEV_CA, O_VERIFY, O_NOVERIFY };
+
 /* 0, 1 (--help printed), or -1 (usage error printed). */
 static int parse_args(int argc, char **argv, struct listen_opts *o)
 {
-	enum { O_HELLO = 256, O_MPS, O_REPORTS, O_CERT, O_KEY, O_USER, O_PWFILE, O_CLIENT_CA,
-	       O_TOKEN, O_DB, O_JSON, O_TUNNEL, O_MAXCONN, O_MAXHELLO, O_MAXMPS, O_MAXREPORTS,
-	       O_PERSOURCE, O_PERUUID, O_RELAY_BIND, O_RELAY_PORTS, O_MAXCHAN, O_MAXRELAYS,
-	       O_DEV_USER, O_DEV_PWFILE, O_DEV_CA, O_VERIFY, O_NOVERIFY, O_OPEN_TIMEOUT, O_HELP };
-	static const struct option opts[] = {
-		{"hello", required_argument, NULL, O_HELLO},
-		{"mps", required_argument, NULL, O_MPS},
-		{"reports", required_argument, NULL, O_REPORTS},
-		{"client-ca", required_argument, NULL, O_CLIENT_CA},
-		{"token-file", required_argument, NULL, O_TOKEN},
-		{"tls-cert", required_argument, NULL, O_CERT},
-		{"tls-key", required_argument, NULL, O_KEY},
-		{"mps-user", required_argument, NULL, O_USER},
-		{"mps-password-file", required_argument, NULL, O_PWFILE},
-		{"db", required_argument, NULL, O_DB},
-		{"json", no_argument, NULL, O_JSON},
-		{"max-tunnel-seconds", required_argument, NULL, O_TUNNEL},
-		{"max-connections", required_argument, NULL, O_MAXCONN},
-		{"max-hello-connections", required_argument, NULL, O_MAXHELLO},
-		{"max-mps-connections", required_argument, NULL, O_MAXMPS},
-		{"max-reports-connections", required_argument, NULL, O_MAXREPORTS},
-		{"hello-per-source", required_argument, NULL, O_PERSOURCE},
-		{"hello-per-uuid", required_argument, NULL, O_PERUUID},
-		{"relay-bind", required_argument, NULL, O_RELAY_BIND},
-		{"relay-ports", required_argument, NULL, O_RELAY_PORTS},
-		{"max-channels-per-tunnel", required_argument, NULL, O_MAXCHAN},
-		{"max-relay-connections", required_argument, NULL, O_MAXRELAYS},
-		{"channel-open-timeout", required_argument, NULL, O_OPEN_TIMEOUT},
-		{"device-user", required_argument, NULL, O_DEV_USER},
-		{"device-password-file", required_argument, NULL, O_DEV_PWFILE},
-		{"device-ca-file", required_argument, NULL, O_DEV_CA},
-		{"verify-on-connect", no_argument, NULL, O_VERIFY},
-		{"no-verify-on-connect", no_argument, NULL, O_NOVERIFY},
-		{"help", no_argument, NULL, O_HELP},
-		{NULL, 0, NULL, 0}};
+	char hello[64], mps[64], reports[80], db[64], maxhello[64], maxmps[80], maxreports[64],
+		persource[128], peruuid[96], maxchan[64], maxrelays[80];
+	snprintf(hello, sizeof(hello), "hello receiver (default port %u)", LISTEN_DEFAULT_HELLO_PORT);
+	snprintf(mps, sizeof(mps), "MPS for CIRA tunnels (default port %u)",
+		 LISTEN_DEFAULT_MPS_PORT);
+	snprintf(reports, sizeof(reports),
+		 "HTTPS receiver of agent reports (default port %u; POST to / or /reports)",
+		 LISTEN_DEFAULT_REPORTS_PORT);
+	snprintf(db, sizeof(db), "event store (default %s)", STORE_DEFAULT_PATH);
+	snprintf(maxhello, sizeof(maxhello), "hello connections open at once (default %u)",
+		 LISTEN_DEFAULT_MAX_HELLO);
+	snprintf(maxmps, sizeof(maxmps), "MPS connections and tunnels open at once (default %u)",
+		 LISTEN_DEFAULT_MAX_MPS);
+	snprintf(maxreports, sizeof(maxreports), "report connections open at once (default %u)",
+		 LISTEN_DEFAULT_MAX_REPORTS);
+	snprintf(persource, sizeof(persource),
+		 "hello connections a minute from one address (an IPv6 /64), more are closed "
+		 "(default %u; 0: no limit)",
+		 LISTEN_DEFAULT_HELLO_PER_SOURCE);
+	snprintf(peruuid, sizeof(peruuid),
+		 "hellos stored a minute from one device UUID, more are dropped (default %u; 0: no "
+		 "limit)",
+		 LISTEN_DEFAULT_HELLO_PER_UUID);
+	snprintf(maxchan, sizeof(maxchan), "relayed connections at once per tunnel (default %u)",
+		 LISTEN_DEFAULT_MAX_CHANNELS);
+	snprintf(maxrelays, sizeof(maxrelays),
+		 "relayed connections at once, all tunnels (default %u)", LISTEN_DEFAULT_MAX_RELAYS);
+	const struct cliopt opts[] = {
+		[O_HELLO] = {"hello", 0, "ADDR[:PORT]", hello, 0},
+		[O_MPS] = {"mps", 0, "ADDR[:PORT]", mps, 0},
+		[O_REPORTS] = {"reports", 0, "ADDR[:PORT]", reports, 0},
+		[O_CERT] = {"tls-cert", 0, "FILE",
+			    "PEM certificate chain of the MPS and the report receiver", 0},
+		[O_KEY] = {"tls-key", 0, "FILE", "its PEM private key", 0},
+		[O_USER] = {"mps-user", 0, "NAME", "the user name devices must present", 0},
+		[O_PWFILE] = {"mps-password-file", 0, "FILE",
+			      "their password (first line; the file must not be readable by other "
+			      "users)",
+			      0},
+		[O_CLIENT_CA] = {"client-ca", 0, "FILE",
+				 "reports: require a client certificate signed by this CA (PEM)", 0},
+		[O_TOKEN] = {"token-file", 0, "FILE",
+			     "reports: require \"Authorization: Bearer\" with this token (same "
+			     "file rules as the password)",
+			     0},
+		[O_DB] = {"db", 0, "PATH", db, 0},
+		[O_JSON] = {"json", 0, NULL, "one JSON object per event on stdout", 0},
+		[O_TUNNEL] = {"max-tunnel-seconds", 0, "N",
+			      "disconnect tunnels after N s (default 0: never)", 0},
+		[O_MAXCONN] = {"max-connections", 0, "N", "set the three limits below at once", 0},
+		[O_MAXHELLO] = {"max-hello-connections", 0, "N", maxhello, 0},
+		[O_MAXMPS] = {"max-mps-connections", 0, "N", maxmps, 0},
+		[O_MAXREPORTS] = {"max-reports-connections", 0, "N", maxreports, 0},
+		[O_PERSOURCE] = {"hello-per-source", 0, "N", persource, 0},
+		[O_PERUUID] = {"hello-per-uuid", 0, "N", peruuid, 0},
+		[O_RELAY_BIND] = {"relay-bind", 0, "ADDR",
+				  "address of the relay ports (default 127.0.0.1)", 0},
+		[O_RELAY_PORTS] = {"relay-ports", 0, "LOW-HIGH",
+				   "take relay ports from this range (default: any free port)", 0},
+		[O_MAXCHAN] = {"max-channels-per-tunnel", 0, "N", maxchan, 0},
+		[O_MAXRELAYS] = {"max-relay-connections", 0, "N", maxrelays, 0},
+		[O_OPEN_TIMEOUT] = {"channel-open-timeout", 0, "S",
+				    "a device that leaves a CHANNEL_OPEN unanswered this long is "
+				    "disconnected (default 20)",
+				    0},
+		[O_DEV_USER] = {"device-user", 0, "U", "AMT user for verify-on-connect (default admin)",
+				0},
+		[O_DEV_PWFILE] = {"device-password-file", 0, "F",
+				  "its password; turns verify-on-connect on", 0},
+		[O_DEV_CA] = {"device-ca-file", 0, "F",
+			      "trust for AMT's certificate when only 16993 is forwarded", 0},
+		[O_VERIFY] = {"verify-on-connect", 0, NULL,
+			      "read AMT_GeneralSettings and CIM_SoftwareIdentity through each new "
+			      "tunnel (cira_verified / cira_verify_failed); the default when "
+			      "--device-password-file is given",
+			      0},
+		[O_NOVERIFY] = {"no-verify-on-connect", 0, NULL, "do not", 0},
+		{NULL, 0, NULL, NULL, 0},
+	};
+	const struct clicmd cli = {
+		.prog = VERIFY_PROG,
+		.name = "listen",
+		.opts = opts,
+		.description =
+			"Receive provisioning hello packets (plain TCP), user-initiated CIRA\n"
+			"connections (an MPS over TLS) and agent reports (HTTPS POST), record each\n"
+			"as an event in the store, and print it. Runs until SIGTERM or SIGINT.\n"
+			"--mps needs --tls-cert, --tls-key, --mps-user and --mps-password-file;\n"
+			"--reports needs --tls-cert and --tls-key. Each receiver has its own\n"
+			"connection limit, so a flood on one leaves the others working.\n"
+			"Relays (with --mps): every port a connected device forwarded is relayed\n"
+			"on a local port, one APF channel per accepted connection; 'amt-verify\n"
+			"tunnels' lists them.\n",
+		.footer = "ADDR is an IP address (0.0.0.0 or empty: all IPv4 interfaces; [::] for IPv6);\n"
+			  "PORT 0 picks a free port. The line \"amt-verify: ready: ...\" (stdout, or\n"
+			  "stderr with --json) names the bound addresses once connections are accepted.\n",
+	};
+	struct cliopt_result r;
 	const char *missing[4];
 	size_t nmissing = 0;
-	int c;
+	int st = cliopt_parse(&cli, argc, argv, &r, stdout, stderr);
 
-	optind = 0; /* 0: glibc rescans afresh (main stopped at the command with "+") */
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case O_HELLO: o->hello = optarg; break;
-		case O_MPS: o->mps = optarg; break;
-		case O_REPORTS: o->reports = optarg; break;
-		case O_CLIENT_CA: o->client_ca = optarg; break;
-		case O_TOKEN: o->token_file = optarg; break;
-		case O_CERT: o->cert = optarg; break;
-		case O_KEY: o->key = optarg; break;
-		case O_USER: o->user = optarg; break;
-		case O_PWFILE: o->password_file = optarg; break;
-		case O_DB: o->db = optarg; break;
+	if (st != CLIOPT_OK)
+		return st == CLIOPT_HELP ? 1 : -1;
+	for (int i = 0; i < r.nhits; i++) {
+		const char *v = r.hits[i].value;
+		int opt = r.hits[i].opt;
+		switch (opt) {
+		case O_HELLO: o->hello = v; break;
+		case O_MPS: o->mps = v; break;
+		case O_REPORTS: o->reports = v; break;
+		case O_CLIENT_CA: o->client_ca = v; break;
+		case O_TOKEN: o->token_file = v; break;
+		case O_CERT: o->cert = v; break;
+		case O_KEY: o->key = v; break;
+		case O_USER: o->user = v; break;
+		case O_PWFILE: o->password_file = v; break;
+		case O_DB: o->db = v; break;
 		case O_JSON: o->json = true; break;
 		case O_TUNNEL:
-			if (verify_parse_ulong(optarg, 0, 31536000, &o->max_tunnel_s) != 0) {
-				fprintf(stderr, "%s listen: --max-tunnel-seconds \"%s\": expected "
-						"0..31536000 seconds\n", VERIFY_PROG, optarg);
+			if (cliopt_ulong(&cli, stderr, opt, v, 0, 31536000, &o->max_tunnel_s))
 				return -1;
-			}
 			break;
 		case O_MAXCONN:
 		case O_MAXHELLO:
 		case O_MAXMPS:
-		case O_MAXREPORTS: {
-			unsigned long *v = c == O_MAXCONN    ? &o->max_connections
-					   : c == O_MAXHELLO ? &o->max_hello
-					   : c == O_MAXMPS   ? &o->max_mps
-							     : &o->max_reports;
-			const char *name = c == O_MAXCONN    ? "connections"
-					   : c == O_MAXHELLO ? "hello-connections"
-					   : c == O_MAXMPS   ? "mps-connections"
-							     : "reports-connections";
-			if (verify_parse_ulong(optarg, 1, 65536, v) != 0) {
-				fprintf(stderr, "%s listen: --max-%s \"%s\": expected 1..65536\n",
-					VERIFY_PROG, name, optarg);
+		case O_MAXREPORTS:
+			if (cliopt_ulong(&cli, stderr, opt, v, 1, 65536,
+					 opt == O_MAXCONN    ? &o->max_connections
+					 : opt == O_MAXHELLO ? &o->max_hello
+					 : opt == O_MAXMPS   ? &o->max_mps
+							     : &o->max_reports))
 				return -1;
-			}
 			break;
-		}
 		case O_PERSOURCE:
 		case O_PERUUID:
-			if (verify_parse_ulong(optarg, 0, LISTEN_RATE_MAX_PER_MINUTE,
-					       c == O_PERSOURCE ? &o->hello_per_source
-								: &o->hello_per_uuid) != 0) {
-				fprintf(stderr, "%s listen: --hello-per-%s \"%s\": expected 0..%u a "
-						"minute (0: no limit)\n",
-					VERIFY_PROG, c == O_PERSOURCE ? "source" : "uuid", optarg,
-					LISTEN_RATE_MAX_PER_MINUTE);
+			if (cliopt_ulong(&cli, stderr, opt, v, 0, LISTEN_RATE_MAX_PER_MINUTE,
+					 opt == O_PERSOURCE ? &o->hello_per_source
+							    : &o->hello_per_uuid))
 				return -1;
-			}
 			break;
-		case O_RELAY_BIND: o->relay_bind = optarg; break;
+		case O_RELAY_BIND: o->relay_bind = v; break;
 		case O_RELAY_PORTS:
-			if (parse_range(optarg, &o->relay_port_low, &o->relay_port_high) != 0) {
-				fprintf(stderr, "%s listen: --relay-ports \"%s\": expected LOW-HIGH, "
-						"1 <= LOW <= HIGH <= 65535\n", VERIFY_PROG, optarg);
-				return -1;
-			}
+			if (parse_range(v, &o->relay_port_low, &o->relay_port_high) != 0)
+				return cliopt_fail(&cli, stderr,
+						   "--relay-ports \"%.64s\": expected LOW-HIGH, 1 <= LOW "
+						   "<= HIGH <= 65535",
+						   v);
 			break;
 		case O_MAXCHAN:
-			if (verify_parse_ulong(optarg, 1, 1024, &o->max_channels) != 0) {
-				fprintf(stderr, "%s listen: --max-channels-per-tunnel \"%s\": expected "
-						"1..1024\n", VERIFY_PROG, optarg);
+			if (cliopt_ulong(&cli, stderr, opt, v, 1, 1024, &o->max_channels))
 				return -1;
-			}
 			break;
 		case O_MAXRELAYS:
-			if (verify_parse_ulong(optarg, 1, 65536, &o->max_relays) != 0) {
-				fprintf(stderr, "%s listen: --max-relay-connections \"%s\": expected "
-						"1..65536\n", VERIFY_PROG, optarg);
+			if (cliopt_ulong(&cli, stderr, opt, v, 1, 65536, &o->max_relays))
 				return -1;
-			}
 			break;
 		case O_OPEN_TIMEOUT:
-			if (verify_parse_ulong(optarg, 1, 600, &o->open_timeout_s) != 0) {
-				fprintf(stderr, "%s listen: --channel-open-timeout \"%s\": expected "
-						"1..600 seconds\n", VERIFY_PROG, optarg);
+			if (cliopt_ulong(&cli, stderr, opt, v, 1, 600, &o->open_timeout_s))
 				return -1;
-			}
 			break;
-		case O_DEV_USER: o->device_user = optarg; break;
-		case O_DEV_PWFILE: o->device_password_file = optarg; break;
-		case O_DEV_CA: o->device_ca_file = optarg; break;
+		case O_DEV_USER: o->device_user = v; break;
+		case O_DEV_PWFILE: o->device_password_file = v; break;
+		case O_DEV_CA: o->device_ca_file = v; break;
 		case O_VERIFY: o->verify_on_connect = 1; break;
 		case O_NOVERIFY: o->verify_on_connect = 0; break;
-		case O_HELP:
-			listen_usage(stdout);
-			return 1;
-		default:
-			fprintf(stderr, "%s listen: run 'amt-verify listen --help' for the options\n",
-				VERIFY_PROG);
-			return -1;
 		}
-	}
-	if (optind < argc) {
-		fprintf(stderr, "%s listen: unexpected argument \"%s\" — run 'amt-verify listen "
-				"--help'\n", VERIFY_PROG, argv[optind]);
-		return -1;
 	}
 	if (!o->hello && !o->mps && !o->reports) {
 		fprintf(stderr, "%s listen: nothing to listen on — pass --hello, --mps and/or "

@@ -50,7 +50,9 @@ int main(int argc, char **argv)
 					     {NULL, 0, NULL, 0}};
 	int c, verbose = 0, level;
 
-	/* '+': stop at the subcommand; its options are its own. */
+	/* '+': stop at the subcommand; its options are its own (cliopt.h).
+	 * opterr 0: the one-line error below is ours. */
+	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+vh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'v':
@@ -62,9 +64,20 @@ int main(int argc, char **argv)
 		case 'h':
 			usage(stdout);
 			return VERIFY_EXIT_OK;
-		default:
-			usage(stderr);
+		default: {
+			const char *elem = optind >= 1 ? argv[optind - 1] : "";
+			if (optopt && strncmp(elem, "--", 2) != 0)
+				fprintf(stderr, "%s: unknown option -%c", VERIFY_PROG, optopt);
+			else if (optopt)
+				fprintf(stderr, "%s: %.*s takes no value", VERIFY_PROG,
+					(int)strcspn(elem, "="), elem);
+			else
+				fprintf(stderr, "%s: unknown option \"%.*s\"", VERIFY_PROG,
+					(int)strcspn(elem, "="), elem);
+			fprintf(stderr, " — run '%s --help'; a command's own options go after it\n",
+				VERIFY_PROG);
 			return VERIFY_EXIT_USAGE;
+		}
 		}
 	}
 	level = LOG_LVL_WARN + verbose;

@@ -16,13 +16,13 @@
  * device beyond a 3PDS session; take the password from the command line.
  */
 #include <ctype.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
 
+#include "cliopt.h"
 #include "device.h"
 #include "reportdoc.h"
 #include "store.h"
@@ -50,36 +50,6 @@ struct reports_args {
 	bool json, check;
 	struct device_target t;
 };
-
-static void reports_usage(FILE *f)
-{
-	fprintf(f,
-		"usage: amt-verify reports [--db PATH] [--json]\n"
-		"       amt-verify reports --check [--db PATH] [--json] [--user U]\n"
-		"                  --password-file F [--tls] [--port N]\n"
-		"                  [--ca-file F | --pin SHA256 | --insecure] [--allow-tls10]\n"
-		"                  [--vendor V] [--application A] [--enterprise E] [--block-name B]\n\n"
-		"List the latest agent report of each device (by device UUID): UUID, host\n"
-		"name, report time, AMT version, provisioning state, control mode, host ID,\n"
-		"CIRA status. With --check, read each device over WS-Management (through\n"
-		"its CIRA tunnel when a listener relays one, else at the report's wired\n"
-		"IPv4, else wireless IPv4, else host name) and print one line per field\n"
-		"where report and device disagree (amt_version, provisioning_state,\n"
-		"control_mode, uuid, host_id).\n\n"
-		"  --db PATH           the store amt-verify listen --reports writes (default %s)\n"
-		"  --json              one JSON object per line\n"
-		"  --check             compare with the devices\n"
-		"  --user U            WS-Man user (default admin)\n"
-		"  --password-file F   its password (the file must not be readable by others)\n"
-		"  --tls, --port N     HTTPS on 16993 (default HTTP 16992), or another port\n"
-		"  --ca-file F         trust this CA for the devices' TLS certificates\n"
-		"  --pin SHA256        or accept a certificate with this SHA-256 fingerprint\n"
-		"  --insecure          or do not verify TLS at all (says so)\n"
-		"  --allow-tls10       accept TLS 1.0/1.1 (AMT 7-11)\n\n"
-		"Exit: 0 every device agrees (or listing done), 1 a disagreement, 8 a device\n"
-		"could not be read (no disagreement found elsewhere), 2 usage or store error.\n",
-		STORE_DEFAULT_PATH);
-}
 
 static char *dup_or_null(const char *s)
 {
@@ -326,82 +296,93 @@ static int run_check(const struct reports_args *a, const struct rows *rs)
 	return disagree ? EXIT_DISAGREE : unread ? VERIFY_EXIT_NETWORK : VERIFY_EXIT_OK;
 }
 
+enum { O_DB, O_JSON, O_CHECK, O_USER, O_PWFILE, O_TLS, O_PORT, O_CA, O_PIN, O_INSECURE, O_TLS10,
+       O_VENDOR, O_APP, O_ENT, O_BLOCK };
+
+static const struct cliopt reports_opts[] = {
+	[O_DB] = {"db", 0, "PATH",
+		  "the store amt-verify listen --reports writes (default " STORE_DEFAULT_PATH ")", 0},
+	[O_JSON] = {"json", 0, NULL, "one JSON object per line", 0},
+	[O_CHECK] = {"check", 0, NULL, "compare each report with its device", 0},
+	[O_USER] = {"user", 0, "U", "WS-Man user (default admin)", 0},
+	[O_PWFILE] = {"password-file", 0, "F",
+		      "its password (the file must not be readable by others)", 0},
+	[O_TLS] = {"tls", 0, NULL, "HTTPS on 16993 (default HTTP on 16992)", 0},
+	[O_PORT] = {"port", 0, "N", "another port", 0},
+	[O_CA] = {"ca-file", 0, "F", "trust this CA for the devices' TLS certificates", 0},
+	[O_PIN] = {"pin", 0, "SHA256", "or accept a certificate with this SHA-256 fingerprint", 0},
+	[O_INSECURE] = {"insecure", 0, NULL, "or do not verify TLS at all (says so)", 0},
+	[O_TLS10] = {"allow-tls10", 0, NULL, "accept TLS 1.0/1.1 (AMT 7-11)", 0},
+	[O_VENDOR] = {"vendor", 0, "V", "3PDS vendor name of the host ID block", 0},
+	[O_APP] = {"application", 0, "A", "3PDS application name", 0},
+	[O_ENT] = {"enterprise", 0, "E", "3PDS enterprise name", 0},
+	[O_BLOCK] = {"block-name", 0, "B", "3PDS block name", 0},
+	{NULL, 0, NULL, NULL, 0},
+};
+
+static const struct clicmd reports_cli = {
+	.prog = VERIFY_PROG,
+	.name = "reports",
+	.opts = reports_opts,
+	.synopsis =
+		"usage: amt-verify reports [--db PATH] [--json]\n"
+		"       amt-verify reports --check [--db PATH] [--json] [--user U]\n"
+		"                  --password-file F [--tls] [--port N]\n"
+		"                  [--ca-file F | --pin SHA256 | --insecure] [--allow-tls10]\n"
+		"                  [--vendor V] [--application A] [--enterprise E] [--block-name B]\n",
+	.description =
+		"List the latest agent report of each device (by device UUID): UUID, host\n"
+		"name, report time, AMT version, provisioning state, control mode, host ID,\n"
+		"CIRA status. With --check, read each device over WS-Management (through\n"
+		"its CIRA tunnel when a listener relays one, else at the report's wired\n"
+		"IPv4, else wireless IPv4, else host name) and print one line per field\n"
+		"where report and device disagree (amt_version, provisioning_state,\n"
+		"control_mode, uuid, host_id).\n",
+	.footer = "Exit: 0 every device agrees (or listing done), 1 a disagreement, 8 a device\n"
+		  "could not be read (no disagreement found elsewhere), 2 usage or store error.\n",
+};
+
 /* 0, 1 (--help printed), or -1 (usage error printed). */
 static int parse_args(int argc, char **argv, struct reports_args *a)
 {
-	enum { O_DB = 256, O_JSON, O_CHECK, O_USER, O_PWFILE, O_TLS, O_PORT, O_CA, O_PIN,
-	       O_INSECURE, O_TLS10, O_VENDOR, O_APP, O_ENT, O_BLOCK, O_HELP };
-	static const struct option opts[] = {
-		{"db", required_argument, NULL, O_DB},
-		{"json", no_argument, NULL, O_JSON},
-		{"check", no_argument, NULL, O_CHECK},
-		{"user", required_argument, NULL, O_USER},
-		{"password-file", required_argument, NULL, O_PWFILE},
-		{"tls", no_argument, NULL, O_TLS},
-		{"port", required_argument, NULL, O_PORT},
-		{"ca-file", required_argument, NULL, O_CA},
-		{"pin", required_argument, NULL, O_PIN},
-		{"insecure", no_argument, NULL, O_INSECURE},
-		{"allow-tls10", no_argument, NULL, O_TLS10},
-		{"vendor", required_argument, NULL, O_VENDOR},
-		{"application", required_argument, NULL, O_APP},
-		{"enterprise", required_argument, NULL, O_ENT},
-		{"block-name", required_argument, NULL, O_BLOCK},
-		{"help", no_argument, NULL, O_HELP},
-		{NULL, 0, NULL, 0}};
+	struct cliopt_result r;
 	bool device_opt = false;
 	unsigned long n;
-	int c;
+	int st = cliopt_parse(&reports_cli, argc, argv, &r, stdout, stderr);
 
-	optind = 0; /* 0: glibc rescans afresh (main stopped at the command with "+") */
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		device_opt |= c >= O_USER && c <= O_BLOCK;
-		switch (c) {
-		case O_DB: a->db = optarg; break;
+	if (st != CLIOPT_OK)
+		return st == CLIOPT_HELP ? 1 : -1;
+	for (int i = 0; i < r.nhits; i++) {
+		const char *v = r.hits[i].value;
+		device_opt |= r.hits[i].opt >= O_USER && r.hits[i].opt <= O_BLOCK;
+		switch (r.hits[i].opt) {
+		case O_DB: a->db = v; break;
 		case O_JSON: a->json = true; break;
 		case O_CHECK: a->check = true; break;
-		case O_USER: a->t.user = optarg; break;
-		case O_PWFILE: a->password_file = optarg; break;
+		case O_USER: a->t.user = v; break;
+		case O_PWFILE: a->password_file = v; break;
 		case O_TLS: a->t.tls = true; break;
 		case O_PORT:
-			if (verify_parse_ulong(optarg, 1, 65535, &n) != 0) {
-				fprintf(stderr, "%s reports: --port \"%s\": expected 1..65535\n",
-					VERIFY_PROG, optarg);
+			if (cliopt_ulong(&reports_cli, stderr, O_PORT, v, 1, 65535, &n) != 0)
 				return -1;
-			}
 			a->t.port = (unsigned)n;
 			break;
-		case O_CA: a->t.ca_file = optarg; break;
-		case O_PIN: a->t.pin = optarg; break;
+		case O_CA: a->t.ca_file = v; break;
+		case O_PIN: a->t.pin = v; break;
 		case O_INSECURE: a->t.insecure = true; break;
 		case O_TLS10: a->t.allow_tls10 = true; break;
-		case O_VENDOR: a->t.names.vendor = optarg; break;
-		case O_APP: a->t.names.application = optarg; break;
-		case O_ENT: a->t.names.enterprise = optarg; break;
-		case O_BLOCK: a->t.names.block_name = optarg; break;
-		case O_HELP:
-			reports_usage(stdout);
-			return 1;
-		default:
-			fprintf(stderr, "%s reports: run 'amt-verify reports --help' for the options\n",
-				VERIFY_PROG);
-			return -1;
+		case O_VENDOR: a->t.names.vendor = v; break;
+		case O_APP: a->t.names.application = v; break;
+		case O_ENT: a->t.names.enterprise = v; break;
+		case O_BLOCK: a->t.names.block_name = v; break;
 		}
 	}
-	if (optind < argc) {
-		fprintf(stderr, "%s reports: unexpected argument \"%s\" — run 'amt-verify reports "
-				"--help'\n", VERIFY_PROG, argv[optind]);
-		return -1;
-	}
-	if (device_opt && !a->check) {
-		fprintf(stderr, "%s reports: device options apply only with --check\n", VERIFY_PROG);
-		return -1;
-	}
-	if (a->check && !a->password_file) {
-		fprintf(stderr, "%s reports: --check needs --password-file (passwords never go on "
-				"the command line)\n", VERIFY_PROG);
-		return -1;
-	}
+	if (device_opt && !a->check)
+		return cliopt_fail(&reports_cli, stderr, "device options apply only with --check");
+	if (a->check && !a->password_file)
+		return cliopt_fail(&reports_cli, stderr,
+				   "--check needs --password-file (passwords never go on the "
+				   "command line)");
 	return 0;
 }
 

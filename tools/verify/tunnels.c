@@ -9,10 +9,10 @@
  *
  * Must not: write to the store (opened read-only).
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "cliopt.h"
 #include "store.h"
 #include "verify.h"
 
@@ -54,46 +54,40 @@ static int print_tunnel(void *arg, const struct store_tunnel *t)
 	return 0;
 }
 
-static void tunnels_usage(FILE *f)
-{
-	fprintf(f,
-		"usage: amt-verify tunnels [--db PATH] [--json]\n\n"
-		"List the CIRA tunnels open now on 'amt-verify listen --mps' (the listeners\n"
-		"writing to --db, default %s): device UUID, AMT host name, MPS user,\n"
-		"connected since, and for each port the device forwarded the local relay\n"
-		"port a technician's tool connects to. --json: one object per line.\n"
-		"Exit 0 (also when none is open), 2 usage or store error.\n",
-		STORE_DEFAULT_PATH);
-}
+enum { O_DB, O_JSON };
+
+static const struct cliopt tunnels_opts[] = {
+	[O_DB] = {"db", 0, "PATH",
+		  "the store the listeners write to (default " STORE_DEFAULT_PATH ")", 0},
+	[O_JSON] = {"json", 0, NULL, "one JSON object per line", 0},
+	{NULL, 0, NULL, NULL, 0},
+};
+
+static const struct clicmd tunnels_cli = {
+	.prog = VERIFY_PROG,
+	.name = "tunnels",
+	.opts = tunnels_opts,
+	.description = "List the CIRA tunnels open now on 'amt-verify listen --mps' (the listeners\n"
+		       "writing to --db): device UUID, AMT host name, MPS user, connected since,\n"
+		       "and for each port the device forwarded the local relay port a\n"
+		       "technician's tool connects to.\n",
+	.footer = "Exit 0 (also when none is open), 2 usage or store error.\n",
+};
 
 int cmd_tunnels(int argc, char **argv)
 {
-	static const struct option opts[] = {{"db", required_argument, NULL, 'd'},
-					     {"json", no_argument, NULL, 'j'},
-					     {"help", no_argument, NULL, 'h'},
-					     {NULL, 0, NULL, 0}};
 	struct tunnels_out o = {0};
 	const char *db = STORE_DEFAULT_PATH;
 	struct store *st = NULL;
+	struct cliopt_result r;
 	char err[512];
-	int c;
 
-	optind = 0; /* 0: glibc rescans afresh (main stopped at the command with "+") */
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd': db = optarg; break;
-		case 'j': o.json = true; break;
-		case 'h': tunnels_usage(stdout); return VERIFY_EXIT_OK;
-		default:
-			fprintf(stderr, "%s tunnels: run 'amt-verify tunnels --help' for the options\n",
-				VERIFY_PROG);
-			return VERIFY_EXIT_USAGE;
-		}
-	}
-	if (optind < argc) {
-		fprintf(stderr, "%s tunnels: unexpected argument \"%s\"\n", VERIFY_PROG, argv[optind]);
-		return VERIFY_EXIT_USAGE;
-	}
+	int ps = cliopt_parse(&tunnels_cli, argc, argv, &r, stdout, stderr);
+	if (ps != CLIOPT_OK)
+		return ps == CLIOPT_HELP ? VERIFY_EXIT_OK : VERIFY_EXIT_USAGE;
+	if (cliopt_seen(&r, O_DB))
+		db = cliopt_value(&r, O_DB);
+	o.json = cliopt_seen(&r, O_JSON);
 	if (store_open(db, STORE_READONLY, &st, err, sizeof(err)) != 0) {
 		fprintf(stderr, "%s tunnels: %s\n", VERIFY_PROG, err);
 		return VERIFY_EXIT_USAGE;
