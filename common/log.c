@@ -82,6 +82,22 @@ void log_msg(enum log_level level, const char *fmt, ...)
 	va_end(ap);
 }
 
+void log_notice(const char *fmt, ...)
+{
+	va_list ap;
+	if (lg.level < LOG_LVL_WARN)
+		return;
+	va_start(ap, fmt);
+	if (lg.sink == LOG_SINK_SYSLOG) {
+		vsyslog(LOG_NOTICE, fmt, ap);
+	} else {
+		fprintf(stderr, "%s: notice: ", lg.ident);
+		vfprintf(stderr, fmt, ap);
+		fputc('\n', stderr);
+	}
+	va_end(ap);
+}
+
 void log_audit(const char *fmt, ...)
 {
 	va_list ap;

@@ -18,6 +18,9 @@ enum log_level log_get_level(void);
 /* Parse "error|warn|info|debug|trace"; -1 when unknown. */
 int log_level_parse(const char *s);
 void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A line for the record (service start, reload, stop): shown at every level
+ * but "error", to the chosen sink, as syslog's NOTICE. */
+void log_notice(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Send one line to syslog (journal) regardless of the sink, e.g. for audit
  * lines that delivery jobs should leave behind. */
 void log_audit(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
