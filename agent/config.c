@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "amthi_codec.h"
 #include "log.h"
@@ -28,7 +29,7 @@ struct key {
 	size_t offset;
 	unsigned min, max;
 	const char *help;
-	bool secret; /* names a secret: the file must not be world-readable */
+	bool secret; /* names a secret file: checked by config_check_secret_files() */
 };
 
 #define F(field) offsetof(struct agent_config, field)
@@ -259,7 +260,11 @@ int config_load_file(struct agent_config *c, const char *path, bool must_exist, 
 	if (!f) {
 		if (errno == ENOENT && !must_exist)
 			return 0;
-		snprintf(err, errcap, "cannot read %s: %s", path, strerror(errno));
+		int e = errno;
+		snprintf(err, errcap, "cannot read %s: %s%s", path, strerror(e),
+			 e == EACCES ? " (the file may stay readable by everyone: secrets belong "
+				       "in the files it names)"
+				     : "");
 		return -1;
 	}
 	struct load_ctx l = {c, path, err, errcap, 0};
@@ -276,24 +281,41 @@ int config_load_file(struct agent_config *c, const char *path, bool must_exist, 
 	return 0;
 }
 
-int config_check_secret_permissions(const struct agent_config *c, char *err, size_t errcap)
+/* One secret file: a regular file (a symbolic link is judged by what it
+ * points to), owned by root or by this process's user, that other users can
+ * neither read nor write. Group access stays allowed (root:amt-agent 0640).
+ * A file this process cannot even look at is not judged: it cannot be read
+ * either, and whoever uses it reports that. */
+static int check_secret_file(const struct key *k, const char *path, char *err, size_t errcap)
 {
 	struct stat st;
-	if (!c->source)
+	if (stat(path, &st) != 0)
 		return 0;
-	const struct key *named = NULL;
-	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
-		if (keys[i].secret && *(char *const *)((const char *)c + keys[i].offset))
-			named = &keys[i];
-	if (!named)
-		return 0;
-	if (stat(c->source, &st) != 0)
-		return set_err(err, errcap, "cannot stat %s: %s", c->source, strerror(errno));
-	if (st.st_mode & S_IROTH)
+	if (!S_ISREG(st.st_mode))
+		return set_err(err, errcap, "[%s] %s = %s is not a regular file", k->section,
+			       k->name, path);
+	if (st.st_uid != 0 && st.st_uid != geteuid())
 		return set_err(err, errcap,
-			       "%s names a secret ([%s] %s) but other users can read it — run "
-			       "'chmod o-r %s'",
-			       c->source, named->section, named->name, c->source);
+			       "[%s] %s = %s belongs to uid %u, not to root or this user — "
+			       "another user controls the secret; 'chown root %s'",
+			       k->section, k->name, path, (unsigned)st.st_uid, path);
+	if (st.st_mode & (S_IROTH | S_IWOTH))
+		return set_err(err, errcap,
+			       "[%s] %s = %s can be %s by other users — run 'chmod o-rwx %s'",
+			       k->section, k->name, path,
+			       (st.st_mode & S_IROTH) ? "read" : "written", path);
+	return 0;
+}
+
+int config_check_secret_files(const struct agent_config *c, char *err, size_t errcap)
+{
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		if (!keys[i].secret) /* only secret rows hold a path */
+			continue;
+		const char *path = *(char *const *)((const char *)c + keys[i].offset);
+		if (path && check_secret_file(&keys[i], path, err, errcap) != 0)
+			return -1;
+	}
 	return 0;
 }
 

@@ -65,9 +65,12 @@ int config_set(struct agent_config *c, const char *section, const char *key, con
  * default path). On error err holds "FILE:LINE: [section] key: reason". */
 int config_load_file(struct agent_config *c, const char *path, bool must_exist, char *err,
 		     size_t errcap);
-/* Refuse a configuration file that names a secret (a key, token or password
- * file) while other users can read it. Returns 0, or -1 with a reason. */
-int config_check_secret_permissions(const struct agent_config *c, char *err, size_t errcap);
+/* Refuse secret files (client_key, token_file, password_file) that other
+ * users can read or write, that belong to another user, or that are not
+ * regular files. The configuration file itself may stay world-readable: the
+ * CLI of an unprivileged user reads it to find the socket. Returns 0, or -1
+ * with a reason. */
+int config_check_secret_files(const struct agent_config *c, char *err, size_t errcap);
 
 /* Same for an in-memory string (tests, fuzzing). */
 int config_load_string(struct agent_config *c, const char *text, char *err, size_t errcap);

@@ -476,7 +476,7 @@ static void reload(struct daemon *d)
 	char err[512];
 	config_init(&fresh);
 	if (config_load_file(&fresh, d->config_path, false, err, sizeof(err)) != 0 ||
-	    config_check_secret_permissions(&fresh, err, sizeof(err)) != 0) {
+	    config_check_secret_files(&fresh, err, sizeof(err)) != 0) {
 		log_error("reload refused, keeping the running configuration: %s", err);
 		config_free(&fresh);
 		return;

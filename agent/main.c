@@ -92,11 +92,6 @@ int main(int argc, char **argv)
 		ex = EXIT_AMT_USAGE;
 		goto out;
 	}
-	if (config_check_secret_permissions(&ctx.cfg, err, sizeof(err)) != 0) {
-		fprintf(stderr, "%s: configuration refused: %s\n", ctx.prog, err);
-		ex = EXIT_AMT_USAGE;
-		goto out;
-	}
 	/* Command-line options go through the same setters as the file. */
 	struct {
 		const char *key, *value, *flag;
@@ -128,6 +123,12 @@ int main(int argc, char **argv)
 			goto out;
 	}
 	if (cmd) {
+		/* Running here: this process is about to read the secret files. */
+		if (config_check_secret_files(&ctx.cfg, err, sizeof(err)) != 0) {
+			fprintf(stderr, "%s: configuration refused: %s\n", ctx.prog, err);
+			ex = EXIT_AMT_USAGE;
+			goto out;
+		}
 		ex = cmd->run(&ctx, argc - optind, argv + optind);
 		goto out;
 	}
