@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <sys/file.h>
 #include <string.h>
+#include <sys/random.h>
 
 #include "exitcode.h"
 #include "report.h"
@@ -64,20 +65,12 @@ int agent_fail(struct agent_ctx *ctx, struct heci *h, const char *what, int err,
 	return agent_report_error(ctx->err, ctx->prog, what, err, status, device, cmd_name);
 }
 
-static const struct agent_cmd commands[] = {
-	{"info", cmd_info, "read and print the AMT state from the ME", "info [--json]"},
-	{"hello", cmd_hello, "restart (or --stop) the provisioning hello packets",
-	 "hello [--ipv6] [--stop] [--json]"},
-	{"call-for-help", cmd_call_for_help, "open (or --close) a user-initiated CIRA connection",
-	 "call-for-help [--close] [--wait SECONDS] [--json]"},
-	{"hostid", cmd_hostid, "show, init, set or clear the persistent host ID in AMT",
-	 "hostid show|init|set ID|clear [--json]"},
-	{"report", cmd_report, "print a report, or --once: spool and send one to the server",
-	 "report [--once] [--json]"},
-	{"run", cmd_run, "run the service (daemon): local socket and scheduled reports", "run"},
+static const struct agent_cmd *const commands[] = {
+	&agent_cmd_info,   &agent_cmd_hello,  &agent_cmd_call_for_help,
+	&agent_cmd_hostid, &agent_cmd_report, &agent_cmd_run,
 };
 
-const struct agent_cmd *agent_commands(size_t *count)
+const struct agent_cmd *const *agent_commands(size_t *count)
 {
 	*count = sizeof(commands) / sizeof(commands[0]);
 	return commands;
@@ -86,7 +79,52 @@ const struct agent_cmd *agent_commands(size_t *count)
 const struct agent_cmd *agent_find_command(const char *name)
 {
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (strcmp(commands[i].name, name) == 0)
-			return &commands[i];
+		if (strcmp(commands[i]->cli.name, name) == 0)
+			return commands[i];
 	return NULL;
+}
+
+int agent_getopt(int argc, char *argv[], struct agent_call *call, FILE *out, FILE *err)
+{
+	memset(call, 0, sizeof(*call));
+	if (argc < 1 || !(call->cmd = agent_find_command(argv[0]))) {
+		fprintf(err, "%s: unknown command \"%.64s\" — run '%s --help' for the list\n",
+			AGENT_PROG, argc >= 1 ? argv[0] : "", AGENT_PROG);
+		fflush(err);
+		return CLIOPT_ERROR;
+	}
+	return cliopt_parse(&call->cmd->cli, argc, argv, &call->opt, out, err);
+}
+
+static bool is_admin_verb(const struct agent_cmd *cmd, const char *arg)
+{
+	for (const char *const *v = cmd->admin_verbs; v && *v; v++)
+		if (strcmp(*v, arg) == 0)
+			return true;
+	return false;
+}
+
+enum agent_privilege agent_call_privilege(const struct agent_call *call)
+{
+	const struct agent_cmd *cmd = call->cmd;
+	if (!cmd || cmd->priv == AGENT_PRIV_LOCAL)
+		return AGENT_PRIV_LOCAL;
+	if (call->opt.help) /* prints the help, runs nothing */
+		return AGENT_PRIV_ANY;
+	enum agent_privilege p = cmd->priv;
+	for (int i = 0; i < call->opt.nhits; i++)
+		if (cmd->cli.opts[call->opt.hits[i].opt].flags & CLIOPT_PRIVILEGED)
+			p = AGENT_PRIV_ADMIN;
+	if (call->opt.nargs > 0 && is_admin_verb(cmd, call->opt.args[0]))
+		p = AGENT_PRIV_ADMIN;
+	return p;
+}
+
+int agent_run(struct agent_ctx *ctx, const struct agent_call *call)
+{
+	const struct cliopt *o = call->cmd->cli.opts;
+	for (int i = 0; o && o[i].name; i++)
+		if (strcmp(o[i].name, "json") == 0 && cliopt_seen(&call->opt, i))
+			ctx->json = true;
+	return call->cmd->run(ctx, call);
 }

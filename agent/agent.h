@@ -12,7 +12,10 @@
 #include <stdio.h>
 
 #include "amthi.h"
+#include "cliopt.h"
 #include "config.h"
+
+#define AGENT_PROG "amt-agent"
 
 struct agent_ctx {
 	struct agent_config cfg;
@@ -24,18 +27,51 @@ struct agent_ctx {
 	FILE *out, *err;
 	bool err_is_tty; /* progress lines only for people */
 	int txn_lock_fd; /* >= 0 in daemon workers: flock()ed around each AMTHI transaction */
+	/* Command-line settings the service re-applies over a reloaded file. */
+	const char *opt_device, *opt_state_dir;
+	int verbose;
 };
 
+/* Who may run a parsed subcommand through the service's socket. */
+enum agent_privilege {
+	AGENT_PRIV_ANY = 0,   /* any local user */
+	AGENT_PRIV_ADMIN = 1, /* root, the service's own user, or [agent] admin_group */
+	AGENT_PRIV_LOCAL = 2, /* never through the socket (run) */
+};
+
+struct agent_call;
+
+/* One row of the subcommand table: its options and arguments (the same
+ * table parses the command line, the daemon's requests and prints --help),
+ * and what it needs. */
 struct agent_cmd {
-	const char *name;
-	int (*run)(struct agent_ctx *ctx, int argc, char **argv);
-	const char *summary;
-	const char *usage;
+	struct clicmd cli;
+	const char *summary; /* one line for 'amt-agent --help' */
+	enum agent_privilege priv;
+	/* first arguments that need AGENT_PRIV_ADMIN ("hostid set"); NULL-terminated */
+	const char *const *admin_verbs;
+	int (*run)(struct agent_ctx *ctx, const struct agent_call *call);
+};
+
+/* A subcommand line parsed with its command's table. */
+struct agent_call {
+	const struct agent_cmd *cmd;
+	struct cliopt_result opt;
 };
 
 /* The subcommand table (exact names, no prefix matching). */
-const struct agent_cmd *agent_commands(size_t *count);
+const struct agent_cmd *const *agent_commands(size_t *count);
 const struct agent_cmd *agent_find_command(const char *name);
+
+/* Parse a subcommand line, argv[0] being its name: CLIOPT_OK, CLIOPT_HELP
+ * (the help went to out) or CLIOPT_ERROR (one line on err, also for an
+ * unknown command). Values point into argv. */
+int agent_getopt(int argc, char *argv[], struct agent_call *call, FILE *out, FILE *err);
+/* What a parsed call needs: decided on the parsed options and arguments,
+ * never on the raw strings. */
+enum agent_privilege agent_call_privilege(const struct agent_call *call);
+/* Run a parsed call (--json sets ctx->json). */
+int agent_run(struct agent_ctx *ctx, const struct agent_call *call);
 
 /* New transport handle from the configuration; NULL on ENOMEM. */
 struct heci *agent_heci_new(const struct agent_ctx *ctx);
@@ -51,11 +87,8 @@ int agent_fail(struct agent_ctx *ctx, struct heci *h, const char *what, int err,
 /* Print a JSON document on stdout (indented, key order kept) and free it. */
 void agent_print_json(struct agent_ctx *ctx, json_t *doc);
 
-/* Subcommand entry points. */
-int cmd_info(struct agent_ctx *ctx, int argc, char **argv);
-int cmd_hello(struct agent_ctx *ctx, int argc, char **argv);
-int cmd_call_for_help(struct agent_ctx *ctx, int argc, char **argv);
-int cmd_run(struct agent_ctx *ctx, int argc, char **argv);
-int cmd_hostid(struct agent_ctx *ctx, int argc, char **argv);
+/* The subcommands, each defined beside its code. */
+extern const struct agent_cmd agent_cmd_info, agent_cmd_hello, agent_cmd_call_for_help,
+	agent_cmd_hostid, agent_cmd_report, agent_cmd_run;
 
 #endif

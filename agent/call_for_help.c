@@ -9,7 +9,6 @@
  * tunnel is up or the time runs out, showing progress on a terminal.
  * Must not: wait unboundedly; every loop has a deadline.
  */
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -202,50 +201,40 @@ close:
 	return ex;
 }
 
-int cmd_call_for_help(struct agent_ctx *ctx, int argc, char **argv)
+enum { CFH_OPT_CLOSE, CFH_OPT_WAIT, CFH_OPT_JSON };
+
+static const struct cliopt cfh_opts[] = {
+	[CFH_OPT_CLOSE] = {"close", 0, NULL, "end the user-initiated connection", 0},
+	[CFH_OPT_WAIT] = {"wait", 0, "SECONDS",
+			  "poll every 500 ms until connected, at most SECONDS (1..3600)", 0},
+	[CFH_OPT_JSON] = {"json", 0, NULL, "print the result as JSON", 0},
+	{NULL, 0, NULL, NULL, 0},
+};
+
+static int cmd_call_for_help(struct agent_ctx *ctx, const struct agent_call *call)
 {
-	static const struct option opts[] = {{"close", no_argument, NULL, 'c'},
-					     {"wait", required_argument, NULL, 'w'},
-					     {"json", no_argument, NULL, 'j'},
-					     {"help", no_argument, NULL, 'h'},
-					     {NULL, 0, NULL, 0}};
-	struct cfh_args a = {false, 0};
-	int c;
-	char *end;
-	optind = 0; /* 0, not 1: glibc then forgets main()'s "+" (stop at the subcommand) mode */
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'c':
-			a.close = true;
-			break;
-		case 'w': {
-			unsigned long n = strtoul(optarg, &end, 10);
-			if (*optarg == '\0' || *optarg == '-' || *end || n == 0 || n > MAX_WAIT_S) {
-				fprintf(ctx->err, "%s: call-for-help: --wait takes 1..%d seconds\n",
-					ctx->prog, MAX_WAIT_S);
-				return EXIT_AMT_USAGE;
-			}
-			a.wait_s = (unsigned)n;
-			break;
-		}
-		case 'j':
-			ctx->json = true;
-			break;
-		case 'h':
-			fprintf(ctx->out, "usage: %s call-for-help [--close] [--wait SECONDS] [--json]\n"
-			       "Ask AMT to open a user-initiated connection to its management server\n"
-			       "(Fast Call for Help); --wait polls until connected; --close ends it.\n",
-			       ctx->prog);
-			return EXIT_AMT_OK;
-		default:
+	struct cfh_args a = {cliopt_seen(&call->opt, CFH_OPT_CLOSE), 0};
+	const char *wait = cliopt_value(&call->opt, CFH_OPT_WAIT);
+	unsigned long n;
+	if (wait) {
+		if (cliopt_ulong(&call->cmd->cli, ctx->err, CFH_OPT_WAIT, wait, 1, MAX_WAIT_S, &n) != 0)
 			return EXIT_AMT_USAGE;
-		}
+		a.wait_s = (unsigned)n;
 	}
-	if (optind != argc || (a.close && a.wait_s)) {
-		fprintf(ctx->err, "%s: call-for-help: %s — see %s call-for-help --help\n", ctx->prog,
-			optind != argc ? "unexpected argument" : "--wait applies to opening only",
-			ctx->prog);
+	if (a.close && a.wait_s) {
+		cliopt_fail(&call->cmd->cli, ctx->err, "--wait applies to opening only");
 		return EXIT_AMT_USAGE;
 	}
 	return run_cfh(ctx, &a);
 }
+
+const struct agent_cmd agent_cmd_call_for_help = {
+	.cli = {.prog = AGENT_PROG,
+		.name = "call-for-help",
+		.opts = cfh_opts,
+		.description = "Ask AMT to open a user-initiated connection to its management server\n"
+			       "(Fast Call for Help); --wait polls until connected; --close ends it.\n"},
+	.summary = "open (or --close) a user-initiated CIRA connection",
+	.priv = AGENT_PRIV_ANY,
+	.run = cmd_call_for_help,
+};

@@ -6,7 +6,9 @@
  * only for the report schedule, so an idle daemon sleeps. Each request is
  * read and authorised here (SO_PEERCRED), then run by a forked worker that
  * executes the very same subcommand code as the CLI with its output captured,
- * so output and exit codes are identical either way. Workers serialise every
+ * so output and exit codes are identical either way. A request is parsed
+ * with the CLI's own option table (agent_getopt) and what it needs is
+ * decided on the parsed command. Workers serialise every
  * AMTHI transaction with flock() on a lock file beside the socket; at most
  * MAX_WORKERS run at once and further requests wait their turn in arrival
  * order. Reports run in a worker too (report.c); the loop only schedules.
@@ -14,7 +16,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <grp.h>
 #include <poll.h>
 #include <pwd.h>
@@ -52,6 +53,7 @@ struct client {
 	int64_t deadline;
 	bool queued; /* request complete, waiting for a worker slot */
 	struct sock_request req;
+	struct agent_call call; /* parsed from req with the CLI's own table */
 	struct ucred cred;
 };
 
@@ -80,6 +82,16 @@ static int write_all(int fd, const char *p, size_t n)
 		n -= (size_t)w;
 	}
 	return 0;
+}
+
+static void reply_full(int fd, int exit_code, const char *out, size_t outlen, const char *err,
+		       size_t errlen)
+{
+	char *line = sockproto_encode_response(exit_code, out, outlen, err, errlen);
+	if (line) {
+		write_all(fd, line, strlen(line));
+		free(line);
+	}
 }
 
 static void reply(int fd, int exit_code, const char *err_line)
@@ -201,9 +213,8 @@ static void __attribute__((noreturn)) worker_main(struct daemon *d, struct clien
 	ctx.err_is_tty = false;
 	ctx.txn_lock_fd = open_txn_lock(d->ctx);
 	int ex = EXIT_AMT_USAGE;
-	const struct agent_cmd *cmd = agent_find_command(c->req.argv[0]);
-	if (ctx.out && ctx.err && cmd)
-		ex = cmd->run(&ctx, c->req.argc, c->req.argv);
+	if (ctx.out && ctx.err)
+		ex = agent_run(&ctx, &c->call);
 	if (ctx.out)
 		fclose(ctx.out);
 	if (ctx.err)
@@ -253,44 +264,92 @@ static void dispatch(struct daemon *d)
 	}
 }
 
-/* A whole request line arrived: validate and authorise, then queue it. */
+/* "hostid set", "report --once", "hello": what needs the privilege. */
+static void privileged_part(const struct agent_call *call, char *buf, size_t cap)
+{
+	const struct agent_cmd *cmd = call->cmd;
+	for (int i = 0; i < call->opt.nhits; i++) {
+		const struct cliopt *o = &cmd->cli.opts[call->opt.hits[i].opt];
+		if (o->flags & CLIOPT_PRIVILEGED) {
+			snprintf(buf, cap, "%s --%s", cmd->cli.name, o->name);
+			return;
+		}
+	}
+	if (cmd->admin_verbs && call->opt.nargs > 0)
+		snprintf(buf, cap, "%s %.32s", cmd->cli.name, call->opt.args[0]);
+	else
+		snprintf(buf, cap, "%s", cmd->cli.name);
+}
+
+/* A whole request line arrived: parse it with the CLI's own option table
+ * (errors and --help go back in the reply, never to the log), decide what
+ * it needs on the parsed command, then queue it. */
 static void on_request(struct daemon *d, struct client *c)
 {
-	char why[160], msg[400];
+	char why[160], msg[512], what[96];
+	char *obuf = NULL, *ebuf = NULL;
+	size_t olen = 0, elen = 0;
+	FILE *out = NULL, *err = NULL;
+	int st;
+
 	if (sockproto_parse_request(c->buf, c->len, &c->req, why, sizeof(why)) != 0) {
 		snprintf(msg, sizeof(msg), "amt-agent: daemon: malformed request: %s\n", why);
 		reply(c->fd, EXIT_AMT_USAGE, msg);
 		log_info("uid %u: malformed request: %s", (unsigned)c->cred.uid, why);
 		goto drop;
 	}
-	enum sock_privilege p = sockproto_privilege(&c->req);
-	if (p == SOCK_PRIV_REFUSED) {
+	out = open_memstream(&obuf, &olen);
+	err = open_memstream(&ebuf, &elen);
+	if (!out || !err) {
+		reply(c->fd, EXIT_AMT_BUSY, "amt-agent: daemon: out of memory — retry later\n");
+		goto drop;
+	}
+	st = agent_getopt(c->req.argc, c->req.argv, &c->call, out, err);
+	fclose(out);
+	fclose(err);
+	out = err = NULL;
+	if (st == CLIOPT_ERROR) {
+		reply_full(c->fd, EXIT_AMT_USAGE, "", 0, ebuf, elen);
+		goto drop;
+	}
+	enum agent_privilege p = agent_call_privilege(&c->call);
+	if (p == AGENT_PRIV_LOCAL) {
 		snprintf(msg, sizeof(msg),
 			 "amt-agent: '%s' cannot be run through the daemon — run it as root\n",
-			 c->req.argv[0]);
+			 c->call.cmd->cli.name);
 		reply(c->fd, EXIT_AMT_USAGE, msg);
 		goto drop;
 	}
-	if (p == SOCK_PRIV_ADMIN && !is_admin(d, &c->cred)) {
+	if (st == CLIOPT_HELP) {
+		reply_full(c->fd, EXIT_AMT_OK, obuf, olen, "", 0);
+		goto drop;
+	}
+	if (p == AGENT_PRIV_ADMIN && !is_admin(d, &c->cred)) {
+		privileged_part(&c->call, what, sizeof(what));
 		snprintf(msg, sizeof(msg),
-			 "amt-agent: %s%s%s: permission denied — this needs root%s%s%s\n",
-			 c->req.argv[0], c->req.argc > 1 ? " " : "", c->req.argc > 1 ? c->req.argv[1] : "",
-			 d->ctx->cfg.admin_group ? " or membership of group " : "",
-			 d->ctx->cfg.admin_group ? d->ctx->cfg.admin_group : "",
-			 "; run it with sudo");
+			 "amt-agent: %s: permission denied — this needs root%s%s; run it with sudo\n",
+			 what, d->ctx->cfg.admin_group ? " or membership of group " : "",
+			 d->ctx->cfg.admin_group ? d->ctx->cfg.admin_group : "");
 		reply(c->fd, EXIT_AMT_PERM, msg);
-		log_info("uid %u refused: %s", (unsigned)c->cred.uid, c->req.argv[0]);
+		log_info("uid %u refused: %s", (unsigned)c->cred.uid, what);
 		goto drop;
 	}
 	free(c->buf);
 	c->buf = NULL;
 	c->queued = true;
-	return;
+	goto done;
 drop:
 	for (int i = 0; i < MAX_CLIENTS; i++)
 		if (d->clients[i] == c)
 			d->clients[i] = NULL;
 	client_free(c);
+done:
+	if (out)
+		fclose(out);
+	if (err)
+		fclose(err);
+	free(obuf);
+	free(ebuf);
 }
 
 static void on_client_readable(struct daemon *d, struct client *c)
@@ -583,26 +642,11 @@ static int loop(struct daemon *d)
 	return 0;
 }
 
-int cmd_run(struct agent_ctx *ctx, int argc, char **argv)
+static int run_daemon(struct agent_ctx *ctx, const struct agent_call *call)
 {
-	static const struct option opts[] = {{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
 	struct daemon d = {.ctx = ctx, .listen_fd = -1, .sig_fd = -1, .timer_fd = -1};
-	int c, ex = EXIT_AMT_TIMEOUT;
-	optind = 0; /* 0, not 1: glibc then forgets main()'s "+" (stop at the subcommand) mode */
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		if (c == 'h') {
-			fprintf(ctx->out,
-				"usage: %s run\n"
-				"Run the agent service: serve %s for local users and send reports.\n",
-				ctx->prog, ctx->cfg.socket);
-			return EXIT_AMT_OK;
-		}
-		return EXIT_AMT_USAGE;
-	}
-	if (optind != argc) {
-		fprintf(ctx->err, "%s: run takes no arguments\n", ctx->prog);
-		return EXIT_AMT_USAGE;
-	}
+	int ex = EXIT_AMT_TIMEOUT;
+	(void)call;
 	d.config_path = ctx->cfg.source ? ctx->cfg.source : AGENT_DEFAULT_CONFIG;
 	log_init(ctx->prog, LOG_SINK_STDERR, (enum log_level)ctx->cfg.log_level);
 	srand((unsigned)getpid() ^ (unsigned)heci_mono_ms());
@@ -640,3 +684,14 @@ out:
 		close(d.timer_fd);
 	return ex;
 }
+
+const struct agent_cmd agent_cmd_run = {
+	.cli = {.prog = AGENT_PROG,
+		.name = "run",
+		.description = "Run the agent service (amt-agent.service): serve [agent] socket for\n"
+			       "local users and send the scheduled reports. SIGHUP reloads the\n"
+			       "configuration file; SIGTERM stops it.\n"},
+	.summary = "run the service (daemon): local socket and scheduled reports",
+	.priv = AGENT_PRIV_LOCAL,
+	.run = run_daemon,
+};

@@ -8,7 +8,6 @@
  * again from a delivery job: every run leaves one line in syslog/journal.
  * Must not: retry beyond the session's bounded NOT_READY policy.
  */
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -126,42 +125,35 @@ out:
 	return ex;
 }
 
-int cmd_hello(struct agent_ctx *ctx, int argc, char **argv)
+enum { HELLO_OPT_IPV6, HELLO_OPT_STOP, HELLO_OPT_JSON };
+
+static const struct cliopt hello_opts[] = {
+	[HELLO_OPT_IPV6] = {"ipv6", 0, NULL, "let AMT contact its provisioning server over IPv6 too", 0},
+	[HELLO_OPT_STOP] = {"stop", 0, NULL, "stop the hello packets instead (StopConfiguration)", 0},
+	[HELLO_OPT_JSON] = {"json", 0, NULL, "print the result as JSON", 0},
+	{NULL, 0, NULL, NULL, 0},
+};
+
+static int cmd_hello(struct agent_ctx *ctx, const struct agent_call *call)
 {
-	static const struct option opts[] = {{"ipv6", no_argument, NULL, '6'},
-					     {"stop", no_argument, NULL, 's'},
-					     {"json", no_argument, NULL, 'j'},
-					     {"help", no_argument, NULL, 'h'},
-					     {NULL, 0, NULL, 0}};
-	struct hello_args a = {false, false};
-	int c;
-	optind = 0; /* 0, not 1: glibc then forgets main()'s "+" (stop at the subcommand) mode */
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case '6':
-			a.ipv6 = true;
-			break;
-		case 's':
-			a.stop = true;
-			break;
-		case 'j':
-			ctx->json = true;
-			break;
-		case 'h':
-			fprintf(ctx->out, "usage: %s hello [--ipv6] [--stop] [--json]\n"
-			       "Restart the provisioning hello packets (StartConfigurationEx), or stop\n"
-			       "them with --stop. Exit 9 when AMT is already provisioned.\n",
-			       ctx->prog);
-			return EXIT_AMT_OK;
-		default:
-			return EXIT_AMT_USAGE;
-		}
-	}
-	if (optind != argc || (a.stop && a.ipv6)) {
-		fprintf(ctx->err, "%s: hello: %s — see %s hello --help\n", ctx->prog,
-			optind != argc ? "unexpected argument" : "--ipv6 applies to start only",
-			ctx->prog);
+	struct hello_args a = {cliopt_seen(&call->opt, HELLO_OPT_IPV6),
+			       cliopt_seen(&call->opt, HELLO_OPT_STOP)};
+	if (a.stop && a.ipv6) {
+		cliopt_fail(&call->cmd->cli, ctx->err, "--ipv6 applies to starting only");
 		return EXIT_AMT_USAGE;
 	}
 	return run_hello(ctx, &a);
 }
+
+const struct agent_cmd agent_cmd_hello = {
+	.cli = {.prog = AGENT_PROG,
+		.name = "hello",
+		.opts = hello_opts,
+		.description = "Restart the provisioning hello packets (StartConfigurationEx;\n"
+			       "StartConfiguration before AMT 6.0), or stop them with --stop.\n"
+			       "Exit 9 when AMT is already provisioned. Needs root (or the service's\n"
+			       "admin group) through the service.\n"},
+	.summary = "restart (or --stop) the provisioning hello packets",
+	.priv = AGENT_PRIV_ADMIN,
+	.run = cmd_hello,
+};

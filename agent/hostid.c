@@ -14,7 +14,6 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <getopt.h>
 #include <netdb.h>
 #include <poll.h>
 #include <stdlib.h>
@@ -454,43 +453,30 @@ out:
 	return ex;
 }
 
-int cmd_hostid(struct agent_ctx *ctx, int argc, char **argv)
+enum { HOSTID_OPT_JSON };
+
+static const struct cliopt hostid_opts[] = {
+	[HOSTID_OPT_JSON] = {"json", 0, NULL, "print the result as JSON", 0},
+	{NULL, 0, NULL, NULL, 0},
+};
+
+static const char *const hostid_admin_verbs[] = {"init", "set", "clear", NULL};
+
+static int cmd_hostid(struct agent_ctx *ctx, const struct agent_call *call)
 {
-	static const struct option opts[] = {{"json", no_argument, NULL, 'j'},
-					     {"help", no_argument, NULL, 'h'},
-					     {NULL, 0, NULL, 0}};
 	struct run r = {.ctx = ctx};
-	int c;
-	optind = 0; /* 0, not 1: glibc then forgets main()'s "+" (stop at the subcommand) mode */
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'j':
-			ctx->json = true;
-			break;
-		case 'h':
-			fprintf(ctx->out,
-				"usage: %s hostid show|init|set ID|clear [--json]\n"
-				"The persistent host ID kept in AMT's non-volatile storage (a UEFI\n"
-				"variable on AMT 12 and later). init creates one only when none exists.\n",
-				ctx->prog);
-			return EXIT_AMT_OK;
-		default:
-			return EXIT_AMT_USAGE;
-		}
-	}
-	const char *verb = optind < argc ? argv[optind] : "show";
-	int extra = argc - optind - 1;
-	if (strcmp(verb, "show") == 0 && extra <= 0)
+	const char *verb = call->opt.args[0];
+	int extra = call->opt.nargs - 1;
+	if (strcmp(verb, "show") == 0 && extra == 0)
 		r.action = SHOW;
 	else if (strcmp(verb, "init") == 0 && extra == 0)
 		r.action = INIT;
 	else if (strcmp(verb, "clear") == 0 && extra == 0)
 		r.action = CLEAR;
 	else if (strcmp(verb, "set") == 0 && extra == 1)
-		r.action = SET, r.new_id = argv[optind + 1];
+		r.action = SET, r.new_id = call->opt.args[1];
 	else {
-		fprintf(ctx->err, "%s: hostid: expected show, init, set ID or clear — see %s hostid --help\n",
-			ctx->prog, ctx->prog);
+		cliopt_fail(&call->cmd->cli, ctx->err, "expected show, init, set ID or clear");
 		return EXIT_AMT_USAGE;
 	}
 	if (r.action == SET && !hostid_valid(r.new_id)) {
@@ -502,3 +488,20 @@ int cmd_hostid(struct agent_ctx *ctx, int argc, char **argv)
 	}
 	return run_hostid(&r);
 }
+
+const struct agent_cmd agent_cmd_hostid = {
+	.cli = {.prog = AGENT_PROG,
+		.name = "hostid",
+		.args = "show|init|set ID|clear",
+		.min_args = 1,
+		.max_args = 2,
+		.opts = hostid_opts,
+		.description = "The persistent host ID kept in AMT's non-volatile storage (a UEFI\n"
+			       "variable on AMT 12 and later). show prints it; init creates one only\n"
+			       "when no store holds one; set ID and clear change it (root, or the\n"
+			       "service's admin group, through the service).\n"},
+	.summary = "show, init, set or clear the persistent host ID in AMT",
+	.priv = AGENT_PRIV_ANY,
+	.admin_verbs = hostid_admin_verbs,
+	.run = cmd_hostid,
+};

@@ -10,7 +10,6 @@
  */
 #include "info.h"
 
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -282,32 +281,124 @@ void info_print_text(FILE *f, const struct amt_info *in, int trigger_numbering)
 	}
 }
 
-int cmd_info(struct agent_ctx *ctx, int argc, char **argv)
+/* ---- info --get KEY ---- */
+
+/* The value at a dotted key ("wired.ipv4", "cert_hashes.0.hash") in doc.
+ * Returns 0 with *out (borrowed; json null when the key passes through a
+ * null such as "wireless" on a machine without wireless AMT, or an index
+ * past the end), or -1 when doc has no such key. In a skeleton (every
+ * object present, one element per array) an index past the end still
+ * reads element 0, and a null cannot be walked through. */
+static int lookup(json_t *doc, const char *key, bool skeleton, json_t **out)
 {
-	static const struct option opts[] = {{"json", no_argument, NULL, 'j'},
-					     {"help", no_argument, NULL, 'h'},
-					     {NULL, 0, NULL, 0}};
-	int c;
-	optind = 0; /* 0, not 1: glibc then forgets main()'s "+" (stop at the subcommand) mode */
-	while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'j':
-			ctx->json = true;
+	char buf[128], *save = NULL, *part;
+	json_t *cur = doc;
+	size_t n = strlen(key);
+	if (n == 0 || n >= sizeof(buf) || key[0] == '.' || key[n - 1] == '.' || strstr(key, ".."))
+		return -1;
+	memcpy(buf, key, n + 1);
+	for (part = strtok_r(buf, ".", &save); part; part = strtok_r(NULL, ".", &save)) {
+		if (json_is_object(cur)) {
+			cur = json_object_get(cur, part);
+			if (!cur)
+				return -1;
+		} else if (json_is_array(cur)) {
+			char *end;
+			if (part[0] < '0' || part[0] > '9')
+				return -1;
+			unsigned long i = strtoul(part, &end, 10);
+			if (*end)
+				return -1;
+			if (skeleton)
+				i = 0;
+			if (i >= json_array_size(cur)) {
+				*out = json_null();
+				return 0;
+			}
+			cur = json_array_get(cur, i);
+		} else if (json_is_null(cur) && !skeleton) {
 			break;
-		case 'h':
-			fprintf(ctx->out, "usage: %s info [--json]\n"
-			       "Read the AMT state from the ME and print it (JSON with --json).\n",
-			       ctx->prog);
-			return EXIT_AMT_OK;
-		default:
-			return EXIT_AMT_USAGE;
+		} else {
+			return -1;
 		}
 	}
-	if (optind != argc) {
-		fprintf(ctx->err, "%s: info: unexpected argument \"%s\" — see %s info --help\n",
-			ctx->prog, argv[optind], ctx->prog);
-		return EXIT_AMT_USAGE;
+	*out = cur;
+	return 0;
+}
+
+/* Every key --get names exists in the schema: checked before the ME is
+ * touched, against a document with every optional part present. */
+static int check_get_keys(struct agent_ctx *ctx, const struct agent_call *call, int opt)
+{
+	struct amt_info *sk = calloc(1, sizeof(*sk));
+	json_t *doc = NULL, *v;
+	int ex = EXIT_AMT_OK;
+	if (!sk) {
+		fprintf(ctx->err, "%s: out of memory\n", ctx->prog);
+		return EXIT_AMT_TIMEOUT;
 	}
+	sk->wireless_present = true;
+	sk->hash_count = 1;
+	sk->versions.count = 1;
+	doc = info_to_json(sk, ctx->cfg.trigger_numbering);
+	for (int i = 0; i < call->opt.nhits && ex == EXIT_AMT_OK; i++) {
+		const char *key = call->opt.hits[i].value;
+		if (call->opt.hits[i].opt == opt && lookup(doc, key, true, &v) != 0) {
+			cliopt_fail(&call->cmd->cli, ctx->err,
+				    "--get \"%.64s\": no such key (keys are those of info --json, "
+				    "dotted: wired.ipv4, cira.status)",
+				    key);
+			ex = EXIT_AMT_USAGE;
+		}
+	}
+	json_decref(doc);
+	free(sk);
+	return ex;
+}
+
+/* One line per key: strings bare, numbers and booleans as JSON spells them,
+ * null as an empty line, objects and arrays as one line of JSON. With
+ * --json: one object from each key to its value. */
+static void print_keys(struct agent_ctx *ctx, const struct agent_call *call, int opt, json_t *doc)
+{
+	json_t *picked = ctx->json ? json_object() : NULL, *v;
+	for (int i = 0; i < call->opt.nhits; i++) {
+		const char *key = call->opt.hits[i].value;
+		if (call->opt.hits[i].opt != opt || lookup(doc, key, false, &v) != 0)
+			continue;
+		if (picked) {
+			json_object_set(picked, key, v);
+		} else if (json_is_string(v)) {
+			fprintf(ctx->out, "%s\n", json_string_value(v));
+		} else if (json_is_null(v)) {
+			fputc('\n', ctx->out);
+		} else {
+			char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY | JSON_PRESERVE_ORDER);
+			fprintf(ctx->out, "%s\n", s ? s : "");
+			free(s);
+		}
+	}
+	if (picked)
+		agent_print_json(ctx, picked);
+	fflush(ctx->out);
+}
+
+enum { INFO_OPT_JSON, INFO_OPT_GET };
+
+static const struct cliopt info_opts[] = {
+	[INFO_OPT_JSON] = {"json", 'j', NULL, "print JSON for scripts (keys in the README)", 0},
+	[INFO_OPT_GET] = {"get", 0, "KEY",
+			  "print only KEY's value, bare (dotted: wired.ipv4); repeatable",
+			  CLIOPT_REPEAT},
+	{NULL, 0, NULL, NULL, 0},
+};
+
+static int run_info(struct agent_ctx *ctx, const struct agent_call *call)
+{
+	bool get = cliopt_seen(&call->opt, INFO_OPT_GET);
+	int checked = get ? check_get_keys(ctx, call, INFO_OPT_GET) : EXIT_AMT_OK;
+	if (checked != EXIT_AMT_OK)
+		return checked;
 
 	struct heci *h = agent_heci_new(ctx);
 	struct amt_info *in = calloc(1, sizeof(*in));
@@ -323,7 +414,11 @@ int cmd_info(struct agent_ctx *ctx, int argc, char **argv)
 		ex = agent_fail(ctx, h, "read the AMT state", rc, why.status, why.cmd_name);
 		goto out;
 	}
-	if (ctx->json) {
+	if (get) {
+		json_t *doc = info_to_json(in, ctx->cfg.trigger_numbering);
+		print_keys(ctx, call, INFO_OPT_GET, doc);
+		json_decref(doc);
+	} else if (ctx->json) {
 		agent_print_json(ctx, info_to_json(in, ctx->cfg.trigger_numbering));
 	} else {
 		info_print_text(ctx->out, in, ctx->cfg.trigger_numbering);
@@ -333,3 +428,15 @@ out:
 	heci_free(h);
 	return ex;
 }
+
+const struct agent_cmd agent_cmd_info = {
+	.cli = {.prog = AGENT_PROG,
+		.name = "info",
+		.opts = info_opts,
+		.description = "Read the AMT state from the ME and print it: a summary for people, JSON\n"
+			       "with --json, or only the values of the keys named with --get (one per\n"
+			       "line; an empty line for null), e.g. --get amt_version --get wired.ipv4.\n"},
+	.summary = "read and print the AMT state from the ME",
+	.priv = AGENT_PRIV_ANY,
+	.run = run_info,
+};

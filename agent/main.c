@@ -23,9 +23,9 @@ static void usage(FILE *f, const char *prog)
 		"Commands:\n",
 		prog, prog);
 	size_t n;
-	const struct agent_cmd *cmds = agent_commands(&n);
+	const struct agent_cmd *const *cmds = agent_commands(&n);
 	for (size_t i = 0; i < n; i++)
-		fprintf(f, "  %-16s %s\n", cmds[i].name, cmds[i].summary);
+		fprintf(f, "  %-16s %s\n", cmds[i]->cli.name, cmds[i]->summary);
 	fprintf(f,
 		"\nGlobal options:\n"
 		"  --device PATH    MEI device node (default: probe /dev/mei0../dev/mei3, /dev/mei)\n"
@@ -35,6 +35,21 @@ static void usage(FILE *f, const char *prog)
 		"  --via-daemon     run the command through the amt-agent service\n\n"
 		"Run '%s COMMAND --help' for a command's options. Exit codes are listed in the README.\n",
 		AGENT_DEFAULT_CONFIG, AGENT_DEFAULT_STATE_DIR, prog);
+}
+
+/* One line for a bad global option, with the hint. */
+static void global_option_error(const char *prog, int c, char **argv)
+{
+	const char *elem = optind >= 1 ? argv[optind - 1] : "";
+	if (c == ':')
+		fprintf(stderr, "%s: %.*s needs a value", prog, (int)strcspn(elem, "="), elem);
+	else if (optopt && strncmp(elem, "--", 2) != 0)
+		fprintf(stderr, "%s: unknown option -%c", prog, optopt);
+	else if (optopt)
+		fprintf(stderr, "%s: %.*s takes no value", prog, (int)strcspn(elem, "="), elem);
+	else
+		fprintf(stderr, "%s: unknown option \"%.*s\"", prog, (int)strcspn(elem, "="), elem);
+	fprintf(stderr, " — run '%s --help'; a command's own options go after it\n", prog);
 }
 
 int main(int argc, char **argv)
@@ -52,8 +67,10 @@ int main(int argc, char **argv)
 
 	config_init(&ctx.cfg);
 	ctx.err_is_tty = isatty(STDERR_FILENO);
-	/* '+': stop at the subcommand; its options are its own. */
-	while ((c = getopt_long(argc, argv, "+vh", opts, NULL)) != -1) {
+	/* '+': stop at the subcommand; its options are its own. ':': a missing
+	 * value is told apart; opterr 0: the one-line error below is ours. */
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:vh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
 			device = optarg;
@@ -79,7 +96,7 @@ int main(int argc, char **argv)
 			ex = EXIT_AMT_OK;
 			goto out;
 		default:
-			usage(stderr, ctx.prog);
+			global_option_error(ctx.prog, c, argv);
 			ex = EXIT_AMT_USAGE;
 			goto out;
 		}
@@ -104,6 +121,9 @@ int main(int argc, char **argv)
 			goto out;
 		}
 	}
+	ctx.opt_device = device;
+	ctx.opt_state_dir = state_dir;
+	ctx.verbose = verbose;
 	int level = ctx.cfg.log_level + verbose;
 	log_init(ctx.prog, LOG_SINK_STDERR, level > LOG_LVL_TRACE ? LOG_LVL_TRACE : level);
 
@@ -112,29 +132,30 @@ int main(int argc, char **argv)
 		ex = EXIT_AMT_USAGE;
 		goto out;
 	}
-	const char *name = argv[optind];
-	const struct agent_cmd *cmd = agent_find_command(name);
+	/* The subcommand's own table parses its line here, and again in the
+	 * service for a request that goes there: usage errors and --help never
+	 * need the service. */
+	struct agent_call call;
+	int first = optind; /* agent_getopt resets getopt */
+	int st = agent_getopt(argc - first, argv + first, &call, stdout, stderr);
+	if (st != CLIOPT_OK) {
+		ex = st == CLIOPT_HELP ? EXIT_AMT_OK : EXIT_AMT_USAGE;
+		goto out;
+	}
 	/* Unprivileged users go through the service, which owns /dev/mei0;
 	 * root opens the device directly unless told otherwise. */
-	if (cmd && strcmp(name, "run") != 0 && !device &&
-	    (via_daemon || geteuid() != 0)) {
-		ex = client_run_via_daemon(&ctx, argc - optind, argv + optind, via_daemon);
+	if (call.cmd->priv != AGENT_PRIV_LOCAL && !device && (via_daemon || geteuid() != 0)) {
+		ex = client_run_via_daemon(&ctx, argc - first, argv + first, via_daemon);
 		if (ex >= 0)
 			goto out;
 	}
-	if (cmd) {
-		/* Running here: this process is about to read the secret files. */
-		if (config_check_secret_files(&ctx.cfg, err, sizeof(err)) != 0) {
-			fprintf(stderr, "%s: configuration refused: %s\n", ctx.prog, err);
-			ex = EXIT_AMT_USAGE;
-			goto out;
-		}
-		ex = cmd->run(&ctx, argc - optind, argv + optind);
+	/* Running here: this process is about to read the secret files. */
+	if (config_check_secret_files(&ctx.cfg, err, sizeof(err)) != 0) {
+		fprintf(stderr, "%s: configuration refused: %s\n", ctx.prog, err);
+		ex = EXIT_AMT_USAGE;
 		goto out;
 	}
-	fprintf(stderr, "%s: unknown command \"%s\" — run '%s --help' for the list\n", ctx.prog,
-		name, ctx.prog);
-	ex = EXIT_AMT_USAGE;
+	ex = agent_run(&ctx, &call);
 out:
 	config_free(&ctx.cfg);
 	return ex;

@@ -11,7 +11,6 @@
 #include "report.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -265,39 +264,19 @@ int report_cycle(struct agent_ctx *ctx, enum report_mode mode, struct report_res
 	return fx != REPORT_EXIT_DONE ? fx : ex;
 }
 
-int cmd_report(struct agent_ctx *ctx, int argc, char **argv)
+enum { REPORT_OPT_ONCE, REPORT_OPT_JSON };
+
+static const struct cliopt report_opts[] = {
+	[REPORT_OPT_ONCE] = {"once", 0, NULL,
+			     "make a report now, spool it and send the spool (needs root)",
+			     CLIOPT_PRIVILEGED},
+	[REPORT_OPT_JSON] = {"json", 0, NULL, "with --once: print the outcome as JSON", 0},
+	{NULL, 0, NULL, NULL, 0},
+};
+
+static int cmd_report(struct agent_ctx *ctx, const struct agent_call *call)
 {
-	static const struct option opts[] = {{"once", no_argument, NULL, 'o'},
-					     {"json", no_argument, NULL, 'j'},
-					     {"help", no_argument, NULL, 'h'},
-					     {NULL, 0, NULL, 0}};
-	bool once = false;
-	int c;
-	optind = 0; /* 0, not 1: glibc then forgets main()'s "+" (stop at the subcommand) mode */
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'o':
-			once = true;
-			break;
-		case 'j':
-			ctx->json = true;
-			break;
-		case 'h':
-			fprintf(ctx->out,
-				"usage: %s report [--once] [--json]\n"
-				"Without --once: print the report the agent would send (nothing is sent).\n"
-				"With --once: make a report now, spool it, and send the spool to [report] url.\n",
-				ctx->prog);
-			return EXIT_AMT_OK;
-		default:
-			return EXIT_AMT_USAGE;
-		}
-	}
-	if (optind != argc) {
-		fprintf(ctx->err, "%s: report: unexpected argument — see %s report --help\n",
-			ctx->prog, ctx->prog);
-		return EXIT_AMT_USAGE;
-	}
+	bool once = cliopt_seen(&call->opt, REPORT_OPT_ONCE);
 	if (!once) {
 		/* a preview reads the spool's drop count but creates nothing */
 		struct spool sp = {.max = 1};
@@ -352,3 +331,15 @@ int cmd_report(struct agent_ctx *ctx, int argc, char **argv)
 			     : "the spool keeps them and the service retries");
 	return EXIT_AMT_NETWORK;
 }
+
+const struct agent_cmd agent_cmd_report = {
+	.cli = {.prog = AGENT_PROG,
+		.name = "report",
+		.opts = report_opts,
+		.description = "Without --once: print the report the agent would send (nothing is sent).\n"
+			       "With --once: make a report now, spool it, and send the spool to\n"
+			       "[report] url.\n"},
+	.summary = "print a report, or --once: spool and send one to the server",
+	.priv = AGENT_PRIV_ANY,
+	.run = cmd_report,
+};

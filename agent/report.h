@@ -42,6 +42,4 @@ struct spool;
 int report_send_spool(const struct agent_net *net, const struct agent_config *c,
 		      const struct spool *sp, struct report_result *res);
 
-int cmd_report(struct agent_ctx *ctx, int argc, char **argv);
-
 #endif

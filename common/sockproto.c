@@ -1,5 +1,5 @@
 /*
- * sockproto.c - local socket messages and the privilege table (see sockproto.h).
+ * sockproto.c - local socket messages (see sockproto.h).
  * JSON is read and written with jansson only.
  */
 #include "sockproto.h"
@@ -8,25 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* Subcommands reachable through the daemon, and who may run them. */
-struct sock_cmd {
-	const char *name;
-	enum sock_privilege priv;
-	/* sub-actions that need more (e.g. "hostid set"); NULL-terminated */
-	const char *const *admin_actions;
-};
-
-static const char *const hostid_admin[] = {"init", "set", "clear", NULL};
-static const char *const report_admin[] = {"--once", NULL};
-
-static const struct sock_cmd cmds[] = {
-	{"info", SOCK_PRIV_ANY, NULL},
-	{"call-for-help", SOCK_PRIV_ANY, NULL},
-	{"hello", SOCK_PRIV_ADMIN, NULL},
-	{"hostid", SOCK_PRIV_ANY, hostid_admin},
-	{"report", SOCK_PRIV_ANY, report_admin},
-};
 
 static int fail(char *err, size_t cap, const char *why)
 {
@@ -91,23 +72,6 @@ void sockproto_request_free(struct sock_request *r)
 	for (int i = 0; i < r->argc; i++)
 		free(r->argv[i]);
 	memset(r, 0, sizeof(*r));
-}
-
-enum sock_privilege sockproto_privilege(const struct sock_request *r)
-{
-	if (r->argc < 1)
-		return SOCK_PRIV_REFUSED;
-	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
-		if (strcmp(cmds[i].name, r->argv[0]) != 0)
-			continue;
-		enum sock_privilege p = cmds[i].priv;
-		for (int a = 1; a < r->argc && cmds[i].admin_actions; a++)
-			for (const char *const *s = cmds[i].admin_actions; *s; s++)
-				if (strcmp(r->argv[a], *s) == 0)
-					p = SOCK_PRIV_ADMIN;
-		return p;
-	}
-	return SOCK_PRIV_REFUSED;
 }
 
 static char *dump_line(json_t *o)

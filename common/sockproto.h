@@ -9,9 +9,10 @@
  * argv is a subcommand line as the CLI would take it (no global options).
  * The daemon runs it with its own configuration and returns exactly what the
  * CLI would have printed and its exit code.
- * Owns: encoding, decoding and validating these messages, and the table of
- * which subcommands a caller may run and with what privilege.
- * Must not: do I/O or look at credentials (the daemon does).
+ * Owns: encoding, decoding and validating these messages.
+ * Must not: do I/O, interpret argv (the daemon parses it with the CLI's own
+ * option table, agent_getopt, and decides privileges on the result) or look
+ * at credentials.
  */
 #ifndef AGENT_SOCKPROTO_H
 #define AGENT_SOCKPROTO_H
@@ -29,19 +30,11 @@ struct sock_request {
 	char *argv[SOCKPROTO_MAX_ARGS + 1]; /* NULL-terminated */
 };
 
-enum sock_privilege {
-	SOCK_PRIV_ANY = 0,   /* any local user */
-	SOCK_PRIV_ADMIN = 1, /* root or the configured admin group */
-	SOCK_PRIV_REFUSED = 2,
-};
-
 /* Parse one request line (without or with its trailing newline). On error
  * returns -1 with a reason in err; *out is left empty. */
 int sockproto_parse_request(const char *line, size_t len, struct sock_request *out, char *err,
 			    size_t errcap);
 void sockproto_request_free(struct sock_request *r);
-/* What privilege r needs (unknown commands are refused). */
-enum sock_privilege sockproto_privilege(const struct sock_request *r);
 
 /* malloc'd lines ending in '\n'; NULL on ENOMEM or invalid UTF-8 input. */
 char *sockproto_encode_request(int argc, char *const argv[]);

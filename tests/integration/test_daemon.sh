@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # amt-agent run against amt-sim: an unprivileged user gets through the
 # socket exactly what root gets directly; privileged commands are refused
-# with exit 4; malformed, oversized and many simultaneous requests are
-# handled without harming the daemon; SIGHUP reloads, SIGTERM exits cleanly.
+# with exit 4 however they are spelt (decided on the parsed command);
+# option errors go back to the client, never into the service's log;
+# malformed, oversized and many simultaneous requests are handled without
+# harming the daemon; SIGHUP reloads, SIGTERM exits cleanly.
 . "$(dirname "$0")/lib.sh"
 
 if ! need_root; then skip daemon "needs root and /dev/fuse"; exit 0; fi
@@ -92,6 +94,67 @@ r=$(raw "$big"); expect_grep "oversized request -> error reply" 'request too lar
 r=$(raw '{"v":1,"argv":["info","--json"]}\n'); expect_grep "daemon still answers after abuse" '"exit":0' "$r"
 kill -0 "$DAEMON" && ok "daemon survived malformed input" || fail "daemon survived" "it died"
 
+# ---- privilege on the parsed command, in every spelling -----------------
+# Through the socket as nobody: what getopt parses as privileged is refused
+# with 4; what the command's table does not accept (abbreviations of an
+# option where a privileged one exists, "--once=", stray arguments) is a
+# usage error, 2, naming the option. Nothing of it runs.
+req() { # ARGV...: one request from nobody, the reply line in R
+	R=$("${NOBODY[@]}" /usr/bin/python3 - "$T/run/agent.sock" "$@" <<'PY'
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX); s.settimeout(20); s.connect(sys.argv[1])
+s.sendall(json.dumps({"v": 1, "argv": sys.argv[2:]}).encode() + b'\n')
+data = b''
+while not data.endswith(b'\n'):
+    chunk = s.recv(65536)
+    if not chunk: break
+    data += chunk
+print(data.decode(errors='replace').strip())
+PY
+)
+}
+for argv in "report --once" "report --json --once" "report --once --json" "report --once --once" \
+	"hostid init" "hostid --json init" "hostid init --json" "hostid -- init" \
+	"hostid set 11111111-2222-3333-4444-555555555555" "hostid -- set x" "hostid --json -- set x" \
+	"hostid clear" "hostid --json clear" "hello" "hello --stop" "hello --ipv6" "hello --json" \
+	"hello --st" "hello --js"; do
+	# shellcheck disable=SC2086 # the words are the argv
+	req $argv
+	[ "$(jq -r .exit <<<"$R")" = 4 ] && [ "$(jq -r .stdout <<<"$R")" = "" ] &&
+		ok "socket, nobody: '$argv' -> 4" || fail "socket, nobody: '$argv'" "$R"
+done
+for argv in "report --o" "report --on" "report --onc" "report --once=" "report --once=1" \
+	"report -o" "report --json --on" "report -- --once" "report once" "report --js --once"; do
+	# shellcheck disable=SC2086
+	req $argv
+	[ "$(jq -r .exit <<<"$R")" = 2 ] && [ "$(jq -r .stdout <<<"$R")" = "" ] &&
+		grep -qE "amt-agent report: (unknown option|--once takes no value|unexpected argument)" <<<"$(jq -r .stderr <<<"$R")" &&
+		ok "socket, nobody: '$argv' -> usage error 2, nothing run" || fail "socket, nobody: '$argv'" "$R"
+done
+as_nobody report --on
+expect_rc "CLI, nobody: report --on -> 2" 2
+expect_grep "...with the program, the option and a hint" "amt-agent report: unknown option \"--on\" \(options are not abbreviated here: --once\?\) — run 'amt-agent report --help'" "$ERR"
+as_nobody report --once
+expect_rc "CLI, nobody: report --once -> 4" 4
+expect_grep "...naming what needs root" 'amt-agent: report --once: permission denied' "$ERR"
+req hello --help
+[ "$(jq -r .exit <<<"$R")" = 0 ] && jq -r .stdout <<<"$R" | grep -q '^usage: amt-agent hello' &&
+	ok "--help of a privileged command is for everyone" || fail "hello --help through the socket" "$R"
+
+# ---- option errors go back to the client, never into the log -------------
+req info --bogus
+expect_grep "option error in the reply" '"exit":2.*amt-agent info: unknown option \\"--bogus\\" — run .amt-agent info --help' "$R"
+req info "--x
+amt-agent: error: forged line"
+[ "$(jq -r .exit <<<"$R")" = 2 ] && ok "option with a newline: usage error" || fail "newline option" "$R"
+! grep -q -- 'bogus\|forged' "$T/daemon.log" && ok "nothing of it in the service's log" ||
+	fail "option errors in the log" "$(grep -- 'bogus\|forged' "$T/daemon.log")"
+req hostid
+expect_grep "bare hostid: its usage, not a silent show" '"exit":2.*usage: amt-agent hostid show\|init\|set ID\|clear' "$R"
+req info --get wired.ipv4 --get provisioned --get wireless
+[ "$(jq -r .stdout <<<"$R")" = "$(printf '192.168.7.10\ntrue\n{"mac":"66:77:88:99:aa:bb","ipv4":"10.1.2.3","dhcp":true,"link_up":true,"enabled":true}')" ] &&
+	ok "info --get through the socket: bare values" || fail "info --get" "$R"
+
 # ---- many clients at once are all served --------------------------------
 pids=()
 for i in $(seq 1 20); do
@@ -114,6 +177,7 @@ kill -0 "$DAEMON" && ok "bad reload keeps the daemon running" || fail "bad reloa
 expect_grep "bad reload is logged with file and line" 'reload refused.*daemon.conf:[0-9]+' "$(cat "$T/daemon.log")"
 as_nobody info --json
 expect_rc "still serving after a refused reload" 0
+
 kill -TERM "$DAEMON"; wait "$DAEMON"; rc=$?
 [ "$rc" -eq 0 ] && ok "SIGTERM: exit 0" || fail "SIGTERM exit" "$rc"
 [ ! -e "$T/run/agent.sock" ] && ok "SIGTERM: socket removed" || fail "socket removed" "still there"
@@ -121,4 +185,6 @@ as_nobody info --json
 expect_rc "daemon down: unprivileged user gets permission denied (4)" 4
 as_nobody --via-daemon info
 expect_rc "daemon down with --via-daemon: 8" 8
+! grep -q 'AddressSanitizer\|runtime error' "$T/daemon.log" && ok "no sanitizer report in the service's log" ||
+	fail "sanitizer" "$(grep -m3 -A5 'Sanitizer\|runtime error' "$T/daemon.log")"
 stop_sim d

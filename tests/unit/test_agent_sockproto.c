@@ -1,6 +1,7 @@
 /*
  * test_agent_sockproto.c - the daemon's socket protocol: requests parse or
- * are refused with a reason, the privilege table, and responses round-trip.
+ * are refused with a reason, and responses round-trip. (What a request may
+ * do is decided on the parsed command: test_agent_cli.c.)
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -106,34 +107,6 @@ static void test_size_caps(void **state)
 	free(big);
 }
 
-static enum sock_privilege priv_of(const char *line)
-{
-	struct sock_request r;
-	char err[160];
-	assert_int_equal(parse(line, &r, err, sizeof(err)), 0);
-	enum sock_privilege p = sockproto_privilege(&r);
-	sockproto_request_free(&r);
-	return p;
-}
-
-static void test_privileges(void **state)
-{
-	(void)state;
-	assert_int_equal(priv_of("{\"v\":1,\"argv\":[\"info\",\"--json\"]}"), SOCK_PRIV_ANY);
-	assert_int_equal(priv_of("{\"v\":1,\"argv\":[\"call-for-help\",\"--close\"]}"), SOCK_PRIV_ANY);
-	assert_int_equal(priv_of("{\"v\":1,\"argv\":[\"hostid\",\"show\"]}"), SOCK_PRIV_ANY);
-	assert_int_equal(priv_of("{\"v\":1,\"argv\":[\"hostid\"]}"), SOCK_PRIV_ANY);
-	assert_int_equal(priv_of("{\"v\":1,\"argv\":[\"hostid\",\"set\",\"x\"]}"), SOCK_PRIV_ADMIN);
-	assert_int_equal(priv_of("{\"v\":1,\"argv\":[\"hostid\",\"--json\",\"clear\"]}"), SOCK_PRIV_ADMIN);
-	assert_int_equal(priv_of("{\"v\":1,\"argv\":[\"hostid\",\"init\"]}"), SOCK_PRIV_ADMIN);
-	assert_int_equal(priv_of("{\"v\":1,\"argv\":[\"hello\"]}"), SOCK_PRIV_ADMIN);
-	assert_int_equal(priv_of("{\"v\":1,\"argv\":[\"report\"]}"), SOCK_PRIV_ANY);
-	assert_int_equal(priv_of("{\"v\":1,\"argv\":[\"report\",\"--once\"]}"), SOCK_PRIV_ADMIN);
-	assert_int_equal(priv_of("{\"v\":1,\"argv\":[\"run\"]}"), SOCK_PRIV_REFUSED);
-	assert_int_equal(priv_of("{\"v\":1,\"argv\":[\"inf\"]}"), SOCK_PRIV_REFUSED);
-	assert_int_equal(priv_of("{\"v\":1,\"argv\":[\"--device\",\"/dev/x\"]}"), SOCK_PRIV_REFUSED);
-}
-
 static void test_response_roundtrip(void **state)
 {
 	(void)state;
@@ -162,7 +135,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_good_request),   cmocka_unit_test(test_encode_parse_roundtrip),
 		cmocka_unit_test(test_bad_requests),   cmocka_unit_test(test_size_caps),
-		cmocka_unit_test(test_privileges),     cmocka_unit_test(test_response_roundtrip),
+		cmocka_unit_test(test_response_roundtrip),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
