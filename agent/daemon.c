@@ -59,7 +59,7 @@ struct client {
 
 struct daemon {
 	struct agent_ctx *ctx;
-	const char *config_path;
+	char *config_path; /* owned: a reload replaces ctx->cfg and its source */
 	int listen_fd, sig_fd, timer_fd;
 	struct client *clients[MAX_CLIENTS];
 	pid_t workers[MAX_WORKERS];
@@ -529,12 +529,39 @@ static void reap(struct daemon *d)
 	}
 }
 
+/* Settings given on the command line outrank the file, after a reload too. */
+static int apply_command_line(const struct agent_ctx *ctx, struct agent_config *cfg, char *err,
+			      size_t errcap)
+{
+	char why[256];
+	if (ctx->opt_device && config_set(cfg, "agent", "device", ctx->opt_device, why, sizeof(why))) {
+		snprintf(err, errcap, "--device: %s", why);
+		return -1;
+	}
+	if (ctx->opt_state_dir &&
+	    config_set(cfg, "agent", "state_dir", ctx->opt_state_dir, why, sizeof(why))) {
+		snprintf(err, errcap, "--state-dir: %s", why);
+		return -1;
+	}
+	return 0;
+}
+
+static void set_log_level(const struct agent_ctx *ctx)
+{
+	int level = ctx->cfg.log_level + ctx->verbose;
+	log_set_level(level > LOG_LVL_TRACE ? LOG_LVL_TRACE : (enum log_level)level);
+}
+
+/* The same file every time: d->config_path is the daemon's own copy, while
+ * the configuration it came from (and its source) is replaced. */
 static void reload(struct daemon *d)
 {
 	struct agent_config fresh;
 	char err[512];
 	config_init(&fresh);
-	if (config_load_file(&fresh, d->config_path, false, err, sizeof(err)) != 0 ||
+	if (config_load_file(&fresh, d->config_path, d->ctx->cfg.source != NULL, err, sizeof(err)) !=
+		    0 ||
+	    apply_command_line(d->ctx, &fresh, err, sizeof(err)) != 0 ||
 	    config_check_secret_files(&fresh, err, sizeof(err)) != 0) {
 		log_error("reload refused, keeping the running configuration: %s", err);
 		config_free(&fresh);
@@ -546,9 +573,9 @@ static void reload(struct daemon *d)
 	d->ctx->cfg.socket = NULL;
 	config_free(&d->ctx->cfg);
 	d->ctx->cfg = fresh;
-	log_set_level((enum log_level)fresh.log_level);
+	set_log_level(d->ctx);
 	schedule_reports(d, false);
-	log_info("configuration reloaded from %s", d->config_path);
+	log_notice("configuration reloaded from %s", d->config_path);
 }
 
 static void on_signal(struct daemon *d)
@@ -560,7 +587,8 @@ static void on_signal(struct daemon *d)
 			reap(d);
 			break;
 		case SIGHUP:
-			reload(d);
+			if (!d->stopping)
+				reload(d);
 			break;
 		default:
 			d->stopping = true;
@@ -642,13 +670,36 @@ static int loop(struct daemon *d)
 	return 0;
 }
 
+/* One line at start, at the default log level: what this service is. */
+static void log_start(const struct daemon *d)
+{
+	const struct agent_config *c = &d->ctx->cfg;
+	char sched[160] = "reports off (no [report] url)", every[48] = "no schedule",
+	     checks[48] = "no state checks";
+	if (c->report_interval)
+		snprintf(every, sizeof(every), "every %u s", c->report_interval);
+	if (c->report_check_interval)
+		snprintf(checks, sizeof(checks), "state checks every %u s",
+			 c->report_check_interval);
+	if (c->report_url)
+		snprintf(sched, sizeof(sched), "reports %s, %s", every, checks);
+	log_notice("amt-agent %s started: socket %s, device %s, %s%s%s", AMT_VERSION, c->socket,
+		   c->device ? c->device : "probed (/dev/mei0../dev/mei3, /dev/mei)", sched,
+		   c->report_url ? " to " : "", c->report_url ? c->report_url : "");
+}
+
 static int run_daemon(struct agent_ctx *ctx, const struct agent_call *call)
 {
 	struct daemon d = {.ctx = ctx, .listen_fd = -1, .sig_fd = -1, .timer_fd = -1};
 	int ex = EXIT_AMT_TIMEOUT;
 	(void)call;
-	d.config_path = ctx->cfg.source ? ctx->cfg.source : AGENT_DEFAULT_CONFIG;
-	log_init(ctx->prog, LOG_SINK_STDERR, (enum log_level)ctx->cfg.log_level);
+	d.config_path = strdup(ctx->cfg.source ? ctx->cfg.source : AGENT_DEFAULT_CONFIG);
+	if (!d.config_path) {
+		fprintf(ctx->err, "%s: run: out of memory\n", ctx->prog);
+		goto out;
+	}
+	log_init(ctx->prog, LOG_SINK_STDERR, LOG_LVL_WARN);
+	set_log_level(ctx);
 	srand((unsigned)getpid() ^ (unsigned)heci_mono_ms());
 
 	sigset_t sigs;
@@ -670,11 +721,10 @@ static int run_daemon(struct agent_ctx *ctx, const struct agent_call *call)
 		goto out;
 	}
 	schedule_reports(&d, true);
-	log_info("serving %s%s%s", ctx->cfg.socket, ctx->cfg.report_url ? ", reporting to " : "",
-		 ctx->cfg.report_url ? ctx->cfg.report_url : "");
+	log_start(&d);
 	ex = loop(&d) == 0 ? EXIT_AMT_OK : EXIT_AMT_TIMEOUT;
 	shut_down(&d);
-	log_info("stopped");
+	log_notice("stopped");
 out:
 	if (d.listen_fd >= 0)
 		close(d.listen_fd);
@@ -682,6 +732,7 @@ out:
 		close(d.sig_fd);
 	if (d.timer_fd >= 0)
 		close(d.timer_fd);
+	free(d.config_path);
 	return ex;
 }
 

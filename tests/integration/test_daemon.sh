@@ -4,7 +4,8 @@
 # with exit 4 however they are spelt (decided on the parsed command);
 # option errors go back to the client, never into the service's log;
 # malformed, oversized and many simultaneous requests are handled without
-# harming the daemon; SIGHUP reloads, SIGTERM exits cleanly.
+# harming the daemon; SIGHUP reloads the same file any number of times,
+# SIGTERM exits cleanly.
 . "$(dirname "$0")/lib.sh"
 
 if ! need_root; then skip daemon "needs root and /dev/fuse"; exit 0; fi
@@ -29,6 +30,9 @@ start_daemon() {
 	echo "daemon did not start:"; cat "$T/daemon.log"; return 1
 }
 start_daemon || exit 1
+expect_grep "one line at start: version, socket, device, schedule" \
+	"notice: amt-agent [0-9]+\.[0-9]+\.[0-9]+ started: socket $T/run/agent.sock, device $(dev d), reports off" \
+	"$(cat "$T/daemon.log")"
 
 as_nobody() { # ARGS... -> OUT ERR RC
 	OUT=$("${NOBODY[@]}" "$AGENT" --config "$T/daemon.conf" "$@" 2> "$T/stderr"); RC=$?
@@ -178,6 +182,19 @@ expect_grep "bad reload is logged with file and line" 'reload refused.*daemon.co
 as_nobody info --json
 expect_rc "still serving after a refused reload" 0
 
+# Reload any number of times: the same file, every time. With admin_group
+# naming nobody's group, nobody's hello is allowed (9: already provisioned)
+# only while the file is still the one in force.
+printf '[agent]\nadmin_group = nogroup\n' >> "$T/daemon.conf"
+for i in 1 2 3 4 5; do
+	kill -HUP "$DAEMON"; sleep 0.3
+	as_nobody hello
+	expect_rc "SIGHUP $i: the configuration still holds (admin_group)" 9
+done
+n=$(grep -c "notice: configuration reloaded from $T/daemon.conf\$" "$T/daemon.log")
+[ "$n" -eq 5 ] && ok "five reloads, each from the same file" || fail "reloads logged" "$n: $(tail -5 "$T/daemon.log")"
+as_nobody info --json
+expect_rc "still serving after five reloads" 0
 kill -TERM "$DAEMON"; wait "$DAEMON"; rc=$?
 [ "$rc" -eq 0 ] && ok "SIGTERM: exit 0" || fail "SIGTERM exit" "$rc"
 [ ! -e "$T/run/agent.sock" ] && ok "SIGTERM: socket removed" || fail "socket removed" "still there"
