@@ -4,12 +4,13 @@
 #include "agent.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/file.h>
 #include <string.h>
-#include <sys/random.h>
+#include <unistd.h>
 
 #include "exitcode.h"
 #include "report.h"
@@ -25,11 +26,44 @@ struct heci *agent_heci_new(const struct agent_ctx *ctx)
 	return heci_new(&o);
 }
 
+/* A daemon worker told to stop (its client went away, or the service is
+ * stopping) leaves between transactions, never inside one: the ME is not
+ * left holding half an exchange and the lock is free for the next worker. */
+static volatile sig_atomic_t in_transaction, stop_pending;
+
+static void on_stop_signal(int sig)
+{
+	if (!in_transaction)
+		_exit(128 + sig);
+	stop_pending = 1;
+}
+
+void agent_stop_between_transactions(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop_signal;
+	sa.sa_flags = SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
 static void txn_lock(void *arg, bool acquire)
 {
 	int fd = (int)(intptr_t)arg;
+	if (acquire) {
+		in_transaction = 1;
+		if (stop_pending)
+			_exit(128 + SIGTERM);
+	}
 	while (flock(fd, acquire ? LOCK_EX : LOCK_UN) != 0 && errno == EINTR)
-		;
+		if (stop_pending && acquire)
+			_exit(128 + SIGTERM);
+	if (!acquire) {
+		in_transaction = 0;
+		if (stop_pending)
+			_exit(128 + SIGTERM);
+	}
 }
 
 void agent_amthi_opts(const struct agent_ctx *ctx, struct amthi_opts *o)

@@ -50,6 +50,9 @@ struct agent_cmd {
 	enum agent_privilege priv;
 	/* first arguments that need AGENT_PRIV_ADMIN ("hostid set"); NULL-terminated */
 	const char *const *admin_verbs;
+	/* through the service: a client that goes away stops the worker between
+	 * AMTHI transactions (else the command finishes; it is bounded) */
+	bool stop_on_hangup;
 	int (*run)(struct agent_ctx *ctx, const struct agent_call *call);
 };
 
@@ -75,6 +78,9 @@ int agent_run(struct agent_ctx *ctx, const struct agent_call *call);
 
 /* New transport handle from the configuration; NULL on ENOMEM. */
 struct heci *agent_heci_new(const struct agent_ctx *ctx);
+/* In a daemon worker: SIGTERM ends the process at once between AMTHI
+ * transactions, or as soon as the current one is over. */
+void agent_stop_between_transactions(void);
 /* AMTHI session options from the configuration. */
 void agent_amthi_opts(const struct agent_ctx *ctx, struct amthi_opts *o);
 

@@ -233,8 +233,11 @@ const struct agent_cmd agent_cmd_call_for_help = {
 		.name = "call-for-help",
 		.opts = cfh_opts,
 		.description = "Ask AMT to open a user-initiated connection to its management server\n"
-			       "(Fast Call for Help); --wait polls until connected; --close ends it.\n"},
+			       "(Fast Call for Help); --wait polls until connected; --close ends it.\n"
+			       "Through the service, a request whose client goes away stops waiting;\n"
+			       "the connection AMT is making stays (end it with --close).\n"},
 	.summary = "open (or --close) a user-initiated CIRA connection",
 	.priv = AGENT_PRIV_ANY,
+	.stop_on_hangup = true,
 	.run = cmd_call_for_help,
 };

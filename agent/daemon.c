@@ -1,24 +1,16 @@
 /*
  * daemon.c - amt-agent run: the service.
  *
- * One poll() loop over the listening Unix socket, a signalfd (TERM/INT stop,
- * HUP reloads the configuration, CHLD reaps workers) and one timerfd armed
- * only for the report schedule, so an idle daemon sleeps. Each request is
- * read and authorised here (SO_PEERCRED), then run by a forked worker that
- * executes the very same subcommand code as the CLI with its output captured,
- * so output and exit codes are identical either way. A request is parsed
- * with the CLI's own option table (agent_getopt) and what it needs is
- * decided on the parsed command. Workers serialise every
- * AMTHI transaction with flock() on a lock file beside the socket; at most
- * MAX_WORKERS run at once and further requests wait their turn in arrival
- * order. Reports run in a worker too (report.c); the loop only schedules.
+ * One poll() loop over the listening Unix socket, its clients
+ * (daemon_clients.c), a signalfd (TERM/INT stop, HUP reloads the
+ * configuration, CHLD reaps workers) and one timerfd armed only for the
+ * report schedule, so an idle daemon sleeps. Requests run in forked workers
+ * that serialise every AMTHI transaction with flock() on SOCKET.lock;
+ * reports run in a worker too (report.c); the loop only schedules.
  * Must not: talk to the ME itself, or block on a client.
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
-#include <poll.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,91 +23,32 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "agent.h"
-#include "heci_time.h"
+#include "daemon_int.h"
 #include "exitcode.h"
+#include "heci_time.h"
 #include "log.h"
 #include "report.h"
-#include "sockproto.h"
 
-#define MAX_CLIENTS 64
-#define MAX_WORKERS 8
-#define REQUEST_DEADLINE_MS 5000
-#define WORKER_TIMEOUT_S 3700 /* longest call-for-help --wait plus margin */
 #define STOP_GRACE_MS 10000
+#define STOP_KILL_MS 2000 /* after SIGTERM at shutdown, before SIGKILL */
 #define RETRY_MIN_S 30
 #define RETRY_MAX_S 3600
-
-struct client {
-	int fd;
-	char *buf; /* SOCKPROTO_MAX_LINE, allocated while the request is read */
-	size_t len;
-	int64_t deadline;
-	bool queued; /* request complete, waiting for a worker slot */
-	struct sock_request req;
-	struct agent_call call; /* parsed from req with the CLI's own table */
-	struct ucred cred;
-};
-
-struct daemon {
-	struct agent_ctx *ctx;
-	char *config_path; /* owned: a reload replaces ctx->cfg and its source */
-	int listen_fd, sig_fd, timer_fd;
-	struct client *clients[MAX_CLIENTS];
-	pid_t workers[MAX_WORKERS];
-	pid_t report_pid;
-	bool report_forced;
-	int64_t next_report, next_check, next_retry; /* 0 = not scheduled */
-	unsigned backoff_s;
-	bool stopping;
-};
-
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-static void reply_full(int fd, int exit_code, const char *out, size_t outlen, const char *err,
-		       size_t errlen)
-{
-	char *line = sockproto_encode_response(exit_code, out, outlen, err, errlen);
-	if (line) {
-		write_all(fd, line, strlen(line));
-		free(line);
-	}
-}
-
-static void reply(int fd, int exit_code, const char *err_line)
-{
-	char *line = sockproto_encode_response(exit_code, "", 0, err_line, strlen(err_line));
-	if (line) {
-		write_all(fd, line, strlen(line));
-		free(line);
-	}
-}
 
 /* ---- socket set-up ---- */
 
 static int open_listener(const char *path)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	if (strlen(path) >= sizeof(sa.sun_path)) {
-		log_error("socket path %s is too long", path);
+	size_t n = strlen(path);
+	if (n >= sizeof(sa.sun_path)) {
+		log_error("socket path %s is too long (at most %zu bytes)", path,
+			  sizeof(sa.sun_path) - 1);
 		return -1;
 	}
-	memcpy(sa.sun_path, path, strlen(path) + 1);
+	memcpy(sa.sun_path, path, n + 1);
 
 	char dir[sizeof(sa.sun_path)];
-	snprintf(dir, sizeof(dir), "%s", path);
+	memcpy(dir, path, n + 1);
 	char *slash = strrchr(dir, '/');
 	if (slash && slash != dir) {
 		*slash = '\0';
@@ -143,44 +76,12 @@ static int open_listener(const char *path)
 	return fd;
 }
 
-/* ---- authorisation ---- */
-
-static bool is_admin(const struct daemon *d, const struct ucred *cr)
+int daemon_open_lock(const struct daemon *d)
 {
-	if (cr->uid == 0 || cr->uid == geteuid())
-		return true;
-	const char *group = d->ctx->cfg.admin_group;
-	if (!group)
-		return false;
-	struct group *gr = getgrnam(group);
-	if (!gr)
-		return false;
-	if (cr->gid == gr->gr_gid)
-		return true;
-	struct passwd *pw = getpwuid(cr->uid);
-	if (!pw)
-		return false;
-	gid_t groups[256];
-	int n = 256;
-	if (getgrouplist(pw->pw_name, pw->pw_gid, groups, &n) < 0)
-		return false;
-	for (int i = 0; i < n; i++)
-		if (groups[i] == gr->gr_gid)
-			return true;
-	return false;
+	return open(d->lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 }
 
-/* ---- workers ---- */
-
-static int free_slot(struct daemon *d)
-{
-	for (int i = 0; i < MAX_WORKERS; i++)
-		if (d->workers[i] == 0)
-			return i;
-	return -1;
-}
-
-static void worker_reset_signals(void)
+void daemon_worker_reset_signals(void)
 {
 	sigset_t none;
 	sigemptyset(&none);
@@ -189,218 +90,6 @@ static void worker_reset_signals(void)
 	signal(SIGHUP, SIG_DFL);
 	signal(SIGCHLD, SIG_DFL);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-}
-
-static int open_txn_lock(const struct agent_ctx *ctx)
-{
-	char path[512];
-	snprintf(path, sizeof(path), "%s.lock", ctx->cfg.socket);
-	return open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-}
-
-/* In the child: run the request like the CLI would, answer, exit. */
-static void __attribute__((noreturn)) worker_main(struct daemon *d, struct client *c)
-{
-	char *obuf = NULL, *ebuf = NULL;
-	size_t olen = 0, elen = 0;
-	struct agent_ctx ctx = *d->ctx;
-
-	worker_reset_signals();
-	alarm(WORKER_TIMEOUT_S);
-	ctx.out = open_memstream(&obuf, &olen);
-	ctx.err = open_memstream(&ebuf, &elen);
-	ctx.json = false;
-	ctx.err_is_tty = false;
-	ctx.txn_lock_fd = open_txn_lock(d->ctx);
-	int ex = EXIT_AMT_USAGE;
-	if (ctx.out && ctx.err)
-		ex = agent_run(&ctx, &c->call);
-	if (ctx.out)
-		fclose(ctx.out);
-	if (ctx.err)
-		fclose(ctx.err);
-	char *line = sockproto_encode_response(ex, obuf, olen, ebuf, elen);
-	if (!line)
-		reply(c->fd, EXIT_AMT_PROTOCOL, "amt-agent: daemon: cannot encode the reply\n");
-	else
-		write_all(c->fd, line, strlen(line));
-	_exit(0);
-}
-
-static void client_free(struct client *c)
-{
-	if (!c)
-		return;
-	if (c->fd >= 0)
-		close(c->fd);
-	sockproto_request_free(&c->req);
-	free(c->buf);
-	free(c);
-}
-
-/* Start queued requests in arrival order while worker slots are free. */
-static void dispatch(struct daemon *d)
-{
-	for (int i = 0; i < MAX_CLIENTS; i++) {
-		struct client *c = d->clients[i];
-		int slot;
-		if (!c || !c->queued || (slot = free_slot(d)) < 0)
-			continue;
-		pid_t pid = fork();
-		if (pid < 0) {
-			log_error("cannot fork a worker: %s", strerror(errno));
-			reply(c->fd, EXIT_AMT_TIMEOUT, "amt-agent: daemon: out of resources — retry later\n");
-		} else if (pid == 0) {
-			close(d->listen_fd);
-			for (int j = 0; j < MAX_CLIENTS; j++)
-				if (d->clients[j] && d->clients[j] != c)
-					close(d->clients[j]->fd);
-			worker_main(d, c);
-		} else {
-			d->workers[slot] = pid;
-		}
-		client_free(c);
-		d->clients[i] = NULL;
-	}
-}
-
-/* "hostid set", "report --once", "hello": what needs the privilege. */
-static void privileged_part(const struct agent_call *call, char *buf, size_t cap)
-{
-	const struct agent_cmd *cmd = call->cmd;
-	for (int i = 0; i < call->opt.nhits; i++) {
-		const struct cliopt *o = &cmd->cli.opts[call->opt.hits[i].opt];
-		if (o->flags & CLIOPT_PRIVILEGED) {
-			snprintf(buf, cap, "%s --%s", cmd->cli.name, o->name);
-			return;
-		}
-	}
-	if (cmd->admin_verbs && call->opt.nargs > 0)
-		snprintf(buf, cap, "%s %.32s", cmd->cli.name, call->opt.args[0]);
-	else
-		snprintf(buf, cap, "%s", cmd->cli.name);
-}
-
-/* A whole request line arrived: parse it with the CLI's own option table
- * (errors and --help go back in the reply, never to the log), decide what
- * it needs on the parsed command, then queue it. */
-static void on_request(struct daemon *d, struct client *c)
-{
-	char why[160], msg[512], what[96];
-	char *obuf = NULL, *ebuf = NULL;
-	size_t olen = 0, elen = 0;
-	FILE *out = NULL, *err = NULL;
-	int st;
-
-	if (sockproto_parse_request(c->buf, c->len, &c->req, why, sizeof(why)) != 0) {
-		snprintf(msg, sizeof(msg), "amt-agent: daemon: malformed request: %s\n", why);
-		reply(c->fd, EXIT_AMT_USAGE, msg);
-		log_info("uid %u: malformed request: %s", (unsigned)c->cred.uid, why);
-		goto drop;
-	}
-	out = open_memstream(&obuf, &olen);
-	err = open_memstream(&ebuf, &elen);
-	if (!out || !err) {
-		reply(c->fd, EXIT_AMT_BUSY, "amt-agent: daemon: out of memory — retry later\n");
-		goto drop;
-	}
-	st = agent_getopt(c->req.argc, c->req.argv, &c->call, out, err);
-	fclose(out);
-	fclose(err);
-	out = err = NULL;
-	if (st == CLIOPT_ERROR) {
-		reply_full(c->fd, EXIT_AMT_USAGE, "", 0, ebuf, elen);
-		goto drop;
-	}
-	enum agent_privilege p = agent_call_privilege(&c->call);
-	if (p == AGENT_PRIV_LOCAL) {
-		snprintf(msg, sizeof(msg),
-			 "amt-agent: '%s' cannot be run through the daemon — run it as root\n",
-			 c->call.cmd->cli.name);
-		reply(c->fd, EXIT_AMT_USAGE, msg);
-		goto drop;
-	}
-	if (st == CLIOPT_HELP) {
-		reply_full(c->fd, EXIT_AMT_OK, obuf, olen, "", 0);
-		goto drop;
-	}
-	if (p == AGENT_PRIV_ADMIN && !is_admin(d, &c->cred)) {
-		privileged_part(&c->call, what, sizeof(what));
-		snprintf(msg, sizeof(msg),
-			 "amt-agent: %s: permission denied — this needs root%s%s; run it with sudo\n",
-			 what, d->ctx->cfg.admin_group ? " or membership of group " : "",
-			 d->ctx->cfg.admin_group ? d->ctx->cfg.admin_group : "");
-		reply(c->fd, EXIT_AMT_PERM, msg);
-		log_info("uid %u refused: %s", (unsigned)c->cred.uid, what);
-		goto drop;
-	}
-	free(c->buf);
-	c->buf = NULL;
-	c->queued = true;
-	goto done;
-drop:
-	for (int i = 0; i < MAX_CLIENTS; i++)
-		if (d->clients[i] == c)
-			d->clients[i] = NULL;
-	client_free(c);
-done:
-	if (out)
-		fclose(out);
-	if (err)
-		fclose(err);
-	free(obuf);
-	free(ebuf);
-}
-
-static void on_client_readable(struct daemon *d, struct client *c)
-{
-	ssize_t n = read(c->fd, c->buf + c->len, SOCKPROTO_MAX_LINE - c->len);
-	if (n < 0 && (errno == EAGAIN || errno == EINTR))
-		return;
-	if (n > 0) {
-		c->len += (size_t)n;
-		if (memchr(c->buf, '\n', c->len)) {
-			on_request(d, c);
-			return;
-		}
-		if (c->len < SOCKPROTO_MAX_LINE)
-			return;
-		reply(c->fd, EXIT_AMT_USAGE, "amt-agent: daemon: request too large\n");
-	}
-	for (int i = 0; i < MAX_CLIENTS; i++)
-		if (d->clients[i] == c)
-			d->clients[i] = NULL;
-	client_free(c);
-}
-
-static void on_accept(struct daemon *d)
-{
-	for (;;) {
-		int fd = accept4(d->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
-		if (fd < 0)
-			return;
-		int slot = -1;
-		for (int i = 0; i < MAX_CLIENTS && slot < 0; i++)
-			if (!d->clients[i])
-				slot = i;
-		struct client *c = slot >= 0 ? calloc(1, sizeof(*c)) : NULL;
-		socklen_t len = sizeof(struct ucred);
-		if (c)
-			c->buf = malloc(SOCKPROTO_MAX_LINE);
-		if (!c || !c->buf || getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &c->cred, &len) != 0) {
-			reply(fd, EXIT_AMT_BUSY, "amt-agent: daemon: too many requests — retry later\n");
-			close(fd);
-			if (c)
-				free(c->buf);
-			free(c);
-			continue;
-		}
-		struct timeval tv = {5, 0}; /* a worker never blocks long on a slow reader */
-		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-		c->fd = fd;
-		c->deadline = heci_mono_ms() + REQUEST_DEADLINE_MS;
-		d->clients[slot] = c;
-	}
 }
 
 /* ---- reports ---- */
@@ -452,13 +141,13 @@ static void start_report(struct daemon *d, bool force)
 		return;
 	pid_t pid = fork();
 	if (pid == 0) {
-		close(d->listen_fd);
-		worker_reset_signals();
+		daemon_worker_close_others(d, NULL);
+		daemon_worker_reset_signals();
 		alarm(WORKER_TIMEOUT_S);
 		struct agent_ctx ctx = *d->ctx;
 		ctx.out = fopen("/dev/null", "w");
 		ctx.err = stderr;
-		ctx.txn_lock_fd = open_txn_lock(d->ctx);
+		ctx.txn_lock_fd = daemon_open_lock(d);
 		_exit(report_cycle(&ctx, force ? REPORT_FORCE : REPORT_IF_CHANGED, NULL));
 	}
 	if (pid < 0) {
@@ -519,13 +208,10 @@ static void reap(struct daemon *d)
 	int status;
 	pid_t pid;
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-		if (pid == d->report_pid) {
+		if (pid == d->report_pid)
 			on_report_done(d, status);
-			continue;
-		}
-		for (int i = 0; i < MAX_WORKERS; i++)
-			if (d->workers[i] == pid)
-				d->workers[i] = 0;
+		else
+			clients_reaped(d, pid);
 	}
 }
 
@@ -599,10 +285,18 @@ static void on_signal(struct daemon *d)
 
 static int workers_running(const struct daemon *d)
 {
-	int n = d->report_pid > 0;
-	for (int i = 0; i < MAX_WORKERS; i++)
-		n += d->workers[i] != 0;
-	return n;
+	return clients_running(d) + (d->report_pid > 0);
+}
+
+/* Wait up to ms for the workers to end, reaping them. */
+static void wait_workers(struct daemon *d, int ms)
+{
+	int64_t deadline = heci_mono_ms() + ms;
+	while (workers_running(d) && heci_mono_ms() < deadline) {
+		struct pollfd p = {.fd = d->sig_fd, .events = POLLIN};
+		poll(&p, 1, 100);
+		on_signal(d); /* drains the signalfd, so poll() really waits */
+	}
 }
 
 /* Stop accepting, let running workers finish their transaction, exit. */
@@ -611,21 +305,16 @@ static void shut_down(struct daemon *d)
 	close(d->listen_fd);
 	d->listen_fd = -1;
 	unlink(d->ctx->cfg.socket);
-	for (int i = 0; i < MAX_CLIENTS; i++) {
-		client_free(d->clients[i]);
-		d->clients[i] = NULL;
-	}
-	int64_t deadline = heci_mono_ms() + STOP_GRACE_MS;
-	while (workers_running(d) && heci_mono_ms() < deadline) {
-		struct pollfd p = {.fd = d->sig_fd, .events = POLLIN};
-		poll(&p, 1, 100);
-		reap(d);
-	}
-	for (int i = 0; i < MAX_WORKERS; i++)
-		if (d->workers[i])
-			kill(d->workers[i], SIGTERM);
+	clients_drop_waiting(d);
+	wait_workers(d, STOP_GRACE_MS);
+	/* stop_on_hangup workers leave between transactions; others now */
+	clients_signal_workers(d, SIGTERM);
 	if (d->report_pid > 0)
 		kill(d->report_pid, SIGTERM);
+	wait_workers(d, STOP_KILL_MS);
+	clients_signal_workers(d, SIGKILL);
+	if (d->report_pid > 0)
+		kill(d->report_pid, SIGKILL);
 	reap(d);
 }
 
@@ -635,37 +324,25 @@ static int loop(struct daemon *d)
 	struct client *owner[3 + MAX_CLIENTS];
 	while (!d->stopping) {
 		int n = 0, timeout = -1;
-		int64_t now = heci_mono_ms();
 		p[n++] = (struct pollfd){.fd = d->listen_fd, .events = POLLIN};
 		p[n++] = (struct pollfd){.fd = d->sig_fd, .events = POLLIN};
 		p[n++] = (struct pollfd){.fd = d->timer_fd, .events = POLLIN};
-		for (int i = 0; i < MAX_CLIENTS; i++) {
-			struct client *c = d->clients[i];
-			if (!c || c->queued)
-				continue;
-			if (c->deadline <= now) { /* too slow to send its request */
-				client_free(c);
-				d->clients[i] = NULL;
-				continue;
-			}
-			int left = (int)(c->deadline - now);
-			timeout = timeout < 0 || left < timeout ? left : timeout;
-			owner[n] = c;
-			p[n++] = (struct pollfd){.fd = c->fd, .events = POLLIN};
-		}
+		n = clients_poll_set(d, p, owner, n, &timeout);
 		arm_timer(d);
 		if (poll(p, (nfds_t)n, timeout) < 0 && errno != EINTR)
 			return -1;
+		/* clients first: reaping (signals) may free a client polled above */
+		for (int i = 3; i < n; i++)
+			if (p[i].revents)
+				clients_on_readable(d, owner[i], p[i].revents);
 		if (p[1].revents)
 			on_signal(d);
 		if (p[2].revents)
 			on_timer(d);
-		for (int i = 3; i < n; i++)
-			if (p[i].revents)
-				on_client_readable(d, owner[i]);
+		clients_enforce_deadlines(d);
 		if (p[0].revents && !d->stopping)
-			on_accept(d);
-		dispatch(d);
+			clients_accept(d);
+		clients_dispatch(d);
 	}
 	return 0;
 }
@@ -692,12 +369,16 @@ static int run_daemon(struct agent_ctx *ctx, const struct agent_call *call)
 {
 	struct daemon d = {.ctx = ctx, .listen_fd = -1, .sig_fd = -1, .timer_fd = -1};
 	int ex = EXIT_AMT_TIMEOUT;
+	size_t n = strlen(ctx->cfg.socket) + sizeof(".lock");
+
 	(void)call;
 	d.config_path = strdup(ctx->cfg.source ? ctx->cfg.source : AGENT_DEFAULT_CONFIG);
-	if (!d.config_path) {
+	d.lock_path = malloc(n);
+	if (!d.config_path || !d.lock_path) {
 		fprintf(ctx->err, "%s: run: out of memory\n", ctx->prog);
 		goto out;
 	}
+	snprintf(d.lock_path, n, "%s.lock", ctx->cfg.socket);
 	log_init(ctx->prog, LOG_SINK_STDERR, LOG_LVL_WARN);
 	set_log_level(ctx);
 	srand((unsigned)getpid() ^ (unsigned)heci_mono_ms());
@@ -718,6 +399,8 @@ static int run_daemon(struct agent_ctx *ctx, const struct agent_call *call)
 			"%s: run: cannot start the service on %s — see the log line above; is "
 			"another instance running?\n",
 			ctx->prog, ctx->cfg.socket);
+		if (d.listen_fd >= 0)
+			unlink(ctx->cfg.socket);
 		goto out;
 	}
 	schedule_reports(&d, true);
@@ -733,6 +416,7 @@ out:
 	if (d.timer_fd >= 0)
 		close(d.timer_fd);
 	free(d.config_path);
+	free(d.lock_path);
 	return ex;
 }
 

@@ -155,5 +155,6 @@ const struct agent_cmd agent_cmd_hello = {
 			       "admin group) through the service.\n"},
 	.summary = "restart (or --stop) the provisioning hello packets",
 	.priv = AGENT_PRIV_ADMIN,
+	.stop_on_hangup = true,
 	.run = cmd_hello,
 };

@@ -438,5 +438,6 @@ const struct agent_cmd agent_cmd_info = {
 			       "line; an empty line for null), e.g. --get amt_version --get wired.ipv4.\n"},
 	.summary = "read and print the AMT state from the ME",
 	.priv = AGENT_PRIV_ANY,
+	.stop_on_hangup = true,
 	.run = run_info,
 };

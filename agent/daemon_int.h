@@ -1,0 +1,89 @@
+/*
+ * daemon_int.h - what daemon.c (the loop, signals, reports) and
+ * daemon_clients.c (socket clients and their workers) share inside the
+ * service. Not for other modules: the service's interface is cmd_run.
+ */
+#ifndef AGENT_DAEMON_INT_H
+#define AGENT_DAEMON_INT_H
+
+#include <poll.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+
+#include "agent.h"
+#include "sockproto.h"
+
+#define MAX_CLIENTS 64
+#define MAX_WORKERS 8
+/* Slots unprivileged users cannot take: root, the service's own user and
+ * [agent] admin_group always find one (the report worker has its own). */
+#define RESERVED_WORKERS 2
+#define MAX_WORKERS_PER_USER 2 /* per unprivileged uid */
+#define REQUEST_DEADLINE_MS 5000
+#define WORKER_TIMEOUT_S 3700 /* longest call-for-help --wait plus margin */
+#define HANGUP_KILL_MS 10000  /* a worker told to stop gets SIGKILL after this */
+
+enum client_state {
+	CLIENT_READING, /* the request is arriving */
+	CLIENT_QUEUED,  /* parsed and allowed, waiting for a worker slot */
+	CLIENT_RUNNING, /* a worker runs it */
+};
+
+struct client {
+	enum client_state state;
+	int fd;   /* the daemon's copy; -1 once the client went away */
+	char *buf; /* SOCKPROTO_MAX_LINE, while the request is read */
+	size_t len;
+	int64_t deadline; /* to send the request */
+	uint64_t seq;     /* arrival order */
+	bool half_closed; /* the client shut down its sending side: POLLRDHUP seen */
+	bool admin;       /* root, the service's user or admin_group */
+	struct ucred cred;
+	struct sock_request req;
+	struct agent_call call; /* parsed from req with the CLI's table */
+	pid_t pid;              /* the worker, while running */
+	int64_t kill_at;        /* 0, or when a worker told to stop gets SIGKILL */
+};
+
+struct daemon {
+	struct agent_ctx *ctx;
+	char *config_path; /* owned: a reload replaces ctx->cfg and its source */
+	char *lock_path;   /* SOCKET.lock, flock()ed around each AMTHI transaction */
+	int listen_fd, sig_fd, timer_fd;
+	struct client *clients[MAX_CLIENTS];
+	uint64_t next_seq;
+	pid_t report_pid;
+	bool report_forced;
+	int64_t next_report, next_check, next_retry; /* 0 = not scheduled */
+	unsigned backoff_s;
+	bool stopping;
+};
+
+/* Shared by the request workers and the report worker. */
+void daemon_worker_reset_signals(void);
+int daemon_open_lock(const struct daemon *d);
+/* Close, in a freshly forked worker, what belongs to the loop and to other
+ * clients. */
+void daemon_worker_close_others(struct daemon *d, const struct client *keep);
+
+/* daemon_clients.c */
+void clients_accept(struct daemon *d);
+void clients_on_readable(struct daemon *d, struct client *c, short revents);
+/* Start queued requests while worker slots are free and the limits allow. */
+void clients_dispatch(struct daemon *d);
+/* Add the clients' fds to p (from index n); returns the new count and
+ * lowers *timeout_ms to the nearest client deadline. */
+int clients_poll_set(struct daemon *d, struct pollfd *p, struct client **owner, int n,
+		     int *timeout_ms);
+/* SIGKILL workers past their stop deadline. */
+void clients_enforce_deadlines(struct daemon *d);
+/* A worker exited: free its client. Returns false when pid is not one. */
+bool clients_reaped(struct daemon *d, pid_t pid);
+int clients_running(const struct daemon *d);
+/* Drop every connection not yet handed to a worker (shutting down). */
+void clients_drop_waiting(struct daemon *d);
+void clients_signal_workers(struct daemon *d, int sig);
+
+#endif
