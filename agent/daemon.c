@@ -7,6 +7,9 @@
  * report schedule, so an idle daemon sleeps. Requests run in forked workers
  * that serialise every AMTHI transaction with flock() on SOCKET.lock;
  * reports run in a worker too (report.c); the loop only schedules.
+ * The socket's directory must be the service's own (owned by its user or
+ * root, not writable by others unless sticky) and the lock file is never
+ * reached through a symbolic link.
  * Must not: talk to the ME itself, or block on a client.
  */
 #include <errno.h>
@@ -36,6 +39,36 @@
 
 /* ---- socket set-up ---- */
 
+/* Another user who can write to the socket's directory could replace the
+ * socket or plant the lock file: the directory must belong to the service's
+ * user (or root) and not be writable by others unless sticky (as /tmp). */
+static int check_socket_dir(const char *dir)
+{
+	struct stat st;
+	if (stat(dir, &st) != 0) {
+		log_error("cannot use the socket directory %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		log_error("the socket directory %s is not a directory", dir);
+		return -1;
+	}
+	if (st.st_uid != geteuid() && st.st_uid != 0) {
+		log_error("refusing the socket directory %s: it belongs to uid %u, not to the "
+			  "service's user (uid %u) or root — use a directory the service owns "
+			  "(systemd RuntimeDirectory=)",
+			  dir, (unsigned)st.st_uid, (unsigned)geteuid());
+		return -1;
+	}
+	if ((st.st_mode & (S_IWGRP | S_IWOTH)) && !(st.st_mode & S_ISVTX)) {
+		log_error("refusing the socket directory %s: other users may write to it (mode "
+			  "%04o) and it has no sticky bit — run 'chmod go-w %s'",
+			  dir, (unsigned)(st.st_mode & 07777), dir);
+		return -1;
+	}
+	return 0;
+}
+
 static int open_listener(const char *path)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
@@ -50,13 +83,16 @@ static int open_listener(const char *path)
 	char dir[sizeof(sa.sun_path)];
 	memcpy(dir, path, n + 1);
 	char *slash = strrchr(dir, '/');
-	if (slash && slash != dir) {
+	if (slash == dir)
+		slash[1] = '\0';
+	else if (slash)
 		*slash = '\0';
-		if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
-			log_error("cannot create %s: %s", dir, strerror(errno));
-			return -1;
-		}
+	if (slash && slash != dir && mkdir(dir, 0755) != 0 && errno != EEXIST) {
+		log_error("cannot create %s: %s", dir, strerror(errno));
+		return -1;
 	}
+	if (check_socket_dir(slash ? dir : ".") != 0)
+		return -1;
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return -1;
@@ -78,7 +114,30 @@ static int open_listener(const char *path)
 
 int daemon_open_lock(const struct daemon *d)
 {
-	return open(d->lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	return open(d->lock_path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+}
+
+/* Created (or found) once at start: a regular file of the service's user,
+ * never a symbolic link (which would make root create or lock a file
+ * wherever it points). */
+static int check_lock_file(const struct daemon *d)
+{
+	struct stat st;
+	int fd = daemon_open_lock(d);
+	if (fd < 0) {
+		log_error("cannot open the lock file %s: %s%s", d->lock_path, strerror(errno),
+			  errno == ELOOP ? " (it is a symbolic link: remove it)" : "");
+		return -1;
+	}
+	int bad = fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid();
+	close(fd);
+	if (bad) {
+		log_error("refusing the lock file %s: not a regular file of the service's user — "
+			  "remove it",
+			  d->lock_path);
+		return -1;
+	}
+	return 0;
 }
 
 void daemon_worker_reset_signals(void)
@@ -394,7 +453,7 @@ static int run_daemon(struct agent_ctx *ctx, const struct agent_call *call)
 	d.sig_fd = signalfd(-1, &sigs, SFD_CLOEXEC | SFD_NONBLOCK);
 	d.timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	d.listen_fd = open_listener(ctx->cfg.socket);
-	if (d.sig_fd < 0 || d.timer_fd < 0 || d.listen_fd < 0) {
+	if (d.sig_fd < 0 || d.timer_fd < 0 || d.listen_fd < 0 || check_lock_file(&d) != 0) {
 		fprintf(ctx->err,
 			"%s: run: cannot start the service on %s — see the log line above; is "
 			"another instance running?\n",

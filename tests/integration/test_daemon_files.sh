@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# The files around amt-agent run: secret files (client_key, token_file,
-# password_file) are checked themselves, and the configuration file may stay
-# world-readable so an unprivileged user's CLI can find the socket.
+# The files around amt-agent run: the socket's directory must be the
+# service's own (owned by its user or root; not writable by others unless
+# sticky), the lock file is never followed through a symbolic link, secret
+# files (client_key, token_file, password_file) are checked themselves, and
+# the configuration file may stay world-readable so an unprivileged user's
+# CLI can find the socket.
 . "$(dirname "$0")/lib.sh"
 
 if ! need_root; then skip daemon_files "needs root and /dev/fuse"; exit 0; fi
@@ -33,8 +36,48 @@ stop_daemon() {
 	kill -TERM "$DAEMON"; wait "$DAEMON"; DAEMON=
 }
 
+# ---- the socket's directory ------------------------------------------------
+mkdir -p "$T/open"; chmod 0777 "$T/open"
+conf "$T/open.conf" "$T/open"
+if start_daemon "$T/open.conf"; then stop_daemon; fail "world-writable socket directory refused" "it started"
+else ok "world-writable socket directory refused"; fi
+expect_grep "...saying why and what to do" "refusing the socket directory $T/open: other users may write to it \(mode 0777\) and it has no sticky bit — run 'chmod go-w $T/open'" "$(cat "$LOG")"
+[ ! -e "$T/open/agent.sock" ] && ok "...and no socket left there" || fail "no socket left" "$(ls "$T/open")"
+
+mkdir -p "$T/grp"; chmod 0775 "$T/grp"
+conf "$T/grp.conf" "$T/grp"
+if start_daemon "$T/grp.conf"; then stop_daemon; fail "group-writable socket directory refused" "it started"
+else ok "group-writable socket directory refused"; fi
+
+mkdir -p "$T/theirs"; chmod 0755 "$T/theirs"; chown 65534:65534 "$T/theirs"
+conf "$T/theirs.conf" "$T/theirs"
+if start_daemon "$T/theirs.conf"; then stop_daemon; fail "another user's socket directory refused" "it started"
+else ok "another user's socket directory refused"; fi
+expect_grep "...naming the owner" "refusing the socket directory $T/theirs: it belongs to uid 65534" "$(cat "$LOG")"
+
+mkdir -p "$T/sticky"; chmod 1777 "$T/sticky"
+conf "$T/sticky.conf" "$T/sticky"
+start_daemon "$T/sticky.conf" && ok "a sticky world-writable directory (as /tmp) is accepted" ||
+	fail "sticky directory" "$(cat "$LOG")"
+stop_daemon
+
+# ---- the lock file -----------------------------------------------------------
+mkdir -p "$T/run"; chmod 0755 "$T/run"
+conf "$T/run.conf" "$T/run"
+ln -s "$T/victim" "$T/run/agent.sock.lock"
+if start_daemon "$T/run.conf"; then
+	fail "a symbolic link as the lock file is refused" "it started"
+	"${NOBODY[@]}" "$AGENT" --config "$T/run.conf" info > /dev/null 2>&1
+	stop_daemon
+else
+	ok "a symbolic link as the lock file is refused"
+fi
+expect_grep "...saying what to do" "cannot open the lock file $T/run/agent.sock.lock: .*symbolic link: remove it" "$(cat "$LOG")"
+[ ! -e "$T/victim" ] && ok "...and nothing was created where it pointed" || fail "symlink followed" "$T/victim created"
+rm -f "$T/run/agent.sock.lock"
+
 # ---- secret files and a world-readable configuration -----------------------
-mkdir -p "$T/run" "$T/secrets"; chmod 0755 "$T/run"; chmod 0700 "$T/secrets"
+mkdir -p "$T/secrets"; chmod 0700 "$T/secrets"
 printf 'tok-1\n' > "$T/secrets/token"; chmod 600 "$T/secrets/token"
 conf "$T/run.conf" "$T/run" "[report]
 token_file = $T/secrets/token
