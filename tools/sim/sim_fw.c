@@ -9,6 +9,7 @@
 
 #include "sim_cira.h"
 #include "sim_hello.h"
+#include "sim_host.h"
 #include "sim_lme.h"
 #include "sim_wsman.h"
 
@@ -26,6 +27,7 @@ static const struct sim_fw_part parts[] = {
 	{"the WS-Man service", sim_wsman_register, sim_wsman_shutdown},
 	{"the AMTHI client", sim_amthi_register, NULL},
 	{"the MKHI client", sim_mkhi_register, NULL},
+	{"the host", sim_host_register, sim_host_shutdown},
 	{"the hello sender", sim_hello_register, sim_hello_shutdown},
 	{"the CIRA client", NULL, sim_cira_shutdown},
 	{"the LME client", sim_lme_register, sim_lme_shutdown},
@@ -45,6 +47,7 @@ void sim_fw_apply_faults(struct sim_fw *fw)
 		.tx_queue_limit = fw->st.tx_queue_limit,
 	};
 	sim_me_set_faults(fw->me, &f);
+	sim_me_set_host_present(fw->me, fw->st.host.power == SIM_POWER_ON);
 }
 
 static void shutdown_from(struct sim_fw *fw, size_t count)

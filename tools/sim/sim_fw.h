@@ -32,6 +32,8 @@ struct sim_hello;
 struct sim_cira;
 struct sim_wsman;
 struct sim_lme;
+struct sim_console;
+struct sim_redir;
 
 struct sim_fw {
 	struct sim_me *me;
@@ -44,11 +46,15 @@ struct sim_fw {
 	struct sim_lme *lme;     /* LME/APF client (sim_lme.c); NULL while AMT is disabled */
 	struct sim_hello *hello; /* hello sender (sim_hello.c), NULL until first used */
 	struct sim_cira *cira;   /* CIRA client (sim_cira.c), NULL until first used */
+	struct sim_console *console; /* the host's serial console (sim_host.c creates it) */
+	struct sim_redir *redir; /* redirection (SOL) service (sim_redir.c) */
+	unsigned redir_open;     /* redirection sessions open now (kept by sim_redir.c) */
 	unsigned not_ready_left; /* AMTHI: NOT_READY answers still to give after start */
 };
 
-/* Push the [sim] fault switches of fw->st into the ME (at start and after
- * a reload of the state file). */
+/* Push the [sim] fault switches of fw->st, and whether the host is powered
+ * ([host] power), into the ME (at start and after a reload of the state
+ * file). */
 void sim_fw_apply_faults(struct sim_fw *fw);
 /* Apply the faults, then register every part in table order. On failure
  * the parts already started are shut down again and err says which part

@@ -98,6 +98,7 @@ struct sim_me {
 	struct sim_conn *wake_head, *wake_tail;
 	struct sim_faults faults;
 	unsigned long msg_count;
+	bool host_absent; /* host powered off or asleep: no host software runs */
 };
 
 /* The ME this thread holds locked, so calls that may come from inside a
@@ -429,6 +430,23 @@ void sim_me_reset(struct sim_me *me)
 	me_leave(me, locked);
 }
 
+void sim_me_set_host_present(struct sim_me *me, bool present)
+{
+	bool locked = me_enter(me);
+	if (!present && !me->host_absent)
+		do_reset(me); /* the software that held the connections is gone */
+	me->host_absent = !present;
+	me_leave(me, locked);
+}
+
+bool sim_me_host_present(struct sim_me *me)
+{
+	bool locked = me_enter(me);
+	bool present = !me->host_absent;
+	me_leave(me, locked);
+	return present;
+}
+
 void sim_me_lock(struct sim_me *me)
 {
 	me_lock(me);
@@ -512,7 +530,7 @@ int sim_conn_connect(struct sim_conn *c, const uint8_t guid[16], uint32_t *mtu, 
 
 	me_lock(me);
 	/* Local driver checks first, then what the firmware would answer. */
-	if (c->state == CONN_RESET) {
+	if (c->state == CONN_RESET || me->host_absent) {
 		rc = -ENODEV;
 		goto out;
 	}

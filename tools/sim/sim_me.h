@@ -66,6 +66,14 @@ void sim_me_get_faults(struct sim_me *me, struct sim_faults *f);
 /* Simulate an ME reset now: every connection becomes disconnected (reads
  * fail ENODEV, poll reports an error) until the host closes and reopens. */
 void sim_me_reset(struct sim_me *me);
+/* The host (its OS and MEI driver) is up, or not: powered off or asleep.
+ * While it is not, a connect fails with ENODEV (the device file stays: a
+ * powered-off host has no software that could open it, and this is what
+ * software that races the power-off sees), and when it goes every
+ * connected host connection is reset as by an ME reset. The firmware's
+ * own services (WS-Man, hello, CIRA) are untouched. */
+void sim_me_set_host_present(struct sim_me *me, bool present);
+bool sim_me_host_present(struct sim_me *me);
 /* Lock the ME for code outside handlers that touches shared model state
  * (e.g. timer threads). Handlers already run locked. */
 void sim_me_lock(struct sim_me *me);
@@ -77,7 +85,8 @@ unsigned long sim_me_message_count(struct sim_me *me);
 struct sim_conn *sim_conn_open(struct sim_me *me, sim_wake_fn wake, void *dev_ctx);
 void sim_conn_close(struct sim_conn *c);
 /* IOCTL_MEI_CONNECT_CLIENT: 0 or -ENOTTY (unknown GUID), -EBUSY (already
- * connected, connection limit, or fault), -ENODEV (ME in reset). */
+ * connected, connection limit, or fault), -ENODEV (ME in reset, or the
+ * host powered off). */
 int sim_conn_connect(struct sim_conn *c, const uint8_t guid[16], uint32_t *mtu, uint8_t *ver);
 /* write(): 0 or -ENODEV (not connected / reset), -EFBIG (len > MTU),
  * -EAGAIN (the TX queue holds tx_queue_limit messages: the firmware is

@@ -119,6 +119,7 @@ static const struct row rows[] = {
 	{"sim", "identify_auth", T_BOOL, O(identify_auth), 0},
 	{"sim", "identify_vendor", T_VENDOR, O(identify_vendor), 0},
 	{"sim", "policy_rule_names", T_RULENAMES, O(rule_naming), 0},
+	{"sim", "redirection_power_refusal", T_UINT, O(redirection_power_refusal), 0},
 };
 
 /* T_UINT keys with a narrower range than 0..2^31-1. */
@@ -128,6 +129,7 @@ static const struct uint_range {
 } uint_ranges[] = {
 	{"mkhi_version_blocks", 1, 3},
 	{"tx_queue_limit", 30, 255}, /* the kernel's sysfs tx_queue_limit range */
+	{"redirection_power_refusal", 2, 4097}, /* the two readings: 2 or 4097 */
 };
 
 static bool uint_in_range(const struct row *r, unsigned long n)
@@ -216,11 +218,13 @@ void sim_state_defaults(struct sim_state *s)
 	s->optin_required = SIM_OPTIN_KVM;
 	s->optin_code_timeout_s = 120;
 	s->optin_display_timeout_s = 300;
+	sim_host_nvm_defaults(&s->host);
 	s->hello_interval_s = 60;
 	s->hello_window_s = 21600; /* 6 h */
 	s->cira_keepalive_s = 60;
 	s->cira_request_window_s = 60;
 	s->time_scale = 1;
+	s->redirection_power_refusal = 4097;
 }
 
 /* ---- what the firmware reports, derived from the keys ---- */
@@ -469,6 +473,8 @@ static int on_line(void *user, const char *section, const char *name, const char
 		taken = sim_hw_ini(&l->s->hw, section, name, value, l->why, sizeof(l->why));
 	if (taken < 0)
 		taken = sim_users_ini(&l->s->users, section, name, value, l->why, sizeof(l->why));
+	if (taken < 0)
+		taken = sim_host_nvm_ini(&l->s->host, section, name, value, l->why, sizeof(l->why));
 	if (taken >= 0)
 		return taken;
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
@@ -586,6 +592,7 @@ static int fill_state(FILE *f, void *arg)
 	sim_ra_nvm_write(f, &s->ra);
 	sim_hw_write(f, &s->hw);
 	sim_users_write(f, &s->users);
+	sim_host_nvm_write(f, &s->host);
 	sim_3pds_nvm_write(f, &s->storage);
 	return 0;
 }

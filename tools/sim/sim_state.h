@@ -22,6 +22,7 @@
 #include "sim_hw.h"
 #include "sim_ra_nvm.h"
 #include "sim_users.h"
+#include "sim_host_nvm.h"
 
 struct amt_code_versions;
 
@@ -152,12 +153,16 @@ struct sim_state {
 	bool identify_auth;     /* WS-Man Identify needs digest credentials (DSP0226 leaves it open) */
 	uint32_t identify_vendor; /* enum sim_vendor: IdentifyResponse ProductVendor reading */
 	uint32_t rule_naming;   /* enum sim_rule_naming: PolicyRuleName "Periodic" or "Periodic 3" */
+	unsigned redirection_power_refusal; /* RequestPowerStateChange's answer to off/cycle
+					     * while a redirection session is open: 4097 or 2 */
 	/* [storage] [storage.app.N] [storage.block.N]: 3PDS contents. A part
 	 * whose NVM is more than a few keys (tables of entries) does the same:
 	 * a struct and file of its own with defaults / ini / finish / write
 	 * (see sim_3pds_nvm.h), embedded here and called from sim_state.c;
 	 * single keys are one row each in sim_state.c's key table. */
 	struct sim_3pds_nvm storage;
+	/* [host] [boot]: the host's power and AMT's boot control (sim_host_nvm.h) */
+	struct sim_host_nvm host;
 };
 
 void sim_state_defaults(struct sim_state *s);
