@@ -371,6 +371,16 @@ void sim_console_shutdown_notice(struct sim_console *c, bool reboot, uint64_t no
 	kick(c);
 }
 
+void sim_console_notice(struct sim_console *c, const char *text)
+{
+	if (c->stage == ST_OFF || c->stage == ST_SLEEP)
+		return;
+	put_bytes(c, "\r\n", 2);
+	put_bytes(c, text, strlen(text));
+	put_bytes(c, "\r\n", 2);
+	kick(c);
+}
+
 bool sim_console_os_running(const struct sim_console *c)
 {
 	return stages[c->stage].os;

@@ -83,6 +83,10 @@ void sim_console_nmi(struct sim_console *c, uint64_t now);
  * turns the host off or boots it again). */
 void sim_console_shutdown_notice(struct sim_console *c, bool reboot, uint64_t now);
 
+/* A line the platform puts on the host's screen (the user consent code),
+ * printed unless the host is off or asleep. */
+void sim_console_notice(struct sim_console *c, const char *text);
+
 /* True while the simulated OS runs (login prompt): graceful requests,
  * sleep and hibernate need it. */
 bool sim_console_os_running(const struct sim_console *c);

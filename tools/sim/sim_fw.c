@@ -11,6 +11,7 @@
 #include "sim_hello.h"
 #include "sim_host.h"
 #include "sim_lme.h"
+#include "sim_redir.h"
 #include "sim_wsman.h"
 
 struct sim_fw_part {
@@ -28,6 +29,7 @@ static const struct sim_fw_part parts[] = {
 	{"the AMTHI client", sim_amthi_register, NULL},
 	{"the MKHI client", sim_mkhi_register, NULL},
 	{"the host", sim_host_register, sim_host_shutdown},
+	{"the redirection service", sim_redir_register, sim_redir_shutdown},
 	{"the hello sender", sim_hello_register, sim_hello_shutdown},
 	{"the CIRA client", NULL, sim_cira_shutdown},
 	{"the LME client", sim_lme_register, sim_lme_shutdown},

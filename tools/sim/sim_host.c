@@ -113,12 +113,34 @@ void sim_host_decide(const struct sim_power_view *v, uint32_t requested, uint32_
 	}
 }
 
+static void mirror(struct sim_fw *fw)
+{
+	fw->st.host_rt.os_running = fw->console && fw->st.host.power == SIM_POWER_ON &&
+				    sim_console_os_running(fw->console);
+}
+
 void sim_host_view(const struct sim_fw *fw, struct sim_power_view *v)
 {
 	v->power = fw->st.host.power;
 	v->os_running = fw->console && fw->st.host.power == SIM_POWER_ON &&
 			sim_console_os_running(fw->console);
 	v->redirection = fw->redir_open > 0;
+}
+
+void sim_host_console_input(struct sim_fw *fw, const uint8_t *p, size_t n, uint64_t now)
+{
+	if (!fw->console)
+		return;
+	sim_console_input(fw->console, p, n, now);
+	mirror(fw);
+}
+
+void sim_host_console_tick(struct sim_fw *fw, uint64_t now)
+{
+	if (!fw->console)
+		return;
+	sim_console_tick(fw->console, now);
+	mirror(fw);
 }
 
 static void console_info(const struct sim_fw *fw, struct sim_console_info *i)
@@ -212,6 +234,7 @@ uint32_t sim_host_request(struct sim_fw *fw, uint32_t requested)
 		return d.rv;
 	}
 	apply(fw, d.action);
+	mirror(fw);
 	log_info("host: power state change to %u: %s -> %s, console %s", requested,
 		 sim_power_name(before), sim_power_name(fw->st.host.power),
 		 sim_console_stage(fw->console));
@@ -237,6 +260,7 @@ int sim_host_register(struct sim_fw *fw, char *err, size_t errcap)
 	else if (fw->st.host.power == SIM_POWER_SLEEP)
 		sim_console_sleep(c);
 	sim_me_set_host_present(fw->me, fw->st.host.power == SIM_POWER_ON);
+	mirror(fw);
 	sim_me_unlock(fw->me);
 	return 0;
 }

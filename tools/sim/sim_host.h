@@ -102,6 +102,13 @@ void sim_host_view(const struct sim_fw *fw, struct sim_power_view *v);
  * (state saved). Caller holds the ME lock. Returns the ReturnValue. */
 uint32_t sim_host_request(struct sim_fw *fw, uint32_t requested);
 
+/* The console, driven by the redirection service (keys from the SOL
+ * console, the scripts' timers), with fw->st.host_rt.os_running kept in
+ * step so the power classes read it. Caller holds the ME lock; no-op
+ * without a console. */
+void sim_host_console_input(struct sim_fw *fw, const uint8_t *p, size_t n, uint64_t now);
+void sim_host_console_tick(struct sim_fw *fw, uint64_t now);
+
 /* The firmware part: create the console and put it in the state [host]
  * power says (0, or -ENOMEM with err set); free it at shutdown. */
 int sim_host_register(struct sim_fw *fw, char *err, size_t errcap);

@@ -51,6 +51,17 @@ struct sim_host_nvm {
 	bool options_cleared; /* the last boot consumed (or found none of) the options */
 };
 
+/* What the WS-Man classes report that is not NVM: kept in struct
+ * sim_state beside the NVM so a class sees it, never saved, and carried
+ * over a reload of the state file (main.c). Written under the ME lock. */
+struct sim_host_rt {
+	bool os_running;    /* the simulated OS is up (mirrors the console) */
+	uint32_t optin_state;  /* IPS_OptInService.OptInState, 0..4 */
+	uint32_t optin_code;   /* the code on the host's screen (state 1..2) */
+	uint64_t optin_until;  /* CLOCK_MONOTONIC ms: the code or the consent expires */
+	unsigned optin_tries;  /* wrong codes sent for this code */
+};
+
 void sim_host_nvm_defaults(struct sim_host_nvm *n);
 /* inih callback part: 1 when the line was taken, 0 on a bad value (why
  * filled), -1 when section is not [host] or [boot]. */

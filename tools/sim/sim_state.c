@@ -22,7 +22,7 @@
 enum t {
 	T_BOOL, T_UINT, T_INT, T_STR, T_UUID, T_MAC, T_IPV4, T_PROVSTATE, T_CTLMODE, T_PROVMODE,
 	T_CIRASTATUS, T_NETWORK, T_TRIGGER, T_DISABLED, T_NUMBERING, T_CMD, T_HASHES, T_OCTAL,
-	T_QOP, T_OPT_U32, T_SINT, T_OPTIN, T_VENDOR, T_RULENAMES
+	T_QOP, T_OPT_U32, T_SINT, T_OPTIN, T_VENDOR, T_RULENAMES, T_CONSENT
 };
 
 struct row {
@@ -86,6 +86,7 @@ static const struct row rows[] = {
 	{"redirection", "sol", T_BOOL, O(redir_sol), 0},
 	{"redirection", "ider", T_BOOL, O(redir_ider), 0},
 	{"redirection", "listener", T_BOOL, O(redir_listener), 0},
+	{"redirection", "consent", T_CONSENT, O(redir_consent), 0},
 	{"optin", "required", T_OPTIN, O(optin_required), 0},
 	{"optin", "code_timeout_s", T_UINT, O(optin_code_timeout_s), 0},
 	{"optin", "display_timeout_s", T_UINT, O(optin_display_timeout_s), 0},
@@ -152,6 +153,7 @@ static const char *const disabled_names[] = {"absent", "empty", NULL};
 static const char *const numbering_names[] = {"lms", "rpcgo", NULL};
 static const char *const qop_names[] = {"auth", "auth-int,auth", NULL};
 static const char *const optin_names[] = {"none", "kvm", "all", NULL};
+static const char *const consent_names[] = {"policy", "none", NULL};
 static const char *const vendor_names[] = {"intel_corporation", "intel_r", NULL};
 static const char *const rulenames_names[] = {"trigger", "trigger_handle", NULL};
 static const char *const hash_alg_names[] = {"", "sha1", "sha256", "sha384", "sha512", NULL};
@@ -170,6 +172,7 @@ static const char *const *enum_names(enum t type)
 	case T_NUMBERING: return numbering_names;
 	case T_QOP: return qop_names;
 	case T_OPTIN: return optin_names;
+	case T_CONSENT: return consent_names;
 	case T_VENDOR: return vendor_names;
 	case T_RULENAMES: return rulenames_names;
 	default: return NULL;

@@ -34,6 +34,7 @@ enum sim_numbering { SIM_NUM_LMS = 0, SIM_NUM_RPCGO = 1 };
 enum sim_qop { SIM_QOP_AUTH = 0, SIM_QOP_AUTH_INT_AUTH = 1 };
 enum sim_hash_alg { SIM_HASH_SHA1 = 1, SIM_HASH_SHA256 = 2, SIM_HASH_SHA384 = 3, SIM_HASH_SHA512 = 4 };
 enum sim_optin { SIM_OPTIN_NONE = 0, SIM_OPTIN_KVM = 1, SIM_OPTIN_ALL = 2 };
+enum sim_consent { SIM_CONSENT_POLICY = 0, SIM_CONSENT_NONE = 1 };
 enum sim_vendor { SIM_VENDOR_CORPORATION = 0, SIM_VENDOR_REGISTERED = 1 };
 enum sim_rule_naming { SIM_RULE_NAME_TRIGGER = 0, SIM_RULE_NAME_HANDLE = 1 };
 
@@ -114,6 +115,7 @@ struct sim_state {
 	struct sim_ra_nvm ra;
 	/* [redirection]: AMT_RedirectionService (state only) */
 	bool redir_sol, redir_ider, redir_listener;
+	uint32_t redir_consent; /* enum sim_consent: ask the user as OptInRequired says, or never */
 	/* [optin]: IPS_OptInService (state only) */
 	uint32_t optin_required; /* enum sim_optin */
 	unsigned optin_code_timeout_s, optin_display_timeout_s;
@@ -163,6 +165,7 @@ struct sim_state {
 	struct sim_3pds_nvm storage;
 	/* [host] [boot]: the host's power and AMT's boot control (sim_host_nvm.h) */
 	struct sim_host_nvm host;
+	struct sim_host_rt host_rt; /* runtime beside it: never saved */
 };
 
 void sim_state_defaults(struct sim_state *s);
