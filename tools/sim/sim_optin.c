@@ -18,15 +18,25 @@ uint32_t sim_optin_required_value(const struct sim_state *st)
 	return st->optin_required == SIM_OPTIN_KVM ? 1u : 0u;
 }
 
+static bool expired(const struct sim_host_rt *rt, uint64_t now)
+{
+	return (rt->optin_state == SIM_OPTIN_DISPLAYED || rt->optin_state == SIM_OPTIN_REQUESTED ||
+		rt->optin_state == SIM_OPTIN_RECEIVED) &&
+	       now >= rt->optin_until;
+}
+
 /* Drop a code or a consent whose time is up. */
 static void expire(struct sim_host_rt *rt, uint64_t now)
 {
-	if ((rt->optin_state == SIM_OPTIN_DISPLAYED || rt->optin_state == SIM_OPTIN_REQUESTED ||
-	     rt->optin_state == SIM_OPTIN_RECEIVED) &&
-	    now >= rt->optin_until) {
+	if (expired(rt, now)) {
 		rt->optin_state = SIM_OPTIN_NOT_STARTED;
 		rt->optin_code = 0;
 	}
+}
+
+uint32_t sim_optin_state_of(const struct sim_state *st, uint64_t now)
+{
+	return expired(&st->host_rt, now) ? SIM_OPTIN_NOT_STARTED : st->host_rt.optin_state;
 }
 
 uint32_t sim_optin_state(struct sim_fw *fw, uint64_t now)

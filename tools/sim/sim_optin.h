@@ -59,8 +59,10 @@ uint32_t sim_optin_required_value(const struct sim_state *st);
 /* Does a request from the network need consent it does not have now?
  * (local requests never do) */
 bool sim_optin_blocks(struct sim_fw *fw, bool local, uint64_t now);
-/* OptInState now (expired codes and consent count as 0). */
+/* OptInState now (expired codes and consent count as 0); the second form
+ * only reads (the IPS_OptInService instance). */
 uint32_t sim_optin_state(struct sim_fw *fw, uint64_t now);
+uint32_t sim_optin_state_of(const struct sim_state *st, uint64_t now);
 
 uint32_t sim_optin_start(struct sim_fw *fw, uint64_t now);
 uint32_t sim_optin_send(struct sim_fw *fw, uint32_t code, uint64_t now);

@@ -222,6 +222,7 @@ void sim_state_defaults(struct sim_state *s)
 	s->optin_code_timeout_s = 120;
 	s->optin_display_timeout_s = 300;
 	sim_host_nvm_defaults(&s->host);
+	s->host_rt.os_running = true; /* a host that is on runs its OS; sim_host.c tracks it */
 	s->hello_interval_s = 60;
 	s->hello_window_s = 21600; /* 6 h */
 	s->cira_keepalive_s = 60;

@@ -3,7 +3,8 @@
  * serves: the single place a class is declared. A class is one row here
  * plus its code in the file of its family (sim_wsman_general.c,
  * sim_wsman_remote.c, sim_wsman_setup.c, sim_wsman_tls.c,
- * sim_wsman_inventory.c, sim_3pds*.c; a new family is a new file), which
+ * sim_wsman_inventory.c, sim_wsman_power.c, sim_wsman_redir.c, sim_3pds*.c;
+ * a new family is a new file), which
  * exports its struct sim_wsman_class through sim_wsman_int.h.
  * Must not: hold any class's code.
  */
@@ -24,12 +25,10 @@ static const struct sim_wsman_class *const classes[] = {
 	&sim_policy_applies_class,
 	&sim_mps_credential_class,
 	&sim_user_initiated_class,
-	/* setup, time, users; redirection and opt-in state */
+	/* setup, time, users */
 	&sim_host_setup_class,
 	&sim_time_sync_class,
 	&sim_authorization_class,
-	&sim_redirection_class,
-	&sim_optin_class,
 	/* certificates and TLS */
 	&sim_certificate_class,
 	&sim_tls_setting_class,
@@ -41,7 +40,17 @@ static const struct sim_wsman_class *const classes[] = {
 	&sim_processor_class,
 	&sim_memory_class,
 	&sim_system_package_class,
+	/* remote repair: power, boot, redirection, user consent */
+	&sim_power_service_class,
+	&sim_power_assoc_class,
 	&sim_service_available_class,
+	&sim_boot_capabilities_class,
+	&sim_boot_setting_class,
+	&sim_boot_config_class,
+	&sim_boot_source_class,
+	&sim_boot_service_class,
+	&sim_redirection_class,
+	&sim_optin_class,
 	/* third-party data storage (AMT below 12) */
 	&sim_3pds_service_class,
 	&sim_3pds_admin_class,

@@ -5,7 +5,7 @@
  * response (sim_wsman_soap.c, enumeration in sim_wsman_enum.c), and the
  * interface classes implement (the table in sim_wsman_classes.c, one file
  * per class family: sim_wsman_general.c, _remote.c, _setup.c, _tls.c,
- * _inventory.c, sim_3pds*.c) with the helpers of sim_wsman_inst.c.
+ * _inventory.c, _power.c, _redir.c, sim_3pds*.c) with the helpers of sim_wsman_inst.c.
  * Must not: be included outside tools/sim and its unit tests.
  *
  * Locking: sim_wsman_handle() takes the ME lock for the whole request, so
@@ -255,8 +255,6 @@ SIM_WSMAN_CLASS(sim_user_initiated_class);
 SIM_WSMAN_CLASS(sim_host_setup_class);
 SIM_WSMAN_CLASS(sim_time_sync_class);
 SIM_WSMAN_CLASS(sim_authorization_class);
-SIM_WSMAN_CLASS(sim_redirection_class);
-SIM_WSMAN_CLASS(sim_optin_class);
 /* sim_wsman_tls.c */
 SIM_WSMAN_CLASS(sim_certificate_class);
 SIM_WSMAN_CLASS(sim_tls_setting_class);
@@ -268,7 +266,18 @@ SIM_WSMAN_CLASS(sim_bios_class);
 SIM_WSMAN_CLASS(sim_processor_class);
 SIM_WSMAN_CLASS(sim_memory_class);
 SIM_WSMAN_CLASS(sim_system_package_class);
+/* sim_wsman_power.c: remote repair, power and boot */
+SIM_WSMAN_CLASS(sim_power_service_class);
+SIM_WSMAN_CLASS(sim_power_assoc_class);
 SIM_WSMAN_CLASS(sim_service_available_class);
+SIM_WSMAN_CLASS(sim_boot_capabilities_class);
+SIM_WSMAN_CLASS(sim_boot_setting_class);
+SIM_WSMAN_CLASS(sim_boot_config_class);
+SIM_WSMAN_CLASS(sim_boot_source_class);
+SIM_WSMAN_CLASS(sim_boot_service_class);
+/* sim_wsman_redir.c: remote repair, redirection and consent */
+SIM_WSMAN_CLASS(sim_redirection_class);
+SIM_WSMAN_CLASS(sim_optin_class);
 
 /* sim_3pds.c */
 extern const struct sim_wsman_class sim_3pds_service_class;

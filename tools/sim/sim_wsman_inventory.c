@@ -2,7 +2,9 @@
  * sim_wsman_inventory.c - asset inventory over WS-Man, what a help desk
  * reads through a call-for-help tunnel: CIM_Chassis, CIM_Card (base board),
  * CIM_BIOSElement, CIM_Processor (one per socket), CIM_PhysicalMemory (one
- * per module), CIM_ComputerSystemPackage and CIM_ServiceAvailableToElement.
+ * per module) and CIM_ComputerSystemPackage. (CIM_ServiceAvailableToElement,
+ * AMT's power service to the system, is the power family's:
+ * sim_wsman_power.c.)
  *
  * Owns: the CIM view of the [hardware] sections (sim_hw.h) plus [platform]
  * bios (the BIOS version GetCodeVersions reports) and uuid (PlatformGUID).
@@ -10,11 +12,7 @@
  * Chassis", Tag "CIM_Chassis", PackageType 3 / 9, SystemName
  * "ManagedSystem", TargetOperatingSystem 66, ...) follow the
  * go-wsman-messages fixtures cim/chassis, cim/card, cim/bios/element,
- * cim/physical/processor, cim/physical/memory, cim/computer/systempackage
- * and cim/service/availabletoelement. CIM_ServiceAvailableToElement
- * answers, as AMT does, with its subclass CIM_AssociatedPowerManagementService;
- * until the host power work models power state its PowerState is 2 (on)
- * and AvailableRequestedPowerStates the fixture's list.
+ * cim/physical/processor, cim/physical/memory and cim/computer/systempackage.
  * Must not: change state, or know SOAP framing beyond the sim_wsman_inst
  * helpers.
  */
@@ -31,7 +29,6 @@ static const char *const bios_keys[] = {"Name", "SoftwareElementID", "SoftwareEl
 static const char *const device_keys[] = {"CreationClassName", "DeviceID",
 					  "SystemCreationClassName", "SystemName", NULL};
 static const char *const package_keys[] = {"Antecedent", "Dependent", NULL};
-static const char *const service_user_keys[] = {"ServiceProvided", "UserOfService", NULL};
 static const char *const chassis_ref[] = {"CreationClassName", "CIM_Chassis", "Tag",
 					  "CIM_Chassis", NULL};
 static const char *const system_ref[] = {"CreationClassName", "CIM_ComputerSystem", "Name",
@@ -180,22 +177,6 @@ static void system_package(const struct sim_state *st, unsigned index, struct si
 	sim_wsman_prop(o, "PlatformGUID", guid);
 }
 
-/* ---- CIM_ServiceAvailableToElement: AMT's power service to the system ---- */
-
-static void service_available(const struct sim_state *st, unsigned index,
-			      struct sim_wsman_inst *o)
-{
-	static const uint32_t states[] = {10, 8, 5, 11, 4, 7, 14, 12};
-	(void)st;
-	(void)index;
-	for (size_t i = 0; i < sizeof(states) / sizeof(states[0]); i++)
-		sim_wsman_prop_u32(o, "AvailableRequestedPowerStates", states[i]);
-	sim_wsman_prop_u32(o, "PowerState", 2);
-	sim_wsman_prop_service_epr(o, "ServiceProvided", CIM, "CIM_PowerManagementService", "Name",
-				   "Intel(r) AMT Power Management Service");
-	sim_wsman_prop_epr(o, "UserOfService", CIM "CIM_ComputerSystem", system_ref);
-}
-
 /* ---- the table's rows ---- */
 
 const struct sim_wsman_class sim_chassis_class = {
@@ -244,14 +225,4 @@ const struct sim_wsman_class sim_system_package_class = {
 	.count = one,
 	.instance = system_package,
 	.keys = package_keys,
-};
-const struct sim_wsman_class sim_service_available_class = {
-	.name = "CIM_ServiceAvailableToElement",
-	.uri = CIM "CIM_ServiceAvailableToElement",
-	.count = one,
-	.instance = service_available,
-	.keys = service_user_keys,
-	.datetime = true,
-	.item_name = "CIM_AssociatedPowerManagementService",
-	.item_uri = CIM "CIM_AssociatedPowerManagementService",
 };

@@ -2,23 +2,20 @@
  * sim_wsman_setup.c - what a console or activation service reads on first
  * contact besides the general classes: IPS_HostBasedSetupService (the
  * control mode and what activation may do), AMT_TimeSynchronizationService
- * (GetLowAccuracyTimeSynch, SetHighAccuracyTimeSynch), AMT_AuthorizationService
- * (the admin account and the ACL's users and realms), and, as state only
- * (their behaviour belongs to the remote-repair work), AMT_RedirectionService
- * and IPS_OptInService.
+ * (GetLowAccuracyTimeSynch, SetHighAccuracyTimeSynch) and AMT_AuthorizationService
+ * (the admin account and the ACL's users and realms). AMT_RedirectionService
+ * and IPS_OptInService are the remote-repair family's (sim_wsman_redir.c).
  *
  * Owns: these classes' view of the state ([provisioning], [amt]
- * clock_offset_s, [user.N], [redirection], [optin]) and the time
+ * clock_offset_s, [user.N]) and the time
  * synchronisation rule: AMT's clock is the host clock plus clock_offset_s;
  * SetHighAccuracyTimeSynch must quote the Ta0 the last
  * GetLowAccuracyTimeSynch gave and sets AMT's clock to Tm2
  * (INVALID_PARAMETER, 36, otherwise, and when Tm1 > Tm2). Shapes and
  * values follow the go-wsman-messages fixtures (ips/hostbasedsetup/,
- * amt/timesynchronization/, amt/authorization/, amt/redirectionservice/,
- * ips/optin/).
+ * amt/timesynchronization/, amt/authorization/).
  * Not simulated (ActionNotSupported): host-based activation
- * (Setup/AdminSetup/UpgradeClientToAdmin), ACL changes, redirection and
- * opt-in state changes. The ConfigurationNonce is fixed per device (SHA-1
+ * (Setup/AdminSetup/UpgradeClientToAdmin), ACL changes. The ConfigurationNonce is fixed per device (SHA-1
  * of the UUID), since nothing here consumes it.
  * Must not: know SOAP framing beyond the sim_wsman_inst helpers.
  */
@@ -187,43 +184,6 @@ static uint32_t authorization_invoke(struct sim_wsman_call *c)
 	return SIM_WSMAN_RV_NO_METHOD;
 }
 
-/* ---- AMT_RedirectionService (state only) ---- */
-
-static void redirection(const struct sim_state *st, unsigned i, struct sim_wsman_inst *o)
-{
-	static const char name[] = "Intel(r) AMT Redirection Service";
-	(void)i;
-	named(o, "AMT_RedirectionService", name);
-	/* 32768 + 1 (IDER enabled) + 2 (SOL enabled) */
-	sim_wsman_prop_u32(o, "EnabledState",
-			   32768u + (st->redir_ider ? 1u : 0u) + (st->redir_sol ? 2u : 0u));
-	sim_wsman_prop_bool(o, "ListenerEnabled", st->redir_listener);
-	sim_wsman_prop(o, "Name", name);
-	scoped(o);
-}
-
-/* ---- IPS_OptInService (state only) ---- */
-
-static void optin(const struct sim_state *st, unsigned i, struct sim_wsman_inst *o)
-{
-	static const char name[] = "Intel(r) AMT OptIn Service";
-	(void)i;
-	/* client control mode: user consent is always required, and the
-	 * policy cannot be changed (AMT SDK, user consent) */
-	bool ccm = st->control_mode == 1;
-	uint32_t required = ccm || st->optin_required == SIM_OPTIN_ALL ? 0xFFFFFFFFu
-			    : st->optin_required == SIM_OPTIN_KVM	 ? 1u
-									 : 0u;
-	sim_wsman_prop_u32(o, "CanModifyOptInPolicy", ccm ? 0 : 1);
-	named(o, "IPS_OptInService", name);
-	sim_wsman_prop(o, "Name", name);
-	sim_wsman_prop_u32(o, "OptInCodeTimeout", st->optin_code_timeout_s);
-	sim_wsman_prop_u32(o, "OptInDisplayTimeout", st->optin_display_timeout_s);
-	sim_wsman_prop_u32(o, "OptInRequired", required);
-	sim_wsman_prop_u32(o, "OptInState", 0); /* no consent session: remote-repair work */
-	scoped(o);
-}
-
 /* ---- the table's rows ---- */
 
 const struct sim_wsman_class sim_host_setup_class = {
@@ -249,22 +209,6 @@ const struct sim_wsman_class sim_authorization_class = {
 	.count = one,
 	.instance = authorization,
 	.invoke = authorization_invoke,
-	.keys = sim_wsman_service_keys,
-	.datetime = true,
-};
-const struct sim_wsman_class sim_redirection_class = {
-	.name = "AMT_RedirectionService",
-	.uri = AMT "AMT_RedirectionService",
-	.count = one,
-	.instance = redirection,
-	.keys = sim_wsman_service_keys,
-	.datetime = true,
-};
-const struct sim_wsman_class sim_optin_class = {
-	.name = "IPS_OptInService",
-	.uri = IPS "IPS_OptInService",
-	.count = one,
-	.instance = optin,
 	.keys = sim_wsman_service_keys,
 	.datetime = true,
 };
