@@ -450,6 +450,8 @@ static const char *op_name(const struct wsman_request *r)
 		return "Release";
 	case WSMAN_OP_INVOKE:
 		return r->method;
+	case WSMAN_OP_PUT:
+		return "Put";
 	}
 	return "?";
 }
@@ -570,8 +572,18 @@ int wsman_invoke(struct wsman_client *c, const char *resource_uri, const char *m
 		 const struct wsman_selector *sel, size_t nsel, const struct wsman_param *in,
 		 size_t nin, xmlDocPtr *doc, xmlNodePtr *output, struct wsman_error *err)
 {
+	return wsman_invoke_ref(c, resource_uri, method, sel, nsel, in, nin, NULL, 0, doc, output,
+				err);
+}
+
+int wsman_invoke_ref(struct wsman_client *c, const char *resource_uri, const char *method,
+		     const struct wsman_selector *sel, size_t nsel, const struct wsman_param *in,
+		     size_t nin, const struct wsman_epr_param *refs, size_t nrefs, xmlDocPtr *doc,
+		     xmlNodePtr *output, struct wsman_error *err)
+{
 	struct wsman_request r = {.op = WSMAN_OP_INVOKE, .resource_uri = resource_uri,
-				  .sel = sel, .nsel = nsel, .method = method, .in = in, .nin = nin};
+				  .sel = sel, .nsel = nsel, .method = method, .in = in, .nin = nin,
+				  .epr_in = refs, .nepr = nrefs};
 	struct wsman_error local;
 	xmlNodePtr body;
 	int rc;
@@ -585,6 +597,21 @@ int wsman_invoke(struct wsman_client *c, const char *resource_uri, const char *m
 		rc = wsman_response_output(body, method, output, err);
 	if (rc != WSMAN_OK && rc != WSMAN_E_RETURN)
 		drop(doc);
+	return rc;
+}
+
+int wsman_put(struct wsman_client *c, const char *resource_uri, const struct wsman_selector *sel,
+	      size_t nsel, const struct wsman_param *props, size_t nprops, struct wsman_error *err)
+{
+	struct wsman_request r = {.op = WSMAN_OP_PUT, .resource_uri = resource_uri, .sel = sel,
+				  .nsel = nsel, .in = props, .nin = nprops};
+	struct wsman_error local;
+	xmlDocPtr doc;
+	xmlNodePtr body;
+	if (!err)
+		err = &local;
+	int rc = round_trip(c, &r, &doc, &body, err);
+	drop(&doc); /* AMT answers with the instance or nothing: either is success */
 	return rc;
 }
 

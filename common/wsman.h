@@ -93,4 +93,19 @@ int wsman_invoke(struct wsman_client *c, const char *resource_uri, const char *m
 		 const struct wsman_selector *sel, size_t nsel, const struct wsman_param *in,
 		 size_t nin, xmlDocPtr *doc, xmlNodePtr *output, struct wsman_error *err);
 
+/* wsman_invoke with reference parameters too (after the text ones), such
+ * as RequestPowerStateChange's ManagedElement or ChangeBootOrder's Source. */
+int wsman_invoke_ref(struct wsman_client *c, const char *resource_uri, const char *method,
+		     const struct wsman_selector *sel, size_t nsel, const struct wsman_param *in,
+		     size_t nin, const struct wsman_epr_param *refs, size_t nrefs, xmlDocPtr *doc,
+		     xmlNodePtr *output, struct wsman_error *err);
+
+/*
+ * WS-Transfer Put of the instance the selectors name (none: the keys are
+ * among props), with props as the new instance's properties (the class's
+ * element, in the class namespace). 0 or a negative wsman_err_kind.
+ */
+int wsman_put(struct wsman_client *c, const char *resource_uri, const struct wsman_selector *sel,
+	      size_t nsel, const struct wsman_param *props, size_t nprops, struct wsman_error *err);
+
 #endif

@@ -81,6 +81,25 @@ static bool ncname_ok(const char *s)
 	return s && *s && xmlValidateNCName(X(s), 0) == 0;
 }
 
+/* The last path segment of a resource URI: the class name. */
+static const char *class_of(const char *uri)
+{
+	const char *slash = strrchr(uri, '/');
+	return slash ? slash + 1 : uri;
+}
+
+static bool epr_ok(const struct wsman_epr *e)
+{
+	if (!e->resource_uri || !*e->resource_uri || !xml_text_ok(e->resource_uri) ||
+	    (e->nsel && !e->sel))
+		return false;
+	for (size_t i = 0; i < e->nsel; i++)
+		if (!e->sel[i].name || !*e->sel[i].name || !xml_text_ok(e->sel[i].name) ||
+		    !xml_text_ok(e->sel[i].value))
+			return false;
+	return true;
+}
+
 static int check_request(const struct wsman_request *r, struct wsman_error *err)
 {
 	if (!r->resource_uri || !*r->resource_uri || !xml_text_ok(r->resource_uri))
@@ -103,14 +122,23 @@ static int check_request(const struct wsman_request *r, struct wsman_error *err)
 			return fail(err, WSMAN_E_INVALID, "missing or invalid enumeration context");
 		break;
 	case WSMAN_OP_INVOKE:
-		if (!ncname_ok(r->method))
+	case WSMAN_OP_PUT:
+		if (r->op == WSMAN_OP_INVOKE && !ncname_ok(r->method))
 			return fail(err, WSMAN_E_INVALID, "missing or invalid method name");
+		if (r->op == WSMAN_OP_PUT && !ncname_ok(class_of(r->resource_uri)))
+			return fail(err, WSMAN_E_INVALID, "the resource URI names no class");
 		if (r->nin && !r->in)
 			return fail(err, WSMAN_E_INVALID, "parameters missing");
 		for (size_t i = 0; i < r->nin; i++)
 			if (!ncname_ok(r->in[i].name) || !xml_text_ok(r->in[i].value))
 				return fail(err, WSMAN_E_INVALID,
 					    "parameter %zu has an invalid name or text", i);
+		if ((r->nepr && (!r->epr_in || r->op != WSMAN_OP_INVOKE)))
+			return fail(err, WSMAN_E_INVALID, "reference parameters missing");
+		for (size_t i = 0; i < r->nepr; i++)
+			if (!ncname_ok(r->epr_in[i].name) || !epr_ok(&r->epr_in[i].epr))
+				return fail(err, WSMAN_E_INVALID,
+					    "reference parameter %zu is not valid", i);
 		break;
 	default:
 		return fail(err, WSMAN_E_INVALID, "unknown operation %d", (int)r->op);
@@ -125,6 +153,30 @@ static xmlNodePtr add_mu(xmlNodePtr hdr, xmlNsPtr ns, xmlNsPtr s, const char *na
 	if (n && !xmlNewNsProp(n, s, X("mustUnderstand"), X("true")))
 		return NULL;
 	return n;
+}
+
+/* <name> holding an EPR: wsa Address and ReferenceParameters with the
+ * ResourceURI and SelectorSet, as go-wsman-messages and amtc send them. */
+static bool add_epr(xmlNodePtr parent, xmlNsPtr h, const char *name, const struct wsman_epr *e,
+		    xmlNodePtr env)
+{
+	xmlNsPtr a = xmlSearchNsByHref(env->doc, env, X(WSMAN_NS_ADDRESSING));
+	xmlNsPtr w = xmlSearchNsByHref(env->doc, env, X(WSMAN_NS_WSMAN));
+	xmlNodePtr p = xmlNewChild(parent, h, X(name), NULL);
+	xmlNodePtr rp = p && xmlNewTextChild(p, a, X("Address"), X(WSMAN_ADDR_ANONYMOUS))
+			    ? xmlNewChild(p, a, X("ReferenceParameters"), NULL)
+			    : NULL;
+	xmlNodePtr set = rp && xmlNewTextChild(rp, w, X("ResourceURI"), X(e->resource_uri))
+			     ? xmlNewChild(rp, w, X("SelectorSet"), NULL)
+			     : NULL;
+	if (!set)
+		return false;
+	for (size_t i = 0; i < e->nsel; i++) {
+		xmlNodePtr el = xmlNewTextChild(set, w, X("Selector"), X(e->sel[i].value));
+		if (!el || !xmlNewProp(el, X("Name"), X(e->sel[i].name)))
+			return false;
+	}
+	return true;
 }
 
 static int build_body(const struct wsman_request *r, xmlNodePtr env, xmlNodePtr body)
@@ -156,7 +208,11 @@ static int build_body(const struct wsman_request *r, xmlNodePtr env, xmlNodePtr 
 		snprintf(num, sizeof(num), "%u", WSMAN_PULL_MAX_CHARACTERS);
 		return xmlNewTextChild(el, n, X("MaxCharacters"), X(num)) ? WSMAN_OK : WSMAN_E_NOMEM;
 	case WSMAN_OP_INVOKE:
-		len = snprintf(name, sizeof(name), "%s_INPUT", r->method);
+	case WSMAN_OP_PUT:
+		if (r->op == WSMAN_OP_PUT)
+			len = snprintf(name, sizeof(name), "%s", class_of(r->resource_uri));
+		else
+			len = snprintf(name, sizeof(name), "%s_INPUT", r->method);
 		if (len < 0 || (size_t)len >= sizeof(name))
 			return WSMAN_E_INVALID;
 		el = xmlNewChild(body, NULL, X(name), NULL);
@@ -166,6 +222,9 @@ static int build_body(const struct wsman_request *r, xmlNodePtr env, xmlNodePtr 
 		xmlSetNs(el, h);
 		for (size_t i = 0; i < r->nin; i++)
 			if (!xmlNewTextChild(el, h, X(r->in[i].name), X(r->in[i].value)))
+				return WSMAN_E_NOMEM;
+		for (size_t i = 0; i < r->nepr; i++)
+			if (!add_epr(el, h, r->epr_in[i].name, &r->epr_in[i].epr, env))
 				return WSMAN_E_NOMEM;
 		return WSMAN_OK;
 	}
@@ -186,6 +245,8 @@ static const char *action_uri(const struct wsman_request *r, char **owned)
 		return WSMAN_NS_ENUMERATION "/Pull";
 	case WSMAN_OP_RELEASE:
 		return WSMAN_NS_ENUMERATION "/Release";
+	case WSMAN_OP_PUT:
+		return WSMAN_NS_TRANSFER "/Put";
 	case WSMAN_OP_INVOKE:
 		n = strlen(r->resource_uri) + 1 + strlen(r->method) + 1;
 		*owned = malloc(n);

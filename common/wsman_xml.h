@@ -46,9 +46,23 @@
 struct wsman_selector {
 	const char *name, *value;
 };
-/* Method input parameter: value is the text (binary: base64 it first). */
+/* An endpoint reference (a CIM object reference): anonymous Address, the
+ * class's ResourceURI and its key selectors. */
+struct wsman_epr {
+	const char *resource_uri;
+	const struct wsman_selector *sel;
+	size_t nsel;
+};
+/* Method input parameter or Put property: value is the text (binary:
+ * base64 it first). */
 struct wsman_param {
 	const char *name, *value;
+};
+/* A method input parameter that is a reference (written after the text
+ * ones). */
+struct wsman_epr_param {
+	const char *name;
+	struct wsman_epr epr;
 };
 
 enum wsman_op {
@@ -57,6 +71,7 @@ enum wsman_op {
 	WSMAN_OP_PULL,
 	WSMAN_OP_RELEASE,
 	WSMAN_OP_INVOKE,
+	WSMAN_OP_PUT, /* WS-Transfer Put: in[] are the new instance's properties */
 };
 
 struct wsman_request {
@@ -65,10 +80,12 @@ struct wsman_request {
 	const char *message_id; /* "uuid:..." (see wsman_new_message_id) */
 	const struct wsman_selector *sel;
 	size_t nsel;
-	/* WSMAN_OP_INVOKE */
+	/* WSMAN_OP_INVOKE (and WSMAN_OP_PUT: in / nin) */
 	const char *method;
 	const struct wsman_param *in;
 	size_t nin;
+	const struct wsman_epr_param *epr_in; /* WSMAN_OP_INVOKE only */
+	size_t nepr;
 	/* WSMAN_OP_PULL / WSMAN_OP_RELEASE */
 	const char *enum_context;
 	unsigned max_elements; /* PULL; 0 = WSMAN_PULL_MAX_ELEMENTS */

@@ -293,6 +293,64 @@ static void test_build_invoke_escapes(void **state)
 	unbuild(&b);
 }
 
+/* Put (the class element with its properties) and a method with reference
+ * parameters (RequestPowerStateChange's ManagedElement). */
+static void test_build_put_and_references(void **state)
+{
+#define BSD_URI "http://intel.com/wbem/wscim/1/amt-schema/1/AMT_BootSettingData"
+#define PMS_URI "http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/CIM_PowerManagementService"
+	struct wsman_param props[] = {{"BIOSSetup", "true"}, {"InstanceID", "Intel(r) AMT:BootSettingData 0"}};
+	struct wsman_request put = {.op = WSMAN_OP_PUT, .resource_uri = BSD_URI, .message_id = MSGID,
+				    .in = props, .nin = 2};
+	struct wsman_selector sys[] = {{"CreationClassName", "CIM_ComputerSystem"},
+				       {"Name", "ManagedSystem"}};
+	struct wsman_param ps[] = {{"PowerState", "8"}};
+	struct wsman_epr_param me[] = {
+		{"ManagedElement", {WSMAN_CIM_URI("CIM_ComputerSystem"), sys, 2}}};
+	struct wsman_request inv = {.op = WSMAN_OP_INVOKE, .resource_uri = PMS_URI,
+				    .message_id = MSGID, .method = "RequestPowerStateChange",
+				    .in = ps, .nin = 1, .epr_in = me, .nepr = 1};
+	struct built b;
+	struct wsman_error e;
+	xmlChar *out = NULL;
+	size_t len;
+
+	(void)state;
+	build(&put, &b);
+	xmlXPathRegisterNs(b.xp, BAD_CAST "h", BAD_CAST BSD_URI);
+	assert_common_header(&b, WSMAN_NS_TRANSFER "/Put", BSD_URI);
+	assert_xp(&b, "string(count(/s:Envelope/s:Body/h:AMT_BootSettingData/*))", "2");
+	assert_xp(&b, "string(/s:Envelope/s:Body/h:AMT_BootSettingData/h:BIOSSetup)", "true");
+	unbuild(&b);
+
+	build(&inv, &b);
+	xmlXPathRegisterNs(b.xp, BAD_CAST "p", BAD_CAST PMS_URI);
+	assert_common_header(&b, PMS_URI "/RequestPowerStateChange", PMS_URI);
+	assert_xp(&b, "local-name(/s:Envelope/s:Body/p:RequestPowerStateChange_INPUT/*[1])",
+		  "PowerState");
+	assert_xp(&b, "string(/s:Envelope/s:Body/p:RequestPowerStateChange_INPUT/p:ManagedElement/"
+		      "a:Address)", WSMAN_ADDR_ANONYMOUS);
+	assert_xp(&b, "string(/s:Envelope/s:Body/p:RequestPowerStateChange_INPUT/p:ManagedElement/"
+		      "a:ReferenceParameters/w:ResourceURI)", WSMAN_CIM_URI("CIM_ComputerSystem"));
+	assert_xp(&b, "string(/s:Envelope/s:Body/p:RequestPowerStateChange_INPUT/p:ManagedElement/"
+		      "a:ReferenceParameters/w:SelectorSet/w:Selector[@Name='Name'])", "ManagedSystem");
+	unbuild(&b);
+
+	/* bad references, references outside a method */
+	me[0].epr.resource_uri = NULL;
+	assert_int_equal(wsman_build_request(&inv, &out, &len, &e), WSMAN_E_INVALID);
+	me[0].epr.resource_uri = WSMAN_CIM_URI("CIM_ComputerSystem");
+	sys[1].value = "a\x01";
+	assert_int_equal(wsman_build_request(&inv, &out, &len, &e), WSMAN_E_INVALID);
+	put.epr_in = me;
+	put.nepr = 1;
+	assert_int_equal(wsman_build_request(&put, &out, &len, &e), WSMAN_E_INVALID);
+	put.nepr = 0;
+	put.resource_uri = "http://example.com/";
+	assert_int_equal(wsman_build_request(&put, &out, &len, &e), WSMAN_E_INVALID);
+	assert_null(out);
+}
+
 static void test_build_rejects_bad_input(void **state)
 {
 	struct wsman_param bad_name[] = {{"1bad", "x"}};
@@ -732,6 +790,7 @@ int main(void)
 		cmocka_unit_test(test_build_get_without_selectors),
 		cmocka_unit_test(test_build_enumerate_pull_release),
 		cmocka_unit_test(test_build_invoke_escapes),
+		cmocka_unit_test(test_build_put_and_references),
 		cmocka_unit_test(test_build_rejects_bad_input),
 		cmocka_unit_test(test_message_id),
 		cmocka_unit_test(test_parse_get_general_settings),
