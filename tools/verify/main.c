@@ -22,6 +22,10 @@ static const struct verify_cmd commands[] = {
 	{"reports", cmd_reports, "list each device's latest agent report; --check it against the device"},
 	{"device", cmd_device, "read a device's AMT state over WS-Management and check it"},
 	{"tunnels", cmd_tunnels, "list the CIRA tunnels open now and their relay ports"},
+	{"power", cmd_power, "read the host's power state, or power it on, off, reset, ..."},
+	{"boot", cmd_boot, "boot the host once into BIOS setup, the network, a disk or a CD"},
+	{"console", cmd_console, "the host's serial console over Serial-over-LAN"},
+	{"consent", cmd_consent, "user consent: start, send the user's code, cancel, status"},
 };
 
 static void usage(FILE *f)
@@ -37,8 +41,9 @@ static void usage(FILE *f)
 		"\nGlobal options:\n"
 		"  -v, --verbose    more detail on stderr (-v info, -vv debug)\n\n"
 		"Run '%s COMMAND --help' for a command's options. Exit codes: 0 success,\n"
-		"1 a mismatch (device, reports --check), 2 usage or configuration error,\n"
-		"4 credentials refused (device), 8 network or server error, 10 protocol error.\n",
+		"1 a mismatch (device, reports --check) or AMT refused (power, boot, console,\n"
+		"consent), 2 usage or configuration error, 4 credentials refused, 7 timed out\n"
+		"(console --expect), 8 network or server error, 10 protocol error.\n",
 		VERIFY_PROG);
 }
 

@@ -32,6 +32,10 @@ int cmd_events(int argc, char **argv);
 int cmd_device(int argc, char **argv);
 int cmd_reports(int argc, char **argv);
 int cmd_tunnels(int argc, char **argv);
+int cmd_power(int argc, char **argv);
+int cmd_boot(int argc, char **argv);
+int cmd_console(int argc, char **argv);
+int cmd_consent(int argc, char **argv);
 
 /* ---- time ---- */
 #define VERIFY_TIME_LEN 32 /* "2026-11-22T10:00:00.123Z" + NUL, with room */

@@ -1,0 +1,223 @@
+/*
+ * boot.c - amt-verify boot (HOST | --via-tunnel UUID) --bios|--pxe|--hdd|--cd
+ * [--then reset|on|none] [--json]: boot the host once into BIOS setup, the
+ * network, its hard drive or a CD/DVD, then (by default) reset it when it
+ * is on or power it on when it is not.
+ *
+ * The sequence is the one MeshCommander sends (protocol-facts-2.md 5.4):
+ * ChangeBootOrder with no source (clears a previous one), Get
+ * AMT_BootSettingData, Put it back with BIOSSetup set for --bios (and the
+ * pause, IDE-R and lock options off), SetBootConfigRole(IsNextSingleUse),
+ * ChangeBootOrder with the forced source for --pxe/--hdd/--cd, then the
+ * power request through the same check `power` makes. AMT keeps the choice
+ * for the next boot only. User consent (client control mode) is AMT's
+ * refusal 0x821: exit 1 naming `amt-verify consent`.
+ * Must not: change boot settings other than those named above.
+ */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "repair.h"
+#include "repair_power.h"
+
+#define BSD_URI WSMAN_AMT_URI("AMT_BootSettingData")
+#define BCS_URI WSMAN_CIM_URI("CIM_BootConfigSetting")
+#define BOOT_CONFIG_ID "Intel(r) AMT: Boot Configuration 0"
+
+enum target { T_NONE, T_BIOS, T_PXE, T_HDD, T_CD };
+static const char *const target_names[] = {"", "bios", "pxe", "hdd", "cd"};
+static const char *const target_sources[] = {NULL, NULL, "Intel(r) AMT: Force PXE Boot",
+					      "Intel(r) AMT: Force Hard-drive Boot",
+					      "Intel(r) AMT: Force CD/DVD Boot"};
+
+/* The writable properties a Put carries; the values below for BIOS setup
+ * (the rest are copied from the Get). */
+static const char *const cleared[] = {"BIOSPause", "UseIDER", "LockKeyboard", "LockPowerButton",
+				      "LockResetButton", "LockSleepButton", "ReflashBIOS",
+				      "SecureErase", "ConfigurationDataReset", NULL};
+static const char *const copied[] = {"BootMediaIndex", "EnforceSecureBoot", "FirmwareVerbosity",
+				     "ForcedProgressEvents", "IDERBootDevice", "UseSOL",
+				     "UseSafeMode", "UserPasswordBypass", NULL};
+
+static int refused(struct repair_target *t, const char *what, uint32_t rv)
+{
+	fprintf(stderr, "%s %s: %s: AMT refused %s: ReturnValue %u (0x%x), %s\n", VERIFY_PROG, t->cmd,
+		repair_name(t), what, (unsigned)rv, (unsigned)rv, repair_pt_status_text(rv));
+	return REPAIR_EXIT_REFUSED;
+}
+
+static int change_boot_order(struct repair_target *t, struct wsman_client *wc, const char *source)
+{
+	static const struct wsman_selector hdr[] = {{"InstanceID", BOOT_CONFIG_ID}};
+	const struct wsman_selector src[] = {{"InstanceID", source}};
+	const struct wsman_epr_param ref[] = {
+		{"Source", {WSMAN_CIM_URI("CIM_BootSourceSetting"), src, 1}}};
+	struct wsman_error e;
+	xmlDocPtr doc = NULL;
+	xmlNodePtr out;
+	int rc = wsman_invoke_ref(wc, BCS_URI, "ChangeBootOrder", hdr, 1, NULL, 0, ref,
+				  source ? 1 : 0, &doc, &out, &e);
+	xmlFreeDoc(doc);
+	if (rc == WSMAN_E_RETURN)
+		return refused(t, source ? "ChangeBootOrder to the forced source"
+					 : "ChangeBootOrder (clearing)", e.return_value);
+	return rc ? repair_wsman_fail(t, "ChangeBootOrder", rc, &e) : 0;
+}
+
+static int put_settings(struct repair_target *t, struct wsman_client *wc, bool bios_setup)
+{
+	struct wsman_param props[24];
+	size_t n = 0;
+	struct wsman_error e;
+	xmlDocPtr doc = NULL;
+	xmlNodePtr inst;
+	int rc = wsman_get(wc, BSD_URI, NULL, 0, &doc, &inst, &e);
+	if (rc != 0)
+		return repair_wsman_fail(t, "reading AMT_BootSettingData", rc, &e);
+	props[n++] = (struct wsman_param){"BIOSSetup", bios_setup ? "true" : "false"};
+	for (int i = 0; cleared[i]; i++)
+		props[n++] = (struct wsman_param){cleared[i], "false"};
+	for (int i = 0; copied[i]; i++) {
+		const char *v = wsman_child_text(inst, copied[i]);
+		if (v)
+			props[n++] = (struct wsman_param){copied[i], v};
+	}
+	const char *id = wsman_child_text(inst, "InstanceID");
+	props[n++] = (struct wsman_param){"InstanceID", id ? id : "Intel(r) AMT:BootSettingData 0"};
+	const char *name = wsman_child_text(inst, "ElementName");
+	if (name)
+		props[n++] = (struct wsman_param){"ElementName", name};
+	rc = wsman_put(wc, BSD_URI, NULL, 0, props, n, &e);
+	xmlFreeDoc(doc);
+	return rc ? repair_wsman_fail(t, "writing AMT_BootSettingData", rc, &e) : 0;
+}
+
+static int set_role(struct repair_target *t, struct wsman_client *wc)
+{
+	static const struct wsman_selector cfg[] = {{"InstanceID", BOOT_CONFIG_ID}};
+	static const struct wsman_selector hdr[] = {{"Name", "Intel(r) AMT Boot Service"}};
+	const struct wsman_epr_param ref[] = {{"BootConfigSetting", {BCS_URI, cfg, 1}}};
+	const struct wsman_param in[] = {{"Role", "1"}}; /* IsNextSingleUse */
+	struct wsman_error e;
+	xmlDocPtr doc = NULL;
+	xmlNodePtr out;
+	int rc = wsman_invoke_ref(wc, WSMAN_CIM_URI("CIM_BootService"), "SetBootConfigRole", hdr, 1,
+				  in, 1, ref, 1, &doc, &out, &e);
+	xmlFreeDoc(doc);
+	if (rc == WSMAN_E_RETURN)
+		return refused(t, "SetBootConfigRole", e.return_value);
+	return rc ? repair_wsman_fail(t, "SetBootConfigRole", rc, &e) : 0;
+}
+
+static int usage(FILE *f, int code)
+{
+	fprintf(f,
+		"usage: amt-verify boot (HOST | --via-tunnel UUID) --bios|--pxe|--hdd|--cd\n"
+		"         [--then reset|on|none] [--json] [options]\n"
+		"Boot the host once into BIOS setup, the network (PXE), its hard drive or a\n"
+		"CD/DVD. --then: reset (the host is on), on (it is off), none; by default a\n"
+		"reset when it is on and power on when it is not.\n" REPAIR_USAGE_OPTIONS
+		"Exit: 0 done, 1 AMT refused (user consent: see amt-verify consent), 2 usage,\n"
+		"4 credentials, 8 network, 10 protocol.\n");
+	return code;
+}
+
+enum { OPT_BIOS = REPAIR_OPT_FIRST_OWN, OPT_PXE, OPT_HDD, OPT_CD, OPT_THEN };
+
+int cmd_boot(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		REPAIR_LONG_OPTIONS,
+		{"bios", no_argument, NULL, OPT_BIOS}, {"pxe", no_argument, NULL, OPT_PXE},
+		{"hdd", no_argument, NULL, OPT_HDD},   {"cd", no_argument, NULL, OPT_CD},
+		{"then", required_argument, NULL, OPT_THEN}, {NULL, 0, NULL, 0}};
+	struct repair_target t;
+	struct wsman_client *wc = NULL;
+	struct repair_power p;
+	struct wsman_error e;
+	enum target target = T_NONE;
+	const char *then = NULL;
+	uint32_t ps = 0, rv = 0;
+	int c, ex, targets = 0;
+
+	repair_target_init(&t, "boot");
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+		case REPAIR_OPT_HELP: return usage(stdout, VERIFY_EXIT_OK);
+		case OPT_BIOS: target = T_BIOS; targets++; break;
+		case OPT_PXE: target = T_PXE; targets++; break;
+		case OPT_HDD: target = T_HDD; targets++; break;
+		case OPT_CD: target = T_CD; targets++; break;
+		case OPT_THEN: then = optarg; break;
+		default:
+			if (repair_option(&t, c, optarg) <= 0)
+				return usage(stderr, VERIFY_EXIT_USAGE);
+		}
+	}
+	if (targets != 1 || (then && strcmp(then, "reset") && strcmp(then, "on") &&
+			     strcmp(then, "none"))) {
+		fprintf(stderr, "%s boot: name one of --bios, --pxe, --hdd, --cd; --then takes "
+				"reset, on or none\n", VERIFY_PROG);
+		return VERIFY_EXIT_USAGE;
+	}
+	ex = repair_target_finish(&t, argc, argv, &optind);
+	if (ex != VERIFY_EXIT_OK)
+		goto out;
+	if (optind != argc) {
+		ex = usage(stderr, VERIFY_EXIT_USAGE);
+		goto out;
+	}
+	wsman_global_init();
+	ex = repair_wsman(&t, &wc);
+	if (ex != VERIFY_EXIT_OK)
+		goto cleanup;
+	int rc = repair_power_read(wc, &p, &e);
+	if (rc != 0) {
+		ex = repair_wsman_fail(&t, "reading the power state", rc, &e);
+		goto cleanup;
+	}
+	if (!then)
+		then = p.state == 2 ? "reset" : "on";
+	ex = change_boot_order(&t, wc, NULL);
+	if (!ex)
+		ex = put_settings(&t, wc, target == T_BIOS);
+	if (!ex)
+		ex = set_role(&t, wc);
+	if (!ex && target_sources[target])
+		ex = change_boot_order(&t, wc, target_sources[target]);
+	if (ex)
+		goto cleanup;
+	if (strcmp(then, "none") != 0) {
+		ps = !strcmp(then, "reset") ? 10 : 2;
+		ex = repair_power_change(&t, wc, &p, ps, &rv);
+		if (ex)
+			goto cleanup;
+	}
+	if (t.json) {
+		json_t *o = json_pack("{s:i, s:s, s:s, s:s, s:s}", "schema", 1, "host", repair_name(&t),
+				      "boot", target_names[target], "then", then, "power_state_before",
+				      repair_power_state_name(p.state));
+		json_dumpf(o, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		putchar('\n');
+		json_decref(o);
+	} else {
+		printf("%s: the next boot goes to %s%s\n", repair_name(&t),
+		       target == T_BIOS	  ? "BIOS setup"
+		       : target == T_PXE ? "the network (PXE)"
+		       : target == T_HDD ? "the hard drive"
+					 : "the CD/DVD",
+		       !strcmp(then, "none")	 ? " (no power action: it applies when the host next boots)"
+		       : !strcmp(then, "reset") ? "; reset requested"
+					      : "; power on requested");
+	}
+cleanup:
+	wsman_client_free(wc);
+	wsman_global_cleanup();
+out:
+	repair_target_free(&t);
+	return ex;
+}

@@ -1,0 +1,587 @@
+/*
+ * console.c - amt-verify console (HOST | --via-tunnel UUID) [--tls] ...:
+ * the host's serial console over Serial-over-LAN.
+ *
+ * Interactive on a terminal (raw mode, restored on every way out; `~.`
+ * after a newline quits, as ssh), a pipe from stdin otherwise, and for
+ * scripts --expect TEXT / --send TEXT steps taken in the order given (each
+ * --expect waits for its text in what the host printed since the last
+ * match), all bounded by --timeout (exit 7 when it runs out). --log FILE
+ * appends everything the host printed.
+ * One poll() loop over the connection (plain or OpenSSL TLS, non-blocking)
+ * and stdin; the protocol is sol_client.c's. TLS trust as `device`: the
+ * system store or --ca-file with the host name checked, or --pin, or
+ * --insecure (said on stderr). Every wait is bounded: 10 s to connect, 20 s
+ * to a running session, 30 s of silence from AMT (it sends heartbeats), 3 s
+ * to end the session.
+ * Must not: print the password, or leave the terminal raw.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "console_tty.h"
+#include "repair.h"
+#include "sol_client.h"
+
+#define CONNECT_MS 10000
+#define SETUP_MS 20000
+#define SILENCE_MS 30000
+#define END_MS 3000
+#define MAX_STEPS 32
+#define STEP_MAX 1024
+#define SEEN_MAX (64 * 1024)
+#define OUT_MAX (1024 * 1024)
+
+struct step {
+	bool send;
+	char text[STEP_MAX];
+	size_t len;
+};
+
+struct run {
+	struct repair_target *t;
+	int fd;
+	SSL_CTX *ctx;
+	SSL *ssl;
+	struct sol_client sol;
+	uint8_t *out;
+	size_t out_len;
+	bool out_full;
+	struct step steps[MAX_STEPS];
+	unsigned nsteps, cur;
+	char *seen;
+	size_t seen_len;
+	int log_fd;
+	bool interactive, use_stdin, stdin_eof, stopping;
+	struct console_esc esc;
+	int64_t start, last_rx, timeout_ms;
+	const char *pin_hex;
+	bool pin_ok;
+};
+
+/* ---- the session's callbacks ---- */
+
+static void op_send(void *arg, const uint8_t *msg, size_t len)
+{
+	struct run *r = arg;
+	if (r->out_len + len > OUT_MAX) {
+		r->out_full = true;
+		return;
+	}
+	memcpy(r->out + r->out_len, msg, len);
+	r->out_len += len;
+}
+
+static void write_all(int fd, const uint8_t *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return;
+		p += w;
+		n -= (size_t)w;
+	}
+}
+
+static void op_data(void *arg, const uint8_t *p, size_t n)
+{
+	struct run *r = arg;
+	write_all(STDOUT_FILENO, p, n);
+	if (r->log_fd >= 0)
+		write_all(r->log_fd, p, n);
+	if (r->nsteps) {
+		if (r->seen_len + n > SEEN_MAX) { /* keep the newest half */
+			size_t keep = SEEN_MAX / 2;
+			if (n >= keep) {
+				r->seen_len = 0;
+				p += n - keep;
+				n = keep;
+			} else {
+				size_t drop = r->seen_len + n - keep;
+				memmove(r->seen, r->seen + drop, r->seen_len - drop);
+				r->seen_len -= drop;
+			}
+		}
+		memcpy(r->seen + r->seen_len, p, n);
+		r->seen_len += n;
+	}
+}
+
+static void op_power(void *arg, bool on)
+{
+	struct run *r = arg;
+	if (r->interactive)
+		fprintf(stderr, "\r\n[%s: the host is powered %s]\r\n", VERIFY_PROG, on ? "on" : "off");
+}
+
+static const struct sol_client_ops ops = {op_send, op_data, op_power};
+
+/* ---- connection ---- */
+
+static int tcp_connect(const char *host, unsigned port, char *err, size_t cap)
+{
+	struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM}, *ai, *a;
+	char ps[8];
+	int fd = -1, rc;
+	snprintf(ps, sizeof(ps), "%u", port);
+	rc = getaddrinfo(host, ps, &hints, &ai);
+	if (rc != 0) {
+		snprintf(err, cap, "cannot resolve %s: %s", host, gai_strerror(rc));
+		return -1;
+	}
+	snprintf(err, cap, "cannot connect to %s port %u", host, port);
+	for (a = ai; a && fd < 0; a = a->ai_next) {
+		fd = socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+		if (fd < 0)
+			continue;
+		if (connect(fd, a->ai_addr, a->ai_addrlen) != 0 && errno != EINPROGRESS) {
+			snprintf(err, cap, "cannot connect to %s port %u: %s", host, port, strerror(errno));
+			close(fd);
+			fd = -1;
+			continue;
+		}
+		struct pollfd p = {fd, POLLOUT, 0};
+		int e = 0;
+		socklen_t el = sizeof(e);
+		if (poll(&p, 1, CONNECT_MS) != 1 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &el) != 0 ||
+		    e != 0) {
+			snprintf(err, cap, "cannot connect to %s port %u: %s", host, port,
+				 e ? strerror(e) : "timed out after 10 s");
+			close(fd);
+			fd = -1;
+		}
+	}
+	freeaddrinfo(ai);
+	if (fd >= 0) {
+		int one = 1;
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	}
+	return fd;
+}
+
+/* --pin: the leaf certificate's DER SHA-256 decides, nothing else. */
+static int on_verify(int ok, X509_STORE_CTX *x)
+{
+	SSL *ssl = X509_STORE_CTX_get_ex_data(x, SSL_get_ex_data_X509_STORE_CTX_idx());
+	struct run *r = SSL_get_app_data(ssl);
+	if (!r->pin_hex)
+		return ok;
+	if (X509_STORE_CTX_get_error_depth(x) != 0)
+		return 1;
+	unsigned char d[32];
+	unsigned n = 0;
+	char hex[65];
+	size_t h = 0;
+	X509_digest(X509_STORE_CTX_get_current_cert(x), EVP_sha256(), d, &n);
+	for (unsigned i = 0; i < n && i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", d[i]);
+	for (const char *p = r->pin_hex; *p && h < 64; p++) {
+		if (*p == ':')
+			continue;
+		char c = (char)((*p >= 'A' && *p <= 'F') ? *p + 32 : *p);
+		if (c != hex[h++])
+			return 0;
+	}
+	r->pin_ok = h == 64 && n == 32;
+	return r->pin_ok;
+}
+
+static int tls_start(struct run *r, const char *name, char *err, size_t cap)
+{
+	struct repair_target *t = r->t;
+	r->ctx = SSL_CTX_new(TLS_client_method());
+	if (!r->ctx) {
+		snprintf(err, cap, "cannot create a TLS context");
+		return -1;
+	}
+	if (t->allow_tls10) {
+		SSL_CTX_set_security_level(r->ctx, 0);
+		SSL_CTX_set_min_proto_version(r->ctx, TLS1_VERSION);
+	} else {
+		SSL_CTX_set_min_proto_version(r->ctx, TLS1_2_VERSION);
+	}
+	r->pin_hex = t->pin;
+	if (t->insecure) {
+		SSL_CTX_set_verify(r->ctx, SSL_VERIFY_NONE, NULL);
+	} else {
+		SSL_CTX_set_verify(r->ctx, SSL_VERIFY_PEER, on_verify);
+		if (!t->pin && (t->ca_file ? SSL_CTX_load_verify_locations(r->ctx, t->ca_file, NULL)
+					   : SSL_CTX_set_default_verify_paths(r->ctx)) != 1) {
+			snprintf(err, cap, "cannot load the CA file %s", t->ca_file ? t->ca_file : "(system)");
+			return -1;
+		}
+	}
+	r->ssl = SSL_new(r->ctx);
+	if (!r->ssl || SSL_set_fd(r->ssl, r->fd) != 1) {
+		snprintf(err, cap, "cannot create a TLS connection");
+		return -1;
+	}
+	SSL_set_app_data(r->ssl, r);
+	if (!t->insecure && !t->pin) {
+		X509_VERIFY_PARAM *vp = SSL_get0_param(r->ssl);
+		X509_VERIFY_PARAM_set_hostflags(vp, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+		if (X509_VERIFY_PARAM_set1_ip_asc(vp, name) != 1)
+			X509_VERIFY_PARAM_set1_host(vp, name, 0);
+	}
+	if (!strchr(name, ':'))
+		SSL_set_tlsext_host_name(r->ssl, name);
+	int64_t until = verify_mono_ms() + CONNECT_MS;
+	for (;;) {
+		int rc = SSL_connect(r->ssl);
+		if (rc == 1)
+			return 0;
+		int e = SSL_get_error(r->ssl, rc);
+		int64_t left = until - verify_mono_ms();
+		if ((e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE) || left <= 0) {
+			long v = SSL_get_verify_result(r->ssl);
+			if (v != X509_V_OK)
+				snprintf(err, cap, "TLS: AMT's certificate is not trusted (%s) — give "
+						   "--ca-file or --pin", X509_verify_cert_error_string(v));
+			else if (t->pin && !r->pin_ok)
+				snprintf(err, cap, "TLS: AMT's certificate does not match --pin");
+			else
+				snprintf(err, cap, "TLS handshake failed%s",
+					 left <= 0 ? ": timed out after 10 s" : "");
+			return -1;
+		}
+		struct pollfd p = {r->fd, e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT, 0};
+		poll(&p, 1, (int)left);
+	}
+}
+
+/* Non-blocking I/O over plain TCP or TLS: bytes, 0 would block, -1 closed or failed. */
+static ssize_t io_read(struct run *r, uint8_t *buf, size_t cap)
+{
+	if (r->ssl) {
+		int n = SSL_read(r->ssl, buf, (int)cap);
+		if (n > 0)
+			return n;
+		int e = SSL_get_error(r->ssl, n);
+		return e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE ? 0 : -1;
+	}
+	ssize_t n = read(r->fd, buf, cap);
+	if (n > 0)
+		return n;
+	return n < 0 && (errno == EAGAIN || errno == EINTR) ? 0 : -1;
+}
+
+static ssize_t io_write(struct run *r, const uint8_t *buf, size_t len)
+{
+	if (r->ssl) {
+		int n = SSL_write(r->ssl, buf, (int)len);
+		if (n > 0)
+			return n;
+		int e = SSL_get_error(r->ssl, n);
+		return e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE ? 0 : -1;
+	}
+	ssize_t n = send(r->fd, buf, len, MSG_NOSIGNAL);
+	if (n >= 0)
+		return n;
+	return errno == EAGAIN || errno == EINTR ? 0 : -1;
+}
+
+/* ---- the script ---- */
+
+static const char *step_text(const struct step *s, char *buf, size_t cap)
+{
+	verify_printable(s->text, s->len, buf, cap);
+	return buf;
+}
+
+/* Take the steps that can be taken now. */
+static void run_steps(struct run *r)
+{
+	while (r->cur < r->nsteps && r->sol.state == SOL_C_RUNNING) {
+		struct step *s = &r->steps[r->cur];
+		if (s->send) {
+			sol_client_keys(&r->sol, (const uint8_t *)s->text, s->len);
+		} else {
+			const char *hit = memmem(r->seen, r->seen_len, s->text, s->len);
+			if (!hit)
+				return;
+			size_t used = (size_t)(hit - r->seen) + s->len;
+			memmove(r->seen, r->seen + used, r->seen_len - used);
+			r->seen_len -= used;
+		}
+		r->cur++;
+	}
+	if (r->cur == r->nsteps && r->sol.state == SOL_C_RUNNING && !r->stopping) {
+		r->stopping = true;
+		sol_client_stop(&r->sol);
+	}
+}
+
+static int timed_out(struct run *r)
+{
+	char want[128], tail[96];
+	const struct step *s = &r->steps[r->cur < r->nsteps ? r->cur : r->nsteps - 1];
+	size_t n = r->seen_len < 80 ? r->seen_len : 80;
+	verify_printable(r->seen + r->seen_len - n, n, tail, sizeof(tail));
+	fprintf(stderr, "%s console: %s: timed out after %lld s waiting for \"%s\" (the last "
+			"output: \"%s\")\n",
+		VERIFY_PROG, repair_name(r->t), (long long)(r->timeout_ms / 1000),
+		step_text(s, want, sizeof(want)), tail);
+	return REPAIR_EXIT_TIMEOUT;
+}
+
+/* ---- the loop ---- */
+
+static int session_failed(struct run *r)
+{
+	fprintf(stderr, "%s console: %s: %s\n", VERIFY_PROG, repair_name(r->t), r->sol.why);
+	switch (r->sol.failure) {
+	case SOL_F_AUTH: return REPAIR_EXIT_AUTH;
+	case SOL_F_REFUSED: return REPAIR_EXIT_REFUSED;
+	default: return VERIFY_EXIT_PROTOCOL;
+	}
+}
+
+static int network(struct run *r, const char *why)
+{
+	fprintf(stderr, "%s console: %s: %s\n", VERIFY_PROG, repair_name(r->t), why);
+	return VERIFY_EXIT_NETWORK;
+}
+
+static int loop(struct run *r)
+{
+	uint8_t buf[8192], keys[2 * 4096];
+	int64_t end_at = 0;
+	for (;;) {
+		int64_t now = verify_mono_ms();
+		if (r->sol.state == SOL_C_FAILED)
+			return session_failed(r);
+		if (r->out_full)
+			return network(r, "AMT does not take what is sent (1 MiB queued)");
+		if (r->sol.state == SOL_C_CLOSED && r->out_len == 0)
+			return VERIFY_EXIT_OK;
+		if (r->stopping && !end_at)
+			end_at = now + END_MS;
+		if (end_at && now >= end_at)
+			return VERIFY_EXIT_OK; /* AMT did not confirm the end: we are done anyway */
+		if (r->sol.state != SOL_C_RUNNING && !r->stopping && now - r->start > SETUP_MS)
+			return network(r, "AMT did not start the Serial-over-LAN session within 20 s");
+		if (now - r->last_rx > SILENCE_MS)
+			return network(r, "AMT stopped answering (nothing for 30 s)");
+		if (r->nsteps && !r->stopping && now - r->start > r->timeout_ms)
+			return timed_out(r);
+
+		struct pollfd p[2] = {{r->fd, POLLIN, 0}, {STDIN_FILENO, POLLIN, 0}};
+		if (r->out_len)
+			p[0].events |= POLLOUT;
+		bool use_in = r->use_stdin && !r->stdin_eof && r->sol.state == SOL_C_RUNNING &&
+			      !r->stopping;
+		int wait = 1000;
+		if (r->ssl && SSL_pending(r->ssl))
+			wait = 0;
+		int rc = poll(p, use_in ? 2 : 1, wait);
+		if (rc < 0 && errno != EINTR)
+			return network(r, "poll failed");
+		if (rc <= 0 && wait)
+			continue;
+		if (p[0].revents & (POLLIN | POLLHUP | POLLERR) || (r->ssl && SSL_pending(r->ssl))) {
+			ssize_t n = io_read(r, buf, sizeof(buf));
+			if (n < 0) {
+				if (r->sol.state == SOL_C_CLOSED || r->stopping)
+					return VERIFY_EXIT_OK;
+				return network(r, r->sol.state == SOL_C_RUNNING
+							  ? "AMT closed the connection"
+							  : "AMT closed the connection during set-up");
+			}
+			if (n > 0) {
+				r->last_rx = verify_mono_ms();
+				sol_client_feed(&r->sol, buf, (size_t)n);
+				run_steps(r);
+			}
+		}
+		if (use_in && (p[1].revents & (POLLIN | POLLHUP))) {
+			ssize_t n = read(STDIN_FILENO, buf, sizeof(buf) / 2);
+			size_t k = 0;
+			if (n <= 0) {
+				r->stdin_eof = true;
+				r->stopping = true;
+				sol_client_stop(&r->sol);
+			} else if (console_esc_filter(&r->esc, buf, (size_t)n, keys, &k)) {
+				sol_client_keys(&r->sol, keys, k);
+				r->stopping = true;
+				sol_client_stop(&r->sol);
+			} else {
+				sol_client_keys(&r->sol, keys, k);
+			}
+		}
+		if (r->out_len) {
+			ssize_t n = io_write(r, r->out, r->out_len);
+			if (n < 0)
+				return network(r, "the connection to AMT failed while sending");
+			memmove(r->out, r->out + n, r->out_len - (size_t)n);
+			r->out_len -= (size_t)n;
+		}
+	}
+}
+
+static int usage(FILE *f, int code)
+{
+	fprintf(f,
+		"usage: amt-verify console (HOST | --via-tunnel UUID) [--tls] [options]\n"
+		"         [--expect TEXT] [--send TEXT]... [--timeout S] [--log FILE]\n"
+		"The host's serial console over Serial-over-LAN (16994, --tls 16995). On a\n"
+		"terminal: interactive, ~. after a newline quits. For scripts: --expect TEXT waits\n"
+		"for TEXT in what the host prints, --send TEXT types it, in the order given, all\n"
+		"within --timeout S (default 30); TEXT takes \\r \\n \\t \\e \\\\ \\xHH.\n"
+		"--log FILE appends what the host printed.\n" REPAIR_USAGE_OPTIONS
+		"Exit: 0 done, 1 AMT refused (SOL disabled, another session, consent), 2 usage,\n"
+		"4 credentials, 7 timed out waiting for --expect, 8 network, 10 protocol.\n");
+	return code;
+}
+
+enum { OPT_EXPECT = REPAIR_OPT_FIRST_OWN, OPT_SEND, OPT_TIMEOUT, OPT_LOG };
+
+static int add_step(struct run *r, bool send, const char *text)
+{
+	struct step *s = &r->steps[r->nsteps];
+	if (r->nsteps >= MAX_STEPS || console_unescape(text, s->text, sizeof(s->text), &s->len) ||
+	    (!send && s->len == 0)) {
+		fprintf(stderr, "%s console: --%s \"%s\": a bad escape, empty, too long, or more than "
+				"%d steps\n", VERIFY_PROG, send ? "send" : "expect", text, MAX_STEPS);
+		return -1;
+	}
+	s->send = send;
+	r->nsteps++;
+	return 0;
+}
+
+static int start(struct run *r)
+{
+	char host[256], name[256], err[512];
+	unsigned port;
+	struct repair_target *t = r->t;
+	int ex = repair_resolve(t, t->tls ? REDIR_TLS_PORT : REDIR_PORT, host, sizeof(host), &port,
+				name, sizeof(name));
+	if (ex != VERIFY_EXIT_OK)
+		return ex;
+	r->fd = tcp_connect(host, port, err, sizeof(err));
+	if (r->fd < 0)
+		return network(r, err);
+	if (t->tls && tls_start(r, name, err, sizeof(err)) != 0) {
+		fprintf(stderr, "%s console: %s: %s\n", VERIFY_PROG, repair_name(t), err);
+		ERR_clear_error();
+		return VERIFY_EXIT_NETWORK;
+	}
+	if (sol_client_init(&r->sol, &ops, r, t->user, (const char *)t->password, true) != 0) {
+		fprintf(stderr, "%s console: the user name or password is longer than 255 bytes\n",
+			VERIFY_PROG);
+		return VERIFY_EXIT_USAGE;
+	}
+	r->start = r->last_rx = verify_mono_ms();
+	sol_client_start(&r->sol);
+	if (r->interactive) {
+		if (console_tty_raw(STDIN_FILENO) != 0)
+			r->interactive = false;
+		else
+			fprintf(stderr, "%s console: %s:%u; ~. after a newline quits\r\n", VERIFY_PROG,
+				host, port);
+	}
+	ex = loop(r);
+	console_tty_restore();
+	if (r->interactive)
+		fprintf(stderr, "\r\n%s console: session ended\n", VERIFY_PROG);
+	return ex;
+}
+
+int cmd_console(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		REPAIR_LONG_OPTIONS,
+		{"expect", required_argument, NULL, OPT_EXPECT}, {"send", required_argument, NULL, OPT_SEND},
+		{"timeout", required_argument, NULL, OPT_TIMEOUT}, {"log", required_argument, NULL, OPT_LOG},
+		{NULL, 0, NULL, 0}};
+	struct repair_target t;
+	static struct run r;
+	const char *log_path = NULL;
+	unsigned long secs = 30;
+	int c, ex;
+
+	signal(SIGPIPE, SIG_IGN); /* a dead peer is an error from send/SSL_write, not a signal */
+	memset(&r, 0, sizeof(r));
+	r.fd = r.log_fd = -1;
+	r.t = &t;
+	repair_target_init(&t, "console");
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+		case REPAIR_OPT_HELP: return usage(stdout, VERIFY_EXIT_OK);
+		case OPT_EXPECT:
+		case OPT_SEND:
+			if (add_step(&r, c == OPT_SEND, optarg) != 0)
+				return VERIFY_EXIT_USAGE;
+			break;
+		case OPT_TIMEOUT:
+			if (verify_parse_ulong(optarg, 1, 86400, &secs) != 0) {
+				fprintf(stderr, "%s console: --timeout takes 1..86400 seconds\n", VERIFY_PROG);
+				return VERIFY_EXIT_USAGE;
+			}
+			break;
+		case OPT_LOG: log_path = optarg; break;
+		default:
+			if (repair_option(&t, c, optarg) <= 0)
+				return usage(stderr, VERIFY_EXIT_USAGE);
+		}
+	}
+	ex = repair_target_finish(&t, argc, argv, &optind);
+	if (ex != VERIFY_EXIT_OK)
+		goto out;
+	if (optind != argc || t.json) {
+		ex = usage(stderr, VERIFY_EXIT_USAGE);
+		goto out;
+	}
+	r.timeout_ms = (int64_t)secs * 1000;
+	r.use_stdin = r.nsteps == 0;
+	r.interactive = r.use_stdin && isatty(STDIN_FILENO);
+	console_esc_init(&r.esc);
+	r.out = malloc(OUT_MAX);
+	r.seen = malloc(SEEN_MAX);
+	if (!r.out || !r.seen) {
+		ex = network(&r, "out of memory");
+		goto out;
+	}
+	if (log_path) {
+		r.log_fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
+		if (r.log_fd < 0) {
+			fprintf(stderr, "%s console: --log %s: %s\n", VERIFY_PROG, log_path, strerror(errno));
+			ex = VERIFY_EXIT_USAGE;
+			goto out;
+		}
+	}
+	ex = start(&r);
+out:
+	sol_client_free(&r.sol);
+	if (r.ssl)
+		SSL_free(r.ssl);
+	if (r.ctx)
+		SSL_CTX_free(r.ctx);
+	if (r.fd >= 0)
+		close(r.fd);
+	if (r.log_fd >= 0)
+		close(r.log_fd);
+	free(r.out);
+	free(r.seen);
+	repair_target_free(&t);
+	return ex;
+}
