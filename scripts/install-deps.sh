@@ -113,6 +113,21 @@ while IFS='|' read -r pkg what; do
 		[[ " ${missing[*]} " == *" $pkg "* ]] || missing+=("$pkg")
 	fi
 done < <(failing_probes)
+
+# Optional test peers: the test that needs one skips with a message when it
+# is absent, so failing to install one is said and never stops the build.
+#   amtterm  Debian's Serial-over-LAN client 1.4 (tests/integration/test_repair.sh)
+OPTIONAL=(amtterm)
+opt=(); for p in "${OPTIONAL[@]}"; do installed "$p" || opt+=("$p"); done
+if [ ${#opt[@]} -gt 0 ]; then
+	osudo=(); [ "$(id -u)" -eq 0 ] || osudo=(sudo)
+	oapt() { DEBIAN_FRONTEND=noninteractive "${osudo[@]}" apt-get -q "$@" >/dev/null 2>&1 < /dev/null; }
+	say "installing the optional ${opt[*]} (a test skips without it)"
+	oapt install -y --no-install-recommends "${opt[@]}" ||
+		{ oapt update && oapt install -y --no-install-recommends "${opt[@]}"; } ||
+		say "could not install ${opt[*]}: the tests that use it will be skipped"
+fi
+
 [ ${#missing[@]} -eq 0 ] && [ ${#reinstall[@]} -eq 0 ] && exit 0
 
 SUDO=()
