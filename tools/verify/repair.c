@@ -43,16 +43,16 @@ int repair_option(struct repair_target *t, int code, const char *arg)
 	}
 }
 
-int repair_target_finish(struct repair_target *t, int argc, char **argv, int *optind)
+int repair_target_finish(struct repair_target *t, int argc, char **argv, int *next)
 {
 	char err[512];
 	if (!t->via_tunnel) {
-		if (*optind >= argc) {
+		if (*next >= argc) {
 			fprintf(stderr, "%s %s: name the device: HOST or --via-tunnel UUID\n",
 				VERIFY_PROG, t->cmd);
 			return VERIFY_EXIT_USAGE;
 		}
-		t->host = argv[(*optind)++];
+		t->host = argv[(*next)++];
 	}
 	if (t->db && !t->via_tunnel) {
 		fprintf(stderr, "%s %s: --db applies only with --via-tunnel\n", VERIFY_PROG, t->cmd);

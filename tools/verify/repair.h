@@ -73,9 +73,9 @@ void repair_target_init(struct repair_target *t, const char *cmd);
 int repair_option(struct repair_target *t, int code, const char *arg);
 /* After getopt: the HOST operand (exactly one, unless --via-tunnel),
  * the password file, and the option rules. 0, or VERIFY_EXIT_USAGE with
- * the message printed. argv[*optind..] holds the operands; the command's
+ * the message printed. argv[*next..] holds the operands; the command's
  * own operands (an action) follow HOST and are left for it. */
-int repair_target_finish(struct repair_target *t, int argc, char **argv, int *optind);
+int repair_target_finish(struct repair_target *t, int argc, char **argv, int *next);
 void repair_target_free(struct repair_target *t);
 /* "192.0.2.7" or "device 03000200-..." for messages. */
 const char *repair_name(const struct repair_target *t);
