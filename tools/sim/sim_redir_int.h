@@ -22,12 +22,7 @@
 #include "sim_redir.h"
 #include "sim_sol.h"
 
-#define MAX_CONNS 4
-#define SETUP_LIMIT_MS 20000u
-#define RX_DEFAULT_MS 60000u
-#define ALONE_GAP_MS 100
-#define OUT_HIGH 16384u    /* stop pumping the console above this much unsent */
-#define CHUNK_DEFAULT 1000u /* when the console's MaxTxBuffer is 0 */
+#define MAX_CONNS 4 /* connections at once; more are closed at once */
 
 enum { L_INTERNAL, L_INTERNAL_TLS, L_NET, L_NET_TLS, L_COUNT };
 
