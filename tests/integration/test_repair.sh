@@ -69,6 +69,40 @@ expect_rc "power on" 0
 verify console --port "$S" --expect 'login:' --timeout 20
 expect_rc "console --expect 'login:' after power on" 0
 expect_grep "the POST transcript came first" 'Memory test: 16384 MB OK' "$OUT"
+# interactive, on a terminal: raw mode while it runs, ~. quits, the terminal restored
+timeout 30 python3 - "$VERIFY" "$S" "$T/pw" > "$T/pty.out" 2>&1 <<'PY'
+import os, pty, select, sys, termios, time
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(sys.argv[1], [sys.argv[1], "console", "127.0.0.1", "--port", sys.argv[2],
+                           "--password-file", sys.argv[3]])
+before, out = termios.tcgetattr(fd), b""
+def until(text, sec=10):
+    global out
+    end = time.time() + sec
+    while text not in out and time.time() < end:
+        if select.select([fd], [], [], 0.2)[0]:
+            try:
+                d = os.read(fd, 4096)
+            except OSError:
+                return
+            if not d:
+                return
+            out += d
+until(b"login: ")
+raw = not (termios.tcgetattr(fd)[3] & termios.ICANON)
+os.write(fd, b"root\r")
+until(b"Password: ")
+os.write(fd, b"\r~.")
+until(b"session ended")
+_, st = os.waitpid(pid, 0)
+print("RAW", raw, "RESTORED", termios.tcgetattr(fd) == before, "EXIT", os.WEXITSTATUS(st))
+print(out.decode(errors="replace"))
+PY
+P=$(cat "$T/pty.out")
+expect_grep "interactive console: typing reaches the host" 'login: root' "$P"
+expect_grep "interactive console: raw while it runs, ~. quits with 0, the terminal restored" \
+	'^RAW True RESTORED True EXIT 0$' "$P"
 "$AGENT" --config "$T/a.conf" --device "$(dev r)" info >/dev/null 2>&1
 expect_eq "host on again: the agent reads the ME" "$?" 0
 

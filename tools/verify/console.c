@@ -72,6 +72,7 @@ struct run {
 	int64_t start, last_rx, timeout_ms;
 	const char *pin_hex;
 	bool pin_ok;
+	int power; /* what the last 0x29 said: 1 on, 0 off, -1 none yet */
 };
 
 /* ---- the session's callbacks ---- */
@@ -124,11 +125,13 @@ static void op_data(void *arg, const uint8_t *p, size_t n)
 	}
 }
 
+/* Said on a terminal when it is news: the host is off, or its power changed. */
 static void op_power(void *arg, bool on)
 {
 	struct run *r = arg;
-	if (r->interactive)
+	if (r->interactive && (r->power < 0 ? !on : r->power != on))
 		fprintf(stderr, "\r\n[%s: the host is powered %s]\r\n", VERIFY_PROG, on ? "on" : "off");
+	r->power = on;
 }
 
 static const struct sol_client_ops ops = {op_send, op_data, op_power};
@@ -322,7 +325,7 @@ static void run_steps(struct run *r)
 		}
 		r->cur++;
 	}
-	if (r->cur == r->nsteps && r->sol.state == SOL_C_RUNNING && !r->stopping) {
+	if (r->nsteps && r->cur == r->nsteps && r->sol.state == SOL_C_RUNNING && !r->stopping) {
 		r->stopping = true;
 		sol_client_stop(&r->sol);
 	}
@@ -519,7 +522,7 @@ int cmd_console(int argc, char **argv)
 
 	signal(SIGPIPE, SIG_IGN); /* a dead peer is an error from send/SSL_write, not a signal */
 	memset(&r, 0, sizeof(r));
-	r.fd = r.log_fd = -1;
+	r.fd = r.log_fd = r.power = -1;
 	r.t = &t;
 	repair_target_init(&t, "console");
 	optind = 0;
