@@ -99,7 +99,6 @@ OUT=$(tunnels "$T/l.db")
 [ "$(jq -r '.ports | keys_unsorted | join(",")' <<<"$OUT")" = "16993,16992,664,623,16995,16994,5900" ] &&
 	ok "every forwarded port relayed, in firmware's order" || fail "relay ports" "$OUT"
 R16992=$(jq -r '.ports["16992"]' <<<"$OUT"); R16993=$(jq -r '.ports["16993"]' <<<"$OUT")
-R16994=$(jq -r '.ports["16994"]' <<<"$OUT")
 grep -qE '^127\.0\.0\.1:[0-9]+$' <<<"$R16992" && ok "relays on --relay-bind's default, 127.0.0.1" ||
 	fail "relay address" "$R16992"
 OUT=$("$VERIFY" tunnels --db "$T/l.db"); RC=$?
@@ -123,11 +122,12 @@ PY
 [ "$(curl -sS --max-time 10 -o /dev/null -w '%{http_code}' --digest -u admin:P@ssw0rd \
 	-H 'Content-Type: application/soap+xml' --data-binary @"$T/big.xml" "http://$R16992/wsman")" = 200 ] &&
 	ok "a 61 KB request through the relay (15 times AMT's window): 200" || fail "bulk request" "not 200"
-curl -sS --max-time 10 -o /dev/null "http://$R16994/" 2> "$T/curl.err"; RC=$?
-[ "$RC" -eq 52 ] || [ "$RC" -eq 56 ] && ok "redirection port (not served yet): the connection closes, curl exit $RC" ||
-	fail "16994 relay" "curl exit $RC: $(cat "$T/curl.err")"
-grep -q 'channel to port 16994 (redirection) refused' "$T/help.log" &&
-	ok "amt-sim refused the channel to 16994 (reason 2), logged" || fail "16994 log" "$(grep cira "$T/help.log")"
+R5900=$(jq -r '.ports["5900"]' <<<"$(tunnels "$T/l.db")")
+curl -sS --max-time 10 -o /dev/null "http://$R5900/" 2> "$T/curl.err"; RC=$?
+[ "$RC" -eq 52 ] || [ "$RC" -eq 56 ] && ok "KVM port (not served): the connection closes, curl exit $RC" ||
+	fail "5900 relay" "curl exit $RC: $(cat "$T/curl.err")"
+grep -q 'channel to port 5900 (KVM) refused' "$T/help.log" &&
+	ok "amt-sim refused the channel to 5900 (reason 2), logged" || fail "5900 log" "$(grep cira "$T/help.log")"
 
 OUT=$("$VERIFY" device --via-tunnel "$U" --db "$T/l.db" --password-file "$T/admin.pw" \
 	--expect amt_version=16.1.25 --expect uuid="$U" 2> "$T/stderr"); RC=$?; ERR=$(cat "$T/stderr")

@@ -133,7 +133,7 @@ struct mps {
 	pthread_mutex_t mu;
 	/* behaviour (set before start) */
 	bool refuse_auth;
-	bool probe;             /* after the forwards: KEEPALIVE_REQUEST + CHANNEL_OPEN 16994 */
+	bool probe;             /* after the forwards: KEEPALIVE_REQUEST + CHANNEL_OPEN 5900 */
 	bool disconnect_after;  /* after the forwards: DISCONNECT */
 	bool garbage_after;     /* after the forwards: an unknown message number */
 	bool silent;            /* accept TCP, never answer (held until stop) */
@@ -237,7 +237,7 @@ static bool mps_handle(struct mps *s, SSL *ssl, const struct apf_msg *m)
 							      .window = 4096,
 							      .reserved = APF_RESERVED_ALL_ONES,
 							      .addr = APF_STR("127.0.0.1"),
-							      .port = 16994,
+							      .port = 5900,
 							      .orig_addr = APF_STR("10.0.0.9"),
 							      .orig_port = 40000}};
 			mps_send(ssl, &r);
@@ -565,8 +565,8 @@ static void test_open_connects_and_close_disconnects(void **state)
 	assert_int_equal(m.fwd_port[3], 5900);
 	assert_string_equal(m.fwd_bind[0], f->st.host_name);
 
-	/* keepalives both ways; a channel to the redirection port, which the
-	 * simulator does not serve yet, is refused with "connect failed" */
+	/* keepalives both ways; a channel to the KVM port, which the
+	 * simulator does not serve, is refused with "connect failed" */
 	assert_true(wait_mps(&f->mps, 0));
 	m = mps_seen(&f->mps);
 	assert_int_equal(m.open_fail_recipient, 5);

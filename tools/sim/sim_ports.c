@@ -14,8 +14,9 @@
  *   has it too).
  * - 5900 KVM: when the firmware reports KVM (MKHI rule 32 bit 18: an AMT
  *   Pro sku, [amt] fw_features_enabled).
- * WS-Management is served; RMCP, redirection and KVM are forwarded but not
- * served by the simulator yet (their rows have no connect function).
+ * WS-Management and redirection (Serial-over-LAN, sim_redir.c) are served;
+ * RMCP and KVM are forwarded but not served by the simulator (their rows
+ * have no connect function).
  */
 #include "sim_ports.h"
 
@@ -24,6 +25,7 @@
 
 #include "mkhi_codec.h"
 #include "sim_fw.h"
+#include "sim_redir.h"
 #include "sim_wsman.h"
 
 static bool always(const struct sim_state *st)
@@ -71,14 +73,38 @@ static int wsman_https(struct sim_fw *fw, bool local)
 	return wsman_connect(fw, true, local);
 }
 
+/* The redirection service (SOL): a channel from the host side (LME) or a
+ * network interface (CIRA) is served alike; consent treats both as
+ * remote, since no console runs on the host it redirects. */
+static int redir_connect(struct sim_fw *fw, bool tls)
+{
+	/* fw->redir is stopped only after the LME and CIRA parts shut down */
+	sim_me_lock(fw->me);
+	struct sim_redir *r = fw->redir;
+	sim_me_unlock(fw->me);
+	return sim_redir_connect_stream(r, tls);
+}
+
+static int redir_plain(struct sim_fw *fw, bool local)
+{
+	(void)local;
+	return redir_connect(fw, false);
+}
+
+static int redir_tls(struct sim_fw *fw, bool local)
+{
+	(void)local;
+	return redir_connect(fw, true);
+}
+
 /* Firmware's forward order, top to bottom (sim_ports.h). */
 static const struct sim_port ports[] = {
 	{16993, "WS-Management over TLS", has_tls, wsman_https},
 	{16992, "WS-Management", always, wsman_http},
 	{664, "secure ASF/RMCP", has_tls, NULL},
 	{623, "ASF/RMCP", always, NULL},
-	{16995, "redirection over TLS", has_redirection_tls, NULL},
-	{16994, "redirection", has_redirection, NULL},
+	{16995, "redirection over TLS", has_redirection_tls, redir_tls},
+	{16994, "redirection", has_redirection, redir_plain},
 	{5900, "KVM", has_kvm, NULL},
 };
 

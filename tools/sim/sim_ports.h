@@ -12,8 +12,8 @@
  * KEEPALIVE_OPTIONS_REQUEST only when the 5900 forward arrives, i.e. they
  * wait for the last one).
  * Must not: keep state, speak APF, or block beyond a loopback connect.
- * Adding a service (the redirection ports of a later issue): fill in its
- * row's connect function.
+ * Adding a service (as the redirection ports were): fill in its row's
+ * connect function.
  */
 #ifndef SIM_PORTS_H
 #define SIM_PORTS_H

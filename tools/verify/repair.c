@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tunnel_target.h"
+
 void repair_target_init(struct repair_target *t, const char *cmd)
 {
 	memset(t, 0, sizeof(*t));
@@ -104,34 +106,51 @@ const char *repair_name(const struct repair_target *t)
 int repair_resolve(struct repair_target *t, unsigned amt_port, char *host, size_t hostcap,
 		   unsigned *port, char *name, size_t namecap)
 {
-	if (t->via_tunnel) {
-		fprintf(stderr, "%s %s: --via-tunnel: this build cannot reach a device through "
-				"its tunnel yet; give HOST\n",
-			VERIFY_PROG, t->cmd);
-		return VERIFY_EXIT_USAGE;
+	struct target_spec spec = {.host = t->host, .via_tunnel = t->via_tunnel, .db = t->db,
+				   .port = t->port};
+	struct target_addr ta;
+	char err[640];
+	int ex = target_resolve(&spec, amt_port, &ta, err, sizeof(err));
+	if (ex != VERIFY_EXIT_OK) {
+		fprintf(stderr, "%s %s: %s\n", VERIFY_PROG, t->cmd, err);
+		return ex;
 	}
-	snprintf(host, hostcap, "%s", t->host);
-	snprintf(name, namecap, "%s", t->host);
-	*port = t->port ? t->port : amt_port;
+	if (ta.via_tunnel && !t->json)
+		fprintf(stderr, "%s %s: %s through its tunnel (relay %s for port %u)\n", VERIFY_PROG,
+			t->cmd, t->via_tunnel, ta.relay, amt_port);
+	snprintf(host, hostcap, "%s", ta.connect_host);
+	snprintf(name, namecap, "%s", ta.name);
+	*port = ta.connect_port;
 	return VERIFY_EXIT_OK;
 }
 
 int repair_wsman(struct repair_target *t, struct wsman_client **out)
 {
-	char host[256], name[256], url[600], why[512];
+	char host[256], name[256], url[600], why[640];
 	unsigned port;
 	*out = NULL;
 	int ex = repair_resolve(t, t->tls ? 16993 : 16992, host, sizeof(host), &port, name,
 				sizeof(name));
 	if (ex != VERIFY_EXIT_OK)
 		return ex;
-	bool v6 = strchr(host, ':') != NULL;
+	/* over a tunnel with TLS the URL names AMT (its certificate is checked
+	 * against that name) and the connection goes to the relay */
+	bool named = t->via_tunnel && t->tls;
+	const char *url_host = named ? name : host;
+	unsigned url_port = named ? 16993 : port;
+	bool v6 = strchr(url_host, ':') != NULL;
 	snprintf(url, sizeof(url), "%s://%s%s%s:%u/wsman", t->tls ? "https" : "http", v6 ? "[" : "",
-		 host, v6 ? "]" : "", port);
+		 url_host, v6 ? "]" : "", url_port);
+	if (named) {
+		bool rv6 = strchr(host, ':') != NULL;
+		snprintf(t->connect_to, sizeof(t->connect_to), "%s%s%s:16993:%s%s%s:%u", v6 ? "[" : "",
+			 name, v6 ? "]" : "", rv6 ? "[" : "", host, rv6 ? "]" : "", port);
+	}
 	struct wsman_opts o = {.url = url, .user = t->user, .password = (const char *)t->password,
 			       .ca_file = t->ca_file, .pin_sha256 = t->pin, .insecure = t->insecure,
 			       .allow_tls10 = t->allow_tls10,
-			       .timeout_ms = t->timeout_ms ? t->timeout_ms : 15000};
+			       .timeout_ms = t->timeout_ms ? t->timeout_ms : 15000,
+			       .connect_to = named ? t->connect_to : NULL};
 	if (wsman_opts_validate(&o, why, sizeof(why)) != 0) {
 		fprintf(stderr, "%s %s: %s\n", VERIFY_PROG, t->cmd, why);
 		return VERIFY_EXIT_USAGE;

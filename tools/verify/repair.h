@@ -36,6 +36,7 @@ struct repair_target {
 	uint8_t *password;      /* read from password_file, wiped on free */
 	size_t password_len;
 	long timeout_ms;        /* per WS-Man request */
+	char connect_to[600];   /* a tunnel's relay for TLS WS-Man: "NAME:16993:RELAY" */
 };
 
 /* getopt_long codes of the common options (beyond any single letter). */
