@@ -4,7 +4,8 @@
 #   service, owns it; an ordinary user's info and call-for-help go through
 #   its socket, and the call for help is seen arriving by amt-verify listen
 #   (the MPS), which relays the tunnel: the help desk reads the laptop's AMT
-#   state and inventory through it. Then: hello packets from a pre-provisioned desktop, a host ID
+#   state and inventory through it, reboots it into BIOS setup and watches
+#   the screen on its serial console (Serial-over-LAN). Then: hello packets from a pre-provisioned desktop, a host ID
 #   surviving a reinstall checked over the network, an exit code, and a
 #   clean stop.
 # Every step checks what it shows (exit codes, JSON, events); the last line
@@ -229,6 +230,23 @@ print("  %s: %s" % (name, ", ".join("%s=%s" % (c.tag.split("}")[1], c.text) for 
                                    if c.text and c.tag.split("}")[1] in keep)))
 PY
 done
+
+step "The help desk repairs the laptop through the tunnel: BIOS setup, seen on its serial console"
+VIA=(--via-tunnel "$LAPTOP" --db "$T/events.db" --password-file "$T/laptop-admin.pw")
+try root 0 amt-verify power "${VIA[@]}"
+grep -q 'power on' <<<"$OUT" || bad "power does not show the laptop on"
+try root 0 amt-verify boot "${VIA[@]}" --bios
+grep -q 'BIOS setup; reset requested' <<<"$OUT" || bad "boot did not ask for BIOS setup and a reset"
+note "The laptop resets into BIOS setup; its serial console, through the tunnel (Serial-over-LAN):"
+try -q root 0 amt-verify console "${VIA[@]}" --expect 'BIOS Setup Utility' --expect 'F10: Save and Exit' --timeout 20
+sed 's/\x1b\[[0-9;]*[A-Za-z]//g' <<<"$OUT" | grep -A12 'SIM BIOS Setup Utility' | sed 's/^/    /'
+grep -q 'AMT boot request *BIOS setup' <<<"$OUT" || bad "the BIOS screen does not show AMT's boot request"
+note "F10 saves and boots the OS, to its login prompt:"
+try -q root 0 amt-verify console "${VIA[@]}" --send '\e[21~' --expect 'login:' --timeout 20
+tr -d '\r' <<<"$OUT" | sed 's/\x1b\[[0-9;]*[A-Za-z]//g' | grep -v '^$' | tail -4 | sed 's/^/    /'
+try -q root 0 amt-verify power "${VIA[@]}" --json
+[ "$(jq -r .power_state <<<"$OUT")" = on ] || bad "the laptop is not on after the repair"
+note "(the tunnel is the ME's: it stayed up while the host reset)"
 
 step "The user closes it: call-for-help --close"
 try nobody 0 amt-agent call-for-help --close
