@@ -111,64 +111,72 @@ static int set_role(struct repair_target *t, struct wsman_client *wc)
 	return rc ? repair_wsman_fail(t, "SetBootConfigRole", rc, &e) : 0;
 }
 
-static int usage(FILE *f, int code)
-{
-	fprintf(f,
-		"usage: amt-verify boot (HOST | --via-tunnel UUID) --bios|--pxe|--hdd|--cd\n"
-		"         [--then reset|on|none] [--json] [options]\n"
-		"Boot the host once into BIOS setup, the network (PXE), its hard drive or a\n"
-		"CD/DVD. --then: reset (the host is on), on (it is off), none; by default a\n"
-		"reset when it is on and power on when it is not.\n" REPAIR_USAGE_OPTIONS
-		"Exit: 0 done, 1 AMT refused (user consent: see amt-verify consent), 2 usage,\n"
-		"4 credentials, 8 network, 10 protocol.\n");
-	return code;
-}
-
-enum { OPT_BIOS = REPAIR_OPT_FIRST_OWN, OPT_PXE, OPT_HDD, OPT_CD, OPT_THEN };
+enum { O_BIOS = REPAIR_O_COUNT, O_PXE, O_HDD, O_CD, O_THEN, O_JSON };
+static const struct cliopt boot_opts[] = {
+	REPAIR_CLIOPTS,
+	[O_BIOS] = {"bios", 0, NULL, "boot into BIOS setup", 0},
+	[O_PXE] = {"pxe", 0, NULL, "or from the network (PXE)", 0},
+	[O_HDD] = {"hdd", 0, NULL, "or from the hard drive", 0},
+	[O_CD] = {"cd", 0, NULL, "or from a CD/DVD", 0},
+	[O_THEN] = {"then", 0, "reset|on|none",
+		    "then: reset (default when on), power on (default when off), or nothing", 0},
+	[O_JSON] = {"json", 0, NULL, "what was done as JSON", 0},
+	{NULL, 0, NULL, NULL, 0},
+};
+static const struct clicmd boot_cli = {
+	.prog = VERIFY_PROG,
+	.name = "boot",
+	.args = "HOST",
+	.min_args = 0,
+	.max_args = 1,
+	.opts = boot_opts,
+	.description = "Boot the host once into BIOS setup, the network (PXE), its hard drive or a\n"
+		       "CD/DVD, then reset it or power it on.\n",
+	.footer = "Exit: 0 done, 1 AMT refused (user consent: see amt-verify consent), 2 usage,\n"
+		  "4 credentials, 8 network, 10 protocol.\n",
+};
 
 int cmd_boot(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		REPAIR_LONG_OPTIONS,
-		{"bios", no_argument, NULL, OPT_BIOS}, {"pxe", no_argument, NULL, OPT_PXE},
-		{"hdd", no_argument, NULL, OPT_HDD},   {"cd", no_argument, NULL, OPT_CD},
-		{"then", required_argument, NULL, OPT_THEN}, {NULL, 0, NULL, 0}};
 	struct repair_target t;
 	struct wsman_client *wc = NULL;
 	struct repair_power p;
 	struct wsman_error e;
+	struct cliopt_result r;
 	enum target target = T_NONE;
 	const char *then = NULL;
 	uint32_t ps = 0, rv = 0;
-	int c, ex, targets = 0;
+	int ex, next, targets = 0;
 
 	repair_target_init(&t, "boot");
-	optind = 0;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'h':
-		case REPAIR_OPT_HELP: return usage(stdout, VERIFY_EXIT_OK);
-		case OPT_BIOS: target = T_BIOS; targets++; break;
-		case OPT_PXE: target = T_PXE; targets++; break;
-		case OPT_HDD: target = T_HDD; targets++; break;
-		case OPT_CD: target = T_CD; targets++; break;
-		case OPT_THEN: then = optarg; break;
+	int st = cliopt_parse(&boot_cli, argc, argv, &r, stdout, stderr);
+	if (st != CLIOPT_OK)
+		return st == CLIOPT_HELP ? VERIFY_EXIT_OK : VERIFY_EXIT_USAGE;
+	for (int i = 0; i < r.nhits; i++) {
+		switch (r.hits[i].opt) {
+		case O_BIOS: target = T_BIOS; targets++; break;
+		case O_PXE: target = T_PXE; targets++; break;
+		case O_HDD: target = T_HDD; targets++; break;
+		case O_CD: target = T_CD; targets++; break;
+		case O_THEN: then = r.hits[i].value; break;
+		case O_JSON: t.json = true; break;
 		default:
-			if (repair_option(&t, c, optarg) <= 0)
-				return usage(stderr, VERIFY_EXIT_USAGE);
+			if (repair_option(&t, &boot_cli, r.hits[i].opt, r.hits[i].value) < 0)
+				return VERIFY_EXIT_USAGE;
 		}
 	}
 	if (targets != 1 || (then && strcmp(then, "reset") && strcmp(then, "on") &&
 			     strcmp(then, "none"))) {
-		fprintf(stderr, "%s boot: name one of --bios, --pxe, --hdd, --cd; --then takes "
-				"reset, on or none\n", VERIFY_PROG);
+		cliopt_fail(&boot_cli, stderr,
+			    "name one of --bios, --pxe, --hdd, --cd; --then takes reset, on or none");
 		return VERIFY_EXIT_USAGE;
 	}
-	ex = repair_target_finish(&t, argc, argv, &optind);
+	ex = repair_target_finish(&t, &boot_cli, &r, &next);
 	if (ex != VERIFY_EXIT_OK)
 		goto out;
-	if (optind != argc) {
-		ex = usage(stderr, VERIFY_EXIT_USAGE);
+	if (next != r.nargs) {
+		cliopt_fail(&boot_cli, stderr, "too many arguments");
+		ex = VERIFY_EXIT_USAGE;
 		goto out;
 	}
 	wsman_global_init();

@@ -37,17 +37,24 @@ static const char *required_text(uint32_t r)
 	return r == 0 ? "none" : r == 1 ? "KVM only" : r == 0xFFFFFFFFu ? "all" : "unknown";
 }
 
-static int usage(FILE *f, int code)
-{
-	fprintf(f,
-		"usage: amt-verify consent (HOST | --via-tunnel UUID) start|send CODE|cancel|status\n"
-		"         [--json] [options]\n"
-		"User consent for Serial-over-LAN and boot changes: start shows a six-digit code on\n"
-		"the host's screen; send it back with 'send CODE'.\n" REPAIR_USAGE_OPTIONS
-		"Exit: 0 done, 1 AMT refused (a code already shown, a wrong code, ...), 2 usage,\n"
-		"4 credentials, 8 network, 10 protocol.\n");
-	return code;
-}
+enum { O_JSON = REPAIR_O_COUNT };
+static const struct cliopt consent_opts[] = {
+	REPAIR_CLIOPTS,
+	[O_JSON] = {"json", 0, NULL, "the answer as JSON", 0},
+	{NULL, 0, NULL, NULL, 0},
+};
+static const struct clicmd consent_cli = {
+	.prog = VERIFY_PROG,
+	.name = "consent",
+	.args = "HOST start|send CODE|cancel|status",
+	.min_args = 1,
+	.max_args = 3,
+	.opts = consent_opts,
+	.description = "User consent for Serial-over-LAN and boot changes: start shows a six-digit\n"
+		       "code on the host's screen; send it back with 'send CODE'.\n",
+	.footer = "Exit: 0 done, 1 AMT refused (a code already shown, a wrong code, ...), 2 usage,\n"
+		  "4 credentials, 8 network, 10 protocol.\n",
+};
 
 static int status(struct repair_target *t, struct wsman_client *wc)
 {
@@ -116,37 +123,40 @@ static int method(struct repair_target *t, struct wsman_client *wc, const char *
 
 int cmd_consent(int argc, char **argv)
 {
-	static const struct option opts[] = {REPAIR_LONG_OPTIONS, {NULL, 0, NULL, 0}};
 	struct repair_target t;
 	struct wsman_client *wc = NULL;
+	struct cliopt_result r;
 	const char *action, *code = NULL;
-	int c, ex;
+	int ex, next;
 
 	repair_target_init(&t, "consent");
-	optind = 0;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		if (c == 'h' || c == REPAIR_OPT_HELP)
-			return usage(stdout, VERIFY_EXIT_OK);
-		if (repair_option(&t, c, optarg) <= 0)
-			return usage(stderr, VERIFY_EXIT_USAGE);
+	int st = cliopt_parse(&consent_cli, argc, argv, &r, stdout, stderr);
+	if (st != CLIOPT_OK)
+		return st == CLIOPT_HELP ? VERIFY_EXIT_OK : VERIFY_EXIT_USAGE;
+	for (int i = 0; i < r.nhits; i++) {
+		if (r.hits[i].opt == O_JSON)
+			t.json = true;
+		else if (repair_option(&t, &consent_cli, r.hits[i].opt, r.hits[i].value) < 0)
+			return VERIFY_EXIT_USAGE;
 	}
-	ex = repair_target_finish(&t, argc, argv, &optind);
+	ex = repair_target_finish(&t, &consent_cli, &r, &next);
 	if (ex != VERIFY_EXIT_OK)
 		goto out;
-	action = optind < argc ? argv[optind++] : "";
+	action = next < r.nargs ? r.args[next++] : "";
 	if (!strcmp(action, "send")) {
 		unsigned long n;
-		code = optind < argc ? argv[optind++] : "";
+		code = next < r.nargs ? r.args[next++] : "";
 		if (strlen(code) != 6 || verify_parse_ulong(code, 0, 999999, &n) != 0) {
-			fprintf(stderr, "%s consent: send takes the six digits shown on the host's "
-					"screen\n", VERIFY_PROG);
+			cliopt_fail(&consent_cli, stderr,
+				    "send takes the six digits shown on the host's screen");
 			ex = VERIFY_EXIT_USAGE;
 			goto out;
 		}
 	}
-	if (optind != argc || (strcmp(action, "start") && strcmp(action, "send") &&
-			       strcmp(action, "cancel") && strcmp(action, "status"))) {
-		ex = usage(stderr, VERIFY_EXIT_USAGE);
+	if (next != r.nargs || (strcmp(action, "start") && strcmp(action, "send") &&
+				strcmp(action, "cancel") && strcmp(action, "status"))) {
+		cliopt_fail(&consent_cli, stderr, "give one of start, send CODE, cancel, status");
+		ex = VERIFY_EXIT_USAGE;
 		goto out;
 	}
 	wsman_global_init();

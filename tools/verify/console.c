@@ -438,30 +438,40 @@ static int loop(struct run *r)
 	}
 }
 
-static int usage(FILE *f, int code)
-{
-	fprintf(f,
-		"usage: amt-verify console (HOST | --via-tunnel UUID) [--tls] [options]\n"
-		"         [--expect TEXT] [--send TEXT]... [--timeout S] [--log FILE]\n"
-		"The host's serial console over Serial-over-LAN (16994, --tls 16995). On a\n"
-		"terminal: interactive, ~. after a newline quits. For scripts: --expect TEXT waits\n"
-		"for TEXT in what the host prints, --send TEXT types it, in the order given, all\n"
-		"within --timeout S (default 30); TEXT takes \\r \\n \\t \\e \\\\ \\xHH.\n"
-		"--log FILE appends what the host printed.\n" REPAIR_USAGE_OPTIONS
-		"Exit: 0 done, 1 AMT refused (SOL disabled, another session, consent), 2 usage,\n"
-		"4 credentials, 7 timed out waiting for --expect, 8 network, 10 protocol.\n");
-	return code;
-}
-
-enum { OPT_EXPECT = REPAIR_OPT_FIRST_OWN, OPT_SEND, OPT_TIMEOUT, OPT_LOG };
+enum { O_EXPECT = REPAIR_O_COUNT, O_SEND, O_TIMEOUT, O_LOG };
+static const struct cliopt console_opts[] = {
+	REPAIR_CLIOPTS,
+	[O_EXPECT] = {"expect", 0, "TEXT", "wait for TEXT in what the host prints (repeatable)",
+		      CLIOPT_REPEAT},
+	[O_SEND] = {"send", 0, "TEXT", "type TEXT (repeatable; in order with --expect)",
+		    CLIOPT_REPEAT},
+	[O_TIMEOUT] = {"timeout", 0, "S", "every step within S seconds (default 30)", 0},
+	[O_LOG] = {"log", 0, "FILE", "append what the host prints to FILE", 0},
+	{NULL, 0, NULL, NULL, 0},
+};
+static const struct clicmd console_cli = {
+	.prog = VERIFY_PROG,
+	.name = "console",
+	.args = "HOST",
+	.min_args = 0,
+	.max_args = 1,
+	.opts = console_opts,
+	.description = "The host's serial console over Serial-over-LAN (16994, --tls 16995). On a\n"
+		       "terminal: interactive, ~. after a newline quits. For scripts: the --expect\n"
+		       "and --send steps in the order given, within --timeout.\n",
+	.footer = "TEXT takes \\r \\n \\t \\e \\\\ \\xHH (F10 is \\e[21~).\n"
+		  "Exit: 0 done, 1 AMT refused (SOL disabled, another session, consent), 2 usage,\n"
+		  "4 credentials, 7 timed out waiting for --expect, 8 network, 10 protocol.\n",
+};
 
 static int add_step(struct run *r, bool send, const char *text)
 {
 	struct step *s = &r->steps[r->nsteps];
 	if (r->nsteps >= MAX_STEPS || console_unescape(text, s->text, sizeof(s->text), &s->len) ||
 	    (!send && s->len == 0)) {
-		fprintf(stderr, "%s console: --%s \"%s\": a bad escape, empty, too long, or more than "
-				"%d steps\n", VERIFY_PROG, send ? "send" : "expect", text, MAX_STEPS);
+		cliopt_fail(&console_cli, stderr,
+			    "--%s \"%s\": a bad escape, empty, too long, or more than %d steps",
+			    send ? "send" : "expect", text, MAX_STEPS);
 		return -1;
 	}
 	s->send = send;
@@ -509,49 +519,45 @@ static int start(struct run *r)
 
 int cmd_console(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		REPAIR_LONG_OPTIONS,
-		{"expect", required_argument, NULL, OPT_EXPECT}, {"send", required_argument, NULL, OPT_SEND},
-		{"timeout", required_argument, NULL, OPT_TIMEOUT}, {"log", required_argument, NULL, OPT_LOG},
-		{NULL, 0, NULL, 0}};
 	struct repair_target t;
 	static struct run r;
+	struct cliopt_result cr;
 	const char *log_path = NULL;
 	unsigned long secs = 30;
-	int c, ex;
+	int ex, next;
 
 	signal(SIGPIPE, SIG_IGN); /* a dead peer is an error from send/SSL_write, not a signal */
 	memset(&r, 0, sizeof(r));
 	r.fd = r.log_fd = r.power = -1;
 	r.t = &t;
 	repair_target_init(&t, "console");
-	optind = 0;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'h':
-		case REPAIR_OPT_HELP: return usage(stdout, VERIFY_EXIT_OK);
-		case OPT_EXPECT:
-		case OPT_SEND:
-			if (add_step(&r, c == OPT_SEND, optarg) != 0)
+	int st = cliopt_parse(&console_cli, argc, argv, &cr, stdout, stderr);
+	if (st != CLIOPT_OK)
+		return st == CLIOPT_HELP ? VERIFY_EXIT_OK : VERIFY_EXIT_USAGE;
+	for (int i = 0; i < cr.nhits; i++) {
+		const char *v = cr.hits[i].value;
+		switch (cr.hits[i].opt) {
+		case O_EXPECT:
+		case O_SEND:
+			if (add_step(&r, cr.hits[i].opt == O_SEND, v) != 0)
 				return VERIFY_EXIT_USAGE;
 			break;
-		case OPT_TIMEOUT:
-			if (verify_parse_ulong(optarg, 1, 86400, &secs) != 0) {
-				fprintf(stderr, "%s console: --timeout takes 1..86400 seconds\n", VERIFY_PROG);
+		case O_TIMEOUT:
+			if (cliopt_ulong(&console_cli, stderr, O_TIMEOUT, v, 1, 86400, &secs) != 0)
 				return VERIFY_EXIT_USAGE;
-			}
 			break;
-		case OPT_LOG: log_path = optarg; break;
+		case O_LOG: log_path = v; break;
 		default:
-			if (repair_option(&t, c, optarg) <= 0)
-				return usage(stderr, VERIFY_EXIT_USAGE);
+			if (repair_option(&t, &console_cli, cr.hits[i].opt, v) < 0)
+				return VERIFY_EXIT_USAGE;
 		}
 	}
-	ex = repair_target_finish(&t, argc, argv, &optind);
+	ex = repair_target_finish(&t, &console_cli, &cr, &next);
 	if (ex != VERIFY_EXIT_OK)
 		goto out;
-	if (optind != argc || t.json) {
-		ex = usage(stderr, VERIFY_EXIT_USAGE);
+	if (next != cr.nargs) {
+		cliopt_fail(&console_cli, stderr, "too many arguments");
+		ex = VERIFY_EXIT_USAGE;
 		goto out;
 	}
 	r.timeout_ms = (int64_t)secs * 1000;

@@ -143,18 +143,26 @@ int repair_power_change(struct repair_target *t, struct wsman_client *wc,
 	return VERIFY_EXIT_OK;
 }
 
-static int usage(FILE *f, int code)
-{
-	fprintf(f,
-		"usage: amt-verify power (HOST | --via-tunnel UUID) [ACTION] [--json] [options]\n"
-		"ACTION: status (default), on, off, soft-off, reset, cycle, sleep, hibernate,\n"
-		"        graceful-off, graceful-reset, nmi\n"
-		"Read the host's power state, or ask AMT to change it (only what AMT offers in\n"
-		"the host's state is sent; AMT's refusal is printed in words).\n" REPAIR_USAGE_OPTIONS
-		"Exit: 0 done, 1 AMT refused or does not offer it, 2 usage, 4 credentials,\n"
-		"8 network, 10 protocol.\n");
-	return code;
-}
+enum { O_JSON = REPAIR_O_COUNT };
+static const struct cliopt power_opts[] = {
+	REPAIR_CLIOPTS,
+	[O_JSON] = {"json", 0, NULL, "the state, what AMT offers and the answer as JSON", 0},
+	{NULL, 0, NULL, NULL, 0},
+};
+static const struct clicmd power_cli = {
+	.prog = VERIFY_PROG,
+	.name = "power",
+	.args = "HOST [ACTION]",
+	.min_args = 0,
+	.max_args = 2,
+	.opts = power_opts,
+	.description = "Read the host's power state and what AMT offers, or ask for a change (only\n"
+		       "what AMT offers in the host's state is sent; its refusal is said in words).\n",
+	.footer = "ACTION: status (default), on, off, soft-off, reset, cycle, sleep, hibernate,\n"
+		  "graceful-off, graceful-reset, nmi.\n"
+		  "Exit: 0 done, 1 AMT refused or does not offer it, 2 usage, 4 credentials,\n"
+		  "8 network, 10 protocol.\n",
+};
 
 static void print_json(const struct repair_target *t, const struct repair_power *p,
 		       const char *action, int requested, uint32_t rv)
@@ -177,31 +185,34 @@ static void print_json(const struct repair_target *t, const struct repair_power 
 
 int cmd_power(int argc, char **argv)
 {
-	static const struct option opts[] = {REPAIR_LONG_OPTIONS, {NULL, 0, NULL, 0}};
 	struct repair_target t;
 	struct wsman_client *wc = NULL;
 	struct repair_power p;
 	struct wsman_error e;
+	struct cliopt_result r;
 	const char *action = "status";
 	uint32_t ps = 0, rv = 0;
-	int c, ex;
+	int ex, next;
 
 	repair_target_init(&t, "power");
-	optind = 0;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		if (c == 'h' || c == REPAIR_OPT_HELP)
-			return usage(stdout, VERIFY_EXIT_OK);
-		int r = repair_option(&t, c, optarg);
-		if (r <= 0)
-			return usage(stderr, VERIFY_EXIT_USAGE);
+	int st = cliopt_parse(&power_cli, argc, argv, &r, stdout, stderr);
+	if (st != CLIOPT_OK)
+		return st == CLIOPT_HELP ? VERIFY_EXIT_OK : VERIFY_EXIT_USAGE;
+	for (int i = 0; i < r.nhits; i++) {
+		if (r.hits[i].opt == O_JSON)
+			t.json = true;
+		else if (repair_option(&t, &power_cli, r.hits[i].opt, r.hits[i].value) < 0)
+			return VERIFY_EXIT_USAGE;
 	}
-	ex = repair_target_finish(&t, argc, argv, &optind);
+	ex = repair_target_finish(&t, &power_cli, &r, &next);
 	if (ex != VERIFY_EXIT_OK)
 		goto out;
-	if (optind < argc)
-		action = argv[optind++];
-	if (optind != argc || (strcmp(action, "status") && repair_power_action(action, &ps) != 0)) {
-		ex = usage(stderr, VERIFY_EXIT_USAGE);
+	if (next < r.nargs)
+		action = r.args[next++];
+	if (next != r.nargs || (strcmp(action, "status") && repair_power_action(action, &ps) != 0)) {
+		cliopt_fail(&power_cli, stderr, "%s", next != r.nargs ? "too many arguments"
+									  : "unknown ACTION");
+		ex = VERIFY_EXIT_USAGE;
 		goto out;
 	}
 	wsman_global_init();

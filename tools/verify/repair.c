@@ -19,25 +19,22 @@ void repair_target_init(struct repair_target *t, const char *cmd)
 	t->user = "admin";
 }
 
-int repair_option(struct repair_target *t, int code, const char *arg)
+int repair_option(struct repair_target *t, const struct clicmd *cmd, int opt, const char *value)
 {
 	unsigned long n;
-	switch (code) {
-	case REPAIR_OPT_TLS: t->tls = true; return 1;
-	case REPAIR_OPT_USER: t->user = arg; return 1;
-	case REPAIR_OPT_PASSWORD_FILE: t->password_file = arg; return 1;
-	case REPAIR_OPT_CA_FILE: t->ca_file = arg; return 1;
-	case REPAIR_OPT_PIN: t->pin = arg; return 1;
-	case REPAIR_OPT_INSECURE: t->insecure = true; return 1;
-	case REPAIR_OPT_ALLOW_TLS10: t->allow_tls10 = true; return 1;
-	case REPAIR_OPT_VIA_TUNNEL: t->via_tunnel = arg; return 1;
-	case REPAIR_OPT_DB: t->db = arg; return 1;
-	case REPAIR_OPT_JSON: t->json = true; return 1;
-	case REPAIR_OPT_PORT:
-		if (verify_parse_ulong(arg, 1, 65535, &n) != 0) {
-			fprintf(stderr, "%s %s: --port takes 1..65535\n", VERIFY_PROG, t->cmd);
+	switch (opt) {
+	case REPAIR_O_TLS: t->tls = true; return 1;
+	case REPAIR_O_USER: t->user = value; return 1;
+	case REPAIR_O_PWFILE: t->password_file = value; return 1;
+	case REPAIR_O_CA: t->ca_file = value; return 1;
+	case REPAIR_O_PIN: t->pin = value; return 1;
+	case REPAIR_O_INSECURE: t->insecure = true; return 1;
+	case REPAIR_O_TLS10: t->allow_tls10 = true; return 1;
+	case REPAIR_O_VIA_TUNNEL: t->via_tunnel = value; return 1;
+	case REPAIR_O_DB: t->db = value; return 1;
+	case REPAIR_O_PORT:
+		if (cliopt_ulong(cmd, stderr, opt, value, 1, 65535, &n) != 0)
 			return -1;
-		}
 		t->port = (unsigned)n;
 		return 1;
 	default:
@@ -45,35 +42,33 @@ int repair_option(struct repair_target *t, int code, const char *arg)
 	}
 }
 
-int repair_target_finish(struct repair_target *t, int argc, char **argv, int *next)
+int repair_target_finish(struct repair_target *t, const struct clicmd *cmd,
+			 const struct cliopt_result *r, int *next)
 {
 	char err[512];
+	*next = 0;
 	if (!t->via_tunnel) {
-		if (*next >= argc) {
-			fprintf(stderr, "%s %s: name the device: HOST or --via-tunnel UUID\n",
-				VERIFY_PROG, t->cmd);
+		if (r->nargs < 1) {
+			cliopt_fail(cmd, stderr, "which device? give HOST or --via-tunnel UUID");
 			return VERIFY_EXIT_USAGE;
 		}
-		t->host = argv[(*next)++];
+		t->host = r->args[(*next)++];
 	}
 	if (t->db && !t->via_tunnel) {
-		fprintf(stderr, "%s %s: --db applies only with --via-tunnel\n", VERIFY_PROG, t->cmd);
+		cliopt_fail(cmd, stderr, "--db applies only with --via-tunnel");
 		return VERIFY_EXIT_USAGE;
 	}
 	if (t->via_tunnel && t->port) {
-		fprintf(stderr, "%s %s: --port applies to HOST; a tunnel's relay is looked up\n",
-			VERIFY_PROG, t->cmd);
+		cliopt_fail(cmd, stderr, "--port applies to HOST; a tunnel's relay is looked up");
 		return VERIFY_EXIT_USAGE;
 	}
 	if ((t->ca_file != NULL) + (t->pin != NULL) + t->insecure > 1) {
-		fprintf(stderr, "%s %s: --ca-file, --pin and --insecure exclude each other\n",
-			VERIFY_PROG, t->cmd);
+		cliopt_fail(cmd, stderr, "--ca-file, --pin and --insecure exclude each other");
 		return VERIFY_EXIT_USAGE;
 	}
 	if (!t->password_file) {
-		fprintf(stderr,
-			"%s %s: --password-file is required (passwords never go on the command line)\n",
-			VERIFY_PROG, t->cmd);
+		cliopt_fail(cmd, stderr,
+			    "--password-file is required (passwords never go on the command line)");
 		return VERIFY_EXIT_USAGE;
 	}
 	if (verify_read_secret(t->password_file, &t->password, &t->password_len, err,

@@ -13,11 +13,11 @@
 #ifndef VERIFY_REPAIR_H
 #define VERIFY_REPAIR_H
 
-#include <getopt.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cliopt.h"
 #include "verify.h"
 #include "wsman.h"
 
@@ -39,44 +39,40 @@ struct repair_target {
 	char connect_to[600];   /* a tunnel's relay for TLS WS-Man: "NAME:16993:RELAY" */
 };
 
-/* getopt_long codes of the common options (beyond any single letter). */
+/* The common option rows (cliopt.h), first in every repair command's
+ * table; a command's own rows follow from REPAIR_O_COUNT. */
 enum {
-	REPAIR_OPT_TLS = 0x100, REPAIR_OPT_PORT, REPAIR_OPT_USER, REPAIR_OPT_PASSWORD_FILE,
-	REPAIR_OPT_CA_FILE, REPAIR_OPT_PIN, REPAIR_OPT_INSECURE, REPAIR_OPT_ALLOW_TLS10,
-	REPAIR_OPT_VIA_TUNNEL, REPAIR_OPT_DB, REPAIR_OPT_JSON, REPAIR_OPT_HELP,
-	REPAIR_OPT_FIRST_OWN = 0x200 /* a command's own options start here */
+	REPAIR_O_TLS, REPAIR_O_PORT, REPAIR_O_USER, REPAIR_O_PWFILE, REPAIR_O_CA, REPAIR_O_PIN,
+	REPAIR_O_INSECURE, REPAIR_O_TLS10, REPAIR_O_VIA_TUNNEL, REPAIR_O_DB, REPAIR_O_COUNT
 };
-/* The common rows, to copy at the head of a command's option table. */
-#define REPAIR_LONG_OPTIONS                                                                 \
-	{"tls", no_argument, NULL, REPAIR_OPT_TLS},                                          \
-	{"port", required_argument, NULL, REPAIR_OPT_PORT},                                  \
-	{"user", required_argument, NULL, REPAIR_OPT_USER},                                  \
-	{"password-file", required_argument, NULL, REPAIR_OPT_PASSWORD_FILE},                \
-	{"ca-file", required_argument, NULL, REPAIR_OPT_CA_FILE},                            \
-	{"pin", required_argument, NULL, REPAIR_OPT_PIN},                                    \
-	{"insecure", no_argument, NULL, REPAIR_OPT_INSECURE},                                \
-	{"allow-tls10", no_argument, NULL, REPAIR_OPT_ALLOW_TLS10},                          \
-	{"via-tunnel", required_argument, NULL, REPAIR_OPT_VIA_TUNNEL},                      \
-	{"db", required_argument, NULL, REPAIR_OPT_DB},                                      \
-	{"json", no_argument, NULL, REPAIR_OPT_JSON},                                        \
-	{"help", no_argument, NULL, REPAIR_OPT_HELP}
-#define REPAIR_USAGE_OPTIONS                                                                   \
-	"  HOST | --via-tunnel UUID [--db PATH]   the device, or its CIRA tunnel through the\n" \
-	"                       relay 'amt-verify listen --mps' keeps (found in --db)\n"       \
-	"  --user U --password-file F   AMT credentials (default user admin; F: the\n"         \
-	"                       password, mode 0600; never on the command line)\n"            \
-	"  --tls [--port N] [--ca-file F | --pin SHA256 | --insecure] [--allow-tls10]\n"      \
-	"                       TLS and its trust, as `amt-verify device`\n"
+#define REPAIR_CLIOPTS                                                                         \
+	[REPAIR_O_TLS] = {"tls", 0, NULL, "TLS: WS-Man on 16993, SOL on 16995", 0},            \
+	[REPAIR_O_PORT] = {"port", 0, "N", "another port (HOST only)", 0},                     \
+	[REPAIR_O_USER] = {"user", 0, "U", "AMT user (default admin)", 0},                     \
+	[REPAIR_O_PWFILE] = {"password-file", 0, "F",                                          \
+			     "its password (required; the file must not be readable by others)", \
+			     0},                                                                   \
+	[REPAIR_O_CA] = {"ca-file", 0, "F", "trust this CA for AMT's TLS certificate", 0},     \
+	[REPAIR_O_PIN] = {"pin", 0, "SHA256",                                                  \
+			  "or accept a certificate with this SHA-256 fingerprint", 0},         \
+	[REPAIR_O_INSECURE] = {"insecure", 0, NULL, "or do not verify TLS at all (says so)", 0}, \
+	[REPAIR_O_TLS10] = {"allow-tls10", 0, NULL, "accept TLS 1.0/1.1 (AMT 7-11)", 0},       \
+	[REPAIR_O_VIA_TUNNEL] = {"via-tunnel", 0, "UUID",                                      \
+				 "instead of HOST: through the relay port 'amt-verify listen "  \
+				 "--mps' keeps for that device's CIRA tunnel",                  \
+				 0},                                                            \
+	[REPAIR_O_DB] = {"db", 0, "PATH", "with --via-tunnel: the listener's store", 0}
 
 void repair_target_init(struct repair_target *t, const char *cmd);
-/* Handle one common option: 1 taken, 0 not a common option, -1 a bad value
- * (message printed). */
-int repair_option(struct repair_target *t, int code, const char *arg);
-/* After getopt: the HOST operand (exactly one, unless --via-tunnel),
- * the password file, and the option rules. 0, or VERIFY_EXIT_USAGE with
- * the message printed. argv[*next..] holds the operands; the command's
- * own operands (an action) follow HOST and are left for it. */
-int repair_target_finish(struct repair_target *t, int argc, char **argv, int *next);
+/* Handle one common option row: 1 taken, 0 not a common row, -1 a bad
+ * value (the one-line error printed). */
+int repair_option(struct repair_target *t, const struct clicmd *cmd, int opt, const char *value);
+/* After parsing: the HOST argument (the first, unless --via-tunnel), the
+ * password file, and the option rules. 0, or VERIFY_EXIT_USAGE with the
+ * message printed. *next is the index in r->args of the command's own
+ * arguments (an action), which follow HOST. */
+int repair_target_finish(struct repair_target *t, const struct clicmd *cmd,
+			 const struct cliopt_result *r, int *next);
 void repair_target_free(struct repair_target *t);
 /* "192.0.2.7" or "device 03000200-..." for messages. */
 const char *repair_name(const struct repair_target *t);
