@@ -212,9 +212,11 @@ for _ in $(seq 1 50); do [ -z "$(tunnels "$T/b.db")" ] && break; sleep 0.1; done
 stop_listen B
 
 # ---- limits: channels per tunnel, relayed connections per listener -----------------
-hold() { # HOST:PORT SECS: a connection that sends nothing (held open)
-	python3 -c 'import socket,sys,time; h,p=sys.argv[1].rsplit(":",1); s=socket.create_connection((h,int(p))); time.sleep(float(sys.argv[2]))' "$1" "$2" &
+hold() { # HOST:PORT SECS: a connection that sends nothing (held open); returns once it is connected
+	rm -f "$T/held"
+	python3 -c 'import socket,sys,time; h,p=sys.argv[1].rsplit(":",1); s=socket.create_connection((h,int(p))); open(sys.argv[3],"w").close(); time.sleep(float(sys.argv[2]))' "$1" "$2" "$T/held" &
 	HOLDPID=$!
+	for _ in $(seq 1 100); do [ -e "$T/held" ] && return 0; sleep 0.05; done
 }
 limit_case() { # LISTEN-OPTION NAME PATTERN
 	local db=$T/m${1#--}.db r=
