@@ -12,6 +12,17 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 export BUILD_DIR="$ROOT/$BUILD"
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+# The tests start many short python3 helpers and some wait on them with
+# tight timeouts: use Debian's interpreter (the one install-deps.sh installs,
+# with its python3-* modules) even where a version manager's shim, which
+# costs ~0.2 s per start, comes first on PATH.
+if [ -x /usr/bin/python3 ] && [ "$(command -v python3)" != /usr/bin/python3 ]; then
+	PYBIN=$(mktemp -d /tmp/amt-py.XXXXXX)
+	chmod 755 "$PYBIN"
+	ln -s /usr/bin/python3 "$PYBIN/python3"
+	export PATH="$PYBIN:$PATH"
+	trap 'rm -rf "$PYBIN"' EXIT
+fi
 passed=0; failed=0; skipped=0; failures=()
 
 run_unit() {
