@@ -37,6 +37,9 @@ enum {
 	AMT_STATUS_INVALID_PARAMETER = 0x024,
 	AMT_STATUS_FLASH_WRITE_LIMIT_EXCEEDED = 0x026,
 	AMT_STATUS_RNG_NOT_READY = 0x030,
+	/* OpenUserInitiatedConnection inside the enterprise: no tunnel (AMT
+	 * alerts its subscribers instead; intel/lms StatusCodeDefinitions.h) */
+	AMT_STATUS_REMOTE_ACCESS_NOT_GRANTED = 0x200,
 	AMT_STATUS_CERTIFICATE_NOT_READY = 0x031,
 	AMT_STATUS_DISABLED_BY_POLICY = 0x400,
 	AMT_STATUS_INVALID_COMMAND = 0x803,

@@ -48,7 +48,7 @@ static void reload(struct sim_app *app)
 		return;
 	}
 	sim_me_lock(app->fw.me);
-	st.host_rt = app->fw.st.host_rt; /* runtime, not in the file */
+	sim_state_keep_runtime(&st, &app->fw.st);
 	app->fw.st = st;
 	app->fw.not_ready_left = st.not_ready_count;
 	sim_me_unlock(app->fw.me);

@@ -21,6 +21,7 @@
 #include "amthi_codec.h"
 #include "heci.h"
 #include "sim_cira.h"
+#include "sim_events.h"
 #include "sim_fw.h"
 #include "sim_hello.h"
 
@@ -97,11 +98,20 @@ static uint32_t trigger_on_wire(const struct sim_state *st)
 	return st->cira_trigger;
 }
 
+/* Where AMT is: with environment detection set ([environment] detection,
+ * AMT_EnvironmentDetectionSettingData) the DNS suffix decides, inside (0)
+ * or outside (2); without, [cira] network as given. */
+static uint32_t network_status(const struct sim_state *st)
+{
+	int inside = sim_env_inside(&st->alerts, st->dns_suffix);
+	return inside < 0 ? st->cira_network : inside ? AMT_NET_DIRECT : AMT_NET_OUTSIDE;
+}
+
 static void remote_access(const struct sim_fw *fw, struct reply *r)
 {
 	const struct sim_state *st = &fw->st;
 	struct amt_remote_access_status s = {
-		.network_status = st->cira_network,
+		.network_status = network_status(st),
 		.cira_status = st->cira_status,
 		.trigger = trigger_on_wire(st),
 	};
@@ -213,14 +223,26 @@ static amt_status_t stop_configuration(struct sim_fw *fw)
 	return AMT_STATUS_SUCCESS;
 }
 
-/* OpenUserInitiatedConnection (section 9): the tunnel is set up
- * asynchronously by sim_cira.c; a second Open while one is requested
- * changes nothing. */
+/* OpenUserInitiatedConnection (section 9; protocol-facts-2.md 2.1).
+ * Inside the enterprise (Client-Initiated Local Access) AMT opens no
+ * tunnel: it sends iAMT0036 to its subscribers, and refuses (NOT_PERMITTED,
+ * a simulator choice) when nobody subscribed to a collection that carries
+ * it or the OS interface is off; the status it answers is [events]
+ * cila_open_status (UNVERIFIED: REMOTE_ACCESS_NOT_GRANTED or SUCCESS).
+ * Outside: the tunnel is set up asynchronously by sim_cira.c (a second
+ * Open while one is requested changes nothing) and the event goes out too. */
 static amt_status_t open_ui_connection(struct sim_fw *fw)
 {
 	const struct sim_state *st = &fw->st;
 	if (st->prov_state != AMT_PROVISIONING_POST)
 		return AMT_STATUS_INVALID_AMT_MODE;
+	if (network_status(st) == AMT_NET_DIRECT) {
+		if (!st->os_interface || sim_sub_cila_count(&st->alerts) == 0)
+			return AMT_STATUS_NOT_PERMITTED;
+		sim_events_user_initiated(fw);
+		return st->alerts.cila_status == SIM_CILA_SUCCESS ? AMT_STATUS_SUCCESS
+								  : AMT_STATUS_REMOTE_ACCESS_NOT_GRANTED;
+	}
 	const struct sim_ra_rule *rule;
 	const struct sim_ra_mps *mps;
 	sim_ra_user_route(&st->ra, &rule, &mps);
@@ -228,7 +250,10 @@ static amt_status_t open_ui_connection(struct sim_fw *fw)
 		return AMT_STATUS_NOT_PERMITTED;
 	if (!mps)
 		return AMT_STATUS_DATA_MISSING;
-	return sim_cira_open(fw) == 0 ? AMT_STATUS_SUCCESS : AMT_STATUS_INTERNAL_ERROR;
+	if (sim_cira_open(fw) != 0)
+		return AMT_STATUS_INTERNAL_ERROR;
+	sim_events_user_initiated(fw);
+	return AMT_STATUS_SUCCESS;
 }
 
 static amt_status_t close_ui_connection(struct sim_fw *fw)

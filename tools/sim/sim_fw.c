@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "sim_cira.h"
+#include "sim_events.h"
 #include "sim_hello.h"
 #include "sim_host.h"
 #include "sim_lme.h"
@@ -30,6 +31,7 @@ static const struct sim_fw_part parts[] = {
 	{"the MKHI client", sim_mkhi_register, NULL},
 	{"the host", sim_host_register, sim_host_shutdown},
 	{"the redirection service", sim_redir_register, sim_redir_shutdown},
+	{"the event sender", sim_events_register, sim_events_shutdown},
 	{"the hello sender", sim_hello_register, sim_hello_shutdown},
 	{"the CIRA client", NULL, sim_cira_shutdown},
 	{"the LME client", sim_lme_register, sim_lme_shutdown},

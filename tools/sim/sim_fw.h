@@ -34,6 +34,7 @@ struct sim_wsman;
 struct sim_lme;
 struct sim_console;
 struct sim_redir;
+struct sim_events;
 
 struct sim_fw {
 	struct sim_me *me;
@@ -49,6 +50,7 @@ struct sim_fw {
 	struct sim_console *console; /* the host's serial console (sim_host.c creates it) */
 	struct sim_redir *redir; /* redirection (SOL) service (sim_redir.c) */
 	unsigned redir_open;     /* redirection sessions open now (kept by sim_redir.c) */
+	struct sim_events *events; /* event delivery and watchdog timers (sim_events.c) */
 	unsigned not_ready_left; /* AMTHI: NOT_READY answers still to give after start */
 };
 

@@ -99,6 +99,8 @@ struct sim_me {
 	struct sim_faults faults;
 	unsigned long msg_count;
 	bool host_absent; /* host powered off or asleep: no host software runs */
+	void (*on_reset)(void *arg); /* a firmware part that must know (sim_me_set_reset_hook) */
+	void *on_reset_arg;
 };
 
 /* The ME this thread holds locked, so calls that may come from inside a
@@ -421,6 +423,16 @@ static void do_reset(struct sim_me *me)
 		drop_queue(c);
 		want_wake(c);
 	}
+	if (me->on_reset)
+		me->on_reset(me->on_reset_arg);
+}
+
+void sim_me_set_reset_hook(struct sim_me *me, void (*fn)(void *arg), void *arg)
+{
+	bool locked = me_enter(me);
+	me->on_reset = fn;
+	me->on_reset_arg = arg;
+	me_leave(me, locked);
 }
 
 void sim_me_reset(struct sim_me *me)

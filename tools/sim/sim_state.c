@@ -217,6 +217,9 @@ void sim_state_defaults(struct sim_state *s)
 	sim_ra_nvm_defaults(&s->ra);
 	sim_hw_defaults(&s->hw);
 	sim_users_defaults(&s->users);
+	sim_alert_nvm_defaults(&s->alerts);
+	sim_msglog_init(&s->msglog);
+	sim_presence_defaults(&s->presence);
 	s->redir_sol = s->redir_ider = s->redir_listener = true;
 	s->optin_required = SIM_OPTIN_KVM;
 	s->optin_code_timeout_s = 120;
@@ -479,6 +482,12 @@ static int on_line(void *user, const char *section, const char *name, const char
 		taken = sim_users_ini(&l->s->users, section, name, value, l->why, sizeof(l->why));
 	if (taken < 0)
 		taken = sim_host_nvm_ini(&l->s->host, section, name, value, l->why, sizeof(l->why));
+	if (taken < 0)
+		taken = sim_alert_nvm_ini(&l->s->alerts, section, name, value, l->why, sizeof(l->why));
+	if (taken < 0)
+		taken = sim_msglog_ini(&l->s->msglog, section, name, value, l->why, sizeof(l->why));
+	if (taken < 0)
+		taken = sim_presence_ini(&l->s->presence, section, name, value, l->why, sizeof(l->why));
 	if (taken >= 0)
 		return taken;
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
@@ -509,7 +518,9 @@ int sim_state_load(struct sim_state *s, const char *path, char *err, size_t errc
 	if (sim_3pds_nvm_finish(&s->storage, l.why, sizeof(l.why)) != 0 ||
 	    sim_ra_nvm_finish(&s->ra, l.why, sizeof(l.why)) != 0 ||
 	    sim_hw_finish(&s->hw, l.why, sizeof(l.why)) != 0 ||
-	    sim_users_finish(&s->users, s->admin_user, l.why, sizeof(l.why)) != 0) {
+	    sim_users_finish(&s->users, s->admin_user, l.why, sizeof(l.why)) != 0 ||
+	    sim_alert_nvm_finish(&s->alerts, l.why, sizeof(l.why)) != 0 ||
+	    sim_presence_finish(&s->presence, l.why, sizeof(l.why)) != 0) {
 		snprintf(err, errcap, "%s: %s", path, l.why);
 		return -1;
 	}
@@ -597,8 +608,17 @@ static int fill_state(FILE *f, void *arg)
 	sim_hw_write(f, &s->hw);
 	sim_users_write(f, &s->users);
 	sim_host_nvm_write(f, &s->host);
+	sim_alert_nvm_write(f, &s->alerts);
+	sim_presence_write(f, &s->presence);
+	sim_msglog_write(f, &s->msglog);
 	sim_3pds_nvm_write(f, &s->storage);
 	return 0;
+}
+
+void sim_state_keep_runtime(struct sim_state *now, const struct sim_state *before)
+{
+	now->host_rt = before->host_rt;
+	sim_presence_keep_runtime(&now->presence, &before->presence);
 }
 
 int sim_state_save(const struct sim_state *s, const char *path)

@@ -19,7 +19,10 @@
 #include <stdint.h>
 
 #include "sim_3pds_nvm.h"
+#include "sim_alert_nvm.h"
 #include "sim_hw.h"
+#include "sim_msglog.h"
+#include "sim_presence.h"
 #include "sim_ra_nvm.h"
 #include "sim_users.h"
 #include "sim_host_nvm.h"
@@ -121,6 +124,14 @@ struct sim_state {
 	unsigned optin_code_timeout_s, optin_display_timeout_s;
 	/* [hardware] [hardware.cpu.N] [hardware.memory.N]: asset inventory */
 	struct sim_hw hw;
+	/* [events] [environment] [event.sub.N]: WS-Eventing subscriptions,
+	 * environment detection, delivery switches (sim_alert_nvm.h) */
+	struct sim_alert_nvm alerts;
+	/* [messagelog]: AMT_MessageLog records (sim_msglog.h) */
+	struct sim_msglog msglog;
+	/* [presence] [presence.N]: Agent Presence watchdogs and their runtime
+	 * (sim_presence.h) */
+	struct sim_presence presence;
 	/* [user.N]: the ACL's digest users besides the admin account */
 	struct sim_users users;
 	/* [local_account] */
@@ -175,6 +186,10 @@ int sim_state_load(struct sim_state *s, const char *path, char *err, size_t errc
  * CIM_SoftwareIdentity instance per entry), made from [amt] version, build,
  * sku and [platform] bios, so both interfaces report the same versions. */
 void sim_state_code_versions(const struct sim_state *st, struct amt_code_versions *v);
+/* A reload (SIGHUP) replaces the state with the file's: keep what is not
+ * in the file but runtime (the host's power, agent presence sessions and
+ * timers) from before. */
+void sim_state_keep_runtime(struct sim_state *now, const struct sim_state *before);
 /* Atomic rewrite of path with every key. Returns 0 or -errno. */
 int sim_state_save(const struct sim_state *s, const char *path);
 /* What a part of the simulated firmware calls after it changed NVM (3PDS

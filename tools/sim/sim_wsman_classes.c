@@ -3,8 +3,9 @@
  * serves: the single place a class is declared. A class is one row here
  * plus its code in the file of its family (sim_wsman_general.c,
  * sim_wsman_remote.c, sim_wsman_setup.c, sim_wsman_tls.c,
- * sim_wsman_inventory.c, sim_wsman_power.c, sim_wsman_redir.c, sim_3pds*.c;
- * a new family is a new file), which
+ * sim_wsman_inventory.c, sim_wsman_power.c, sim_wsman_redir.c,
+ * sim_wsman_alerts.c, sim_wsman_presence.c, sim_3pds*.c; a new family is a
+ * new file), which
  * exports its struct sim_wsman_class through sim_wsman_int.h.
  * Must not: hold any class's code.
  */
@@ -51,6 +52,17 @@ static const struct sim_wsman_class *const classes[] = {
 	&sim_boot_service_class,
 	&sim_redirection_class,
 	&sim_optin_class,
+	/* eventing, event log, environment detection */
+	&sim_filter_collection_class,
+	&sim_listener_class,
+	&sim_listener_base_class,
+	&sim_subscription_class,
+	&sim_message_log_class,
+	&sim_environment_class,
+	/* agent presence */
+	&sim_presence_service_class,
+	&sim_watchdog_class,
+	&sim_watchdog_action_class,
 	/* third-party data storage (AMT below 12) */
 	&sim_3pds_service_class,
 	&sim_3pds_admin_class,

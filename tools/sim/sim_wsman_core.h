@@ -2,8 +2,9 @@
  * sim_wsman_core.h - what the two files of the simulated WS-Man SOAP core
  * share: the request as parsed, the response under construction with AMT's
  * namespace prefixes, faults, and the instance builder. Layers, top down:
- * sim_wsman_soap.c (parsing, dispatch, Get/Put/Delete/methods), then
- * sim_wsman_enum.c (Enumerate/Pull/Release, contexts) and
+ * sim_wsman_soap.c (parsing, dispatch, Get/Put/Create/Delete/methods), then
+ * sim_wsman_enum.c (Enumerate/Pull/Release, contexts),
+ * sim_wsman_eventing.c (Subscribe/Unsubscribe) and
  * sim_wsman_identify.c, then sim_wsman_resp.c (envelope, headers, faults,
  * instances), which every other one uses.
  * Must not: be included outside those two files (classes see
@@ -30,6 +31,7 @@
 #define WSC_NS_WSMAN SIM_WSMAN_NS_WSMAN
 #define WSC_NS_WSEN "http://schemas.xmlsoap.org/ws/2004/09/enumeration"
 #define WSC_NS_WXF "http://schemas.xmlsoap.org/ws/2004/09/transfer"
+#define WSC_NS_WSE "http://schemas.xmlsoap.org/ws/2004/08/eventing"
 #define WSC_NS_XSI "http://www.w3.org/2001/XMLSchema-instance"
 
 #define WSC_HDR_TEXT_MAX 1024 /* Action, ResourceURI, MessageID */
@@ -117,6 +119,27 @@ xmlNodePtr wsc_instance(struct wsc_resp *p, const struct sim_wsman_class *cls,
  * appended to parent) with the class's key properties as selectors. */
 void wsc_epr_of(struct wsc_resp *p, const struct sim_wsman_class *cls, xmlNodePtr inst,
 		xmlNodePtr parent, const char *element);
+
+/* Selection (sim_wsman_select.c). An EPR below n as one comparable text,
+ * "RESOURCE-URI?name=value&..." with selectors in name order (NULL when n
+ * holds no ResourceURI or the text would pass WSC_SELECTOR_MAX); a
+ * selector's or property's value: its text, or that form of the EPR it
+ * holds. Both xmlFree. */
+char *wsc_epr_canon(xmlNodePtr n);
+char *wsc_value_of(xmlNodePtr n, size_t max);
+/* The instance the request's selectors name (see sim_wsman_select.c), or
+ * NULL with a fault written; put_body: a Put's instance, else NULL. */
+xmlNodePtr wsc_select_instance(struct wsc_resp *p, struct sim_wsman_core *c,
+			       const struct wsc_req *r, const struct sim_wsman_class *cls,
+			       xmlNodePtr put_body, unsigned *index);
+
+/* WS-Eventing (sim_wsman_eventing.c): Subscribe on CIM_FilterCollection,
+ * Unsubscribe on CIM_FilterCollectionSubscription or on the subscription
+ * manager (CIM_ListenerDestinationWSManagement). */
+void wsc_subscribe(struct wsc_resp *p, struct sim_wsman_core *c, const struct wsc_req *r,
+		   const struct sim_wsman_class *cls, bool local);
+void wsc_unsubscribe(struct wsc_resp *p, struct sim_wsman_core *c, const struct wsc_req *r,
+		     const struct sim_wsman_class *cls);
 
 /* Identify (sim_wsman_identify.c): is payload a wsmid:Identify; AMT's
  * answer for this state (NULL when out of memory). */

@@ -200,9 +200,14 @@ const char *sim_wsman_arg_str(struct sim_wsman_call *c, const char *name);
 int sim_wsman_arg_u32_opt(struct sim_wsman_call *c, const char *name, uint32_t *out);
 
 /* Return values of invoke() that are not a ReturnValue: "c->fault is set"
- * (wsman:InvalidParameter fault) and "no such method" (ActionNotSupported). */
+ * (wsman:InvalidParameter fault), "no such method" (ActionNotSupported),
+ * "not from this interface or user" (wsman:AccessDenied), "it exists
+ * already" (wsman:AlreadyExists, Create) and "no room" (wsman:QuotaLimit). */
 #define SIM_WSMAN_RV_FAULT 0xFFFFFFFFu
 #define SIM_WSMAN_RV_NO_METHOD 0xFFFFFFFEu
+#define SIM_WSMAN_RV_ACCESS_DENIED 0xFFFFFFFDu
+#define SIM_WSMAN_RV_EXISTS 0xFFFFFFFCu
+#define SIM_WSMAN_RV_QUOTA 0xFFFFFFFBu
 
 /* One row of the class table (sim_wsman_classes.c): how the service finds,
  * builds and changes the instances of one resource URI. */
@@ -230,6 +235,13 @@ struct sim_wsman_class {
 	 * (ActionNotSupported). */
 	uint32_t (*put)(struct sim_wsman_call *c);
 	uint32_t (*remove)(struct sim_wsman_call *c);
+	/* WS-Transfer Create (args = the new instance's properties): 0 with
+	 * c->index set to the new instance, or one of the SIM_WSMAN_RV_ faults
+	 * above. NULL = not supported. */
+	uint32_t (*create)(struct sim_wsman_call *c);
+	/* Methods act on the instance the selectors name (c->index; several
+	 * instances, e.g. one watchdog per agent); else on the class. */
+	bool methods_on_instance;
 };
 
 /* sim_wsman_classes.c: the class with this resource URI, NULL if none. */
@@ -278,6 +290,20 @@ SIM_WSMAN_CLASS(sim_boot_service_class);
 /* sim_wsman_redir.c: remote repair, redirection and consent */
 SIM_WSMAN_CLASS(sim_redirection_class);
 SIM_WSMAN_CLASS(sim_optin_class);
+
+/* sim_wsman_alerts.c: eventing, the event log, environment detection */
+SIM_WSMAN_CLASS(sim_filter_collection_class);
+SIM_WSMAN_CLASS(sim_listener_class);
+SIM_WSMAN_CLASS(sim_listener_base_class);
+SIM_WSMAN_CLASS(sim_subscription_class);
+SIM_WSMAN_CLASS(sim_message_log_class);
+SIM_WSMAN_CLASS(sim_environment_class);
+/* sim_wsman_presence.c: Agent Presence */
+SIM_WSMAN_CLASS(sim_presence_service_class);
+SIM_WSMAN_CLASS(sim_watchdog_class);
+SIM_WSMAN_CLASS(sim_watchdog_action_class);
+/* sim_wsman_alerts.c: the listener keys and the EPRs a subscription shows */
+extern const char *const sim_listener_keys[];
 
 /* sim_3pds.c */
 extern const struct sim_wsman_class sim_3pds_service_class;

@@ -8,8 +8,10 @@
  * no DTD), the addressing headers (Action, ResourceURI, MessageID,
  * SelectorSet, EPR-valued selectors), the control headers AMT checks
  * (OptionSet mustUnderstand, MaxEnvelopeSize), Identify (DSP0226 11),
- * dispatch to the class table of WS-Transfer Get / Put / Delete and method
- * invocation (enumeration is sim_wsman_enum.c's), faults, and the response
+ * dispatch to the class table of WS-Transfer Get / Put / Create / Delete
+ * and method invocation (enumeration is sim_wsman_enum.c's, WS-Eventing
+ * sim_wsman_eventing.c's, instance selection sim_wsman_select.c's),
+ * faults, and the response
  * headers (RelatesTo = the request's MessageID, AMT's uuid MessageIDs).
  * The answers are built with sim_wsman_resp.c; enumeration is in
  * sim_wsman_enum.c, Identify in sim_wsman_identify.c.
@@ -81,73 +83,6 @@ void sim_wsman_reply_free(struct sim_wsman_reply *r)
 	r->len = 0;
 }
 
-static xmlNodePtr descendant(xmlNodePtr n, const char *ns, const char *local)
-{
-	for (xmlNodePtr k = n ? n->children : NULL; k; k = k->next) {
-		if (wsc_is_el(k, ns, local))
-			return k;
-		xmlNodePtr d = descendant(k, ns, local);
-		if (d)
-			return d;
-	}
-	return NULL;
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* An endpoint reference below n in one comparable form:
- * "RESOURCE-URI?name=value&..." with selectors in name order; NULL when n
- * holds no ResourceURI or the form is over WSC_SELECTOR_MAX (xmlFree). */
-static char *epr_canon(xmlNodePtr n)
-{
-	char *parts[WSC_MAX_SELECTORS], *out = NULL, *uri = wsc_text(descendant(n, WSC_NS_WSMAN, "ResourceURI"), 512);
-	unsigned np = 0;
-	size_t len;
-	if (!uri)
-		return NULL;
-	xmlNodePtr set = descendant(n, WSC_NS_WSMAN, "SelectorSet");
-	for (xmlNodePtr s = set ? set->children : NULL; s; s = s->next) {
-		if (!wsc_is_el(s, WSC_NS_WSMAN, "Selector"))
-			continue;
-		char *name = (char *)xmlGetProp(s, BAD_CAST "Name"), *value = wsc_text(s, 256);
-		if (!name || !value || np >= WSC_MAX_SELECTORS) {
-			xmlFree(name);
-			xmlFree(value);
-			goto out;
-		}
-		size_t l = strlen(name) + strlen(value) + 2;
-		parts[np] = malloc(l);
-		if (parts[np])
-			snprintf(parts[np++], l, "%s=%s", name, value);
-		xmlFree(name);
-		xmlFree(value);
-	}
-	qsort(parts, np, sizeof(parts[0]), cmp_str);
-	len = strlen(uri) + 1;
-	for (unsigned i = 0; i < np; i++)
-		len += strlen(parts[i]) + 1;
-	if (len <= WSC_SELECTOR_MAX && (out = (char *)xmlMalloc(len)) != NULL) {
-		size_t off = (size_t)snprintf(out, len, "%s", uri);
-		for (unsigned i = 0; i < np; i++)
-			off += (size_t)snprintf(out + off, len - off, "%c%s", i ? '&' : '?', parts[i]);
-	}
-out:
-	for (unsigned i = 0; i < np; i++)
-		free(parts[i]);
-	xmlFree(uri);
-	return out;
-}
-
-/* A selector's or property's value: its text, or the canonical form of
- * the EPR it holds. */
-static char *value_of(xmlNodePtr n, size_t max)
-{
-	return wsc_first_element(n) ? epr_canon(n) : wsc_text(n, max);
-}
-
 /* ---------------- request ---------------- */
 
 static void req_free(struct wsc_req *r)
@@ -210,7 +145,7 @@ static int req_parse(struct wsc_req *r, const char *body, size_t len, const char
 		if (r->nsel >= WSC_MAX_SELECTORS)
 			return -1;
 		char *name = (char *)xmlGetProp(n, BAD_CAST "Name");
-		char *value = value_of(n, 256);
+		char *value = wsc_value_of(n, 256);
 		r->sel[r->nsel].name = name;
 		r->sel[r->nsel].value = value;
 		r->nsel++;
@@ -234,86 +169,11 @@ static void fault_action(struct wsc_resp *p, struct sim_wsman_core *c, const str
 		  "The action is not supported by the service.", NULL);
 }
 
-static void fault_selectors(struct wsc_resp *p, struct sim_wsman_core *c, const struct wsc_req *r,
-			    const char *detail)
-{
-	wsc_fault(p, c, r, false, WSC_NS_WSMAN, "InvalidSelectors",
-		  "The Selectors for the resource were not valid.", detail);
-}
-
-/* True when every selector names a property of inst with that value. */
-static bool selectors_match(const struct wsc_req *r, xmlNodePtr inst, bool *unknown_name)
-{
-	for (unsigned s = 0; s < r->nsel; s++) {
-		xmlNodePtr prop = wsc_prop_of(inst, r->sel[s].name);
-		if (!prop) {
-			*unknown_name = true;
-			return false;
-		}
-		char *v = value_of(prop, WSC_SELECTOR_MAX);
-		bool eq = v && strcmp(v, r->sel[s].value) == 0;
-		xmlFree(v);
-		if (!eq)
-			return false;
-	}
-	return true;
-}
-
-/* True when every key property of cls in the Put body equals inst's. */
-static bool body_keys_match(const struct sim_wsman_class *cls, xmlNodePtr body, xmlNodePtr inst)
-{
-	unsigned seen = 0;
-	for (const char *const *k = cls->keys; k && *k; k++) {
-		xmlNodePtr want = wsc_prop_of(body, *k), have = wsc_prop_of(inst, *k);
-		if (!want)
-			continue;
-		char *a = value_of(want, WSC_SELECTOR_MAX), *b = have ? value_of(have, WSC_SELECTOR_MAX) : NULL;
-		bool eq = a && b && strcmp(a, b) == 0;
-		xmlFree(a);
-		xmlFree(b);
-		if (!eq)
-			return false;
-		seen++;
-	}
-	return seen > 0;
-}
-
-/* The instance the selectors name (any instance when the class has one and
- * no selector is given). A Put without selectors names its instance by the
- * key properties in its body, as RPS's message builder sends it
- * (@device-management-toolkit/wsman-messages protectedPut) and AMT takes
- * it. Its element and index, or NULL with a fault. */
-static xmlNodePtr select_instance(struct wsc_resp *p, struct sim_wsman_core *c,
-				  const struct wsc_req *r, const struct sim_wsman_class *cls,
-				  xmlNodePtr put_body, unsigned *index)
-{
-	const struct sim_state *st = &c->fw->st;
-	unsigned n = cls->count(st);
-	bool unknown_name = false, by_body = r->nsel == 0 && n != 1 && put_body;
-	if (r->nsel == 0 && n != 1 && !put_body) {
-		fault_selectors(p, c, r, "InsufficientSelectors");
-		return NULL;
-	}
-	for (unsigned i = 0; i < n; i++) {
-		xmlNodePtr inst = wsc_instance(p, cls, st, i);
-		if (inst && (by_body ? body_keys_match(cls, put_body, inst)
-				     : selectors_match(r, inst, &unknown_name))) {
-			*index = i;
-			return inst;
-		}
-		xmlFreeNode(inst);
-	}
-	fault_selectors(p, c, r,
-			by_body ? "InsufficientSelectors"
-				: unknown_name ? "UnexpectedSelectors" : "InvalidValue");
-	return NULL;
-}
-
 static void op_get(struct wsc_resp *p, struct sim_wsman_core *c, const struct wsc_req *r,
 		   const struct sim_wsman_class *cls)
 {
 	unsigned index;
-	xmlNodePtr inst = select_instance(p, c, r, cls, NULL, &index);
+	xmlNodePtr inst = wsc_select_instance(p, c, r, cls, NULL, &index);
 	if (!inst)
 		return;
 	wsc_headers(p, c, r, WSC_NS_WXF "/GetResponse", cls->uri);
@@ -342,7 +202,7 @@ static int collect_args(struct sim_wsman_call *call, xmlNodePtr el)
 			return -1;
 		}
 		call->args[call->nargs].name = (char *)xmlStrdup(n->name);
-		call->args[call->nargs].value = wsc_first_element(n) ? epr_canon(n)
+		call->args[call->nargs].value = wsc_first_element(n) ? wsc_epr_canon(n)
 								  : (char *)xmlNodeGetContent(n);
 		call->args[call->nargs].node = n;
 		if (!call->args[call->nargs].value)
@@ -365,12 +225,51 @@ static void call_init(struct sim_wsman_call *call, struct sim_wsman_core *c, con
 	call->index = -1;
 }
 
+/* The fault a class's special return value stands for. */
+static void call_fault(struct wsc_resp *p, struct sim_wsman_core *c, const struct wsc_req *r,
+		       uint32_t rv, const char *why)
+{
+	switch (rv) {
+	case SIM_WSMAN_RV_NO_METHOD:
+		fault_action(p, c, r);
+		break;
+	case SIM_WSMAN_RV_ACCESS_DENIED:
+		wsc_fault(p, c, r, false, WSC_NS_WSMAN, "AccessDenied",
+			  why && *why ? why : "The sender was not authorized to access the resource.",
+			  NULL);
+		break;
+	case SIM_WSMAN_RV_EXISTS:
+		wsc_fault(p, c, r, false, WSC_NS_WSMAN, "AlreadyExists",
+			  why && *why ? why : "The sender attempted to create a resource which "
+					      "already exists.", NULL);
+		break;
+	case SIM_WSMAN_RV_QUOTA:
+		wsc_fault(p, c, r, true, WSC_NS_WSMAN, "QuotaLimit",
+			  why && *why ? why : "The service is at the limit of such resources.", NULL);
+		break;
+	default:
+		wsc_fault(p, c, r, false, WSC_NS_WSMAN, "InvalidParameter",
+			  why && *why ? why : "A parameter is not valid.", NULL);
+		break;
+	}
+}
+
 static void op_invoke(struct wsc_resp *p, struct sim_wsman_core *c, const struct wsc_req *r,
 		      const struct sim_wsman_class *cls, const char *method, int64_t now, bool local)
 {
 	struct sim_wsman_call call;
 	char el[96];
 	call_init(&call, c, method, now, local);
+	if (cls->methods_on_instance) {
+		unsigned index;
+		struct wsc_ns_mark mark = wsc_ns_mark(p);
+		xmlNodePtr inst = wsc_select_instance(p, c, r, cls, NULL, &index);
+		if (!inst)
+			return;
+		xmlFreeNode(inst);
+		wsc_ns_rollback(p, mark);
+		call.index = (int)index;
+	}
 	snprintf(el, sizeof(el), "%s_INPUT", method);
 	if (r->payload) {
 		if (strcmp((const char *)r->payload->name, el) != 0) {
@@ -385,12 +284,8 @@ static void op_invoke(struct wsc_resp *p, struct sim_wsman_core *c, const struct
 	call.out = (struct sim_wsman_inst){xmlNewDocNode(p->doc, ns, BAD_CAST el, NULL), ns, p->a,
 					   p->w, NULL};
 	uint32_t rv = call.fault[0] ? SIM_WSMAN_RV_FAULT : cls->invoke(&call);
-	if (rv == SIM_WSMAN_RV_NO_METHOD) {
-		fault_action(p, c, r);
-		xmlFreeNode(call.out.node);
-	} else if (rv == SIM_WSMAN_RV_FAULT) {
-		wsc_fault(p, c, r, false, WSC_NS_WSMAN, "InvalidParameter",
-			  call.fault[0] ? call.fault : "A parameter is not valid.", NULL);
+	if (rv >= SIM_WSMAN_RV_QUOTA) {
+		call_fault(p, c, r, rv, call.fault);
 		xmlFreeNode(call.out.node);
 	} else if (!call.out.node) {
 		wsc_fault(p, c, r, true, WSC_NS_WSMAN, "InternalError", "Out of memory.", NULL);
@@ -423,7 +318,7 @@ static void op_change(struct wsc_resp *p, struct sim_wsman_core *c, const struct
 		return;
 	}
 	struct wsc_ns_mark mark = wsc_ns_mark(p);
-	xmlNodePtr inst = select_instance(p, c, r, cls, put ? r->payload : NULL, &index);
+	xmlNodePtr inst = wsc_select_instance(p, c, r, cls, put ? r->payload : NULL, &index);
 	if (!inst)
 		return;
 	xmlFreeNode(inst);
@@ -431,12 +326,46 @@ static void op_change(struct wsc_resp *p, struct sim_wsman_core *c, const struct
 		wsc_ns_rollback(p, mark);
 	call_init(&call, c, put ? "Put" : "Delete", now, local);
 	call.index = (int)index;
-	if ((put && collect_args(&call, r->payload) != 0) || fn(&call) != 0) {
-		wsc_fault(p, c, r, false, WSC_NS_WSMAN, "InvalidParameter",
-			  call.fault[0] ? call.fault : "A property is not valid.", NULL);
+	uint32_t rv = (put && collect_args(&call, r->payload) != 0) ? SIM_WSMAN_RV_FAULT : fn(&call);
+	if (rv != 0) {
+		call_fault(p, c, r, rv, call.fault[0] ? call.fault : "A property is not valid.");
 	} else {
 		wsc_headers(p, c, r, put ? WSC_NS_WXF "/PutResponse" : WSC_NS_WXF "/DeleteResponse",
 			    cls->uri);
+	}
+	call_free(&call);
+}
+
+/* WS-Transfer Create: the new instance in the Body; AMT answers with its
+ * EPR in ResourceCreated. */
+static void op_create(struct wsc_resp *p, struct sim_wsman_core *c, const struct wsc_req *r,
+		      const struct sim_wsman_class *cls, int64_t now, bool local)
+{
+	struct sim_wsman_call call;
+	const char *el = cls->item_name ? cls->item_name : cls->name;
+	if (!cls->create) {
+		fault_action(p, c, r);
+		return;
+	}
+	if (!r->payload || strcmp((const char *)r->payload->name, el) != 0) {
+		wsc_fault(p, c, r, false, WSC_NS_WSMAN, "SchemaValidationError",
+			  "The Body does not hold the instance.", NULL);
+		return;
+	}
+	call_init(&call, c, "Create", now, local);
+	uint32_t rv = collect_args(&call, r->payload) != 0 ? SIM_WSMAN_RV_FAULT : cls->create(&call);
+	if (rv == 0 && call.index >= 0) {
+		struct wsc_ns_mark mark = wsc_ns_mark(p);
+		xmlNodePtr inst = wsc_instance(p, cls, &c->fw->st, (unsigned)call.index);
+		wsc_ns_rollback(p, mark); /* the EPR uses b: and c: only */
+		xmlNsPtr wxf = wsc_ns(p, WSC_NS_WXF);
+		wsc_headers(p, c, r, WSC_NS_WXF "/CreateResponse", cls->uri);
+		xmlNodePtr rc = xmlNewChild(p->body, wxf, BAD_CAST "ResourceCreated", NULL);
+		if (inst && rc)
+			wsc_epr_of(p, cls, inst, rc, NULL);
+		xmlFreeNode(inst);
+	} else {
+		call_fault(p, c, r, rv, call.fault);
 	}
 	call_free(&call);
 }
@@ -512,6 +441,12 @@ static void dispatch(struct wsc_resp *p, struct sim_wsman_core *c, const struct 
 		op_change(p, c, r, cls, true, now, local);
 	else if (strcmp(r->action, WSC_NS_WXF "/Delete") == 0)
 		op_change(p, c, r, cls, false, now, local);
+	else if (strcmp(r->action, WSC_NS_WXF "/Create") == 0)
+		op_create(p, c, r, cls, now, local);
+	else if (strcmp(r->action, WSC_NS_WSE "/Subscribe") == 0)
+		wsc_subscribe(p, c, r, cls, local);
+	else if (strcmp(r->action, WSC_NS_WSE "/Unsubscribe") == 0)
+		wsc_unsubscribe(p, c, r, cls);
 	else if (strcmp(r->action, WSC_NS_WSEN "/Enumerate") == 0)
 		wsc_enumerate(p, c, r, cls, now);
 	else if (strcmp(r->action, WSC_NS_WSEN "/Pull") == 0)
