@@ -452,6 +452,14 @@ static const char *op_name(const struct wsman_request *r)
 		return r->method;
 	case WSMAN_OP_PUT:
 		return "Put";
+	case WSMAN_OP_CREATE:
+		return "Create";
+	case WSMAN_OP_DELETE:
+		return "Delete";
+	case WSMAN_OP_SUBSCRIBE:
+		return "Subscribe";
+	case WSMAN_OP_UNSUBSCRIBE:
+		return "Unsubscribe";
 	}
 	return "?";
 }
@@ -613,6 +621,78 @@ int wsman_put(struct wsman_client *c, const char *resource_uri, const struct wsm
 	int rc = round_trip(c, &r, &doc, &body, err);
 	drop(&doc); /* AMT answers with the instance or nothing: either is success */
 	return rc;
+}
+
+int wsman_create(struct wsman_client *c, const char *resource_uri, const struct wsman_param *props,
+		 size_t nprops, xmlDocPtr *doc, xmlNodePtr *created, struct wsman_error *err)
+{
+	struct wsman_request r = {.op = WSMAN_OP_CREATE, .resource_uri = resource_uri,
+				  .props = props, .nprops = nprops};
+	struct wsman_error local;
+	xmlNodePtr body;
+	int rc;
+
+	if (!err)
+		err = &local;
+	*created = NULL;
+	rc = round_trip(c, &r, doc, &body, err);
+	if (rc == WSMAN_OK && !(*created = wsman_child(body, "ResourceCreated"))) {
+		rc = err->kind = WSMAN_E_PARSE;
+		copy_str(err->curl_message, sizeof(err->curl_message),
+			 "the CreateResponse holds no ResourceCreated");
+	}
+	if (rc != WSMAN_OK)
+		drop(doc);
+	return rc;
+}
+
+/* A request whose answer carries nothing we read (Delete, Unsubscribe). */
+static int no_answer(struct wsman_client *c, const struct wsman_request *r, struct wsman_error *err)
+{
+	struct wsman_error local;
+	xmlDocPtr doc;
+	xmlNodePtr body;
+	int rc = round_trip(c, r, &doc, &body, err ? err : &local);
+	xmlFreeDoc(doc);
+	return rc;
+}
+
+int wsman_delete(struct wsman_client *c, const char *resource_uri, const struct wsman_selector *sel,
+		 size_t nsel, struct wsman_error *err)
+{
+	struct wsman_request r = {.op = WSMAN_OP_DELETE, .resource_uri = resource_uri, .sel = sel,
+				  .nsel = nsel};
+	return no_answer(c, &r, err);
+}
+
+int wsman_subscribe(struct wsman_client *c, const char *resource_uri,
+		    const struct wsman_selector *sel, size_t nsel, const struct wsman_subscribe *sub,
+		    xmlDocPtr *doc, xmlNodePtr *manager, struct wsman_error *err)
+{
+	struct wsman_request r = {.op = WSMAN_OP_SUBSCRIBE, .resource_uri = resource_uri,
+				  .sel = sel, .nsel = nsel, .sub = sub};
+	struct wsman_error local;
+	xmlNodePtr body;
+	int rc;
+
+	if (!err)
+		err = &local;
+	*manager = NULL;
+	rc = round_trip(c, &r, doc, &body, err);
+	if (rc == WSMAN_OK)
+		*manager = wsman_child(wsman_child(body, "SubscribeResponse"), "SubscriptionManager");
+	else
+		drop(doc);
+	return rc;
+}
+
+int wsman_unsubscribe(struct wsman_client *c, const char *resource_uri,
+		      const struct wsman_selector *sel, size_t nsel,
+		      const struct wsman_epr_selector *epr_sel, size_t nepr_sel, struct wsman_error *err)
+{
+	struct wsman_request r = {.op = WSMAN_OP_UNSUBSCRIBE, .resource_uri = resource_uri,
+				  .sel = sel, .nsel = nsel, .epr_sel = epr_sel, .nepr_sel = nepr_sel};
+	return no_answer(c, &r, err);
 }
 
 /* Best effort: tell AMT to drop an enumeration we abandon. */

@@ -1,7 +1,8 @@
 /*
- * wsman.h - WS-Management client for Intel AMT (Get, Enumerate+Pull, Invoke).
+ * wsman.h - WS-Management client for Intel AMT.
  *
- * Owns: one HTTP(S) client per AMT endpoint on top of libcurl: digest
+ * Owns: one HTTP(S) client per AMT endpoint on top of libcurl (Get,
+ * Enumerate+Pull, Invoke, Create, Delete, Subscribe, Unsubscribe): digest
  * authentication, TLS verification (system store, a trusted CA file, a
  * pinned certificate fingerprint, or explicitly none), legacy TLS 1.0 for old
  * firmware only when asked, a caller-supplied socket for APF tunnels, and the
@@ -107,5 +108,24 @@ int wsman_invoke_ref(struct wsman_client *c, const char *resource_uri, const cha
  */
 int wsman_put(struct wsman_client *c, const char *resource_uri, const struct wsman_selector *sel,
 	      size_t nsel, const struct wsman_param *props, size_t nprops, struct wsman_error *err);
+/* WS-Transfer Create: props are the new instance's properties (the class
+ * element is named after the resource URI's last segment). *created is the
+ * ResourceCreated EPR element (wsman_epr_selector reads its keys). */
+int wsman_create(struct wsman_client *c, const char *resource_uri, const struct wsman_param *props,
+		 size_t nprops, xmlDocPtr *doc, xmlNodePtr *created, struct wsman_error *err);
+/* WS-Transfer Delete of the instance sel names. */
+int wsman_delete(struct wsman_client *c, const char *resource_uri, const struct wsman_selector *sel,
+		 size_t nsel, struct wsman_error *err);
+/* WS-Eventing Subscribe on the instance sel names (CIM_FilterCollection
+ * by InstanceID on AMT). *manager is the SubscriptionManager EPR element,
+ * or NULL when the answer holds none (the device's choice). */
+int wsman_subscribe(struct wsman_client *c, const char *resource_uri,
+		    const struct wsman_selector *sel, size_t nsel, const struct wsman_subscribe *sub,
+		    xmlDocPtr *doc, xmlNodePtr *manager, struct wsman_error *err);
+/* WS-Eventing Unsubscribe (AMT: on CIM_FilterCollectionSubscription, by
+ * its Filter and Handler EPRs, or on the subscription manager by its keys). */
+int wsman_unsubscribe(struct wsman_client *c, const char *resource_uri,
+		      const struct wsman_selector *sel, size_t nsel,
+		      const struct wsman_epr_selector *epr_sel, size_t nepr_sel, struct wsman_error *err);
 
 #endif

@@ -10,6 +10,7 @@
 #include "wsman_xml.h"
 
 #include "uuid.h"
+#include "wsman_xml_int.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -66,7 +67,7 @@ int wsman_new_message_id(char out[WSMAN_MSGID_LEN])
 }
 
 /* Text we put in a document must be UTF-8 made of XML 1.0 characters. */
-static bool xml_text_ok(const char *s)
+bool wsman_xml_text_ok(const char *s)
 {
 	if (!s || xmlCheckUTF8(X(s)) == 0)
 		return false;
@@ -76,13 +77,16 @@ static bool xml_text_ok(const char *s)
 	return true;
 }
 
-static bool ncname_ok(const char *s)
+bool wsman_xml_ncname_ok(const char *s)
 {
 	return s && *s && xmlValidateNCName(X(s), 0) == 0;
 }
 
-/* The last path segment of a resource URI: the class name. */
-static const char *class_of(const char *uri)
+#define xml_text_ok wsman_xml_text_ok
+#define ncname_ok wsman_xml_ncname_ok
+#define class_of wsman_xml_class_of
+
+const char *wsman_xml_class_of(const char *uri)
 {
 	const char *slash = strrchr(uri, '/');
 	return slash ? slash + 1 : uri;
@@ -112,6 +116,9 @@ static int check_request(const struct wsman_request *r, struct wsman_error *err)
 		if (!r->sel[i].name || !*r->sel[i].name || !xml_text_ok(r->sel[i].name) ||
 		    !xml_text_ok(r->sel[i].value))
 			return fail(err, WSMAN_E_INVALID, "selector %zu has no name or invalid text", i);
+	const char *epr_why = wsman_xml_check_epr_selectors(r);
+	if (epr_why)
+		return fail(err, WSMAN_E_INVALID, "%s", epr_why);
 	switch (r->op) {
 	case WSMAN_OP_GET:
 	case WSMAN_OP_ENUMERATE:
@@ -140,6 +147,15 @@ static int check_request(const struct wsman_request *r, struct wsman_error *err)
 				return fail(err, WSMAN_E_INVALID,
 					    "reference parameter %zu is not valid", i);
 		break;
+	case WSMAN_OP_CREATE:
+	case WSMAN_OP_DELETE:
+	case WSMAN_OP_SUBSCRIBE:
+	case WSMAN_OP_UNSUBSCRIBE: {
+		const char *why = wsman_xml_check_ops(r);
+		if (why)
+			return fail(err, WSMAN_E_INVALID, "%s", why);
+		break;
+	}
 	default:
 		return fail(err, WSMAN_E_INVALID, "unknown operation %d", (int)r->op);
 	}
@@ -179,7 +195,8 @@ static bool add_epr(xmlNodePtr parent, xmlNsPtr h, const char *name, const struc
 	return true;
 }
 
-static int build_body(const struct wsman_request *r, xmlNodePtr env, xmlNodePtr body)
+static int build_body(const struct wsman_request *r, xmlNodePtr env, xmlNodePtr body, xmlNsPtr a,
+		      xmlNsPtr w)
 {
 	char num[16], name[160];
 	xmlNsPtr n, h;
@@ -227,6 +244,11 @@ static int build_body(const struct wsman_request *r, xmlNodePtr env, xmlNodePtr 
 			if (!add_epr(el, h, r->epr_in[i].name, &r->epr_in[i].epr, env))
 				return WSMAN_E_NOMEM;
 		return WSMAN_OK;
+	case WSMAN_OP_CREATE:
+	case WSMAN_OP_DELETE:
+	case WSMAN_OP_SUBSCRIBE:
+	case WSMAN_OP_UNSUBSCRIBE:
+		return wsman_xml_ops_body(r, env, body, a, w);
 	}
 	return WSMAN_E_INVALID;
 }
@@ -247,6 +269,14 @@ static const char *action_uri(const struct wsman_request *r, char **owned)
 		return WSMAN_NS_ENUMERATION "/Release";
 	case WSMAN_OP_PUT:
 		return WSMAN_NS_TRANSFER "/Put";
+	case WSMAN_OP_CREATE:
+		return WSMAN_NS_TRANSFER "/Create";
+	case WSMAN_OP_DELETE:
+		return WSMAN_NS_TRANSFER "/Delete";
+	case WSMAN_OP_SUBSCRIBE:
+		return WSMAN_NS_EVENTING "/Subscribe";
+	case WSMAN_OP_UNSUBSCRIBE:
+		return WSMAN_NS_EVENTING "/Unsubscribe";
 	case WSMAN_OP_INVOKE:
 		n = strlen(r->resource_uri) + 1 + strlen(r->method) + 1;
 		*owned = malloc(n);
@@ -302,7 +332,7 @@ int wsman_build_request(const struct wsman_request *r, xmlChar **out, size_t *ou
 	if (!el || !xmlNewTextChild(el, a, X("Address"), X(WSMAN_ADDR_ANONYMOUS)) ||
 	    !xmlNewTextChild(hdr, w, X("OperationTimeout"), X("PT60S")))
 		goto nomem;
-	if (r->nsel) {
+	if (r->nsel || r->nepr_sel) {
 		set = xmlNewChild(hdr, w, X("SelectorSet"), NULL);
 		if (!set)
 			goto nomem;
@@ -311,13 +341,17 @@ int wsman_build_request(const struct wsman_request *r, xmlChar **out, size_t *ou
 			if (!el || !xmlNewProp(el, X("Name"), X(r->sel[i].name)))
 				goto nomem;
 		}
+		if (wsman_xml_epr_selectors(set, a, w, r) != WSMAN_OK)
+			goto nomem;
 	}
+	if (wsman_xml_ops_header(r, hdr, s) != WSMAN_OK)
+		goto nomem;
 	body = xmlNewChild(env, s, X("Body"), NULL);
 	if (!body)
 		goto nomem;
-	rc = build_body(r, env, body);
+	rc = build_body(r, env, body, a, w);
 	if (rc == WSMAN_E_INVALID) {
-		rc = fail(err, rc, "method name too long");
+		rc = fail(err, rc, "method or class name too long or invalid");
 		goto out;
 	}
 	if (rc != WSMAN_OK)
@@ -340,6 +374,24 @@ out:
 }
 
 /* ---- node helpers ---- */
+
+static bool is_el(xmlNodePtr n, const char *local);
+
+const char *wsman_epr_selector(xmlNodePtr epr, const char *name)
+{
+	xmlNodePtr rp = wsman_child(epr, "ReferenceParameters");
+	xmlNodePtr set = wsman_child(rp, "SelectorSet");
+	for (xmlNodePtr s = set ? set->children : NULL; s; s = s->next) {
+		if (!is_el(s, "Selector"))
+			continue;
+		xmlChar *n = xmlGetProp(s, X("Name"));
+		bool match = n && strcmp((const char *)n, name) == 0;
+		xmlFree(n);
+		if (match)
+			return wsman_text(s);
+	}
+	return NULL;
+}
 
 static bool is_el(xmlNodePtr n, const char *local)
 {

@@ -53,6 +53,12 @@ struct wsman_epr {
 	const struct wsman_selector *sel;
 	size_t nsel;
 };
+/* A selector whose value is an endpoint reference, as association keys
+ * are named (Unsubscribe's Filter and Handler). */
+struct wsman_epr_selector {
+	const char *name;
+	struct wsman_epr epr;
+};
 /* Method input parameter or Put property: value is the text (binary:
  * base64 it first). */
 struct wsman_param {
@@ -71,7 +77,27 @@ enum wsman_op {
 	WSMAN_OP_PULL,
 	WSMAN_OP_RELEASE,
 	WSMAN_OP_INVOKE,
-	WSMAN_OP_PUT, /* WS-Transfer Put: in[] are the new instance's properties */
+	WSMAN_OP_PUT,         /* WS-Transfer Put: in[] are the new instance's properties */
+	WSMAN_OP_CREATE,      /* WS-Transfer Create: props become the new instance */
+	WSMAN_OP_DELETE,      /* WS-Transfer Delete of the instance the selectors name */
+	WSMAN_OP_SUBSCRIBE,   /* WS-Eventing Subscribe (sub) */
+	WSMAN_OP_UNSUBSCRIBE, /* WS-Eventing Unsubscribe */
+};
+
+#define WSMAN_NS_EVENTING "http://schemas.xmlsoap.org/ws/2004/08/eventing"
+#define WSMAN_MODE_PUSH WSMAN_NS_EVENTING "/DeliveryModes/Push"
+#define WSMAN_MODE_PUSH_WITH_ACK "http://schemas.dmtf.org/wbem/wsman/1/wsman/PushWithAck"
+
+/* What a Subscribe asks for (protocol-facts-2.md 1.2, MeshCommander's
+ * ExecSubscribe): the delivery mode, where events go, one optional
+ * reference parameter element echoed in every event, and optional digest
+ * credentials the device uses towards the subscriber (wst:IssuedTokens
+ * with a UsernameToken, plus wsman:Auth with the digest profile). */
+struct wsman_subscribe {
+	bool push_with_ack;
+	const char *notify_to;
+	const char *ref_ns, *ref_name, *ref_value; /* NULL ref_name: none */
+	const char *user, *password;               /* NULL user: none; never logged */
 };
 
 struct wsman_request {
@@ -86,6 +112,13 @@ struct wsman_request {
 	size_t nin;
 	const struct wsman_epr_param *epr_in; /* WSMAN_OP_INVOKE only */
 	size_t nepr;
+	const struct wsman_epr_selector *epr_sel; /* after sel, in the same SelectorSet */
+	size_t nepr_sel;
+	/* WSMAN_OP_CREATE: the properties of the new instance, in order */
+	const struct wsman_param *props;
+	size_t nprops;
+	/* WSMAN_OP_SUBSCRIBE */
+	const struct wsman_subscribe *sub;
 	/* WSMAN_OP_PULL / WSMAN_OP_RELEASE */
 	const char *enum_context;
 	unsigned max_elements; /* PULL; 0 = WSMAN_PULL_MAX_ELEMENTS */
@@ -143,6 +176,10 @@ int wsman_response_pull(xmlNodePtr body, xmlNodePtr *items, const char **context
  */
 int wsman_response_output(xmlNodePtr body, const char *method, xmlNodePtr *output,
 			  struct wsman_error *err);
+
+/* The text of selector name in an endpoint reference element (its
+ * ReferenceParameters/SelectorSet), or NULL. */
+const char *wsman_epr_selector(xmlNodePtr epr, const char *name);
 
 /* ---- helpers over parsed nodes: local names, namespace-agnostic ---- */
 /* First element child with this local name; NULL if none. */

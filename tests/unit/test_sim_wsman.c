@@ -27,9 +27,9 @@ static struct wt T;
 
 static void parse_curl_style(void **state)
 {
-	struct sim_digest_auth a;
+	struct http_digest_auth a;
 	(void)state;
-	assert_int_equal(sim_digest_parse(CURL_HDR, &a), 0);
+	assert_int_equal(http_digest_parse(CURL_HDR, &a), 0);
 	assert_string_equal(a.username, "admin");
 	assert_string_equal(a.realm, "Digest:A4070000000000000000000000000000");
 	assert_string_equal(a.nonce, "dcd98b7102dd2f0e8b11d0f600bfb0c093");
@@ -43,11 +43,11 @@ static void parse_curl_style(void **state)
 
 static void parse_escapes_blanks_and_unknowns(void **state)
 {
-	struct sim_digest_auth a;
+	struct http_digest_auth a;
 	(void)state;
 	/* escapes, blanks around '=' and ',', empty items, unknown parameters,
 	 * case-insensitive scheme and names, quoted qop */
-	assert_int_equal(sim_digest_parse("  dIgEsT   USERNAME = \"ad\\\"m\\\\in\" ,, realm=\"r\","
+	assert_int_equal(http_digest_parse("  dIgEsT   USERNAME = \"ad\\\"m\\\\in\" ,, realm=\"r\","
 					  "nonce=\"n\" , uri=\"/wsman\",response="
 					  "\"6629FAE49393A05397450978507C4EF1\",opaque=\"\","
 					  "x-extension=\"what,ever\",qop=\"auth\",nc=0000000a,"
@@ -62,7 +62,7 @@ static void parse_escapes_blanks_and_unknowns(void **state)
 
 static void parse_rejects(void **state)
 {
-	struct sim_digest_auth a;
+	struct http_digest_auth a;
 	char big[4096];
 	(void)state;
 	static const char *const bad[] = {
@@ -92,38 +92,38 @@ static void parse_rejects(void **state)
 		"Digest username",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		if (sim_digest_parse(bad[i], &a) != -1)
+		if (http_digest_parse(bad[i], &a) != -1)
 			fail_msg("accepted: %s", bad[i]);
 	}
-	assert_int_equal(sim_digest_parse(NULL, &a), -1);
+	assert_int_equal(http_digest_parse(NULL, &a), -1);
 
 	/* overlong known fields: username 65 characters, uri 256 */
 	snprintf(big, sizeof(big),
 		 "Digest username=\"%065d\", realm=\"r\", nonce=\"n\", uri=\"/wsman\", "
 		 "response=\"6629fae49393a05397450978507c4ef1\"",
 		 0);
-	assert_int_equal(sim_digest_parse(big, &a), -1);
+	assert_int_equal(http_digest_parse(big, &a), -1);
 	snprintf(big, sizeof(big),
 		 "Digest username=\"%064d\", realm=\"r\", nonce=\"n\", uri=\"/wsman\", "
 		 "response=\"6629fae49393a05397450978507c4ef1\"",
 		 0);
-	assert_int_equal(sim_digest_parse(big, &a), 0); /* exactly the limit */
+	assert_int_equal(http_digest_parse(big, &a), 0); /* exactly the limit */
 	snprintf(big, sizeof(big),
 		 "Digest username=\"a\", realm=\"r\", nonce=\"n\", uri=\"/%0256d\", "
 		 "response=\"6629fae49393a05397450978507c4ef1\"",
 		 0);
-	assert_int_equal(sim_digest_parse(big, &a), -1);
+	assert_int_equal(http_digest_parse(big, &a), -1);
 	/* an overlong unknown parameter is skipped, not an error */
 	snprintf(big, sizeof(big),
 		 "Digest foo=\"%0600d\", username=\"a\", realm=\"r\", nonce=\"n\", uri=\"/wsman\", "
 		 "response=\"6629fae49393a05397450978507c4ef1\"",
 		 0);
-	assert_int_equal(sim_digest_parse(big, &a), 0);
+	assert_int_equal(http_digest_parse(big, &a), 0);
 	/* the whole header is capped */
 	memset(big, ' ', sizeof(big) - 1);
 	big[sizeof(big) - 1] = '\0';
 	memcpy(big, "Digest ", 7);
-	assert_int_equal(sim_digest_parse(big, &a), -1);
+	assert_int_equal(http_digest_parse(big, &a), -1);
 }
 
 /* ---------------- digest computation and verification ---------------- */
@@ -133,12 +133,12 @@ static void digest_rfc2617_vectors(void **state)
 	char out[33];
 	(void)state;
 	/* RFC 2617 section 3.5 */
-	sim_digest_compute("Mufasa", "testrealm@host.com", "Circle Of Life", "GET",
+	http_digest_compute("Mufasa", "testrealm@host.com", "Circle Of Life", "GET",
 			   "/dir/index.html", "dcd98b7102dd2f0e8b11d0f600bfb0c093", "00000001",
 			   "0a4f113b", "auth", out);
 	assert_string_equal(out, "6629fae49393a05397450978507c4ef1");
 	/* the same credentials for AMT's POST /wsman */
-	sim_digest_compute("Mufasa", "testrealm@host.com", "Circle Of Life", "POST", "/wsman",
+	http_digest_compute("Mufasa", "testrealm@host.com", "Circle Of Life", "POST", "/wsman",
 			   "dcd98b7102dd2f0e8b11d0f600bfb0c093", "00000001", "0a4f113b", "auth",
 			   out);
 	assert_string_equal(out, "e5a34bc309c3ea959ae53c04ac7b2cc2");
@@ -146,54 +146,54 @@ static void digest_rfc2617_vectors(void **state)
 
 static void digest_verify(void **state)
 {
-	struct sim_digest_auth a;
+	struct http_digest_auth a;
 	(void)state;
 	const char *h = "Digest username=\"Mufasa\", realm=\"testrealm@host.com\", "
 			"nonce=\"dcd98b7102dd2f0e8b11d0f600bfb0c093\", uri=\"/wsman\", qop=auth, "
 			"nc=00000001, cnonce=\"0a4f113b\", response=\"E5A34BC309C3EA959AE53C04AC7B2CC2\"";
-	assert_int_equal(sim_digest_parse(h, &a), 0);
-	assert_true(sim_digest_verify(&a, "POST", "testrealm@host.com", "Circle Of Life"));
-	assert_false(sim_digest_verify(&a, "POST", "testrealm@host.com", "Circle of Life"));
-	assert_false(sim_digest_verify(&a, "POST", "other realm", "Circle Of Life"));
-	assert_false(sim_digest_verify(&a, "GET", "testrealm@host.com", "Circle Of Life"));
-	struct sim_digest_auth b = a;
+	assert_int_equal(http_digest_parse(h, &a), 0);
+	assert_true(http_digest_verify(&a, "POST", "testrealm@host.com", "Circle Of Life"));
+	assert_false(http_digest_verify(&a, "POST", "testrealm@host.com", "Circle of Life"));
+	assert_false(http_digest_verify(&a, "POST", "other realm", "Circle Of Life"));
+	assert_false(http_digest_verify(&a, "GET", "testrealm@host.com", "Circle Of Life"));
+	struct http_digest_auth b = a;
 	snprintf(b.algorithm, sizeof(b.algorithm), "MD5-sess");
-	assert_false(sim_digest_verify(&b, "POST", "testrealm@host.com", "Circle Of Life"));
+	assert_false(http_digest_verify(&b, "POST", "testrealm@host.com", "Circle Of Life"));
 	b = a;
 	snprintf(b.qop, sizeof(b.qop), "auth-int");
-	assert_false(sim_digest_verify(&b, "POST", "testrealm@host.com", "Circle Of Life"));
+	assert_false(http_digest_verify(&b, "POST", "testrealm@host.com", "Circle Of Life"));
 	b = a;
 	snprintf(b.qop, sizeof(b.qop), "auth,auth-int"); /* a list is not an answer */
-	assert_false(sim_digest_verify(&b, "POST", "testrealm@host.com", "Circle Of Life"));
+	assert_false(http_digest_verify(&b, "POST", "testrealm@host.com", "Circle Of Life"));
 	b = a;
 	b.qop[0] = '\0'; /* RFC 2069 style: AMT asks for qop */
-	assert_false(sim_digest_verify(&b, "POST", "testrealm@host.com", "Circle Of Life"));
+	assert_false(http_digest_verify(&b, "POST", "testrealm@host.com", "Circle Of Life"));
 }
 
 static void nonce_table(void **state)
 {
-	static struct sim_nonces t;
+	static struct http_nonces t;
 	char n1[33], n2[33];
 	(void)state;
 	memset(&t, 0, sizeof(t));
-	assert_int_equal(sim_nonce_issue(&t, 1000, n1), 0);
+	assert_int_equal(http_nonce_issue(&t, 1000, n1), 0);
 	assert_int_equal(strlen(n1), 32);
-	assert_int_equal(sim_nonce_issue(&t, 1000, n2), 0);
+	assert_int_equal(http_nonce_issue(&t, 1000, n2), 0);
 	assert_string_not_equal(n1, n2);
-	assert_int_equal(sim_nonce_use(&t, n1, "00000001", 2000), 0);
-	assert_int_equal(sim_nonce_use(&t, n1, "00000001", 2000), -1); /* replay */
-	assert_int_equal(sim_nonce_use(&t, n1, "00000002", 2000), 0);
-	assert_int_equal(sim_nonce_use(&t, n1, "2", 2000), -1);
-	assert_int_equal(sim_nonce_use(&t, "0123456789abcdef0123456789abcdef", "00000001", 2000),
+	assert_int_equal(http_nonce_use(&t, n1, "00000001", 2000), 0);
+	assert_int_equal(http_nonce_use(&t, n1, "00000001", 2000), -1); /* replay */
+	assert_int_equal(http_nonce_use(&t, n1, "00000002", 2000), 0);
+	assert_int_equal(http_nonce_use(&t, n1, "2", 2000), -1);
+	assert_int_equal(http_nonce_use(&t, "0123456789abcdef0123456789abcdef", "00000001", 2000),
 			 -1);
-	assert_int_equal(sim_nonce_use(&t, n2, "00000001", 1000 + SIM_NONCE_LIFE_MS + 1), -1);
+	assert_int_equal(http_nonce_use(&t, n2, "00000001", 1000 + HTTP_NONCE_LIFE_MS + 1), -1);
 	/* full table: the oldest goes */
 	memset(&t, 0, sizeof(t));
-	assert_int_equal(sim_nonce_issue(&t, 1, n1), 0);
-	for (int i = 0; i < SIM_NONCE_SLOTS; i++)
-		assert_int_equal(sim_nonce_issue(&t, 2 + i, n2), 0);
-	assert_int_equal(sim_nonce_use(&t, n1, "00000001", 100), -1);
-	assert_int_equal(sim_nonce_use(&t, n2, "00000001", 100), 0);
+	assert_int_equal(http_nonce_issue(&t, 1, n1), 0);
+	for (int i = 0; i < HTTP_NONCE_SLOTS; i++)
+		assert_int_equal(http_nonce_issue(&t, 2 + i, n2), 0);
+	assert_int_equal(http_nonce_use(&t, n1, "00000001", 100), -1);
+	assert_int_equal(http_nonce_use(&t, n2, "00000001", 100), 0);
 }
 
 static void realm_from_uuid(void **state)

@@ -118,7 +118,7 @@ static void digest_header(const char *user, const char *password, const char *re
 			  const char *nonce, const char *nc, char *out, size_t cap)
 {
 	char resp[33];
-	sim_digest_compute(user, realm, password, "POST", "/wsman", nonce, nc, "c0ffee", "auth",
+	http_digest_compute(user, realm, password, "POST", "/wsman", nonce, nc, "c0ffee", "auth",
 			   resp);
 	snprintf(out, cap,
 		 "Digest username=\"%s\", realm=\"%s\", nonce=\"%s\", uri=\"/wsman\", "

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "http_digest.h"
 #include "sim_wsman_int.h"
 
 #define STATUS_REFUSED 0x01u
@@ -141,8 +142,8 @@ static enum sim_sol_state digest(struct sim_sol *s, const struct redir_strs *f,
 	copy_str(cnonce, sizeof(cnonce), &f->s[D_CNONCE]);
 	copy_str(nc, sizeof(nc), &f->s[D_NC]);
 	s->nonce[0] = '\0'; /* one answer per challenge */
-	sim_digest_compute(cfg->user, cfg->realm, cfg->password, REDIR_DIGEST_METHOD, uri, nonce, nc,
-			   cnonce, "auth", want);
+	http_digest_compute(cfg->user, cfg->realm, cfg->password, REDIR_DIGEST_METHOD, uri, nonce, nc,
+			    cnonce, "auth", want);
 	bool ok = str_equal_ct(&f->s[D_USER], cfg->user) &&
 		  CRYPTO_memcmp(want, f->s[D_RESPONSE].p, 32) == 0;
 	OPENSSL_cleanse(want, sizeof(want));

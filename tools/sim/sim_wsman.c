@@ -81,7 +81,7 @@ struct sim_wsman {
 	int stop_pipe[2];
 	pthread_t thread;
 	bool thread_started, listeners_paused;
-	struct sim_nonces nonces;
+	struct http_nonces nonces;
 	struct conn conns[MAX_CONNS];
 };
 
@@ -274,7 +274,7 @@ static void send_challenge(struct sim_wsman *w, struct evhttp_request *req,
 			   const struct auth_cfg *cfg, bool stale)
 {
 	char nonce[33], value[256];
-	if (sim_nonce_issue(&w->nonces, sim_wsman_now_ms(), nonce) != 0) {
+	if (http_nonce_issue(&w->nonces, sim_wsman_now_ms(), nonce) != 0) {
 		send_html(req, cfg, 500, "Internal Server Error");
 		return;
 	}
@@ -291,10 +291,10 @@ static void send_challenge(struct sim_wsman *w, struct evhttp_request *req,
 static int authenticate(struct sim_wsman *w, struct evhttp_request *req,
 			const struct auth_cfg *cfg, bool local, const char **user)
 {
-	struct sim_digest_auth a;
+	struct http_digest_auth a;
 	const char *hdr = evhttp_find_header(evhttp_request_get_input_headers(req), "Authorization");
 	const char *password = NULL;
-	if (!hdr || sim_digest_parse(hdr, &a) != 0)
+	if (!hdr || http_digest_parse(hdr, &a) != 0)
 		return 0;
 	if (strcmp(a.username, cfg->admin_user) == 0) {
 		password = cfg->admin_password;
@@ -312,9 +312,9 @@ static int authenticate(struct sim_wsman *w, struct evhttp_request *req,
 		}
 	}
 	if (!password || strcmp(a.uri, evhttp_request_get_uri(req)) != 0 ||
-	    !sim_digest_verify(&a, "POST", cfg->realm, password))
+	    !http_digest_verify(&a, "POST", cfg->realm, password))
 		return 0;
-	return sim_nonce_use(&w->nonces, a.nonce, a.nc, sim_wsman_now_ms()) == 0 ? 1 : -1;
+	return http_nonce_use(&w->nonces, a.nonce, a.nc, sim_wsman_now_ms()) == 0 ? 1 : -1;
 }
 
 static void on_request(struct evhttp_request *req, void *arg)

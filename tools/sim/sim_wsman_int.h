@@ -22,64 +22,9 @@
 
 #include "sim_fw.h"
 
-/* ---------------- digest authentication (sim_wsman_auth.c) ---------------- */
-
-#define SIM_DIGEST_USER_MAX 64
-#define SIM_DIGEST_REALM_MAX 64
-#define SIM_DIGEST_NONCE_MAX 64
-#define SIM_DIGEST_URI_MAX 255
-#define SIM_DIGEST_HDR_MAX 2048 /* whole Authorization header */
-
-/* Fields of "Authorization: Digest ..." (RFC 2617 3.2.2), NUL-terminated. */
-struct sim_digest_auth {
-	char username[SIM_DIGEST_USER_MAX + 1];
-	char realm[SIM_DIGEST_REALM_MAX + 1];
-	char nonce[SIM_DIGEST_NONCE_MAX + 1];
-	char uri[SIM_DIGEST_URI_MAX + 1];
-	char response[33];
-	char cnonce[SIM_DIGEST_NONCE_MAX + 1];
-	char nc[9];
-	char qop[16];
-	char algorithm[16];
-	char opaque[SIM_DIGEST_NONCE_MAX + 1];
-};
-
-/* Parse one Authorization header value. Accepts token or quoted-string
- * values (backslash escapes), optional blanks around '=' and ',', empty
- * list items and unknown parameters (bounded). Refuses: a scheme other
- * than Digest, a known parameter twice or longer than its field, an
- * unterminated quote, a missing username/realm/nonce/uri/response, a
- * response that is not 32 hex digits, qop without nc (8 hex) and cnonce.
- * Returns 0 or -1. */
-int sim_digest_parse(const char *hdr, struct sim_digest_auth *out);
-
-/* RFC 2617 response with MD5 (qop = auth): 32 lower-case hex digits. */
-void sim_digest_compute(const char *user, const char *realm, const char *password,
-			const char *method, const char *uri, const char *nonce, const char *nc,
-			const char *cnonce, const char *qop, char out[33]);
-
-/* True when a is a qop=auth MD5 answer for this realm, method and
- * password (response compared in constant time). The caller checks the
- * nonce and that a->uri names the request. */
-bool sim_digest_verify(const struct sim_digest_auth *a, const char *method, const char *realm,
-		       const char *password);
-
-/* The nonces the service issued: a small table with expiry and, per nonce,
- * the highest nc seen (a repeated nc is a replay). */
-#define SIM_NONCE_SLOTS 64
-#define SIM_NONCE_LIFE_MS (300 * 1000)
-struct sim_nonces {
-	struct {
-		char nonce[33]; /* "" = free */
-		int64_t issued_ms;
-		uint32_t last_nc;
-	} e[SIM_NONCE_SLOTS];
-};
-/* New random nonce (32 hex digits); evicts the oldest when full. */
-int sim_nonce_issue(struct sim_nonces *t, int64_t now_ms, char out[33]);
-/* 0 when nonce is ours, fresh and nc is higher than before; -1 otherwise
- * (the client gets a new challenge with stale="true"). */
-int sim_nonce_use(struct sim_nonces *t, const char *nonce, const char *nc, int64_t now_ms);
+/* ---------------- digest authentication ---------------- */
+/* The digest parser, check and nonces are common/http_digest.h's. */
+#include "http_digest.h"
 
 /* [amt] digest_realm, or "Digest:" + 32 upper-case hex digits of the UUID. */
 void sim_digest_realm(const struct sim_state *st, char *out, size_t cap);
