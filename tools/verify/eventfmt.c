@@ -9,6 +9,8 @@
 
 #include "eventfmt.h"
 
+#include "alertdoc.h"
+
 static const char *dstr(const struct store_event *ev, const char *key)
 {
 	const char *s = json_string_value(json_object_get(ev->detail, key));
@@ -96,6 +98,21 @@ static void summary(FILE *f, const struct store_event *ev)
 		fprintf(f, " host %s AMT %s %s/%s cira %s report %s", dstr(ev, "host_name"),
 			dstr(ev, "amt_version"), dstr(ev, "provisioning_state"),
 			dstr(ev, "control_mode"), dstr(ev, "cira_status"), dstr(ev, "report_id"));
+	} else if (strcmp(type, "alert") == 0) {
+		json_t *sev = json_object_get(ev->detail, "severity");
+		char *args = json_dumps(json_object_get(ev->detail, "arguments"),
+					JSON_COMPACT | JSON_ENSURE_ASCII);
+		fprintf(f, " %s%s%s%s severity %s arguments %s", dstr(ev, "message_id"),
+			json_object_get(ev->detail, "meaning") ? " (" : "", dstr(ev, "meaning"),
+			json_object_get(ev->detail, "meaning") ? ")" : "",
+			json_is_integer(sev) ? alertdoc_severity_name((uint32_t)json_integer_value(sev))
+					     : "-",
+			args ? args : "[]");
+		free(args);
+	} else if (strcmp(type, "action") == 0) {
+		fprintf(f, " %s for alert %lld (%s): %s after %lld ms", dstr(ev, "program"),
+			(long long)dint(ev, "alert_event_id"), dstr(ev, "message_id"),
+			dstr(ev, "outcome"), (long long)dint(ev, "duration_ms"));
 	} else if (json_object_size(ev->detail) > 0) {
 		char *d = json_dumps(ev->detail, JSON_COMPACT | JSON_ENSURE_ASCII);
 		if (d)

@@ -15,6 +15,7 @@
 #include <event2/event.h>
 
 #include "cliopt.h"
+#include "event_engine.h"
 #include "listen.h"
 #include "listen_rate.h"
 #include "listen_verify.h"
@@ -24,6 +25,10 @@
 struct listen_opts {
 	const char *hello, *mps, *reports, *cert, *key, *user, *password_file, *db;
 	const char *client_ca, *token_file;
+	const char *events, *notify_user, *notify_password_file;
+	struct engine_rule rules[ENGINE_RULES_MAX];
+	size_t nrules;
+	unsigned long on_event_timeout, on_event_max;
 	bool json;
 	unsigned long max_tunnel_s;
 	/* --max-connections sets all three; a receiver's own option wins. */
@@ -37,14 +42,16 @@ struct listen_opts {
 
 struct listen_run {
 	struct listen_ctx ctx;
-	struct sockaddr_storage hello_sa, mps_sa, reports_sa;
-	socklen_t hello_salen, mps_salen, reports_salen;
+	struct sockaddr_storage hello_sa, mps_sa, reports_sa, events_sa;
+	socklen_t hello_salen, mps_salen, reports_salen, events_salen;
 	struct hello_server *hello;
 	struct mps_server *mps;
 	struct reports_server *reports;
+	struct events_server *events;
+	struct engine *engine;
 	struct event *sigterm, *sigint;
-	uint8_t *password, *token, *device_password;
-	size_t password_len, token_len, device_password_len;
+	uint8_t *password, *token, *device_password, *notify_password;
+	size_t password_len, token_len, device_password_len, notify_password_len;
 	struct sockaddr_storage relay_sa;
 	socklen_t relay_salen;
 	struct listen_verifier *verifier;
@@ -69,13 +76,22 @@ static int parse_range(const char *s, unsigned long *lo, unsigned long *hi)
 enum { O_HELLO, O_MPS, O_REPORTS, O_CERT, O_KEY, O_USER, O_PWFILE, O_CLIENT_CA, O_TOKEN, O_DB,
        O_JSON, O_TUNNEL, O_MAXCONN, O_MAXHELLO, O_MAXMPS, O_MAXREPORTS, O_PERSOURCE, O_PERUUID,
        O_RELAY_BIND, O_RELAY_PORTS, O_MAXCHAN, O_MAXRELAYS, O_OPEN_TIMEOUT, O_DEV_USER,
-       O_DEV_PWFILE, O_DEV_CA, O_VERIFY, O_NOVERIFY };
+       O_DEV_PWFILE, O_DEV_CA, O_VERIFY, O_NOVERIFY, O_EVENTS, O_NUSER, O_NPW, O_ONEVENT,
+       O_ONTIMEOUT, O_ONMAX };
 
 /* 0, 1 (--help printed), or -1 (usage error printed). */
 static int parse_args(int argc, char **argv, struct listen_opts *o)
 {
 	char hello[64], mps[64], reports[80], db[64], maxhello[64], maxmps[80], maxreports[64],
-		persource[128], peruuid[96], maxchan[64], maxrelays[80];
+		persource[128], peruuid[96], maxchan[64], maxrelays[80], events[96], ontimeout[64],
+		onmax[64];
+	snprintf(events, sizeof(events),
+		 "receiver of AMT's WS-Events (default port %u): HTTP, HTTPS with --tls-cert",
+		 LISTEN_DEFAULT_EVENTS_PORT);
+	snprintf(ontimeout, sizeof(ontimeout), "a program's time limit (default %u)",
+		 ENGINE_DEFAULT_TIMEOUT_S);
+	snprintf(onmax, sizeof(onmax), "programs running at once (default %u)",
+		 ENGINE_DEFAULT_MAX_RUNNING);
 	snprintf(hello, sizeof(hello), "hello receiver (default port %u)", LISTEN_DEFAULT_HELLO_PORT);
 	snprintf(mps, sizeof(mps), "MPS for CIRA tunnels (default port %u)",
 		 LISTEN_DEFAULT_MPS_PORT);
@@ -151,6 +167,19 @@ static int parse_args(int argc, char **argv, struct listen_opts *o)
 			      "--device-password-file is given",
 			      0},
 		[O_NOVERIFY] = {"no-verify-on-connect", 0, NULL, "do not", 0},
+		[O_EVENTS] = {"events", 0, "ADDR[:PORT]", events, 0},
+		[O_NUSER] = {"notify-user", 0, "U",
+			     "events: require this digest user (the one 'amt-verify subscribe' gave "
+			     "the devices)",
+			     0},
+		[O_NPW] = {"notify-password-file", 0, "F", "events: and its password", 0},
+		[O_ONEVENT] = {"on-event", 0, "MATCH=PROGRAM",
+			       "run PROGRAM (no shell) for each new event whose MessageID matches the "
+			       "glob MATCH (MATCH@UUID: one device); the event's JSON on stdin, "
+			       "AMT_EVENT_* variables",
+			       CLIOPT_REPEAT},
+		[O_ONTIMEOUT] = {"on-event-timeout", 0, "S", ontimeout, 0},
+		[O_ONMAX] = {"on-event-max", 0, "N", onmax, 0},
 		{NULL, 0, NULL, NULL, 0},
 	};
 	const struct clicmd cli = {
@@ -162,8 +191,9 @@ static int parse_args(int argc, char **argv, struct listen_opts *o)
 			"connections (an MPS over TLS) and agent reports (HTTPS POST), record each\n"
 			"as an event in the store, and print it. Runs until SIGTERM or SIGINT.\n"
 			"--mps needs --tls-cert, --tls-key, --mps-user and --mps-password-file;\n"
-			"--reports needs --tls-cert and --tls-key. Each receiver has its own\n"
-			"connection limit, so a flood on one leaves the others working.\n"
+			"--reports needs --tls-cert and --tls-key; --events takes them for HTTPS.\n"
+			"Events are stored once and acked when asked (PushWithAck). Each receiver\n"
+			"has its own connection limit, so a flood on one leaves the others working.\n"
 			"Relays (with --mps): every port a connected device forwarded is relayed\n"
 			"on a local port, one APF channel per accepted connection; 'amt-verify\n"
 			"tunnels' lists them.\n",
@@ -240,11 +270,44 @@ static int parse_args(int argc, char **argv, struct listen_opts *o)
 		case O_DEV_CA: o->device_ca_file = v; break;
 		case O_VERIFY: o->verify_on_connect = 1; break;
 		case O_NOVERIFY: o->verify_on_connect = 0; break;
+		case O_EVENTS: o->events = v; break;
+		case O_NUSER: o->notify_user = v; break;
+		case O_NPW: o->notify_password_file = v; break;
+		case O_ONEVENT: {
+			char why[512];
+			if (o->nrules >= ENGINE_RULES_MAX) {
+				cliopt_fail(&cli, stderr, "at most %d --on-event rules", ENGINE_RULES_MAX);
+				return -1;
+			}
+			if (engine_parse_rule(v, &o->rules[o->nrules], why, sizeof(why)) != 0) {
+				fprintf(stderr, "%s listen: %s\n", VERIFY_PROG, why);
+				return -1;
+			}
+			o->nrules++;
+			break;
+		}
+		case O_ONTIMEOUT:
+		case O_ONMAX:
+			if (cliopt_ulong(&cli, stderr, opt, v, 1, opt == O_ONTIMEOUT ? 86400 : 256,
+					 opt == O_ONTIMEOUT ? &o->on_event_timeout : &o->on_event_max))
+				return -1;
+			break;
 		}
 	}
-	if (!o->hello && !o->mps && !o->reports) {
-		fprintf(stderr, "%s listen: nothing to listen on — pass --hello, --mps and/or "
-				"--reports ADDR[:PORT]\n", VERIFY_PROG);
+	if (!o->hello && !o->mps && !o->reports && !o->events) {
+		fprintf(stderr, "%s listen: nothing to listen on — pass --hello, --mps, --reports "
+				"and/or --events ADDR[:PORT]\n", VERIFY_PROG);
+		return -1;
+	}
+	if (!o->events && (o->notify_user || o->notify_password_file || o->nrules ||
+			   o->on_event_timeout || o->on_event_max)) {
+		fprintf(stderr, "%s listen: --notify-user, --notify-password-file and --on-event* "
+				"only apply with --events\n", VERIFY_PROG);
+		return -1;
+	}
+	if (!o->notify_user != !o->notify_password_file) {
+		fprintf(stderr, "%s listen: --notify-user and --notify-password-file go together\n",
+			VERIFY_PROG);
 		return -1;
 	}
 	if (o->mps || o->reports) {
@@ -270,9 +333,14 @@ static int parse_args(int argc, char **argv, struct listen_opts *o)
 			       : "the report receiver presents a certificate (HTTPS)");
 		return -1;
 	}
-	if (!o->mps && !o->reports && (o->cert || o->key)) {
-		fprintf(stderr, "%s listen: --tls-cert and --tls-key only apply with --mps or "
-				"--reports\n", VERIFY_PROG);
+	if (!o->mps && !o->reports && !o->events && (o->cert || o->key)) {
+		fprintf(stderr, "%s listen: --tls-cert and --tls-key only apply with --mps, "
+				"--reports or --events\n", VERIFY_PROG);
+		return -1;
+	}
+	if (o->events && !o->cert != !o->key) {
+		fprintf(stderr, "%s listen: --events over HTTPS needs both --tls-cert and "
+				"--tls-key\n", VERIFY_PROG);
 		return -1;
 	}
 	if (!o->mps && (o->user || o->password_file)) {
@@ -320,6 +388,8 @@ static void stop(struct listen_run *run, int sig)
 	hello_server_stop(run->hello);
 	mps_server_stop(run->mps);
 	reports_server_stop(run->reports);
+	events_server_stop(run->events);
+	engine_stop(run->engine);
 	/* One at a time from the head: a shutdown may free other connections
 	 * (a tunnel its relayed ones), so no pointer is kept across it. */
 	for (;;) {
@@ -387,6 +457,24 @@ static int start(struct listen_run *run, const struct listen_opts *o, char *read
 		if (!o->client_ca && !o->token_file)
 			log_warn("reports: accepted from anyone who can connect — add --client-ca "
 				 "and/or --token-file");
+	}
+	if (o->events) {
+		struct events_server_cfg cfg = {.cert_file = o->cert, .key_file = o->key,
+						.user = o->notify_user,
+						.password = run->notify_password,
+						.password_len = run->notify_password_len};
+		if (events_server_new(&run->ctx, (struct sockaddr *)&run->events_sa,
+				      run->events_salen, &cfg, &run->events, bound, sizeof(bound), err,
+				      sizeof(err), &ex) != 0) {
+			fprintf(stderr, "%s listen: %s\n", VERIFY_PROG, err);
+			return ex;
+		}
+		if (n < cap)
+			n += (size_t)snprintf(ready + n, cap - n, "%sevents (%s) on %s",
+					      n ? ", " : "", o->cert ? "HTTPS" : "HTTP", bound);
+		if (!o->notify_user)
+			log_warn("events: accepted from anyone who can connect — subscribe with "
+				 "--notify-user and listen with the same credentials");
 	}
 	return VERIFY_EXIT_OK;
 }
@@ -457,6 +545,18 @@ int cmd_listen(int argc, char **argv)
 		fprintf(stderr, "%s listen: --device-password-file: %s\n", VERIFY_PROG, err);
 		goto out;
 	}
+	if (o.events && verify_parse_listen_addr(o.events, LISTEN_DEFAULT_EVENTS_PORT,
+						 &run.events_sa, &run.events_salen, err,
+						 sizeof(err)) != 0) {
+		fprintf(stderr, "%s listen: --events %s\n", VERIFY_PROG, err);
+		goto out;
+	}
+	if (o.notify_password_file &&
+	    verify_read_secret(o.notify_password_file, &run.notify_password,
+			       &run.notify_password_len, err, sizeof(err)) != 0) {
+		fprintf(stderr, "%s listen: --notify-password-file: %s\n", VERIFY_PROG, err);
+		goto out;
+	}
 	if (o.password_file &&
 	    verify_read_secret(o.password_file, &run.password, &run.password_len, err,
 			       sizeof(err)) != 0) {
@@ -481,7 +581,8 @@ int cmd_listen(int argc, char **argv)
 			goto out;
 		}
 	}
-	listen_fit_fd_limit((o.hello ? run.ctx.lim.max_hello : 0) +
+	listen_fit_fd_limit((o.events ? run.ctx.lim.max_reports : 0) +
+			    (o.hello ? run.ctx.lim.max_hello : 0) +
 			    (o.mps ? run.ctx.lim.max_mps + run.ctx.lim.max_relays : 0) +
 			    (o.reports ? run.ctx.lim.max_reports : 0));
 	run.ctx.base = event_base_new();
@@ -522,6 +623,16 @@ int cmd_listen(int argc, char **argv)
 		log_warn("cannot clean up tunnels of stopped listeners: %s", err);
 	else if (r > 0)
 		log_info("%d tunnel(s) of a stopped listener removed from the store", r);
+	if (o.events && o.nrules) {
+		run.engine = engine_new(run.ctx.base, run.ctx.store, o.rules, o.nrules,
+					(unsigned)o.on_event_timeout, (unsigned)o.on_event_max, o.json);
+		if (!run.engine) {
+			fprintf(stderr, "%s listen: cannot set up the event engine\n", VERIFY_PROG);
+			ex = VERIFY_EXIT_NETWORK;
+			goto out;
+		}
+		events_server_set_engine(run.events, run.engine);
+	}
 	run.sigterm = evsignal_new(run.ctx.base, SIGTERM, on_signal, &run);
 	run.sigint = evsignal_new(run.ctx.base, SIGINT, on_signal, &run);
 	if (!run.sigterm || !run.sigint || evsignal_add(run.sigterm, NULL) != 0 ||
@@ -546,6 +657,7 @@ out:
 	hello_server_stop(run.hello);
 	mps_server_stop(run.mps);
 	reports_server_stop(run.reports);
+	events_server_stop(run.events);
 	while (run.ctx.conns)
 		run.ctx.conns->destroy(run.ctx.conns);
 	hello_server_free(run.hello);
@@ -554,6 +666,8 @@ out:
 	listen_verifier_free(run.verifier); /* its events are on the loop's base */
 	if (run.wsman_init)
 		wsman_global_cleanup();
+	events_server_free(run.events);
+	engine_free(run.engine); /* programs still running are killed, not recorded */
 	if (run.sigterm)
 		event_free(run.sigterm);
 	if (run.sigint)
@@ -564,5 +678,6 @@ out:
 	verify_secret_free(run.password, run.password_len);
 	verify_secret_free(run.token, VERIFY_SECRET_MAX + 1);
 	verify_secret_free(run.device_password, run.device_password_len);
+	verify_secret_free(run.notify_password, run.notify_password_len);
 	return ex;
 }

@@ -24,6 +24,7 @@
 #define LISTEN_DEFAULT_HELLO_PORT 9971u
 #define LISTEN_DEFAULT_MPS_PORT 4433u
 #define LISTEN_DEFAULT_REPORTS_PORT 8443u
+#define LISTEN_DEFAULT_EVENTS_PORT 16990u
 /* Connections open at once, per receiver (see README "listen" for why). */
 #define LISTEN_DEFAULT_MAX_HELLO 256u
 #define LISTEN_DEFAULT_MAX_MPS 1024u
@@ -215,6 +216,24 @@ int reports_server_new(struct listen_ctx *ctx, const struct sockaddr *sa, sockle
 		       char *bound, size_t boundlen, char *err, size_t errlen, int *exit_code);
 void reports_server_stop(struct reports_server *srv);
 void reports_server_free(struct reports_server *srv);
+
+/* The WS-Event receiver (listen_events.c): HTTP, or HTTPS with a
+ * certificate; digest with user and password (the credentials subscribe
+ * gave the devices); new events go to the engine (NULL: none). */
+struct engine;
+struct events_server;
+struct events_server_cfg {
+	const char *cert_file, *key_file; /* NULL: plain HTTP */
+	const char *user;
+	const uint8_t *password;          /* NULL: no digest; borrowed */
+	size_t password_len;
+};
+int events_server_new(struct listen_ctx *ctx, const struct sockaddr *sa, socklen_t salen,
+		      const struct events_server_cfg *cfg, struct events_server **out,
+		      char *bound, size_t boundlen, char *err, size_t errlen, int *exit_code);
+void events_server_set_engine(struct events_server *srv, struct engine *engine);
+void events_server_stop(struct events_server *srv);
+void events_server_free(struct events_server *srv);
 
 /* Shared listener plumbing (listen_admit.c): bind with LEV_OPT_REUSEABLE, back
  * off for a second on accept errors such as EMFILE, and admit each accepted

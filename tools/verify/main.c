@@ -26,6 +26,10 @@ static const struct verify_cmd commands[] = {
 	{"boot", cmd_boot, "boot the host once into BIOS setup, the network, a disk or a CD"},
 	{"console", cmd_console, "the host's serial console over Serial-over-LAN"},
 	{"consent", cmd_consent, "user consent: start, send the user's code, cancel, status"},
+	{"subscribe", cmd_subscribe, "subscribe an address to a device's events (WS-Eventing)"},
+	{"unsubscribe", cmd_unsubscribe, "remove a device's event subscriptions"},
+	{"subscriptions", cmd_subscriptions, "list a device's event subscriptions"},
+	{"presence", cmd_presence, "create, delete or show a device's agent presence watchdogs"},
 };
 
 static void usage(FILE *f)
@@ -42,8 +46,9 @@ static void usage(FILE *f)
 		"  -v, --verbose    more detail on stderr (-v info, -vv debug)\n\n"
 		"Run '%s COMMAND --help' for a command's options. Exit codes: 0 success,\n"
 		"1 a mismatch (device, reports --check) or AMT refused (power, boot, console,\n"
-		"consent), 2 usage or configuration error, 4 credentials refused, 7 timed out\n"
-		"(console --expect), 8 network or server error, 10 protocol error.\n",
+		"consent, subscribe, ...), 2 usage or configuration error, 4 credentials refused,\n"
+		"7 timed out (console --expect), 8 network or server error, 9 nothing to do\n"
+		"(unsubscribe, presence delete), 10 protocol error.\n",
 		VERIFY_PROG);
 }
 

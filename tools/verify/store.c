@@ -2,9 +2,10 @@
  * store.c - the SQLite event store (see store.h).
  *
  * Owns: opening, schema creation and migrations (1 -> 2 adds the reports
- * table, 2 -> 3 the tunnels table), the events INSERT and SELECT, and the
- * JSON form of a stored event. The reports table's own statements are in
- * store_reports.c, the tunnels table's in store_tunnels.c.
+ * table, 2 -> 3 the tunnels table, 3 -> 4 the alerts table), the events
+ * INSERT and SELECT, and the JSON form of a stored event. The reports
+ * table's own statements are in store_reports.c, the tunnels table's in
+ * store_tunnels.c, the alerts table's in store_alerts.c.
  * Must not: print, log, or interpret event types.
  */
 #include <errno.h>
@@ -42,6 +43,23 @@ static const char tunnels_sql[] =
 	" pid INTEGER NOT NULL,"
 	" pid_start INTEGER NOT NULL);"
 	"CREATE INDEX IF NOT EXISTS tunnels_uuid ON tunnels(uuid, since);";
+/* Schema 4: WS-Events from AMT. A device resends an event it saw no answer
+ * (or no Ack) for; dedupe (device, MessageID, IndicationTime,
+ * IndicationIdentifier) stores it once. The "alert" events row points here. */
+static const char alerts_sql[] =
+	"CREATE TABLE IF NOT EXISTS alerts ("
+	" id INTEGER PRIMARY KEY,"
+	" received TEXT NOT NULL,"
+	" device TEXT NOT NULL,"
+	" source TEXT,"
+	" message_id TEXT NOT NULL,"
+	" wsa_message_id TEXT NOT NULL,"
+	" indication_time TEXT,"
+	" severity INTEGER,"
+	" arguments TEXT NOT NULL DEFAULT '[]',"
+	" event_id INTEGER,"
+	" dedupe TEXT NOT NULL UNIQUE);"
+	"CREATE INDEX IF NOT EXISTS alerts_device ON alerts(device, received, id);";
 
 /* Schema 2: agent reports (report_id unique: a resent report is stored once). */
 static const char reports_sql[] =
@@ -129,6 +147,8 @@ static int check_schema(struct store *st, enum store_mode mode, char *err, size_
 		    sqlite3_exec(st->db, reports_sql, NULL, NULL, NULL) != SQLITE_OK ||
 		    /* 2 -> 3: add the tunnels table */
 		    sqlite3_exec(st->db, tunnels_sql, NULL, NULL, NULL) != SQLITE_OK ||
+		    /* 3 -> 4: add the alerts table */
+		    sqlite3_exec(st->db, alerts_sql, NULL, NULL, NULL) != SQLITE_OK ||
 		    sqlite3_exec(st->db, pragma, NULL, NULL, NULL) != SQLITE_OK) {
 			store_db_err(st, version ? "cannot upgrade the schema:"
 						 : "cannot create the schema:", err, errlen);
@@ -235,6 +255,8 @@ void store_close(struct store *st)
 	sqlite3_finalize(st->insert);
 	sqlite3_finalize(st->insert_report);
 	sqlite3_finalize(st->link_report);
+	sqlite3_finalize(st->insert_alert);
+	sqlite3_finalize(st->link_alert);
 	sqlite3_close_v2(st->db);
 	free(st->path);
 	free(st);

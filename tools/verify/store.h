@@ -5,8 +5,10 @@
  *
  * Owns: the schema (tables events(id, time, type, uuid, source, detail),
  * reports(id, report_id UNIQUE, received, time, uuid, host_name, source,
- * client_subject, event_id, report) and tunnels(id, uuid, host_name,
- * mps_user, source, since, ports, pid, pid_start), PRAGMA user_version =
+ * client_subject, event_id, report), tunnels(id, uuid, host_name,
+ * mps_user, source, since, ports, pid, pid_start) and alerts(id, received,
+ * device, source, message_id, wsa_message_id, indication_time, severity,
+ * arguments, event_id, dedupe UNIQUE), PRAGMA user_version =
  * STORE_SCHEMA_VERSION, checked on open, older files migrated), WAL mode,
  * synchronous FULL and the busy timeout, and the JSON form of an event
  * shared by every printer. Each store_add_event() / store_add_report() is
@@ -25,7 +27,7 @@
 
 #include "verify.h"
 
-#define STORE_SCHEMA_VERSION 3  /* 1: events; 2: + reports; 3: + tunnels */
+#define STORE_SCHEMA_VERSION 4  /* 1: events; 2: + reports; 3: + tunnels; 4: + alerts */
 #define STORE_EVENT_JSON_SCHEMA 1 /* "schema" of an event's JSON form */
 #define STORE_BUSY_TIMEOUT_MS 5000
 #define STORE_DEFAULT_PATH "./amt-verify.db"
@@ -159,6 +161,27 @@ typedef int (*store_tunnel_cb)(void *arg, const struct store_tunnel *t);
  * non-zero value, or -1 with a reason in err. */
 int store_tunnels_list(struct store *st, store_tunnel_cb cb, void *arg, char *err,
 		       size_t errlen);
+/* ---- WS-Events from AMT (store_alerts.c) ---- */
+
+struct store_alert {
+	int64_t id;
+	char received[VERIFY_TIME_LEN];
+	const char *device;          /* UUID (upper case) from our reference parameter, else the source */
+	const char *source;          /* "addr:port" of the sender */
+	const char *message_id;      /* "iAMT0036" */
+	const char *wsa_message_id;  /* the envelope's MessageID */
+	const char *indication_time; /* NULL when absent */
+	const char *indication_id;   /* NULL when absent (part of the dedupe key) */
+	int64_t severity;            /* -1 when absent */
+	const char *arguments;       /* JSON array text */
+};
+
+/* Store a (received now; id and received filled) and an "alert" event with
+ * detail, in one transaction, once per (device, wsa_message_id,
+ * indication_time, indication_id). STORE_ADDED (ev as store_add_event
+ * gives it), STORE_DUPLICATE, or -1 with a reason in err. */
+int store_add_alert(struct store *st, struct store_alert *a, const json_t *detail,
+		    struct store_event *ev, char *err, size_t errlen);
 
 /*
  * The JSON form of an event, one object: {"schema":1,"id":..,"time":..,

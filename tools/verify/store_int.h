@@ -16,6 +16,8 @@ struct store {
 	sqlite3_stmt *insert;        /* events (read-write only) */
 	sqlite3_stmt *insert_report; /* reports, prepared on first use */
 	sqlite3_stmt *link_report;   /* reports.event_id, prepared on first use */
+	sqlite3_stmt *insert_alert;  /* alerts, prepared on first use */
+	sqlite3_stmt *link_alert;    /* alerts.event_id, prepared on first use */
 	char *path;
 	int version; /* PRAGMA user_version found (after any migration) */
 };
