@@ -1,27 +1,38 @@
 /*
  * events.c - `amt-verify events`: list the events a receiver recorded,
  * oldest first, as one-line summaries or JSON lines, optionally only those
- * since a time or within a recent duration.
+ * since a time or within a recent duration; with --follow, then every new
+ * event as it is stored (the store is read every FOLLOW_POLL_MS: SQLite has
+ * no change notification between processes), until a signal ends it.
  * Must not: write to the store (it is opened read-only).
  */
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cliopt.h"
 #include "eventfmt.h"
 #include "store.h"
 #include "verify.h"
 
+#define FOLLOW_POLL_MS 250
+
 struct list_state {
 	bool json;
 	unsigned long count;
 	bool print_failed;
+	int64_t last_id;
+	char since[VERIFY_TIME_LEN]; /* --follow: events before it are skipped ("" none) */
 };
 
 static int print_one(void *arg, const struct store_event *ev)
 {
 	struct list_state *ls = arg;
 
+	if (ev->id > ls->last_id)
+		ls->last_id = ev->id;
+	if (ls->since[0] && strcmp(ev->time, ls->since) < 0)
+		return 0;
 	if (event_print(stdout, ev, ls->json) != 0) {
 		ls->print_failed = true;
 		return 1;
@@ -30,7 +41,7 @@ static int print_one(void *arg, const struct store_event *ev)
 	return 0;
 }
 
-enum { O_DB, O_JSON, O_SINCE };
+enum { O_DB, O_JSON, O_SINCE, O_FOLLOW };
 
 static const struct cliopt events_opts[] = {
 	[O_DB] = {"db", 0, "PATH", "event store (default " STORE_DEFAULT_PATH ")", 0},
@@ -39,6 +50,8 @@ static const struct cliopt events_opts[] = {
 		     "only events at or after T: an ISO-8601 time such as 2026-11-22T10:00:00Z "
 		     "(no zone means UTC), or a duration back from now such as 90s, 10m, 2h, 7d",
 		     0},
+	[O_FOLLOW] = {"follow", 0, NULL, "then print new events as they are stored, until "
+					  "interrupted", 0},
 	{NULL, 0, NULL, NULL, 0},
 };
 
@@ -58,6 +71,7 @@ int cmd_events(int argc, char **argv)
 	int64_t since = INT64_MIN;
 	char err[512];
 	int ex = VERIFY_EXIT_USAGE;
+	bool follow = false;
 
 	int ps = cliopt_parse(&events_cli, argc, argv, &r, stdout, stderr);
 	if (ps != CLIOPT_OK)
@@ -70,6 +84,9 @@ int cmd_events(int argc, char **argv)
 			break;
 		case O_JSON:
 			ls.json = true;
+			break;
+		case O_FOLLOW:
+			follow = true;
 			break;
 		case O_SINCE:
 			if (verify_parse_time(v, verify_now_ms(), &since) != 0) {
@@ -86,9 +103,20 @@ int cmd_events(int argc, char **argv)
 		fprintf(stderr, "%s events: %s\n", VERIFY_PROG, err);
 		goto out;
 	}
-	if (store_list(st, since, print_one, &ls, err, sizeof(err)) < 0) {
+	/* following: by arrival (id), so that the last id read is where to go on */
+	if (follow && since != INT64_MIN)
+		verify_time_iso(since, ls.since);
+	if ((follow ? store_list_after(st, 0, print_one, &ls, err, sizeof(err))
+		    : store_list(st, since, print_one, &ls, err, sizeof(err))) < 0) {
 		fprintf(stderr, "%s events: %s\n", VERIFY_PROG, err);
 		goto out;
+	}
+	while (follow && !ls.print_failed) {
+		usleep(FOLLOW_POLL_MS * 1000);
+		if (store_list_after(st, ls.last_id, print_one, &ls, err, sizeof(err)) < 0) {
+			fprintf(stderr, "%s events: %s\n", VERIFY_PROG, err);
+			goto out;
+		}
 	}
 	if (ls.print_failed) {
 		fprintf(stderr, "%s events: cannot write to stdout\n", VERIFY_PROG);

@@ -321,23 +321,12 @@ int store_add_event(struct store *st, const char *type, const char *uuid, const 
 	return store_add_event_at(st, verify_now_ms(), type, uuid, source, detail, out, err, errlen);
 }
 
-int store_list(struct store *st, int64_t since_ms, store_list_cb cb, void *arg, char *err,
-	       size_t errlen)
+/* Call cb for each row of s (id, time, type, uuid, source, detail). */
+static int list_rows(struct store *st, sqlite3_stmt *s, store_list_cb cb, void *arg, char *err,
+		     size_t errlen)
 {
-	char since[VERIFY_TIME_LEN] = "";
-	sqlite3_stmt *s = NULL;
 	int rc = -1, step;
 
-	if (since_ms > 0)
-		verify_time_iso(since_ms, since);
-	if (sqlite3_prepare_v2(st->db,
-			       "SELECT id, time, type, uuid, source, detail FROM events "
-			       "WHERE time >= ? ORDER BY time, id",
-			       -1, &s, NULL) != SQLITE_OK ||
-	    sqlite3_bind_text(s, 1, since, -1, SQLITE_TRANSIENT) != SQLITE_OK) {
-		store_db_err(st, "cannot read events:", err, errlen);
-		goto out;
-	}
 	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
 		struct store_event ev = {0};
 		const char *t = (const char *)sqlite3_column_text(s, 1);
@@ -359,10 +348,8 @@ int store_list(struct store *st, int64_t since_ms, store_list_cb cb, void *arg, 
 			ev.type = "";
 		r = cb(arg, &ev);
 		json_decref(detail);
-		if (r != 0) {
-			rc = r;
-			goto out;
-		}
+		if (r != 0)
+			return r;
 	}
 	if (step != SQLITE_DONE) {
 		store_db_err(st, "cannot read events:", err, errlen);
@@ -370,6 +357,44 @@ int store_list(struct store *st, int64_t since_ms, store_list_cb cb, void *arg, 
 	}
 	rc = 0;
 out:
+	return rc;
+}
+
+int store_list(struct store *st, int64_t since_ms, store_list_cb cb, void *arg, char *err,
+	       size_t errlen)
+{
+	char since[VERIFY_TIME_LEN] = "";
+	sqlite3_stmt *s = NULL;
+	int rc = -1;
+
+	if (since_ms > 0)
+		verify_time_iso(since_ms, since);
+	if (sqlite3_prepare_v2(st->db,
+			       "SELECT id, time, type, uuid, source, detail FROM events "
+			       "WHERE time >= ? ORDER BY time, id",
+			       -1, &s, NULL) != SQLITE_OK ||
+	    sqlite3_bind_text(s, 1, since, -1, SQLITE_TRANSIENT) != SQLITE_OK)
+		store_db_err(st, "cannot read events:", err, errlen);
+	else
+		rc = list_rows(st, s, cb, arg, err, errlen);
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int store_list_after(struct store *st, int64_t after_id, store_list_cb cb, void *arg, char *err,
+		     size_t errlen)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = -1;
+
+	if (sqlite3_prepare_v2(st->db,
+			       "SELECT id, time, type, uuid, source, detail FROM events "
+			       "WHERE id > ? ORDER BY id",
+			       -1, &s, NULL) != SQLITE_OK ||
+	    sqlite3_bind_int64(s, 1, after_id) != SQLITE_OK)
+		store_db_err(st, "cannot read events:", err, errlen);
+	else
+		rc = list_rows(st, s, cb, arg, err, errlen);
 	sqlite3_finalize(s);
 	return rc;
 }

@@ -83,6 +83,11 @@ typedef int (*store_list_cb)(void *arg, const struct store_event *ev);
 int store_list(struct store *st, int64_t since_ms, store_list_cb cb, void *arg, char *err,
 	       size_t errlen);
 
+/* Events with an id above after_id, in id (arrival) order: what
+ * `events --follow` prints as they come. Same returns as store_list. */
+int store_list_after(struct store *st, int64_t after_id, store_list_cb cb, void *arg, char *err,
+		     size_t errlen);
+
 /* ---- agent reports ---- */
 
 /* One stored report. Strings are valid for the duration of a callback, or
