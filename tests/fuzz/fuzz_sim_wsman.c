@@ -1,7 +1,7 @@
 /*
  * fuzz_sim_wsman.c - libFuzzer target for the simulated WS-Man service's
- * two parsers of peer input: the Authorization header (sim_digest_parse,
- * then sim_digest_verify on what it accepts) and a whole request body
+ * two parsers of peer input: the Authorization header (http_digest_parse,
+ * then http_digest_verify on what it accepts) and a whole request body
  * (sim_wsman_handle: libxml2 envelope, dispatch, classes, 3PDS methods).
  *
  * The first input byte picks the parser (even: header, odd: body); the
@@ -49,12 +49,12 @@ static void check_terminated(const char *field, size_t cap)
 static void header(const uint8_t *data, size_t size)
 {
 	char *h = malloc(size + 1);
-	struct sim_digest_auth a;
+	struct http_digest_auth a;
 	if (!h)
 		return;
 	memcpy(h, data, size);
 	h[size] = '\0';
-	if (sim_digest_parse(h, &a) == 0) {
+	if (http_digest_parse(h, &a) == 0) {
 		check_terminated(a.username, sizeof(a.username));
 		check_terminated(a.realm, sizeof(a.realm));
 		check_terminated(a.nonce, sizeof(a.nonce));
@@ -67,7 +67,7 @@ static void header(const uint8_t *data, size_t size)
 		check_terminated(a.opaque, sizeof(a.opaque));
 		if (strlen(a.response) != 32)
 			abort();
-		(void)sim_digest_verify(&a, "POST", a.realm, "P@ssw0rd");
+		(void)http_digest_verify(&a, "POST", a.realm, "P@ssw0rd");
 	}
 	free(h);
 }
