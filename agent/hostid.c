@@ -3,9 +3,8 @@
  * that survives an OS reinstall.
  *
  * Stores, in order: AMT Third Party Data Storage (AMT < 12) reached through
- * Intel LMS on 127.0.0.1:16992 when it answers and its listener is owned by
- * root (sockowner.h; anyone else there is ignored), else through our own APF
- * tunnel over the ME's LME client (never both: LME is LMS's while it runs);
+ * the local WS-Management path (wsman_local.h: Intel LMS when it answers
+ * and root owns it, else our own APF tunnel over the ME's LME client);
  * a UEFI variable (efivarfs) when the firmware has no 3PDS. The AMT UUID is
  * always reported beside the ID, and the agent keeps a copy in its state
  * directory: when the copy and the firmware disagree the firmware wins.
@@ -28,14 +27,12 @@
 #include "exitcode.h"
 #include "hostid.h"
 #include "hostid_format.h"
-#include "lme_bridge.h"
 #include "net/net.h"
-#include "sockowner.h"
 #include "log.h"
 #include "state.h"
 #include "uuid.h"
+#include "wsman_local.h"
 
-#define LMS_PROBE_MS 500
 
 enum action { SHOW, INIT, SET, CLEAR };
 
@@ -57,7 +54,7 @@ struct run {
 	const char *store;     /* "amt-3pds" | "uefi-variable" */
 	const char *transport; /* "lms" | "lme" | NULL */
 	char init_id[HOSTID_MAX + 2]; /* INIT: what an empty store gets */
-	struct lme_bridge *bridge;
+	struct wsman_local local;
 };
 
 /* ---- reading the ME: UUID, version, local system account ---- */
@@ -117,103 +114,16 @@ static int read_password_file(struct run *r)
 
 /* ---- transport: LMS when it answers, else our own LME tunnel ---- */
 
-/* The uid Intel LMS runs as: its systemd unit (intel/lms lms.service) sets
- * no User=, so root. Anything else on its port is some local user. */
-#define LMS_UID 0
-
-/* The address in an http://HOST:PORT/... URL (numeric port, default 16992). */
-static struct addrinfo *lms_address(const char *url)
-{
-	char host[256] = "", port[8] = "16992";
-	const char *p = strstr(url, "://");
-	p = p ? p + 3 : url;
-	size_t hl = strcspn(p, ":/");
-	if (hl == 0 || hl >= sizeof(host))
-		return NULL;
-	memcpy(host, p, hl);
-	if (p[hl] == ':')
-		snprintf(port, sizeof(port), "%.*s", (int)strcspn(p + hl + 1, "/"), p + hl + 1);
-	struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV}, *ai;
-	return getaddrinfo(host, port, &hints, &ai) == 0 ? ai : NULL;
-}
-
-static bool lms_answers(const struct addrinfo *ai)
-{
-	bool up = false;
-	int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd >= 0 && (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0 || errno == EINPROGRESS)) {
-		struct pollfd pf = {.fd = fd, .events = POLLOUT};
-		int err = 0;
-		socklen_t len = sizeof(err);
-		up = poll(&pf, 1, LMS_PROBE_MS) == 1 &&
-		     getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && err == 0;
-	}
-	if (fd >= 0)
-		close(fd);
-	return up;
-}
-
-/*
- * Whether what listens on the LMS address is Intel LMS: every listening
- * socket that would take our connection must belong to LMS_UID. Any local
- * user can bind 127.0.0.1:16992 while LMS is not running, then choose the
- * digest realm and nonce (offline cracking of our password) and forge 3PDS
- * answers; so anything else is ignored, and why is logged.
- */
-static bool lms_trusted(const struct addrinfo *ai, const char *url)
-{
-	struct sock_owners o;
-	int rc = sockowner_tcp_listeners(ai->ai_addr, ai->ai_addrlen, &o);
-	if (rc != 0) {
-		log_warn("not using %s: cannot tell who listens there (sock_diag: %s); going "
-			 "through the ME's LME client instead",
-			 url, strerror(-rc));
-		return false;
-	}
-	if (o.count == 0)
-		return false; /* nothing listens: LMS is not running */
-	for (size_t i = 0; i < o.count && i < SOCKOWNER_MAX; i++) {
-		if (o.uid[i] != LMS_UID) {
-			log_warn("not using %s: the process listening there runs as uid %u, not as "
-				 "Intel LMS (root) — it may be impersonating LMS; going through the "
-				 "ME's LME client instead",
-				 url, (unsigned)o.uid[i]);
-			return false;
-		}
-	}
-	if (o.count > SOCKOWNER_MAX) {
-		log_warn("not using %s: %zu sockets listen there; going through the ME's LME "
-			 "client instead",
-			 url, o.count);
-		return false;
-	}
-	return true;
-}
-
-/* Fill the transport part of req: LMS when it answers, else our own tunnel. */
+/* Fill the transport part of req (wsman_local.c decides LMS or LME). */
 static int choose_transport(struct run *r, struct net_hostid_req *req)
 {
-	const char *url = r->ctx->cfg.hostid_lms_url;
-	struct addrinfo *ai = lms_address(url);
-	bool lms = ai && lms_trusted(ai, url) && lms_answers(ai);
-	if (ai)
-		freeaddrinfo(ai);
-	if (lms) {
-		r->transport = "lms";
-		req->url = url;
-	} else {
-		int rc = lme_bridge_new(&r->bridge, r->h, (int)r->ctx->cfg.timeout_ms);
-		if (rc != 0)
-			return agent_fail(r->ctx, r->h,
-					  "reach AMT's WS-Management service (LMS is not running "
-					  "and the ME's LME client could not be used)",
-					  rc, AMT_STATUS_SUCCESS, NULL);
-		r->transport = "lme";
-		req->url = "http://127.0.0.1:16992/wsman";
-		req->open_socket = lme_bridge_open_socket;
-		req->open_socket_arg = r->bridge;
-	}
-	log_info("WS-Management through %s", r->transport);
+	int ex = wsman_local_transport(r->ctx, r->h, &r->local);
+	if (ex != 0)
+		return ex;
+	r->transport = r->local.transport;
+	req->url = r->local.url;
+	req->open_socket = r->local.open_socket;
+	req->open_socket_arg = r->local.open_socket_arg;
 	return 0;
 }
 
@@ -447,7 +357,7 @@ static int run_hostid(struct run *r)
 	print_result(r, have ? id : NULL, created, copy);
 	log_audit("hostid %s: %s (%s)", action_name(r->action), have ? id : "none", r->store);
 out:
-	lme_bridge_free(r->bridge);
+	wsman_local_close(&r->local);
 	explicit_bzero(r->password, sizeof(r->password));
 	heci_free(r->h);
 	return ex;
