@@ -101,7 +101,7 @@ int agent_fail(struct agent_ctx *ctx, struct heci *h, const char *what, int err,
 
 static const struct agent_cmd *const commands[] = {
 	&agent_cmd_info,   &agent_cmd_hello,  &agent_cmd_call_for_help,
-	&agent_cmd_hostid, &agent_cmd_report, &agent_cmd_run,
+	&agent_cmd_hostid, &agent_cmd_report, &agent_cmd_presence, &agent_cmd_run,
 };
 
 const struct agent_cmd *const *agent_commands(size_t *count)

@@ -95,6 +95,7 @@ void agent_print_json(struct agent_ctx *ctx, json_t *doc);
 
 /* The subcommands, each defined beside its code. */
 extern const struct agent_cmd agent_cmd_info, agent_cmd_hello, agent_cmd_call_for_help,
+	agent_cmd_presence,
 	agent_cmd_hostid, agent_cmd_report, agent_cmd_run;
 
 #endif

@@ -7,6 +7,13 @@
  * OpenUserInitiatedConnection or CloseUserInitiatedConnection, then with
  * --wait polls GetRemoteAccessConnectionStatus every 500 ms until the
  * tunnel is up or the time runs out, showing progress on a terminal.
+ * Inside the enterprise (GetRemoteAccessConnectionStatus says AMT is on
+ * the enterprise network) there is no tunnel: AMT alerts its event
+ * subscribers (iAMT0036, Client-Initiated Local Access). The agent first
+ * counts them over the local WS-Man path, as Intel LMS does, and says so
+ * when nobody would hear; the count needs the network module, loaded only
+ * for this path. Open's answer inside is SUCCESS or REMOTE_ACCESS_NOT_GRANTED
+ * (the sources leave it open); both mean the alert went out.
  * Must not: wait unboundedly; every loop has a deadline.
  */
 #include <stdlib.h>
@@ -18,6 +25,8 @@
 #include "heci_time.h"
 #include "exitcode.h"
 #include "log.h"
+#include "net/net.h"
+#include "wsman_local.h"
 
 #define POLL_INTERVAL_MS 500
 #define MAX_WAIT_S 3600
@@ -27,8 +36,16 @@ struct cfh_args {
 	unsigned wait_s;
 };
 
-static void emit(struct agent_ctx *ctx, const struct cfh_args *a, const char *result,
-		 const struct amt_remote_access_status *ra, const char *text)
+/* Which way a call for help went: a CIRA tunnel (outside the enterprise) or
+ * an alert to AMT's subscribers (inside); subscribers < 0: not counted. */
+struct cfh_path {
+	const char *path; /* "tunnel" | "alert" */
+	long subscribers;
+};
+
+static void emit_path(struct agent_ctx *ctx, const struct cfh_args *a, const char *result,
+		      const struct amt_remote_access_status *ra, const char *text,
+		      const struct cfh_path *p)
 {
 	if (ctx->json) {
 		json_t *o = json_object(), *c = json_object();
@@ -42,12 +59,122 @@ static void emit(struct agent_ctx *ctx, const struct cfh_args *a, const char *re
 		json_object_set_new(o, "schema", json_integer(1));
 		json_object_set_new(o, "action", json_string(a->close ? "close" : "open"));
 		json_object_set_new(o, "result", json_string(result));
+		json_object_set_new(o, "path", json_string(p->path));
+		if (!strcmp(p->path, "alert"))
+			json_object_set_new(o, "subscribers", p->subscribers >= 0
+								      ? json_integer(p->subscribers)
+								      : json_null());
 		json_object_set_new(o, "cira", c);
 		agent_print_json(ctx, o);
 	} else {
 		fprintf(ctx->out, "%s\n", text);
 	}
 	log_audit("call-for-help %s: %s", a->close ? "close" : "open", text);
+}
+
+static void emit(struct agent_ctx *ctx, const struct cfh_args *a, const char *result,
+		 const struct amt_remote_access_status *ra, const char *text)
+{
+	const struct cfh_path tunnel = {"tunnel", -1};
+	emit_path(ctx, a, result, ra, text, &tunnel);
+}
+
+/* How many subscribers an alert reaches: >= 0, or -1 when they could not
+ * be counted (the reason is logged; the call for help goes on). */
+static long count_subscribers(struct agent_ctx *ctx, struct heci *h)
+{
+	struct wsman_local w = {0};
+	struct net_cila_result res;
+	char err[256];
+	long n = -1;
+	const struct agent_net *net = agent_net_load(ctx->cfg.log_level, err, sizeof(err));
+	if (!net) {
+		log_warn("call for help: cannot count AMT's subscribers (network module: %s)", err);
+		return -1;
+	}
+	/* failures to reach the WS-Man service are said on ctx->err by
+	 * wsman_local; here they only mean "not counted" */
+	FILE *quiet = fopen("/dev/null", "w"), *saved = ctx->err;
+	if (quiet)
+		ctx->err = quiet;
+	int ex = wsman_local_credentials(ctx, h, &w, "count AMT's subscribers");
+	if (ex == 0)
+		ex = wsman_local_transport(ctx, h, &w);
+	ctx->err = saved;
+	if (quiet)
+		fclose(quiet);
+	if (ex == 0) {
+		struct net_wsman_target t = {.url = w.url, .user = w.user, .password = w.password,
+					     .open_socket = w.open_socket,
+					     .open_socket_arg = w.open_socket_arg};
+		net->cila_subscribers(&t, &res);
+		if (res.status == 0)
+			n = (long)res.subscribers;
+		else
+			log_warn("call for help: %s", res.message);
+	} else {
+		log_warn("call for help: cannot reach AMT's WS-Management service to count its "
+			 "subscribers (exit %d)", ex);
+	}
+	wsman_local_close(&w);
+	return n;
+}
+
+/* Inside the enterprise: an alert, not a tunnel (the AMTHI session is
+ * closed; h is free). */
+static int call_inside(struct agent_ctx *ctx, const struct cfh_args *a, struct heci *h,
+		       struct amt_remote_access_status *ra)
+{
+	struct amthi s;
+	struct amthi_opts o;
+	struct cfh_path p = {"alert", count_subscribers(ctx, h)};
+	const char *what = "call for help";
+	char text[256];
+	int ex;
+
+	if (p.subscribers == 0) {
+		fprintf(ctx->err,
+			"%s: cannot %s: AMT is on the enterprise network, where a call for help is an "
+			"alert to the help desk's event subscription, and nobody has subscribed to "
+			"this machine's events — ask your help desk to subscribe (amt-verify "
+			"subscribe), or call them\n",
+			ctx->prog, what);
+		log_audit("call-for-help open refused: inside the enterprise, no subscribers");
+		return EXIT_AMT_REFUSED;
+	}
+	agent_amthi_opts(ctx, &o);
+	int rc = amthi_open(&s, h, &o);
+	if (rc == 0)
+		rc = amthi_open_user_initiated_connection(&s);
+	if (rc == HECI_E_FW_STATUS && s.last_status == AMT_STATUS_REMOTE_ACCESS_NOT_GRANTED)
+		rc = 0; /* no tunnel: that is the point inside */
+	if (rc == HECI_E_FW_STATUS && s.last_status == AMT_STATUS_NOT_PERMITTED) {
+		fprintf(ctx->err,
+			"%s: cannot %s: AMT refused to alert its subscribers (NOT_PERMITTED): nobody "
+			"subscribed to its events, or its policy disables the call — ask your AMT "
+			"administrator\n", ctx->prog, what);
+		log_audit("call-for-help open refused inside: NOT_PERMITTED");
+		ex = EXIT_AMT_REFUSED;
+		goto out;
+	}
+	if (rc != 0) {
+		ex = agent_fail(ctx, h, what, rc, s.last_status,
+				s.last_cmd ? amthi_cmd_name(s.last_cmd) : NULL);
+		goto out;
+	}
+	if (p.subscribers > 0)
+		snprintf(text, sizeof(text), "your help desk has been alerted (AMT sent the alert to "
+					     "%ld subscriber%s)", p.subscribers,
+			 p.subscribers == 1 ? "" : "s");
+	else
+		snprintf(text, sizeof(text), "your help desk has been alerted (AMT sent the alert to "
+					     "its subscribers)");
+	(void)a;
+	emit_path(ctx, a, "alerted", ra, text, &p);
+	ex = EXIT_AMT_OK;
+out:
+	amthi_close(&s);
+	return ex;
 }
 
 /* Refusals of Open/Close explained in words (exit 1). */
@@ -138,6 +265,12 @@ static int run_cfh(struct agent_ctx *ctx, const struct cfh_args *a)
 			ctx->prog, what, (ifs & AMT_UI_IF_BIOS) ? "the BIOS/MEBx path is enabled" : "no interface is enabled");
 		ex = EXIT_AMT_REFUSED;
 		goto close;
+	}
+	if (ra.network_status == AMT_NET_DIRECT) {
+		amthi_close(&s);
+		ex = call_inside(ctx, a, h, &ra);
+		heci_free(h);
+		return ex;
 	}
 	if (ra.cira_status == AMT_CIRA_CONNECTED) {
 		snprintf(text, sizeof(text), "already connected to %s (nothing to do)",
@@ -234,6 +367,8 @@ const struct agent_cmd agent_cmd_call_for_help = {
 		.opts = cfh_opts,
 		.description = "Ask AMT to open a user-initiated connection to its management server\n"
 			       "(Fast Call for Help); --wait polls until connected; --close ends it.\n"
+			       "Inside the enterprise network AMT alerts the help desk's event\n"
+			       "subscribers instead (no tunnel; --wait has nothing to wait for).\n"
 			       "Through the service, a request whose client goes away stops waiting;\n"
 			       "the connection AMT is making stays (end it with --close).\n"},
 	.summary = "open (or --close) a user-initiated CIRA connection",

@@ -18,9 +18,10 @@
 #include <unistd.h>
 
 #include "amthi_codec.h"
+#include "guid.h"
 #include "log.h"
 
-enum key_type { K_PATH, K_TEXT, K_URL, K_UINT, K_LOGLEVEL, K_TRIGGERS };
+enum key_type { K_PATH, K_TEXT, K_URL, K_UINT, K_LOGLEVEL, K_TRIGGERS, K_AGENT_GUID };
 
 struct key {
 	const char *section;
@@ -71,6 +72,10 @@ static const struct key keys[] = {
 	{"hostid", "password_file", K_PATH, F(hostid_password_file), 0, 0, "WS-Man password", true},
 	{"hostid", "efivarfs_dir", K_PATH, F(hostid_efivarfs_dir), 0, 0, "efivarfs mount", false},
 	{"hostid", "lms_url", K_TEXT, F(hostid_lms_url), 0, 0, "Intel LMS endpoint", false},
+	{"presence", "agent_guid", K_AGENT_GUID, F(presence_guid), 0, 0,
+	 "GUID AMT's watchdog knows this agent by, or auto", false},
+	{"presence", "heartbeat_s", K_UINT, F(presence_heartbeat_s), 0, 86400,
+	 "seconds between heartbeats (0: a third of the watchdog's timeout)", false},
 };
 
 void config_init(struct agent_config *c)
@@ -116,6 +121,7 @@ void config_free(struct agent_config *c)
 	free(c->hostid_password_file);
 	free(c->hostid_efivarfs_dir);
 	free(c->hostid_lms_url);
+	free(c->presence_guid);
 	free(c->source);
 	memset(c, 0, sizeof(*c));
 }
@@ -204,6 +210,26 @@ int config_set(struct agent_config *c, const char *section, const char *name, co
 				       "expected error, warn, info, debug or trace, got \"%.64s\"",
 				       value);
 		*(int *)field = l;
+		return 0;
+	}
+	case K_AGENT_GUID: {
+		char **dst = field;
+		uint8_t raw[16];
+		bool zero = true;
+		if (*value && strcmp(value, "auto") != 0) {
+			if (guid_parse(value, raw) != 0)
+				return set_err(err, errcap, "expected a GUID (8-4-4-4-12 hex digits) or "
+							    "auto, got \"%.64s\"", value);
+			for (int i = 0; i < 16; i++)
+				zero = zero && raw[i] == 0;
+			if (zero)
+				return set_err(err, errcap, "the all-zero GUID names no agent");
+		}
+		char *copy = *value ? strdup(value) : NULL;
+		if (*value && !copy)
+			return set_err(err, errcap, "out of memory");
+		free(*dst);
+		*dst = copy;
 		return 0;
 	}
 	case K_TRIGGERS:

@@ -50,6 +50,10 @@ struct agent_config {
 	char *hostid_efivarfs_dir;
 	char *hostid_lms_url;       /* where Intel LMS answers when it runs */
 
+	/* [presence] */
+	char *presence_guid;        /* agent GUID text, "auto", or NULL = no heartbeats */
+	unsigned presence_heartbeat_s; /* seconds between heartbeats; 0 = TimeoutInterval / 3 */
+
 	char *source; /* file the values came from, for messages */
 };
 

@@ -4,7 +4,8 @@
  * One poll() loop over the listening Unix socket, its clients
  * (daemon_clients.c), a signalfd (TERM/INT stop, HUP reloads the
  * configuration, CHLD reaps workers) and one timerfd armed only for the
- * report schedule, so an idle daemon sleeps. Requests run in forked workers
+ * report schedule and the agent presence heartbeats (daemon_presence.c),
+ * so an idle daemon sleeps. Requests run in forked workers
  * that serialise every AMTHI transaction with flock() on SOCKET.lock;
  * reports run in a worker too (report.c); the loop only schedules.
  * The socket's directory must be the service's own (owned by its user or
@@ -166,6 +167,10 @@ static void arm_timer(struct daemon *d)
 	 * the loop re-arms then and anything overdue fires at once. */
 	if (d->report_pid > 0)
 		next = 0;
+	/* the presence heartbeat (none while its worker runs, likewise) */
+	int64_t hb = presence_next(d);
+	if (hb && (!next || hb < next))
+		next = hb;
 	/* client deadlines ride on poll()'s timeout instead */
 	struct itimerspec its = {{0, 0}, {0, 0}};
 	if (next) {
@@ -243,6 +248,7 @@ static void on_timer(struct daemon *d)
 	ssize_t r = read(d->timer_fd, &ticks, sizeof(ticks));
 	(void)r;
 	int64_t now = heci_mono_ms();
+	presence_on_timer(d, now);
 	bool force = d->next_report && d->next_report <= now;
 	bool check = d->next_check && d->next_check <= now;
 	bool retry = d->next_retry && d->next_retry <= now;
@@ -269,7 +275,7 @@ static void reap(struct daemon *d)
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
 		if (pid == d->report_pid)
 			on_report_done(d, status);
-		else
+		else if (!presence_reaped(d, pid, status))
 			clients_reaped(d, pid);
 	}
 }
@@ -320,6 +326,7 @@ static void reload(struct daemon *d)
 	d->ctx->cfg = fresh;
 	set_log_level(d->ctx);
 	schedule_reports(d, false);
+	presence_begin(d);
 	log_notice("configuration reloaded from %s", d->config_path);
 }
 
@@ -375,6 +382,8 @@ static void shut_down(struct daemon *d)
 	if (d->report_pid > 0)
 		kill(d->report_pid, SIGKILL);
 	reap(d);
+	/* last: the other workers are gone and the ME is free */
+	presence_stop(d);
 }
 
 static int loop(struct daemon *d)
@@ -426,7 +435,8 @@ static void log_start(const struct daemon *d)
 
 static int run_daemon(struct agent_ctx *ctx, const struct agent_call *call)
 {
-	struct daemon d = {.ctx = ctx, .listen_fd = -1, .sig_fd = -1, .timer_fd = -1};
+	struct daemon d = {.ctx = ctx, .listen_fd = -1, .sig_fd = -1, .timer_fd = -1,
+			   .presence = {.result_fd = -1}};
 	int ex = EXIT_AMT_TIMEOUT;
 	size_t n = strlen(ctx->cfg.socket) + sizeof(".lock");
 
@@ -464,6 +474,7 @@ static int run_daemon(struct agent_ctx *ctx, const struct agent_call *call)
 	}
 	schedule_reports(&d, true);
 	log_start(&d);
+	presence_begin(&d);
 	ex = loop(&d) == 0 ? EXIT_AMT_OK : EXIT_AMT_TIMEOUT;
 	shut_down(&d);
 	log_notice("stopped");

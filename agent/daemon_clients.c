@@ -395,6 +395,8 @@ void daemon_worker_close_others(struct daemon *d, const struct client *keep)
 		close(d->listen_fd);
 	close(d->sig_fd);
 	close(d->timer_fd);
+	if (d->presence.result_fd >= 0)
+		close(d->presence.result_fd);
 	for (int i = 0; i < MAX_CLIENTS; i++)
 		if (d->clients[i] && d->clients[i] != keep && d->clients[i]->fd >= 0)
 			close(d->clients[i]->fd);

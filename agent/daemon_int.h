@@ -13,6 +13,7 @@
 #include <sys/types.h>
 
 #include "agent.h"
+#include "presence.h"
 #include "sockproto.h"
 
 #define MAX_CLIENTS 64
@@ -47,6 +48,20 @@ struct client {
 	int64_t kill_at;        /* 0, or when a worker told to stop gets SIGKILL */
 };
 
+/* The agent presence heartbeats (daemon_presence.c). */
+struct presence_sched {
+	bool on;                /* [presence] agent_guid names this agent */
+	struct presence_id id;
+	bool registered;        /* a session: seq is the last number sent */
+	uint32_t seq;
+	uint32_t timeout_s;     /* the watchdog's TimeoutInterval */
+	pid_t pid;              /* the worker of the call in flight, 0 none */
+	int result_fd;          /* its result pipe, -1 none */
+	enum net_presence_action action;
+	int64_t next;           /* next call, heci_mono_ms(); 0 = none */
+	unsigned backoff_s;     /* after failures */
+};
+
 struct daemon {
 	struct agent_ctx *ctx;
 	char *config_path; /* owned: a reload replaces ctx->cfg and its source */
@@ -59,6 +74,7 @@ struct daemon {
 	int64_t next_report, next_check, next_retry; /* 0 = not scheduled */
 	unsigned backoff_s;
 	bool stopping;
+	struct presence_sched presence;
 };
 
 /* Shared by the request workers and the report worker. */
@@ -67,6 +83,16 @@ int daemon_open_lock(const struct daemon *d);
 /* Close, in a freshly forked worker, what belongs to the loop and to other
  * clients. */
 void daemon_worker_close_others(struct daemon *d, const struct client *keep);
+
+/* daemon_presence.c: start (or, after a reload, restart) the schedule; the
+ * next call's time for the timer (0 none); the timer fired; a worker ended
+ * (false when pid is not the presence worker); at stop, AssertShutdown so
+ * AMT records a clean stop (bounded). */
+void presence_begin(struct daemon *d);
+int64_t presence_next(const struct daemon *d);
+void presence_on_timer(struct daemon *d, int64_t now);
+bool presence_reaped(struct daemon *d, pid_t pid, int status);
+void presence_stop(struct daemon *d);
 
 /* daemon_clients.c */
 void clients_accept(struct daemon *d);

@@ -26,6 +26,8 @@ static const char *file_name(enum state_file f)
 		return "hostid";
 	case STATE_LAST_STATE:
 		return "last_state";
+	case STATE_PRESENCE_GUID:
+		return "presence_guid";
 	}
 	return "?";
 }

@@ -22,6 +22,7 @@
 enum state_file {
 	STATE_HOSTID_COPY, /* STATE_DIR/hostid: the agent's copy of the host ID */
 	STATE_LAST_STATE,  /* STATE_DIR/last_state: fingerprint of the last report */
+	STATE_PRESENCE_GUID, /* STATE_DIR/presence_guid: the agent's GUID ([presence] agent_guid = auto) */
 };
 
 /* "DIR/NAME" into out. 0, or -ENAMETOOLONG when it does not fit (out is

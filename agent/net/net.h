@@ -10,7 +10,9 @@
  * structs out, no library types. Failures come back as an error class that
  * the agent's exitcode.c maps to an exit code, and a one-line message.
  * Must not: grow beyond what crosses the boundary, or carry policy: the
- * module reads, writes and clears a host ID; hostid.c decides when.
+ * module reads, writes and clears a host ID (hostid.c decides when), makes
+ * one agent presence call (the daemon decides when), and counts AMT's
+ * subscribers (call_for_help.c says what that means).
  */
 #ifndef AGENT_NET_H
 #define AGENT_NET_H
@@ -21,8 +23,8 @@
 
 #include "hostid_format.h"
 
-#define AGENT_NET_ABI 2
-#define AGENT_NET_SYMBOL "amt_agent_net_v2"
+#define AGENT_NET_ABI 3
+#define AGENT_NET_SYMBOL "amt_agent_net_v3"
 #define AGENT_NET_FILE "amt-agent-net.so"
 #define NET_BODY_MAX (64u * 1024u) /* a server's answer kept at most */
 
@@ -79,12 +81,67 @@ struct net_hostid_result {
 	char message[640];
 };
 
+/* Where AMT's WS-Man service is and who we are to it (wsman_local.h). */
+struct net_wsman_target {
+	const char *url, *user, *password;
+	int (*open_socket)(void *arg); /* APF tunnel, or NULL for TCP to url */
+	void *open_socket_arg;
+};
+
+/* Agent presence (AMT_AgentPresenceWatchdog), one call:
+ *   STATUS    Get the watchdog for guid
+ *   REGISTER  RegisterAgent, then AssertPresence(number + 1) and Get
+ *   ASSERT    AssertPresence(seq), then Get (the state AMT now reports)
+ *   SHUTDOWN  AssertShutdown(seq) */
+enum net_presence_action {
+	NET_PRESENCE_STATUS,
+	NET_PRESENCE_REGISTER,
+	NET_PRESENCE_ASSERT,
+	NET_PRESENCE_SHUTDOWN,
+};
+
+struct net_presence_req {
+	struct net_wsman_target t;
+	enum net_presence_action action;
+	const uint8_t *guid; /* the agent's 16 wire bytes (DeviceID decoded) */
+	uint32_t seq;        /* ASSERT, SHUTDOWN: the number to send */
+};
+
+enum net_presence_status {
+	NET_PRESENCE_OK = 0,
+	NET_PRESENCE_NO_WATCHDOG = 1, /* AMT has no watchdog for this GUID */
+	NET_PRESENCE_REFUSED = 2,     /* a ReturnValue other than 0 (return_value) */
+	NET_PRESENCE_FAILED = -1,     /* error_class and message say why */
+};
+
+struct net_presence_result {
+	enum net_presence_status status;
+	uint32_t return_value;
+	uint32_t seq;       /* REGISTER: the last number sent (registered + 1) */
+	uint32_t state;     /* CurrentState after the call (1, 2, 4, 8, 16); 0 unknown */
+	uint32_t timeout_s, startup_s;
+	enum net_error_class error_class;
+	char message[640];
+};
+
+/* How many subscribers a call for help inside the enterprise reaches: the
+ * CIM_FilterCollectionSubscription instances on "Intel(r) AMT:All" or
+ * "...:Features" (what Intel LMS checks before it asks for one). */
+struct net_cila_result {
+	int status; /* 0, or -1 with error_class and message */
+	unsigned subscribers;
+	enum net_error_class error_class;
+	char message[640];
+};
+
 struct agent_net {
 	int abi;
 	void (*set_log_level)(int level);
 	void (*post)(const struct net_post *p, struct net_post_result *r);
 	void (*post_result_free)(struct net_post_result *r);
 	void (*hostid_3pds)(const struct net_hostid_req *req, struct net_hostid_result *res);
+	void (*presence)(const struct net_presence_req *req, struct net_presence_result *res);
+	void (*cila_subscribers)(const struct net_wsman_target *t, struct net_cila_result *res);
 };
 
 /* Load the module (once per process): next to the running binary first,

@@ -1,10 +1,11 @@
 /*
  * net_module.c - the body of amt-agent-net.so (see net.h): report POSTs
- * with libcurl and the 3PDS host-ID actions over WS-Management.
+ * with libcurl and the 3PDS host-ID actions over WS-Management; the alert
+ * calls (presence, subscribers) are net_alerts.c's.
  *
  * Built as a shared module with its own copies of the WS-Man client, the
  * 3PDS code and the log sink; amt-agent reaches it only through the
- * exported amt_agent_net_v2 table.
+ * exported amt_agent_net_v3 table.
  * Must not: print; results go back in the structs.
  */
 #include <curl/curl.h>
@@ -19,6 +20,7 @@
 #include "hostid_3pds.h"
 #include "log.h"
 #include "net.h"
+#include "net_int.h"
 
 #define TOKEN_MAX 4096
 
@@ -132,7 +134,7 @@ static void net_post_result_free(struct net_post_result *r)
 /* ---- host ID in 3PDS ---- */
 
 /* Which kind of failure rc is; the agent maps classes to exit codes. */
-static enum net_error_class class_of(int rc, const struct wsman_error *e)
+enum net_error_class net_class_of(int rc, const struct wsman_error *e)
 {
 	switch (rc) {
 	case HOSTID_E_REGISTER:
@@ -198,7 +200,7 @@ out:
 	} else {
 		res->status = NET_HOSTID_FAILED;
 		res->id[0] = '\0';
-		res->error_class = class_of(rc, &e);
+		res->error_class = net_class_of(rc, &e);
 		hostid_3pds_describe(rc, &n, &e, res->message, sizeof(res->message));
 	}
 	wsman_client_free(c);
@@ -206,11 +208,13 @@ out:
 }
 
 /* The only symbol amt-agent looks up. */
-extern const struct agent_net amt_agent_net_v2;
-const struct agent_net amt_agent_net_v2 = {
+extern const struct agent_net amt_agent_net_v3;
+const struct agent_net amt_agent_net_v3 = {
 	.abi = AGENT_NET_ABI,
 	.set_log_level = net_set_log_level,
 	.post = net_post,
 	.post_result_free = net_post_result_free,
 	.hostid_3pds = net_hostid_3pds,
+	.presence = net_presence,
+	.cila_subscribers = net_cila_subscribers,
 };

@@ -283,7 +283,9 @@ static char *env_var(const char *name, const char *value)
 void engine_alert(struct engine *e, const struct store_event *ev, const char *message_id,
 		  const char *device)
 {
-	for (size_t i = 0; e && i < e->nrules; i++) {
+	if (!e)
+		return;
+	for (size_t i = 0; i < e->nrules; i++) {
 		const struct engine_rule *rule = &e->rules[i];
 		if (fnmatch(rule->glob, message_id, 0) != 0 ||
 		    (rule->device[0] && strcmp(rule->device, device) != 0))
