@@ -67,4 +67,31 @@ echo "wake-ups while idle: $((sw1 - sw0)) in ${IDLE_S} s = $(( (sw1 - sw0) * 60 
 kill -TERM "$DPID"; wait "$DPID" 2>/dev/null || true
 
 echo
+echo "== the daemon with agent presence heartbeats (a watchdog with TimeoutInterval 30 s)"
+kill -TERM "$PID"; wait "$PID" 2>/dev/null || true
+G=B0B0B0B0-0000-4000-8000-000000000001
+{ sed '/^\[sim\]/,$d' "$ROOT/tests/data/laptop-amt16.ini"
+  printf '[presence.0]\nguid = %s\ntimeout_s = 30\nstartup_s = 60\n' "$G"; } > "$T/p.ini"
+"$B/amt-sim" run --state "$T/p.ini" --device "$T/mei0" > "$T/sim.log" 2>&1 &
+PID=$!
+for _ in $(seq 1 100); do grep -q ready "$T/sim.log" && break; sleep 0.05; done
+printf '[agent]\nsocket = %s/d/agent.sock\nstate_dir = %s/d\n[presence]\nagent_guid = %s\n' "$T" "$T" "$G" > "$T/p.conf"
+"$B/amt-agent" --config "$T/p.conf" --device "$T/mei0" run 2> "$T/p.log" &
+DPID=$!
+sleep 2 # registered
+ticks() { awk '{print $14 + $15 + $16 + $17}' "/proc/$DPID/stat"; } # utime stime cutime cstime
+peak=0; sw0=$(( $(status voluntary_ctxt_switches) + $(status nonvoluntary_ctxt_switches) )); t0=$(ticks)
+for _ in $(seq 1 "$IDLE_S"); do
+	r=$(status VmRSS); [ "$r" -gt "$peak" ] && peak=$r
+	sleep 1
+done
+sw1=$(( $(status voluntary_ctxt_switches) + $(status nonvoluntary_ctxt_switches) )); t1=$(ticks)
+hb=$(grep -c 'registered' "$T/p.log" || true)
+echo "RSS $(status VmRSS) kB, highest seen $peak kB (the network module is loaded only in the heartbeat workers)"
+echo "wake-ups: $((sw1 - sw0)) in ${IDLE_S} s = $(( (sw1 - sw0) * 60 / IDLE_S )) per minute (a heartbeat every 10 s: a third of TimeoutInterval)"
+echo "CPU for ${IDLE_S} s of heartbeats, daemon and its workers: $(( (t1 - t0) * 1000 / $(getconf CLK_TCK) )) ms"
+grep -q "$G" "$T/p.log" && [ "$hb" -ge 1 ] || echo "(the daemon did not register: see $T/p.log)"
+kill -TERM "$DPID"; wait "$DPID" 2>/dev/null || true
+
+echo
 "$ROOT/tests/bench/tunnel.sh" "$BUILD"
