@@ -120,6 +120,9 @@ static void test_commands(void **state)
 		{ARGV("hello", "--stop"), AGENT_PRIV_ADMIN},
 		{ARGV("hello", "--ipv6", "--json"), AGENT_PRIV_ADMIN},
 		{ARGV("hello", "--help"), AGENT_PRIV_ANY},
+		{ARGV("presence"), AGENT_PRIV_ANY},
+		{ARGV("presence", "--json"), AGENT_PRIV_ANY},
+		{ARGV("presence", "extra"), ERROR},
 		{ARGV("run"), AGENT_PRIV_LOCAL},
 		{ARGV("run", "--help"), AGENT_PRIV_LOCAL},
 		{ARGV("inf"), ERROR}, /* no prefix matching of command names */
@@ -134,7 +137,7 @@ static void test_table_is_complete(void **state)
 	(void)state;
 	size_t n;
 	const struct agent_cmd *const *cmds = agent_commands(&n);
-	assert_int_equal(n, 6);
+	assert_int_equal(n, 7);
 	for (size_t i = 0; i < n; i++) {
 		assert_non_null(cmds[i]->run);
 		assert_non_null(cmds[i]->summary);
