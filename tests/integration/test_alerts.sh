@@ -166,6 +166,13 @@ run presence "${TGT[@]}" status --json
 OUT=$("$AGENT" --config "$T/presence.conf" --device "$(mei inside)" presence --json 2>&1)
 [ "$(jq -r .state <<<"$OUT")" == running ] && [ "$(jq -r .timeout_s <<<"$OUT")" == 4 ] &&
 	ok "amt-agent presence: the watchdog as AMT sees it" || fail "amt-agent presence" "$OUT"
+# an ME reset ends the agent's session: the service registers again
+n4=$(alerts ev iAMT0004)
+kill -USR1 "${SIM_PID[inside]}"
+wait_alerts ev iAMT0002 1 50 && ok "ME reset: the watchdog waits for its agent again (iAMT0002)" ||
+	fail "ME reset NotStarted" "$(tail -5 "$T/inside.log")"
+wait_alerts ev iAMT0004 $((n4 + 1)) 100 && ok "ME reset: the service registered again (Running)" ||
+	fail "re-register after ME reset" "$(tail -5 "$T/daemon.log")"
 kill -KILL "$DPID"; wait "$DPID" 2>/dev/null
 t0=$(date +%s%N)
 wait_alerts ev iAMT0005 1 80 && ok "kill -9: Expired (iAMT0005)" || fail "Expired event" "$(alerts ev iAMT0005)"
@@ -174,7 +181,7 @@ ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 [ "$(jq -r 'select(.type=="alert" and .message_id=="iAMT0005") | .arguments[0]' "$T/ev.out" | head -1)" == "$G" ] &&
 	ok "the event names the agent's GUID" || fail "presence argument" "$(last ev alert)"
 start_daemon
-wait_alerts ev iAMT0004 2 100 && ok "restarted: Running again" || fail "Running again" "$(tail -5 "$T/daemon.log")"
+wait_alerts ev iAMT0004 3 100 && ok "restarted: Running again" || fail "Running again" "$(tail -5 "$T/daemon.log")"
 kill -TERM "$DPID"; wait "$DPID"; drc=$?
 [ "$drc" -eq 0 ] && ok "SIGTERM: the service exits 0" || fail "daemon exit" "$drc"
 wait_alerts ev iAMT0003 1 50 && ok "SIGTERM: Stopped (iAMT0003)" || fail "Stopped event" "$(tail -5 "$T/daemon.log")"
