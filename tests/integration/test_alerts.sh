@@ -141,6 +141,20 @@ run unsubscribe "${TGT[@]}" --notify-to "http://127.0.0.1:$EV_PORT/wrong"
 run unsubscribe "${TGT[@]}" --notify-to "http://127.0.0.1:$EV_PORT/wrong"
 [ "$RC" -eq 9 ] && ok "unsubscribe again -> 9" || fail "unsubscribe again" "$RC $ERR"
 
+# usage errors before anything reaches the device
+run subscribe "${TGT[@]}"
+[ "$RC" -eq 2 ] && ok "subscribe without --notify-to -> 2" || fail "subscribe usage" "$RC $ERR"
+run subscribe "${TGT[@]}" --notify-to ftp://10.0.0.1/x
+[ "$RC" -eq 2 ] && ok "subscribe to ftp:// -> 2" || fail "subscribe scheme" "$RC $ERR"
+run subscribe "${TGT[@]}" --notify-to "$EV_URL" --filter Everything
+[ "$RC" -eq 2 ] && ok "subscribe to an unknown collection -> 2" || fail "subscribe filter" "$RC $ERR"
+run unsubscribe "${TGT[@]}"
+[ "$RC" -eq 2 ] && ok "unsubscribe without --notify-to or --all -> 2" || fail "unsubscribe usage" "$RC $ERR"
+run presence "${TGT[@]}" create --agent not-a-guid --timeout 4
+[ "$RC" -eq 2 ] && ok "presence create with a bad GUID -> 2" || fail "presence usage" "$RC $ERR"
+run subscribe 127.0.0.1 --port "$P1" --password-file "$T/npw" --notify-to "$EV_URL"
+[ "$RC" -eq 4 ] && ok "subscribe with AMT credentials refused -> 4" || fail "subscribe auth" "$RC $ERR"
+
 # ---- agent presence: the service heartbeats; kill -9 -> Expired ----------
 G=5C0FFEE0-1234-4567-89AB-000000000042
 run presence "${TGT[@]}" create --agent "$G" --timeout 4 --startup 60 --action event
@@ -166,6 +180,16 @@ run presence "${TGT[@]}" status --json
 OUT=$("$AGENT" --config "$T/presence.conf" --device "$(mei inside)" presence --json 2>&1)
 [ "$(jq -r .state <<<"$OUT")" == running ] && [ "$(jq -r .timeout_s <<<"$OUT")" == 4 ] &&
 	ok "amt-agent presence: the watchdog as AMT sees it" || fail "amt-agent presence" "$OUT"
+# an ordinary user, through the service: the call for help and the watchdog
+NOBODY=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+chmod 644 "$T/presence.conf"
+OUT=$("${NOBODY[@]}" "$AGENT" --config "$T/presence.conf" call-for-help --json 2>"$T/nobody.err"); RC=$?
+ERR=$(cat "$T/nobody.err")
+expect_rc "a user's call for help inside, through the service -> 0" 0
+expect_json "through the service: path alert" .path alert
+OUT=$("${NOBODY[@]}" "$AGENT" --config "$T/presence.conf" presence --json 2>&1)
+[ "$(jq -r .state <<<"$OUT")" == running ] && ok "a user's amt-agent presence, through the service" ||
+	fail "presence through the service" "$OUT"
 # an ME reset ends the agent's session: the service registers again
 n4=$(alerts ev iAMT0004)
 kill -USR1 "${SIM_PID[inside]}"
