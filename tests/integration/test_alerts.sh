@@ -251,6 +251,32 @@ expect_json "outside: the path is the tunnel" .path tunnel
 expect_json "outside: connected" .result connected
 wait_alerts out iAMT0036 1 && ok "outside: the alert arrives too (over HTTPS)" || fail "outside alert" "$(tail -5 "$T/outside.log")"
 wait_count out cira_open 1 && ok "outside: the tunnel opened at the MPS" || fail "tunnel" "$(cat "$T/out.out")"
+# The help desk manages the device through that tunnel (the listener's relay).
+for _ in $(seq 1 50); do
+	"$VERIFY" tunnels --db "$T/out.db" --json 2>/dev/null | jq -e '.ports["16992"]' >/dev/null && break
+	sleep 0.1
+done
+VIA=(--via-tunnel "$U2" --db "$T/out.db" --password-file "$T/amtpw")
+run subscriptions "${VIA[@]}" --json
+[ "$RC" -eq 0 ] && jq -e ".device==\"$U2\" and (.notify_to|test(\":$OUT_EV/events\"))" <<<"$OUT" >/dev/null &&
+	grep -q 'through its CIRA tunnel (relay 127.0.0.1:' <<<"$ERR" &&
+	ok "via tunnel: subscriptions lists the HTTPS subscription" || fail "via tunnel subscriptions" "rc $RC $OUT $ERR"
+run subscribe "${VIA[@]}" --notify-to "http://127.0.0.1:$EV_PORT/via" --filter features \
+	--notify-user helpdesk --notify-password-file "$T/npw"
+[ "$RC" -eq 0 ] && grep -q "$U2" <<<"$OUT" && ok "via tunnel: subscribe" || fail "via tunnel subscribe" "rc $RC $OUT $ERR"
+run presence "${VIA[@]}" create --agent 0f0e0d0c-0b0a-4908-8706-050403020100 --timeout 60
+[ "$RC" -eq 0 ] && ok "via tunnel: presence create" || fail "via tunnel presence create" "rc $RC $ERR"
+run presence "${VIA[@]}" delete --agent 0f0e0d0c-0b0a-4908-8706-050403020100
+[ "$RC" -eq 0 ] && ok "via tunnel: presence delete" || fail "via tunnel presence delete" "rc $RC $ERR"
+run unsubscribe "${VIA[@]}" --notify-to "http://127.0.0.1:$EV_PORT/via"
+[ "$RC" -eq 0 ] && ok "via tunnel: unsubscribe" || fail "via tunnel unsubscribe" "rc $RC $OUT $ERR"
+run subscriptions --via-tunnel A1A1A1A1-0000-4000-8000-0000000000ff --db "$T/out.db" --password-file "$T/amtpw"
+[ "$RC" -eq 8 ] && [ "$(grep -c . <<<"$ERR")" -eq 1 ] && ok "via tunnel: no tunnel from that device -> 8, one line" ||
+	fail "via tunnel none" "rc $RC $ERR"
+run subscriptions 127.0.0.1 "${VIA[@]}"
+[ "$RC" -eq 2 ] && ok "via tunnel: HOST and --via-tunnel together -> 2" || fail "via tunnel and host" "rc $RC $ERR"
+run subscriptions "${VIA[@]}" --port 16992
+[ "$RC" -eq 2 ] && ok "via tunnel: --port with --via-tunnel -> 2" || fail "via tunnel port" "rc $RC $ERR"
 agent --device "$(mei outside)" call-for-help --close
 stop_sim outside
 stop_listen out

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "tunnel_target.h"
 
 void wsman_target_init(struct wsman_target *tg)
 {
@@ -43,7 +44,9 @@ int wsman_target_connect(struct wsman_target *tg, const char *host, struct wsman
 			 char *err, size_t errlen)
 {
 	struct wsman_opts o;
+	struct target_addr ta;
 	char url[600], why[512];
+	int ex;
 	*out = NULL;
 	if (!host == !tg->via_tunnel) {
 		snprintf(err, errlen, "name the device: HOST or --via-tunnel UUID (one of them)");
@@ -53,18 +56,17 @@ int wsman_target_connect(struct wsman_target *tg, const char *host, struct wsman
 		snprintf(err, errlen, "--db applies only with --via-tunnel");
 		return VERIFY_EXIT_USAGE;
 	}
-	if (tg->via_tunnel) {
-		/* The listener's relays come with the CIRA tunnel feature. */
-		snprintf(err, errlen, "--via-tunnel %s: this amt-verify has no tunnel relays — "
-				      "name the device's address instead", tg->via_tunnel);
-		return VERIFY_EXIT_USAGE;
-	}
-	snprintf(tg->name, sizeof(tg->name), "%s", host);
-	tg->t.host = host;
 	if (!tg->password_file) {
 		snprintf(err, errlen, "--password-file is required (the WS-Man user's password)");
 		return VERIFY_EXIT_USAGE;
 	}
+	/* HOST, or the relay of the device's tunnel (tunnel_target.c) */
+	struct target_spec spec = {.host = host, .via_tunnel = tg->via_tunnel, .db = tg->db,
+				   .port = tg->t.port};
+	ex = target_resolve(&spec, tg->t.tls ? 16993 : 16992, &ta, err, errlen);
+	if (ex != VERIFY_EXIT_OK)
+		return ex;
+	snprintf(tg->name, sizeof(tg->name), "%s", host ? host : tg->via_tunnel);
 	if (verify_read_secret(tg->password_file, &tg->password, &tg->password_len, why,
 			       sizeof(why)) != 0) {
 		snprintf(err, errlen, "--password-file: %s", why);
@@ -72,20 +74,36 @@ int wsman_target_connect(struct wsman_target *tg, const char *host, struct wsman
 	}
 	tg->t.password = tg->password;
 	tg->t.password_len = tg->password_len;
-	bool v6 = strchr(host, ':') != NULL;
+	snprintf(tg->connect_host, sizeof(tg->connect_host), "%s", ta.connect_host);
+	tg->t.host = tg->connect_host;
+	tg->t.port = ta.connect_port;
+	tg->t.connect_to = NULL;
+	if (ta.via_tunnel && tg->t.tls) {
+		/* The URL names AMT, whose certificate is checked against that
+		 * name; the connection goes to the relay (libcurl CONNECT_TO). */
+		bool v6 = strchr(ta.name, ':') != NULL;
+		snprintf(tg->connect_to, sizeof(tg->connect_to), "%s%s%s:16993:%s", v6 ? "[" : "",
+			 ta.name, v6 ? "]" : "", ta.relay);
+		snprintf(tg->connect_host, sizeof(tg->connect_host), "%s", ta.name);
+		tg->t.port = 16993;
+		tg->t.connect_to = tg->connect_to;
+	}
+	if (ta.via_tunnel)
+		fprintf(stderr, "%s: %s through its CIRA tunnel (relay %s)\n", VERIFY_PROG,
+			tg->via_tunnel, ta.relay);
+	bool v6 = strchr(tg->t.host, ':') != NULL;
 	snprintf(url, sizeof(url), "%s://%s%s%s:%u/wsman", tg->t.tls ? "https" : "http",
-		 v6 ? "[" : "", host, v6 ? "]" : "",
-		 tg->t.port ? tg->t.port : (tg->t.tls ? 16993 : 16992));
+		 v6 ? "[" : "", tg->t.host, v6 ? "]" : "", tg->t.port);
 	o = (struct wsman_opts){.url = url, .user = tg->t.user, .password = (const char *)tg->password,
 				.ca_file = tg->t.ca_file, .pin_sha256 = tg->t.pin,
 				.insecure = tg->t.insecure, .allow_tls10 = tg->t.allow_tls10,
-				.timeout_ms = 15000};
+				.timeout_ms = 15000, .connect_to = tg->t.connect_to};
 	if (wsman_opts_validate(&o, why, sizeof(why)) != 0) {
-		snprintf(err, errlen, "%s: %s", host, why);
+		snprintf(err, errlen, "%s: %s", tg->name, why);
 		return VERIFY_EXIT_USAGE;
 	}
 	if (tg->t.insecure)
-		log_warn("%s: TLS is not verified (--insecure)", host);
+		log_warn("%s: TLS is not verified (--insecure)", tg->name);
 	*out = wsman_client_new(&o);
 	if (!*out) {
 		snprintf(err, errlen, "out of memory");

@@ -6,7 +6,8 @@
  *
  * Owns: the option rows every such command starts its table with
  * (WSMAN_TARGET_OPTS, rows 0..WT_COUNT-1), taking their values, reading the
- * password file, making the WS-Man client, and turning a WS-Man failure
+ * password file, making the WS-Man client (through the tunnel's relay with
+ * --via-tunnel: tunnel_target.c finds it), and turning a WS-Man failure
  * into one line and an exit code (credentials refused 4, network 8,
  * protocol 10, AMT refused or faulted 1).
  * Must not: know what a command does with the device.
@@ -54,6 +55,8 @@ struct wsman_target {
 	uint8_t *password;
 	size_t password_len;
 	char name[256]; /* the device for messages: HOST or the tunnel's UUID */
+	char connect_host[256]; /* the URL's host: HOST, the relay, or AMT's name (TLS) */
+	char connect_to[600];   /* with --via-tunnel --tls: "NAME:16993:RELAY" */
 };
 
 void wsman_target_init(struct wsman_target *tg);
