@@ -5,9 +5,11 @@
 #   its socket, and the call for help is seen arriving by amt-verify listen
 #   (the MPS), which relays the tunnel: the help desk reads the laptop's AMT
 #   state and inventory through it, reboots it into BIOS setup and watches
-#   the screen on its serial console (Serial-over-LAN). Then: hello packets from a pre-provisioned desktop, a host ID
-#   surviving a reinstall checked over the network, an exit code, and a
-#   clean stop.
+#   the screen on its serial console (Serial-over-LAN). Then: hello packets
+#   from a pre-provisioned desktop, a host ID surviving a reinstall checked
+#   over the network, the help desk alerted when a user inside the
+#   enterprise asks for help and when an agent is killed (WS-Events, the
+#   event engine, agent presence), an exit code, and a clean stop.
 # Every step checks what it shows (exit codes, JSON, events); the last line
 # is "demo finished: N steps, all as expected", or names the step that did
 # not behave and exits 1. Colours only on a terminal (and not with NO_COLOR).
@@ -317,6 +319,93 @@ fi
 note "Checked from the remote side, over WS-Management:"
 printf 'Demo-Adm1n!\n' > "$T/admin.pw"; chmod 600 "$T/admin.pw"
 try root 0 amt-verify device 127.0.0.1 --port "$NET" --user admin --password-file "$T/admin.pw" --expect-hostid "$ID"
+
+step "Inside the enterprise: the help desk subscribes to an office PC's alerts"
+OFFICE=6F6F6F6F-0000-4000-8000-0000000000FC
+ONET=$(free_port)
+cat > "$T/office.ini" <<EOF
+[amt]
+version = 16.1.25
+host_name = office-pc-12
+[platform]
+uuid = $OFFICE
+[provisioning]
+state = post
+control_mode = acm
+[network]
+dns_suffix = floor3.corp.example.com
+[environment]
+detection = corp.example.com
+EOF
+sim office "$T/office.ini" --listen "127.0.0.1:$ONET"
+printf 'P@ssw0rd\n' > "$T/office.pw"; printf 'helpdesk-s3cret\n' > "$T/notify.pw"
+chmod 600 "$T/office.pw" "$T/notify.pw"
+cat > "$T/page-helpdesk" <<EOF
+#!/bin/sh
+# the help desk's pager: one line per event (run by amt-verify, no shell in between)
+echo "PAGE: \$AMT_EVENT_MESSAGE_ID from \$AMT_EVENT_DEVICE" >> "$T/pager.txt"
+EOF
+chmod 755 "$T/page-helpdesk"
+EVP=$(free_port)
+printf '%sroot# amt-verify listen --events 127.0.0.1:%s --notify-user helpdesk --notify-password-file notify.pw \\\n        --on-event "iAMT0036=page-helpdesk" --on-event "iAMT000[2-6]=page-helpdesk" &%s\n' \
+	"$DIM" "$EVP" "$OFF"
+"$B/amt-verify" listen --events "127.0.0.1:$EVP" --notify-user helpdesk --notify-password-file "$T/notify.pw" \
+	--on-event "iAMT0036=$T/page-helpdesk" --on-event "iAMT000[2-6]=$T/page-helpdesk" \
+	--db "$T/alerts.db" > "$T/alerts.log" 2>&1 &
+PIDS+=($!)
+for _ in $(seq 1 50); do grep -q ready "$T/alerts.log" 2>/dev/null && break; sleep 0.1; done
+grep ready "$T/alerts.log" || { cat "$T/alerts.log"; bad "amt-verify listen --events did not start"; }
+try root 0 amt-verify subscribe 127.0.0.1 --port "$ONET" --password-file "$T/office.pw" \
+	--notify-to "http://127.0.0.1:$EVP/amt-events" --push-with-ack --notify-user helpdesk \
+	--notify-password-file "$T/notify.pw"
+alerts() { "$B/amt-verify" events --db "$T/alerts.db" "$@"; }
+wait_alert() { # MESSAGE_ID N: until the help desk stored N of them (15 s at most)
+	for _ in $(seq 1 150); do
+		[ "$(alerts --json | jq -c "select(.type == \"alert\" and .message_id == \"$1\")" | grep -c .)" -ge "$2" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+step "A user inside asks for help: no tunnel, AMT alerts the help desk"
+try root 0 amt-agent --device "$T/office" call-for-help
+grep -q 'help desk has been alerted (AMT sent the alert to 1 subscriber)' <<<"$OUT" ||
+	bad "call-for-help did not say the help desk was alerted"
+try -q root 0 amt-agent --device "$T/office" call-for-help --json
+jq -c '{result, path, subscribers}' <<<"$OUT"
+[ "$(jq -r .path <<<"$OUT")" = alert ] || bad "call-for-help --json does not say path alert"
+wait_alert iAMT0036 2 || bad "the help desk stored no iAMT0036"
+note "The help desk received (amt-verify events) and paged:"
+alerts | grep iAMT0036 | head -1
+for _ in $(seq 1 50); do [ "$(grep -c iAMT0036 "$T/pager.txt" 2>/dev/null)" -ge 2 ] && break; sleep 0.1; done
+grep iAMT0036 "$T/pager.txt" | head -1
+[ "$(grep -c iAMT0036 "$T/pager.txt")" -eq 2 ] || bad "the pager did not run once per alert"
+
+step "Agent presence: AMT watches the agent; the help desk hears when it is killed"
+AGENT_GUID=A6E7A6E7-0000-4000-8000-0000000000FC
+try root 0 amt-verify presence 127.0.0.1 --port "$ONET" --password-file "$T/office.pw" create \
+	--agent "$AGENT_GUID" --timeout 3 --startup 60 --action event
+mkdir -p "$T/run2" && chmod 755 "$T/run2"
+cat > "$T/office.conf" <<EOF
+[agent]
+device = $T/office
+socket = $T/run2/agent.sock
+state_dir = $T/state2
+[presence]
+agent_guid = $AGENT_GUID
+EOF
+printf '%sroot# amt-agent run &   (the office PC'"'"'s service, [presence] agent_guid = %s)%s\n' "$DIM" "$AGENT_GUID" "$OFF"
+"$B/amt-agent" --config "$T/office.conf" run > "$T/office-daemon.log" 2>&1 &
+ODAEMON=$!
+wait_alert iAMT0004 1 || { cat "$T/office-daemon.log"; bad "no Running event (iAMT0004)"; }
+try root 0 amt-verify presence 127.0.0.1 --port "$ONET" --password-file "$T/office.pw" status
+printf '%sroot# kill -9 <the service>%s\n' "$DIM" "$OFF"
+kill -KILL "$ODAEMON"; wait "$ODAEMON" 2>/dev/null
+wait_alert iAMT0005 1 || bad "no Expired event (iAMT0005) after the kill"
+note "AMT noticed the heartbeats stop and told the help desk:"
+alerts | grep -E 'iAMT000[45]'
+grep -q iAMT0005 "$T/pager.txt" || bad "the pager did not run for the expired agent"
+tail -1 "$T/pager.txt"
 
 step "Exit codes are part of the contract: no ME device -> 3"
 try root 3 amt-agent --device "$T/none" info
