@@ -259,11 +259,11 @@ done
 VIA=(--via-tunnel "$U2" --db "$T/out.db" --password-file "$T/amtpw")
 run subscriptions "${VIA[@]}" --json
 [ "$RC" -eq 0 ] && jq -e ".device==\"$U2\" and (.notify_to|test(\":$OUT_EV/events\"))" <<<"$OUT" >/dev/null &&
-	grep -q 'through its CIRA tunnel (relay 127.0.0.1:' <<<"$ERR" &&
 	ok "via tunnel: subscriptions lists the HTTPS subscription" || fail "via tunnel subscriptions" "rc $RC $OUT $ERR"
 run subscribe "${VIA[@]}" --notify-to "http://127.0.0.1:$EV_PORT/via" --filter features \
 	--notify-user helpdesk --notify-password-file "$T/npw"
-[ "$RC" -eq 0 ] && grep -q "$U2" <<<"$OUT" && ok "via tunnel: subscribe" || fail "via tunnel subscribe" "rc $RC $OUT $ERR"
+[ "$RC" -eq 0 ] && grep -q "$U2" <<<"$OUT" && grep -q "$U2 through its tunnel (relay 127.0.0.1:[0-9]* for port 16992)" <<<"$ERR" &&
+	ok "via tunnel: subscribe (says it goes through the relay)" || fail "via tunnel subscribe" "rc $RC $OUT $ERR"
 run presence "${VIA[@]}" create --agent 0f0e0d0c-0b0a-4908-8706-050403020100 --timeout 60
 [ "$RC" -eq 0 ] && ok "via tunnel: presence create" || fail "via tunnel presence create" "rc $RC $ERR"
 run presence "${VIA[@]}" delete --agent 0f0e0d0c-0b0a-4908-8706-050403020100

@@ -20,16 +20,16 @@
 #include <string.h>
 
 #include "guid.h"
-#include "wsman_target.h"
+#include "repair.h"
 
 #define WD WSMAN_AMT_URI("AMT_AgentPresenceWatchdog")
 #define EXIT_NOTHING 9
 #define ALL_STATES "31"
 
-enum { P_AGENT = WT_COUNT, P_TIMEOUT, P_STARTUP, P_ACTION, P_JSON };
+enum { P_AGENT = REPAIR_O_COUNT, P_TIMEOUT, P_STARTUP, P_ACTION, P_JSON };
 
 static const struct cliopt presence_opts[] = {
-	WSMAN_TARGET_OPTS,
+	REPAIR_CLIOPTS,
 	[P_AGENT] = {"agent", 0, "GUID", "the agent's GUID (create, delete)", 0},
 	[P_TIMEOUT] = {"timeout", 0, "S", "create: most seconds between heartbeats", 0},
 	[P_STARTUP] = {"startup", 0, "S", "create: seconds the agent has to start (default 120)", 0},
@@ -66,7 +66,8 @@ static const char *state_name(uint32_t s)
 }
 
 struct status_ctx {
-	const char *device;
+	const char *device; /* JSON: HOST or the tunnel's UUID */
+	const char *name;   /* text: repair_name() */
 	bool json;
 	unsigned n;
 };
@@ -95,7 +96,7 @@ static int on_watchdog(void *arg, xmlNodePtr item)
 		fputc('\n', stdout);
 		json_decref(o);
 	} else {
-		printf("%s agent %s: %s (timeout %u s, startup %u s)\n", s->device, guid,
+		printf("%s agent %s: %s (timeout %u s, startup %u s)\n", s->name, guid,
 		       state_name(state), (unsigned)timeout, (unsigned)startup);
 	}
 	return 0;
@@ -103,28 +104,28 @@ static int on_watchdog(void *arg, xmlNodePtr item)
 
 int cmd_presence(int argc, char **argv)
 {
-	struct wsman_target tg;
+	struct repair_target tg; /* the device and how to reach it (repair.c) */
 	struct cliopt_result r;
 	struct wsman_client *c = NULL;
 	struct wsman_error e;
-	const char *agent = NULL, *action = NULL, *verb, *host = NULL;
+	const char *agent = NULL, *action = NULL, *verb;
 	unsigned long timeout = 0, startup = 120;
 	bool json = false, have_timeout = false;
-	char err[768], b64[32], num[2][16];
+	char b64[32], num[2][16];
 	uint8_t raw[16];
-	int ex, rc;
+	int ex, rc, next;
 
-	wsman_target_init(&tg);
+	repair_target_init(&tg, "presence");
 	int st = cliopt_parse(&presence_cli, argc, argv, &r, stdout, stderr);
 	if (st != CLIOPT_OK)
 		return st == CLIOPT_HELP ? VERIFY_EXIT_OK : VERIFY_EXIT_USAGE;
 	for (int i = 0; i < r.nhits; i++) {
 		int o = r.hits[i].opt;
 		const char *v = r.hits[i].value;
-		int t = wsman_target_option(&tg, &presence_cli, o, v, stderr);
+		int t = repair_option(&tg, &presence_cli, o, v);
 		if (t < 0)
 			return VERIFY_EXIT_USAGE;
-		if (t == 0)
+		if (t > 0)
 			continue;
 		switch (o) {
 		case P_AGENT: agent = v; break;
@@ -142,8 +143,12 @@ int cmd_presence(int argc, char **argv)
 		}
 	}
 	verb = r.args[r.nargs - 1];
-	if (r.nargs == 2)
-		host = r.args[0];
+	if (r.nargs != (tg.via_tunnel ? 1 : 2)) {
+		cliopt_fail(&presence_cli, stderr, "%s", tg.via_tunnel
+				   ? "HOST or --via-tunnel UUID, not both"
+				   : "which device? give HOST VERB or --via-tunnel UUID VERB");
+		return VERIFY_EXIT_USAGE;
+	}
 	bool create = !strcmp(verb, "create"), del = !strcmp(verb, "delete"),
 	     status = !strcmp(verb, "status");
 	if (!create && !del && !status) {
@@ -164,18 +169,22 @@ int cmd_presence(int argc, char **argv)
 				   "\"event\")", verb);
 		return VERIFY_EXIT_USAGE;
 	}
-	ex = wsman_target_connect(&tg, host, &c, err, sizeof(err));
+	tg.json = json;
+	ex = repair_target_finish(&tg, &presence_cli, &r, &next);
 	if (ex)
-		goto fail;
+		goto out;
+	ex = repair_wsman(&tg, &c);
+	if (ex)
+		goto out;
 	if (status) {
-		struct status_ctx s = {tg.name, json, 0};
+		struct status_ctx s = {tg.host ? tg.host : tg.via_tunnel, repair_name(&tg), json, 0};
 		rc = wsman_enumerate(c, WD, on_watchdog, &s, &e);
 		if (rc != 0) {
-			ex = wsman_target_fail(&tg, "cannot read the watchdogs", rc, &e, err, sizeof(err));
-			goto fail;
+			ex = repair_wsman_fail(&tg, "cannot read the watchdogs", rc, &e);
+			goto out;
 		}
 		if (!s.n && !json)
-			printf("%s: no agent presence watchdogs\n", tg.name);
+			printf("%s: no agent presence watchdogs\n", repair_name(&tg));
 		goto out;
 	}
 	EVP_EncodeBlock((unsigned char *)b64, raw, 16);
@@ -187,16 +196,15 @@ int cmd_presence(int argc, char **argv)
 		rc = wsman_delete(c, WD, sel, 4, &e);
 		if (rc == WSMAN_E_FAULT && strstr(e.fault_subcode, "InvalidSelectors")) {
 			fprintf(stderr, "%s presence: %s: no watchdog for agent %s (nothing to do)\n",
-				VERIFY_PROG, tg.name, agent);
+				VERIFY_PROG, repair_name(&tg), agent);
 			ex = EXIT_NOTHING;
 			goto out;
 		}
 		if (rc != 0) {
-			ex = wsman_target_fail(&tg, "AMT refused to delete the watchdog", rc, &e, err,
-					       sizeof(err));
-			goto fail;
+			ex = repair_wsman_fail(&tg, "AMT refused to delete the watchdog", rc, &e);
+			goto out;
 		}
-		printf("%s: the watchdog for agent %s is deleted\n", tg.name, agent);
+		printf("%s: the watchdog for agent %s is deleted\n", repair_name(&tg), agent);
 		goto out;
 	}
 	snprintf(num[0], sizeof(num[0]), "%lu", timeout);
@@ -213,13 +221,13 @@ int cmd_presence(int argc, char **argv)
 	xmlFreeDoc(doc);
 	if (rc == WSMAN_E_FAULT && strstr(e.fault_subcode, "AlreadyExists")) {
 		fprintf(stderr, "%s presence: %s: a watchdog for agent %s exists already (nothing to "
-				"do; delete it first to change it)\n", VERIFY_PROG, tg.name, agent);
+				"do; delete it first to change it)\n", VERIFY_PROG, repair_name(&tg), agent);
 		ex = EXIT_NOTHING;
 		goto out;
 	}
 	if (rc != 0) {
-		ex = wsman_target_fail(&tg, "AMT refused the watchdog", rc, &e, err, sizeof(err));
-		goto fail;
+		ex = repair_wsman_fail(&tg, "AMT refused the watchdog", rc, &e);
+		goto out;
 	}
 	if (action) {
 		const struct wsman_param in[] = {{"OldState", ALL_STATES},
@@ -229,19 +237,16 @@ int cmd_presence(int argc, char **argv)
 		rc = wsman_invoke(c, WD, "AddAction", sel, 4, in, 3, &doc, &output, &e);
 		xmlFreeDoc(doc);
 		if (rc != 0) {
-			ex = wsman_target_fail(&tg, "the watchdog exists, but AMT refused its action",
-					       rc, &e, err, sizeof(err));
-			goto fail;
+			ex = repair_wsman_fail(&tg, "the watchdog exists, but AMT refused its action",
+					       rc, &e);
+			goto out;
 		}
 	}
 	printf("%s: watchdog for agent %s created: heartbeats at most %lu s apart, %lu s to "
-	       "start%s\n", tg.name, agent, timeout, startup,
+	       "start%s\n", repair_name(&tg), agent, timeout, startup,
 	       action ? "; an event on every change" : "; no events (add --action event)");
-	goto out;
-fail:
-	fprintf(stderr, "%s presence: %s\n", VERIFY_PROG, err);
 out:
 	wsman_client_free(c);
-	wsman_target_fini(&tg);
+	repair_target_free(&tg);
 	return ex;
 }

@@ -2,7 +2,9 @@
  * repair.h - what the remote-repair commands of amt-verify (power, boot,
  * console, consent) share: the target (HOST, or a device behind a CIRA
  * tunnel), the credential and TLS options `device` takes, a WS-Man client
- * for the target, the exit codes, and the words for AMT's answers.
+ * for the target, the exit codes, and the words for AMT's answers. The
+ * alert commands (subscribe, unsubscribe, subscriptions, presence) reach
+ * their device with the same target.
  *
  * Owns: the common option table and its parsing, reading the password file
  * (never from argv), mapping a WS-Man failure to the project's exit codes

@@ -22,7 +22,7 @@
 #include <string.h>
 
 #include "alertdoc.h"
-#include "wsman_target.h"
+#include "repair.h"
 
 #define FC WSMAN_CIM_URI("CIM_FilterCollection")
 #define FCS WSMAN_CIM_URI("CIM_FilterCollectionSubscription")
@@ -132,10 +132,10 @@ static const char *mode_name(unsigned mode)
 
 /* ---- subscribe ---- */
 
-enum { S_NOTIFY = WT_COUNT, S_FILTER, S_ACK, S_NUSER, S_NPW, S_JSON, S_ALL };
+enum { S_NOTIFY = REPAIR_O_COUNT, S_FILTER, S_ACK, S_NUSER, S_NPW, S_JSON, S_ALL };
 
 static const struct cliopt sub_opts[] = {
-	WSMAN_TARGET_OPTS,
+	REPAIR_CLIOPTS,
 	[S_NOTIFY] = {"notify-to", 0, "URL", "where AMT sends the events (http:// or https://)", 0},
 	[S_FILTER] = {"filter", 0, "NAME", "the collection: All (default), Features, User Notification", 0},
 	[S_ACK] = {"push-with-ack", 0, NULL, "AMT waits for the receiver's Ack (PushWithAck)", 0},
@@ -185,26 +185,37 @@ static const struct clicmd subscriptions_cli = {
 };
 
 struct sub_args {
-	struct wsman_target tg;
-	const char *host, *notify_to, *filter, *notify_user, *notify_pw_file;
+	struct repair_target tg; /* the device and how to reach it (repair.c) */
+	const char *notify_to, *filter, *notify_user, *notify_pw_file;
 	bool ack, json, all;
+	char fid[128]; /* the collection's InstanceID ("" unsubscribe: any) */
 };
+
+/* The device in JSON: HOST, or the UUID of --via-tunnel. */
+static const char *device_id(const struct repair_target *t)
+{
+	return t->host ? t->host : t->via_tunnel;
+}
+
+/* 0 (the password file read: repair_target_free), -1 after --help, or an
+ * exit code with the message printed. */
 
 static int parse(const struct clicmd *cli, int argc, char **argv, struct sub_args *a)
 {
 	struct cliopt_result r;
+	int next;
 	memset(a, 0, sizeof(*a));
-	wsman_target_init(&a->tg);
+	repair_target_init(&a->tg, cli->name);
 	int st = cliopt_parse(cli, argc, argv, &r, stdout, stderr);
 	if (st != CLIOPT_OK)
 		return st == CLIOPT_HELP ? -VERIFY_EXIT_OK - 1 : VERIFY_EXIT_USAGE;
 	for (int i = 0; i < r.nhits; i++) {
 		int o = r.hits[i].opt;
 		const char *v = r.hits[i].value;
-		int t = wsman_target_option(&a->tg, cli, o, v, stderr);
+		int t = repair_option(&a->tg, cli, o, v);
 		if (t < 0)
 			return VERIFY_EXIT_USAGE;
-		if (t == 0)
+		if (t > 0)
 			continue;
 		switch (o) {
 		case S_NOTIFY: a->notify_to = v; break;
@@ -216,7 +227,7 @@ static int parse(const struct clicmd *cli, int argc, char **argv, struct sub_arg
 		case S_ALL: a->all = true; break;
 		}
 	}
-	a->host = r.nargs ? r.args[0] : NULL;
+	a->tg.json = a->json;
 	bool sub = cli == &subscribe_cli, unsub = cli == &unsubscribe_cli;
 	if ((!sub && (a->ack || a->notify_user || a->notify_pw_file)) || (!unsub && a->all) ||
 	    (!sub && !unsub && (a->notify_to || a->filter))) {
@@ -240,7 +251,26 @@ static int parse(const struct clicmd *cli, int argc, char **argv, struct sub_arg
 		cliopt_fail(cli, stderr, "--notify-to must be an http:// or https:// URL");
 		return VERIFY_EXIT_USAGE;
 	}
-	return 0;
+	/* HOST or --via-tunnel, the trust options, the password file: last,
+	 * so that nothing is read before the command line is known good */
+	if ((sub || a->filter) && filter_id(a->filter ? a->filter : "All", a->fid, sizeof(a->fid))) {
+		cliopt_fail(cli, stderr, "--filter %s: use All, Features or User Notification (or a "
+				  "full Intel(r) AMT:NAME)", a->filter);
+		return VERIFY_EXIT_USAGE;
+	}
+	if (a->tg.via_tunnel && r.nargs) {
+		cliopt_fail(cli, stderr, "HOST or --via-tunnel UUID, not both");
+		return VERIFY_EXIT_USAGE;
+	}
+	return repair_target_finish(&a->tg, cli, &r, &next);
+}
+
+/* The end of a command: the client, the password. */
+static int finish(struct sub_args *a, struct wsman_client *c, int ex)
+{
+	wsman_client_free(c);
+	repair_target_free(&a->tg);
+	return ex;
 }
 
 int cmd_subscribe(int argc, char **argv)
@@ -250,17 +280,12 @@ int cmd_subscribe(int argc, char **argv)
 	struct wsman_error e;
 	uint8_t *npw = NULL;
 	size_t npw_len = 0;
-	char err[768], fid[128], uuid[VERIFY_UUID_STR_LEN];
+	char err[512], uuid[VERIFY_UUID_STR_LEN];
 	xmlDocPtr doc = NULL;
 	xmlNodePtr mgr;
 	int ex = parse(&subscribe_cli, argc, argv, &a);
 	if (ex)
-		return ex < 0 ? VERIFY_EXIT_OK : ex;
-	if (filter_id(a.filter ? a.filter : "All", fid, sizeof(fid)) != 0) {
-		cliopt_fail(&subscribe_cli, stderr, "--filter %s: use All, Features or User "
-				    "Notification (or a full Intel(r) AMT:NAME)", a.filter);
-		return VERIFY_EXIT_USAGE;
-	}
+		return ex < 0 ? VERIFY_EXIT_OK : finish(&a, NULL, ex);
 	if (a.notify_pw_file &&
 	    (verify_read_secret(a.notify_pw_file, &npw, &npw_len, err, sizeof(err)) != 0 ||
 	     npw_len > 32 || strlen(a.notify_user) > 32)) {
@@ -271,49 +296,45 @@ int cmd_subscribe(int argc, char **argv)
 		ex = VERIFY_EXIT_USAGE;
 		goto out;
 	}
-	ex = wsman_target_connect(&a.tg, a.host, &c, err, sizeof(err));
+	ex = repair_wsman(&a.tg, &c);
 	if (ex)
-		goto fail;
+		goto out;
 	int rc = read_uuid(c, uuid, &e);
 	if (rc != 0) {
-		ex = wsman_target_fail(&a.tg, "cannot read the device's UUID", rc, &e, err, sizeof(err));
-		goto fail;
+		ex = repair_wsman_fail(&a.tg, "cannot read the device's UUID", rc, &e);
+		goto out;
 	}
-	const struct wsman_selector sel[] = {{"InstanceID", fid}};
+	const struct wsman_selector sel[] = {{"InstanceID", a.fid}};
 	struct wsman_subscribe sub = {.push_with_ack = a.ack, .notify_to = a.notify_to,
 				      .ref_ns = ALERTDOC_REF_NS, .ref_name = ALERTDOC_REF_NAME,
 				      .ref_value = uuid, .user = a.notify_user,
 				      .password = (const char *)npw};
 	rc = wsman_subscribe(c, FC, sel, 1, &sub, &doc, &mgr, &e);
 	if (rc != 0) {
-		ex = wsman_target_fail(&a.tg, "AMT refused the subscription", rc, &e, err, sizeof(err));
-		goto fail;
+		ex = repair_wsman_fail(&a.tg, "AMT refused the subscription", rc, &e);
+		goto out;
 	}
 	const char *listener = mgr ? wsman_epr_selector(mgr, "Name") : NULL;
 	if (a.json) {
 		json_t *o = json_pack("{s:i, s:s, s:s, s:s, s:s, s:s, s:b, s:s?}", "schema", 1,
-				      "device", a.tg.name, "uuid", uuid, "filter", fid, "notify_to",
-				      a.notify_to, "delivery", a.ack ? "push_with_ack" : "push",
-				      "digest", a.notify_user != NULL, "listener", listener);
+				      "device", device_id(&a.tg), "uuid", uuid, "filter", a.fid,
+				      "notify_to", a.notify_to, "delivery",
+				      a.ack ? "push_with_ack" : "push", "digest", a.notify_user != NULL,
+				      "listener", listener);
 		if (o)
 			json_dumpf(o, stdout, JSON_COMPACT | JSON_ENSURE_ASCII);
 		fputc('\n', stdout);
 		json_decref(o);
 	} else {
-		printf("%s (%s): %s now sends its events to %s (%s%s)\n", a.tg.name, uuid, fid,
-		       a.notify_to, a.ack ? "push with ack" : "push",
+		printf("%s (%s): %s now sends its events to %s (%s%s)\n", repair_name(&a.tg), uuid,
+		       a.fid, a.notify_to, a.ack ? "push with ack" : "push",
 		       a.notify_user ? ", digest" : "");
 	}
 	ex = VERIFY_EXIT_OK;
-	goto out;
-fail:
-	fprintf(stderr, "%s subscribe: %s\n", VERIFY_PROG, err);
 out:
 	xmlFreeDoc(doc);
-	wsman_client_free(c);
 	verify_secret_free(npw, npw_len);
-	wsman_target_fini(&a.tg);
-	return ex;
+	return finish(&a, c, ex);
 }
 
 int cmd_unsubscribe(int argc, char **argv)
@@ -322,27 +343,20 @@ int cmd_unsubscribe(int argc, char **argv)
 	struct wsman_client *c = NULL;
 	struct wsman_error e;
 	static struct sub_list l;
-	char err[768], fid[128] = "";
 	unsigned done = 0;
 	int ex = parse(&unsubscribe_cli, argc, argv, &a);
 	if (ex)
-		return ex < 0 ? VERIFY_EXIT_OK : ex;
-	if (a.filter && filter_id(a.filter, fid, sizeof(fid)) != 0) {
-		cliopt_fail(&unsubscribe_cli, stderr, "--filter %s: use All, Features or User "
-				      "Notification", a.filter);
-		return VERIFY_EXIT_USAGE;
-	}
-	ex = wsman_target_connect(&a.tg, a.host, &c, err, sizeof(err));
+		return ex < 0 ? VERIFY_EXIT_OK : finish(&a, NULL, ex);
+	ex = repair_wsman(&a.tg, &c);
 	if (ex)
-		goto fail;
+		return finish(&a, c, ex);
 	int rc = list_subs(c, &l, &e);
-	if (rc != 0) {
-		ex = wsman_target_fail(&a.tg, "cannot list the subscriptions", rc, &e, err, sizeof(err));
-		goto fail;
-	}
+	if (rc != 0)
+		return finish(&a, c, repair_wsman_fail(&a.tg, "cannot list the subscriptions", rc, &e));
 	for (size_t i = 0; i < l.n; i++) {
 		const struct sub *s = &l.s[i];
-		if ((a.notify_to && strcmp(s->url, a.notify_to) != 0) || (fid[0] && strcmp(s->filter, fid)))
+		if ((a.notify_to && strcmp(s->url, a.notify_to) != 0) ||
+		    (a.fid[0] && strcmp(s->filter, a.fid)))
 			continue;
 		const struct wsman_selector f[] = {{"InstanceID", s->filter}};
 		const struct wsman_selector h[] = {{"CreationClassName", "CIM_ListenerDestinationWSMAN"},
@@ -352,29 +366,20 @@ int cmd_unsubscribe(int argc, char **argv)
 		const struct wsman_epr_selector es[] = {{"Filter", {FC, f, 1}},
 							{"Handler", {LD, h, 4}}};
 		rc = wsman_unsubscribe(c, FCS, NULL, 0, es, 2, &e);
-		if (rc != 0) {
-			ex = wsman_target_fail(&a.tg, "AMT refused to unsubscribe", rc, &e, err,
-					       sizeof(err));
-			goto fail;
-		}
+		if (rc != 0)
+			return finish(&a, c, repair_wsman_fail(&a.tg, "AMT refused to unsubscribe", rc,
+							       &e));
 		done++;
-		printf("%s: %s no longer sends its events to %s\n", a.tg.name, s->filter, s->url);
+		printf("%s: %s no longer sends its events to %s\n", repair_name(&a.tg), s->filter,
+		       s->url);
 	}
 	if (!done) {
 		fprintf(stderr, "%s unsubscribe: %s: no subscription%s%s%s%s (nothing to do)\n",
-			VERIFY_PROG, a.tg.name, a.notify_to ? " to " : "", a.notify_to ? a.notify_to : "",
-			fid[0] ? " on " : "", fid);
-		ex = EXIT_NOTHING;
-		goto out;
+			VERIFY_PROG, repair_name(&a.tg), a.notify_to ? " to " : "",
+			a.notify_to ? a.notify_to : "", a.fid[0] ? " on " : "", a.fid);
+		return finish(&a, c, EXIT_NOTHING);
 	}
-	ex = VERIFY_EXIT_OK;
-	goto out;
-fail:
-	fprintf(stderr, "%s unsubscribe: %s\n", VERIFY_PROG, err);
-out:
-	wsman_client_free(c);
-	wsman_target_fini(&a.tg);
-	return ex;
+	return finish(&a, c, VERIFY_EXIT_OK);
 }
 
 int cmd_subscriptions(int argc, char **argv)
@@ -383,41 +388,32 @@ int cmd_subscriptions(int argc, char **argv)
 	struct wsman_client *c = NULL;
 	struct wsman_error e;
 	static struct sub_list l;
-	char err[768];
 	int ex = parse(&subscriptions_cli, argc, argv, &a);
 	if (ex)
-		return ex < 0 ? VERIFY_EXIT_OK : ex;
-	ex = wsman_target_connect(&a.tg, a.host, &c, err, sizeof(err));
+		return ex < 0 ? VERIFY_EXIT_OK : finish(&a, NULL, ex);
+	ex = repair_wsman(&a.tg, &c);
 	if (ex)
-		goto fail;
+		return finish(&a, c, ex);
 	int rc = list_subs(c, &l, &e);
-	if (rc != 0) {
-		ex = wsman_target_fail(&a.tg, "cannot list the subscriptions", rc, &e, err, sizeof(err));
-		goto fail;
-	}
+	if (rc != 0)
+		return finish(&a, c, repair_wsman_fail(&a.tg, "cannot list the subscriptions", rc, &e));
 	for (size_t i = 0; i < l.n; i++) {
 		const struct sub *s = &l.s[i];
 		if (a.json) {
 			json_t *o = json_pack("{s:i, s:s, s:s, s:s, s:s, s:s}", "schema", 1, "device",
-					      a.tg.name, "filter", s->filter, "notify_to", s->url,
-					      "delivery", mode_name(s->mode), "listener", s->listener);
+					      device_id(&a.tg), "filter", s->filter, "notify_to",
+					      s->url, "delivery", mode_name(s->mode), "listener",
+					      s->listener);
 			if (o)
 				json_dumpf(o, stdout, JSON_COMPACT | JSON_ENSURE_ASCII);
 			fputc('\n', stdout);
 			json_decref(o);
 		} else {
-			printf("%s %s -> %s (%s)\n", a.tg.name, s->filter, s->url,
+			printf("%s %s -> %s (%s)\n", repair_name(&a.tg), s->filter, s->url,
 			       s->mode == 3 ? "push with ack" : mode_name(s->mode));
 		}
 	}
 	if (!l.n && !a.json)
-		printf("%s: no subscriptions\n", a.tg.name);
-	ex = VERIFY_EXIT_OK;
-	goto out;
-fail:
-	fprintf(stderr, "%s subscriptions: %s\n", VERIFY_PROG, err);
-out:
-	wsman_client_free(c);
-	wsman_target_fini(&a.tg);
-	return ex;
+		printf("%s: no subscriptions\n", repair_name(&a.tg));
+	return finish(&a, c, VERIFY_EXIT_OK);
 }
