@@ -206,6 +206,21 @@ ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 	ok "the event names the agent's GUID" || fail "presence argument" "$(last ev alert)"
 start_daemon
 wait_alerts ev iAMT0004 3 100 && ok "restarted: Running again" || fail "Running again" "$(tail -5 "$T/daemon.log")"
+# the host leaves S0: the watchdog is suspended (no expiry), and back on
+# the agent has its startup interval again; the service registers again
+run power "${TGT[@]}" sleep
+[ "$RC" -eq 0 ] && wait_alerts ev iAMT0006 1 50 && ok "host asleep: Suspended (iAMT0006)" ||
+	fail "Suspended event" "rc $RC $ERR $(tail -3 "$T/inside.log")"
+run presence "${TGT[@]}" status --json
+[ "$(jq -r .state <<<"$OUT")" == suspended ] && ok "presence status: suspended" || fail "suspended status" "$OUT"
+sleep 5 # longer than TimeoutInterval
+[ "$(alerts ev iAMT0005)" -eq 1 ] && ok "a suspended watchdog does not expire" || fail "expired while asleep" "$(alerts ev iAMT0005)"
+n4=$(alerts ev iAMT0004)
+run power "${TGT[@]}" on
+[ "$RC" -eq 0 ] && wait_alerts ev iAMT0002 2 50 && ok "host on: NotStarted (iAMT0002), the startup timer runs" ||
+	fail "NotStarted after wake" "rc $RC $ERR"
+wait_alerts ev iAMT0004 $((n4 + 1)) 150 && ok "host on: the service registered again (Running)" ||
+	fail "re-register after wake" "$(tail -5 "$T/daemon.log")"
 kill -TERM "$DPID"; wait "$DPID"; drc=$?
 [ "$drc" -eq 0 ] && ok "SIGTERM: the service exits 0" || fail "daemon exit" "$drc"
 wait_alerts ev iAMT0003 1 50 && ok "SIGTERM: Stopped (iAMT0003)" || fail "Stopped event" "$(tail -5 "$T/daemon.log")"

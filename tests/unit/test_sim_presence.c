@@ -1,7 +1,8 @@
 /*
  * test_sim_presence.c - Agent Presence in the simulated AMT: the watchdog
  * state machine on its own (every transition, wrong and wrapping sequence
- * numbers, both timers, the actions that ask for events, an ME reset), and
+ * numbers, both timers, the actions that ask for events, an ME reset, the
+ * host leaving S0), and
  * the WS-Man classes (Create with the GUID as base64 DeviceID, the agent's
  * methods from the host only, AddAction, Delete, the state file).
  */
@@ -124,6 +125,41 @@ static void test_state_machine(void **state)
 	assert_int_equal(P.wd[s2].deadline_ms, 1000 + 60);
 	/* an action that does not match the transition asks for no event */
 	assert_false(one.event);
+}
+
+/* The host leaving S0: Suspended, timers stopped, sessions over; back in
+ * S0 the startup timer runs again. */
+static void test_suspend(void **state)
+{
+	(void)state;
+	struct sim_wd_transition t[SIM_PRESENCE_MAX], one;
+	uint64_t next;
+	bool changed;
+
+	sim_presence_defaults(&P);
+	int s = slot_for(AGENT, 60, 120, 0);
+	add_event_action(s, SIM_WD_ALL_STATES, SIM_WD_SUSPENDED);
+	sim_presence_register(&P, s, 1);
+	sim_presence_assert(&P, s, 2, false, false, 1000, 1, &one, &changed);
+	assert_int_equal(P.wd[s].state, SIM_WD_RUNNING);
+	assert_int_equal(sim_presence_suspend(&P, t, SIM_PRESENCE_MAX), 1);
+	assert_int_equal(t[0].from, SIM_WD_RUNNING);
+	assert_int_equal(t[0].to, SIM_WD_SUSPENDED);
+	assert_true(t[0].event);
+	assert_string_equal(sim_presence_message_id(t[0].to), "iAMT0006");
+	assert_false(P.wd[s].session);
+	/* no timer while suspended: it never expires */
+	assert_int_equal(sim_presence_tick(&P, 999999999, t, SIM_PRESENCE_MAX, &next), 0);
+	assert_int_equal(next, 0);
+	assert_int_equal(sim_presence_assert(&P, s, 3, false, true, 2000, 1, &one, &changed),
+			 SIM_WD_INVALID_PARAMETER); /* the session is over */
+	/* suspended twice: no second transition */
+	assert_int_equal(sim_presence_suspend(&P, t, SIM_PRESENCE_MAX), 0);
+	/* back in S0: NotStarted with the startup timer */
+	assert_int_equal(sim_presence_restart(&P, 5000, 1, t, SIM_PRESENCE_MAX), 1);
+	assert_int_equal(t[0].from, SIM_WD_SUSPENDED);
+	assert_int_equal(t[0].to, SIM_WD_NOT_STARTED);
+	assert_int_equal(P.wd[s].deadline_ms, 5000 + 120000);
 }
 
 static void test_presence_ini_roundtrip(void **state)
@@ -269,6 +305,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_state_machine),
+		cmocka_unit_test(test_suspend),
 		cmocka_unit_test(test_presence_ini_roundtrip),
 		cmocka_unit_test_setup_teardown(test_watchdog_over_wsman, setup, teardown),
 	};

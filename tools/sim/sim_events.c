@@ -240,14 +240,21 @@ unsigned sim_events_pending(const struct sim_fw *fw)
 	return n;
 }
 
-/* ---- ME reset: agents lose their sessions ---- */
+/* ---- ME reset and host power: agents lose their sessions ---- */
 
-static void on_me_reset(void *arg)
+static void on_me_event(void *arg, enum sim_me_event ev)
 {
 	struct sim_fw *fw = arg; /* the ME lock is held */
 	struct sim_wd_transition t[SIM_PRESENCE_MAX];
-	unsigned n = sim_presence_restart(&fw->st.presence, sim_net_now_ms(), fw->st.time_scale, t,
-					  SIM_PRESENCE_MAX);
+	unsigned n;
+	/* Out of S0 the timers are suspended; an ME reset then changes nothing
+	 * for them. Back in S0 (or after a reset in S0) the agent has its
+	 * StartupInterval to start again. */
+	if (ev == SIM_ME_EV_HOST_GONE || fw->st.host.power != SIM_POWER_ON)
+		n = sim_presence_suspend(&fw->st.presence, t, SIM_PRESENCE_MAX);
+	else
+		n = sim_presence_restart(&fw->st.presence, sim_net_now_ms(), fw->st.time_scale, t,
+					 SIM_PRESENCE_MAX);
 	sim_events_presence(fw, t, n);
 	kick(fw);
 }
@@ -423,12 +430,16 @@ int sim_events_register(struct sim_fw *fw, char *err, size_t errcap)
 	e->indication_counter &= 0x7FFFFFFFu;
 	sim_me_lock(fw->me);
 	fw->events = e;
-	/* a simulator start is a boot: every watchdog waits for its agent */
-	unsigned n = sim_presence_restart(&fw->st.presence, sim_net_now_ms(), fw->st.time_scale, t,
-					  SIM_PRESENCE_MAX);
-	(void)n; /* nothing was running before a boot: no transition to report */
+	/* a simulator start is a boot: every watchdog waits for its agent, or
+	 * is suspended while the host is not on (nothing was running before:
+	 * no transition to report) */
+	if (fw->st.host.power == SIM_POWER_ON)
+		(void)sim_presence_restart(&fw->st.presence, sim_net_now_ms(), fw->st.time_scale, t,
+					   SIM_PRESENCE_MAX);
+	else
+		(void)sim_presence_suspend(&fw->st.presence, t, SIM_PRESENCE_MAX);
 	sim_me_unlock(fw->me);
-	sim_me_set_reset_hook(fw->me, on_me_reset, fw);
+	sim_me_set_reset_hook(fw->me, on_me_event, fw);
 	if (pthread_create(&e->tid, NULL, thread_main, e) != 0) {
 		sim_me_set_reset_hook(fw->me, NULL, NULL);
 		sim_me_lock(fw->me);

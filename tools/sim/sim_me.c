@@ -99,7 +99,7 @@ struct sim_me {
 	struct sim_faults faults;
 	unsigned long msg_count;
 	bool host_absent; /* host powered off or asleep: no host software runs */
-	void (*on_reset)(void *arg); /* a firmware part that must know (sim_me_set_reset_hook) */
+	void (*on_reset)(void *arg, enum sim_me_event ev); /* sim_me_set_reset_hook */
 	void *on_reset_arg;
 };
 
@@ -409,7 +409,7 @@ void sim_me_get_faults(struct sim_me *me, struct sim_faults *f)
 /* Called locked. Connected connections lose their client (on_disconnect),
  * their queued data, and can only be closed; open-but-unconnected ones are
  * untouched, as the kernel leaves an initializing client alone. */
-static void do_reset(struct sim_me *me)
+static void do_reset(struct sim_me *me, enum sim_me_event ev)
 {
 	for (struct sim_conn *c = me->conns; c; c = c->next) {
 		if (c->state != CONN_CONNECTED)
@@ -424,10 +424,11 @@ static void do_reset(struct sim_me *me)
 		want_wake(c);
 	}
 	if (me->on_reset)
-		me->on_reset(me->on_reset_arg);
+		me->on_reset(me->on_reset_arg, ev);
 }
 
-void sim_me_set_reset_hook(struct sim_me *me, void (*fn)(void *arg), void *arg)
+void sim_me_set_reset_hook(struct sim_me *me, void (*fn)(void *arg, enum sim_me_event ev),
+			   void *arg)
 {
 	bool locked = me_enter(me);
 	me->on_reset = fn;
@@ -438,16 +439,19 @@ void sim_me_set_reset_hook(struct sim_me *me, void (*fn)(void *arg), void *arg)
 void sim_me_reset(struct sim_me *me)
 {
 	bool locked = me_enter(me);
-	do_reset(me);
+	do_reset(me, SIM_ME_EV_RESET);
 	me_leave(me, locked);
 }
 
 void sim_me_set_host_present(struct sim_me *me, bool present)
 {
 	bool locked = me_enter(me);
-	if (!present && !me->host_absent)
-		do_reset(me); /* the software that held the connections is gone */
+	bool was_absent = me->host_absent;
 	me->host_absent = !present;
+	if (!present && !was_absent)
+		do_reset(me, SIM_ME_EV_HOST_GONE); /* the software that held them is gone */
+	else if (present && was_absent && me->on_reset)
+		me->on_reset(me->on_reset_arg, SIM_ME_EV_HOST_BACK);
 	me_leave(me, locked);
 }
 
@@ -614,7 +618,7 @@ int sim_conn_write(struct sim_conn *c, const uint8_t *buf, size_t len)
 	me->msg_count++;
 	if (reset_due(&me->faults, me->msg_count)) {
 		/* The driver queued the message; the firmware then went down. */
-		do_reset(me);
+		do_reset(me, SIM_ME_EV_RESET);
 		goto out;
 	}
 	if (!fw_busy) {

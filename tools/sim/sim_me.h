@@ -74,10 +74,17 @@ void sim_me_reset(struct sim_me *me);
  * own services (WS-Man, hello, CIRA) are untouched. */
 void sim_me_set_host_present(struct sim_me *me, bool present);
 bool sim_me_host_present(struct sim_me *me);
-/* Call fn(arg), with the ME lock held, after every ME reset (SIGUSR1 or
- * the reset_on_request fault): a firmware part whose runtime a reset ends
- * (agent presence sessions). One hook; NULL removes it. */
-void sim_me_set_reset_hook(struct sim_me *me, void (*fn)(void *arg), void *arg);
+/* What the reset hook is told. */
+enum sim_me_event {
+	SIM_ME_EV_RESET,     /* an ME reset (SIGUSR1 or the reset_on_request fault) */
+	SIM_ME_EV_HOST_GONE, /* the host left S0 (its connections were reset) */
+	SIM_ME_EV_HOST_BACK, /* the host is back in S0 */
+};
+/* Call fn(arg, ev), with the ME lock held, after every ME reset and when
+ * the host goes or comes back: a firmware part whose runtime these end or
+ * pause (agent presence sessions and timers). One hook; NULL removes it. */
+void sim_me_set_reset_hook(struct sim_me *me, void (*fn)(void *arg, enum sim_me_event ev),
+			   void *arg);
 /* Lock the ME for code outside handlers that touches shared model state
  * (e.g. timer threads). Handlers already run locked. */
 void sim_me_lock(struct sim_me *me);

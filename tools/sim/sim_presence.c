@@ -346,6 +346,26 @@ unsigned sim_presence_restart(struct sim_presence *p, uint64_t now_ms, unsigned 
 	return n;
 }
 
+unsigned sim_presence_suspend(struct sim_presence *p, struct sim_wd_transition *out,
+			      unsigned cap)
+{
+	unsigned n = 0;
+	for (int i = 0; i < SIM_PRESENCE_MAX; i++) {
+		struct sim_watchdog *w = &p->wd[i];
+		if (!w->used)
+			continue;
+		w->session = false;
+		w->deadline_ms = 0;
+		if (w->state == SIM_WD_SUSPENDED)
+			continue;
+		struct sim_wd_transition t;
+		move(w, SIM_WD_SUSPENDED, &t);
+		if (n < cap)
+			out[n++] = t;
+	}
+	return n;
+}
+
 uint32_t sim_presence_register(struct sim_presence *p, int slot, uint32_t first_seq)
 {
 	struct sim_watchdog *w = &p->wd[slot];

@@ -24,7 +24,10 @@
  *   a wrong sequence number or no session: ignored as the MOF says
  *       (ReturnValue 0, nothing changes) or refused (INVALID_PARAMETER),
  *       by [events] bad_sequence; the expected number does not move;
- *   Suspended (16) is never entered: the host's power is not modelled here.
+ *   the host leaves S0 ([host] power, sim_host.c) -> Suspended (16), no
+ *       timer, sessions end ("timers run only in S0"; the state is our
+ *       reading, UNVERIFIED); back in S0 -> NotStarted with the startup
+ *       timer, as after a boot.
  * Numbers wrap at 2^32 (RegisterAgent's number + 1 may be 0).
  * Must not: know WS-Management, threads or the clock source.
  */
@@ -122,6 +125,11 @@ unsigned sim_presence_action_count(const struct sim_presence *p);
  * most cap); returns how many. */
 unsigned sim_presence_restart(struct sim_presence *p, uint64_t now_ms, unsigned scale,
 			      struct sim_wd_transition *out, unsigned cap);
+/* The host left S0: every watchdog Suspended, its timer stopped, sessions
+ * ended ("timers run only in S0"; the state for it is our reading).
+ * sim_presence_restart when it is back. Transitions as restart's. */
+unsigned sim_presence_suspend(struct sim_presence *p, struct sim_wd_transition *out,
+			      unsigned cap);
 /* RegisterAgent: a new session with first_seq (the caller's random
  * number); *expect = first_seq, the number to add one to. */
 uint32_t sim_presence_register(struct sim_presence *p, int slot, uint32_t first_seq);
