@@ -2,7 +2,8 @@
 # Test runner: unit tests (cmocka binaries) and integration tests (the real
 # binaries against amt-sim), then one closing line CI can read:
 #   N passed, N failed, N skipped
-# usage: tests/run.sh BUILD_DIR [unit|integration|gui|all] [FILTER]
+# usage: tests/run.sh BUILD_DIR [unit|fuzz|integration|gui|all] [FILTER]
+# (fuzz: replay each fuzz target's committed corpus once)
 # (gui: tests/gui/, amt-help on a display; make gui-test, not part of all)
 set -uo pipefail
 BUILD=${1:-build}
@@ -63,11 +64,27 @@ run_integration() { # [DIR]
 	done
 }
 
+# Every fuzz target is built against this build's libraries and its committed
+# corpus replayed once: a target that no longer builds or an input that
+# crashes again fails like any test (fuzzing itself is make fuzz).
+run_fuzz_corpus() {
+	local out p f
+	out=$("$ROOT/tests/fuzz/run.sh" "$BUILD" corpus 2>&1)
+	echo "$out" | grep -E '^(ok|FAIL) fuzz ' | sed 's/^/fuzz  /'
+	p=$(grep -c '^ok fuzz ' <<<"$out"); f=$(grep -c '^FAIL fuzz ' <<<"$out")
+	if [ "$f" -ne 0 ]; then
+		failures+=("fuzz corpus")
+		echo "$out" | grep -vE '^ok fuzz ' | tail -30
+	fi
+	passed=$((passed + p)); failed=$((failed + f))
+}
+
 case "$WHAT" in
 unit) run_unit ;;
 integration) run_integration ;;
 gui) run_integration gui ;;
-*) run_unit; run_integration ;;
+fuzz) run_fuzz_corpus ;;
+*) run_unit; run_fuzz_corpus; run_integration ;;
 esac
 [ ${#failures[@]} -gt 0 ] && echo "failing: ${failures[*]}"
 echo "$passed passed, $failed failed, $skipped skipped"

@@ -42,7 +42,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t chunk = (size_t)data[0] + 1;
 	data++, size--;
 	buf = malloc(size ? size : 1);
-	s = mps_session_new(&auth, &hooks, "127.0.0.1:1");
+	s = mps_session_new(&auth, &hooks, "127.0.0.1:1", 8);
 	if (!buf || !s)
 		goto out;
 	while (off < size && !mps_session_is_over(s)) {
