@@ -30,7 +30,8 @@ struct sim_port {
 	const char *service; /* for log lines: "WS-Management over TLS" */
 	/* The platform has this service: a CIRA tunnel forwards the port. */
 	bool (*present)(const struct sim_state *st);
-	/* A connected stream to the service, or -errno; local: the channel
+	/* A connected, non-blocking stream to the service, or -errno (never
+	 * waits: a service that cannot take it now is -EAGAIN); local: the channel
 	 * came from the host side (LME) rather than a network interface
 	 * (CIRA). Called without the ME lock (it takes it to find the
 	 * service). NULL: the simulator does not serve this port yet, and a

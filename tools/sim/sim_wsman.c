@@ -1,7 +1,7 @@
 /*
  * sim_wsman.c - the HTTP side of the simulated WS-Man service (see
  * sim_wsman.h): libevent evhttp on one service thread with its own
- * event_base, an internal loopback listener for the LME client, optional
+ * event_base, internal Unix-socket listeners for APF channels, optional
  * network listeners (HTTP, and HTTPS through bufferevent_openssl), digest
  * authentication with AMT's 401 shape, and the limits a peer cannot exceed
  * (body 64 KiB -> 413, headers 8 KiB, 32 connections, 10 s per request).
@@ -39,6 +39,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -50,10 +51,13 @@
 #define REQUEST_TIMEOUT_S 10
 #define SERVER_PREFIX "Intel(R) Active Management Technology "
 
-/* Internal listeners (loopback, ephemeral ports) give APF channels their
- * streams: LME channels count as local (the host side), CIRA channels as
- * remote (a network interface: the local system account is refused). The
- * TLS ones exist when [amt] tls_cert/tls_key are set. */
+/* Internal listeners (Unix stream sockets with abstract names the kernel
+ * picks: a channel's stream costs no TCP handshake, segments or FINs) give
+ * APF channels their streams: LME channels count as local (the host side),
+ * CIRA channels as remote (a network interface: the local system account
+ * is refused). Like the loopback ports they replace, any process of this
+ * network namespace could connect to them. The TLS ones exist when [amt]
+ * tls_cert/tls_key are set. */
 enum { L_INTERNAL, L_INTERNAL_TLS, L_REMOTE, L_REMOTE_TLS, L_HTTP, L_HTTPS, L_COUNT };
 
 struct listener {
@@ -62,7 +66,8 @@ struct listener {
 	struct evconnlistener *lev;
 	bool local; /* requests count as coming from the host */
 	unsigned port; /* bound */
-	struct sockaddr_in addr; /* internal listeners: where to connect */
+	struct sockaddr_un addr; /* internal listeners: where to connect */
+	socklen_t addrlen;
 };
 
 struct conn {
@@ -417,16 +422,42 @@ static int bind_one(struct sim_wsman *w, int which, bool tls, const char *host, 
 		snprintf(err, errcap, "getsockname: %s", strerror(errno));
 		return -1;
 	}
-	if (which == L_INTERNAL || which == L_INTERNAL_TLS)
-		w->l[which].local = true;
-	else if (which == L_REMOTE || which == L_REMOTE_TLS)
-		w->l[which].local = false;
-	else
-		w->l[which].local = is_loopback(&ss);
+	w->l[which].local = is_loopback(&ss);
 	w->l[which].port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
 							 : ((struct sockaddr_in *)&ss)->sin_port);
-	if (ss.ss_family == AF_INET)
-		memcpy(&w->l[which].addr, &ss, sizeof(w->l[which].addr));
+	return 0;
+}
+
+/* An internal listener: a Unix stream socket with an abstract name the
+ * kernel picks (autobind), so a channel's stream costs no TCP. */
+static int bind_internal(struct sim_wsman *w, int which, bool tls, char *err, size_t errcap)
+{
+	struct listener *l = &w->l[which];
+	sa_family_t fam = AF_UNIX;
+	int fd = -1;
+
+	if (http_new(w, which, tls) != 0) {
+		snprintf(err, errcap, "out of memory");
+		return -1;
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	l->addrlen = sizeof(l->addr);
+	if (fd < 0 || bind(fd, (const struct sockaddr *)&fam, sizeof(fam)) != 0 ||
+	    listen(fd, SOMAXCONN) != 0 ||
+	    getsockname(fd, (struct sockaddr *)&l->addr, &l->addrlen) != 0) {
+		snprintf(err, errcap, "internal listener: %s", strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	struct evhttp_bound_socket *bs = evhttp_accept_socket_with_handle(l->http, fd);
+	if (!bs) {
+		close(fd);
+		snprintf(err, errcap, "internal listener: out of memory");
+		return -1;
+	}
+	l->lev = evhttp_bound_socket_get_listener(bs);
+	l->local = which == L_INTERNAL || which == L_INTERNAL_TLS;
 	return 0;
 }
 
@@ -559,10 +590,10 @@ struct sim_wsman *sim_wsman_start(struct sim_fw *fw, const char *listen_addr, ch
 		if (tls_setup(w, cert, key, legacy, err, errcap) != 0)
 			goto fail;
 	}
-	if (bind_one(w, L_INTERNAL, false, "127.0.0.1", 0, err, errcap) != 0 ||
-	    bind_one(w, L_REMOTE, false, "127.0.0.1", 0, err, errcap) != 0 ||
-	    (w->ssl && (bind_one(w, L_INTERNAL_TLS, true, "127.0.0.1", 0, err, errcap) != 0 ||
-			bind_one(w, L_REMOTE_TLS, true, "127.0.0.1", 0, err, errcap) != 0)))
+	if (bind_internal(w, L_INTERNAL, false, err, errcap) != 0 ||
+	    bind_internal(w, L_REMOTE, false, err, errcap) != 0 ||
+	    (w->ssl && (bind_internal(w, L_INTERNAL_TLS, true, err, errcap) != 0 ||
+			bind_internal(w, L_REMOTE_TLS, true, err, errcap) != 0)))
 		goto fail;
 	if (listen_addr) {
 		/* port 0: any free port for each, the log line says which */
@@ -606,10 +637,11 @@ int sim_wsman_connect_stream(struct sim_wsman *w, bool tls, bool local)
 					     : (local ? L_INTERNAL : L_REMOTE)];
 	if (!l->http)
 		return -ECONNREFUSED; /* no TLS configured */
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	/* non-blocking: a full backlog is EAGAIN, never a wait on this thread */
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return -errno;
-	if (connect(fd, (const struct sockaddr *)&l->addr, sizeof(l->addr)) != 0) {
+	if (connect(fd, (const struct sockaddr *)&l->addr, l->addrlen) != 0) {
 		int e = errno;
 		close(fd);
 		return -e;
@@ -619,7 +651,10 @@ int sim_wsman_connect_stream(struct sim_wsman *w, bool tls, bool local)
 
 int sim_wsman_connect_internal(struct sim_wsman *w)
 {
-	return sim_wsman_connect_stream(w, false, true);
+	int fd = sim_wsman_connect_stream(w, false, true);
+	if (fd >= 0)
+		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	return fd;
 }
 
 int sim_wsman_register(struct sim_fw *fw, char *err, size_t errcap)

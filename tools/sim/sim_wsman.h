@@ -29,13 +29,16 @@ struct sim_wsman;
  * Returns NULL with a one-line reason in err. */
 struct sim_wsman *sim_wsman_start(struct sim_fw *fw, const char *listen_addr, char *err,
 				  size_t errcap);
-/* A new connected stream fd to the service, as if a TCP client had
- * connected to 16992 (tls: 16993, which needs [amt] tls_cert/tls_key;
- * -ECONNREFUSED without), used per APF channel: local for the LME client
- * (the host side), not local for CIRA (a network interface, where the local
- * system account is refused). Thread-safe. Returns fd or -errno. */
+/* A new connected, non-blocking stream fd to the service, as if a TCP
+ * client had connected to 16992 (tls: 16993, which needs [amt]
+ * tls_cert/tls_key; -ECONNREFUSED without), used per APF channel: local for
+ * the LME client (the host side), not local for CIRA (a network interface,
+ * where the local system account is refused). The stream is a Unix socket
+ * to an internal listener with a kernel-chosen abstract name: no TCP per
+ * channel. Never blocks (-EAGAIN when the service's backlog is full).
+ * Thread-safe. Returns fd or -errno. */
 int sim_wsman_connect_stream(struct sim_wsman *w, bool tls, bool local);
-/* sim_wsman_connect_stream(w, false, true). */
+/* sim_wsman_connect_stream(w, false, true), as a blocking fd (tests). */
 int sim_wsman_connect_internal(struct sim_wsman *w);
 /* Joins the thread, frees everything. NULL-safe. */
 void sim_wsman_stop(struct sim_wsman *w);
