@@ -54,6 +54,7 @@ struct tun {
 	size_t tx_off, tx_len, tx_cap;
 	bool tx_overflow;
 	bool read_wants_write, write_wants_read;
+	bool read_more; /* the last read round stopped at READ_ROUNDS, not at an empty socket */
 	uint64_t last_progress; /* the MPS last took bytes (or had none to take) */
 	uint64_t ka_ms, next_ka;
 	uint32_t refused_logged[SIM_PORTS_MAX];
@@ -224,7 +225,6 @@ static void on_channel_open(struct tun *t, const struct apf_channel_open *o)
 		sim_chan_open_done(t->ch, h, id, false, APF_OPEN_FAILURE_CONNECT_FAILED);
 		return;
 	}
-	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 	if (!sim_chan_open_done(t->ch, h, id, true, 0)) {
 		close(fd);
 		return;
@@ -261,6 +261,17 @@ static void pump_stream(struct tun *t, int h, short revents)
 			sim_chan_stream_ended(t->ch, h); /* the service answered and closed */
 		break;
 	}
+}
+
+/* Hand the streams what the MPS just sent, now: waiting for the next
+ * poll() to say they are writable would cost a turn of the loop each. */
+static void feed_streams(struct tun *t)
+{
+	const uint8_t *p;
+
+	for (unsigned h = 0; h < SIM_CIRA_MAX_CHANNELS; h++)
+		if (t->fds[h] >= 0 && sim_chan_pending(t->ch, (int)h, &p))
+			pump_stream(t, (int)h, POLLOUT);
 }
 
 static void reap_streams(struct tun *t)
@@ -361,6 +372,7 @@ static enum step process(struct tun *t)
 
 static enum step tls_read(struct tun *t)
 {
+	t->read_more = false;
 	for (int round = 0; round < READ_ROUNDS; round++) {
 		if (t->rx_len >= APF_MAX_MSG)
 			return END_PROTOCOL; /* cannot happen: framing caps a message */
@@ -390,6 +402,10 @@ static enum step tls_read(struct tun *t)
 			return END_QUIET;
 		}
 	}
+	/* records may wait in OpenSSL's read-ahead buffer: read again before
+	 * sleeping. After WANT_READ only part of a record can be left there,
+	 * and that needs the socket (SSL_has_pending would spin on it). */
+	t->read_more = true;
 	return GO_ON;
 }
 
@@ -490,7 +506,7 @@ static enum sim_cira_end loop(struct tun *t)
 			pfd[n] = (struct pollfd){.fd = t->fds[h], .events = ev};
 			slot_of[n++] = (int)h;
 		}
-		int timeout = SSL_has_pending(l->ssl) ? 0 : poll_timeout(now, end, t->next_ka, stall_at);
+		int timeout = t->read_more ? 0 : poll_timeout(now, end, t->next_ka, stall_at);
 		if (poll(pfd, n, timeout) < 0 && errno != EINTR) {
 			log_error("cira: poll: %s", strerror(errno));
 			return SIM_CIRA_END_DONE;
@@ -504,7 +520,7 @@ static enum sim_cira_end loop(struct tun *t)
 			}
 		}
 		short tev = pfd[0].revents;
-		if ((tev & (POLLIN | POLLERR | POLLHUP)) || SSL_has_pending(l->ssl) ||
+		if ((tev & (POLLIN | POLLERR | POLLHUP)) || t->read_more ||
 		    (t->read_wants_write && (tev & POLLOUT))) {
 			enum step s = tls_read(t);
 			if (s != GO_ON) {
@@ -514,6 +530,7 @@ static enum sim_cira_end loop(struct tun *t)
 				}
 				goto ended;
 			}
+			feed_streams(t);
 		}
 		if (t->tx_len && ((tev & POLLOUT) || (t->write_wants_read && (tev & POLLIN))) &&
 		    tls_write(t) != 0)
@@ -531,7 +548,8 @@ ended:
 
 enum sim_cira_end sim_cira_tunnel_run(struct sim_cira_link *l)
 {
-	struct tun t = {.l = l, .ka_ms = l->keepalive_ms};
+	/* read_more: the handshake may have left records in OpenSSL's buffer */
+	struct tun t = {.l = l, .ka_ms = l->keepalive_ms, .read_more = true};
 	/* credits once half the window is owed, as MPSs credit AMT (MeshCentral,
 	 * Open AMT): a request smaller than that costs no WINDOW_ADJUST */
 	struct sim_chan_cfg cfg = {.window = SIM_CIRA_WINDOW,
@@ -558,6 +576,9 @@ enum sim_cira_end sim_cira_tunnel_run(struct sim_cira_link *l)
 	int one = 1;
 	setsockopt(l->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	SSL_set_mode(l->ssl, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+	/* one read() takes every record the MPS sent, not a header and a body
+	 * per record (tls_read says when whole records may still be buffered) */
+	SSL_set_read_ahead(l->ssl, 1);
 	e = loop(&t);
 out:
 	if (t.ch)
