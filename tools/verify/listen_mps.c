@@ -5,8 +5,9 @@
  * (listen_relay.c), its row in the store's tunnels table and its
  * verify-on-connect job (listen_verify.c).
  *
- * Owns: the SSL_CTX, accepting and TLS-wrapping connections (libevent
- * OpenSSL bufferevents), feeding received bytes to the session and wiping
+ * Owns: the SSL_CTX, accepting and TLS-wrapping connections (tls_stream.c:
+ * every message a loop turn produces leaves in one TLS record, at once),
+ * feeding received bytes to the session and wiping
  * them, the timers (idle and set-up limits before the tunnel is open, the
  * settle timer for cira_open, --max-tunnel-seconds after), the byte cap
  * (before the tunnel is open; after, channel windows bound what arrives),
@@ -23,8 +24,6 @@
 #include <unistd.h>
 
 #include <event2/buffer.h>
-#include <event2/bufferevent.h>
-#include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
 #include <openssl/crypto.h>
 #include <openssl/err.h>
@@ -36,6 +35,7 @@
 #include "listen_verify.h"
 #include "log.h"
 #include "mps_apf.h"
+#include "tls_stream.h"
 
 struct mps_server {
 	struct listen_ctx *ctx;
@@ -54,8 +54,8 @@ struct mps_server {
 struct mps_conn {
 	struct listen_conn base; /* first: the ctx list holds these */
 	struct mps_server *srv;
-	struct bufferevent *bev;
-	SSL *ssl; /* owned by bev */
+	struct tls_stream *tls;
+	SSL *ssl; /* owned by tls */
 	struct mps_session *sess;
 	struct event *deadline; /* set-up limit, tunnel limit, then linger */
 	struct event *settle;
@@ -87,29 +87,20 @@ static void conn_free(struct mps_conn *c)
 		event_free(c->deadline);
 	if (c->settle)
 		event_free(c->settle);
-	if (c->bev) {
-		/* A clean close_notify when the TLS session is healthy. */
-		if (c->tls_up && !c->tls_failed && c->ssl) {
-			SSL_shutdown(c->ssl);
-			ERR_clear_error();
-		}
-		bufferevent_free(c->bev);
-	} else if (c->ssl) {
+	if (c->tls) /* a clean close_notify when the TLS session is healthy */
+		tls_stream_free(c->tls, c->tls_up && !c->tls_failed);
+	else if (c->ssl)
 		SSL_free(c->ssl);
-	}
 	mps_session_free(c->sess);
 	free(c);
 }
 
-static void on_linger_write(struct bufferevent *bev, void *arg)
+static void on_linger_write(struct tls_stream *s, void *arg)
 {
-	struct mps_conn *c = arg;
-
-	if (evbuffer_get_length(bufferevent_get_output(bev)) == 0)
-		conn_free(c);
+	conn_free(arg);
 }
 
-static void on_linger_event(struct bufferevent *bev, short what, void *arg)
+static void on_linger_event(struct tls_stream *s, short what, void *arg)
 {
 	conn_free(arg);
 }
@@ -131,14 +122,15 @@ static void conn_close(struct mps_conn *c, enum mps_end_reason reason)
 	tunnel_gone(c);
 	mps_session_end(c->sess, reason);
 	evtimer_del(c->settle);
-	if (!c->tls_up || c->tls_failed ||
-	    evbuffer_get_length(bufferevent_get_output(c->bev)) == 0) {
+	if (!c->tls_up || c->tls_failed || tls_stream_pending(c->tls) == 0) {
 		conn_free(c);
 		return;
 	}
-	bufferevent_disable(c->bev, EV_READ);
-	bufferevent_set_timeouts(c->bev, NULL, NULL);
-	bufferevent_setcb(c->bev, NULL, on_linger_write, on_linger_event, c);
+	tls_stream_stop_reading(c->tls);
+	tls_stream_set_read_timeout(c->tls, NULL);
+	tls_stream_setcb(c->tls, &(struct tls_stream_cbs){.arg = c,
+							  .drained = on_linger_write,
+							  .event = on_linger_event});
 	evtimer_del(c->deadline);
 	event_assign(c->deadline, c->srv->ctx->base, -1, 0, on_linger_timeout, c);
 	evtimer_add(c->deadline, &tv);
@@ -162,7 +154,7 @@ static void hook_send(void *arg, const uint8_t *buf, size_t len)
 {
 	struct mps_conn *c = arg;
 
-	if (bufferevent_write(c->bev, buf, len) != 0)
+	if (tls_stream_write(c->tls, buf, len) != 0)
 		log_error("mps %s: cannot queue %zu bytes", c->source, len);
 }
 
@@ -336,7 +328,7 @@ static void tunnel_opened(struct mps_conn *c)
 	struct timeval tv = {(time_t)c->srv->ctx->lim.max_tunnel_s, 0};
 
 	start_relay(c);
-	bufferevent_set_timeouts(c->bev, NULL, NULL);
+	tls_stream_set_read_timeout(c->tls, NULL);
 	evtimer_del(c->deadline);
 	evtimer_del(c->settle);
 	event_assign(c->settle, c->srv->ctx->base, -1, 0, on_verify_due, c);
@@ -356,10 +348,10 @@ static void on_settle(evutil_socket_t fd, short what, void *arg)
 		tunnel_opened(c);
 }
 
-static void on_read(struct bufferevent *bev, void *arg)
+static void on_read(struct tls_stream *s, void *arg)
 {
 	struct mps_conn *c = arg;
-	struct evbuffer *in = bufferevent_get_input(bev);
+	struct evbuffer *in = tls_stream_input(s);
 	size_t have = evbuffer_get_length(in);
 	bool was_open = mps_session_is_open(c->sess);
 
@@ -408,14 +400,12 @@ static void on_read(struct bufferevent *bev, void *arg)
 
 static void log_tls_error(struct mps_conn *c, const char *when)
 {
-	unsigned long e;
+	unsigned long e = tls_stream_error(c->tls);
 	char buf[256] = "";
-	int se = EVUTIL_SOCKET_ERROR();
+	int se = tls_stream_socket_error(c->tls);
 
-	/* Codes below 256 are libevent's SSL_get_error() values, not reasons. */
-	while ((e = bufferevent_get_openssl_error(c->bev)) != 0)
-		if (e >= 256)
-			ERR_error_string_n(e, buf, sizeof(buf));
+	if (e)
+		ERR_error_string_n(e, buf, sizeof(buf));
 	if (buf[0])
 		log_warn("mps %s: TLS %s failed: %s — connection dropped", c->source, when, buf);
 	else if (se)
@@ -425,19 +415,19 @@ static void log_tls_error(struct mps_conn *c, const char *when)
 		log_info("mps %s: connection reset", c->source);
 }
 
-static void on_event(struct bufferevent *bev, short what, void *arg)
+static void on_event(struct tls_stream *s, short what, void *arg)
 {
 	struct mps_conn *c = arg;
 
-	if (what & BEV_EVENT_CONNECTED) {
+	if (what & TLS_STREAM_CONNECTED) {
 		c->tls_up = true;
 		log_debug("mps %s: TLS %s established", c->source, SSL_get_version(c->ssl));
 		return;
 	}
-	if (what & BEV_EVENT_EOF) {
+	if (what & TLS_STREAM_EOF) {
 		log_info("mps %s: device closed the connection", c->source);
 		conn_close(c, MPS_END_DEVICE_CLOSED);
-	} else if (what & BEV_EVENT_TIMEOUT) {
+	} else if (what & TLS_STREAM_TIMEOUT) {
 		log_warn("mps %s: nothing received for %u s before the tunnel was open — "
 			 "connection dropped",
 			 c->source, c->srv->ctx->lim.idle_s);
@@ -499,23 +489,21 @@ static void on_accept(void *arg, int fd, const char *source)
 		goto oom;
 	}
 	set_keepalive(fd);
-	c->bev = bufferevent_openssl_socket_new(ctx->base, fd, c->ssl, BUFFEREVENT_SSL_ACCEPTING,
-						BEV_OPT_CLOSE_ON_FREE);
-	if (!c->bev) {
-		close(fd);
+	/* A device dropping TCP without close_notify is an EOF, not an error
+	 * (tls_stream; SSL_OP_IGNORE_UNEXPECTED_EOF in the context). */
+	c->tls = tls_stream_new(ctx->base, fd, c->ssl,
+				&(struct tls_stream_cbs){.arg = c, .read = on_read, .event = on_event});
+	if (!c->tls) {
+		c->ssl = NULL; /* freed with the stream */
 		goto oom;
 	}
 	c->deadline = evtimer_new(ctx->base, on_setup_limit, c);
 	c->settle = evtimer_new(ctx->base, on_settle, c);
 	if (!c->deadline || !c->settle)
 		goto oom;
-	/* Devices often drop TCP without close_notify; that is an EOF, not an error. */
-	bufferevent_openssl_set_allow_dirty_shutdown(c->bev, 1);
-	bufferevent_setwatermark(c->bev, EV_READ, 0, APF_MAX_MSG);
-	bufferevent_setcb(c->bev, on_read, NULL, on_event, c);
-	bufferevent_set_timeouts(c->bev, &idle, NULL);
+	tls_stream_set_read_timeout(c->tls, &idle);
 	evtimer_add(c->deadline, &setup);
-	if (bufferevent_enable(c->bev, EV_READ | EV_WRITE) != 0)
+	if (tls_stream_start(c->tls) != 0)
 		goto oom;
 	log_debug("mps %s: connected", source);
 	return;
