@@ -5,7 +5,8 @@
  * address: what the device forwarded the port with; originator: the
  * client). Until AMT confirms, the client's bytes wait in its bufferevent;
  * then they go out as AMT's window allows (reading stops at 64 KiB
- * waiting). AMT's bytes are written to the client as they come and
+ * waiting). AMT's bytes are written to the client as they come (at once
+ * when the socket has room, else queued) and
  * credited back (WINDOW_ADJUST) once the client's socket took them and
  * half the window is owed, so a client that reads slowly holds AMT at the
  * MPS's window (32 KiB) per channel. APF has no half-close: a client that ends its sending side has
@@ -16,11 +17,13 @@
  */
 #include "listen_relay.h"
 
+#include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <event2/buffer.h>
@@ -156,7 +159,17 @@ static void on_client_read(struct bufferevent *bev, void *arg)
 	pump_to_amt(arg);
 }
 
-/* The client's socket took what AMT sent: give AMT that much window back. */
+/* The client's socket took everything AMT sent so far: give AMT that
+ * window back once half of it is owed (as Open AMT's and MeshCentral's MPS
+ * do): a response smaller than that costs no WINDOW_ADJUST. */
+static void credit_if_due(struct relay_conn *rc)
+{
+	if (rc->h >= 0 && rc->uncredited >= MPS_CHAN_WINDOW / 2) {
+		mps_chan_consumed(rc->r->ch, rc->h, rc->uncredited);
+		rc->uncredited = 0;
+	}
+}
+
 static void on_client_write(struct bufferevent *bev, void *arg)
 {
 	struct relay_conn *rc = arg;
@@ -166,12 +179,30 @@ static void on_client_write(struct bufferevent *bev, void *arg)
 			conn_free(rc);
 		return;
 	}
-	/* credit once half the window is owed (as Open AMT's and MeshCentral's
-	 * MPS do): a response smaller than that costs no WINDOW_ADJUST */
-	if (rc->h >= 0 && rc->uncredited >= MPS_CHAN_WINDOW / 2) {
-		mps_chan_consumed(rc->r->ch, rc->h, rc->uncredited);
-		rc->uncredited = 0;
+	credit_if_due(rc);
+}
+
+/* AMT's bytes to the client: written at once when nothing waits before
+ * them (no EPOLLOUT wake-up for a socket that has room), the rest queued.
+ * -1 when the client is gone or memory ran out. */
+static int client_send(struct relay_conn *rc, const uint8_t *data, size_t len)
+{
+	struct evbuffer *out = bufferevent_get_output(rc->bev);
+
+	if (evbuffer_get_length(out) == 0) {
+		ssize_t k = send(bufferevent_getfd(rc->bev), data, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (k < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+			return -1;
+		if (k > 0) {
+			data += k;
+			len -= (size_t)k;
+		}
 	}
+	if (len == 0)
+		return 0;
+	if (bufferevent_write(rc->bev, data, len) != 0)
+		return -1;
+	return bufferevent_enable(rc->bev, EV_WRITE);
 }
 
 static void on_client_event(struct bufferevent *bev, short what, void *arg)
@@ -268,7 +299,7 @@ static void on_accept(void *arg, int fd, const char *source)
 	r->by_slot[rc->h] = rc;
 	bufferevent_setwatermark(rc->bev, EV_READ, 0, CLIENT_READ_MAX);
 	bufferevent_setcb(rc->bev, on_client_read, on_client_write, on_client_event, rc);
-	bufferevent_enable(rc->bev, EV_READ | EV_WRITE);
+	bufferevent_enable(rc->bev, EV_READ); /* EV_WRITE once a write waits (client_send) */
 	evtimer_add(rc->timer, &tv);
 	log_debug("relay %s: %s -> port %u (channel slot %d)", r->source, source,
 		  (unsigned)port->amt_port, rc->h);
@@ -296,11 +327,14 @@ void relay_chan_event(struct relay *r, int h, enum mps_chan_event ev, uint32_t r
 		conn_free(rc);
 		break;
 	case MPS_CHAN_DATA:
-		if (bufferevent_write(rc->bev, data, len) != 0) {
+		if (client_send(rc, data, len) != 0) {
+			log_debug("relay %s: client %s gone — channel closed", r->source, rc->source);
 			conn_free(rc);
 			break;
 		}
 		rc->uncredited += len;
+		if (evbuffer_get_length(bufferevent_get_output(rc->bev)) == 0)
+			credit_if_due(rc);
 		break;
 	case MPS_CHAN_WRITABLE:
 		pump_to_amt(rc);
