@@ -4,8 +4,10 @@
  * with nonce replay and stale answers, 404/405/413/503 and 400 for
  * oversized headers, the connection cap
  * (connections beyond it wait in the backlog and are answered), the
- * --listen forms, and the local system account accepted on the internal
- * and loopback listeners but not on one bound to all addresses.
+ * --listen forms, the local system account accepted on the internal
+ * and loopback listeners but not on one bound to all addresses, and the
+ * framing of AMT's answers (chunked as AMT 15 sends them, the connection
+ * kept after a 200, closed after a 401).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,6 +17,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,35 +46,101 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* Sends req, reads until the service closes (AMT closes after a response). */
-static char *http_exchange(struct sim_wsman *w, const char *req, size_t len)
+/* Reads one response from fd into a malloc'd string: up to the last chunk
+ * of a chunked body, the Content-Length of another, else to EOF. *closed
+ * (optional) says whether the service closed the connection after it. A
+ * fixture: the framing is what these tests check, byte by byte. */
+static char *read_response(int fd, bool *closed)
 {
-	int fd = sim_wsman_connect_internal(w);
-	assert_true(fd >= 0);
+	size_t cap = 1 << 17, got = 0;
+	char *out = malloc(cap + 1);
+	bool eof = false;
+
+	assert_non_null(out);
+	out[0] = '\0';
+	for (;;) {
+		char *end = strstr(out, "\r\n\r\n");
+		if (end) {
+			size_t hdr = (size_t)(end + 4 - out);
+			const char *cl = strcasestr(out, "\r\nContent-Length: ");
+			if (strcasestr(out, "\r\nTransfer-Encoding: chunked\r\n") && got >= hdr + 5 &&
+			    strcmp(out + got - 5, "0\r\n\r\n") == 0 &&
+			    (got == hdr + 5 || strcmp(out + got - 7, "\r\n0\r\n\r\n") == 0))
+				break;
+			if (cl && cl < end && got >= hdr + strtoul(cl + 18, NULL, 10))
+				break;
+		}
+		struct pollfd p = {fd, POLLIN, 0};
+		if (got == cap || poll(&p, 1, 10000) <= 0)
+			break;
+		ssize_t n = recv(fd, out + got, cap - got, 0);
+		if (n <= 0) {
+			eof = true;
+			break;
+		}
+		got += (size_t)n;
+		out[got] = '\0';
+	}
+	if (closed) {
+		if (!eof) { /* answered: is the connection closed now? */
+			struct pollfd p = {fd, POLLIN, 0};
+			char c;
+			eof = poll(&p, 1, 2000) == 1 && recv(fd, &c, 1, 0) == 0;
+		}
+		*closed = eof;
+	}
+	return out;
+}
+
+static int send_all(int fd, const char *req, size_t len)
+{
 	size_t off = 0;
 	while (off < len) {
 		ssize_t n = send(fd, req + off, len - off, MSG_NOSIGNAL);
 		if (n <= 0)
-			break; /* the service may close early (413) */
+			return -1; /* the service may close early (413) */
 		off += (size_t)n;
 	}
-	size_t cap = 1 << 16, got = 0;
-	char *out = malloc(cap + 1);
-	assert_non_null(out);
-	for (;;) {
-		struct pollfd p = {fd, POLLIN, 0};
-		if (poll(&p, 1, 10000) <= 0)
-			break;
-		ssize_t n = recv(fd, out + got, cap - got, 0);
-		if (n <= 0)
-			break;
-		got += (size_t)n;
-		if (got == cap)
-			break;
-	}
-	out[got] = '\0';
+	return 0;
+}
+
+/* Sends req on a new connection, reads one response, closes. */
+static char *http_exchange(struct sim_wsman *w, const char *req, size_t len)
+{
+	int fd = sim_wsman_connect_internal(w);
+	assert_true(fd >= 0);
+	send_all(fd, req, len);
+	char *out = read_response(fd, NULL);
 	close(fd);
 	return out;
+}
+
+/* The body of a chunked response (checked: hex size lines, CRLF after each
+ * chunk, the last chunk ends the message), malloc'd. */
+static char *dechunk(const char *resp)
+{
+	const char *p = strstr(resp, "\r\n\r\n");
+	assert_non_null(p);
+	p += 4;
+	char *body = calloc(1, strlen(p) + 1);
+	size_t n = 0;
+	assert_non_null(body);
+	for (;;) {
+		char *e;
+		unsigned long k = strtoul(p, &e, 16);
+		assert_true(e > p && e[0] == '\r' && e[1] == '\n');
+		p = e + 2;
+		if (k == 0)
+			break;
+		assert_true(strlen(p) >= k + 2);
+		memcpy(body + n, p, k);
+		n += k;
+		p += k;
+		assert_true(p[0] == '\r' && p[1] == '\n');
+		p += 2;
+	}
+	assert_string_equal(p, "\r\n"); /* no trailers, nothing after */
+	return body;
 }
 
 static char *post(struct sim_wsman *w, const char *path, const char *auth, const char *body)
@@ -163,7 +232,9 @@ static void http_digest_flow(void **state)
 	digest_header("admin", "P@ssw0rd", realm, nonce, "00000001", auth, sizeof(auth));
 	r = post(w, "/wsman", auth, GET_BODY);
 	assert_true(strncmp(r, "HTTP/1.1 200 OK\r\n", 17) == 0);
-	assert_non_null(strstr(r, "<g:HostName>amt-sim</g:HostName>"));
+	char *body = dechunk(r);
+	assert_non_null(strstr(body, "<g:HostName>amt-sim</g:HostName>"));
+	free(body);
 	header_value(r, "\r\nContent-Type: ", v, sizeof(v));
 	assert_non_null(strstr(v, "application/soap+xml"));
 	free(r);
@@ -272,6 +343,140 @@ static void http_paths_methods_limits(void **state)
 	sim_wsman_stop(w);
 }
 
+/* The framing codec against AMT 15's own capture: the GeneralSettings
+ * answer in device-management-toolkit/rps src/test/helper/AMTMessages.ts
+ * (a 218-byte header block, a 2128-byte body) is chunked 0220, 02FA, 02FA,
+ * 003C; its Date is the MPS test capture's. */
+static void framing_codec(void **state)
+{
+	char date[SIM_HTTP_DATE_LEN], body[2128], out[4096];
+	(void)state;
+	sim_http_date(1641847068, date);
+	assert_string_equal(date, "Mon, 10 Jan 2022 20:37:48 GMT");
+	for (size_t i = 0; i < sizeof(body); i++)
+		body[i] = (char)('a' + i % 26);
+	size_t n = sim_http_chunk(body, sizeof(body), 218, out, sizeof(out));
+	assert_int_equal(n, sim_http_chunked_len(sizeof(body), 218));
+	assert_int_equal(n, 2128 + 4 * 8 + 5);
+	assert_memory_equal(out, "0220\r\n", 6);
+	assert_memory_equal(out + 6 + 0x220, "\r\n02FA\r\n", 8);
+	assert_memory_equal(out + 6 + 0x220 + 8 + 0x2FA, "\r\n02FA\r\n", 8);
+	assert_memory_equal(out + 6 + 0x220 + 16 + 2 * 0x2FA, "\r\n003C\r\n", 8);
+	assert_memory_equal(out + n - 7, "\r\n0\r\n\r\n", 7);
+	assert_memory_equal(out + 6 + 0x220 + 8, body + 0x220, 0x2FA);
+	/* headers that fill the buffer push the body into the next one */
+	assert_int_equal(sim_http_first_chunk(765), 762);
+	assert_int_equal(sim_http_first_chunk(768 + 218), 0x220);
+	/* an empty body is the last chunk alone; too small a buffer is refused */
+	assert_int_equal(sim_http_chunk("", 0, 218, out, sizeof(out)), 5);
+	assert_memory_equal(out, "0\r\n\r\n", 5);
+	assert_int_equal(sim_http_chunk(body, sizeof(body), 218, out, 100), 0);
+}
+
+static int connect_ok(struct sim_wsman *w)
+{
+	int fd = sim_wsman_connect_internal(w);
+	assert_true(fd >= 0);
+	return fd;
+}
+
+static char *request(int fd, const char *version, const char *extra, const char *auth)
+{
+	char req[8192];
+	int n = snprintf(req, sizeof(req),
+			 "POST /wsman %s\r\nHost: 127.0.0.1:16992\r\n%s%s%s%s"
+			 "Content-Type: application/soap+xml;charset=UTF-8\r\n"
+			 "Content-Length: %zu\r\n\r\n%s",
+			 version, extra, auth ? "Authorization: " : "", auth ? auth : "",
+			 auth ? "\r\n" : "", strlen(GET_BODY), GET_BODY);
+	assert_int_equal(send_all(fd, req, (size_t)n), 0);
+	return NULL;
+}
+
+/* A 200 as AMT 15 sends it: Date, Server, X-Frame-Options, Content-Type,
+ * Transfer-Encoding: chunked in that order, chunks of its 768-byte buffer,
+ * and the connection kept: the next request is answered on it. A 401 keeps
+ * Content-Length and closes. HTTP/1.0 gets Content-Length and a close; a
+ * client's Connection: close is honoured. */
+static void framing_as_amt(void **state)
+{
+	char err[256], nonce[64], auth[1024];
+	const char *realm = "Digest:7856341234127856123456789ABCDEF0";
+	bool closed;
+	(void)state;
+	struct sim_wsman *w = sim_wsman_start(&T.fw, NULL, err, sizeof(err));
+	assert_non_null(w);
+
+	int fd = connect_ok(w);
+	request(fd, "HTTP/1.1", "", NULL);
+	char *r = read_response(fd, &closed);
+	assert_true(strncmp(r, "HTTP/1.1 401 Unauthorized\r\n", 27) == 0);
+	assert_non_null(strstr(r, "\r\nContent-Length: "));
+	assert_null(strstr(r, "Transfer-Encoding"));
+	assert_true(closed);
+	challenge_nonce(r, nonce, sizeof(nonce));
+	free(r);
+	close(fd);
+
+	fd = connect_ok(w);
+	digest_header("admin", "P@ssw0rd", realm, nonce, "00000001", auth, sizeof(auth));
+	request(fd, "HTTP/1.1", "", auth);
+	r = read_response(fd, NULL);
+	const char *h = r;
+	assert_true(strncmp(h, "HTTP/1.1 200 OK\r\nDate: ", 23) == 0);
+	h += 23;
+	assert_true(strlen(h) > 29 && strncmp(h + 25, " GMT\r\n", 6) == 0); /* IMF-fixdate */
+	h += 31;
+	const char *want = "Server: Intel(R) Active Management Technology 11.8.50.3425\r\n"
+			   "X-Frame-Options: DENY\r\n"
+			   "Content-Type: application/soap+xml; charset=UTF-8\r\n"
+			   "Transfer-Encoding: chunked\r\n\r\n";
+	assert_true(strncmp(h, want, strlen(want)) == 0);
+	size_t hdr = (size_t)(h - r) + strlen(want);
+	/* the first chunk fills AMT's 768-byte buffer after the headers */
+	char first[8];
+	snprintf(first, sizeof(first), "%04zX\r\n", 768 - hdr - 6);
+	assert_memory_equal(r + hdr, first, 6);
+	assert_memory_equal(r + hdr + 6 + (768 - hdr - 6), "\r\n02FA\r\n", 8);
+	char *body = dechunk(r);
+	assert_true(strncmp(body, "<?xml", 5) == 0);
+	assert_non_null(strstr(body, "<g:HostName>amt-sim</g:HostName>"));
+	assert_true(strstr(body, "</a:Envelope>") != NULL);
+	free(body);
+	free(r);
+	/* kept open: the next request is answered on the same connection */
+	digest_header("admin", "P@ssw0rd", realm, nonce, "00000002", auth, sizeof(auth));
+	request(fd, "HTTP/1.1", "", auth);
+	r = read_response(fd, NULL);
+	assert_true(strncmp(r, "HTTP/1.1 200 OK\r\n", 17) == 0);
+	free(dechunk(r));
+	free(r);
+	/* the client asks to close: chunked still, then the close */
+	digest_header("admin", "P@ssw0rd", realm, nonce, "00000003", auth, sizeof(auth));
+	request(fd, "HTTP/1.1", "Connection: close\r\n", auth);
+	r = read_response(fd, &closed);
+	assert_true(strncmp(r, "HTTP/1.1 200 OK\r\n", 17) == 0);
+	assert_non_null(strstr(r, "\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"));
+	free(dechunk(r));
+	assert_true(closed);
+	free(r);
+	close(fd);
+
+	/* HTTP/1.0 cannot take chunks: Content-Length, then the close */
+	fd = connect_ok(w);
+	digest_header("admin", "P@ssw0rd", realm, nonce, "00000004", auth, sizeof(auth));
+	request(fd, "HTTP/1.0", "", auth);
+	r = read_response(fd, &closed);
+	assert_true(strncmp(r, "HTTP/1.0 200 OK\r\n", 17) == 0);
+	assert_null(strstr(r, "Transfer-Encoding"));
+	assert_non_null(strstr(r, "\r\nContent-Length: "));
+	assert_non_null(strstr(r, "<g:HostName>amt-sim</g:HostName>"));
+	assert_true(closed);
+	free(r);
+	close(fd);
+	sim_wsman_stop(w);
+}
+
 static void listen_address_forms(void **state)
 {
 	char err[256];
@@ -307,17 +512,7 @@ static char *tcp_post(int port, const char *auth)
 			 auth ? "Authorization: " : "", auth ? auth : "", auth ? "\r\n" : "",
 			 strlen(GET_BODY), GET_BODY);
 	assert_int_equal(send(fd, req, (size_t)n, MSG_NOSIGNAL), n);
-	char *out = calloc(1, 1 << 16);
-	size_t got = 0;
-	for (;;) {
-		struct pollfd p = {fd, POLLIN, 0};
-		if (poll(&p, 1, 10000) <= 0)
-			break;
-		ssize_t r = recv(fd, out + got, (1 << 16) - 1 - got, 0);
-		if (r <= 0)
-			break;
-		got += (size_t)r;
-	}
+	char *out = read_response(fd, NULL);
 	close(fd);
 	return out;
 }
@@ -361,6 +556,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(http_digest_flow, setup_v11, teardown),
 		cmocka_unit_test_setup_teardown(http_paths_methods_limits, setup_v11, teardown),
+		cmocka_unit_test(framing_codec),
+		cmocka_unit_test_setup_teardown(framing_as_amt, setup_v11, teardown),
 		cmocka_unit_test_setup_teardown(listen_address_forms, setup_v11, teardown),
 		cmocka_unit_test_setup_teardown(network_listeners, setup_v11, teardown),
 	};

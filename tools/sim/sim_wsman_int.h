@@ -29,6 +29,23 @@
 /* [amt] digest_realm, or "Digest:" + 32 upper-case hex digits of the UUID. */
 void sim_digest_realm(const struct sim_state *st, char *out, size_t cap);
 
+/* ---------------- HTTP framing (sim_wsman_frame.c) ---------------- */
+
+/* AMT 15 writes an answer through a 768-byte buffer: the headers and the
+ * first chunk fill one, every later chunk (6-byte size line + 762 bytes)
+ * one more (sources in sim_wsman_frame.c and the README). */
+#define SIM_HTTP_TX_BUFFER 768u
+#define SIM_HTTP_DATE_LEN 32
+/* "Sun, 06 Dec 2026 21:49:28 GMT" (English names whatever the locale). */
+void sim_http_date(int64_t unix_s, char out[SIM_HTTP_DATE_LEN]);
+/* Bytes of body in the first chunk after a header block of header_len
+ * (status line through the empty line). */
+size_t sim_http_first_chunk(size_t header_len);
+/* body as AMT sends it: "%04X\r\n" chunks as above, then "0\r\n\r\n";
+ * bytes written to out, 0 when cap (sim_http_chunked_len) is too small. */
+size_t sim_http_chunk(const char *body, size_t len, size_t header_len, char *out, size_t cap);
+size_t sim_http_chunked_len(size_t len, size_t header_len);
+
 /* sim_wsman.c: the bound network port (tests use --listen ADDR:0), -1 if none. */
 struct sim_wsman;
 int sim_wsman_net_port(const struct sim_wsman *w, bool tls);
