@@ -283,6 +283,15 @@ static bool setup_curl(struct wsman_client *c, const struct wsman_opts *o)
 	}
 	if (c->connect_to)
 		SET(CURLOPT_CONNECT_TO, c->connect_to);
+	if (o->open_socket) {
+		/* One connection (an APF channel) per request, closed after its
+		 * answer, as rpc-go opens a channel per request: AMT keeps a
+		 * connection open after a 200, and libcurl 7.88 never reuses a
+		 * Unix-socket connection (it takes it for one still resolving: no
+		 * peer IP), so each kept one would hold a channel and a relay link
+		 * until the client is freed. */
+		SET(CURLOPT_FORBID_REUSE, 1L);
+	}
 	if (c->relay) {
 		SET(CURLOPT_ABSTRACT_UNIX_SOCKET, wsman_relay_name(c->relay));
 	} else if (o->open_socket) {

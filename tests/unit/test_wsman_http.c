@@ -5,7 +5,8 @@
  * ends handed to the client's open_socket callback) that behaves like AMT's
  * WS-Man service: 401 with a Digest challenge (realm "Digest:<32 hex>",
  * qop "auth" or "auth-int, auth", Connection: close), digest responses
- * checked with OpenSSL MD5, keep-alive 200 answers echoing the MessageID,
+ * checked with OpenSSL MD5, keep-alive 200 answers echoing the MessageID
+ * (with Content-Length, or chunked as AMT 15 frames them),
  * faults on HTTP 400, enumeration contexts, method outputs. Tests cover auth,
  * wrong credentials, dropped and silent connections, refused ports, faults,
  * oversized and mismatched responses, enumeration bounds and Release,
@@ -47,6 +48,7 @@ struct srv {
 	uint16_t port;
 	const char *qop;
 	bool silent, drop, close_after; /* close_after: like AMT ending an APF channel */
+	bool chunked; /* SOAP answers framed as AMT 15 sends them (chunked, kept open) */
 	pthread_t accept_th;
 	bool accepting;
 	pthread_mutex_t mu;
@@ -134,6 +136,42 @@ static bool respond(int fd, const char *status, const char *extra, const char *b
 	assert_true(n > 0 && (size_t)n + blen < cap);
 	memcpy(msg + n, body, blen);
 	ok = send_all(fd, msg, (size_t)n + blen);
+	free(msg);
+	return ok;
+}
+
+/* A SOAP answer as AMT 15 frames it (rps AMTMessages.ts): Date, Server,
+ * X-Frame-Options, Content-Type, Transfer-Encoding: chunked; "%04X" size
+ * lines; the headers and the first chunk fill a 768-byte buffer, every
+ * later chunk (6 + 762 bytes) one more; the connection stays open. */
+static bool respond_chunked(int fd, const char *status, const char *body)
+{
+	size_t blen = strlen(body), cap = blen + blen / 100 + 1024, off = 0, room;
+	char *msg = malloc(cap);
+	int n;
+	bool ok;
+
+	assert_non_null(msg);
+	n = snprintf(msg, cap,
+		     "HTTP/1.1 %s\r\nDate: Mon, 10 Jan 2022 20:37:48 GMT\r\n"
+		     "Server: Intel(R) Active Management Technology 15.0.23.1706\r\n"
+		     "X-Frame-Options: DENY\r\nContent-Type: application/soap+xml; charset=UTF-8\r\n"
+		     "Transfer-Encoding: chunked\r\n\r\n",
+		     status);
+	assert_true(n > 0 && n < 762);
+	room = 768 - (size_t)n - 6;
+	while (off < blen) {
+		size_t k = blen - off < room ? blen - off : room;
+		n += snprintf(msg + n, cap - (size_t)n, "%04zX\r\n", k);
+		memcpy(msg + n, body + off, k);
+		n += (int)k;
+		memcpy(msg + n, "\r\n", 2);
+		n += 2;
+		off += k;
+		room = 762;
+	}
+	memcpy(msg + n, "0\r\n\r\n", 5);
+	ok = send_all(fd, msg, (size_t)n + 5);
 	free(msg);
 	return ok;
 }
@@ -299,7 +337,10 @@ static void serve_soap(struct srv *s, int fd, const char *body)
 	}
 #undef OUT
 	assert_true(len > 0 && (size_t)len < cap);
-	respond(fd, status, "Content-Type: application/soap+xml; charset=UTF-8\r\n", out);
+	if (s->chunked)
+		respond_chunked(fd, status, out);
+	else
+		respond(fd, status, "Content-Type: application/soap+xml; charset=UTF-8\r\n", out);
 	free(out);
 }
 
@@ -768,6 +809,61 @@ static void test_open_socket(void **state)
 	wsman_client_free(c);
 }
 
+/* AMT's own framing over TCP: chunked answers on a connection kept open
+ * after the 200; the client reuses it and its nonce for every request. */
+static void test_chunked_keepalive(void **state)
+{
+	struct srv *s = srv_start("auth", true);
+	struct wsman_client *c = client_for(s, PASS, 0);
+	struct collect col = {0};
+	struct wsman_error e;
+	xmlDocPtr doc = NULL;
+	xmlNodePtr inst;
+
+	(void)state;
+	s->chunked = true;
+	for (int i = 0; i < 3; i++)
+		get_and_check(c);
+	assert_int_equal(wsman_enumerate(c, SW_URI, collect_cb, &col, &e), WSMAN_OK);
+	assert_int_equal(col.n, 3);
+	assert_string_equal(col.ids[2], "ctx-2-a");
+	assert_int_equal(wsman_get(c, WSMAN_AMT_URI("AMT_Missing"), NULL, 0, &doc, &inst, &e),
+			 WSMAN_E_FAULT); /* a fault, chunked too */
+	assert_string_equal(e.fault_subcode, "wsa:DestinationUnreachable");
+	get_and_check(c);
+	assert_int_equal(s->challenges, 1);
+	assert_int_equal(s->authorized, 8); /* 4 Gets, Enumerate + 2 Pulls, the fault */
+	assert_int_equal(s->opened, 2); /* the 401 closed the first; one connection since */
+	wsman_client_free(c);
+	srv_stop(s);
+}
+
+/* open_socket (the agent's APF channels over LME): chunked answers that
+ * leave the connection open. Each request still gets its own channel,
+ * closed after its answer: libcurl 7.88 never reuses such connections and
+ * would otherwise hold one open per request until the fifth one failed. */
+static void test_open_socket_chunked(void **state)
+{
+	struct srv *s = srv_start("auth", false);
+	struct wsman_opts o = {.url = "http://127.0.0.1:16992/wsman", .user = USER, .password = PASS,
+			       .open_socket = open_pair, .open_socket_arg = s};
+	struct wsman_client *c = wsman_client_new(&o);
+	struct collect col = {0};
+	struct wsman_error e;
+
+	(void)state;
+	assert_non_null(c);
+	s->chunked = true;
+	for (int i = 0; i < 8; i++)
+		get_and_check(c);
+	assert_int_equal(wsman_enumerate(c, SW_URI, collect_cb, &col, &e), WSMAN_OK);
+	assert_int_equal(col.n, 3);
+	assert_int_equal(s->authorized, 11); /* 8 Gets, Enumerate + 2 Pulls */
+	assert_int_equal(s->opened, 12);     /* the 401's, then one per request */
+	wsman_client_free(c);
+	srv_stop(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -782,6 +878,8 @@ int main(void)
 		cmocka_unit_test(test_enumerate),
 		cmocka_unit_test(test_invoke),
 		cmocka_unit_test(test_open_socket),
+		cmocka_unit_test(test_chunked_keepalive),
+		cmocka_unit_test(test_open_socket_chunked),
 	};
 	int rc;
 
