@@ -109,6 +109,40 @@ expect_grep "tunnels: one line per tunnel" "^$U amt-sim user ciradev since [0-9T
 	fail "curl 401" "$(http "http://$R16992/wsman")"
 [ "$(http "http://$R16992/wsman" --digest -u admin:P@ssw0rd)" = 200 ] &&
 	ok "curl --digest on the relay: 200" || fail "curl --digest" "$(http "http://$R16992/wsman" --digest -u admin:P@ssw0rd)"
+# AMT's chunked answer crosses the relay intact: every chunk of its 768-byte
+# buffer as AMT framed it, and the connection (one APF channel) stays open
+# after the 200 and carries the next request
+curl -sS --max-time 10 --raw -D "$T/raw.hdr" -o "$T/raw.body" --digest -u admin:P@ssw0rd \
+	-H 'Content-Type: application/soap+xml' \
+	--data-binary @"$(dirname "$0")/../data/wsman-get-general-settings.xml" "http://$R16992/wsman"
+OUT=$(python3 - "$T/raw.hdr" "$T/raw.body" <<'PY'
+import re, sys
+hdr = open(sys.argv[1], "rb").read().split(b"\r\n\r\n")[-2] + b"\r\n\r\n"  # the 200's block
+raw = open(sys.argv[2], "rb").read()
+assert hdr.startswith(b"HTTP/1.1 200 OK\r\n"), hdr[:40]
+assert b"\r\nTransfer-Encoding: chunked\r\n" in hdr and b"Content-Length" not in hdr, hdr
+body, off, sizes = b"", 0, []
+while True:
+    m = re.match(rb"([0-9A-F]{4}|0)\r\n", raw[off:])
+    assert m, "bad size line at %d: %r" % (off, raw[off:off + 8])
+    n = int(m.group(1), 16); off += m.end()
+    if n == 0:
+        assert raw[off:] == b"\r\n", "bytes after the last chunk"
+        break
+    sizes.append(n); body += raw[off:off + n]; off += n
+    assert raw[off:off + 2] == b"\r\n"; off += 2
+assert sizes[0] == 768 - len(hdr) - 6 and all(k == 0x2FA for k in sizes[1:-1]), sizes
+assert b"<g:HostName>amt-sim</g:HostName>" in body and body.rstrip().endswith(b"</a:Envelope>"), body[-60:]
+print("chunks", " ".join("%04X" % k for k in sizes))
+PY
+) && ok "a chunked answer through the relay, intact ($OUT)" || fail "chunked through the relay" "$OUT"
+curl -sS -v --max-time 10 -o /dev/null -o /dev/null --digest -u admin:P@ssw0rd \
+	-H 'Content-Type: application/soap+xml' \
+	--data-binary @"$(dirname "$0")/../data/wsman-get-general-settings.xml" \
+	"http://$R16992/wsman" "http://$R16992/wsman" 2> "$T/reuse.err"
+grep -q 'Re-using existing connection' "$T/reuse.err" &&
+	ok "the relayed connection stays open after a 200 and carries the next request" ||
+	fail "keep-alive through the relay" "$(grep -E '^\* |^< HTTP' "$T/reuse.err" | head -12)"
 [ "$(http "http://$R16992/wsman" --digest -u '$$OsAdmin:sim-local-secret')" = 401 ] &&
 	ok "the local system account is refused through CIRA" || fail "local account" "accepted"
 [ "$(http "https://amt-sim:16993/wsman" --digest -u admin:P@ssw0rd --cacert "$T/ca.pem" \
