@@ -247,14 +247,18 @@ static void pump_stream(struct tun *t, int h, short revents)
 		else if (k < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
 			sim_chan_stream_ended(t->ch, h);
 	}
-	/* read until the stream has nothing more (or the window or the output
-	 * is full): a response and the service's close then go out together */
-	while ((revents & (POLLIN | POLLERR | POLLHUP)) && (n = sim_chan_room(t->ch, h)) > 0 &&
-	       t->tx_len < TX_HIGH) {
+	/* read what the stream holds (until the window or the output is full);
+	 * a short read means it is drained, unless the service also closed:
+	 * then on to the EOF, so a response and the close go out together */
+	while ((revents & (POLLIN | POLLERR | POLLHUP | POLLRDHUP)) &&
+	       (n = sim_chan_room(t->ch, h)) > 0 && t->tx_len < TX_HIGH) {
 		uint8_t buf[SIM_CIRA_MAX_DATA];
-		ssize_t k = read(fd, buf, n < sizeof(buf) ? n : sizeof(buf));
+		size_t want = n < sizeof(buf) ? n : sizeof(buf);
+		ssize_t k = read(fd, buf, want);
 		if (k > 0) {
 			sim_chan_from_stream(t->ch, h, buf, (size_t)k);
+			if ((size_t)k < want && !(revents & (POLLHUP | POLLRDHUP | POLLERR)))
+				break; /* more wakes poll(), no read() for EAGAIN */
 			continue;
 		}
 		if (k == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR))
@@ -384,6 +388,8 @@ static enum step tls_read(struct tun *t)
 			enum step s = process(t);
 			if (s != GO_ON)
 				return s;
+			if (!SSL_has_pending(t->l->ssl))
+				return GO_ON; /* all it had: more wakes poll(), no read() for EAGAIN */
 			continue;
 		}
 		switch (SSL_get_error(t->l->ssl, n)) {
@@ -500,7 +506,7 @@ static enum sim_cira_end loop(struct tun *t)
 			if (sim_chan_pending(t->ch, (int)h, &p))
 				ev |= POLLOUT;
 			if (sim_chan_room(t->ch, (int)h) && t->tx_len < TX_HIGH)
-				ev |= POLLIN;
+				ev |= POLLIN | POLLRDHUP;
 			if (!ev)
 				continue; /* POLLHUP would spin while nothing can move */
 			pfd[n] = (struct pollfd){.fd = t->fds[h], .events = ev};

@@ -181,6 +181,10 @@ static bool read_round(struct tls_stream *s)
 			v.iov_len = (size_t)r;
 			evbuffer_commit_space(s->in, &v, 1);
 			got += (size_t)r;
+			if (!SSL_has_pending(s->ssl)) {
+				empty = true; /* all it had: more makes the socket readable */
+				break;
+			}
 			continue;
 		}
 		int e = SSL_get_error(s->ssl, r);
