@@ -252,8 +252,14 @@ demo: deps
 	$(call say,MAKE,all)$(MAKE) all
 	$(call say,DEMO,scripts/demo.sh $(BUILD))scripts/demo.sh $(BUILD)
 
+# a WS-Man client in a loop for tests/bench/tunnel.sh (common/wsman.c, as amt-verify uses it)
+BENCH_BINS := $(BUILD)/bench/wsman_loop
+$(BUILD)/bench/wsman_loop: $(call obj,tests/bench/wsman_loop.c) $(LIBCOMMON) $(LIBPROTO)
+	@mkdir -p $(dir $@)
+	$(call say,LD,$@)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
 bench: deps
-	$(MAKE) all
+	$(MAKE) all $(BENCH_BINS)
 	tests/bench/run.sh $(BUILD)
 
 FUZZ_SECONDS ?= 30
