@@ -3,18 +3,20 @@
  *
  * Each accepted connection opens one forwarded-tcpip channel (connected
  * address: what the device forwarded the port with; originator: the
- * client). Until AMT confirms, the client's bytes wait in its bufferevent;
- * then they go out as AMT's window allows (reading stops at 64 KiB
- * waiting). AMT's bytes are written to the client as they come (at once
- * when the socket has room, else queued) and
- * credited back (WINDOW_ADJUST) once the client's socket took them and
- * half the window is owed, so a client that reads slowly holds AMT at the
- * MPS's window (32 KiB) per channel. APF has no half-close: a client that ends its sending side has
- * its last bytes sent, then the channel closed; AMT closing the channel
- * ends the connection once what AMT sent is written out (linger bound).
- * A CHANNEL_OPEN AMT leaves unanswered for open_timeout_s ends the tunnel.
- * Must not: log relayed bytes; outlive the session whose table it uses.
- */
+ * client). Until AMT confirms, the client's bytes wait in its buffer; then
+ * they go out as AMT's window allows (reading stops at 64 KiB waiting).
+ * AMT's bytes are written to the client as they come (at once when the
+ * socket has room, else queued) and credited back (WINDOW_ADJUST) once the
+ * client's socket took them and half the window is owed, so a client that
+ * reads slowly holds AMT at the MPS's window (32 KiB) per channel. The
+ * client's socket has plain events, one read() per wake-up and a write
+ * event only while a write waits: bufferevents cost an ioctl per read and
+ * an EPOLLOUT wake-up per write. APF has no half-close: a client that ends
+ * its sending side has its last bytes sent, then the channel closed; AMT
+ * closing the channel ends the connection once what AMT sent is written
+ * out (linger bound). A CHANNEL_OPEN AMT leaves unanswered for
+ * open_timeout_s ends the tunnel.
+ * Must not: log relayed bytes; outlive the session whose table it uses. */
 #include "listen_relay.h"
 
 #include <errno.h>
@@ -27,7 +29,6 @@
 #include <unistd.h>
 
 #include <event2/buffer.h>
-#include <event2/bufferevent.h>
 #include <event2/event.h>
 
 #include "log.h"
@@ -45,12 +46,15 @@ struct relay_conn {
 	struct listen_conn base; /* first: the ctx list holds these */
 	struct relay *r;
 	struct relay_conn *next_in_relay;
-	struct bufferevent *bev;
+	int fd;              /* the technician's connection */
+	struct event *rev, *wev;
+	struct evbuffer *in;  /* the client's bytes waiting for AMT's window */
+	struct evbuffer *out; /* AMT's bytes the client's socket has not taken */
 	struct event *timer; /* open timeout, then linger */
 	uint32_t amt_port;
 	int h;               /* channel slot, -1 once the channel is gone */
 	size_t uncredited;   /* AMT's bytes handed to the client, not yet credited */
-	bool opened, eof, lingering;
+	bool opened, eof, lingering, reading;
 	char source[64];
 };
 
@@ -87,8 +91,16 @@ static void conn_free(struct relay_conn *rc)
 	}
 	if (rc->timer)
 		event_free(rc->timer);
-	if (rc->bev)
-		bufferevent_free(rc->bev); /* closes the socket: FIN */
+	if (rc->rev)
+		event_free(rc->rev);
+	if (rc->wev)
+		event_free(rc->wev);
+	if (rc->in)
+		evbuffer_free(rc->in);
+	if (rc->out)
+		evbuffer_free(rc->out);
+	if (rc->fd >= 0)
+		close(rc->fd); /* FIN */
 	free(rc);
 }
 
@@ -103,6 +115,20 @@ static void conn_shutdown(struct listen_conn *c)
 	conn_free((struct relay_conn *)c);
 }
 
+/* Read the client while it has not ended its side and 64 KiB do not wait. */
+static void update_reading(struct relay_conn *rc)
+{
+	bool on = !rc->eof && !rc->lingering && evbuffer_get_length(rc->in) < CLIENT_READ_MAX;
+
+	if (on == rc->reading)
+		return;
+	rc->reading = on;
+	if (on)
+		event_add(rc->rev, NULL);
+	else
+		event_del(rc->rev);
+}
+
 /* The channel is gone: write out what AMT sent, then close. */
 static void conn_finish(struct relay_conn *rc)
 {
@@ -113,22 +139,22 @@ static void conn_finish(struct relay_conn *rc)
 		rc->r->by_slot[rc->h] = NULL;
 		rc->h = -1;
 	}
-	if (evbuffer_get_length(bufferevent_get_output(rc->bev)) == 0) {
+	if (evbuffer_get_length(rc->out) == 0) {
 		conn_free(rc);
 		return;
 	}
 	rc->lingering = true;
-	bufferevent_disable(rc->bev, EV_READ);
+	update_reading(rc);
 	evtimer_del(rc->timer);
 	event_assign(rc->timer, rc->r->ctx->base, -1, 0, on_linger_timeout, rc);
 	evtimer_add(rc->timer, &tv);
 }
 
 /* Client bytes -> AMT, within AMT's window; a client that ended its side
- * has the channel closed once everything went out. */
+ * has the channel closed once everything went out (which frees rc). */
 static void pump_to_amt(struct relay_conn *rc)
 {
-	struct evbuffer *in = bufferevent_get_input(rc->bev);
+	struct evbuffer *in = rc->in;
 	size_t have;
 
 	if (!rc->opened || rc->h < 0)
@@ -147,6 +173,7 @@ static void pump_to_amt(struct relay_conn *rc)
 		mps_chan_send(rc->r->ch, rc->h, p, n);
 		evbuffer_drain(in, n);
 	}
+	update_reading(rc);
 	if (rc->eof && evbuffer_get_length(in) == 0) {
 		log_debug("relay %s: client %s ended its side: channel to %u closed", rc->r->source,
 			  rc->source, (unsigned)rc->amt_port);
@@ -154,9 +181,38 @@ static void pump_to_amt(struct relay_conn *rc)
 	}
 }
 
-static void on_client_read(struct bufferevent *bev, void *arg)
+/* The client's bytes: one read() per wake-up (a short one drained the
+ * socket; level-triggered epoll reports the rest). */
+static void on_client_readable(evutil_socket_t fd, short what, void *arg)
 {
-	pump_to_amt(arg);
+	struct relay_conn *rc = arg;
+	struct evbuffer_iovec v;
+	size_t room = CLIENT_READ_MAX - evbuffer_get_length(rc->in);
+
+	if (evbuffer_reserve_space(rc->in, (ev_ssize_t)room, &v, 1) < 1) {
+		log_error("relay %s: out of memory — connection from %s closed", rc->r->source,
+			  rc->source);
+		conn_free(rc);
+		return;
+	}
+	ssize_t n = read(fd, v.iov_base, v.iov_len < room ? v.iov_len : room);
+	if (n > 0) {
+		v.iov_len = (size_t)n;
+		evbuffer_commit_space(rc->in, &v, 1);
+		pump_to_amt(rc); /* rc->eof is false: rc lives on */
+		return;
+	}
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+		return;
+	if (n < 0) {
+		log_debug("relay %s: client %s: %s — channel closed", rc->r->source, rc->source,
+			  strerror(errno));
+		conn_free(rc);
+		return;
+	}
+	rc->eof = true;
+	update_reading(rc);
+	pump_to_amt(rc); /* nothing can be sent before AMT confirms; OPENED pumps then */
 }
 
 /* The client's socket took everything AMT sent so far: give AMT that
@@ -170,13 +226,21 @@ static void credit_if_due(struct relay_conn *rc)
 	}
 }
 
-static void on_client_write(struct bufferevent *bev, void *arg)
+static void on_client_writable(evutil_socket_t fd, short what, void *arg)
 {
 	struct relay_conn *rc = arg;
 
+	if (evbuffer_write(rc->out, fd) < 0 && errno != EAGAIN && errno != EWOULDBLOCK &&
+	    errno != EINTR) {
+		log_debug("relay %s: client %s gone — channel closed", rc->r->source, rc->source);
+		conn_free(rc);
+		return;
+	}
+	if (evbuffer_get_length(rc->out) > 0)
+		return;
+	event_del(rc->wev);
 	if (rc->lingering) {
-		if (evbuffer_get_length(bufferevent_get_output(bev)) == 0)
-			conn_free(rc);
+		conn_free(rc);
 		return;
 	}
 	credit_if_due(rc);
@@ -187,10 +251,8 @@ static void on_client_write(struct bufferevent *bev, void *arg)
  * -1 when the client is gone or memory ran out. */
 static int client_send(struct relay_conn *rc, const uint8_t *data, size_t len)
 {
-	struct evbuffer *out = bufferevent_get_output(rc->bev);
-
-	if (evbuffer_get_length(out) == 0) {
-		ssize_t k = send(bufferevent_getfd(rc->bev), data, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+	if (evbuffer_get_length(rc->out) == 0) {
+		ssize_t k = send(rc->fd, data, len, MSG_DONTWAIT | MSG_NOSIGNAL);
 		if (k < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
 			return -1;
 		if (k > 0) {
@@ -200,32 +262,9 @@ static int client_send(struct relay_conn *rc, const uint8_t *data, size_t len)
 	}
 	if (len == 0)
 		return 0;
-	if (bufferevent_write(rc->bev, data, len) != 0)
+	if (evbuffer_add(rc->out, data, len) != 0)
 		return -1;
-	return bufferevent_enable(rc->bev, EV_WRITE);
-}
-
-static void on_client_event(struct bufferevent *bev, short what, void *arg)
-{
-	struct relay_conn *rc = arg;
-
-	if (rc->lingering) {
-		conn_free(rc);
-		return;
-	}
-	if (what & BEV_EVENT_EOF) {
-		rc->eof = true;
-		bufferevent_disable(bev, EV_READ);
-		if (!rc->opened) {
-			/* nothing can be sent before AMT confirms; pump_to_amt runs then */
-			return;
-		}
-		pump_to_amt(rc);
-		return;
-	}
-	log_debug("relay %s: client %s: connection error — channel closed", rc->r->source,
-		  rc->source);
-	conn_free(rc);
+	return event_add(rc->wev, NULL);
 }
 
 static void on_open_timeout(evutil_socket_t fd, short what, void *arg)
@@ -253,6 +292,7 @@ static void on_accept(void *arg, int fd, const char *source)
 		log_error("relay %s: out of memory — connection from %s closed", r->source, source);
 		return;
 	}
+	rc->fd = fd;
 	int one = 1;
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	rc->r = r;
@@ -264,11 +304,12 @@ static void on_accept(void *arg, int fd, const char *source)
 	listen_track(r->cfg.gate, &rc->base);
 	rc->next_in_relay = r->conns;
 	r->conns = rc;
-	rc->bev = bufferevent_socket_new(r->ctx->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	rc->rev = event_new(r->ctx->base, fd, EV_READ | EV_PERSIST, on_client_readable, rc);
+	rc->wev = event_new(r->ctx->base, fd, EV_WRITE | EV_PERSIST, on_client_writable, rc);
+	rc->in = evbuffer_new();
+	rc->out = evbuffer_new();
 	rc->timer = evtimer_new(r->ctx->base, on_open_timeout, rc);
-	if (!rc->bev || !rc->timer) {
-		if (!rc->bev)
-			close(fd);
+	if (!rc->rev || !rc->wev || !rc->in || !rc->out || !rc->timer) {
 		log_error("relay %s: out of memory — connection from %s closed", r->source, source);
 		conn_free(rc);
 		return;
@@ -297,9 +338,7 @@ static void on_accept(void *arg, int fd, const char *source)
 		return;
 	}
 	r->by_slot[rc->h] = rc;
-	bufferevent_setwatermark(rc->bev, EV_READ, 0, CLIENT_READ_MAX);
-	bufferevent_setcb(rc->bev, on_client_read, on_client_write, on_client_event, rc);
-	bufferevent_enable(rc->bev, EV_READ); /* EV_WRITE once a write waits (client_send) */
+	update_reading(rc); /* EV_WRITE only once a write waits (client_send) */
 	evtimer_add(rc->timer, &tv);
 	log_debug("relay %s: %s -> port %u (channel slot %d)", r->source, source,
 		  (unsigned)port->amt_port, rc->h);
@@ -333,7 +372,7 @@ void relay_chan_event(struct relay *r, int h, enum mps_chan_event ev, uint32_t r
 			break;
 		}
 		rc->uncredited += len;
-		if (evbuffer_get_length(bufferevent_get_output(rc->bev)) == 0)
+		if (evbuffer_get_length(rc->out) == 0)
 			credit_if_due(rc);
 		break;
 	case MPS_CHAN_WRITABLE:

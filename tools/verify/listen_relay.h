@@ -6,7 +6,7 @@
  * 16992's relay port, a TLS client on 16993's) reach the machine through
  * the tunnel unchanged.
  *
- * Owns: the listening sockets, the relayed connections (bufferevents), the
+ * Owns: the listening sockets, the relayed connections (sockets, their buffers and events), the
  * bytes between them and their channels within both windows (mps_chan.c
  * keeps the windows), the open timeout, and the limits: channels per
  * tunnel (the table's size) and relayed connections in the whole listener
