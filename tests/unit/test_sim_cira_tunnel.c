@@ -34,6 +34,7 @@
 	    "Content-Length: 4\r\n\r\n<a/>"
 #define MPS_WINDOW 65536u
 #define AMT_WINDOW 4096u /* SIM_CIRA_WINDOW */
+static uint32_t amt_window = AMT_WINDOW; /* what CONFIRMATION must grant */
 
 static struct tpki g_mps_pki, g_amt_pki;
 
@@ -192,7 +193,7 @@ static uint32_t mps_open_ok(struct mps *m, uint32_t sender, uint32_t port)
 	mps_open(m, sender, port);
 	mps_expect(m, APF_CHANNEL_OPEN_CONFIRMATION, &in);
 	assert_int_equal(in.open_confirmation.recipient, sender);
-	assert_int_equal(in.open_confirmation.window, AMT_WINDOW);
+	assert_int_equal(in.open_confirmation.window, amt_window);
 	return in.open_confirmation.sender;
 }
 
@@ -278,6 +279,7 @@ static int setup(void **state)
 	if (!f)
 		return -1;
 	sim_state_defaults(&f->st); /* an AMT Pro sku: 16992, 623, 16994, 5900 */
+	amt_window = AMT_WINDOW;
 	f->st.prov_state = AMT_PROVISIONING_POST;
 	f->st.control_mode = AMT_CONTROL_CCM;
 	f->st.os_interface = true;
@@ -452,6 +454,49 @@ static void test_window_overrun_disconnects(void **state)
 	assert_int_equal(in.disconnect.reason, APF_DISCONNECT_PROTOCOL_ERROR);
 	assert_int_equal(mps_recv(&f->mps, &in), -1);
 	assert_true(simt_wait(is_not_connected, &f->fw));
+}
+
+/* [sim] cira_window: AMT grants that window instead; a 10 KB request fits
+ * in one go (no WINDOW_ADJUST needed), one byte past it still disconnects. */
+static void test_cira_window_key(void **state)
+{
+	struct fx *f = *state;
+	size_t cap = 16384 + 1;
+	char *req = malloc(cap);
+	struct apf_msg in;
+
+	assert_non_null(req);
+	f->st.cira_window = amt_window = 16384;
+	int hl = snprintf(req, cap, "POST /wsman HTTP/1.1\r\nHost: amt\r\nContent-Type: "
+			  "application/soap+xml\r\nContent-Length: 10000\r\n\r\n");
+	memset(req + hl, 'x', 10000);
+	bring_up(f, 0, 4);
+	uint32_t id = mps_open_ok(&f->mps, 1, 16992);
+	for (size_t off = 0; off < (size_t)hl + 10000; off += 8000) /* APF's message size */
+		mps_data(&f->mps, id, req + off,
+			 (size_t)hl + 10000 - off < 8000 ? (size_t)hl + 10000 - off : 8000);
+	bool answered = false, closed = false;
+	while (!closed) { /* the 401, then AMT closes the channel */
+		assert_int_equal(mps_recv(&f->mps, &in), 0);
+		if (in.type == APF_CHANNEL_DATA && in.channel_data.len >= 12 &&
+		    !memcmp(in.channel_data.data, "HTTP/1.1 401", 12))
+			answered = true;
+		else if (in.type == APF_CHANNEL_CLOSE)
+			closed = true;
+		else
+			assert_int_equal(in.type, APF_CHANNEL_WINDOW_ADJUST);
+	}
+	assert_true(answered);
+	/* a second channel: its whole window and one byte more */
+	id = mps_open_ok(&f->mps, 2, 16992);
+	memset(req, 'a', cap);
+	for (size_t off = 0; off < cap; off += 8000)
+		mps_data(&f->mps, id, req + off, cap - off < 8000 ? cap - off : 8000);
+	do
+		assert_int_equal(mps_recv(&f->mps, &in), 0);
+	while (in.type != APF_DISCONNECT);
+	assert_int_equal(in.disconnect.reason, APF_DISCONNECT_PROTOCOL_ERROR);
+	free(req);
 }
 
 /* 64 channels open at once (the tunnel's limit: a 65th is refused), then a
@@ -655,6 +700,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bulk_request_is_credited, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_window_overrun_disconnects, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cira_window_key, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_64_channels_at_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mps_closes_mid_request, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_channel_opened_between_forwards, setup, teardown),

@@ -80,6 +80,7 @@ struct cira_cfg {
 	uint8_t uuid[APF_UUID_LEN];
 	uint64_t window_ms, retry_ms, step_ms, keepalive_ms, lifetime_ms;
 	unsigned scale;
+	uint32_t chan_window; /* [sim] cira_window */
 	uint32_t forwards[SIM_PORTS_MAX]; /* sim_ports_forwarded(), in order */
 	size_t nforwards;
 };
@@ -434,6 +435,7 @@ static enum att tunnel(struct session *s)
 		.lifetime_ms = cfg->lifetime_ms,
 		.stall_ms = sim_net_scaled_ms(STALL_S, cfg->scale, STEP_MIN_MS),
 		.scale = cfg->scale,
+		.chan_window = cfg->chan_window,
 		.peer = peer,
 	};
 	s->rx_len = s->rx_used = 0;
@@ -622,6 +624,7 @@ static int snapshot(const struct sim_state *st, struct cira_cfg *cfg)
 	snprintf(cfg->bind, sizeof(cfg->bind), "%s", st->host_name[0] ? st->host_name : FORWARD_BIND_ANY);
 	memcpy(cfg->uuid, st->uuid, APF_UUID_LEN);
 	cfg->scale = scale;
+	cfg->chan_window = st->cira_window ? st->cira_window : SIM_CIRA_WINDOW;
 	cfg->window_ms = sim_net_scaled_ms(st->cira_request_window_s, scale, 1);
 	cfg->retry_ms = sim_net_scaled_ms(SIM_CIRA_RETRY_S, scale, RETRY_MIN_MS);
 	cfg->step_ms = sim_net_scaled_ms(STEP_MAX_MS / 1000u, scale, STEP_MIN_MS);

@@ -19,8 +19,8 @@
 struct sim_fw;
 
 /* Channels a tunnel serves at once (UNVERIFIED: AMT's own limit is not in
- * the public sources) and AMT's receive window per channel (UNVERIFIED, the
- * same as over LME). */
+ * the public sources) and AMT's default receive window per channel
+ * (UNVERIFIED, the same as over LME; [sim] cira_window changes it). */
 #define SIM_CIRA_MAX_CHANNELS 64u
 #define SIM_CIRA_WINDOW 4096u
 #define SIM_CIRA_MAX_DATA 8183u /* an 8192-byte APF message, as over LME */
@@ -48,6 +48,7 @@ struct sim_cira_link {
 	uint64_t lifetime_ms;  /* 0: until closed */
 	uint64_t stall_ms;     /* the MPS takes no bytes this long: tunnel lost */
 	unsigned scale;        /* [sim] time_scale, for KEEPALIVE_OPTIONS intervals */
+	uint32_t chan_window;  /* AMT's window per channel ([sim] cira_window; 0: SIM_CIRA_WINDOW) */
 	const char *peer;      /* "host:port" for log lines */
 };
 

@@ -558,11 +558,12 @@ enum sim_cira_end sim_cira_tunnel_run(struct sim_cira_link *l)
 	struct tun t = {.l = l, .ka_ms = l->keepalive_ms, .read_more = true};
 	/* credits once half the window is owed, as MPSs credit AMT (MeshCentral,
 	 * Open AMT): a request smaller than that costs no WINDOW_ADJUST */
-	struct sim_chan_cfg cfg = {.window = SIM_CIRA_WINDOW,
+	uint32_t window = l->chan_window ? l->chan_window : SIM_CIRA_WINDOW;
+	struct sim_chan_cfg cfg = {.window = window,
 				   .max_data = SIM_CIRA_MAX_DATA,
 				   .max_channels = SIM_CIRA_MAX_CHANNELS,
 				   .id_base = AMT_CHANNEL_ID_BASE,
-				   .credit_at = SIM_CIRA_WINDOW / 2};
+				   .credit_at = window / 2};
 	struct sim_chan_hooks hooks = {.arg = &t, .send = queue_msg};
 	enum sim_cira_end e = SIM_CIRA_END_DONE;
 

@@ -106,6 +106,7 @@ static const struct row rows[] = {
 	{"sim", "hash_numbering", T_NUMBERING, O(hash_numbering), 0},
 	{"sim", "trigger_numbering", T_NUMBERING, O(trigger_numbering), 0},
 	{"sim", "apf_window_stall", T_BOOL, O(apf_window_stall), 0},
+	{"sim", "cira_window", T_UINT, O(cira_window), 0},
 	{"sim", "mkhi_platform", T_UINT, O(mkhi_platform), 0},
 	{"sim", "mkhi_version_blocks", T_UINT, O(mkhi_version_blocks), 0},
 	{"sim", "tx_queue_limit", T_UINT, O(tx_queue_limit), 0},
@@ -131,6 +132,7 @@ static const struct uint_range {
 	{"mkhi_version_blocks", 1, 3},
 	{"tx_queue_limit", 30, 255}, /* the kernel's sysfs tx_queue_limit range */
 	{"redirection_power_refusal", 2, 4097}, /* the two readings: 2 or 4097 */
+	{"cira_window", 1024, 1048576}, /* an MPS caps what it believes at 1 MiB */
 };
 
 static bool uint_in_range(const struct row *r, unsigned long n)
@@ -207,6 +209,7 @@ void sim_state_defaults(struct sim_state *s)
 	s->ansi_nul = false;
 	s->mkhi_version_blocks = 3;
 	s->tx_queue_limit = 50; /* SIM_TX_QUEUE_LIMIT_DEFAULT */
+	s->cira_window = 4096; /* SIM_CIRA_WINDOW */
 	s->amthi_mtu = 5120;
 	s->amthi_max_connections = 8;
 	s->device_mode = 0600;

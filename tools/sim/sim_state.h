@@ -152,6 +152,7 @@ struct sim_state {
 	int hash_numbering;
 	int trigger_numbering;
 	bool apf_window_stall; /* LME: no WINDOW_ADJUST after a channel's first window */
+	unsigned cira_window;  /* AMT's receive window per CIRA channel (UNVERIFIED; 4096) */
 	unsigned mkhi_platform;
 	unsigned mkhi_version_blocks; /* GET_FW_VERSION blocks: 3 (code, NFTP, FITC) or 2 (old firmware) */
 	unsigned tx_queue_limit;      /* driver TX queue per connection (30..255, kernel default 50) */

@@ -614,6 +614,21 @@ static void *service_thread(void *arg)
 	return NULL;
 }
 
+/* evhttp turns a connection's events on and off several times per
+ * request (an epoll_ctl each); the changelist sends epoll only the net
+ * change of a loop turn. (Its caveat, dup()ed descriptors, does not apply:
+ * evhttp never dups.) */
+static struct event_base *base_new(void)
+{
+	struct event_config *cfg = event_config_new();
+	struct event_base *b = NULL;
+
+	if (cfg && event_config_set_flag(cfg, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST) == 0)
+		b = event_base_new_with_config(cfg);
+	event_config_free(cfg);
+	return b ? b : event_base_new();
+}
+
 struct sim_wsman *sim_wsman_start(struct sim_fw *fw, const char *listen_addr, char *err,
 				  size_t errcap)
 {
@@ -639,7 +654,7 @@ struct sim_wsman *sim_wsman_start(struct sim_fw *fw, const char *listen_addr, ch
 	legacy = fw->st.tls_legacy;
 	sim_me_unlock(fw->me);
 	w->core = sim_wsman_core_new(fw);
-	w->base = event_base_new();
+	w->base = base_new();
 	if (!w->core || !w->base || pipe2(w->stop_pipe, O_CLOEXEC | O_NONBLOCK) != 0) {
 		snprintf(err, errcap, "out of memory or descriptors");
 		goto fail;
