@@ -2,18 +2,28 @@
 # Benchmark (figures, never pass/fail): WS-Management through the call-for-help
 # tunnel's relay port beside the same requests made directly to the
 # simulator's network port, in one run on loopback.
-#   requests/s: AMT_GeneralSettings Get with digest (libcurl reuses the nonce,
-#               so one round trip each; the service closes every connection
-#               as AMT does), sequential and 4 at a time
+#   curl:       AMT_GeneralSettings Gets; curl starts every URL with a fresh
+#               digest handshake (a 401, then the 200 on a new connection),
+#               sequential and 4 at a time
+#   one client: the same Gets over one common/wsman.c client (wsman_loop, as
+#               amt-verify device uses it): one nonce, and one connection while
+#               AMT keeps it (after a 200), sequential and 4 clients at a time
 #   bulk MB/s:  60 KiB request bodies (the service takes at most 64 KiB), so
 #               AMT's 4 KiB channel window and its WINDOW_ADJUSTs are exercised
+# Each line gives requests/s and the CPU time all three processes (amt-sim,
+# amt-verify listen, the client) spent per request: on a shared machine the
+# CPU figures move less than the wall-clock ones.
 # usage: tests/bench/tunnel.sh BUILD_DIR   (root: the simulator mounts FUSE)
+#   TUNNEL_CIRA_WINDOW=N runs the simulated AMT with [sim] cira_window = N
 set -euo pipefail
 BUILD=${1:-build}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 B="$ROOT/$BUILD"
 N=${TUNNEL_REQUESTS:-500}
 NBULK=${TUNNEL_BULK:-100}
+NLOOP=${TUNNEL_LOOP:-2000}
+LOOP="$B/bench/wsman_loop"
+[ -x "$LOOP" ] || { echo "bench: $LOOP missing (make bench builds it)" >&2; exit 1; }
 T=$(mktemp -d /tmp/amt-bench-tunnel.XXXXXX)
 PIDS=()
 cleanup() {
@@ -49,6 +59,7 @@ password = bench-cira
 ca = $T/ca.pem
 policy_user_initiated = true
 EOF
+[ -n "${TUNNEL_CIRA_WINDOW:-}" ] && printf '[sim]\ncira_window = %s\n' "$TUNNEL_CIRA_WINDOW" >> "$T/sim.ini"
 "$B/amt-sim" run --state "$T/sim.ini" --device "$T/mei" --listen 127.0.0.1:0 > "$T/sim.log" 2>&1 &
 PIDS+=($!)
 for _ in $(seq 1 50); do grep -q ready "$T/sim.log" && break; sleep 0.1; done
@@ -71,37 +82,70 @@ open(sys.argv[2], "w").write(x.replace("<s:Body/>", "<s:Body><!-- " + "x" * 6100
 PY
 BIGLEN=$(stat -c %s "$T/big.xml")
 
+printf 'P@ssw0rd\n' > "$T/admin.pw"; chmod 600 "$T/admin.pw"
+SIMPID=${PIDS[1]}; LISTENPID=${PIDS[0]}
+HZ=$(getconf CLK_TCK)
+ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 urls() { # ADDR COUNT: a curl config of COUNT requests to ADDR
 	for _ in $(seq "$2"); do printf 'url = "http://%s/wsman"\noutput = "/dev/null"\n' "$1"; done
 }
 now() { date +%s%N; }
-run() { # ADDR COUNT BODY [CURL ARGS]: wall seconds; every answer must be 200
-	local a=$1 n=$2 body=$3 s e codes
-	shift 3
-	urls "$a" "$n" > "$T/cfg"
+# measure CMD...: "WALL_S CPU_S" of CMD (its own CPU plus amt-sim's and the
+# listener's over the same time)
+measure() {
+	local s e s0 l0 s1 l1 c
+	s0=$(ticks "$SIMPID"); l0=$(ticks "$LISTENPID")
 	s=$(now)
-	codes=$(curl -s --no-progress-meter --digest -u admin:P@ssw0rd -H 'Content-Type: application/soap+xml' \
-		--data-binary @"$body" -K "$T/cfg" -w '%{http_code}\n' "$@" | sort | uniq -c)
+	{ TIMEFORMAT='%3U %3S'; time "$@" >/dev/null 2>"$T/run.err"; } 2>"$T/run.time" ||
+		{ cat "$T/run.err" >&2; exit 1; }
 	e=$(now)
+	c=$(tail -1 "$T/run.time")
+	s1=$(ticks "$SIMPID"); l1=$(ticks "$LISTENPID")
+	awk -v s="$s" -v e="$e" -v c="$c" -v d=$((s1 - s0 + l1 - l0)) -v hz="$HZ" 'BEGIN{
+		split(c, t, " "); printf "%.4f %.4f", (e - s) / 1e9, t[1] + t[2] + d / hz }'
+}
+curl_run() { # ADDR COUNT BODY [CURL ARGS]: every answer must be 200
+	local a=$1 n=$2 body=$3 codes
+	shift 3
+	urls "$a" "$n" > "$T/cfg.$a"
+	codes=$(curl -s --no-progress-meter --digest -u admin:P@ssw0rd -H 'Content-Type: application/soap+xml' \
+		--data-binary @"$body" -K "$T/cfg.$a" -w '%{http_code}\n' "$@" | sort | uniq -c)
 	grep -qE "^ *$n 200$" <<<"$codes" || { echo "bench: not all 200: $codes" >&2; exit 1; }
-	awk -v s="$s" -v e="$e" 'BEGIN{printf "%.4f", (e - s) / 1e9}'
+}
+loop_run() { # ADDR COUNT CLIENTS
+	local i pids=()
+	for i in $(seq "$3"); do
+		"$LOOP" "http://$1/wsman" admin "$T/admin.pw" $(($2 / $3)) > /dev/null & pids+=($!)
+	done
+	for i in "${pids[@]}"; do wait "$i" || { echo "bench: wsman_loop failed" >&2; exit 1; }; done
+}
+report() { # WHAT COUNT DIRECT TUNNEL ("WALL CPU" each)
+	awk -v w="$1" -v n="$2" -v d="$3" -v t="$4" 'BEGIN{
+		split(d, a, " "); split(t, b, " ")
+		printf "%-58s direct %5.0f/s, tunnel %5.0f/s: costs %4.1f %% (CPU per request %4.0f us vs %4.0f us: %4.1f %%)\n",
+			w, n / a[1], n / b[1], (1 - a[1] / b[1]) * 100, a[2] / n * 1e6, b[2] / n * 1e6,
+			(1 - a[2] / b[2]) * 100 }'
 }
 
-echo "== WS-Man through the CIRA tunnel relay ($RELAY) vs directly ($DIRECT), one run"
+echo "== WS-Man through the CIRA tunnel relay ($RELAY) vs directly ($DIRECT), one run" \
+	"(AMT's window ${TUNNEL_CIRA_WINDOW:-4096} bytes)"
 for mode in sequential parallel; do
 	extra=(); [ $mode = parallel ] && extra=(-Z --parallel-max 4)
-	run "$DIRECT" 20 "$GET" "${extra[@]}" >/dev/null # warm up both paths
-	run "$RELAY" 20 "$GET" "${extra[@]}" >/dev/null
-	d=$(run "$DIRECT" "$N" "$GET" "${extra[@]}")
-	t=$(run "$RELAY" "$N" "$GET" "${extra[@]}")
-	awk -v n="$N" -v d="$d" -v t="$t" -v m="$mode" 'BEGIN{
-		rd = n / d; rt = n / t
-		printf "requests/s (%s, %d Gets with digest): direct %.0f, tunnel %.0f: the tunnel costs %.1f %%\n",
-			m, n, rd, rt, (1 - rt / rd) * 100 }'
+	curl_run "$DIRECT" 20 "$GET" "${extra[@]}" # warm up both paths
+	curl_run "$RELAY" 20 "$GET" "${extra[@]}"
+	d=$(measure curl_run "$DIRECT" "$N" "$GET" "${extra[@]}")
+	t=$(measure curl_run "$RELAY" "$N" "$GET" "${extra[@]}")
+	report "curl: a digest handshake per request, $([ $mode = parallel ] && echo 4 || echo 1) at a time" "$N" "$d" "$t"
 done
-d=$(run "$DIRECT" "$NBULK" "$T/big.xml")
-t=$(run "$RELAY" "$NBULK" "$T/big.xml")
+for clients in 1 4; do
+	loop_run "$DIRECT" 40 1; loop_run "$RELAY" 40 1
+	d=$(measure loop_run "$DIRECT" "$NLOOP" "$clients")
+	t=$(measure loop_run "$RELAY" "$NLOOP" "$clients")
+	report "wsman client: nonce and connection kept, $clients at a time" "$NLOOP" "$d" "$t"
+done
+d=$(measure curl_run "$DIRECT" "$NBULK" "$T/big.xml")
+t=$(measure curl_run "$RELAY" "$NBULK" "$T/big.xml")
 awk -v n="$NBULK" -v len="$BIGLEN" -v d="$d" -v t="$t" 'BEGIN{
-	mb = n * len / 1e6
-	printf "bulk (%d requests of %d bytes, %.1f MB): direct %.1f MB/s, tunnel %.1f MB/s (%.0f %% of direct)\n",
-		n, len, mb, mb / d, mb / t, (mb / t) / (mb / d) * 100 }'
+	split(d, a, " "); split(t, b, " "); mb = n * len / 1e6
+	printf "bulk (%d requests of %d bytes, %.1f MB): direct %.1f MB/s, tunnel %.1f MB/s (%.0f %% of direct; CPU per MB %.0f ms vs %.0f ms)\n",
+		n, len, mb, mb / a[1], mb / b[1], a[1] / b[1] * 100, a[2] / mb * 1e3, b[2] / mb * 1e3 }'
