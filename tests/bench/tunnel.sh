@@ -11,17 +11,19 @@
 #   bulk MB/s:  60 KiB request bodies (the service takes at most 64 KiB), so
 #               AMT's 4 KiB channel window and its WINDOW_ADJUSTs are exercised
 # Each line gives requests/s and the CPU time all three processes (amt-sim,
-# amt-verify listen, the client) spent per request: on a shared machine the
-# CPU figures move less than the wall-clock ones.
+# amt-verify listen, the client) spent per request, medians of
+# TUNNEL_ROUNDS (5) rounds alternating direct and tunnel: on a shared
+# machine the CPU figures move less than the wall-clock ones.
 # usage: tests/bench/tunnel.sh BUILD_DIR   (root: the simulator mounts FUSE)
 #   TUNNEL_CIRA_WINDOW=N runs the simulated AMT with [sim] cira_window = N
 set -euo pipefail
 BUILD=${1:-build}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 B="$ROOT/$BUILD"
-N=${TUNNEL_REQUESTS:-500}
-NBULK=${TUNNEL_BULK:-100}
-NLOOP=${TUNNEL_LOOP:-2000}
+N=${TUNNEL_REQUESTS:-300}
+NBULK=${TUNNEL_BULK:-50}
+NLOOP=${TUNNEL_LOOP:-1000}
+ROUNDS=${TUNNEL_ROUNDS:-5}
 LOOP="$B/bench/wsman_loop"
 [ -x "$LOOP" ] || { echo "bench: $LOOP missing (make bench builds it)" >&2; exit 1; }
 T=$(mktemp -d /tmp/amt-bench-tunnel.XXXXXX)
@@ -119,33 +121,39 @@ loop_run() { # ADDR COUNT CLIENTS
 	done
 	for i in "${pids[@]}"; do wait "$i" || { echo "bench: wsman_loop failed" >&2; exit 1; }; done
 }
-report() { # WHAT COUNT DIRECT TUNNEL ("WALL CPU" each)
-	awk -v w="$1" -v n="$2" -v d="$3" -v t="$4" 'BEGIN{
-		split(d, a, " "); split(t, b, " ")
-		printf "%-58s direct %5.0f/s, tunnel %5.0f/s: costs %4.1f %% (CPU per request %4.0f us vs %4.0f us: %4.1f %%)\n",
-			w, n / a[1], n / b[1], (1 - a[1] / b[1]) * 100, a[2] / n * 1e6, b[2] / n * 1e6,
-			(1 - a[2] / b[2]) * 100 }'
+# pair WHAT-CMD...: ROUNDS measurements of the same work directly and
+# through the tunnel, alternating; prints the medians "WALL CPU" of each
+# ("DIRECT_WALL DIRECT_CPU TUNNEL_WALL TUNNEL_CPU"). CMD gets ADDR first.
+pair() {
+	local r d=() t=()
+	for r in $(seq "$ROUNDS"); do
+		d+=("$(measure "$1" "$DIRECT" "${@:2}")")
+		t+=("$(measure "$1" "$RELAY" "${@:2}")")
+	done
+	median() { sort -n | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
+	printf '%s %s %s %s' \
+		"$(printf '%s\n' "${d[@]}" | cut -d' ' -f1 | median)" "$(printf '%s\n' "${d[@]}" | cut -d' ' -f2 | median)" \
+		"$(printf '%s\n' "${t[@]}" | cut -d' ' -f1 | median)" "$(printf '%s\n' "${t[@]}" | cut -d' ' -f2 | median)"
+}
+report() { # WHAT COUNT "DIRECT_WALL DIRECT_CPU TUNNEL_WALL TUNNEL_CPU"
+	awk -v w="$1" -v n="$2" -v m="$3" 'BEGIN{
+		split(m, a, " ")
+		printf "%-52s direct %5.0f/s, tunnel %5.0f/s: costs %4.1f %% (CPU per request %4.0f us vs %4.0f us: %4.1f %%)\n",
+			w, n / a[1], n / a[3], (1 - a[1] / a[3]) * 100, a[2] / n * 1e6, a[4] / n * 1e6,
+			(1 - a[2] / a[4]) * 100 }'
 }
 
-echo "== WS-Man through the CIRA tunnel relay ($RELAY) vs directly ($DIRECT), one run" \
-	"(AMT's window ${TUNNEL_CIRA_WINDOW:-4096} bytes)"
-for mode in sequential parallel; do
-	extra=(); [ $mode = parallel ] && extra=(-Z --parallel-max 4)
-	curl_run "$DIRECT" 20 "$GET" "${extra[@]}" # warm up both paths
-	curl_run "$RELAY" 20 "$GET" "${extra[@]}"
-	d=$(measure curl_run "$DIRECT" "$N" "$GET" "${extra[@]}")
-	t=$(measure curl_run "$RELAY" "$N" "$GET" "${extra[@]}")
-	report "curl: a digest handshake per request, $([ $mode = parallel ] && echo 4 || echo 1) at a time" "$N" "$d" "$t"
-done
-for clients in 1 4; do
-	loop_run "$DIRECT" 40 1; loop_run "$RELAY" 40 1
-	d=$(measure loop_run "$DIRECT" "$NLOOP" "$clients")
-	t=$(measure loop_run "$RELAY" "$NLOOP" "$clients")
-	report "wsman client: nonce and connection kept, $clients at a time" "$NLOOP" "$d" "$t"
-done
-d=$(measure curl_run "$DIRECT" "$NBULK" "$T/big.xml")
-t=$(measure curl_run "$RELAY" "$NBULK" "$T/big.xml")
-awk -v n="$NBULK" -v len="$BIGLEN" -v d="$d" -v t="$t" 'BEGIN{
-	split(d, a, " "); split(t, b, " "); mb = n * len / 1e6
+echo "== WS-Man through the CIRA tunnel relay ($RELAY) vs directly ($DIRECT), one run," \
+	"medians of $ROUNDS rounds (AMT's window ${TUNNEL_CIRA_WINDOW:-4096} bytes)"
+curl_run "$DIRECT" 20 "$GET"; curl_run "$RELAY" 20 "$GET" # warm up both paths
+report "curl: a digest handshake per request, 1 at a time" "$N" "$(pair curl_run "$N" "$GET")"
+report "curl: a digest handshake per request, 4 at a time" "$N" \
+	"$(pair curl_run "$N" "$GET" -Z --parallel-max 4)"
+loop_run "$DIRECT" 40 1; loop_run "$RELAY" 40 1
+report "wsman client: nonce and connection kept, 1 at a time" "$NLOOP" "$(pair loop_run "$NLOOP" 1)"
+report "wsman client: nonce and connection kept, 4 at a time" "$NLOOP" "$(pair loop_run "$NLOOP" 4)"
+m=$(pair curl_run "$NBULK" "$T/big.xml")
+awk -v n="$NBULK" -v len="$BIGLEN" -v m="$m" 'BEGIN{
+	split(m, a, " "); mb = n * len / 1e6
 	printf "bulk (%d requests of %d bytes, %.1f MB): direct %.1f MB/s, tunnel %.1f MB/s (%.0f %% of direct; CPU per MB %.0f ms vs %.0f ms)\n",
-		n, len, mb, mb / a[1], mb / b[1], a[1] / b[1] * 100, a[2] / mb * 1e3, b[2] / mb * 1e3 }'
+		n, len, mb, mb / a[1], mb / a[3], a[1] / a[3] * 100, a[2] / mb * 1e3, a[4] / mb * 1e3 }'
