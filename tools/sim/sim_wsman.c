@@ -29,7 +29,6 @@
 #include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
 #include <event2/http.h>
-#include <event2/http_struct.h>
 #include <event2/keyvalq_struct.h>
 #include <event2/listener.h>
 #include <fcntl.h>
@@ -42,7 +41,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -268,69 +266,6 @@ static void send_reply(struct evhttp_request *req, const struct auth_cfg *cfg, i
 		evbuffer_free(b);
 }
 
-/* The request came as HTTP/1.1 or later. libevent 2.1 has no getter for
- * the version: http_struct.h's fields are its documented (if unstable)
- * way to read it. */
-static bool request_is_http11(const struct evhttp_request *req)
-{
-	return req->major > 1 || (req->major == 1 && req->minor >= 1);
-}
-
-/* Length of the header block evhttp writes for these output headers. */
-static size_t header_block_len(const struct evkeyvalq *h, int code, const char *reason)
-{
-	size_t n = strlen("HTTP/1.1 000 \r\n") + strlen(reason) + 2; /* + the empty line */
-
-	(void)code;
-	for (const struct evkeyval *kv = h->tqh_first; kv; kv = kv->next.tqe_next)
-		n += strlen(kv->key) + 2 + strlen(kv->value) + 2;
-	return n;
-}
-
-/* A SOAP answer framed as AMT sends it (README "HTTP framing"): Date,
- * Server, X-Frame-Options, Content-Type, Transfer-Encoding: chunked in
- * that order, the body in the chunks of AMT's 768-byte buffer, and the
- * connection kept for the next request. An HTTP/1.0 client (which cannot
- * take chunks) gets Content-Length and a close; a client that asked for
- * Connection: close gets its close. */
-static void send_soap(struct evhttp_request *req, const struct auth_cfg *cfg, int code,
-		      const char *reason, const char *body, size_t len)
-{
-	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
-	const char *conn = evhttp_find_header(evhttp_request_get_input_headers(req), "Connection");
-	char date[SIM_HTTP_DATE_LEN];
-	struct evbuffer *b = evbuffer_new();
-
-	if (!b) {
-		evhttp_send_error(req, 500, "Internal Server Error");
-		return;
-	}
-	sim_http_date((int64_t)time(NULL), date);
-	evhttp_add_header(h, "Date", date);
-	evhttp_add_header(h, "Server", cfg->server);
-	evhttp_add_header(h, "X-Frame-Options", "DENY");
-	evhttp_add_header(h, "Content-Type", "application/soap+xml; charset=UTF-8");
-	if (!request_is_http11(req)) {
-		char clen[24];
-		snprintf(clen, sizeof(clen), "%zu", len);
-		evhttp_add_header(h, "Content-Length", clen);
-		evhttp_add_header(h, "Connection", "close");
-		evbuffer_add(b, body, len);
-	} else {
-		evhttp_add_header(h, "Transfer-Encoding", "chunked");
-		if (conn && evutil_ascii_strcasecmp(conn, "close") == 0)
-			evhttp_add_header(h, "Connection", "close");
-		size_t hl = header_block_len(h, code, reason), cap = sim_http_chunked_len(len, hl);
-		struct evbuffer_iovec v;
-		if (evbuffer_reserve_space(b, (ev_ssize_t)cap, &v, 1) == 1 && v.iov_len >= cap) {
-			v.iov_len = sim_http_chunk(body, len, hl, v.iov_base, cap);
-			evbuffer_commit_space(b, &v, 1);
-		}
-	}
-	evhttp_send_reply(req, code, reason, b);
-	evbuffer_free(b);
-}
-
 static void send_html(struct evhttp_request *req, const struct auth_cfg *cfg, int code,
 		      const char *reason)
 {
@@ -430,10 +365,11 @@ static void on_request(struct evhttp_request *req, void *arg)
 			} else {
 				log_debug("wsman: POST /wsman by the %s%s: %d", user,
 					  l->local ? " (local)" : "", r.status);
-				send_soap(req, &cfg, r.status,
-					  r.status == 200 ? "OK" : r.status == 400 ? "Bad Request"
-										: "Internal Server Error",
-					  r.body, r.len);
+				sim_http_send_soap(req, cfg.server, r.status,
+						   r.status == 200	? "OK"
+						   : r.status == 400	? "Bad Request"
+									: "Internal Server Error",
+						   r.body, r.len);
 				sim_wsman_reply_free(&r);
 			}
 		}

@@ -45,6 +45,15 @@ size_t sim_http_first_chunk(size_t header_len);
  * bytes written to out, 0 when cap (sim_http_chunked_len) is too small. */
 size_t sim_http_chunk(const char *body, size_t len, size_t header_len, char *out, size_t cap);
 size_t sim_http_chunked_len(size_t len, size_t header_len);
+/* Send a SOAP answer framed as AMT sends it (README "HTTP framing"): Date,
+ * Server, X-Frame-Options, Content-Type, Transfer-Encoding: chunked in that
+ * order, the body in the chunks above, the connection kept for the next
+ * request. An HTTP/1.0 client (which cannot take chunks) gets
+ * Content-Length and a close; a request saying Connection: close gets its
+ * close. Out of memory: a 500. */
+struct evhttp_request;
+void sim_http_send_soap(struct evhttp_request *req, const char *server, int code,
+			const char *reason, const char *body, size_t len);
 
 /* sim_wsman.c: the bound network port (tests use --listen ADDR:0), -1 if none. */
 struct sim_wsman;
