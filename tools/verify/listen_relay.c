@@ -187,8 +187,13 @@ static void on_client_readable(evutil_socket_t fd, short what, void *arg)
 {
 	struct relay_conn *rc = arg;
 	struct evbuffer_iovec v;
-	size_t room = CLIENT_READ_MAX - evbuffer_get_length(rc->in);
+	size_t have = evbuffer_get_length(rc->in);
+	size_t room = have < CLIENT_READ_MAX ? CLIENT_READ_MAX - have : 0;
 
+	if (room == 0) { /* activated before this turn filled the buffer */
+		update_reading(rc);
+		return;
+	}
 	if (evbuffer_reserve_space(rc->in, (ev_ssize_t)room, &v, 1) < 1) {
 		log_error("relay %s: out of memory — connection from %s closed", rc->r->source,
 			  rc->source);
