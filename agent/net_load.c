@@ -1,8 +1,14 @@
 /*
  * net_load.c - find and load amt-agent-net.so (see net.h).
  *
- * Looked for next to the running binary (a build tree, or an install that
- * keeps them together), then in AMT_AGENT_LIBDIR. Loaded once per process.
+ * Where it is looked for, in order, from the running binary's own path
+ * (/proc/self/exe), so an install under any PREFIX or DESTDIR finds its
+ * module whatever PREFIX the binary was compiled with:
+ *   1. next to the binary (the build tree);
+ *   2. BINDIR/../lib/amt-agent/ (what `make install` and the packages lay out);
+ *   3. AMT_AGENT_LIBDIR, the compiled-in PREFIX/lib/amt-agent.
+ * Loaded once per process. Must not: search a path from the environment
+ * (the daemon's workers run it for other users' requests).
  */
 #include "net/net.h"
 
@@ -15,6 +21,8 @@
 #ifndef AMT_AGENT_LIBDIR
 #define AMT_AGENT_LIBDIR "/usr/local/lib/amt-agent"
 #endif
+
+#define CANDIDATES 3
 
 static const struct agent_net *loaded;
 
@@ -34,26 +42,51 @@ static const struct agent_net *try_load(const char *path, char *err, size_t errc
 	return n; /* stays loaded for the life of the process */
 }
 
-const struct agent_net *agent_net_load(int log_level, char *err, size_t errcap)
+/* The candidate directories, in order, without repeats; returns how many. */
+static int candidate_dirs(char dirs[CANDIDATES][PATH_MAX])
 {
-	char self[PATH_MAX], path[PATH_MAX + 32];
-	if (loaded)
-		return loaded;
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n > 0) {
-		self[n] = '\0';
+	char self[PATH_MAX];
+	int n = 0;
+	ssize_t len = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (len > 0) {
+		self[len] = '\0';
 		char *slash = strrchr(self, '/');
 		if (slash) {
-			*slash = '\0';
-			snprintf(path, sizeof(path), "%s/%s", self, AGENT_NET_FILE);
-			if (access(path, R_OK) == 0)
-				loaded = try_load(path, err, errcap);
+			*slash = '\0'; /* BINDIR */
+			snprintf(dirs[n++], PATH_MAX, "%s", self);
+			slash = strrchr(self, '/');
+			if (slash) {
+				*slash = '\0'; /* BINDIR/.. */
+				int w = snprintf(dirs[n], PATH_MAX, "%s/lib/amt-agent", self);
+				if (w > 0 && w < PATH_MAX)
+					n++;
+			}
 		}
 	}
-	if (!loaded) {
-		snprintf(path, sizeof(path), "%s/%s", AMT_AGENT_LIBDIR, AGENT_NET_FILE);
+	for (int i = 0; i < n; i++)
+		if (strcmp(dirs[i], AMT_AGENT_LIBDIR) == 0)
+			return n;
+	snprintf(dirs[n++], PATH_MAX, "%s", AMT_AGENT_LIBDIR);
+	return n;
+}
+
+const struct agent_net *agent_net_load(int log_level, char *err, size_t errcap)
+{
+	char dirs[CANDIDATES][PATH_MAX], path[PATH_MAX + sizeof(AGENT_NET_FILE) + 1];
+	if (loaded)
+		return loaded;
+	int n = candidate_dirs(dirs);
+	bool found = false;
+	for (int i = 0; i < n && !loaded; i++) {
+		int w = snprintf(path, sizeof(path), "%s/%s", dirs[i], AGENT_NET_FILE);
+		if (w < 0 || (size_t)w >= sizeof(path) || access(path, F_OK) != 0)
+			continue;
+		found = true; /* a file that exists and fails to load: its error is the one to tell */
 		loaded = try_load(path, err, errcap);
 	}
+	if (!loaded && !found)
+		snprintf(err, errcap, "%s is in none of %s%s%s%s%s", AGENT_NET_FILE, dirs[0],
+			 n > 1 ? ", " : "", n > 1 ? dirs[1] : "", n > 2 ? ", " : "", n > 2 ? dirs[2] : "");
 	if (loaded)
 		loaded->set_log_level(log_level);
 	return loaded;

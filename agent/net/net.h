@@ -145,7 +145,8 @@ struct agent_net {
 };
 
 /* Load the module (once per process): next to the running binary first,
- * then AMT_AGENT_LIBDIR. NULL with a one-line reason in err. */
+ * then in BINDIR/../lib/amt-agent, then AMT_AGENT_LIBDIR (net_load.c).
+ * NULL with a one-line reason in err. */
 const struct agent_net *agent_net_load(int log_level, char *err, size_t errcap);
 
 #endif

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# An installed amt-agent finds its network module wherever it was installed:
+# `make install PREFIX=/usr` after a default (PREFIX=/usr/local) build once
+# installed a binary that looked only in /usr/local/lib/amt-agent, so
+# `hostid` failed with "cannot load the network module". Here the built
+# binary and module are laid out as `make install DESTDIR=... PREFIX=/usr`
+# lays them out (BINDIR/amt-agent, PREFIX/lib/amt-agent/amt-agent-net.so),
+# under a directory the binary was not compiled for, and hostid must work
+# on simulated AMT 11 (3PDS, which needs the module).
+. "$(dirname "$0")/lib.sh"
+
+if ! need_root; then skip install_layout "needs root and /dev/fuse"; exit 0; fi
+if [ -e /usr/local/lib/amt-agent/amt-agent-net.so ]; then
+	skip install_layout "/usr/local/lib/amt-agent/amt-agent-net.so exists here: the compiled-in fallback would hide the bug"
+	exit 0
+fi
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+for prefix in /usr /opt/amt; do
+	root="$T/inst$prefix"
+	install -D -m 0755 "$AGENT" "$root/bin/amt-agent"
+	install -D -m 0644 "$BUILD_DIR/amt-agent-net.so" "$root/lib/amt-agent/amt-agent-net.so"
+done
+
+NET_PORT=$(free_port)
+SIM_ARGS="--listen 127.0.0.1:$NET_PORT" start_sim amt11 <<'INI' || exit 1
+[amt]
+version = 11.8.50
+[platform]
+uuid = 8C4E0D9A-5B3F-4E21-9C7D-1A2B3C4D5E6F
+[provisioning]
+state = post
+control_mode = acm
+[storage]
+enterprises = amt-agent
+INI
+cat > "$T/amt11.conf" <<EOF
+[agent]
+device = $(dev amt11)
+state_dir = $T/amt11.state
+[hostid]
+efivarfs_dir = $T/efivars
+lms_url = http://127.0.0.1:$(free_port)/wsman
+EOF
+
+for prefix in /usr /opt/amt; do
+	OUT=$("$T/inst$prefix/bin/amt-agent" --config "$T/amt11.conf" hostid init --json 2> "$T/stderr"); RC=$?
+	ERR=$(cat "$T/stderr")
+	expect_rc "installed under DESTDIR$prefix: hostid loads ../lib/amt-agent/amt-agent-net.so" 0
+	expect_json "installed under DESTDIR$prefix: the ID is in 3PDS" .store amt-3pds
+done
+
+# Without any module: one line naming every place looked in.
+rm "$T/inst/opt/amt/lib/amt-agent/amt-agent-net.so"
+OUT=$("$T/inst/opt/amt/bin/amt-agent" --config "$T/amt11.conf" hostid show --json 2> "$T/stderr"); RC=$?
+ERR=$(cat "$T/stderr")
+expect_one_line "no module: one line" "$ERR"
+expect_grep "no module: the line names the directories tried" \
+	"amt-agent-net.so is in none of $T/inst/opt/amt/bin, $T/inst/opt/amt/lib/amt-agent, /" "$ERR"
