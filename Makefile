@@ -7,8 +7,15 @@
 #   make bench      benchmarks (never part of check)
 #   make fuzz       build libFuzzer targets and run each for FUZZ_SECONDS
 #   make gui-test   amt-help on Xvfb driven through AT-SPI, with screenshots
-#   make install    install binaries, config, units (DESTDIR, PREFIX); amt-help
-#                   too where GTK 4 is (alone: make install-desktop)
+#   make install    install what the packages hold: binaries, network module,
+#                   config, systemd unit, udev rule, sysusers, man pages, bash
+#                   completion (DESTDIR, PREFIX and the *DIR variables below);
+#                   amt-help too where GTK 4 is (alone: make install-desktop);
+#                   builds only what it installs
+#   make uninstall  remove what install put there (an edited config stays)
+#   make deb        Debian packages into build/packages/ (dpkg-buildpackage)
+#   make rpm        RPM packages into build/packages/ (rpmbuild)
+#   make man        the man pages (scdoc) into build/man/
 #   V=1             print full compiler and linker commands (default: one
 #                   short line per object, library or binary)
 #
@@ -17,9 +24,21 @@
 
 BUILD   ?= build
 CC      ?= cc
-PREFIX  ?= /usr/local
 SAN     ?= 0
 WERROR  ?= -Werror
+
+# Install layout. Everything follows PREFIX except the configuration, which
+# the agent reads from /etc/amt-agent whatever PREFIX is. Debian 12 keeps
+# units and udev rules in /lib (debian/rules passes UNITDIR and UDEVRULESDIR).
+PREFIX       ?= /usr/local
+BINDIR       ?= $(PREFIX)/bin
+PKGLIBDIR    ?= $(PREFIX)/lib/amt-agent
+MANDIR       ?= $(PREFIX)/share/man
+SYSCONFDIR   ?= /etc
+UNITDIR      ?= $(PREFIX)/lib/systemd/system
+UDEVRULESDIR ?= $(PREFIX)/lib/udev/rules.d
+SYSUSERSDIR  ?= $(PREFIX)/lib/sysusers.d
+BASHCOMPDIR  ?= $(PREFIX)/share/bash-completion/completions
 
 PKGS := libcurl openssl inih libxml-2.0 jansson fuse3 sqlite3 libevent libevent_openssl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -31,6 +50,18 @@ VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 WARN    := -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
            -Wno-unused-parameter -Wvla $(WERROR)
 CFLAGS  ?= -O2 -g
+# Hardening, always on whatever CFLAGS say (a distribution's dpkg-buildflags
+# or %optflags add some of it again, harmlessly): stack protector and clash
+# protection, CET where the compiler has it, position-independent
+# executables, read-only relocations bound at start. _FORTIFY_SOURCE only
+# when CPPFLAGS/CFLAGS do not choose a level themselves (a second
+# definition would be a -Werror error).
+cc_has = $(shell $(CC) -Werror $(1) -x c -c /dev/null -o /dev/null 2>/dev/null && echo $(1))
+HARDEN_CFLAGS  := -fstack-protector-strong $(call cc_has,-fstack-clash-protection) \
+                  $(call cc_has,-fcf-protection) -fPIE
+HARDEN_LDFLAGS := -Wl,-z,relro -Wl,-z,now
+EXE_LDFLAGS    := -pie
+FORTIFY := $(if $(findstring _FORTIFY_SOURCE,$(CPPFLAGS) $(CFLAGS)),,-D_FORTIFY_SOURCE=2)
 ifeq ($(SAN),1)
   CFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
   LDSAN  := -fsanitize=address,undefined
@@ -38,10 +69,13 @@ endif
 ifeq ($(FUZZ),1)
   CFLAGS += -fsanitize=fuzzer-no-link
 endif
-ALL_CFLAGS := -std=c11 -D_GNU_SOURCE -D_FORTIFY_SOURCE=2 -DAMT_VERSION='"$(VERSION)"' \
-              -DAMT_AGENT_LIBDIR='"$(PREFIX)/lib/amt-agent"' \
-              $(WARN) $(CFLAGS) -MMD -MP
-ALL_LDFLAGS := -Wl,--as-needed $(LDSAN) $(LDFLAGS)
+ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(FORTIFY) -DAMT_VERSION='"$(VERSION)"' \
+              $(CPPFLAGS) $(WARN) $(HARDEN_CFLAGS) $(CFLAGS) -MMD -MP
+ALL_LDFLAGS := -Wl,--as-needed $(HARDEN_LDFLAGS) $(LDSAN) $(LDFLAGS)
+# Every object is rebuilt when the compiler or a flag changes: the stamp is
+# rewritten only when they differ from the last build in $(BUILD).
+FLAGS_STAMP := $(BUILD)/flags
+FLAGS_NOW    = $(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) $(EXE_LDFLAGS)
 
 # Include flags per folder: each library sees only itself and the folders
 # it may use, so a wrong arrow does not compile (scripts/checksrc.sh checks
@@ -76,6 +110,7 @@ NET_SRC    := $(wildcard agent/net/*.c)
 SIM_SRC    := $(filter-out tools/sim/main.c,$(wildcard tools/sim/*.c))
 VERIFY_SRC := $(filter-out tools/verify/main.c,$(wildcard tools/verify/*.c))
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
+MAN_SRC    := $(wildcard packaging/man/*.scd)
 
 # Quiet recipes: $(call say,WHAT,NAME) prefixes a recipe line and prints
 # "  WHAT NAME" instead of the command; V=1 prints the commands themselves.
@@ -121,16 +156,27 @@ LIBDESKTOP := $(BUILD)/libdesktop.a
 BINS      := $(BUILD)/amt-agent $(BUILD)/amt-sim $(BUILD)/amt-verify
 NETMOD    := $(BUILD)/amt-agent-net.so
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+MAN_PAGES := $(patsubst packaging/man/%.scd,$(BUILD)/man/%,$(MAN_SRC))
 
-.PHONY: all check demo bench fuzz install clean deps unit integration lint gui-test \
-	desktop-skipped install-desktop
-all: $(BINS) $(NETMOD) $(UNIT_BINS) $(DESKTOP_TARGETS)
+.PHONY: all check demo bench fuzz install uninstall man deb rpm clean deps unit integration lint \
+	gui-test desktop-skipped install-desktop FORCE
+FORCE:
+all: $(BINS) $(NETMOD) $(UNIT_BINS) $(MAN_PAGES) $(DESKTOP_TARGETS)
 
-$(BUILD)/obj/%.o: %.c
+$(FLAGS_STAMP): FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(FLAGS_NOW)' | cmp -s - $@ || echo '$(FLAGS_NOW)' > $@
+
+# The last fallback directory of the network module (net_load.c); kept out
+# of the stamp: an install with another PREFIX finds the module from the
+# binary's own path and need not rebuild anything.
+$(call obj,agent/net_load.c): private ALL_CFLAGS += -DAMT_AGENT_LIBDIR='"$(PKGLIBDIR)"'
+
+$(BUILD)/obj/%.o: %.c $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	$(call say,CC,$<)$(CC) $(ALL_CFLAGS) $(call src_incs,$<) -c $< -o $@
 
-$(BUILD)/pic/%.o: %.c
+$(BUILD)/pic/%.o: %.c $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	$(call say,CC,$< (pic))$(CC) $(ALL_CFLAGS) $(call src_incs,$<) -fPIC -c $< -o $@
 
@@ -160,11 +206,11 @@ $(eval $(call static_lib,$(LIBVERIFY),$(VERIFY_SRC)))
 $(eval $(call static_lib,$(LIBDESKTOP),$(HELP_LIB_SRC)))
 
 $(BUILD)/amt-agent: $(call obj,agent/main.c) $(LIBAGENT) $(LIBCOMMON) $(LIBHECI) $(LIBPROTO)
-	$(call say,LD,$@)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(call say,LD,$@)$(CC) $(ALL_LDFLAGS) $(EXE_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 $(BUILD)/amt-sim: $(call obj,tools/sim/main.c) $(LIBSIM) $(LIBCOMMON) $(LIBHECI) $(LIBPROTO)
-	$(call say,LD,$@)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(call say,LD,$@)$(CC) $(ALL_LDFLAGS) $(EXE_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 $(BUILD)/amt-verify: $(call obj,tools/verify/main.c) $(LIBVERIFY) $(LIBCOMMON) $(LIBPROTO)
-	$(call say,LD,$@)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(call say,LD,$@)$(CC) $(ALL_LDFLAGS) $(EXE_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 # ---- amt-help ----
 desktop-skipped:
@@ -177,9 +223,9 @@ $(BUILD)/desktop/help_resources.c: desktop/data/amt-help.gresource.xml desktop/d
 	@mkdir -p $(dir $@)
 	$(call say,GEN,$@)glib-compile-resources --sourcedir=desktop/data --generate-source --target=$@ $<
 $(BUILD)/desktop/help_resources.o: $(BUILD)/desktop/help_resources.c
-	$(call say,CC,$<)$(CC) -std=c11 $(CFLAGS) $(GIO_CFLAGS) -c $< -o $@
+	$(call say,CC,$<)$(CC) -std=c11 $(CPPFLAGS) $(HARDEN_CFLAGS) $(CFLAGS) $(GIO_CFLAGS) -c $< -o $@
 $(BUILD)/amt-help: $(call obj,$(HELP_APP_SRC)) $(BUILD)/desktop/help_resources.o $(LIBDESKTOP) $(LIBCOMMON)
-	$(call say,LD,$@)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(GTK_LIBS) $(PKG_LIBS)
+	$(call say,LD,$@)$(CC) $(ALL_LDFLAGS) $(EXE_LDFLAGS) -o $@ $^ $(GTK_LIBS) $(PKG_LIBS)
 
 # Translations: the template from the sources in po/POTFILES, one .mo per
 # po/LINGUAS language, and the .desktop and metainfo files with the
@@ -219,7 +265,7 @@ test_libs = $(if $(filter test_sim_%,$1),$(LIBSIM)) $(if $(filter test_agent_%,$
 .SECONDEXPANSION:
 $(BUILD)/tests/%: $(call obj,tests/unit/%.c) $$(call test_libs,$$*)
 	@mkdir -p $(dir $@)
-	$(call say,LD,$@)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CMOCKA_LIBS) $(WRAP_$*) \
+	$(call say,LD,$@)$(CC) $(ALL_LDFLAGS) $(EXE_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CMOCKA_LIBS) $(WRAP_$*) \
 		$(if $(filter test_desktop_%,$*),$(GIO_LIBS))
 
 deps:
@@ -271,18 +317,96 @@ fuzz: deps
 lint:
 	@scripts/checksrc.sh
 
-install: all $(if $(filter yes,$(GTK_OK)),install-desktop)
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)/etc/amt-agent
-	install -m 0755 $(BINS) $(DESTDIR)$(PREFIX)/bin/
-	install -D -m 0644 $(NETMOD) $(DESTDIR)$(PREFIX)/lib/amt-agent/amt-agent-net.so
-	install -m 0644 packaging/agent.conf $(DESTDIR)/etc/amt-agent/agent.conf
-	install -D -m 0644 packaging/amt-agent.service $(DESTDIR)/lib/systemd/system/amt-agent.service
-	install -D -m 0644 packaging/90-amt-agent-mei.rules $(DESTDIR)/lib/udev/rules.d/90-amt-agent-mei.rules
-	install -D -m 0644 packaging/amt-agent.sysusers $(DESTDIR)/usr/lib/sysusers.d/amt-agent.conf
+# ---- install, packages --------------------------------------------------
+# What is installed comes from lists a new binary, man page or completion
+# joins by itself: BINS, packaging/man/*.scd (NAME.SECTION.scd), and the
+# programs in BASHCOMP_FOR. Files that name an install directory are
+# generated from packaging/*.in with the directories of this run.
+GEN_UNIT  := $(BUILD)/packaging/amt-agent.service
+BASHCOMP_FOR := $(notdir $(BINS))
+INSTALL_DIRS = BINDIR=$(BINDIR) PKGLIBDIR=$(PKGLIBDIR) SYSCONFDIR=$(SYSCONFDIR)
+# Substitutes @BINDIR@, @PKGLIBDIR@, @SYSCONFDIR@ and @VERSION@.
+subst_dirs = sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@PKGLIBDIR@|$(PKGLIBDIR)|g' \
+                 -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' -e 's|@VERSION@|$(VERSION)|g'
+
+# Rewritten only when a directory changed, so the generated files follow
+# the directories of each make run without being remade on every run.
+$(BUILD)/packaging/dirs: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(INSTALL_DIRS) VERSION=$(VERSION)' | cmp -s - $@ || echo '$(INSTALL_DIRS) VERSION=$(VERSION)' > $@
+$(BUILD)/packaging/%: packaging/%.in $(BUILD)/packaging/dirs
+	$(call say,GEN,$@)$(subst_dirs) $< > $@.tmp && mv $@.tmp $@
+$(BUILD)/man/%: packaging/man/%.scd $(BUILD)/packaging/dirs
+	@mkdir -p $(dir $@)
+	@command -v scdoc >/dev/null || { echo "scdoc is needed for the man pages: apt-get install scdoc" >&2; exit 1; }
+	$(call say,MAN,$@)$(subst_dirs) $< | scdoc > $@.tmp && mv $@.tmp $@
+
+man: $(MAN_PAGES)
+
+D := $(DESTDIR)
+install: $(BINS) $(NETMOD) $(MAN_PAGES) $(GEN_UNIT) $(if $(filter yes,$(GTK_OK)),install-desktop)
+	$(call say,INST,$(D)$(BINDIR)/ ...)install -d $(D)$(BINDIR) $(D)$(PKGLIBDIR) $(D)$(SYSCONFDIR)/amt-agent
+	@install -m 0755 $(BINS) $(D)$(BINDIR)/
+	@install -m 0644 $(NETMOD) $(D)$(PKGLIBDIR)/amt-agent-net.so
+	@# An administrator's edited configuration is never overwritten.
+	@if [ -e $(D)$(SYSCONFDIR)/amt-agent/agent.conf ] && ! cmp -s packaging/agent.conf $(D)$(SYSCONFDIR)/amt-agent/agent.conf; then \
+		echo "  kept $(D)$(SYSCONFDIR)/amt-agent/agent.conf (changed); the shipped one is packaging/agent.conf"; \
+	else install -m 0644 packaging/agent.conf $(D)$(SYSCONFDIR)/amt-agent/agent.conf; fi
+	@install -D -m 0644 $(GEN_UNIT) $(D)$(UNITDIR)/amt-agent.service
+	@install -D -m 0644 packaging/90-amt-agent-mei.rules $(D)$(UDEVRULESDIR)/90-amt-agent-mei.rules
+	@install -D -m 0644 packaging/amt-agent.sysusers $(D)$(SYSUSERSDIR)/amt-agent.conf
+	@for m in $(MAN_PAGES); do s=$${m##*.}; install -D -m 0644 $$m $(D)$(MANDIR)/man$$s/$${m##*/}; done
+	@for p in $(BASHCOMP_FOR); do install -D -m 0644 packaging/bash-completion/amt-tools.bash $(D)$(BASHCOMPDIR)/$$p; done
+
+uninstall:
+	$(call say,RM,$(D)$(BINDIR)/ ...)rm -f $(addprefix $(D)$(BINDIR)/,$(notdir $(BINS)))
+	@rm -f $(D)$(PKGLIBDIR)/amt-agent-net.so $(D)$(UNITDIR)/amt-agent.service \
+		$(D)$(UDEVRULESDIR)/90-amt-agent-mei.rules $(D)$(SYSUSERSDIR)/amt-agent.conf \
+		$(foreach m,$(MAN_PAGES),$(D)$(MANDIR)/man$(subst .,,$(suffix $(m)))/$(notdir $(m))) \
+		$(addprefix $(D)$(BASHCOMPDIR)/,$(BASHCOMP_FOR))
+	@rmdir $(D)$(PKGLIBDIR) 2>/dev/null || true
+	@if cmp -s packaging/agent.conf $(D)$(SYSCONFDIR)/amt-agent/agent.conf; then \
+		rm -f $(D)$(SYSCONFDIR)/amt-agent/agent.conf; rmdir $(D)$(SYSCONFDIR)/amt-agent 2>/dev/null || true; \
+	elif [ -e $(D)$(SYSCONFDIR)/amt-agent/agent.conf ]; then \
+		echo "  kept $(D)$(SYSCONFDIR)/amt-agent/agent.conf (changed since install)"; fi
+	@rm -f $(D)$(BINDIR)/amt-help $(D)$(PREFIX)/share/applications/org.amtagent.Help.desktop \
+		$(D)$(PREFIX)/share/metainfo/org.amtagent.Help.metainfo.xml \
+		$(D)$(PREFIX)/share/icons/hicolor/scalable/apps/org.amtagent.Help.svg \
+		$(foreach l,$(HELP_LANGS),$(D)$(PREFIX)/share/locale/$(l)/LC_MESSAGES/amt-help.mo)
+	@echo "  kept the state in /var/lib/amt-agent (host-ID copy, unsent reports) and the amt-agent user"
+
+# Packages are built from a copy of the tree's files (tracked and new, not
+# ignored: no build/), so the package's own clean never touches this tree.
+PKG_DIR  := build/packages
+PKG_SRC   = $(PKG_DIR)/src/amt-agent-$(VERSION)
+pkg_files = if git rev-parse --git-dir >/dev/null 2>&1; then git ls-files -z -co --exclude-standard; \
+	else find . -path ./build -prune -o -path ./build-san -prune -o -path ./build-fuzz -prune -o \
+		-path ./.git -prune -o ! -type d -print0; fi
+pkg_tree = rm -rf $(PKG_DIR)/src && mkdir -p $(1) && \
+	{ $(pkg_files); } | tar --null -T - --ignore-failed-read -cf - 2>/dev/null | tar -C $(1) -xf -
+deb:
+	$(call say,DEB,$(PKG_DIR)/)$(call pkg_tree,$(PKG_SRC))
+	@cd $(PKG_SRC) && dpkg-buildpackage -us -uc -b > ../build.log 2>&1 || \
+		{ echo "dpkg-buildpackage failed; the end of $(PKG_DIR)/src/build.log:"; tail -30 ../build.log; exit 1; }
+	@mv $(PKG_DIR)/src/*.deb $(PKG_DIR)/src/*.buildinfo $(PKG_DIR)/src/*.changes $(PKG_DIR)/
+	@mv $(PKG_DIR)/src/build.log $(PKG_DIR)/deb-build.log && rm -rf $(PKG_DIR)/src
+	@ls -1 $(PKG_DIR)/*.deb
+
+RPM_TOP := $(abspath $(PKG_DIR))/rpm
+rpm:
+	$(call say,RPM,$(PKG_DIR)/)$(call pkg_tree,$(PKG_SRC))
+	@mkdir -p $(RPM_TOP)/SOURCES
+	@tar -C $(PKG_DIR)/src -czf $(RPM_TOP)/SOURCES/amt-agent-$(VERSION).tar.gz amt-agent-$(VERSION)
+	@cp packaging/amt-agent.sysusers $(RPM_TOP)/SOURCES/
+	@sed 's|@VERSION@|$(VERSION)|g' packaging/rpm/amt-agent.spec > $(RPM_TOP)/amt-agent.spec
+	@rpmbuild --define '_topdir $(RPM_TOP)' --nodeps -bb $(RPM_TOP)/amt-agent.spec > $(PKG_DIR)/rpm-build.log 2>&1 || \
+		{ echo "rpmbuild failed; the end of $(PKG_DIR)/rpm-build.log:"; tail -30 $(PKG_DIR)/rpm-build.log; exit 1; }
+	@mv $(RPM_TOP)/RPMS/*/*.rpm $(PKG_DIR)/ && rm -rf $(PKG_DIR)/src
+	@ls -1 $(PKG_DIR)/*.rpm
 
 # amt-help and its desktop integration (the amt-agent-desktop package).
 install-desktop: $(DESKTOP_TARGETS)
-	install -D -m 0755 $(BUILD)/amt-help $(DESTDIR)$(PREFIX)/bin/amt-help
+	install -D -m 0755 $(BUILD)/amt-help $(DESTDIR)$(BINDIR)/amt-help
 	install -D -m 0644 $(BUILD)/desktop/org.amtagent.Help.desktop \
 		$(DESTDIR)$(PREFIX)/share/applications/org.amtagent.Help.desktop
 	install -D -m 0644 $(BUILD)/desktop/org.amtagent.Help.metainfo.xml \

@@ -19,7 +19,7 @@ PKGS=(build-essential clang libclang-rt-dev pkg-config git
       libcurl4-openssl-dev libssl-dev libinih-dev libxml2-dev libjansson-dev
       libfuse3-dev fuse3 libsqlite3-dev libcmocka-dev libevent-dev
       sqlite3 openssl curl jq python3 iproute2 procps util-linux passwd
-      libgtk-4-dev gettext)
+      libgtk-4-dev gettext scdoc man-db)
 GUI=0
 [ "${1:-}" = "--gui" ] && GUI=1
 [ $GUI -eq 1 ] && PKGS+=(xvfb x11-utils xdotool dbus dbus-daemon at-spi2-core
@@ -56,6 +56,8 @@ PROBES=(
 	"git|git on PATH (make lint lists the sources with it)|command -v git"
 	"libgtk-4-dev|pkg-config finds gtk4 (amt-help)|pkg-config --exists gtk4"
 	"gettext|xgettext and msgfmt on PATH (amt-help's translations)|command -v xgettext && command -v msgfmt"
+	"scdoc|scdoc on PATH (make builds the man pages with it)|command -v scdoc"
+	"man-db|man on PATH (the man page test renders every page)|command -v man"
 )
 [ $GUI -eq 1 ] && PROBES+=(
 	"xvfb|Xvfb on PATH (make gui-test)|command -v Xvfb"
@@ -68,6 +70,23 @@ PROBES=(
 	"desktop-file-utils|desktop-file-validate on PATH|command -v desktop-file-validate"
 	"appstream|appstreamcli on PATH|command -v appstreamcli"
 )
+
+# --packaging: what tests/package/install-test.sh needs besides the build
+# (make deb, make rpm, lintian, a Debian root booted with systemd-nspawn);
+# not part of make check, whose machines need none of it.
+if [ "${1:-}" = --packaging ]; then
+	PKGS=(debhelper dpkg-dev fakeroot lintian rpm debootstrap systemd systemd-container
+	      bash-completion man-db binutils)
+	PROBES=(
+		"debhelper|dh on PATH (make deb)|command -v dh"
+		"dpkg-dev|dpkg-buildpackage on PATH (make deb)|command -v dpkg-buildpackage"
+		"lintian|lintian on PATH|command -v lintian"
+		"rpm|rpmbuild on PATH (make rpm)|command -v rpmbuild"
+		"debootstrap|debootstrap on PATH (the clean Debian 12 root)|command -v debootstrap"
+		"systemd|systemd-analyze on PATH (security and verify)|command -v systemd-analyze"
+		"systemd-container|systemd-nspawn on PATH (boots the clean root)|command -v systemd-nspawn"
+	)
+fi
 
 say() { echo "install-deps: $*"; }
 
