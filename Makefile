@@ -158,8 +158,8 @@ NETMOD    := $(BUILD)/amt-agent-net.so
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 MAN_PAGES := $(patsubst packaging/man/%.scd,$(BUILD)/man/%,$(MAN_SRC))
 
-.PHONY: all check demo bench fuzz install uninstall man deb rpm clean deps unit integration lint \
-	gui-test desktop-skipped install-desktop FORCE
+.PHONY: all check demo bench fuzz install uninstall man programs deb rpm clean deps unit integration \
+	lint gui-test desktop-skipped install-desktop FORCE
 FORCE:
 all: $(BINS) $(NETMOD) $(UNIT_BINS) $(MAN_PAGES) $(DESKTOP_TARGETS)
 
@@ -342,9 +342,12 @@ $(BUILD)/man/%: packaging/man/%.scd $(BUILD)/packaging/dirs
 	$(call say,MAN,$@)$(subst_dirs) $< | scdoc > $@.tmp && mv $@.tmp $@
 
 man: $(MAN_PAGES)
+# What install installs, built without the unit tests (a package built
+# with DEB_BUILD_OPTIONS=nocheck needs no cmocka).
+programs: $(BINS) $(NETMOD) $(MAN_PAGES) $(GEN_UNIT)
 
 D := $(DESTDIR)
-install: $(BINS) $(NETMOD) $(MAN_PAGES) $(GEN_UNIT) $(if $(filter yes,$(GTK_OK)),install-desktop)
+install: programs $(if $(filter yes,$(GTK_OK)),install-desktop)
 	$(call say,INST,$(D)$(BINDIR)/ ...)install -d $(D)$(BINDIR) $(D)$(PKGLIBDIR) $(D)$(SYSCONFDIR)/amt-agent
 	@install -m 0755 $(BINS) $(D)$(BINDIR)/
 	@install -m 0644 $(NETMOD) $(D)$(PKGLIBDIR)/amt-agent-net.so
@@ -385,6 +388,8 @@ pkg_files = if git rev-parse --git-dir >/dev/null 2>&1; then git ls-files -z -co
 pkg_tree = rm -rf $(PKG_DIR)/src && mkdir -p $(1) && \
 	{ $(pkg_files); } | tar --null -T - --ignore-failed-read -cf - 2>/dev/null | tar -C $(1) -xf -
 deb:
+	@v=$$(dpkg-parsechangelog -S Version); [ "$$v" = "$(VERSION)" ] || \
+		{ echo "debian/changelog is at $$v but VERSION is $(VERSION): add a changelog entry (dch -v $(VERSION))"; exit 1; }
 	$(call say,DEB,$(PKG_DIR)/)$(call pkg_tree,$(PKG_SRC))
 	@cd $(PKG_SRC) && dpkg-buildpackage -us -uc -b > ../build.log 2>&1 || \
 		{ echo "dpkg-buildpackage failed; the end of $(PKG_DIR)/src/build.log:"; tail -30 ../build.log; exit 1; }
