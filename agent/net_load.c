@@ -83,6 +83,14 @@ const struct agent_net *agent_net_load(int log_level, char *err, size_t errcap)
 			continue;
 		found = true; /* a file that exists and fails to load: its error is the one to tell */
 		loaded = try_load(path, err, errcap);
+		/* The module is there but a library it links is not: the packages
+		 * only recommend them, so say which to install. */
+		if (!loaded && strstr(err, "cannot open shared object file")) {
+			size_t used = strlen(err);
+			snprintf(err + used, errcap - used,
+				 "; the network module needs libcurl, libxml2 and OpenSSL: install them "
+				 "(amt-agent's recommended packages)");
+		}
 	}
 	if (!loaded && !found)
 		snprintf(err, errcap, "%s is in none of %s%s%s%s%s", AGENT_NET_FILE, dirs[0],

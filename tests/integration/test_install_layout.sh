@@ -57,3 +57,19 @@ ERR=$(cat "$T/stderr")
 expect_one_line "no module: one line" "$ERR"
 expect_grep "no module: the line names the directories tried" \
 	"amt-agent-net.so is in none of $T/inst/opt/amt/bin, $T/inst/opt/amt/lib/amt-agent, /" "$ERR"
+
+# The module is there but a library it links is missing (the packages only
+# recommend libcurl, libxml2, OpenSSL): the line says what to install.
+printf 'int amt_missing_dep(void) { return 1; }\n' > "$T/dep.c"
+printf 'int amt_missing_dep(void);\nint amt_uses_dep(void) { return amt_missing_dep(); }\n' > "$T/mod.c"
+if cc -shared -fPIC -o "$T/libamtmissingdep.so" "$T/dep.c" &&
+	cc -shared -fPIC -o "$T/inst/opt/amt/lib/amt-agent/amt-agent-net.so" "$T/mod.c" -L"$T" -lamtmissingdep; then
+	rm "$T/libamtmissingdep.so"
+	OUT=$("$T/inst/opt/amt/bin/amt-agent" --config "$T/amt11.conf" hostid show --json 2> "$T/stderr"); RC=$?
+	ERR=$(cat "$T/stderr")
+	expect_one_line "module without its libraries: one line" "$ERR"
+	expect_grep "module without its libraries: names the missing one and what to install" \
+		"libamtmissingdep.so: cannot open shared object file.*install them" "$ERR"
+else
+	skip "module without its libraries" "no C compiler to build a stand-in module"
+fi
