@@ -383,6 +383,17 @@ got=$("$VERIFY" reports --db "$T/events.db" --json 2>/dev/null | jq -r .uuid | h
 	ok "bob: report --once arrives at amt-verify (the network module loads in the sandbox)" ||
 	fail "bob: report --once arrives" "exit $rc: $(cat "$RUN/err"); amt-verify has: $got"
 [ -n "$ID" ] || ID=none
+# An endpoint without the recommended libraries: the module cannot load,
+# and the line says what to install.
+if inside apt-get remove -y libcurl4 > "$RUN/apt-remove-curl.log" 2>&1; then
+	as bob amt-agent report --once > /dev/null 2> "$RUN/err"; rc=$?
+	[ $rc -ne 0 ] && grep -q 'libcurl.so.4: cannot open shared object file.*install them' "$RUN/err" &&
+		ok "without libcurl4 (a Recommends) report --once says what to install (exit $rc)" ||
+		fail "without libcurl4: a line saying what to install" "exit $rc: $(cat "$RUN/err")"
+	inside apt-get install -y libcurl4 > /dev/null 2>&1
+else
+	fail "apt remove libcurl4 (amt-agent only recommends it)" "$(tail -3 "$RUN/apt-remove-curl.log")"
+fi
 
 # ---- the unit, online, and its life cycle -------------------------------------------
 sec=$(inside systemd-analyze security amt-agent.service 2>&1 | grep -oE 'exposure level for amt-agent.service: [0-9.]+' | grep -oE '[0-9.]+$')
