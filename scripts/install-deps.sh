@@ -76,7 +76,7 @@ PROBES=(
 # not part of make check, whose machines need none of it.
 if [ "${1:-}" = --packaging ]; then
 	PKGS=(debhelper dpkg-dev fakeroot lintian rpm debootstrap systemd systemd-container
-	      bash-completion man-db binutils)
+	      bash-completion man-db binutils e2fsprogs)
 	PROBES=(
 		"debhelper|dh on PATH (make deb)|command -v dh"
 		"dpkg-dev|dpkg-buildpackage on PATH (make deb)|command -v dpkg-buildpackage"
@@ -85,6 +85,7 @@ if [ "${1:-}" = --packaging ]; then
 		"debootstrap|debootstrap on PATH (the clean Debian 12 root)|command -v debootstrap"
 		"systemd|systemd-analyze on PATH (security and verify)|command -v systemd-analyze"
 		"systemd-container|systemd-nspawn on PATH (boots the clean root)|command -v systemd-nspawn"
+		"e2fsprogs|chattr on PATH (an immutable variable, as efivarfs makes it)|command -v chattr"
 	)
 fi
 
