@@ -35,6 +35,8 @@ done
 documents "amt-verify(1) documents the global options" amt-verify.1 "$("$VERIFY" --help)"
 for cmd in $("$VERIFY" --help | sed -n '/^Commands:/,/^$/{/^  [a-z]/{s/^  \([a-z-]*\).*/\1/;p}}'); do
 	documents "amt-verify(1) documents $cmd's options" amt-verify.1 "$("$VERIFY" "$cmd" --help 2>&1)"
+	grep -qx "# $cmd" "$SRC/packaging/man/amt-verify.1.scd" && ok "amt-verify(1) has a section for $cmd" ||
+		fail "amt-verify(1) has a section for $cmd" "no '# $cmd' heading"
 done
 documents "amt-sim(1) documents its options" amt-sim.1 "$("$SIM" --help)"
 
