@@ -35,7 +35,15 @@ static void usage(FILE *f)
 		"AMT's WS-Management service is always reachable through LME; --listen also\n"
 		"serves it on ADDR port 16992 (or PORT), and HTTPS on the next port when [amt]\n"
 		"tls_cert/tls_key are set (--listen 127.0.0.1 acts as LMS would).\n"
-		"Signals: TERM/INT stop and unmount, HUP reloads FILE, USR1 resets the ME.\n");
+		"Signals: TERM/INT stop and unmount, HUP reloads FILE, USR1 resets the ME.\n\n"
+		"Options:\n"
+		"  --state FILE        the device state (INI; required)\n"
+		"  --device PATH       where the device file is mounted (required)\n"
+		"  --listen ADDR[:PORT]  also serve WS-Management on the network (default: only\n"
+		"                      through LME); PORT 16992 unless given, 0 = free ports\n"
+		"  -v                  more detail on stderr\n\n"
+		"Exit codes: 0 stopped by a signal, 1 start-up or runtime failure, 2 usage or\n"
+		"state-file error (FILE:LINE: reason), 4 not permitted (needs root or a capability).\n");
 }
 
 static void reload(struct sim_app *app)
