@@ -8,6 +8,8 @@
  * so an idle daemon sleeps. Requests run in forked workers
  * that serialise every AMTHI transaction with flock() on SOCKET.lock;
  * reports run in a worker too (report.c); the loop only schedules.
+ * Under systemd (Type=notify) it says READY=1 once the socket listens and
+ * STOPPING=1 when it begins to stop (sdnotify.c).
  * The socket's directory must be the service's own (owned by its user or
  * root, not writable by others unless sticky) and the lock file is never
  * reached through a symbolic link.
@@ -32,11 +34,21 @@
 #include "heci_time.h"
 #include "log.h"
 #include "report.h"
+#include "sdnotify.h"
 
 #define STOP_GRACE_MS 10000
 #define STOP_KILL_MS 2000 /* after SIGTERM at shutdown, before SIGKILL */
 #define RETRY_MIN_S 30
 #define RETRY_MAX_S 3600
+
+/* Tell systemd (NOTIFY_SOCKET) what the service is doing; a failure is
+ * logged, never fatal. */
+static void notify(const char *state)
+{
+	int rc = sd_notify_state(state);
+	if (rc < 0)
+		log_warn("cannot notify the service manager (NOTIFY_SOCKET): %s", strerror(-rc));
+}
 
 /* ---- socket set-up ---- */
 
@@ -368,6 +380,7 @@ static void wait_workers(struct daemon *d, int ms)
 /* Stop accepting, let running workers finish their transaction, exit. */
 static void shut_down(struct daemon *d)
 {
+	notify("STOPPING=1");
 	close(d->listen_fd);
 	d->listen_fd = -1;
 	unlink(d->ctx->cfg.socket);
@@ -475,6 +488,7 @@ static int run_daemon(struct agent_ctx *ctx, const struct agent_call *call)
 	schedule_reports(&d, true);
 	log_start(&d);
 	presence_begin(&d);
+	notify("READY=1\nSTATUS=serving the socket");
 	ex = loop(&d) == 0 ? EXIT_AMT_OK : EXIT_AMT_TIMEOUT;
 	shut_down(&d);
 	log_notice("stopped");
