@@ -339,7 +339,8 @@ enum { CFH_OPT_CLOSE, CFH_OPT_WAIT, CFH_OPT_JSON };
 static const struct cliopt cfh_opts[] = {
 	[CFH_OPT_CLOSE] = {"close", 0, NULL, "end the user-initiated connection", 0},
 	[CFH_OPT_WAIT] = {"wait", 0, "SECONDS",
-			  "poll every 500 ms until connected, at most SECONDS (1..3600)", 0},
+			  "poll every 500 ms until connected, at most SECONDS (1..3600; default: do "
+			  "not wait)", 0},
 	[CFH_OPT_JSON] = {"json", 0, NULL, "print the result as JSON", 0},
 	{NULL, 0, NULL, NULL, 0},
 };
@@ -370,7 +371,13 @@ const struct agent_cmd agent_cmd_call_for_help = {
 			       "Inside the enterprise network AMT alerts the help desk's event\n"
 			       "subscribers instead (no tunnel; --wait has nothing to wait for).\n"
 			       "Through the service, a request whose client goes away stops waiting;\n"
-			       "the connection AMT is making stays (end it with --close).\n"},
+			       "the connection AMT is making stays (end it with --close).\n",
+		.footer = "Exit codes: 0 requested (connected, with --wait; closed, with --close),\n"
+			  "1 refused (not provisioned, not allowed by AMT's policy, no server),\n"
+			  "2 usage or configuration, 3 no ME device, 4 permission denied, 5 AMT not\n"
+			  "available, 6 busy (retry), 7 not connected within --wait, or timed out,\n"
+			  "8 the service could not be reached, 9 already connected (or, --close,\n"
+			  "nothing open), 10 a reply not understood.\n"},
 	.summary = "open (or --close) a user-initiated CIRA connection",
 	.priv = AGENT_PRIV_ANY,
 	.stop_on_hangup = true,

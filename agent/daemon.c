@@ -509,7 +509,9 @@ const struct agent_cmd agent_cmd_run = {
 		.name = "run",
 		.description = "Run the agent service (amt-agent.service): serve [agent] socket for\n"
 			       "local users and send the scheduled reports. SIGHUP reloads the\n"
-			       "configuration file; SIGTERM stops it.\n"},
+			       "configuration file; SIGTERM stops it.\n",
+		.footer = "Exit codes: 0 stopped by SIGTERM or SIGINT, 2 usage or configuration,\n"
+			  "7 could not start (socket in use, its directory refused: see the log).\n"},
 	.summary = "run the service (daemon): local socket and scheduled reports",
 	.priv = AGENT_PRIV_LOCAL,
 	.run = run_daemon,

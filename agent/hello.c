@@ -152,7 +152,12 @@ const struct agent_cmd agent_cmd_hello = {
 		.description = "Restart the provisioning hello packets (StartConfigurationEx;\n"
 			       "StartConfiguration before AMT 6.0), or stop them with --stop.\n"
 			       "Exit 9 when AMT is already provisioned. Needs root (or the service's\n"
-			       "admin group) through the service.\n"},
+			       "admin group) through the service.\n",
+		.footer = "Exit codes: 0 hello packets restarted (or stopped), 1 AMT refused, 2 usage or\n"
+			  "configuration, 3 no ME device, 4 permission denied (not root or admin),\n"
+			  "5 AMT not available, 6 busy (retry), 7 timed out or NOT_READY (no DHCP or\n"
+			  "DNS suffix yet), 8 the service could not be reached, 9 already provisioned,\n"
+			  "10 a reply not understood.\n"},
 	.summary = "restart (or --stop) the provisioning hello packets",
 	.priv = AGENT_PRIV_ADMIN,
 	.stop_on_hangup = true,

@@ -409,7 +409,12 @@ const struct agent_cmd agent_cmd_hostid = {
 		.description = "The persistent host ID kept in AMT's non-volatile storage (a UEFI\n"
 			       "variable on AMT 12 and later). show prints it; init creates one only\n"
 			       "when no store holds one; set ID and clear change it (root, or the\n"
-			       "service's admin group, through the service).\n"},
+			       "service's admin group, through the service).\n",
+		.footer = "Exit codes: 0 success, 1 AMT refused (e.g. no enterprise entry in its\n"
+			  "storage), 2 usage or configuration, 3 no ME device, 4 permission denied\n"
+			  "(init, set, clear: not root or admin), 5 AMT not available, 6 busy (retry),\n"
+			  "7 timed out (retry), 8 network error (WS-Management, Intel LMS),\n"
+			  "10 a reply not understood.\n"},
 	.summary = "show, init, set or clear the persistent host ID in AMT",
 	.priv = AGENT_PRIV_ANY,
 	.admin_verbs = hostid_admin_verbs,

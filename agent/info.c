@@ -435,7 +435,11 @@ const struct agent_cmd agent_cmd_info = {
 		.opts = info_opts,
 		.description = "Read the AMT state from the ME and print it: a summary for people, JSON\n"
 			       "with --json, or only the values of the keys named with --get (one per\n"
-			       "line; an empty line for null), e.g. --get amt_version --get wired.ipv4.\n"},
+			       "line; an empty line for null), e.g. --get amt_version --get wired.ipv4.\n",
+		.footer = "Exit codes: 0 success, 1 AMT refused a request, 2 usage or configuration,\n"
+			  "3 no ME device, 4 permission denied, 5 AMT not available, 6 busy (retry),\n"
+			  "7 timed out or not ready (retry), 8 the service could not be reached,\n"
+			  "10 a reply not understood. amt-agent(8) says more.\n"},
 	.summary = "read and print the AMT state from the ME",
 	.priv = AGENT_PRIV_ANY,
 	.stop_on_hangup = true,

@@ -338,7 +338,13 @@ const struct agent_cmd agent_cmd_report = {
 		.opts = report_opts,
 		.description = "Without --once: print the report the agent would send (nothing is sent).\n"
 			       "With --once: make a report now, spool it, and send the spool to\n"
-			       "[report] url.\n"},
+			       "[report] url.\n",
+		.footer = "Exit codes: 0 printed (with --once: spooled and every report delivered),\n"
+			  "1 AMT refused, 2 usage or configuration (--once without [report] url),\n"
+			  "3 no ME device, 4 permission denied (--once: not root or admin), 5 AMT not\n"
+			  "available, 6 busy, 7 timed out or a local failure (retry), 8 not every\n"
+			  "report delivered (the spool keeps them) or the spool not writable,\n"
+			  "10 a reply not understood.\n"},
 	.summary = "print a report, or --once: spool and send one to the server",
 	.priv = AGENT_PRIV_ANY,
 	.run = cmd_report,

@@ -40,6 +40,18 @@ for cmd in $("$VERIFY" --help | sed -n '/^Commands:/,/^$/{/^  [a-z]/{s/^  \([a-z
 done
 documents "amt-sim(1) documents its options" amt-sim.1 "$("$SIM" --help)"
 
+# Each command's --help ends with the exit codes it can return.
+exits() { # NAME HELP_TEXT
+	grep -qE '^Exit( codes)?:? [0-9]' <<<"$2" && ok "$1 --help lists its exit codes" || fail "$1 --help lists its exit codes" "none in: $(tail -3 <<<"$2")"
+}
+for cmd in $("$AGENT" --help | sed -n '/^Commands:/,/^$/{/^  [a-z]/{s/^  \([a-z-]*\).*/\1/;p}}'); do
+	exits "amt-agent $cmd" "$("$AGENT" "$cmd" --help 2>&1)"
+done
+for cmd in $("$VERIFY" --help | sed -n '/^Commands:/,/^$/{/^  [a-z]/{s/^  \([a-z-]*\).*/\1/;p}}'); do
+	exits "amt-verify $cmd" "$("$VERIFY" "$cmd" --help 2>&1)"
+done
+exits "amt-sim" "$("$SIM" --help)"
+
 missing_page=""; missing_conf=""
 while IFS=' ' read -r section key; do
 	grep -qE "^\*$key\*|, \*$key\*" "$SRC/packaging/man/agent.conf.5.scd" || missing_page+=" [$section] $key"

@@ -246,10 +246,11 @@ static const struct cliopt device_opts[] = {
 	[O_INVENTORY] = {"inventory", 0, "FILE",
 			 "expectations from an INI file: [HOST] sections of KEY = VALUE", 0},
 	[O_JSON] = {"json", 0, NULL, "the device and the mismatches as JSON", 0},
-	[O_VENDOR] = {"vendor", 0, "V", "3PDS vendor name of the host ID block", 0},
-	[O_APP] = {"application", 0, "A", "3PDS application name", 0},
-	[O_ENT] = {"enterprise", 0, "E", "3PDS enterprise name", 0},
-	[O_BLOCK] = {"block-name", 0, "B", "3PDS block name", 0},
+	[O_VENDOR] = {"vendor", 0, "V", "3PDS vendor name of the host ID block (default: amt-agent "
+				      "project)", 0},
+	[O_APP] = {"application", 0, "A", "3PDS application name (default: amt-agent)", 0},
+	[O_ENT] = {"enterprise", 0, "E", "3PDS enterprise name (default: amt-agent)", 0},
+	[O_BLOCK] = {"block-name", 0, "B", "3PDS block name (default: amt-agent-hostid)", 0},
 	[O_VIA_TUNNEL] = {"via-tunnel", 0, "UUID",
 			  "instead of HOST: through the relay port 'amt-verify listen --mps' keeps "
 			  "for that device's CIRA tunnel ('amt-verify tunnels' lists them)",
@@ -274,8 +275,11 @@ static const struct clicmd device_cli = {
 		"         [--vendor V] [--application A] [--enterprise E] [--block-name B]\n",
 	.description =
 		"Read a device's AMT state over WS-Management and compare it with expectations.\n"
-		"KEY: amt_version provisioning_state control_mode uuid mac ipv4 dhcp link_up host_id.\n"
-		"Exit 0 when everything matches, 1 on a mismatch (one line each).\n",
+		"KEY: amt_version provisioning_state control_mode uuid mac ipv4 dhcp link_up host_id.\n",
+	.footer = "Exit codes: 0 everything matches, 1 a mismatch (one line each), 2 usage or\n"
+		  "configuration (options, password or CA file), 4 the device refused the\n"
+		  "credentials, 8 network error (the device could not be reached), 10 an\n"
+		  "answer not understood.\n",
 };
 
 int cmd_device(int argc, char **argv)

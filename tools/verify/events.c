@@ -60,6 +60,8 @@ static const struct clicmd events_cli = {
 	.name = "events",
 	.opts = events_opts,
 	.description = "List recorded events, oldest first. The store is opened read-only.\n",
+	.footer = "Exit codes: 0 listed (also when there are none), 2 usage or store error\n"
+		  "(no store at --db, a bad --since).\n",
 };
 
 int cmd_events(int argc, char **argv)

@@ -199,7 +199,10 @@ static int parse_args(int argc, char **argv, struct listen_opts *o)
 			"tunnels' lists them.\n",
 		.footer = "ADDR is an IP address (0.0.0.0 or empty: all IPv4 interfaces; [::] for IPv6);\n"
 			  "PORT 0 picks a free port. The line \"amt-verify: ready: ...\" (stdout, or\n"
-			  "stderr with --json) names the bound addresses once connections are accepted.\n",
+			  "stderr with --json) names the bound addresses once connections are accepted.\n"
+			  "Exit codes: 0 stopped by SIGTERM or SIGINT, 2 usage or configuration\n"
+			  "(options, certificate, key, password or token file, store), 8 a receiver\n"
+			  "could not listen (the port is in use).\n",
 	};
 	struct cliopt_result r;
 	const char *missing[4];

@@ -313,10 +313,11 @@ static const struct cliopt reports_opts[] = {
 	[O_PIN] = {"pin", 0, "SHA256", "or accept a certificate with this SHA-256 fingerprint", 0},
 	[O_INSECURE] = {"insecure", 0, NULL, "or do not verify TLS at all (says so)", 0},
 	[O_TLS10] = {"allow-tls10", 0, NULL, "accept TLS 1.0/1.1 (AMT 7-11)", 0},
-	[O_VENDOR] = {"vendor", 0, "V", "3PDS vendor name of the host ID block", 0},
-	[O_APP] = {"application", 0, "A", "3PDS application name", 0},
-	[O_ENT] = {"enterprise", 0, "E", "3PDS enterprise name", 0},
-	[O_BLOCK] = {"block-name", 0, "B", "3PDS block name", 0},
+	[O_VENDOR] = {"vendor", 0, "V", "3PDS vendor name of the host ID block (default: amt-agent "
+				      "project)", 0},
+	[O_APP] = {"application", 0, "A", "3PDS application name (default: amt-agent)", 0},
+	[O_ENT] = {"enterprise", 0, "E", "3PDS enterprise name (default: amt-agent)", 0},
+	[O_BLOCK] = {"block-name", 0, "B", "3PDS block name (default: amt-agent-hostid)", 0},
 	{NULL, 0, NULL, NULL, 0},
 };
 
