@@ -33,7 +33,8 @@ static void usage(FILE *f, const char *prog)
 		"  --state-dir DIR  agent state directory (default %s)\n"
 		"  -v, --verbose    more detail on stderr (repeat for debug)\n"
 		"  --via-daemon     run the command through the amt-agent service\n\n"
-		"Run '%s COMMAND --help' for a command's options. Exit codes are listed in the README.\n",
+		"Run '%s COMMAND --help' for a command's options and exit codes; man amt-agent for\n"
+		"all of it.\n",
 		AGENT_DEFAULT_CONFIG, AGENT_DEFAULT_STATE_DIR, prog);
 }
 
