@@ -204,7 +204,8 @@ chmod 755 "$T"
 } > "$T/openssl.log" 2>&1 || die "openssl: $(tail -3 "$T/openssl.log")"
 chmod 600 "$T/server.key"
 printf 'cira-secret-42\n' > "$T/mps.pw"
-chmod 600 "$T/mps.pw"
+printf 'report-token-7f3a9c\n' > "$T/token"
+chmod 600 "$T/mps.pw" "$T/token"
 
 PIDS=()
 NSPAWN=""
@@ -217,7 +218,7 @@ trap cleanup EXIT
 
 "$VERIFY" listen --mps 127.0.0.1:0 --reports 127.0.0.1:0 --tls-cert "$T/server.pem" \
 	--tls-key "$T/server.key" --mps-user ciradev --mps-password-file "$T/mps.pw" \
-	--db "$T/events.db" --json > "$T/listen.out" 2> "$T/listen.err" &
+	--token-file "$T/token" --db "$T/events.db" --json > "$T/listen.out" 2> "$T/listen.err" &
 PIDS+=($!)
 for _ in $(seq 1 100); do grep -q 'ready' "$T/listen.err" && break; sleep 0.1; done
 MPS_PORT=$(grep -oE 'mps \(TLS\) on 127\.0\.0\.1:[0-9]+' "$T/listen.err" | grep -oE '[0-9]+$')
@@ -347,8 +348,12 @@ CONF=/etc/amt-agent/agent.conf
 inside sed -i -e 's|^#admin_group =.*|admin_group = amtadmins|' \
 	-e "s|^#url =.*|url = https://127.0.0.1:$REPORTS_PORT/reports|" \
 	-e 's|^#ca_file =.*|ca_file = /etc/amt-agent/reports-ca.pem|' \
-	-e 's|^#check_interval =.*|check_interval = 0|' -e 's|^#interval = 3600|interval = 0|' "$CONF"
+	-e 's|^#check_interval =.*|check_interval = 0|' -e 's|^#interval = 3600|interval = 0|' \
+	-e 's|^#token_file =.*|token_file = /etc/amt-agent/token|' "$CONF"
 cp "$T/ca.pem" "$R/etc/amt-agent/reports-ca.pem"
+# a secret the service reads: root's, its group's, nobody else's
+cp "$T/token" "$R/etc/amt-agent/token"
+inside chown root:amt-agent /etc/amt-agent/token && inside chmod 0640 /etc/amt-agent/token
 check "systemctl reload (ExecReload: SIGHUP) keeps the service active" \
 	sh -c "nsenter -t $LEADER -a systemctl reload amt-agent && sleep 1 && nsenter -t $LEADER -a systemctl is-active amt-agent"
 EFIVAR=/sys/firmware/efi/efivars/AmtAgentHostId-5a4f3c1e-7b2d-4e8f-9a61-0c3d2b1a7e55
@@ -383,7 +388,7 @@ out=$(as bob amt-agent hostid set "$NEWID" --json 2> "$RUN/err"); rc=$?
 as bob amt-agent report --once --json > "$RUN/report.out" 2> "$RUN/err"; rc=$?
 got=$("$VERIFY" reports --db "$T/events.db" --json 2>/dev/null | jq -r .uuid | head -1)
 [ $rc -eq 0 ] && [ "$got" = "$UUID" ] &&
-	ok "bob: report --once arrives at amt-verify (the network module loads in the sandbox)" ||
+	ok "bob: report --once arrives at amt-verify (module loaded in the sandbox, token read from root:amt-agent 0640)" ||
 	fail "bob: report --once arrives" "exit $rc: $(cat "$RUN/err"); amt-verify has: $got"
 [ -n "$ID" ] || ID=none
 # An endpoint without the recommended libraries: the module cannot load,
@@ -422,7 +427,7 @@ inside test -e /usr/bin/amt-agent && fail "remove deletes the binary" "still the
 inside test -f /etc/amt-agent/agent.conf && inside test -f /var/lib/amt-agent/hostid &&
 	ok "apt remove keeps the configuration and /var/lib/amt-agent (host-ID copy, spool)" ||
 	fail "remove keeps config and state" "$(inside ls -la /etc/amt-agent /var/lib/amt-agent 2>&1 | head -5)"
-inside rm -f /etc/amt-agent/reports-ca.pem   # the test's own file: dpkg rightly leaves it
+inside rm -f /etc/amt-agent/reports-ca.pem /etc/amt-agent/token  # the test's own files: dpkg rightly leaves them
 s=$SECONDS
 inside apt-get purge -y amt-agent > "$RUN/apt-purge.log" 2>&1 || fail "apt purge" "$(tail -5 "$RUN/apt-purge.log")"
 left=""
@@ -491,14 +496,16 @@ else
 	out=$(as alice amt-agent info --json 2> "$RUN/err"); rc=$?
 	[ $rc -eq 0 ] && [ "$(jq -r .uuid <<<"$out")" = "$UUID" ] && ok "RPM install: alice's info --json through the socket" ||
 		fail "RPM install: info through the socket" "exit $rc: $(cat "$RUN/err")"
-	inside sh -c 'printf "[agent]\nadmin_group = amtadmins\n[report]\nurl = https://127.0.0.1:'"$REPORTS_PORT"'/reports\nca_file = /etc/amt-agent/reports-ca.pem\ninterval = 0\ncheck_interval = 0\n" > /etc/amt-agent/agent.conf'
+	inside sh -c 'printf "[agent]\nadmin_group = amtadmins\n[report]\nurl = https://127.0.0.1:'"$REPORTS_PORT"'/reports\nca_file = /etc/amt-agent/reports-ca.pem\ntoken_file = /etc/amt-agent/token\ninterval = 0\ncheck_interval = 0\n" > /etc/amt-agent/agent.conf'
 	cp "$T/ca.pem" "$R/etc/amt-agent/reports-ca.pem"
+	cp "$T/token" "$R/etc/amt-agent/token"
+	inside chown root:amt-agent /etc/amt-agent/token && inside chmod 0640 /etc/amt-agent/token
 	inside systemctl reload amt-agent; sleep 1
 	as bob amt-agent report --once > /dev/null 2> "$RUN/err"; rc=$?
 	[ $rc -eq 0 ] && ok "RPM install: report --once (module from %{_libdir}/amt-agent)" ||
 		fail "RPM install: report --once" "exit $rc: $(cat "$RUN/err")"
 	inside systemctl stop amt-agent
-	rm -f "$R/etc/amt-agent/reports-ca.pem"
+	rm -f "$R/etc/amt-agent/reports-ca.pem" "$R/etc/amt-agent/token"
 	check "rpm -e" rpm --root "$R" --nodeps -e amt-agent
 	inside test -e /usr/bin/amt-agent && fail "rpm -e removes the programs" "still there" || ok "rpm -e removes the programs"
 	inside test -e /etc/amt-agent/agent.conf.rpmsave && ok "rpm -e keeps the edited config as agent.conf.rpmsave" ||
