@@ -189,7 +189,11 @@ const struct agent_cmd agent_cmd_presence = {
 		.name = "presence",
 		.opts = presence_opts,
 		.description = "Show this agent's Agent Presence watchdog as AMT sees it: whether one\n"
-			       "exists for [presence] agent_guid, its state and its intervals.\n"},
+			       "exists for [presence] agent_guid, its state and its intervals.\n",
+		.footer = "Exit codes: 0 shown (also when AMT has no watchdog for it), 2 usage or\n"
+			  "configuration (no [presence] agent_guid), 3 no ME device, 4 permission\n"
+			  "denied, 5 AMT not available, 6 busy (retry), 7 timed out (retry), 8 network\n"
+			  "error (WS-Management, Intel LMS), 10 a reply not understood.\n"},
 	.summary = "show AMT's agent presence watchdog for this agent",
 	.priv = AGENT_PRIV_ANY,
 	.run = cmd_presence,

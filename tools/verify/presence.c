@@ -51,6 +51,9 @@ static const struct clicmd presence_cli = {
 		    "amt-verify presence (HOST | --via-tunnel UUID) status [--json] ...\n",
 	.description = "A device's Agent Presence watchdogs: AMT watches a host agent that heartbeats\n"
 		       "and raises iAMT0002..0006 when it starts, stops, runs, expires.\n",
+	.footer = "Exit codes: 0 done (status: also when there is none), 1 AMT refused, 2 usage\n"
+		  "or configuration, 4 the device refused the credentials, 8 network error,\n"
+		  "10 an answer not understood.\n",
 };
 
 static const char *state_name(uint32_t s)

@@ -158,6 +158,8 @@ static const struct clicmd subscribe_cli = {
 		    "         --password-file F [--user U] [--tls] [--port N] [--json] ...\n",
 	.description = "Subscribe URL to a device's events (WS-Eventing). amt-verify listen --events\n"
 		       "receives them; give it the same --notify-user and password file.\n",
+	.footer = "Exit codes: 0 subscribed, 1 AMT refused, 2 usage or configuration, 4 the\n"
+		  "device refused the credentials, 8 network error, 10 an answer not understood.\n",
 };
 
 static const struct clicmd unsubscribe_cli = {
@@ -171,6 +173,9 @@ static const struct clicmd unsubscribe_cli = {
 		    "         [--filter NAME] --password-file F [--user U] [--tls] [--port N] ...\n",
 	.description = "Remove a device's subscriptions to URL (on one collection with --filter), or\n"
 		       "all of them. Exit 9 when there is none.\n",
+	.footer = "Exit codes: 0 removed, 1 AMT refused, 2 usage or configuration, 4 the device\n"
+		  "refused the credentials, 8 network error, 9 no such subscription, 10 an\n"
+		  "answer not understood.\n",
 };
 
 static const struct clicmd subscriptions_cli = {
@@ -182,6 +187,9 @@ static const struct clicmd subscriptions_cli = {
 	.opts = sub_opts,
 	.synopsis = "amt-verify subscriptions (HOST | --via-tunnel UUID) --password-file F [--json] ...\n",
 	.description = "List a device's event subscriptions: collection, address, delivery mode.\n",
+	.footer = "Exit codes: 0 listed (also when there are none), 1 AMT refused, 2 usage or\n"
+		  "configuration, 4 the device refused the credentials, 8 network error, 10 an\n"
+		  "answer not understood.\n",
 };
 
 struct sub_args {
