@@ -134,7 +134,7 @@ static int decode_xfer(struct wire_rd *r, struct ider_msg *m)
 		return 0;
 	if (m->u.xfer.transfer_bytes > IDER_DATA_MAX)
 		return PROTO_E_TOO_LARGE;
-	WIRE_TRY(wire_get_bytes(r, NULL, 3));
+	WIRE_TRY(wire_get_bytes(r, m->u.xfer.reserved31, 3));
 	return wire_get_ptr(r, m->u.xfer.transfer_bytes, &m->u.xfer.data);
 }
 
@@ -285,7 +285,7 @@ static int encode_body(struct wire_wr *w, const struct ider_msg *m)
 		wire_put_u8(w, m->u.xfer.asc);
 		wire_put_u8(w, m->u.xfer.ascq);
 		if (m->type == IDER_DATA_TO_HOST) {
-			wire_put_zeros(w, 3);
+			wire_put_bytes(w, m->u.xfer.reserved31, 3);
 			wire_put_bytes(w, m->u.xfer.data, m->u.xfer.transfer_bytes);
 		}
 		return 0;

@@ -201,6 +201,7 @@ struct ider_msg {
 			uint8_t packet_num;
 			struct ider_regs in, out;
 			uint8_t sense, asc, ascq;
+			uint8_t reserved31[3]; /* 0x54 bytes 31..33, carried */
 			const uint8_t *data;
 		} xfer;
 		struct { /* 0x53 */

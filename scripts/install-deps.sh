@@ -19,7 +19,7 @@ PKGS=(build-essential clang libclang-rt-dev pkg-config git
       libcurl4-openssl-dev libssl-dev libinih-dev libxml2-dev libjansson-dev
       libfuse3-dev fuse3 libsqlite3-dev libcmocka-dev libevent-dev
       sqlite3 openssl curl jq python3 iproute2 procps util-linux passwd
-      libgtk-4-dev gettext)
+      libgtk-4-dev gettext xorriso dosfstools mtools)
 GUI=0
 [ "${1:-}" = "--gui" ] && GUI=1
 [ $GUI -eq 1 ] && PKGS+=(xvfb x11-utils xdotool dbus dbus-daemon at-spi2-core
@@ -56,6 +56,9 @@ PROBES=(
 	"git|git on PATH (make lint lists the sources with it)|command -v git"
 	"libgtk-4-dev|pkg-config finds gtk4 (amt-help)|pkg-config --exists gtk4"
 	"gettext|xgettext and msgfmt on PATH (amt-help's translations)|command -v xgettext && command -v msgfmt"
+	"xorriso|xorriso on PATH (test_ider.sh builds a bootable ISO)|command -v xorriso"
+	"dosfstools|mkfs.fat on PATH (test_ider.sh builds a floppy image)|command -v mkfs.fat"
+	"mtools|mcopy on PATH (test_ider.sh puts a file on the floppy)|command -v mcopy"
 )
 [ $GUI -eq 1 ] && PROBES+=(
 	"xvfb|Xvfb on PATH (make gui-test)|command -v Xvfb"
