@@ -76,6 +76,15 @@ static void flush(struct conn *c)
 		sim_redir_conn_free(c, sim_redir_conn_why(c));
 }
 
+void sim_redir_conn_answered(struct conn *c)
+{
+	if (!c->bev || (!c->gap && !c->gap_on_drain))
+		return;
+	evtimer_del(c->gap_ev);
+	c->gap = c->gap_on_drain = false;
+	flush(c);
+}
+
 void sim_redir_conn_flush(struct conn *c)
 {
 	if (c->bev)

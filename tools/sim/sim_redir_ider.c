@@ -242,6 +242,8 @@ void sim_redir_ider_input(struct conn *c, const uint8_t *p, size_t n)
 		}
 		c->ider_init = true;
 	}
+	if (n > 0 && (p[0] == IDER_COMMAND_END || p[0] == IDER_DATA_TO_HOST || p[0] == IDER_RESET_REPLY))
+		sim_redir_conn_answered(c); /* it read our 0x50 / 0x46: no need to stay silent */
 	sim_ider_input(&c->ider, p, n);
 	if (!was_owner && c->ider_owner) { /* the session opened: heartbeats from now on */
 		unsigned ms = c->ider.heartbeat_ms;

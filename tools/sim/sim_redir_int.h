@@ -93,6 +93,9 @@ void sim_redir_pump_all(struct sim_redir *r);
  * what may be written now. */
 void sim_redir_conn_send(void *arg, const uint8_t *msg, size_t len, bool alone);
 void sim_redir_conn_flush(struct conn *c);
+/* The console answered what was sent alone (an IDE-R command, a reset): it
+ * has read it, so the silence after it may end now. */
+void sim_redir_conn_answered(struct conn *c);
 
 /* sim_redir_ider.c */
 /* Frame the message at p: an IDE-R one once c's IDE-R session is
