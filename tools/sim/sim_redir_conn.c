@@ -51,7 +51,8 @@ static bool out_idle(const struct conn *c)
 	return evbuffer_get_length(bufferevent_get_output(c->bev)) == 0;
 }
 
-const char *sim_redir_conn_why(const struct conn *c)
+/* Why c is closing: its IDE-R session's reason, else the redirection session's. */
+static const char *sim_redir_conn_why(const struct conn *c)
 {
 	if (c->ider_init && c->ider.state == SIM_IDER_S_CLOSED && c->ider.why)
 		return c->ider.why;
@@ -76,7 +77,9 @@ static void flush(struct conn *c)
 		sim_redir_conn_free(c, sim_redir_conn_why(c));
 }
 
-void sim_redir_conn_answered(struct conn *c)
+/* The console answered what was sent alone (an IDE-R command, a reset): it
+ * has read it, so the silence after it may end now. */
+static void conn_answered(struct conn *c)
 {
 	if (!c->bev || (!c->gap && !c->gap_on_drain))
 		return;
@@ -85,13 +88,13 @@ void sim_redir_conn_answered(struct conn *c)
 	flush(c);
 }
 
-void sim_redir_conn_flush(struct conn *c)
+static void conn_flush(struct conn *c)
 {
 	if (c->bev)
 		flush(c);
 }
 
-void sim_redir_conn_send(void *arg, const uint8_t *msg, size_t len, bool alone)
+static void op_send(void *arg, const uint8_t *msg, size_t len, bool alone)
 {
 	struct conn *c = arg;
 	struct out_msg *m = malloc(sizeof(*m) + len);
@@ -216,8 +219,15 @@ static void op_to_host(void *arg, const uint8_t *p, size_t n)
 	sim_me_unlock(c->r->fw->me);
 }
 
+static void conn_send(struct conn *c, const uint8_t *msg, size_t len, bool alone)
+{
+	op_send(c, msg, len, alone);
+}
+
+static const struct sim_redir_conn_io conn_io = {conn_send, conn_flush, conn_answered};
+
 static const struct sim_sol_ops sol_ops = {
-	.send = sim_redir_conn_send,
+	.send = op_send,
 	.config = op_config,
 	.nonce = op_nonce,
 	.sol_open = op_sol_open,
@@ -451,6 +461,7 @@ void sim_redir_conn_new(struct sim_redir *r, evutil_socket_t fd, const char *pee
 		return;
 	}
 	sim_sol_init(&c->sol, &sol_ops, c);
+	r->io = &conn_io;
 	c->born = c->last_rx = now_ms();
 	bufferevent_setcb(c->bev, on_read, on_write, on_event, c);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);

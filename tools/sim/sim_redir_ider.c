@@ -91,7 +91,7 @@ static void bios_drive(struct sim_redir *r)
 	sim_ider_issue(&c->ider, cmd.dev, cmd.cdb, cmd.expect);
 	struct timeval tv = {BIOS_COMMAND_MS / 1000, 0};
 	evtimer_add(r->bios_ev, &tv);
-	sim_redir_conn_flush(c);
+	c->r->io->flush(c);
 }
 
 void sim_redir_ider_on_timeout(evutil_socket_t fd, short what, void *arg)
@@ -103,7 +103,7 @@ void sim_redir_ider_on_timeout(evutil_socket_t fd, short what, void *arg)
 		return;
 	if (r->ider_conn) {
 		sim_ider_abandon(&r->ider_conn->ider);
-		sim_redir_conn_flush(r->ider_conn);
+		r->io->flush(r->ider_conn);
 	}
 	sim_bios_fail(&r->bios, "the remote drive did not answer within 10 s");
 	bios_finish(r);
@@ -126,7 +126,7 @@ void sim_redir_ider_poll(struct sim_redir *r)
 		}
 		if (r->ider_conn) {
 			sim_ider_host_reset(&r->ider_conn->ider);
-			sim_redir_conn_flush(r->ider_conn);
+			r->io->flush(r->ider_conn);
 		}
 	}
 	if (!r->bios_on && wanted && r->ider_conn && sim_ider_can_issue(&r->ider_conn->ider)) {
@@ -211,8 +211,14 @@ static void op_done(void *arg, const struct sim_ider_result *res)
 	bios_drive(r);
 }
 
+static void op_send(void *arg, const uint8_t *msg, size_t len, bool alone)
+{
+	struct conn *c = arg;
+	c->r->io->send(c, msg, len, alone);
+}
+
 static const struct sim_ider_ops ider_ops = {
-	.send = sim_redir_conn_send,
+	.send = op_send,
 	.open = op_open,
 	.close = op_close,
 	.changed = op_changed,
@@ -226,7 +232,7 @@ void sim_redir_ider_heartbeat(struct conn *c)
 	if (!c->ider_owner || !ms)
 		return;
 	sim_ider_heartbeat(&c->ider);
-	sim_redir_conn_flush(c);
+	c->r->io->flush(c);
 	if (c->bev)
 		evtimer_add(c->hb_ev, &tv);
 }
@@ -243,7 +249,7 @@ void sim_redir_ider_input(struct conn *c, const uint8_t *p, size_t n)
 		c->ider_init = true;
 	}
 	if (n > 0 && (p[0] == IDER_COMMAND_END || p[0] == IDER_DATA_TO_HOST || p[0] == IDER_RESET_REPLY))
-		sim_redir_conn_answered(c); /* it read our 0x50 / 0x46: no need to stay silent */
+		c->r->io->answered(c); /* it read our 0x50 / 0x46: no need to stay silent */
 	sim_ider_input(&c->ider, p, n);
 	if (!was_owner && c->ider_owner) { /* the session opened: heartbeats from now on */
 		unsigned ms = c->ider.heartbeat_ms;

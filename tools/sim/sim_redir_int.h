@@ -62,8 +62,21 @@ struct listener {
 	bool tls, network;
 };
 
+/* What sim_redir_ider.c may do with a connection: sim_redir_conn.c's
+ * functions, handed down by pointer so the files call each other one way
+ * only (scripts/sim-deps.sh). */
+struct sim_redir_conn_io {
+	/* Queue a message for the connection (alone: nothing may follow it in
+	 * the same read), and write what may be written now. */
+	void (*send)(struct conn *c, const uint8_t *msg, size_t len, bool alone);
+	void (*flush)(struct conn *c);
+	/* The console answered what was sent alone: the silence after it ends. */
+	void (*answered)(struct conn *c);
+};
+
 struct sim_redir {
 	struct sim_fw *fw;
+	const struct sim_redir_conn_io *io; /* set by sim_redir_conn.c */
 	struct event_base *base;
 	pthread_t thread;
 	bool thread_started;
@@ -89,13 +102,6 @@ void sim_redir_conn_free(struct conn *c, const char *why);
 /* Give the connection holding the SOL session what the console printed,
  * and let the IDE-R part see resets and a BIOS waiting for its drive. */
 void sim_redir_pump_all(struct sim_redir *r);
-/* Queue a message for c (sim_sol_ops.send / sim_ider_ops.send), and write
- * what may be written now. */
-void sim_redir_conn_send(void *arg, const uint8_t *msg, size_t len, bool alone);
-void sim_redir_conn_flush(struct conn *c);
-/* The console answered what was sent alone (an IDE-R command, a reset): it
- * has read it, so the silence after it may end now. */
-void sim_redir_conn_answered(struct conn *c);
 
 /* sim_redir_ider.c */
 /* Frame the message at p: an IDE-R one once c's IDE-R session is
@@ -110,7 +116,6 @@ void sim_redir_ider_heartbeat(struct conn *c);
 void sim_redir_ider_poll(struct sim_redir *r);
 /* The BIOS's command timer (created with the service). */
 void sim_redir_ider_on_timeout(evutil_socket_t fd, short what, void *arg);
-/* Why c is closing. */
-const char *sim_redir_conn_why(const struct conn *c);
+
 
 #endif
