@@ -254,13 +254,15 @@ static int check_amt(struct run *r, struct wsman_client *wc, bool boot, struct r
 	const char *le = wsman_child_text(inst, "ListenerEnabled");
 	unsigned long state = es ? strtoul(es, NULL, 10) : 0;
 	bool ider_on = state >= 32768 && (state & 1u), listener = le && !strcmp(le, "true");
-	xmlFreeDoc(doc);
+	char listener_text[16];
+	snprintf(listener_text, sizeof(listener_text), "%s", le ? le : "?");
+	xmlFreeDoc(doc); /* es and le point into it */
 	if (!ider_on || !listener) {
 		fprintf(stderr, "%s ider: %s: AMT refuses IDE-R: %s (AMT_RedirectionService "
 				"EnabledState %lu, ListenerEnabled %s) — enable it in the MEBx or with "
 				"RequestStateChange\n",
 			VERIFY_PROG, repair_name(t), !ider_on ? "IDE-R is disabled" : "the redirection listener is off",
-			state, le ? le : "?");
+			state, listener_text);
 		return REPAIR_EXIT_REFUSED;
 	}
 	if (boot) {
