@@ -27,6 +27,7 @@ static const struct proto_err_desc descs[] = {
 	{PROTO_E_EMPTY, "PROTO_E_EMPTY", "empty reply from the firmware"},
 	{PROTO_E_NOSPACE, "PROTO_E_NOSPACE", "buffer too small"},
 	{PROTO_E_TOO_LARGE, "PROTO_E_TOO_LARGE", "peer-supplied length exceeds its limit"},
+	{PROTO_E_SEQUENCE, "PROTO_E_SEQUENCE", "sequence number out of order"},
 };
 
 static const struct proto_err_desc *find(int code)

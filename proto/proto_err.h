@@ -34,6 +34,7 @@ enum proto_err {
 	PROTO_E_EMPTY = -28,           /* an empty message */
 	PROTO_E_NOSPACE = -29,         /* output buffer too small while encoding */
 	PROTO_E_TOO_LARGE = -30,       /* a peer-supplied length exceeds its cap */
+	PROTO_E_SEQUENCE = -32,        /* a sequence number out of order */
 };
 
 /* True when err is one of enum proto_err's errors (not PROTO_OK). */

@@ -44,7 +44,6 @@ static const struct type_desc types[] = {
 	{REDIR_SOL_CONTROLS, "SOL_CONTROLS_FROM_HOST", AMT, FIXED, REDIR_SOL_CONTROLS_LEN},
 	{REDIR_SOL_DATA_FROM_HOST, "SOL_DATA_FROM_HOST", AMT, DATA_U16, REDIR_SOL_DATA_HDR_LEN},
 	{REDIR_SOL_HEARTBEAT, "SOL_HEARTBEAT", CON | AMT, FIXED, REDIR_SOL_SHORT_LEN},
-	{REDIR_IDER_START, "START_IDER_REDIRECTION", CON, FIXED, REDIR_IDER_START_LEN},
 };
 
 static const struct type_desc *find(uint8_t type)
@@ -149,8 +148,6 @@ static int decode_body(struct wire_rd *r, struct redir_msg *m)
 	case REDIR_SOL_CONTROLS:
 		WIRE_TRY(wire_get_u8(r, &m->u.controls.control));
 		return wire_get_u8(r, &m->u.controls.status);
-	case REDIR_IDER_START:
-		return wire_get_bytes(r, NULL, REDIR_IDER_START_LEN - 4);
 	default: /* 0x12, 0x22..0x25, 0x2B: nothing after the header */
 		return 0;
 	}
@@ -232,9 +229,6 @@ static int encode_body(struct wire_wr *w, const struct redir_msg *m)
 	case REDIR_SOL_CONTROLS:
 		wire_put_u8(w, m->u.controls.control);
 		wire_put_u8(w, m->u.controls.status);
-		return 0;
-	case REDIR_IDER_START:
-		wire_put_zeros(w, REDIR_IDER_START_LEN - 4);
 		return 0;
 	default:
 		return 0;

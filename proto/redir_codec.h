@@ -14,6 +14,8 @@
  * the current state (handshake order, which authentication type is
  * acceptable): that is the state machines' job (the simulator's session
  * and amt-verify's SOL client). Pure functions over byte buffers.
+ * IDE-R's messages (0x40..0x54) follow the same start and authentication
+ * on the same stream: ider_codec.c frames them.
  *
  * Reserved bytes are carried, never checked: the sources do not define
  * them and clients set them (MeshCommander's KVM start has byte 1 = 1).
@@ -52,7 +54,6 @@ enum redir_type {
 	REDIR_SOL_CONTROLS = 0x29,        /* AMT -> console, 10 (serial control lines) */
 	REDIR_SOL_DATA_FROM_HOST = 0x2A,  /* AMT -> console, 10 + len */
 	REDIR_SOL_HEARTBEAT = 0x2B,       /* both, 8 */
-	REDIR_IDER_START = 0x40,          /* console -> AMT, 18 (framed only, to refuse it) */
 };
 
 /* Which side sent the bytes: framing accepts only that side's types. */
@@ -72,7 +73,6 @@ enum redir_dir {
 #define REDIR_SOL_MC_0x27_LEN 14u
 #define REDIR_SOL_DATA_HDR_LEN 10u
 #define REDIR_SOL_CONTROLS_LEN 10u
-#define REDIR_IDER_START_LEN 18u
 
 /* ---- caps on peer-supplied lengths ---- */
 #define REDIR_AUTH_MAX 2048u   /* auth data: 8 strings of at most 255 bytes, with room */

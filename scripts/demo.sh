@@ -5,11 +5,13 @@
 #   its socket, and the call for help is seen arriving by amt-verify listen
 #   (the MPS), which relays the tunnel: the help desk reads the laptop's AMT
 #   state and inventory through it, reboots it into BIOS setup and watches
-#   the screen on its serial console (Serial-over-LAN). Then: hello packets
-#   from a pre-provisioned desktop, a host ID surviving a reinstall checked
-#   over the network, the help desk alerted when a user inside the
-#   enterprise asks for help and when an agent is killed (WS-Events, the
-#   event engine, agent presence), an exit code, and a clean stop.
+#   the screen on its serial console (Serial-over-LAN), then boots it into a
+#   recovery image it serves over IDE-R and watches that boot on the console.
+#   Then: hello packets from a pre-provisioned desktop, a host ID surviving a
+#   reinstall checked over the network, the help desk alerted when a user
+#   inside the enterprise asks for help and when an agent is killed
+#   (WS-Events, the event engine, agent presence), an exit code, and a clean
+#   stop.
 # Every step checks what it shows (exit codes, JSON, events); the last line
 # is "demo finished: N steps, all as expected", or names the step that did
 # not behave and exits 1. Colours only on a terminal (and not with NO_COLOR).
@@ -22,7 +24,7 @@ if [ "$(id -u)" -ne 0 ]; then
 	echo "demo: the simulator mounts FUSE device files and the service owns them; run 'sudo make demo'" >&2
 	exit 1
 fi
-for tool in jq openssl setpriv curl python3; do
+for tool in jq openssl setpriv curl python3 xorriso; do
 	command -v "$tool" >/dev/null || { echo "demo: $tool is missing; run scripts/install-deps.sh" >&2; exit 1; }
 done
 if [ -t 1 ] && [ -z "${NO_COLOR:-}" ]; then
@@ -249,6 +251,26 @@ tr -d '\r' <<<"$OUT" | sed 's/\x1b\[[0-9;]*[A-Za-z]//g' | grep -v '^$' | tail -4
 try -q root 0 amt-verify power "${VIA[@]}" --json
 [ "$(jq -r .power_state <<<"$OUT")" = on ] || bad "the laptop is not on after the repair"
 note "(the tunnel is the ME's: it stayed up while the host reset)"
+
+step "The laptop's system will not start: the help desk boots it into a recovery image (IDE-R)"
+mkdir -p "$T/recovery"
+printf 'SIM recovery environment 1.0\nRestoring the system from the help desk image... done.\n' \
+	> "$T/recovery/SIMBOOT.TXT"
+head -c 2048 /dev/zero > "$T/recovery/boot.img"
+xorriso -as mkisofs -quiet -V RECOVERY-TEST -b boot.img -no-emul-boot -boot-load-size 4 \
+	-o "$T/recovery.iso" "$T/recovery" 2> "$T/xorriso.log" || { cat "$T/xorriso.log"; bad "xorriso could not build the recovery ISO"; }
+note "The technician serves recovery.iso as the laptop's CD-ROM, sets its next boot to it and resets it:"
+printf '%sroot#%s amt-verify ider %s --cd recovery.iso --until-idle 5 &%s\n' "$DIM" "" "${VIA[*]}" "$OFF"
+"$B/amt-verify" ider "${VIA[@]}" --cd "$T/recovery.iso" --until-idle 5 --json > "$T/ider.json" 2> "$T/ider.err" &
+IDER=$!
+PIDS+=($IDER)
+note "... and watches the laptop boot it on the serial console, at the same time:"
+try -q root 0 amt-verify console "${VIA[@]}" --expect 'Attempting remote IDE boot' --expect 'Volume: RECOVERY-TEST' \
+	--expect 'Restoring the system' --timeout 30
+tr -d '\r' <<<"$OUT" | sed -n '/Attempting remote IDE boot/,$p' | grep -v '^$' | sed 's/^/    /'
+wait "$IDER" || bad "amt-verify ider exited $?: $(cat "$T/ider.err")"
+note "amt-verify ider ended once the laptop stopped reading ($(jq -r '"\(.commands) commands, \(.blocks) blocks served"' "$T/ider.json"));"
+note "the laptop is in its recovery environment, repaired without a technician on site."
 
 step "The user closes it: call-for-help --close"
 try nobody 0 amt-agent call-for-help --close

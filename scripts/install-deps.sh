@@ -19,7 +19,7 @@ PKGS=(build-essential clang libclang-rt-dev pkg-config git
       libcurl4-openssl-dev libssl-dev libinih-dev libxml2-dev libjansson-dev
       libfuse3-dev fuse3 libsqlite3-dev libcmocka-dev libevent-dev
       sqlite3 openssl curl jq python3 iproute2 procps util-linux passwd
-      libgtk-4-dev gettext scdoc man-db)
+      libgtk-4-dev gettext scdoc man-db xorriso dosfstools mtools)
 GUI=0
 [ "${1:-}" = "--gui" ] && GUI=1
 [ $GUI -eq 1 ] && PKGS+=(xvfb x11-utils xdotool dbus dbus-daemon at-spi2-core
@@ -58,6 +58,9 @@ PROBES=(
 	"gettext|xgettext and msgfmt on PATH (amt-help's translations)|command -v xgettext && command -v msgfmt"
 	"scdoc|scdoc on PATH (make builds the man pages with it)|command -v scdoc"
 	"man-db|man on PATH (the man page test renders every page)|command -v man"
+	"xorriso|xorriso on PATH (test_ider.sh builds a bootable ISO)|command -v xorriso"
+	"dosfstools|mkfs.fat on PATH (test_ider.sh builds a floppy image)|command -v mkfs.fat"
+	"mtools|mcopy on PATH (test_ider.sh puts a file on the floppy)|command -v mcopy"
 )
 [ $GUI -eq 1 ] && PROBES+=(
 	"xvfb|Xvfb on PATH (make gui-test)|command -v Xvfb"

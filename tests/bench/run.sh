@@ -4,6 +4,8 @@
 #         HECI transactions, wall time, and transactions x latency beside it.
 #   tunnel: WS-Man requests/s and bulk MB/s through the CIRA relay beside
 #         the same requests made directly (tests/bench/tunnel.sh).
+#   ider: MB/s amt-verify ider serves (plain and TLS) beside a plain TCP copy
+#         of the same image (tests/bench/ider.sh).
 set -euo pipefail
 BUILD=${1:-build}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -95,3 +97,6 @@ kill -TERM "$DPID"; wait "$DPID" 2>/dev/null || true
 
 echo
 "$ROOT/tests/bench/tunnel.sh" "$BUILD"
+
+echo
+"$ROOT/tests/bench/ider.sh" "$BUILD"

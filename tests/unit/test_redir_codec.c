@@ -3,7 +3,7 @@
  *
  * Owns: every message of the redirection protocol written out byte by byte
  * from protocol-facts-2.md 6.1-6.7 (the Debian amtterm 1.4 transcript, the
- * digest exchange, MeshCentral's 0x27, the IDE-R start), decode -> fields
+ * digest exchange, MeshCentral's 0x27; IDE-R's own messages are test_ider_codec.c's), decode -> fields
  * and encode -> the same bytes, a truncation sweep over each (exact-size
  * heap copies, so ASan sees any over-read), trailing and oversized input,
  * types from the wrong side and unknown types, stream framing of
@@ -57,7 +57,6 @@ static const struct vector vectors[] = {
 	VEC("MeshCentral 0x27", C, "\x27\x00\x00\x00\x02\x00\x00\x00\x00\x00\x1b\x00\x00\x00"),
 	VEC("SOL end", C, "\x22\x00\x00\x00\x00\x00\x00\x00"),
 	VEC("SOL end reply", A, "\x23\x00\x00\x00\x00\x00\x00\x00"),
-	VEC("IDE-R start", C, "\x40\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"),
 };
 #define NVEC (sizeof(vectors) / sizeof(vectors[0]))
 

@@ -76,7 +76,10 @@ void sim_boot_take(struct sim_host_nvm *n, struct sim_boot_plan *plan)
 {
 	memset(plan, 0, sizeof(*plan));
 	if (n->boot_next) {
-		plan->target = n->boot.bios_setup ? SIM_BOOT_BIOS_SETUP : target_of(n->boot_source);
+		plan->target = n->boot.bios_setup ? SIM_BOOT_BIOS_SETUP
+			       : n->boot.use_ider ? SIM_BOOT_IDER
+						  : target_of(n->boot_source);
+		plan->ider_cd = n->boot.ider_boot_device == 1;
 		plan->bios_pause = n->boot.bios_pause;
 	}
 	memset(&n->boot, 0, sizeof(n->boot));

@@ -9,7 +9,9 @@
  * next boot (power on, reset, cycle) takes them and clears them all
  * (settings back to false/0, no source, OptionsCleared = true), as the BIOS
  * does on real AMT. A boot without SetBootConfigRole since the last boot
- * is a normal boot, and clears the settings too.
+ * is a normal boot, and clears the settings too. BIOSSetup wins over
+ * UseIDER, which wins over a boot source (AMT refuses a source with UseIDER
+ * set, per the SDK; the simulator does not: it ranks them).
  * Must not: know WS-Man or the console's screens; save the state (callers
  * hold the ME lock and persist).
  */

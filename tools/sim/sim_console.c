@@ -5,7 +5,7 @@
  * prints (text with a delay before each piece) and whether it then waits
  * for a key; next_stage() says where a finished stage goes. Text may name
  * %H (host name), %B (BIOS version), %A (AMT version), %M (the wired MAC),
- * %C (what AMT asked this boot to do) and %% ('%').
+ * %C (what AMT asked this boot to do), %D (the IDE-R drive) and %% ('%').
  * Delays are firmware milliseconds, divided by [sim] time_scale.
  */
 #include "sim_console.h"
@@ -22,6 +22,8 @@ enum stage {
 	ST_PXE,
 	ST_CD,
 	ST_DIAG,
+	ST_IDER,
+	ST_RECOVERY,
 	ST_OS_BOOT,
 	ST_RESUME,
 	ST_LOGIN,
@@ -70,6 +72,9 @@ static const struct step diag[] = {
 	{100, "\r\nBooting the diagnostic partition (boot override by Intel(R) AMT)...\r\n"},
 	{1000, "No diagnostic partition found.\r\n"},
 };
+static const struct step ider[] = {
+	{100, "\r\nAttempting remote IDE boot (Intel(R) AMT IDE-R, %D)...\r\n"},
+};
 static const struct step os_boot[] = {
 	{100, "\r\nBooting from Hard Disk...\r\n"},
 	{300, "Loading Linux 6.1.0-sim ...\r\n"},
@@ -98,6 +103,8 @@ static const struct stage_def stages[ST_COUNT] = {
 	[ST_PXE] = {"pxe", SCRIPT(pxe), false, false},
 	[ST_CD] = {"cd", SCRIPT(cd), false, false},
 	[ST_DIAG] = {"diagnostic", SCRIPT(diag), false, false},
+	[ST_IDER] = {"ider", SCRIPT(ider), true, false},
+	[ST_RECOVERY] = {"recovery", NULL, 0, true, false},
 	[ST_OS_BOOT] = {"os_boot", SCRIPT(os_boot), false, false},
 	[ST_RESUME] = {"resume", SCRIPT(resume), false, false},
 	[ST_LOGIN] = {"login", NULL, 0, true, true},
@@ -126,6 +133,9 @@ struct sim_console {
 	size_t line_len;  /* characters typed at the login prompt */
 	bool last_cr;     /* CR LF is one Enter */
 	bool attached;
+	uint32_t ider_wait_ms;
+	bool ider_reading; /* the BIOS reads from the IDE-R drive */
+	unsigned boots;
 	uint8_t backlog[SIM_CONSOLE_BACKLOG];
 	size_t backlog_len;
 	uint8_t pending[SIM_CONSOLE_PENDING];
@@ -203,6 +213,9 @@ static const char *target_text(const struct sim_boot_plan *p)
 	case SIM_BOOT_HDD: return p->bios_pause ? "hard drive, pause" : "hard drive";
 	case SIM_BOOT_CD: return p->bios_pause ? "CD/DVD, pause" : "CD/DVD";
 	case SIM_BOOT_DIAG: return p->bios_pause ? "diagnostic, pause" : "diagnostic";
+	case SIM_BOOT_IDER:
+		return p->ider_cd ? (p->bios_pause ? "IDE-R CD-ROM, pause" : "IDE-R CD-ROM")
+				  : (p->bios_pause ? "IDE-R floppy, pause" : "IDE-R floppy");
 	default: return p->bios_pause ? "pause" : "none";
 	}
 }
@@ -224,6 +237,7 @@ static void emit(struct sim_console *c, const char *text)
 		case 'B': v = c->info.bios; break;
 		case 'A': v = c->info.amt_version; break;
 		case 'C': v = target_text(&c->plan); break;
+		case 'D': v = c->plan.ider_cd ? "CD-ROM" : "floppy"; break;
 		case 'M':
 			snprintf(buf, sizeof(buf), "%02X %02X %02X %02X %02X %02X", m[0], m[1], m[2],
 				 m[3], m[4], m[5]);
@@ -268,6 +282,7 @@ static enum stage after_post(struct sim_console *c)
 	case SIM_BOOT_PXE: return ST_PXE;
 	case SIM_BOOT_CD: return ST_CD;
 	case SIM_BOOT_DIAG: return ST_DIAG;
+	case SIM_BOOT_IDER: return ST_IDER;
 	default: return boot_stage(c);
 	}
 }
@@ -290,12 +305,20 @@ void sim_console_tick(struct sim_console *c, uint64_t now)
 	while (c->due != UINT64_MAX && now >= c->due) {
 		const struct stage_def *d = &stages[c->stage];
 		uint64_t at = c->due;
+		if (c->stage == ST_IDER && c->step >= d->nsteps) { /* nobody served a drive */
+			emit(c, "No remote IDE drive answered (no IDE-R session): booting from the "
+				"next device\r\n");
+			enter(c, boot_stage(c), at);
+			continue;
+		}
 		emit(c, d->script[c->step].text);
 		c->step++;
 		if (c->step < d->nsteps) {
 			c->due = at + scaled(c, d->script[c->step].delay_ms);
 		} else if (d->waits) {
-			c->due = UINT64_MAX;
+			c->due = c->stage == ST_IDER && c->ider_wait_ms && !c->ider_reading
+					 ? at + scaled(c, c->ider_wait_ms)
+					 : UINT64_MAX;
 		} else {
 			enter(c, next_stage(c), at);
 		}
@@ -317,8 +340,56 @@ void sim_console_boot(struct sim_console *c, const struct sim_boot_plan *plan, u
 {
 	c->plan = *plan;
 	c->paused_done = false;
+	c->ider_reading = false;
+	c->boots++;
 	power_on_output(c);
 	enter(c, ST_POST, now);
+	sim_console_tick(c, now);
+	kick(c);
+}
+
+void sim_console_set_ider_wait(struct sim_console *c, uint32_t wait_ms)
+{
+	c->ider_wait_ms = wait_ms;
+}
+
+unsigned sim_console_boots(const struct sim_console *c)
+{
+	return c->boots;
+}
+
+int sim_console_ider_wanted(const struct sim_console *c)
+{
+	if (c->stage != ST_IDER || c->step < stages[ST_IDER].nsteps || c->ider_reading)
+		return 0;
+	return c->plan.ider_cd ? 2 : 1;
+}
+
+void sim_console_ider_begin(struct sim_console *c)
+{
+	if (c->stage != ST_IDER)
+		return;
+	c->ider_reading = true;
+	c->due = UINT64_MAX;
+}
+
+void sim_console_ider_print(struct sim_console *c, const char *text)
+{
+	if (c->stage != ST_IDER)
+		return;
+	put_bytes(c, text, strlen(text));
+	kick(c);
+}
+
+void sim_console_ider_end(struct sim_console *c, bool booted, uint64_t now)
+{
+	if (c->stage != ST_IDER)
+		return;
+	c->ider_reading = false;
+	if (booted)
+		enter(c, ST_RECOVERY, now);
+	else
+		enter(c, boot_stage(c), now); /* the next device in the BIOS order */
 	sim_console_tick(c, now);
 	kick(c);
 }

@@ -42,12 +42,14 @@ enum sim_boot_target {
 	SIM_BOOT_HDD,
 	SIM_BOOT_CD,
 	SIM_BOOT_DIAG,
+	SIM_BOOT_IDER, /* UseIDER: the remote drive AMT redirects (IDERBootDevice) */
 };
 
 struct sim_boot_plan {
 	uint32_t target; /* enum sim_boot_target */
 	bool bios_pause; /* BIOSPause: wait for a key before booting */
 	bool resume;     /* the OS resumes from hibernation instead of booting */
+	bool ider_cd;    /* SIM_BOOT_IDER: the CD-ROM (IDERBootDevice 1), else the floppy */
 };
 
 /* What the screens show, copied at each boot. */
@@ -92,6 +94,22 @@ void sim_console_notice(struct sim_console *c, const char *text);
 bool sim_console_os_running(const struct sim_console *c);
 /* "off", "post", "bios_setup", ... for logs and tests. */
 const char *sim_console_stage(const struct sim_console *c);
+
+/* ---- booting from an IDE-R drive (the redirection service drives it) ----
+ * An IDE-R boot prints "Attempting remote IDE boot" and waits: for the
+ * BIOS's reads to begin (sim_console_ider_begin), or for wait_ms firmware
+ * ms (0: for ever), after which the BIOS boots from the next device. */
+void sim_console_set_ider_wait(struct sim_console *c, uint32_t wait_ms);
+/* Times the host booted (power on, reset, cycle) since it was created. */
+unsigned sim_console_boots(const struct sim_console *c);
+/* 0 unless the BIOS waits for an IDE-R drive: then 1 the floppy, 2 the CD-ROM. */
+int sim_console_ider_wanted(const struct sim_console *c);
+void sim_console_ider_begin(struct sim_console *c);
+/* What the BIOS puts on the screen while it reads. */
+void sim_console_ider_print(struct sim_console *c, const char *text);
+/* The boot from the drive ended: booted (the recovery environment runs),
+ * or failed (the BIOS goes on to the next device). */
+void sim_console_ider_end(struct sim_console *c, bool booted, uint64_t now);
 
 /* ---- the running console ---- */
 /* Keys typed on the SOL console. */

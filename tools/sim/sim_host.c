@@ -160,6 +160,9 @@ static void boot(struct sim_fw *fw, bool resume)
 	struct sim_console_info info;
 	sim_boot_take(&fw->st.host, &plan);
 	plan.resume = resume;
+	if (plan.target == SIM_BOOT_IDER && !fw->st.ider_boot)
+		plan.target = SIM_BOOT_NORMAL; /* AMT_BootCapabilities.IDER false: the BIOS cannot */
+	sim_console_set_ider_wait(fw->console, fw->st.ider_boot_wait_s * 1000u);
 	console_info(fw, &info);
 	sim_console_set_info(fw->console, &info);
 	sim_console_set_scale(fw->console, fw->st.time_scale);

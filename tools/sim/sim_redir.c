@@ -265,6 +265,8 @@ static void redir_free(struct sim_redir *r)
 		event_free(r->wake_ev);
 	if (r->tick_ev)
 		event_free(r->tick_ev);
+	if (r->bios_ev)
+		event_free(r->bios_ev);
 	if (r->base)
 		event_base_free(r->base);
 	if (r->ssl)
@@ -282,7 +284,7 @@ static int start(struct sim_redir *r, char *err, size_t errcap)
 	struct sim_fw *fw = r->fw;
 	char host[256], cert[SIM_STR], key[SIM_STR];
 	unsigned port = 0;
-	bool given = false, legacy;
+	bool given = false, legacy, plain;
 
 	if (fw->listen_addr && parse_listen(fw->listen_addr, host, sizeof(host), &given, &port)) {
 		snprintf(err, errcap, "--listen %s: expected ADDR or ADDR:PORT", fw->listen_addr);
@@ -292,6 +294,7 @@ static int start(struct sim_redir *r, char *err, size_t errcap)
 	snprintf(cert, sizeof(cert), "%s", fw->st.tls_cert);
 	snprintf(key, sizeof(key), "%s", fw->st.tls_key);
 	legacy = fw->st.tls_legacy;
+	plain = sim_state_redir_plain(&fw->st);
 	sim_me_unlock(fw->me);
 	r->base = event_base_new();
 	r->wakefd = sim_net_wake_new();
@@ -302,7 +305,8 @@ static int start(struct sim_redir *r, char *err, size_t errcap)
 	r->stop_ev = event_new(r->base, r->stop_pipe[0], EV_READ, on_stop, r->base);
 	r->wake_ev = event_new(r->base, r->wakefd, EV_READ | EV_PERSIST, on_wake, r);
 	r->tick_ev = evtimer_new(r->base, on_tick, r);
-	if (!r->stop_ev || !r->wake_ev || !r->tick_ev || event_add(r->stop_ev, NULL) != 0 ||
+	r->bios_ev = evtimer_new(r->base, sim_redir_ider_on_timeout, r);
+	if (!r->stop_ev || !r->wake_ev || !r->tick_ev || !r->bios_ev || event_add(r->stop_ev, NULL) != 0 ||
 	    event_add(r->wake_ev, NULL) != 0) {
 		snprintf(err, errcap, "out of memory");
 		return -1;
@@ -313,13 +317,17 @@ static int start(struct sim_redir *r, char *err, size_t errcap)
 	    (r->ssl && listen_on(r, L_INTERNAL_TLS, "127.0.0.1", 0, true, false, err, errcap) != 0))
 		return -1;
 	if (fw->listen_addr) {
-		unsigned plain = given ? (port ? port + 2 : 0) : 16994;
+		unsigned plain_port = given ? (port ? port + 2 : 0) : 16994;
 		unsigned tls = given ? (port ? port + 3 : 0) : 16995;
-		if (listen_on(r, L_NET, host, plain, false, true, err, errcap) != 0 ||
+		if ((plain && listen_on(r, L_NET, host, plain_port, false, true, err, errcap) != 0) ||
 		    (r->ssl && listen_on(r, L_NET_TLS, host, tls, true, true, err, errcap) != 0))
 			return -1;
 		bool v6 = strchr(host, ':') != NULL;
-		log_info("SOL on %s%s%s:%u", v6 ? "[" : "", host, v6 ? "]" : "", r->l[L_NET].port);
+		if (plain)
+			log_info("SOL on %s%s%s:%u", v6 ? "[" : "", host, v6 ? "]" : "", r->l[L_NET].port);
+		else
+			log_info("SOL and IDE-R without TLS are not served on the network (AMT 16 and "
+				 "later accept only TLS: [sim] redirection_plain)");
 		if (r->ssl)
 			log_info("SOL over TLS on %s%s%s:%u%s", v6 ? "[" : "", host, v6 ? "]" : "",
 				 r->l[L_NET_TLS].port, legacy ? " (TLS 1.0 only)" : "");

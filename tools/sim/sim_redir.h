@@ -15,12 +15,17 @@
  *
  * Ports: --listen ADDR uses 16994/16995; --listen ADDR:PORT uses PORT+2 and
  * PORT+3 (beside WS-Man's PORT and PORT+1); PORT 0 picks free ports and
- * logs them ("SOL on ADDR:PORT", "SOL over TLS on ADDR:PORT").
+ * logs them ("SOL on ADDR:PORT", "SOL over TLS on ADDR:PORT"). The plain
+ * port is opened on the network only when [sim] redirection_plain allows
+ * it (by default below AMT 16: from ME 16 on firmware refuses non-TLS
+ * SOL/IDE-R, one source); APF channels reach both ports whatever it says
+ * (the CIRA tunnel is TLS already: our reading).
+ * IDE-R sessions ("IDER") run on the same connections (sim_redir_ider.c).
  * AMT_RedirectionService gates it: with ListenerEnabled false a connection
  * is closed at once (and a channel refused); with SOL disabled a SOL
  * session start is refused.
  * Limits (simulator choices): 4 connections at once (more are closed at
- * once), 20 s to get from connect to a running SOL session, then the
+ * once), 20 s to get from connect to a running SOL or IDE-R session, then the
  * console's HostSessionRxTimeout (60 s when it gives 0, never less than
  * two heartbeat intervals and a second) without a byte from it; 100 ms of
  * silence after a reply that must arrive alone.

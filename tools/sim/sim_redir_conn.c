@@ -6,7 +6,8 @@
  * (amtterm drops whatever follows such a reply in the same read), the
  * session's requests to the device (sim_sol_ops: credentials, the one SOL
  * session, consent, keys for the console), pumping the console's output,
- * heartbeats and the idle limits. The session logic is sim_sol.c's.
+ * heartbeats and the idle limits. The session logic is sim_sol.c's; an
+ * IDE-R session's, once authenticated, sim_redir_ider.c's.
  * Must not: hold the ME lock during I/O, or log a password.
  */
 #include <errno.h>
@@ -34,6 +35,7 @@
 #define ALONE_GAP_MS 100
 #define OUT_HIGH 16384u    /* stop pumping the console above this much unsent */
 #define CHUNK_DEFAULT 1000u /* when the console's MaxTxBuffer is 0 */
+#define IDER_IDLE_MIN_MS 60000u
 
 static uint64_t now_ms(void)
 {
@@ -47,6 +49,14 @@ static void pump(struct conn *c);
 static bool out_idle(const struct conn *c)
 {
 	return evbuffer_get_length(bufferevent_get_output(c->bev)) == 0;
+}
+
+/* Why c is closing: its IDE-R session's reason, else the redirection session's. */
+static const char *sim_redir_conn_why(const struct conn *c)
+{
+	if (c->ider_init && c->ider.state == SIM_IDER_S_CLOSED && c->ider.why)
+		return c->ider.why;
+	return c->sol.why;
 }
 
 static void flush(struct conn *c)
@@ -64,7 +74,24 @@ static void flush(struct conn *c)
 		free(m);
 	}
 	if (c->closing && !c->head && out_idle(c))
-		sim_redir_conn_free(c, c->sol.why);
+		sim_redir_conn_free(c, sim_redir_conn_why(c));
+}
+
+/* The console answered what was sent alone (an IDE-R command, a reset): it
+ * has read it, so the silence after it may end now. */
+static void conn_answered(struct conn *c)
+{
+	if (!c->bev || (!c->gap && !c->gap_on_drain))
+		return;
+	evtimer_del(c->gap_ev);
+	c->gap = c->gap_on_drain = false;
+	flush(c);
+}
+
+static void conn_flush(struct conn *c)
+{
+	if (c->bev)
+		flush(c);
 }
 
 static void op_send(void *arg, const uint8_t *msg, size_t len, bool alone)
@@ -107,7 +134,7 @@ static void on_write(struct bufferevent *bev, void *arg)
 		c->gap = true;
 		evtimer_add(c->gap_ev, &tv);
 		if (c->closing && !c->head)
-			sim_redir_conn_free(c, c->sol.why);
+			sim_redir_conn_free(c, sim_redir_conn_why(c));
 		return;
 	}
 	flush(c);
@@ -126,6 +153,7 @@ static void op_config(void *arg, struct sim_sol_cfg *cfg)
 	snprintf(cfg->password, sizeof(cfg->password), "%s", st->admin_password);
 	sim_digest_realm(st, cfg->realm, sizeof(cfg->realm));
 	cfg->sol_enabled = st->amt_enabled && st->redir_sol;
+	cfg->ider_enabled = st->amt_enabled && st->redir_ider;
 	cfg->plain_auth = true;
 	sim_me_unlock(c->r->fw->me);
 }
@@ -147,8 +175,11 @@ static enum sim_sol_refusal op_sol_open(void *arg, const struct redir_sol_settin
 	struct sim_fw *fw = c->r->fw;
 	enum sim_sol_refusal why = SIM_SOL_OK;
 	(void)s;
+	bool sol_busy = false;
+	for (int i = 0; i < MAX_CONNS; i++)
+		sol_busy |= c->r->conns[i].bev && c->r->conns[i].sol_owner;
 	sim_me_lock(fw->me);
-	if (fw->redir_open > 0 || !fw->console) {
+	if (sol_busy || !fw->console) {
 		why = SIM_SOL_BUSY;
 	} else if (sim_optin_blocks(fw, false, now_ms())) {
 		why = SIM_SOL_NO_CONSENT;
@@ -187,6 +218,13 @@ static void op_to_host(void *arg, const uint8_t *p, size_t n)
 	sim_host_console_input(c->r->fw, p, n, now_ms());
 	sim_me_unlock(c->r->fw->me);
 }
+
+static void conn_send(struct conn *c, const uint8_t *msg, size_t len, bool alone)
+{
+	op_send(c, msg, len, alone);
+}
+
+static const struct sim_redir_conn_io conn_io = {conn_send, conn_flush, conn_answered};
 
 static const struct sim_sol_ops sol_ops = {
 	.send = op_send,
@@ -241,6 +279,7 @@ void sim_redir_pump_all(struct sim_redir *r)
 	for (int i = 0; i < MAX_CONNS; i++)
 		if (r->conns[i].bev)
 			pump(&r->conns[i]);
+	sim_redir_ider_poll(r);
 }
 
 /* ---------------- connections ---------------- */
@@ -249,6 +288,7 @@ void sim_redir_conn_free(struct conn *c, const char *why)
 {
 	if (!c->bev)
 		return;
+	sim_redir_ider_gone(c);
 	sim_sol_gone(&c->sol);
 	log_info("redirection: %s closed: %s", c->peer, why ? why : "closed");
 	bufferevent_free(c->bev);
@@ -277,6 +317,10 @@ static void on_heartbeat(evutil_socket_t fd, short what, void *arg)
 	struct conn *c = arg;
 	(void)fd;
 	(void)what;
+	if (c->ider_owner) {
+		sim_redir_ider_heartbeat(c);
+		return;
+	}
 	if (!c->sol_owner)
 		return;
 	sim_sol_send_heartbeat(&c->sol);
@@ -285,8 +329,15 @@ static void on_heartbeat(evutil_socket_t fd, short what, void *arg)
 		arm_heartbeat(c);
 }
 
+static bool running(const struct conn *c)
+{
+	return c->sol.state == SIM_SOL_S_RUN || c->ider_owner;
+}
+
 static uint64_t rx_limit(const struct conn *c)
 {
+	if (c->ider_owner) /* lenient: MeshCentral sends nothing while idle */
+		return c->ider.rx_timeout_ms > IDER_IDLE_MIN_MS ? c->ider.rx_timeout_ms : IDER_IDLE_MIN_MS;
 	uint64_t limit = c->sol.settings.host_session_rx_timeout_ms ? c->sol.settings.host_session_rx_timeout_ms
 								    : RX_DEFAULT_MS;
 	uint64_t floor = 2u * c->sol.settings.heartbeat_interval_ms + 1000u;
@@ -299,11 +350,12 @@ static void on_idle(evutil_socket_t fd, short what, void *arg)
 	uint64_t now = now_ms();
 	(void)fd;
 	(void)what;
-	if (c->sol.state != SIM_SOL_S_RUN && now - c->born > SETUP_LIMIT_MS) {
-		sim_redir_conn_free(c, "no SOL session within 20 s");
+	if (!running(c) && now - c->born > SETUP_LIMIT_MS) {
+		sim_redir_conn_free(c, c->sol.ider ? "no IDE-R session within 20 s"
+						   : "no SOL session within 20 s");
 		return;
 	}
-	if (c->sol.state == SIM_SOL_S_RUN && now - c->last_rx > rx_limit(c)) {
+	if (running(c) && now - c->last_rx > rx_limit(c)) {
 		sim_redir_conn_free(c, "the console sent nothing within its session timeout");
 		return;
 	}
@@ -319,14 +371,20 @@ static void on_read(struct bufferevent *bev, void *arg)
 		size_t have = evbuffer_get_length(in), want = 0;
 		if (have == 0)
 			break;
-		size_t look = have < REDIR_MSG_MAX ? have : REDIR_MSG_MAX;
+		size_t max = REDIR_MSG_MAX > IDER_MSG_MAX ? REDIR_MSG_MAX : IDER_MSG_MAX;
+		size_t look = have < max ? have : max;
 		uint8_t *p = evbuffer_pullup(in, (ev_ssize_t)look);
-		int rc = redir_frame_length(p, look, REDIR_FROM_CONSOLE, &want);
+		int rc = sim_redir_frame(c, p, look, &want);
 		if (rc == PROTO_E_SHORT)
 			break;
 		c->last_rx = now_ms();
-		if (rc != 0) {
+		if (rc != 0 && look > 0 && sim_redir_is_ider(c, p[0])) {
+			sim_redir_ider_input(c, p, look); /* closes with the codec's reason */
+		} else if (rc != 0) {
 			sim_sol_bad_frame(&c->sol, rc);
+		} else if (sim_redir_is_ider(c, p[0])) {
+			sim_redir_ider_input(c, p, want);
+			evbuffer_drain(in, want);
 		} else {
 			bool was_running = c->sol.state == SIM_SOL_S_RUN;
 			sim_sol_input(&c->sol, p, want);
@@ -339,7 +397,8 @@ static void on_read(struct bufferevent *bev, void *arg)
 				arm_heartbeat(c);
 			}
 		}
-		if (c->sol.state == SIM_SOL_S_CLOSED) {
+		if (c->sol.state == SIM_SOL_S_CLOSED ||
+		    (c->ider_init && c->ider.state == SIM_IDER_S_CLOSED)) {
 			c->closing = true;
 			evbuffer_drain(in, evbuffer_get_length(in));
 		}
@@ -402,6 +461,7 @@ void sim_redir_conn_new(struct sim_redir *r, evutil_socket_t fd, const char *pee
 		return;
 	}
 	sim_sol_init(&c->sol, &sol_ops, c);
+	r->io = &conn_io;
 	c->born = c->last_rx = now_ms();
 	bufferevent_setcb(c->bev, on_read, on_write, on_event, c);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);

@@ -49,7 +49,8 @@ static enum sim_sol_state on_start(struct sim_sol *s, const struct redir_msg *m)
 	const char *refused = NULL;
 	s->ops->config(s->arg, &cfg);
 	if (!memcmp(m->u.session, REDIR_SESSION_IDER, 4))
-		refused = "IDE-R session refused (not simulated)";
+		refused = cfg.ider_enabled ? NULL
+					   : "IDE-R session refused: IDE-R is disabled (AMT_RedirectionService)";
 	else if (!memcmp(m->u.session, REDIR_SESSION_KVM, 4))
 		refused = "KVM session refused (not simulated)";
 	else if (memcmp(m->u.session, REDIR_SESSION_SOL, 4) != 0)
@@ -65,6 +66,7 @@ static enum sim_sol_state on_start(struct sim_sol *s, const struct redir_msg *m)
 	r.u.start_reply.proto_major = 1;
 	r.u.start_reply.fw_major = 2;
 	r.u.start_reply.oem_iana = 0x5555;
+	s->ider = !memcmp(m->u.session, REDIR_SESSION_IDER, 4);
 	send_msg(s, &r, false);
 	s->state = SIM_SOL_S_AUTH;
 	return s->state;
@@ -285,8 +287,6 @@ enum sim_sol_state sim_sol_input(struct sim_sol *s, const uint8_t *msg, size_t l
 	}
 	if (m.type == REDIR_END_SESSION)
 		return close_with(s, "the console ended the session");
-	if (m.type == REDIR_IDER_START)
-		return close_with(s, "IDE-R start refused (not simulated)");
 	switch (s->state) {
 	case SIM_SOL_S_START:
 		if (m.type == REDIR_START_SESSION)
@@ -297,7 +297,7 @@ enum sim_sol_state sim_sol_input(struct sim_sol *s, const uint8_t *msg, size_t l
 			return on_auth(s, &m);
 		break;
 	case SIM_SOL_S_READY:
-		if (m.type == REDIR_SOL_START)
+		if (m.type == REDIR_SOL_START && !s->ider)
 			return on_sol_start(s, &m);
 		/* stragglers after EndSOL (amtterm sends what was typed meanwhile) */
 		if (m.type == REDIR_SOL_HEARTBEAT || m.type == REDIR_SOL_DATA_TO_HOST ||

@@ -9,8 +9,12 @@
  * asking; 4, HTTP digest RFC 2617 with qop=auth, realm and nonce from AMT),
  * the exact replies and which of them must reach the console alone
  * (0x14, 0x21, 0x23, 0x29: amtterm discards whatever follows them in the
- * same read), refusing IDE-R and KVM sessions cleanly (0x11 with a failure
- * status, then close), and the sequence numbers AMT puts on what it sends.
+ * same read), refusing KVM sessions (and IDE-R ones while IDE-R is
+ * disabled) cleanly (0x11 with a failure status, then close), and the
+ * sequence numbers AMT puts on what it sends. An IDE-R session ("IDER")
+ * takes the same start and authentication; once authenticated its
+ * messages (0x40..0x54) go to sim_ider.c, not here (s->ider tells the
+ * owner), and only EndRedirectionSession still comes here.
  * Must not: do I/O, take locks or read the device state itself: the owner
  * (sim_redir.c) gives it a configuration snapshot and carries out what it
  * asks through struct sim_sol_ops. A peer's bytes never crash it: anything
@@ -37,6 +41,7 @@ struct sim_sol_cfg {
 	char user[33], password[33]; /* [amt] admin_user / admin_password */
 	char realm[80];              /* the digest realm, as WS-Man's */
 	bool sol_enabled;            /* AMT_RedirectionService: SOL on */
+	bool ider_enabled;           /* AMT_RedirectionService: IDE-R on */
 	bool plain_auth;             /* authentication type 1 accepted */
 };
 
@@ -79,6 +84,7 @@ struct sim_sol {
 	struct redir_sol_settings settings;
 	uint32_t seq;   /* AMT's sequence number for what it sends next */
 	char user[33];  /* who authenticated (for logs) */
+	bool ider;      /* an IDE-R session: after authentication sim_ider.c takes over */
 	const char *why; /* SIM_SOL_S_CLOSED: the reason, for the log */
 	char why_buf[80];
 };

@@ -22,7 +22,7 @@
 enum t {
 	T_BOOL, T_UINT, T_INT, T_STR, T_UUID, T_MAC, T_IPV4, T_PROVSTATE, T_CTLMODE, T_PROVMODE,
 	T_CIRASTATUS, T_NETWORK, T_TRIGGER, T_DISABLED, T_NUMBERING, T_CMD, T_HASHES, T_OCTAL,
-	T_QOP, T_OPT_U32, T_SINT, T_OPTIN, T_VENDOR, T_RULENAMES, T_CONSENT
+	T_QOP, T_OPT_U32, T_SINT, T_OPTIN, T_VENDOR, T_RULENAMES, T_CONSENT, T_PLAIN
 };
 
 struct row {
@@ -54,6 +54,7 @@ static const struct row rows[] = {
 	{"amt", "clock_offset_s", T_SINT, O(clock_offset_s), 0},
 	{"platform", "uuid", T_UUID, O(uuid), 0},
 	{"platform", "bios", T_STR, O(bios), S(bios)},
+	{"platform", "ider_boot", T_BOOL, O(ider_boot), 0},
 	{"provisioning", "state", T_PROVSTATE, O(prov_state), 0},
 	{"provisioning", "control_mode", T_CTLMODE, O(control_mode), 0},
 	{"provisioning", "mode", T_PROVMODE, O(prov_mode), 0},
@@ -122,6 +123,9 @@ static const struct row rows[] = {
 	{"sim", "identify_vendor", T_VENDOR, O(identify_vendor), 0},
 	{"sim", "policy_rule_names", T_RULENAMES, O(rule_naming), 0},
 	{"sim", "redirection_power_refusal", T_UINT, O(redirection_power_refusal), 0},
+	{"sim", "redirection_plain", T_PLAIN, O(redirection_plain), 0},
+	{"sim", "ider_boot_wait_s", T_UINT, O(ider_boot_wait_s), 0},
+	{"sim", "ider_read_image", T_BOOL, O(ider_read_image), 0},
 };
 
 /* T_UINT keys with a narrower range than 0..2^31-1. */
@@ -156,6 +160,7 @@ static const char *const numbering_names[] = {"lms", "rpcgo", NULL};
 static const char *const qop_names[] = {"auth", "auth-int,auth", NULL};
 static const char *const optin_names[] = {"none", "kvm", "all", NULL};
 static const char *const consent_names[] = {"policy", "none", NULL};
+static const char *const plain_names[] = {"auto", "true", "false", NULL};
 static const char *const vendor_names[] = {"intel_corporation", "intel_r", NULL};
 static const char *const rulenames_names[] = {"trigger", "trigger_handle", NULL};
 static const char *const hash_alg_names[] = {"", "sha1", "sha256", "sha384", "sha512", NULL};
@@ -175,6 +180,7 @@ static const char *const *enum_names(enum t type)
 	case T_QOP: return qop_names;
 	case T_OPTIN: return optin_names;
 	case T_CONSENT: return consent_names;
+	case T_PLAIN: return plain_names;
 	case T_VENDOR: return vendor_names;
 	case T_RULENAMES: return rulenames_names;
 	default: return NULL;
@@ -235,6 +241,15 @@ void sim_state_defaults(struct sim_state *s)
 	s->cira_request_window_s = 60;
 	s->time_scale = 1;
 	s->redirection_power_refusal = 4097;
+	s->ider_boot = true;
+	s->ider_boot_wait_s = 30;
+}
+
+bool sim_state_redir_plain(const struct sim_state *st)
+{
+	if (st->redirection_plain == SIM_PLAIN_AUTO)
+		return atoi(st->version) < 16;
+	return st->redirection_plain == SIM_PLAIN_ON;
 }
 
 /* ---- what the firmware reports, derived from the keys ---- */

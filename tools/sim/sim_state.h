@@ -38,6 +38,8 @@ enum sim_qop { SIM_QOP_AUTH = 0, SIM_QOP_AUTH_INT_AUTH = 1 };
 enum sim_hash_alg { SIM_HASH_SHA1 = 1, SIM_HASH_SHA256 = 2, SIM_HASH_SHA384 = 3, SIM_HASH_SHA512 = 4 };
 enum sim_optin { SIM_OPTIN_NONE = 0, SIM_OPTIN_KVM = 1, SIM_OPTIN_ALL = 2 };
 enum sim_consent { SIM_CONSENT_POLICY = 0, SIM_CONSENT_NONE = 1 };
+/* [sim] redirection_plain: is 16994 (no TLS) served on the network? */
+enum sim_plain { SIM_PLAIN_AUTO = 0, SIM_PLAIN_ON = 1, SIM_PLAIN_OFF = 2 };
 enum sim_vendor { SIM_VENDOR_CORPORATION = 0, SIM_VENDOR_REGISTERED = 1 };
 enum sim_rule_naming { SIM_RULE_NAME_TRIGGER = 0, SIM_RULE_NAME_HANDLE = 1 };
 
@@ -169,6 +171,10 @@ struct sim_state {
 	uint32_t rule_naming;   /* enum sim_rule_naming: PolicyRuleName "Periodic" or "Periodic 3" */
 	unsigned redirection_power_refusal; /* RequestPowerStateChange's answer to off/cycle
 					     * while a redirection session is open: 4097 or 2 */
+	uint32_t redirection_plain; /* enum sim_plain: auto = not from AMT 16 on (one source) */
+	unsigned ider_boot_wait_s;  /* firmware s the BIOS waits for an IDE-R drive (0: for ever) */
+	bool ider_read_image;       /* the recovery environment reads the whole medium once */
+	bool ider_boot;             /* [platform] ider_boot: AMT_BootCapabilities.IDER */
 	/* [storage] [storage.app.N] [storage.block.N]: 3PDS contents. A part
 	 * whose NVM is more than a few keys (tables of entries) does the same:
 	 * a struct and file of its own with defaults / ini / finish / write
@@ -191,6 +197,9 @@ void sim_state_code_versions(const struct sim_state *st, struct amt_code_version
  * in the file but runtime (the host's power, agent presence sessions and
  * timers) from before. */
 void sim_state_keep_runtime(struct sim_state *now, const struct sim_state *before);
+/* [sim] redirection_plain resolved: true when the plain redirection port
+ * (16994) accepts network connections (auto: AMT below 16). */
+bool sim_state_redir_plain(const struct sim_state *st);
 /* Atomic rewrite of path with every key. Returns 0 or -errno. */
 int sim_state_save(const struct sim_state *s, const char *path);
 /* What a part of the simulated firmware calls after it changed NVM (3PDS

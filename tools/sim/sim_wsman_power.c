@@ -136,15 +136,14 @@ static void capabilities(const struct sim_state *st, unsigned i, struct sim_wsma
 		{"ForceHardDriveSafeModeBoot", false},
 		{"ForcePXEBoot", true},
 		{"ForcedProgressEvents", true},
-		{"IDER", true},
 	};
-	(void)st;
 	(void)i;
 	for (size_t k = 0; k < sizeof(caps) / sizeof(caps[0]); k++)
 		sim_wsman_prop_bool(o, caps[k].name, caps[k].value);
 	sim_wsman_prop(o, "ElementName", "Intel(r) AMT: Boot Capabilities");
 	for (size_t k = 0; k < sizeof(caps2) / sizeof(caps2[0]); k++)
 		sim_wsman_prop_bool(o, caps2[k].name, caps2[k].value);
+	sim_wsman_prop_bool(o, "IDER", st->ider_boot); /* [platform] ider_boot */
 	sim_wsman_prop(o, "InstanceID", "Intel(r) AMT:BootCapabilities 0");
 	sim_wsman_prop_bool(o, "KeyboardLock", true);
 	sim_wsman_prop_bool(o, "PowerButtonLock", false);

@@ -12,6 +12,9 @@
  * power request through the same check `power` makes. AMT keeps the choice
  * for the next boot only. User consent (client control mode) is AMT's
  * refusal 0x821: exit 1 naming `amt-verify consent`.
+ * repair_boot_next() is the sequence, shared with `amt-verify ider` (which
+ * sets UseIDER and IDERBootDevice instead, with no source: AMT refuses a
+ * source with UseIDER).
  * Must not: change boot settings other than those named above.
  */
 #include <jansson.h>
@@ -66,7 +69,8 @@ static int change_boot_order(struct repair_target *t, struct wsman_client *wc, c
 	return rc ? repair_wsman_fail(t, "ChangeBootOrder", rc, &e) : 0;
 }
 
-static int put_settings(struct repair_target *t, struct wsman_client *wc, bool bios_setup)
+static int put_settings(struct repair_target *t, struct wsman_client *wc, bool bios_setup,
+			int ider_device)
 {
 	struct wsman_param props[24];
 	size_t n = 0;
@@ -77,9 +81,15 @@ static int put_settings(struct repair_target *t, struct wsman_client *wc, bool b
 	if (rc != 0)
 		return repair_wsman_fail(t, "reading AMT_BootSettingData", rc, &e);
 	props[n++] = (struct wsman_param){"BIOSSetup", bios_setup ? "true" : "false"};
-	for (int i = 0; cleared[i]; i++)
-		props[n++] = (struct wsman_param){cleared[i], "false"};
+	for (int i = 0; cleared[i]; i++) /* UseIDER: true only for an IDE-R boot */
+		props[n++] = (struct wsman_param){cleared[i], ider_device >= 0 && !strcmp(cleared[i], "UseIDER")
+								      ? "true"
+								      : "false"};
+	if (ider_device >= 0)
+		props[n++] = (struct wsman_param){"IDERBootDevice", ider_device ? "1" : "0"};
 	for (int i = 0; copied[i]; i++) {
+		if (ider_device >= 0 && !strcmp(copied[i], "IDERBootDevice"))
+			continue;
 		const char *v = wsman_child_text(inst, copied[i]);
 		if (v)
 			props[n++] = (struct wsman_param){copied[i], v};
@@ -109,6 +119,19 @@ static int set_role(struct repair_target *t, struct wsman_client *wc)
 	if (rc == WSMAN_E_RETURN)
 		return refused(t, "SetBootConfigRole", e.return_value);
 	return rc ? repair_wsman_fail(t, "SetBootConfigRole", rc, &e) : 0;
+}
+
+int repair_boot_next(struct repair_target *t, struct wsman_client *wc, bool bios_setup,
+		     int ider_device, const char *source)
+{
+	int ex = change_boot_order(t, wc, NULL);
+	if (!ex)
+		ex = put_settings(t, wc, bios_setup, ider_device);
+	if (!ex)
+		ex = set_role(t, wc);
+	if (!ex && source)
+		ex = change_boot_order(t, wc, source);
+	return ex;
 }
 
 enum { O_BIOS = REPAIR_O_COUNT, O_PXE, O_HDD, O_CD, O_THEN, O_JSON };
@@ -190,13 +213,7 @@ int cmd_boot(int argc, char **argv)
 	}
 	if (!then)
 		then = p.state == 2 ? "reset" : "on";
-	ex = change_boot_order(&t, wc, NULL);
-	if (!ex)
-		ex = put_settings(&t, wc, target == T_BIOS);
-	if (!ex)
-		ex = set_role(&t, wc);
-	if (!ex && target_sources[target])
-		ex = change_boot_order(&t, wc, target_sources[target]);
+	ex = repair_boot_next(&t, wc, target == T_BIOS, -1, target_sources[target]);
 	if (ex)
 		goto cleanup;
 	if (strcmp(then, "none") != 0) {

@@ -8,8 +8,8 @@
  * --expect waits for its text in what the host printed since the last
  * match), all bounded by --timeout (exit 7 when it runs out). --log FILE
  * appends everything the host printed.
- * One poll() loop over the connection (plain or OpenSSL TLS, non-blocking)
- * and stdin; the protocol is sol_client.c's. TLS trust as `device`: the
+ * One poll() loop over the connection (redir_conn.c: plain or OpenSSL TLS,
+ * non-blocking) and stdin; the protocol is sol_client.c's. TLS trust as `device`: the
  * system store or --ca-file with the host name checked, or --pin, or
  * --insecure (said on stderr). Every wait is bounded: 10 s to connect, 20 s
  * to a running session, 30 s of silence from AMT (it sends heartbeats), 3 s
@@ -35,6 +35,7 @@
 #include <unistd.h>
 
 #include "console_tty.h"
+#include "redir_conn.h"
 #include "repair.h"
 #include "sol_client.h"
 
@@ -55,9 +56,7 @@ struct step {
 
 struct run {
 	struct repair_target *t;
-	int fd;
-	SSL_CTX *ctx;
-	SSL *ssl;
+	struct redir_conn conn;
 	struct sol_client sol;
 	uint8_t *out;
 	size_t out_len;
@@ -70,8 +69,6 @@ struct run {
 	bool interactive, use_stdin, stdin_eof, stopping;
 	struct console_esc esc;
 	int64_t start, last_rx, timeout_ms;
-	const char *pin_hex;
-	bool pin_ok;
 	int power; /* what the last 0x29 said: 1 on, 0 off, -1 none yet */
 };
 
@@ -135,170 +132,6 @@ static void op_power(void *arg, bool on)
 }
 
 static const struct sol_client_ops ops = {op_send, op_data, op_power};
-
-/* ---- connection ---- */
-
-static int tcp_connect(const char *host, unsigned port, char *err, size_t cap)
-{
-	struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM}, *ai, *a;
-	char ps[8];
-	int fd = -1, rc;
-	snprintf(ps, sizeof(ps), "%u", port);
-	rc = getaddrinfo(host, ps, &hints, &ai);
-	if (rc != 0) {
-		snprintf(err, cap, "cannot resolve %s: %s", host, gai_strerror(rc));
-		return -1;
-	}
-	snprintf(err, cap, "cannot connect to %s port %u", host, port);
-	for (a = ai; a && fd < 0; a = a->ai_next) {
-		fd = socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-		if (fd < 0)
-			continue;
-		if (connect(fd, a->ai_addr, a->ai_addrlen) != 0 && errno != EINPROGRESS) {
-			snprintf(err, cap, "cannot connect to %s port %u: %s", host, port, strerror(errno));
-			close(fd);
-			fd = -1;
-			continue;
-		}
-		struct pollfd p = {fd, POLLOUT, 0};
-		int e = 0;
-		socklen_t el = sizeof(e);
-		if (poll(&p, 1, CONNECT_MS) != 1 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &el) != 0 ||
-		    e != 0) {
-			snprintf(err, cap, "cannot connect to %s port %u: %s", host, port,
-				 e ? strerror(e) : "timed out after 10 s");
-			close(fd);
-			fd = -1;
-		}
-	}
-	freeaddrinfo(ai);
-	if (fd >= 0) {
-		int one = 1;
-		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	}
-	return fd;
-}
-
-/* --pin: the leaf certificate's DER SHA-256 decides, nothing else. */
-static int on_verify(int ok, X509_STORE_CTX *x)
-{
-	SSL *ssl = X509_STORE_CTX_get_ex_data(x, SSL_get_ex_data_X509_STORE_CTX_idx());
-	struct run *r = SSL_get_app_data(ssl);
-	if (!r->pin_hex)
-		return ok;
-	if (X509_STORE_CTX_get_error_depth(x) != 0)
-		return 1;
-	unsigned char d[32];
-	unsigned n = 0;
-	char hex[65];
-	size_t h = 0;
-	X509_digest(X509_STORE_CTX_get_current_cert(x), EVP_sha256(), d, &n);
-	for (unsigned i = 0; i < n && i < 32; i++)
-		snprintf(hex + 2 * i, 3, "%02x", d[i]);
-	for (const char *p = r->pin_hex; *p && h < 64; p++) {
-		if (*p == ':')
-			continue;
-		char c = (char)((*p >= 'A' && *p <= 'F') ? *p + 32 : *p);
-		if (c != hex[h++])
-			return 0;
-	}
-	r->pin_ok = h == 64 && n == 32;
-	return r->pin_ok;
-}
-
-static int tls_start(struct run *r, const char *name, char *err, size_t cap)
-{
-	struct repair_target *t = r->t;
-	r->ctx = SSL_CTX_new(TLS_client_method());
-	if (!r->ctx) {
-		snprintf(err, cap, "cannot create a TLS context");
-		return -1;
-	}
-	if (t->allow_tls10) {
-		SSL_CTX_set_security_level(r->ctx, 0);
-		SSL_CTX_set_min_proto_version(r->ctx, TLS1_VERSION);
-	} else {
-		SSL_CTX_set_min_proto_version(r->ctx, TLS1_2_VERSION);
-	}
-	r->pin_hex = t->pin;
-	if (t->insecure) {
-		SSL_CTX_set_verify(r->ctx, SSL_VERIFY_NONE, NULL);
-	} else {
-		SSL_CTX_set_verify(r->ctx, SSL_VERIFY_PEER, on_verify);
-		if (!t->pin && (t->ca_file ? SSL_CTX_load_verify_locations(r->ctx, t->ca_file, NULL)
-					   : SSL_CTX_set_default_verify_paths(r->ctx)) != 1) {
-			snprintf(err, cap, "cannot load the CA file %s", t->ca_file ? t->ca_file : "(system)");
-			return -1;
-		}
-	}
-	r->ssl = SSL_new(r->ctx);
-	if (!r->ssl || SSL_set_fd(r->ssl, r->fd) != 1) {
-		snprintf(err, cap, "cannot create a TLS connection");
-		return -1;
-	}
-	SSL_set_app_data(r->ssl, r);
-	if (!t->insecure && !t->pin) {
-		X509_VERIFY_PARAM *vp = SSL_get0_param(r->ssl);
-		X509_VERIFY_PARAM_set_hostflags(vp, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
-		if (X509_VERIFY_PARAM_set1_ip_asc(vp, name) != 1)
-			X509_VERIFY_PARAM_set1_host(vp, name, 0);
-	}
-	if (!strchr(name, ':'))
-		SSL_set_tlsext_host_name(r->ssl, name);
-	int64_t until = verify_mono_ms() + CONNECT_MS;
-	for (;;) {
-		int rc = SSL_connect(r->ssl);
-		if (rc == 1)
-			return 0;
-		int e = SSL_get_error(r->ssl, rc);
-		int64_t left = until - verify_mono_ms();
-		if ((e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE) || left <= 0) {
-			long v = SSL_get_verify_result(r->ssl);
-			if (v != X509_V_OK)
-				snprintf(err, cap, "TLS: AMT's certificate is not trusted (%s) — give "
-						   "--ca-file or --pin", X509_verify_cert_error_string(v));
-			else if (t->pin && !r->pin_ok)
-				snprintf(err, cap, "TLS: AMT's certificate does not match --pin");
-			else
-				snprintf(err, cap, "TLS handshake failed%s",
-					 left <= 0 ? ": timed out after 10 s" : "");
-			return -1;
-		}
-		struct pollfd p = {r->fd, e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT, 0};
-		poll(&p, 1, (int)left);
-	}
-}
-
-/* Non-blocking I/O over plain TCP or TLS: bytes, 0 would block, -1 closed or failed. */
-static ssize_t io_read(struct run *r, uint8_t *buf, size_t cap)
-{
-	if (r->ssl) {
-		int n = SSL_read(r->ssl, buf, (int)cap);
-		if (n > 0)
-			return n;
-		int e = SSL_get_error(r->ssl, n);
-		return e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE ? 0 : -1;
-	}
-	ssize_t n = read(r->fd, buf, cap);
-	if (n > 0)
-		return n;
-	return n < 0 && (errno == EAGAIN || errno == EINTR) ? 0 : -1;
-}
-
-static ssize_t io_write(struct run *r, const uint8_t *buf, size_t len)
-{
-	if (r->ssl) {
-		int n = SSL_write(r->ssl, buf, (int)len);
-		if (n > 0)
-			return n;
-		int e = SSL_get_error(r->ssl, n);
-		return e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE ? 0 : -1;
-	}
-	ssize_t n = send(r->fd, buf, len, MSG_NOSIGNAL);
-	if (n >= 0)
-		return n;
-	return errno == EAGAIN || errno == EINTR ? 0 : -1;
-}
 
 /* ---- the script ---- */
 
@@ -385,21 +218,21 @@ static int loop(struct run *r)
 		if (r->nsteps && !r->stopping && now - r->start > r->timeout_ms)
 			return timed_out(r);
 
-		struct pollfd p[2] = {{r->fd, POLLIN, 0}, {STDIN_FILENO, POLLIN, 0}};
+		struct pollfd p[2] = {{r->conn.fd, POLLIN, 0}, {STDIN_FILENO, POLLIN, 0}};
 		if (r->out_len)
 			p[0].events |= POLLOUT;
 		bool use_in = r->use_stdin && !r->stdin_eof && r->sol.state == SOL_C_RUNNING &&
 			      !r->stopping;
 		int wait = 1000;
-		if (r->ssl && SSL_pending(r->ssl))
+		if (redir_conn_pending(&r->conn))
 			wait = 0;
 		int rc = poll(p, use_in ? 2 : 1, wait);
 		if (rc < 0 && errno != EINTR)
 			return network(r, "poll failed");
 		if (rc <= 0 && wait)
 			continue;
-		if (p[0].revents & (POLLIN | POLLHUP | POLLERR) || (r->ssl && SSL_pending(r->ssl))) {
-			ssize_t n = io_read(r, buf, sizeof(buf));
+		if (p[0].revents & (POLLIN | POLLHUP | POLLERR) || redir_conn_pending(&r->conn)) {
+			ssize_t n = redir_conn_read(&r->conn, buf, sizeof(buf));
 			if (n < 0) {
 				if (r->sol.state == SOL_C_CLOSED || r->stopping)
 					return VERIFY_EXIT_OK;
@@ -429,7 +262,7 @@ static int loop(struct run *r)
 			}
 		}
 		if (r->out_len) {
-			ssize_t n = io_write(r, r->out, r->out_len);
+			ssize_t n = redir_conn_write(&r->conn, r->out, r->out_len);
 			if (n < 0)
 				return network(r, "the connection to AMT failed while sending");
 			memmove(r->out, r->out + n, r->out_len - (size_t)n);
@@ -488,14 +321,8 @@ static int start(struct run *r)
 				name, sizeof(name));
 	if (ex != VERIFY_EXIT_OK)
 		return ex;
-	r->fd = tcp_connect(host, port, err, sizeof(err));
-	if (r->fd < 0)
+	if (redir_conn_open(&r->conn, t, host, port, name, err, sizeof(err)) != 0)
 		return network(r, err);
-	if (t->tls && tls_start(r, name, err, sizeof(err)) != 0) {
-		fprintf(stderr, "%s console: %s: %s\n", VERIFY_PROG, repair_name(t), err);
-		ERR_clear_error();
-		return VERIFY_EXIT_NETWORK;
-	}
 	if (sol_client_init(&r->sol, &ops, r, t->user, (const char *)t->password, true) != 0) {
 		fprintf(stderr, "%s console: the user name or password is longer than 255 bytes\n",
 			VERIFY_PROG);
@@ -528,7 +355,8 @@ int cmd_console(int argc, char **argv)
 
 	signal(SIGPIPE, SIG_IGN); /* a dead peer is an error from send/SSL_write, not a signal */
 	memset(&r, 0, sizeof(r));
-	r.fd = r.log_fd = r.power = -1;
+	redir_conn_init(&r.conn);
+	r.log_fd = r.power = -1;
 	r.t = &t;
 	repair_target_init(&t, "console");
 	int st = cliopt_parse(&console_cli, argc, argv, &cr, stdout, stderr);
@@ -581,12 +409,7 @@ int cmd_console(int argc, char **argv)
 	ex = start(&r);
 out:
 	sol_client_free(&r.sol);
-	if (r.ssl)
-		SSL_free(r.ssl);
-	if (r.ctx)
-		SSL_CTX_free(r.ctx);
-	if (r.fd >= 0)
-		close(r.fd);
+	redir_conn_close(&r.conn);
 	if (r.log_fd >= 0)
 		close(r.log_fd);
 	free(r.out);

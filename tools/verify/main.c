@@ -30,6 +30,7 @@ static const struct verify_cmd commands[] = {
 	{"unsubscribe", cmd_unsubscribe, "remove a device's event subscriptions"},
 	{"subscriptions", cmd_subscriptions, "list a device's event subscriptions"},
 	{"presence", cmd_presence, "create, delete or show a device's agent presence watchdogs"},
+	{"ider", cmd_ider, "boot the host from a CD or floppy image served over IDE-R"},
 };
 
 static void usage(FILE *f)
@@ -46,7 +47,7 @@ static void usage(FILE *f)
 		"  -v, --verbose    more detail on stderr (-v info, -vv debug)\n\n"
 		"Run '%s COMMAND --help' for a command's options. Exit codes: 0 success,\n"
 		"1 a mismatch (device, reports --check) or AMT refused (power, boot, console,\n"
-		"consent, subscribe, ...), 2 usage or configuration error, 4 credentials refused,\n"
+		"consent, ider, subscribe, ...), 2 usage or configuration error, 4 credentials refused,\n"
 		"7 timed out (console --expect), 8 network or server error, 9 nothing to do\n"
 		"(unsubscribe, presence delete), 10 protocol error.\n",
 		VERIFY_PROG);

@@ -1,7 +1,8 @@
 /*
  * repair_power.h - the power reads and requests `amt-verify power` makes,
- * shared with `amt-verify boot` (which resets or powers on after setting
- * the boot): implemented in power.c.
+ * shared with `amt-verify boot` and `ider` (which reset or power on after
+ * setting the boot): implemented in power.c; and the boot sequence itself,
+ * implemented in boot.c.
  * Must not: print on stdout.
  */
 #ifndef VERIFY_REPAIR_POWER_H
@@ -34,5 +35,11 @@ int repair_power_request(struct wsman_client *wc, uint32_t ps, uint32_t *rv, str
  * printed (1 not offered or refused, *rv the ReturnValue). */
 int repair_power_change(struct repair_target *t, struct wsman_client *wc,
 			const struct repair_power *now, uint32_t ps, uint32_t *rv);
+
+/* boot.c: make the next boot, once: BIOS setup, or an IDE-R drive
+ * (ider_device 0 floppy, 1 CD; -1 none), or a forced source (an
+ * InstanceID, or NULL). 0, or an exit code with the reason printed. */
+int repair_boot_next(struct repair_target *t, struct wsman_client *wc, bool bios_setup,
+		     int ider_device, const char *source);
 
 #endif

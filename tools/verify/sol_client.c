@@ -55,12 +55,23 @@ void sol_client_free(struct sol_client *c)
 	c->buf = NULL;
 }
 
-void sol_client_start(struct sol_client *c)
+void sol_client_start_session(struct sol_client *c, const char type[4])
 {
 	struct redir_msg m = {.type = REDIR_START_SESSION};
-	memcpy(m.u.session, REDIR_SESSION_SOL, 4);
+	memcpy(c->session, type, 4);
+	memcpy(m.u.session, type, 4);
 	send_msg(c, &m);
 	c->state = SOL_C_STARTING;
+}
+
+void sol_client_start(struct sol_client *c)
+{
+	sol_client_start_session(c, REDIR_SESSION_SOL);
+}
+
+static bool is_sol(const struct sol_client *c)
+{
+	return memcmp(c->session, REDIR_SESSION_SOL, 4) == 0;
 }
 
 static void send_auth(struct sol_client *c, uint8_t type, const struct redir_strs *s)
@@ -183,7 +194,10 @@ static enum sol_client_state on_auth_reply(struct sol_client *c, const struct re
 	if (c->state != SOL_C_AUTHENTICATING || m->u.auth.type != c->auth_type)
 		return fail(c, SOL_F_PROTOCOL, "an authentication reply out of order");
 	if (m->status == REDIR_STATUS_SUCCESS) {
-		start_sol(c);
+		if (is_sol(c))
+			start_sol(c);
+		else
+			c->state = SOL_C_AUTHENTICATED;
 		return c->state;
 	}
 	if (c->auth_type == REDIR_AUTH_DIGEST && m->u.auth.len > 0) /* the challenge */
@@ -198,8 +212,11 @@ static enum sol_client_state on_message(struct sol_client *c, const struct redir
 		if (c->state != SOL_C_STARTING)
 			break;
 		if (m->status != 0)
-			return fail(c, SOL_F_REFUSED, "AMT refused the Serial-over-LAN session "
-						      "(redirection or SOL disabled)");
+			return fail(c, SOL_F_REFUSED,
+				    is_sol(c) ? "AMT refused the Serial-over-LAN session (redirection or "
+						"SOL disabled)"
+					      : "AMT refused the IDE-R session (redirection or IDE-R "
+						"disabled)");
 		send_auth(c, REDIR_AUTH_QUERY, NULL);
 		c->state = SOL_C_QUERYING;
 		return c->state;
@@ -251,7 +268,8 @@ static enum sol_client_state on_message(struct sol_client *c, const struct redir
 
 enum sol_client_state sol_client_feed(struct sol_client *c, const uint8_t *p, size_t n)
 {
-	while (n > 0 && c->state != SOL_C_FAILED && c->state != SOL_C_CLOSED) {
+	while (n > 0 && c->state != SOL_C_FAILED && c->state != SOL_C_CLOSED &&
+	       c->state != SOL_C_AUTHENTICATED) {
 		size_t take = REDIR_MSG_MAX - c->len < n ? REDIR_MSG_MAX - c->len : n;
 		memcpy(c->buf + c->len, p, take);
 		c->len += take;
@@ -272,7 +290,8 @@ enum sol_client_state sol_client_feed(struct sol_client *c, const uint8_t *p, si
 			on_message(c, &m);
 			memmove(c->buf, c->buf + want, c->len - want);
 			c->len -= want;
-			if (c->state == SOL_C_FAILED || c->state == SOL_C_CLOSED)
+			if (c->state == SOL_C_FAILED || c->state == SOL_C_CLOSED ||
+			    c->state == SOL_C_AUTHENTICATED)
 				return c->state;
 		}
 	}
@@ -298,7 +317,8 @@ void sol_client_stop(struct sol_client *c)
 		struct redir_msg m = {.type = REDIR_SOL_END, .seq = c->seq++};
 		send_msg(c, &m);
 		c->state = SOL_C_ENDING;
-	} else if (c->state != SOL_C_CLOSED && c->state != SOL_C_IDLE) {
+	} else if (c->state != SOL_C_CLOSED && c->state != SOL_C_IDLE &&
+		   c->state != SOL_C_AUTHENTICATED) {
 		struct redir_msg m = {.type = REDIR_END_SESSION};
 		send_msg(c, &m);
 		c->state = SOL_C_CLOSED;

@@ -10,6 +10,9 @@
  * into messages (every length capped by proto/redir_codec.c), echoing
  * AMT's heartbeats as amtterm does, and one reason in words for every way
  * a session can fail.
+ * The same start and authentication open an IDE-R session
+ * (sol_client_start_session "IDER"): it then stops at SOL_C_AUTHENTICATED
+ * and ider_client.c takes the stream.
  * Must not: do I/O, print, or keep the password after free. Bytes out go
  * through ops->send; host output through ops->data.
  */
@@ -32,6 +35,7 @@ enum sol_client_state {
 	SOL_C_ENDING,       /* EndSOL sent */
 	SOL_C_CLOSED,       /* EndRedirectionSession sent: close the connection */
 	SOL_C_FAILED,       /* see why / refused */
+	SOL_C_AUTHENTICATED, /* another session type ("IDER"): authenticated, the caller goes on */
 };
 
 /* How a session failed, for the exit code. */
@@ -64,6 +68,7 @@ struct sol_client {
 	uint8_t auth_type; /* the type chosen after the query */
 	uint32_t seq;
 	bool plain_allowed; /* may fall back to type 1 (the password in clear) */
+	char session[4];    /* REDIR_SESSION_SOL or REDIR_SESSION_IDER */
 	uint8_t *buf;      /* reassembly, REDIR_MSG_MAX bytes */
 	size_t len;
 };
@@ -72,8 +77,11 @@ struct sol_client {
 int sol_client_init(struct sol_client *c, const struct sol_client_ops *ops, void *arg,
 		    const char *user, const char *password, bool plain_allowed);
 void sol_client_free(struct sol_client *c);
-/* Send StartRedirectionSession. */
+/* Send StartRedirectionSession "SOL ". */
 void sol_client_start(struct sol_client *c);
+/* Send StartRedirectionSession of another type (REDIR_SESSION_IDER): after
+ * authentication the state is SOL_C_AUTHENTICATED. */
+void sol_client_start_session(struct sol_client *c, const char type[4]);
 /* Bytes from AMT, any split. Returns the state after them. */
 enum sol_client_state sol_client_feed(struct sol_client *c, const uint8_t *p, size_t n);
 /* Keys for the host (while running), in messages of at most

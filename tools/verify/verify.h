@@ -35,6 +35,7 @@ int cmd_tunnels(int argc, char **argv);
 int cmd_power(int argc, char **argv);
 int cmd_boot(int argc, char **argv);
 int cmd_console(int argc, char **argv);
+int cmd_ider(int argc, char **argv);
 int cmd_consent(int argc, char **argv);
 int cmd_subscribe(int argc, char **argv);
 int cmd_unsubscribe(int argc, char **argv);
