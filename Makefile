@@ -21,7 +21,7 @@ PREFIX  ?= /usr/local
 SAN     ?= 0
 WERROR  ?= -Werror
 
-PKGS := libcurl openssl inih libxml-2.0 jansson fuse3 sqlite3 libevent libevent_openssl
+PKGS := libcurl openssl inih libxml-2.0 jansson fuse3 sqlite3 libevent libevent_openssl libpq
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
@@ -55,6 +55,9 @@ INC_common       := -Iproto -Icommon $(PKG_CFLAGS)
 INC_agent        := -Iproto -Iheci -Icommon -Iagent $(PKG_CFLAGS)
 INC_tools/sim    := -Iproto -Iheci -Icommon -Itools/sim $(PKG_CFLAGS)
 INC_tools/verify := -Iproto -Icommon -Itools/verify $(PKG_CFLAGS)
+# Generated sources (build/gen): the store's migrations, quoted from
+# tools/verify/migrations by scripts/embed-sql.sh.
+INC_$(BUILD)/gen := -Itools/verify
 INC_desktop      = -Icommon -Idesktop $(PKG_CFLAGS) $(GIO_CFLAGS)
 INC_desktop/app  = -Idesktop -Idesktop/app $(GTK_CFLAGS) -DGETTEXT_PACKAGE='"amt-help"' \
                     -DHELP_LOCALEDIR='"$(HELP_LOCALEDIR)"'
@@ -74,7 +77,9 @@ AGENT_SRC  := $(filter-out agent/main.c,$(wildcard agent/*.c))
 # those libraries, as a binary takes them from the static ones.
 NET_SRC    := $(wildcard agent/net/*.c)
 SIM_SRC    := $(filter-out tools/sim/main.c,$(wildcard tools/sim/*.c))
-VERIFY_SRC := $(filter-out tools/verify/main.c,$(wildcard tools/verify/*.c))
+MIGRATIONS := $(sort $(wildcard tools/verify/migrations/*/*.sql))
+GEN_MIGRATIONS := $(BUILD)/gen/store_migrations.c
+VERIFY_SRC := $(filter-out tools/verify/main.c,$(wildcard tools/verify/*.c)) $(GEN_MIGRATIONS)
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 
 # Quiet recipes: $(call say,WHAT,NAME) prefixes a recipe line and prints
@@ -125,6 +130,10 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 .PHONY: all check demo bench fuzz install clean deps unit integration lint gui-test \
 	desktop-skipped install-desktop
 all: $(BINS) $(NETMOD) $(UNIT_BINS) $(DESKTOP_TARGETS)
+
+$(GEN_MIGRATIONS): scripts/embed-sql.sh $(MIGRATIONS)
+	@mkdir -p $(dir $@)
+	scripts/embed-sql.sh $@ $(MIGRATIONS)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)

@@ -400,8 +400,7 @@ static void stop(struct listen_run *run, int sig)
 		c->shutting = true;
 		c->shutdown(c);
 	}
-	if (ctx->active == 0)
-		event_base_loopbreak(ctx->base);
+	listen_maybe_done(ctx);
 }
 
 static void on_signal(evutil_socket_t sig, short what, void *arg)
@@ -623,6 +622,12 @@ int cmd_listen(int argc, char **argv)
 		log_warn("cannot clean up tunnels of stopped listeners: %s", err);
 	else if (r > 0)
 		log_info("%d tunnel(s) of a stopped listener removed from the store", r);
+	/* Writes from the loop: never blocking it on PostgreSQL. */
+	if (store_attach(run.ctx.store, run.ctx.base, err, sizeof(err)) != 0) {
+		fprintf(stderr, "%s listen: cannot use the event store: %s\n", VERIFY_PROG, err);
+		ex = VERIFY_EXIT_USAGE;
+		goto out;
+	}
 	if (o.events && o.nrules) {
 		run.engine = engine_new(run.ctx.base, run.ctx.store, o.rules, o.nrules,
 					(unsigned)o.on_event_timeout, (unsigned)o.on_event_max, o.json);
@@ -658,23 +663,28 @@ out:
 	mps_server_stop(run.mps);
 	reports_server_stop(run.reports);
 	events_server_stop(run.events);
+	/* The store's loop writes first: those still running complete (a report
+	 * is answered 503, an event printed) while their requests and
+	 * connections exist; what the connections write as they go (tunnel
+	 * rows, cira_close) runs in place. */
+	store_detach(run.ctx.store);
 	while (run.ctx.conns)
 		run.ctx.conns->destroy(run.ctx.conns);
 	hello_server_free(run.hello);
 	mps_server_free(run.mps);
-	reports_server_free(run.reports); /* before the store: no request runs now */
+	reports_server_free(run.reports);
 	listen_verifier_free(run.verifier); /* its events are on the loop's base */
 	if (run.wsman_init)
 		wsman_global_cleanup();
 	events_server_free(run.events);
 	engine_free(run.engine); /* programs still running are killed, not recorded */
+	store_close(run.ctx.store);
 	if (run.sigterm)
 		event_free(run.sigterm);
 	if (run.sigint)
 		event_free(run.sigint);
 	if (run.ctx.base)
 		event_base_free(run.ctx.base);
-	store_close(run.ctx.store);
 	verify_secret_free(run.password, run.password_len);
 	verify_secret_free(run.token, VERIFY_SECRET_MAX + 1);
 	verify_secret_free(run.device_password, run.device_password_len);

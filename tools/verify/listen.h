@@ -116,11 +116,15 @@ struct listen_gate {
 };
 
 /*
- * Store an event, then print it (JSON line or summary on stdout). A store
- * failure is logged and the event is still printed. 0 when stored.
+ * Store an event, then print it (JSON line or summary on stdout) once the
+ * store committed it; a store failure is logged and the event is still
+ * printed. 0 when the write was started.
  */
 int listen_record(struct listen_ctx *ctx, const char *type, const char *uuid, const char *source,
 		  const json_t *detail);
+
+/* Stopping: end the loop once no connection is open and no write runs. */
+void listen_maybe_done(struct listen_ctx *ctx);
 
 /* ---- admission (listen_admit.c) ---- */
 /* Descriptors besides connections: stdio, the store (database, WAL, shared

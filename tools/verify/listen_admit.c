@@ -196,8 +196,7 @@ void listen_release(struct listen_conn *c)
 	g->active--;
 	if (g->pause_when_full && g->sock)
 		socket_update(g->sock); /* resumes if it was paused at the limit */
-	if (ctx->stopping && ctx->active == 0)
-		event_base_loopbreak(ctx->base);
+	listen_maybe_done(ctx);
 }
 
 struct listen_socket {
