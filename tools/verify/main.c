@@ -30,6 +30,7 @@ static const struct verify_cmd commands[] = {
 	{"unsubscribe", cmd_unsubscribe, "remove a device's event subscriptions"},
 	{"subscriptions", cmd_subscriptions, "list a device's event subscriptions"},
 	{"presence", cmd_presence, "create, delete or show a device's agent presence watchdogs"},
+	{"fleet", cmd_fleet, "check every device of an inventory, thousands in parallel"},
 };
 
 static void usage(FILE *f)
@@ -45,10 +46,10 @@ static void usage(FILE *f)
 		"\nGlobal options:\n"
 		"  -v, --verbose    more detail on stderr (-v info, -vv debug)\n\n"
 		"Run '%s COMMAND --help' for a command's options. Exit codes: 0 success,\n"
-		"1 a mismatch (device, reports --check) or AMT refused (power, boot, console,\n"
-		"consent, subscribe, ...), 2 usage or configuration error, 4 credentials refused,\n"
-		"7 timed out (console --expect), 8 network or server error, 9 nothing to do\n"
-		"(unsubscribe, presence delete), 10 protocol error.\n",
+		"1 a mismatch (device, fleet, reports --check) or AMT refused (power, boot,\n"
+		"console, consent, subscribe, ...), 2 usage or configuration error, 4 credentials\n"
+		"refused, 7 timed out (console --expect), 8 network or server error, 9 nothing\n"
+		"to do (unsubscribe, presence delete), 10 protocol error.\n",
 		VERIFY_PROG);
 }
 

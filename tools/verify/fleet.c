@@ -1,0 +1,625 @@
+/*
+ * fleet.c - `amt-verify fleet`: read every device of an inventory over
+ * WS-Management, thousands in parallel from one event loop (fleet_engine.c),
+ * and check each against what is expected of it: --expect KEY=VALUE for
+ * all, the inventory's own columns per device, and with
+ * --expect-from-reports the device's latest agent report in the store.
+ *
+ * One result line per device as it finishes (text, --json or --csv on
+ * stdout), a progress line on a terminal (stderr), a summary (stderr).
+ * Exit 0 every device read and as expected, 1 at least one mismatch, 8 no
+ * mismatch but at least one device could not be read, 2 usage errors
+ * (options, inventory, credentials, store).
+ * Precedence of expectations: the inventory over --expect over the report.
+ * The inventory is read twice (validated and counted first, then streamed),
+ * never held; the host ID (3PDS, several more requests) is read only from
+ * devices something expects it of.
+ * Must not: take a password from the command line or the inventory; change
+ * anything on a device beyond a 3PDS session.
+ */
+#include <getopt.h>
+#include <ini.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "device.h"
+#include "fleet_engine.h"
+#include "fleet_inventory.h"
+#include "fleet_output.h"
+#include "reportdoc.h"
+#include "store.h"
+#include "wsman.h"
+
+#define DEFAULT_CONCURRENCY 256u
+#define DEFAULT_TIMEOUT_MS 30000L
+#define MAX_GROUPS 64
+
+struct cred {
+	char name[FLEET_GROUP_MAX + 1]; /* "" = the default (--user/--password-file) */
+	char user[64];
+	char password_file[512];
+	uint8_t *password;
+	size_t password_len;
+};
+
+struct fleet_args {
+	const char *inventory, *credentials, *password_file, *db;
+	const char *user;
+	enum fleet_format fmt;
+	bool from_reports;
+	unsigned concurrency;
+	long timeout_ms;
+	unsigned port;
+	struct device_target t; /* TLS options and 3PDS names for all */
+	struct fleet_expect expect[FLEET_MAX_EXPECT];
+	size_t nexpect;
+};
+
+struct fleet_run {
+	struct fleet_args *a;
+	struct cred creds[MAX_GROUPS];
+	size_t ncreds;
+	struct fleet_inventory *inv;
+	struct store *store;
+	struct fleet_stats stats;
+	bool progress, inventory_failed, output_failed, warned_uuid;
+	char inventory_err[512];
+};
+
+/* One device in flight. */
+struct fleet_job {
+	struct fleet_task task; /* first: the engine hands this back */
+	struct fleet_run *run;
+	struct fleet_device dev;
+	bool from_report[FLEET_MAX_EXPECT]; /* expect[i] came from the report */
+	const char *no_report;              /* --expect-from-reports found none: why */
+	struct device_target t;
+	struct device_state s;
+	int rc;
+	char err[640];
+};
+
+/* ---- options ---- */
+
+static void fleet_usage(FILE *f)
+{
+	fprintf(f,
+		"usage: amt-verify fleet --inventory FILE [--concurrency N] [--timeout-ms T]\n"
+		"                        [--user U --password-file F] [--credentials FILE]\n"
+		"                        [--tls] [--port N] [--ca-file F | --pin SHA256 | --insecure]\n"
+		"                        [--allow-tls10] [--expect KEY=VALUE]...\n"
+		"                        [--expect-from-reports [--db PATH|URL]] [--json | --csv]\n\n"
+		"Read every device of the inventory over WS-Management, many at once from one\n"
+		"event loop, and compare each with what is expected of it. One line per device\n"
+		"on stdout as it finishes, a summary on stderr (and progress on a terminal).\n\n"
+		"  --inventory FILE     CSV with a header row (host, port, uuid, group, and\n"
+		"                       device keys as expected values) or JSON lines\n"
+		"                       ({\"host\":..,\"port\":..,\"uuid\":..,\"group\":..,\"expect\":{..}})\n"
+		"  --concurrency N      devices in flight at once (default %u)\n"
+		"  --timeout-ms T       per device, all its requests (default %ld)\n"
+		"  --user U             WS-Man user of the default credentials (default admin)\n"
+		"  --password-file F    its password (the file must not be readable by others)\n"
+		"  --credentials FILE   credentials per inventory group: INI sections [GROUP]\n"
+		"                       with user = U and password_file = F\n"
+		"  --tls, --port N      HTTPS on 16993 (default HTTP 16992), or another port for\n"
+		"                       devices whose row names none\n"
+		"  --ca-file F          trust this CA for the devices' TLS certificates\n"
+		"  --pin SHA256         or accept certificates with this SHA-256 fingerprint\n"
+		"  --insecure           or do not verify TLS at all (says so)\n"
+		"  --allow-tls10        accept TLS 1.0/1.1 (AMT 7-11)\n"
+		"  --expect KEY=VALUE   expected of every device (KEY: amt_version,\n"
+		"                       provisioning_state, control_mode, uuid, mac, ipv4, dhcp,\n"
+		"                       link_up, host_id); the inventory's columns win\n"
+		"  --expect-from-reports  also expect what each device's latest agent report\n"
+		"                       says (found by the inventory's uuid) in --db\n"
+		"  --db PATH|URL        the store of amt-verify listen (default %s)\n"
+		"  --json, --csv        one JSON object / CSV row per device\n\n"
+		"Exit: 0 every device read and as expected, 1 a mismatch, 8 no mismatch but a\n"
+		"device could not be read, 2 usage, inventory, credentials or store error.\n",
+		DEFAULT_CONCURRENCY, DEFAULT_TIMEOUT_MS, STORE_DEFAULT_PATH);
+}
+
+static int add_global_expect(struct fleet_args *a, const char *kv)
+{
+	const char *eq = strchr(kv, '=');
+	size_t klen = eq ? (size_t)(eq - kv) : 0;
+	bool known = false;
+
+	if (!eq || klen == 0 || klen >= sizeof(a->expect[0].key) || a->nexpect >= FLEET_MAX_EXPECT ||
+	    strlen(eq + 1) > FLEET_VALUE_MAX)
+		return -1;
+	snprintf(a->expect[a->nexpect].key, sizeof(a->expect[0].key), "%.*s", (int)klen, kv);
+	for (int i = 0; device_keys[i]; i++)
+		known |= strcmp(device_keys[i], a->expect[a->nexpect].key) == 0;
+	if (!known)
+		return -1;
+	snprintf(a->expect[a->nexpect].value, sizeof(a->expect[0].value), "%s", eq + 1);
+	a->nexpect++;
+	return 0;
+}
+
+/* 0, 1 (--help printed), or -1 (usage error printed). */
+static int parse_args(int argc, char **argv, struct fleet_args *a)
+{
+	enum { O_INV = 256, O_CONC, O_TIMEOUT, O_USER, O_PWFILE, O_CREDS, O_TLS, O_PORT, O_CA,
+	       O_PIN, O_INSECURE, O_TLS10, O_EXPECT, O_FROM_REPORTS, O_DB, O_JSON, O_CSV, O_HELP };
+	static const struct option opts[] = {
+		{"inventory", required_argument, NULL, O_INV},
+		{"concurrency", required_argument, NULL, O_CONC},
+		{"timeout-ms", required_argument, NULL, O_TIMEOUT},
+		{"user", required_argument, NULL, O_USER},
+		{"password-file", required_argument, NULL, O_PWFILE},
+		{"credentials", required_argument, NULL, O_CREDS},
+		{"tls", no_argument, NULL, O_TLS},
+		{"port", required_argument, NULL, O_PORT},
+		{"ca-file", required_argument, NULL, O_CA},
+		{"pin", required_argument, NULL, O_PIN},
+		{"insecure", no_argument, NULL, O_INSECURE},
+		{"allow-tls10", no_argument, NULL, O_TLS10},
+		{"expect", required_argument, NULL, O_EXPECT},
+		{"expect-from-reports", no_argument, NULL, O_FROM_REPORTS},
+		{"db", required_argument, NULL, O_DB},
+		{"json", no_argument, NULL, O_JSON},
+		{"csv", no_argument, NULL, O_CSV},
+		{"help", no_argument, NULL, O_HELP},
+		{NULL, 0, NULL, 0}};
+	unsigned long n;
+	bool db_given = false;
+	int c;
+
+	optind = 0; /* 0: glibc rescans afresh (main stopped at the command with "+") */
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case O_INV: a->inventory = optarg; break;
+		case O_CONC:
+			if (verify_parse_ulong(optarg, 1, 65536, &n) != 0) {
+				fprintf(stderr, "%s fleet: --concurrency \"%s\": expected 1..65536\n",
+					VERIFY_PROG, optarg);
+				return -1;
+			}
+			a->concurrency = (unsigned)n;
+			break;
+		case O_TIMEOUT:
+			if (verify_parse_ulong(optarg, 100, 3600000, &n) != 0) {
+				fprintf(stderr, "%s fleet: --timeout-ms \"%s\": expected 100..3600000\n",
+					VERIFY_PROG, optarg);
+				return -1;
+			}
+			a->timeout_ms = (long)n;
+			break;
+		case O_USER: a->user = optarg; break;
+		case O_PWFILE: a->password_file = optarg; break;
+		case O_CREDS: a->credentials = optarg; break;
+		case O_TLS: a->t.tls = true; break;
+		case O_PORT:
+			if (verify_parse_ulong(optarg, 1, 65535, &n) != 0) {
+				fprintf(stderr, "%s fleet: --port \"%s\": expected 1..65535\n",
+					VERIFY_PROG, optarg);
+				return -1;
+			}
+			a->port = (unsigned)n;
+			break;
+		case O_CA: a->t.ca_file = optarg; break;
+		case O_PIN: a->t.pin = optarg; break;
+		case O_INSECURE: a->t.insecure = true; break;
+		case O_TLS10: a->t.allow_tls10 = true; break;
+		case O_EXPECT:
+			if (add_global_expect(a, optarg) != 0) {
+				fprintf(stderr, "%s fleet: --expect \"%s\": expected KEY=VALUE with KEY one "
+						"of amt_version, provisioning_state, control_mode, uuid, "
+						"mac, ipv4, dhcp, link_up, host_id (at most %d)\n",
+					VERIFY_PROG, optarg, FLEET_MAX_EXPECT);
+				return -1;
+			}
+			break;
+		case O_FROM_REPORTS: a->from_reports = true; break;
+		case O_DB: a->db = optarg; db_given = true; break;
+		case O_JSON: a->fmt = FLEET_JSON; break;
+		case O_CSV: a->fmt = FLEET_CSV; break;
+		case O_HELP:
+			fleet_usage(stdout);
+			return 1;
+		default:
+			fprintf(stderr, "%s fleet: run 'amt-verify fleet --help' for the options\n",
+				VERIFY_PROG);
+			return -1;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "%s fleet: unexpected argument \"%s\" — run 'amt-verify fleet "
+				"--help'\n", VERIFY_PROG, argv[optind]);
+		return -1;
+	}
+	if (!a->inventory) {
+		fprintf(stderr, "%s fleet: --inventory FILE is required (CSV or JSON lines: host, "
+				"port, uuid, group, expected values)\n", VERIFY_PROG);
+		return -1;
+	}
+	if (db_given && !a->from_reports) {
+		fprintf(stderr, "%s fleet: --db applies only with --expect-from-reports\n",
+			VERIFY_PROG);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- credentials ---- */
+
+static struct cred *cred_find(struct fleet_run *run, const char *name)
+{
+	for (size_t i = 0; i < run->ncreds; i++)
+		if (strcmp(run->creds[i].name, name) == 0)
+			return &run->creds[i];
+	return NULL;
+}
+
+static int on_credentials(void *user, const char *section, const char *name, const char *value)
+{
+	struct fleet_run *run = user;
+	struct cred *c;
+
+	if (!name)
+		return 1;
+	if (!*section || strlen(section) > FLEET_GROUP_MAX)
+		return 0;
+	c = cred_find(run, section);
+	if (!c) {
+		if (run->ncreds >= MAX_GROUPS)
+			return 0;
+		c = &run->creds[run->ncreds++];
+		snprintf(c->name, sizeof(c->name), "%s", section);
+		snprintf(c->user, sizeof(c->user), "admin");
+	}
+	if (!strcmp(name, "user") && strlen(value) < sizeof(c->user))
+		snprintf(c->user, sizeof(c->user), "%s", value);
+	else if (!strcmp(name, "password_file") && strlen(value) < sizeof(c->password_file))
+		snprintf(c->password_file, sizeof(c->password_file), "%s", value);
+	else
+		return 0;
+	return 1;
+}
+
+static int load_credentials(struct fleet_run *run, char *err, size_t errlen)
+{
+	struct fleet_args *a = run->a;
+	char why[512];
+
+	if (a->password_file) {
+		struct cred *c = &run->creds[run->ncreds++];
+		snprintf(c->user, sizeof(c->user), "%s", a->user ? a->user : "admin");
+		snprintf(c->password_file, sizeof(c->password_file), "%s", a->password_file);
+	}
+	if (a->credentials) {
+		int line = ini_parse(a->credentials, on_credentials, run);
+		if (line != 0) {
+			snprintf(err, errlen, "--credentials %s%s%d: %s", a->credentials,
+				 line > 0 ? ":" : "", line > 0 ? line : 0,
+				 line < 0 ? "cannot read it" : "expected [GROUP] sections (at most 64) "
+							       "with user = U and password_file = F");
+			return -1;
+		}
+	}
+	for (size_t i = 0; i < run->ncreds; i++) {
+		struct cred *c = &run->creds[i];
+		if (!c->password_file[0]) {
+			snprintf(err, errlen, "--credentials %s: [%s] has no password_file",
+				 a->credentials, c->name);
+			return -1;
+		}
+		if (verify_read_secret(c->password_file, &c->password, &c->password_len, why,
+				       sizeof(why)) != 0) {
+			snprintf(err, errlen, "%s%s%s: %s", c->name[0] ? "[" : "--password-file",
+				 c->name, c->name[0] ? "] password_file" : "", why);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* ---- the inventory's first pass: every row valid, every group known ---- */
+
+static int validate(struct fleet_run *run, char *err, size_t errlen)
+{
+	struct fleet_device d;
+	unsigned long n = 0;
+	int r;
+
+	while ((r = fleet_inventory_next(run->inv, &d, err, errlen)) > 0) {
+		if (!cred_find(run, d.group)) {
+			if (d.group[0])
+				snprintf(err, errlen, "%s:%lu: group \"%s\" has no credentials — add a "
+						      "[%s] section to --credentials",
+					 run->a->inventory, d.line, d.group, d.group);
+			else
+				snprintf(err, errlen, "%s:%lu: %s has no group and there are no default "
+						      "credentials — pass --password-file",
+					 run->a->inventory, d.line, d.host);
+			return -1;
+		}
+		if (run->a->from_reports && !d.uuid[0] && !run->warned_uuid) {
+			run->warned_uuid = true;
+			fprintf(stderr, "%s fleet: warning: %s:%lu: no uuid: --expect-from-reports "
+					"cannot find the reports of such devices\n",
+				VERIFY_PROG, run->a->inventory, d.line);
+		}
+		n++;
+	}
+	if (r < 0)
+		return -1;
+	run->stats.total = n;
+	return fleet_inventory_rewind(run->inv, err, errlen);
+}
+
+/* ---- expectations from the agent's report ---- */
+
+static int on_report(void *arg, const struct store_report *r)
+{
+	struct fleet_job *j = arg;
+	struct reportdoc doc;
+	char err[256];
+	struct {
+		const char *key, *value;
+	} kv[4];
+
+	memset(&doc, 0, sizeof(doc));
+	if (reportdoc_parse(r->report, strlen(r->report), &doc, err, sizeof(err)) != 0) {
+		j->no_report = "the stored report is not valid";
+		return 0;
+	}
+	kv[0].key = "amt_version", kv[0].value = doc.amt_version ? doc.amt_version : "(none)";
+	kv[1].key = "provisioning_state", kv[1].value = doc.provisioning_state;
+	kv[2].key = "control_mode", kv[2].value = doc.control_mode;
+	kv[3].key = "host_id", kv[3].value = doc.host_id ? doc.host_id : "(none)";
+	for (size_t i = 0; i < 4; i++) {
+		if (fleet_device_expect(&j->dev, kv[i].key, kv[i].value) == 0)
+			j->from_report[j->dev.nexpect - 1] = true;
+	}
+	j->no_report = NULL;
+	reportdoc_free(&doc);
+	return 0;
+}
+
+/* The device's expectations: report, then --expect, then its own row. */
+static void merge_expectations(struct fleet_run *run, struct fleet_job *j)
+{
+	struct fleet_expect own[FLEET_MAX_EXPECT];
+	size_t nown = j->dev.nexpect;
+	char err[512];
+
+	memcpy(own, j->dev.expect, sizeof(own));
+	j->dev.nexpect = 0;
+	if (run->a->from_reports) {
+		j->no_report = j->dev.uuid[0] ? "no report stored for this UUID"
+					      : "no uuid in the inventory to find its report";
+		if (j->dev.uuid[0] &&
+		    store_report_of(run->store, j->dev.uuid, on_report, j, err, sizeof(err)) < 0)
+			j->no_report = "the store could not be read";
+	}
+	for (size_t i = 0; i < run->a->nexpect; i++) {
+		fleet_device_expect(&j->dev, run->a->expect[i].key, run->a->expect[i].value);
+		for (size_t k = 0; k < j->dev.nexpect; k++)
+			if (!strcmp(j->dev.expect[k].key, run->a->expect[i].key))
+				j->from_report[k] = false;
+	}
+	for (size_t i = 0; i < nown; i++) {
+		fleet_device_expect(&j->dev, own[i].key, own[i].value);
+		for (size_t k = 0; k < j->dev.nexpect; k++)
+			if (!strcmp(j->dev.expect[k].key, own[i].key))
+				j->from_report[k] = false;
+	}
+	if (j->dev.uuid[0] && !fleet_device_expected(&j->dev, "uuid"))
+		fleet_device_expect(&j->dev, "uuid", j->dev.uuid);
+}
+
+/* ---- the engine's callbacks ---- */
+
+static void job_run(struct fleet_task *t)
+{
+	struct fleet_job *j = (struct fleet_job *)t;
+
+	j->rc = device_read(&j->t, &j->s, j->err, sizeof(j->err));
+}
+
+static struct fleet_task *next_job(void *arg)
+{
+	struct fleet_run *run = arg;
+	struct fleet_job *j = calloc(1, sizeof(*j));
+	struct cred *c;
+	int r;
+
+	if (!j) {
+		snprintf(run->inventory_err, sizeof(run->inventory_err), "out of memory");
+		run->inventory_failed = true;
+		return NULL;
+	}
+	r = fleet_inventory_next(run->inv, &j->dev, run->inventory_err,
+				 sizeof(run->inventory_err));
+	if (r <= 0) {
+		run->inventory_failed = r < 0; /* changed since it was checked */
+		free(j);
+		return NULL;
+	}
+	merge_expectations(run, j);
+	c = cred_find(run, j->dev.group);
+	j->run = run;
+	j->t = run->a->t;
+	j->t.host = j->dev.host;
+	j->t.port = j->dev.port ? j->dev.port : run->a->port;
+	j->t.user = c ? c->user : "admin";
+	j->t.password = c ? c->password : NULL;
+	j->t.password_len = c ? c->password_len : 0;
+	j->t.timeout_ms = run->a->timeout_ms;
+	j->t.skip_host_id = !fleet_device_expected(&j->dev, "host_id");
+	j->t.perform = fleet_task_perform;
+	j->t.perform_arg = &j->task;
+	j->task.run = job_run;
+	j->rc = VERIFY_EXIT_NETWORK;
+	snprintf(j->err, sizeof(j->err), "not started: out of memory");
+	j->s.error_kind = WSMAN_E_NOMEM;
+	return &j->task;
+}
+
+static enum fleet_status failure_status(int kind)
+{
+	switch (kind) {
+	case WSMAN_E_AUTH: return FLEET_AUTH;
+	case WSMAN_E_TLS: return FLEET_TLS;
+	case WSMAN_E_NETWORK: return FLEET_UNREACHABLE;
+	default: return FLEET_ERROR;
+	}
+}
+
+static void add_mismatch(struct fleet_result *r, const char *field, const char *expected,
+			 const char *actual)
+{
+	struct fleet_mismatch *m;
+
+	if (r->nmm >= sizeof(r->mm) / sizeof(r->mm[0]))
+		return;
+	m = &r->mm[r->nmm++];
+	snprintf(m->field, sizeof(m->field), "%s", field);
+	snprintf(m->expected, sizeof(m->expected), "%s", expected);
+	snprintf(m->actual, sizeof(m->actual), "%s", actual);
+}
+
+static void compare(struct fleet_job *j, struct fleet_result *r)
+{
+	const struct device_state *s = &j->s;
+
+	if (j->no_report)
+		add_mismatch(r, "report", "a stored report", j->no_report);
+	for (size_t i = 0; i < j->dev.nexpect; i++) {
+		const char *key = j->dev.expect[i].key, *want = j->dev.expect[i].value;
+		const char *have = device_field(s, key);
+		bool same;
+
+		if (!strcmp(key, "host_id") && s->host_id_state == DEVICE_HOSTID_NO_3PDS) {
+			/* AMT 12+: the host ID lives in the host's firmware, out of the
+			 * network's reach; a report's value cannot be checked. */
+			if (j->from_report[i])
+				continue;
+			have = "(no 3PDS: AMT 12 or later)";
+		}
+		if (!strcmp(key, "amt_version") && !s->amt_version[0])
+			have = "(none)";
+		same = !strcmp(key, "uuid") || !strcmp(key, "mac") ? strcasecmp(want, have) == 0
+								   : strcmp(want, have) == 0;
+		if (!same)
+			add_mismatch(r, key, want, have);
+	}
+	r->status = r->nmm ? FLEET_MISMATCH : FLEET_OK;
+}
+
+static void job_finished(void *arg, struct fleet_task *t)
+{
+	struct fleet_run *run = arg;
+	struct fleet_job *j = (struct fleet_job *)t;
+	struct fleet_result r;
+
+	memset(&r, 0, sizeof(r));
+	r.dev = &j->dev;
+	r.port = j->t.port ? j->t.port : j->t.tls ? 16993 : 16992;
+	r.ms = fleet_task_elapsed_ms(t);
+	if (j->rc == VERIFY_EXIT_OK) {
+		r.state = &j->s;
+		compare(j, &r);
+	} else {
+		r.status = failure_status(j->s.error_kind);
+		r.error = j->err;
+	}
+	fleet_stats_add(&run->stats, &r);
+	if (run->progress)
+		fleet_progress_clear(stderr, &run->stats);
+	if (fleet_print_result(stdout, run->a->fmt, &r) != 0)
+		run->output_failed = true;
+	free(j);
+}
+
+static void tick(void *arg)
+{
+	struct fleet_run *run = arg;
+
+	fflush(stdout);
+	fleet_progress(stderr, &run->stats);
+}
+
+int cmd_fleet(int argc, char **argv)
+{
+	struct fleet_args a = {.db = STORE_DEFAULT_PATH, .concurrency = DEFAULT_CONCURRENCY,
+			       .timeout_ms = DEFAULT_TIMEOUT_MS,
+			       .t = {.names = {"amt-agent project", "amt-agent", "amt-agent",
+					       "amt-agent-hostid"}}};
+	struct fleet_run run = {.a = &a};
+	struct fleet_engine_cfg ec = {0};
+	char err[640];
+	int ex = VERIFY_EXIT_USAGE, r;
+
+	r = parse_args(argc, argv, &a);
+	if (r != 0)
+		return r > 0 ? VERIFY_EXIT_OK : VERIFY_EXIT_USAGE;
+	a.t.host = "127.0.0.1"; /* nominal: the options alone are checked here */
+	a.t.user = "admin";
+	a.t.port = a.port;
+	if (device_target_check(&a.t, err, sizeof(err)) != 0) {
+		fprintf(stderr, "%s fleet: %s\n", VERIFY_PROG, err);
+		goto out;
+	}
+	if (load_credentials(&run, err, sizeof(err)) != 0) {
+		fprintf(stderr, "%s fleet: %s\n", VERIFY_PROG, err);
+		goto out;
+	}
+	if (fleet_stats_init(&run.stats, 0) != 0 ||
+	    fleet_inventory_open(a.inventory, &run.inv, err, sizeof(err)) != 0 ||
+	    validate(&run, err, sizeof(err)) != 0) {
+		fprintf(stderr, "%s fleet: %s\n", VERIFY_PROG, run.stats.hist ? err : "out of memory");
+		goto out;
+	}
+	if (a.from_reports && store_open(a.db, STORE_READONLY, &run.store, err, sizeof(err)) != 0) {
+		fprintf(stderr, "%s fleet: --expect-from-reports: %s\n", VERIFY_PROG, err);
+		goto out;
+	}
+	if (a.t.insecure)
+		fprintf(stderr, "%s fleet: WARNING: --insecure: the devices' TLS certificates are "
+				"NOT verified\n", VERIFY_PROG);
+	run.progress = isatty(STDERR_FILENO);
+	fleet_print_header(stdout, a.fmt);
+	ec.concurrency = a.concurrency;
+	ec.timeout_ms = a.timeout_ms;
+	ec.next = next_job;
+	ec.finished = job_finished;
+	ec.tick = run.progress ? tick : NULL;
+	ec.arg = &run;
+	wsman_global_init();
+	run.stats.start_ms = verify_mono_ms();
+	r = fleet_engine_run(&ec, err, sizeof(err));
+	wsman_global_cleanup();
+	if (run.progress)
+		fleet_progress_clear(stderr, &run.stats);
+	if (fflush(stdout) != 0 || run.output_failed) {
+		fprintf(stderr, "%s fleet: cannot write to stdout\n", VERIFY_PROG);
+		goto out;
+	}
+	fleet_summary(stderr, VERIFY_PROG " fleet: ", &run.stats);
+	if (run.inventory_failed) {
+		fprintf(stderr, "%s fleet: %s\n", VERIFY_PROG, run.inventory_err);
+		goto out;
+	}
+	if (r != 0) {
+		fprintf(stderr, "%s fleet: %s\n", VERIFY_PROG, err);
+		ex = VERIFY_EXIT_NETWORK;
+		goto out;
+	}
+	ex = run.stats.count[FLEET_MISMATCH] ? DEVICE_EXIT_MISMATCH
+	     : run.stats.done != run.stats.count[FLEET_OK] ? VERIFY_EXIT_NETWORK
+							   : VERIFY_EXIT_OK;
+out:
+	store_close(run.store);
+	fleet_inventory_close(run.inv);
+	fleet_stats_free(&run.stats);
+	for (size_t i = 0; i < run.ncreds; i++)
+		verify_secret_free(run.creds[i].password, run.creds[i].password_len);
+	return ex;
+}
