@@ -100,7 +100,9 @@ expect_rc "HTTP: some devices not readable: exit 8" 8
 check_statuses "HTTP: each faulty device has its status, every other one ok" http
 expect_grep "summary on stderr with the counts" \
 	"fleet: $N devices in [0-9.]+ s \\([0-9]+/s\\): 56 ok, 0 mismatch, 2 unreachable, 2 auth failed, 0 TLS failed, 0 other errors; latency p50 [0-9]+ ms, p99 [0-9]+ ms" "$ERR"
-[ "$(grep -c . <<<"$ERR")" -eq 1 ] && ok "no progress line when stderr is not a terminal" || fail "quiet" "$ERR"
+# (a sanitizer build adds ASan's one-time note about swapcontext)
+[ "$(grep -v "ASan doesn't fully support makecontext" <<<"$ERR" | grep -c .)" -eq 1 ] &&
+	ok "no progress line when stderr is not a terminal" || fail "quiet" "$ERR"
 D=$(jq -c "select(.host==\"$H0\")" <<<"$OUT")
 [ "$(jq -r '.device.uuid' <<<"$D")" = "$(sed -n 2p "$T/inv.csv" | cut -d, -f3)" ] &&
 	[ "$(jq -r '.device.control_mode' <<<"$D")" = acm ] &&
