@@ -11,6 +11,9 @@
  * mismatch but at least one device could not be read, 2 usage errors
  * (options, inventory, credentials, store).
  * Precedence of expectations: the inventory over --expect over the report.
+ * --via-tunnels reaches each device through the relay port of its CIRA
+ * tunnel (found by the inventory's uuid among this machine's open tunnels,
+ * loaded once from --db); a device without one is unreachable.
  * The inventory is read twice (validated and counted first, then streamed),
  * never held; the host ID (3PDS, several more requests) is read only from
  * devices something expects it of.
@@ -31,6 +34,7 @@
 #include "fleet_output.h"
 #include "reportdoc.h"
 #include "store.h"
+#include "tunnel_target.h"
 #include "wsman.h"
 
 #define DEFAULT_CONCURRENCY 256u
@@ -49,7 +53,7 @@ struct fleet_args {
 	const char *inventory, *credentials, *password_file, *db;
 	const char *user;
 	enum fleet_format fmt;
-	bool from_reports;
+	bool from_reports, via_tunnels;
 	unsigned concurrency;
 	long timeout_ms;
 	unsigned port;
@@ -58,8 +62,16 @@ struct fleet_args {
 	size_t nexpect;
 };
 
+/* The open tunnels of this machine, by device UUID (--via-tunnels). */
+struct tunnel_map {
+	struct tunnel_info *v;
+	size_t n, cap;
+	bool nomem;
+};
+
 struct fleet_run {
 	struct fleet_args *a;
+	struct tunnel_map tunnels;
 	struct cred creds[MAX_GROUPS];
 	size_t ncreds;
 	struct fleet_inventory *inv;
@@ -76,6 +88,8 @@ struct fleet_job {
 	struct fleet_device dev;
 	bool from_report[FLEET_MAX_EXPECT]; /* expect[i] came from the report */
 	const char *no_report;              /* --expect-from-reports found none: why */
+	const char *not_started;            /* why the device is not even tried */
+	struct tunnel_route route;          /* --via-tunnels */
 	struct device_target t;
 	struct device_state s;
 	int rc;
@@ -91,7 +105,8 @@ static void fleet_usage(FILE *f)
 		"                        [--user U --password-file F] [--credentials FILE]\n"
 		"                        [--tls] [--port N] [--ca-file F | --pin SHA256 | --insecure]\n"
 		"                        [--allow-tls10] [--expect KEY=VALUE]...\n"
-		"                        [--expect-from-reports [--db PATH|URL]] [--json | --csv]\n\n"
+		"                        [--expect-from-reports] [--via-tunnels] [--db PATH|URL]\n"
+		"                        [--json | --csv]\n\n"
 		"Read every device of the inventory over WS-Management, many at once from one\n"
 		"event loop, and compare each with what is expected of it. One line per device\n"
 		"on stdout as it finishes, a summary on stderr (and progress on a terminal).\n\n"
@@ -115,6 +130,9 @@ static void fleet_usage(FILE *f)
 		"                       link_up, host_id); the inventory's columns win\n"
 		"  --expect-from-reports  also expect what each device's latest agent report\n"
 		"                       says (found by the inventory's uuid) in --db\n"
+		"  --via-tunnels        reach each device through the relay port of its CIRA\n"
+		"                       tunnel (amt-verify listen --mps on this machine; found\n"
+		"                       by the inventory's uuid in --db)\n"
 		"  --db PATH|URL        the store of amt-verify listen (default %s)\n"
 		"  --json, --csv        one JSON object / CSV row per device\n\n"
 		"Exit: 0 every device read and as expected, 1 a mismatch, 8 no mismatch but a\n"
@@ -145,7 +163,8 @@ static int add_global_expect(struct fleet_args *a, const char *kv)
 static int parse_args(int argc, char **argv, struct fleet_args *a)
 {
 	enum { O_INV = 256, O_CONC, O_TIMEOUT, O_USER, O_PWFILE, O_CREDS, O_TLS, O_PORT, O_CA,
-	       O_PIN, O_INSECURE, O_TLS10, O_EXPECT, O_FROM_REPORTS, O_DB, O_JSON, O_CSV, O_HELP };
+	       O_PIN, O_INSECURE, O_TLS10, O_EXPECT, O_FROM_REPORTS, O_VIA_TUNNELS, O_DB, O_JSON,
+	       O_CSV, O_HELP };
 	static const struct option opts[] = {
 		{"inventory", required_argument, NULL, O_INV},
 		{"concurrency", required_argument, NULL, O_CONC},
@@ -161,6 +180,7 @@ static int parse_args(int argc, char **argv, struct fleet_args *a)
 		{"allow-tls10", no_argument, NULL, O_TLS10},
 		{"expect", required_argument, NULL, O_EXPECT},
 		{"expect-from-reports", no_argument, NULL, O_FROM_REPORTS},
+		{"via-tunnels", no_argument, NULL, O_VIA_TUNNELS},
 		{"db", required_argument, NULL, O_DB},
 		{"json", no_argument, NULL, O_JSON},
 		{"csv", no_argument, NULL, O_CSV},
@@ -216,6 +236,7 @@ static int parse_args(int argc, char **argv, struct fleet_args *a)
 			}
 			break;
 		case O_FROM_REPORTS: a->from_reports = true; break;
+		case O_VIA_TUNNELS: a->via_tunnels = true; break;
 		case O_DB: a->db = optarg; db_given = true; break;
 		case O_JSON: a->fmt = FLEET_JSON; break;
 		case O_CSV: a->fmt = FLEET_CSV; break;
@@ -238,9 +259,14 @@ static int parse_args(int argc, char **argv, struct fleet_args *a)
 				"port, uuid, group, expected values)\n", VERIFY_PROG);
 		return -1;
 	}
-	if (db_given && !a->from_reports) {
-		fprintf(stderr, "%s fleet: --db applies only with --expect-from-reports\n",
-			VERIFY_PROG);
+	if (db_given && !a->from_reports && !a->via_tunnels) {
+		fprintf(stderr, "%s fleet: --db applies only with --expect-from-reports or "
+				"--via-tunnels\n", VERIFY_PROG);
+		return -1;
+	}
+	if (a->via_tunnels && a->port) {
+		fprintf(stderr, "%s fleet: --port does not apply with --via-tunnels (each device's "
+				"relay port is used)\n", VERIFY_PROG);
 		return -1;
 	}
 	return 0;
@@ -339,10 +365,10 @@ static int validate(struct fleet_run *run, char *err, size_t errlen)
 					 run->a->inventory, d.line, d.host);
 			return -1;
 		}
-		if (run->a->from_reports && !d.uuid[0] && !run->warned_uuid) {
+		if ((run->a->from_reports || run->a->via_tunnels) && !d.uuid[0] && !run->warned_uuid) {
 			run->warned_uuid = true;
-			fprintf(stderr, "%s fleet: warning: %s:%lu: no uuid: --expect-from-reports "
-					"cannot find the reports of such devices\n",
+			fprintf(stderr, "%s fleet: warning: %s:%lu: no uuid: the reports and "
+					"tunnels of such devices cannot be found\n",
 				VERIFY_PROG, run->a->inventory, d.line);
 		}
 		n++;
@@ -351,6 +377,94 @@ static int validate(struct fleet_run *run, char *err, size_t errlen)
 		return -1;
 	run->stats.total = n;
 	return fleet_inventory_rewind(run->inv, err, errlen);
+}
+
+/* ---- tunnels (--via-tunnels): loaded once, looked up per device ---- */
+
+static int by_uuid(const void *a, const void *b)
+{
+	return strcasecmp(((const struct tunnel_info *)a)->uuid, ((const struct tunnel_info *)b)->uuid);
+}
+
+static int on_tunnel(void *arg, const struct store_tunnel *t)
+{
+	struct tunnel_map *m = arg;
+	struct tunnel_info *ti;
+	json_t *ports = json_loads(t->ports, 0, NULL);
+
+	if (!json_is_object(ports)) {
+		json_decref(ports);
+		return 0;
+	}
+	/* oldest first: a device's later tunnel replaces an earlier one */
+	for (size_t i = 0; i < m->n; i++) {
+		if (!strcasecmp(m->v[i].uuid, t->uuid)) {
+			tunnel_info_clear(&m->v[i]);
+			ti = &m->v[i];
+			goto fill;
+		}
+	}
+	if (m->n == m->cap) {
+		size_t cap = m->cap ? m->cap * 2 : 64;
+		void *v = realloc(m->v, cap * sizeof(*m->v));
+		if (!v) {
+			json_decref(ports);
+			m->nomem = true;
+			return 1;
+		}
+		m->v = v;
+		m->cap = cap;
+	}
+	ti = &m->v[m->n++];
+fill:
+	memset(ti, 0, sizeof(*ti));
+	snprintf(ti->uuid, sizeof(ti->uuid), "%s", t->uuid);
+	snprintf(ti->host_name, sizeof(ti->host_name), "%s", t->host_name ? t->host_name : "");
+	snprintf(ti->since, sizeof(ti->since), "%s", t->since);
+	ti->ports = ports;
+	return 0;
+}
+
+static int load_tunnels(struct fleet_run *run, char *err, size_t errlen)
+{
+	struct tunnel_map *m = &run->tunnels;
+
+	if (store_tunnels_list(run->store, on_tunnel, m, err, errlen) < 0 || m->nomem) {
+		if (m->nomem)
+			snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (m->n)
+		qsort(m->v, m->n, sizeof(*m->v), by_uuid);
+	return 0;
+}
+
+static void tunnels_free(struct tunnel_map *m)
+{
+	for (size_t i = 0; i < m->n; i++)
+		tunnel_info_clear(&m->v[i]);
+	free(m->v);
+}
+
+/* Aim the job at its device's tunnel, or say why it cannot be reached. */
+static void route_via_tunnel(struct fleet_run *run, struct fleet_job *j)
+{
+	struct tunnel_info key = {0};
+	const struct tunnel_info *ti;
+
+	if (!j->dev.uuid[0]) {
+		j->not_started = "no uuid in the inventory to find its CIRA tunnel";
+		return;
+	}
+	snprintf(key.uuid, sizeof(key.uuid), "%s", j->dev.uuid);
+	ti = run->tunnels.n ? bsearch(&key, run->tunnels.v, run->tunnels.n, sizeof(key), by_uuid)
+			    : NULL;
+	if (!ti)
+		j->not_started = "no CIRA tunnel open from this device on this machine "
+				 "(amt-verify tunnels lists them)";
+	else if (!tunnel_route(ti, &j->t, &j->route))
+		j->not_started = j->t.tls ? "its CIRA tunnel does not carry port 16993 (TLS)"
+					  : "its CIRA tunnel does not carry port 16992";
 }
 
 /* ---- expectations from the agent's report ---- */
@@ -420,6 +534,12 @@ static void job_run(struct fleet_task *t)
 {
 	struct fleet_job *j = (struct fleet_job *)t;
 
+	if (j->not_started) {
+		snprintf(j->err, sizeof(j->err), "%s: %s", j->dev.host, j->not_started);
+		j->s.error_kind = WSMAN_E_NETWORK;
+		j->rc = VERIFY_EXIT_NETWORK;
+		return;
+	}
 	j->rc = device_read(&j->t, &j->s, j->err, sizeof(j->err));
 }
 
@@ -455,6 +575,8 @@ static struct fleet_task *next_job(void *arg)
 	j->t.skip_host_id = !fleet_device_expected(&j->dev, "host_id");
 	j->t.perform = fleet_task_perform;
 	j->t.perform_arg = &j->task;
+	if (run->a->via_tunnels)
+		route_via_tunnel(run, j);
 	j->task.run = job_run;
 	j->rc = VERIFY_EXIT_NETWORK;
 	snprintf(j->err, sizeof(j->err), "not started: out of memory");
@@ -521,7 +643,8 @@ static void job_finished(void *arg, struct fleet_task *t)
 
 	memset(&r, 0, sizeof(r));
 	r.dev = &j->dev;
-	r.port = j->t.port ? j->t.port : j->t.tls ? 16993 : 16992;
+	r.port = j->dev.port ? j->dev.port : run->a->port ? run->a->port : j->t.tls ? 16993 : 16992;
+	r.via = j->route.relay[0] ? j->route.relay : NULL;
 	r.ms = fleet_task_elapsed_ms(t);
 	if (j->rc == VERIFY_EXIT_OK) {
 		r.state = &j->s;
@@ -577,8 +700,14 @@ int cmd_fleet(int argc, char **argv)
 		fprintf(stderr, "%s fleet: %s\n", VERIFY_PROG, run.stats.hist ? err : "out of memory");
 		goto out;
 	}
-	if (a.from_reports && store_open(a.db, STORE_READONLY, &run.store, err, sizeof(err)) != 0) {
-		fprintf(stderr, "%s fleet: --expect-from-reports: %s\n", VERIFY_PROG, err);
+	if ((a.from_reports || a.via_tunnels) &&
+	    store_open(a.db, STORE_READONLY, &run.store, err, sizeof(err)) != 0) {
+		fprintf(stderr, "%s fleet: %s: %s\n", VERIFY_PROG,
+			a.from_reports ? "--expect-from-reports" : "--via-tunnels", err);
+		goto out;
+	}
+	if (a.via_tunnels && load_tunnels(&run, err, sizeof(err)) != 0) {
+		fprintf(stderr, "%s fleet: --via-tunnels: %s\n", VERIFY_PROG, err);
 		goto out;
 	}
 	if (a.t.insecure)
@@ -617,6 +746,7 @@ int cmd_fleet(int argc, char **argv)
 							   : VERIFY_EXIT_OK;
 out:
 	store_close(run.store);
+	tunnels_free(&run.tunnels);
 	fleet_inventory_close(run.inv);
 	fleet_stats_free(&run.stats);
 	for (size_t i = 0; i < run.ncreds; i++)

@@ -5,6 +5,7 @@
  * Text:  HOST:PORT ok AMT 16.1.25 post/acm 03000200-... 12 ms
  *        HOST:PORT mismatch control_mode: expected acm, device has ccm (12 ms)
  *        HOST:PORT unreachable: network error: ... (3001 ms)
+ *        (through a CIRA tunnel: "HOST:PORT via RELAY ok ...")
  * JSON:  {"schema":1,"host":..,"port":..,"uuid":..,"status":..,"ms":..,
  *         "device":{...}|null,"mismatches":[{"field","expected","actual"}],
  *         "error":null|".."}
@@ -78,6 +79,7 @@ static int print_json(FILE *f, const struct fleet_result *r)
 	    !json_object_set_new(o, "host", json_string(r->dev->host)) &&
 	    !json_object_set_new(o, "port", json_integer(r->port)) &&
 	    !json_object_set_new(o, "uuid", str_or_null(r->dev->uuid)) &&
+	    !json_object_set_new(o, "via", str_or_null(r->via)) &&
 	    !json_object_set_new(o, "status", json_string(fleet_status_name(r->status))) &&
 	    !json_object_set_new(o, "ms", json_integer(r->ms)) &&
 	    !json_object_set_new(o, "device", dev) && !json_object_set_new(o, "mismatches", mm) &&
@@ -118,8 +120,8 @@ static int print_text(FILE *f, const struct fleet_result *r)
 {
 	bool v6 = strchr(r->dev->host, ':') != NULL;
 
-	fprintf(f, "%s%s%s:%u %s", v6 ? "[" : "", r->dev->host, v6 ? "]" : "", r->port,
-		fleet_status_name(r->status));
+	fprintf(f, "%s%s%s:%u%s%s %s", v6 ? "[" : "", r->dev->host, v6 ? "]" : "", r->port,
+		r->via ? " via " : "", r->via ? r->via : "", fleet_status_name(r->status));
 	if (r->status == FLEET_OK) {
 		fprintf(f, " AMT %s %s/%s %s %lld ms\n", r->state->amt_version,
 			r->state->provisioning_state, r->state->control_mode, r->state->uuid,

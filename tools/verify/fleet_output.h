@@ -39,7 +39,8 @@ struct fleet_mismatch {
 
 struct fleet_result {
 	const struct fleet_device *dev;
-	unsigned port;                    /* the port used */
+	unsigned port;                    /* the AMT port */
+	const char *via;                  /* "ADDR:PORT" of the tunnel relay used, or NULL */
 	enum fleet_status status;
 	int64_t ms;                       /* this device, from start to end */
 	const struct device_state *state; /* NULL unless read */

@@ -193,29 +193,6 @@ static void print_problem(bool json, const char *uuid, const char *addr, const c
 		addr ? " at " : "", addr ? addr : "", error);
 }
 
-/* Reach the device through its tunnel: t aims at the relay of the port
- * the options want (TLS: the URL names AMT, the connection goes to the
- * relay). false when the tunnel does not carry that port. */
-static bool via_tunnel(const struct row *w, struct device_target *t, char *addr, size_t addrcap,
-		       char *connect_to, size_t ctcap, char *host, size_t hostcap)
-{
-	unsigned amt_port = t->tls ? 16993 : 16992, port;
-
-	if (!tunnel_relay(&w->tun, amt_port, host, hostcap, &port))
-		return false;
-	bool v6 = strchr(host, ':') != NULL;
-	snprintf(addr, addrcap, "%s%s%s:%u", v6 ? "[" : "", host, v6 ? "]" : "", port);
-	t->host = host;
-	t->port = port;
-	if (t->tls && w->tun.host_name[0]) {
-		snprintf(connect_to, ctcap, "%s:16993:%s", w->tun.host_name, addr);
-		t->host = w->tun.host_name;
-		t->port = 16993;
-		t->connect_to = connect_to;
-	}
-	return true;
-}
-
 /* One device being checked (a task of the fleet engine). */
 struct check_job {
 	struct fleet_task task; /* first: the engine hands this back */
@@ -225,7 +202,8 @@ struct check_job {
 	struct device_state s;
 	int rc;
 	char err[640];
-	char relay[300], connect_to[600], host[256], label[320]; /* through a tunnel */
+	struct tunnel_route route; /* through a tunnel */
+	char label[320];
 };
 
 struct check_run {
@@ -303,13 +281,12 @@ static struct fleet_task *check_next(void *arg)
 		}
 		j->w = w;
 		j->t = run->a->t;
-		if (w->has_tun && via_tunnel(w, &j->t, j->relay, sizeof(j->relay), j->connect_to,
-					     sizeof(j->connect_to), j->host, sizeof(j->host))) {
+		if (w->has_tun && tunnel_route(&w->tun, &j->t, &j->route)) {
 			/* the device is connected: its tunnel is the way in, and we say so */
-			snprintf(j->label, sizeof(j->label), "%s (tunnel)", j->relay);
+			snprintf(j->label, sizeof(j->label), "%s (tunnel)", j->route.relay);
 			addr = j->label;
 			fprintf(stderr, "%s reports: %s is connected: checked through its CIRA "
-					"tunnel (relay %s)\n", VERIFY_PROG, w->doc.uuid, j->relay);
+					"tunnel (relay %s)\n", VERIFY_PROG, w->doc.uuid, j->route.relay);
 		} else if (!addr) {
 			print_problem(run->a->json, w->doc.uuid, NULL, NULL, NULL, NULL,
 				      "the report has no IPv4 address and no usable host name");
