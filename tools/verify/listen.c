@@ -34,6 +34,7 @@ struct listen_opts {
 	/* --max-connections sets all three; a receiver's own option wins. */
 	unsigned long max_connections, max_hello, max_mps, max_reports;
 	unsigned long hello_per_source, hello_per_uuid;
+	bool proxy;
 	/* relays and verify-on-connect (--mps) */
 	const char *relay_bind, *device_user, *device_password_file, *device_ca_file;
 	unsigned long relay_port_low, relay_port_high, max_channels, max_relays, open_timeout_s;
@@ -77,7 +78,7 @@ enum { O_HELLO, O_MPS, O_REPORTS, O_CERT, O_KEY, O_USER, O_PWFILE, O_CLIENT_CA, 
        O_JSON, O_TUNNEL, O_MAXCONN, O_MAXHELLO, O_MAXMPS, O_MAXREPORTS, O_PERSOURCE, O_PERUUID,
        O_RELAY_BIND, O_RELAY_PORTS, O_MAXCHAN, O_MAXRELAYS, O_OPEN_TIMEOUT, O_DEV_USER,
        O_DEV_PWFILE, O_DEV_CA, O_VERIFY, O_NOVERIFY, O_EVENTS, O_NUSER, O_NPW, O_ONEVENT,
-       O_ONTIMEOUT, O_ONMAX };
+       O_ONTIMEOUT, O_ONMAX, O_PROXY };
 
 /* 0, 1 (--help printed), or -1 (usage error printed). */
 static int parse_args(int argc, char **argv, struct listen_opts *o)
@@ -180,6 +181,11 @@ static int parse_args(int argc, char **argv, struct listen_opts *o)
 			       CLIOPT_REPEAT},
 		[O_ONTIMEOUT] = {"on-event-timeout", 0, "S", ontimeout, 0},
 		[O_ONMAX] = {"on-event-max", 0, "N", onmax, 0},
+		[O_PROXY] = {"proxy-protocol", 0, NULL,
+			     "behind a TCP load balancer (HAProxy send-proxy or send-proxy-v2): "
+			     "every connection starts with a PROXY header naming the client; one "
+			     "without is closed. Only the balancer may reach the ports",
+			     0},
 		{NULL, 0, NULL, NULL, 0},
 	};
 	const struct clicmd cli = {
@@ -222,6 +228,7 @@ static int parse_args(int argc, char **argv, struct listen_opts *o)
 		case O_USER: o->user = v; break;
 		case O_PWFILE: o->password_file = v; break;
 		case O_DB: o->db = v; break;
+		case O_PROXY: o->proxy = true; break;
 		case O_JSON: o->json = true; break;
 		case O_TUNNEL:
 			if (cliopt_ulong(&cli, stderr, opt, v, 0, 31536000, &o->max_tunnel_s))
@@ -504,6 +511,11 @@ int cmd_listen(int argc, char **argv)
 		run.ctx.lim.max_reports = (unsigned)o.max_reports;
 	run.ctx.lim.hello_per_source = (unsigned)o.hello_per_source;
 	run.ctx.lim.hello_per_uuid = (unsigned)o.hello_per_uuid;
+	run.ctx.proxy = o.proxy;
+	if (o.proxy && listen_proxy_setup() != 0) {
+		fprintf(stderr, "%s listen: --proxy-protocol: out of memory\n", VERIFY_PROG);
+		goto out;
+	}
 	run.ctx.lim.max_tunnel_s = (unsigned)o.max_tunnel_s;
 	if (o.max_channels)
 		run.ctx.lim.max_channels = (unsigned)o.max_channels;

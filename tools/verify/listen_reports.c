@@ -131,6 +131,14 @@ static void fill_source(struct report_conn *c, const SSL *ssl)
 
 	if (c->source[0])
 		return;
+	if (c->srv->ctx->proxy) {
+		/* --proxy-protocol: the client the balancer's header named */
+		const char *src = listen_proxy_source(ssl, NULL, 0);
+		if (src) {
+			snprintf(c->source, sizeof(c->source), "%s", src);
+			return;
+		}
+	}
 	if (fd >= 0 && getpeername(fd, (struct sockaddr *)&ss, &len) == 0)
 		verify_sockaddr_str((struct sockaddr *)&ss, c->source, sizeof(c->source));
 	else
@@ -149,10 +157,18 @@ static const char *alert_text(int ret)
 static void on_tls_info(const SSL *ssl, int where, int ret)
 {
 	struct report_conn *c = SSL_get_ex_data(ssl, conn_idx);
+	char why[160] = "";
 	long vr;
 
+	/* Before OpenSSL reads anything: the PROXY header comes first. The
+	 * callback's SSL is const only by its signature; the SSL is ours. */
+	if ((where & SSL_CB_HANDSHAKE_START) && c && c->srv->ctx->proxy)
+		listen_proxy_install((SSL *)ssl, "reports", &c->srv->gate.log_proxy_ms,
+				     &c->srv->gate.refused_proxy);
 	if (!(where & SSL_CB_ALERT) || !c || (ret >> 8) != SSL3_AL_FATAL)
 		return;
+	if (c->srv->ctx->proxy && !listen_proxy_source(ssl, why, sizeof(why)) && why[0])
+		return; /* no PROXY header: said when it was refused */
 	fill_source(c, ssl);
 	if (where & SSL_CB_READ) {
 		log_warn("reports %s: the client ended the TLS handshake: %s — does it trust "

@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# amt-verify listen --proxy-protocol: receivers behind a TCP load balancer
+# (HAProxy send-proxy / send-proxy-v2) see the client the PROXY header
+# names, for hello packets and for agent reports over TLS, with v1 and v2
+# headers; rate limits count those clients, not the balancer; a connection
+# without a header is refused and logged; the balancer's LOCAL health check
+# is served under its own address.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/listen_lib.sh"
+
+command -v python3 >/dev/null || { skip proxy "needs python3"; exit 0; }
+cp "$T/mps.pem" "$T/srv.pem"; cp "$T/mps.key" "$T/srv.key"; chmod 600 "$T/srv.key"
+
+start_listen P --hello 127.0.0.1:0 --reports 127.0.0.1:0 --tls-cert "$T/srv.pem" \
+	--tls-key "$T/srv.key" --proxy-protocol --hello-per-source 1 --db "$T/p.db" --json || exit 1
+HP=$(port_of P hello); RP=$(port_of P reports)
+ok "listen --proxy-protocol: hello on $HP, reports on $RP"
+
+# proxied ACTION PORT HEADER...: connect, send a PROXY header, then a hello or a report
+proxied() {
+	timeout 20 python3 - "$@" <<'PY'
+import json, os, socket, ssl, struct, sys, time
+sys.path.insert(0, os.environ["PEERDIR"])
+import listen_peer
+action, port, kind = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+s = socket.create_connection(("127.0.0.1", port), timeout=10)
+sig = b"\r\n\r\n\x00\r\nQUIT\n"
+if kind == "v1":
+    src, sport = sys.argv[4], int(sys.argv[5])
+    s.sendall(f"PROXY TCP4 {src} 127.0.0.1 {sport} {port}\r\n".encode())
+elif kind == "v2":
+    src, sport = sys.argv[4], int(sys.argv[5])
+    addr = socket.inet_aton(src) + socket.inet_aton("127.0.0.1") + struct.pack(">HH", sport, port)
+    s.sendall(sig + bytes([0x21, 0x11]) + struct.pack(">H", len(addr) + 5) + addr + b"\x05\x00\x02id")
+elif kind == "local":
+    s.sendall(sig + bytes([0x20, 0x00, 0, 0]))
+# kind "none": no header
+if action == "hello":
+    s.sendall(listen_peer.hello_bytes(retry=int(sys.argv[-1])))
+    time.sleep(0.3)
+    print("sent")
+else:
+    ctx = ssl.create_default_context(cafile=sys.argv[-1])
+    try:
+        t = ctx.wrap_socket(s, server_hostname="127.0.0.1")
+    except (ssl.SSLError, OSError) as e:
+        print("tls-failed"); sys.exit(0)
+    body = json.dumps({"type": "amt-agent-report", "schema": 1,
+        "report_id": "5eb0a1f2-1111-4111-8111-%012d" % int(sys.argv[-2]),
+        "uuid": "03000200-0400-0500-0006-000700080009", "timestamp": "2026-11-22T10:00:00.000Z",
+        "host_name": "h", "provisioning_state": "post", "control_mode": "acm",
+        "amt_version": "16.1.25", "host_id": None, "cira": {"status": "not_connected"}}).encode()
+    t.sendall(b"POST /reports HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+              b"Content-Length: %d\r\nConnection: close\r\n\r\n" % len(body) + body)
+    print(t.recv(4096).split(b"\r\n")[0].decode())
+PY
+}
+export PEERDIR
+PEERDIR=$(cd "$(dirname "$0")" && pwd)
+
+R=$(proxied hello "$HP" v1 203.0.113.7 40001 3)
+wait_count P hello 1 && [ "$(last P hello | jq -r .source)" = "203.0.113.7:40001" ] &&
+	ok "hello behind a PROXY v1 header: the event names the client 203.0.113.7:40001" ||
+	fail "hello v1" "$R $(last P hello) $(tail -3 "$T/P.err")"
+R=$(proxied hello "$HP" v2 198.51.100.9 5555 4)
+wait_count P hello 2 && [ "$(last P hello | jq -r .source)" = "198.51.100.9:5555" ] &&
+	ok "hello behind a PROXY v2 header (with a TLV): the client 198.51.100.9:5555" ||
+	fail "hello v2" "$R $(last P hello)"
+R=$(proxied hello "$HP" v1 203.0.113.7 40002 5)
+sleep 0.5
+[ "$(count P hello)" -eq 2 ] && grep -q "hello connection from 203.0.113.7:40002 refused: more than 1 a minute" "$T/P.err" &&
+	ok "--hello-per-source counts the client the header names (a second one refused)" ||
+	fail "rate per client" "$(count P hello) hellos; $(grep refused "$T/P.err" | tail -2)"
+R=$(proxied hello "$HP" v1 203.0.113.8 40003 6)
+wait_count P hello 3 && ok "… while another client through the same balancer is accepted" ||
+	fail "other client" "$(count P hello)"
+R=$(proxied hello "$HP" none 7)
+sleep 0.5
+[ "$(count P hello)" -eq 3 ] && grep -q "refused: the connection does not start with a PROXY protocol header" "$T/P.err" &&
+	ok "a connection without a PROXY header: refused and logged, nothing stored" ||
+	fail "no header" "$(count P hello); $(tail -3 "$T/P.err")"
+R=$(proxied hello "$HP" local 8)
+wait_count P hello 4 && grep -qE '^127\.0\.0\.1:' <<<"$(last P hello | jq -r .source)" &&
+	ok "a LOCAL header (the balancer's health check): served under the balancer's address" ||
+	fail "LOCAL" "$(last P hello)"
+
+# reports over TLS behind the header
+R=$(proxied report "$RP" v1 203.0.113.9 41000 1 "$T/ca.pem")
+[ "$R" = "HTTP/1.1 201 Created" ] && wait_count P report 1 &&
+	[ "$(last P report | jq -r .source)" = "203.0.113.9:41000" ] &&
+	ok "a report over TLS behind a PROXY v1 header: 201, stored with the client's address" ||
+	fail "report v1" "$R $(last P report) $(tail -3 "$T/P.err")"
+R=$(proxied report "$RP" v2 198.51.100.10 41001 2 "$T/ca.pem")
+[ "$R" = "HTTP/1.1 201 Created" ] && wait_count P report 2 &&
+	[ "$(last P report | jq -r .source)" = "198.51.100.10:41001" ] &&
+	ok "… behind a PROXY v2 header too" || fail "report v2" "$R $(last P report)"
+OUT=$("$VERIFY" reports --db "$T/p.db" --json | jq -r .source)
+[ "$OUT" = "198.51.100.10:41001" ] && ok "reports --json: the source is the agent, not the balancer" ||
+	fail "reports source" "$OUT"
+R=$(proxied report "$RP" none 3 "$T/ca.pem")
+[ "$R" = tls-failed ] && grep -q "reports .*connection refused: the connection does not start with a PROXY protocol header" "$T/P.err" &&
+	ok "TLS straight to the receiver without a header: refused and logged" ||
+	fail "report without header" "$R $(tail -3 "$T/P.err")"
+alive P && ok "the listener survives all of it" || fail "alive" "died"
+stop_listen P
+expect_rc "SIGTERM: exit 0" 0
+if grep -qE 'ERROR: (Address|Leak|Undefined)Sanitizer|runtime error:' "$T/P.err"; then
+	fail "sanitizers" "$(grep -E 'Sanitizer|runtime error' "$T/P.err" | head -3)"
+else
+	ok "no sanitizer reports"
+fi
