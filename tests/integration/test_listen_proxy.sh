@@ -104,6 +104,41 @@ R=$(proxied report "$RP" none 3 "$T/ca.pem")
 alive P && ok "the listener survives all of it" || fail "alive" "died"
 stop_listen P
 expect_rc "SIGTERM: exit 0" 0
+
+# ---- a real HAProxy in front of two listeners (when installed) --------------------------
+if command -v haproxy >/dev/null; then
+	free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+	FA=$(free_port); FB=$(free_port); FE=$(free_port)
+	start_listen A --reports "127.0.0.1:$FA" --tls-cert "$T/srv.pem" --tls-key "$T/srv.key" \
+		--proxy-protocol --db "$T/h.db" --json || exit 1
+	start_listen B --reports "127.0.0.1:$FB" --tls-cert "$T/srv.pem" --tls-key "$T/srv.key" \
+		--proxy-protocol --db "$T/h.db" --json || exit 1
+	{
+		printf 'defaults\n    mode tcp\n    timeout connect 5s\n    timeout client 30s\n    timeout server 30s\n'
+		printf 'frontend reports\n    bind 127.0.0.1:%s\n    default_backend reports\n' "$FE"
+		printf 'backend reports\n    balance roundrobin\n'
+		printf '    server a 127.0.0.1:%s send-proxy-v2 check check-send-proxy inter 500\n' "$FA"
+		printf '    server b 127.0.0.1:%s send-proxy check check-send-proxy inter 500\n' "$FB"
+	} > "$T/haproxy.cfg"
+	haproxy -f "$T/haproxy.cfg" -db > "$T/haproxy.log" 2>&1 &
+	HAP=$!
+	sleep 1.5
+	codes=""
+	for i in 1 2 3 4; do
+		codes+=$(proxied report "$FE" none "$((10 + i))" "$T/ca.pem" | awk '{print $2}')
+	done
+	kill "$HAP"; wait "$HAP" 2>/dev/null
+	[ "$codes" = 201201201201 ] && [ "$(count A report)" -eq 2 ] && [ "$(count B report)" -eq 2 ] &&
+		ok "HAProxy $(haproxy -v | head -1 | awk '{print $3}') (send-proxy-v2 and send-proxy) in front of two listeners: 4 reports, 2 each" ||
+		fail "haproxy" "codes $codes, A $(count A report), B $(count B report); $(tail -3 "$T/haproxy.log")"
+	srcs=$(jq -r 'select(.type=="report") | .source' "$T/A.out" "$T/B.out" | cut -d: -f1 | sort -u)
+	[ "$srcs" = 127.0.0.1 ] && ! grep -q "refused" "$T/A.err" "$T/B.err" &&
+		ok "… each stored under the client's address; HAProxy's health checks (LOCAL) refused none" ||
+		fail "haproxy sources" "$srcs; $(grep refused "$T/A.err" "$T/B.err" | head -2)"
+	stop_listen A; stop_listen B
+else
+	skip "HAProxy in front" "haproxy not installed (optional: apt-get install haproxy)"
+fi
 if grep -qE 'ERROR: (Address|Leak|Undefined)Sanitizer|runtime error:' "$T/P.err"; then
 	fail "sanitizers" "$(grep -E 'Sanitizer|runtime error' "$T/P.err" | head -3)"
 else
