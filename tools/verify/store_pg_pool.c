@@ -15,6 +15,10 @@
  * failed (a report: the agent resends it, and its unique report_id makes the
  * resend a duplicate if the first commit did land) or queued again (an
  * event: at least once).
+ * Each connection runs the waiting jobs in batches of up to STORE_PG_BATCH
+ * in pipeline mode: one statement per job, then one Sync, so the batch is
+ * one transaction and one flush to disk (group commit), and every job of
+ * it completes only once the Sync's answer says it is committed.
  * Logs one line when the database becomes unreachable (error) and one when
  * it is back (warning, so both show at the default level); nothing else.
  * Must not: block on the network (every libpq call here is non-blocking),
@@ -33,6 +37,7 @@
 #define STORE_PG_POOL 4
 #define STORE_PG_QUEUE_MAX 4096u
 #define STORE_PG_QUEUE_WAIT_MS 60000
+#define STORE_PG_BATCH 64
 #define BACKOFF_FIRST_MS 250
 #define BACKOFF_MAX_MS 8000
 
@@ -46,10 +51,12 @@ struct pconn {
 	struct event *retry;  /* the reconnect timer */
 	int fd;               /* the socket io watches */
 	int backoff_ms;
-	struct store_job *job; /* PC_BUSY */
-	int64_t event_id, report_row;
-	int result;            /* the job's outcome so far */
-	char err[256];
+	/* PC_BUSY: the batch in flight and each job's outcome so far */
+	struct store_job *job[STORE_PG_BATCH];
+	int result[STORE_PG_BATCH];        /* -2: no result yet */
+	int64_t event_id[STORE_PG_BATCH], report_row[STORE_PG_BATCH];
+	unsigned njobs, at;                /* jobs; the one results are for */
+	char err[256];                     /* the first statement error */
 };
 
 struct pg_pool {
@@ -227,23 +234,27 @@ static void schedule_reconnect(struct pconn *c)
 	event_add(c->retry, &tv);
 }
 
-/* The connection broke: its job fails or waits again, it reconnects later. */
+/* The connection broke: its jobs fail or wait again, it reconnects later. */
 static void conn_lost(struct pconn *c)
 {
 	struct pg_pool *p = c->pool;
-	struct store_job *job = c->job;
+	struct store_job *jobs[STORE_PG_BATCH];
+	unsigned n = c->njobs;
 	char why[256];
 
 	pg_conn_err(c->conn, why, sizeof(why));
-	c->job = NULL;
+	memcpy(jobs, c->job, n * sizeof(jobs[0]));
+	c->njobs = 0;
 	schedule_reconnect(c);
 	if (!any_up(p) && !any_connecting(p))
 		note_reachable(p, false, why);
-	if (job) {
-		if (job->kind == STORE_JOB_EVENT)
-			enqueue(p, job, true);
+	/* Not committed as far as we know: events go back to the front of the
+	 * queue (in order), reports to their senders. */
+	while (n-- > 0) {
+		if (jobs[n]->kind == STORE_JOB_EVENT)
+			enqueue(p, jobs[n], true);
 		else
-			fail_job(p, job, why, true);
+			fail_job(p, jobs[n], why, true);
 	}
 	if (!p->reachable)
 		fail_reports_while_down(p, why);
@@ -254,7 +265,55 @@ static void conn_lost(struct pconn *c)
 
 static void on_result(evutil_socket_t fd, short what, void *arg);
 
-/* Read what has arrived; a complete answer finishes the job. */
+/* The Sync's answer: the batch is committed (or was rolled back as a
+ * whole); every job of it completes now. */
+static void batch_done(struct pconn *c)
+{
+	struct pg_pool *p = c->pool;
+	unsigned n = c->njobs;
+
+	c->njobs = 0;
+	c->state = PC_IDLE;
+	for (unsigned i = 0; i < n; i++) {
+		int rc = c->result[i];
+
+		if (rc == -2) {
+			rc = -1;
+			if (!c->err[0])
+				snprintf(c->err, sizeof(c->err), "no result");
+		}
+		store_job_finish(p->st, c->job[i], rc, c->event_id[i], c->report_row[i],
+				 rc < 0 ? c->err : NULL, false);
+	}
+}
+
+/* One statement's result, for job c->at. */
+static void take_result(struct pconn *c, PGresult *res)
+{
+	struct store_job *job;
+	unsigned i = c->at;
+	int rc = -2;
+
+	if (i >= c->njobs || c->result[i] != -2)
+		return;
+	job = c->job[i];
+	if (PQresultStatus(res) == PGRES_PIPELINE_ABORTED) {
+		rc = -1; /* an earlier statement of the batch failed: none commits */
+	} else if (job->kind == STORE_JOB_EVENT) {
+		if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1) {
+			c->event_id[i] = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+			rc = 0;
+		}
+	} else {
+		rc = pg_report_result(res, &c->event_id[i], &c->report_row[i]);
+	}
+	if (rc < 0 && !c->err[0])
+		snprintf(c->err, sizeof(c->err), "%s: %.*s", store_name(c->pool->st),
+			 (int)strcspn(PQresultErrorMessage(res), "\n"), PQresultErrorMessage(res));
+	c->result[i] = rc < 0 ? -1 : rc;
+}
+
+/* Read what has arrived; the Sync's answer finishes the batch. */
 static void collect(struct pconn *c)
 {
 	struct pg_pool *p = c->pool;
@@ -264,45 +323,24 @@ static void collect(struct pconn *c)
 		conn_lost(c);
 		return;
 	}
-	while (!PQisBusy(c->conn)) {
+	while (c->state == PC_BUSY && !PQisBusy(c->conn)) {
 		res = PQgetResult(c->conn);
 		if (!res) {
-			struct store_job *job = c->job;
-
-			c->job = NULL;
-			c->state = PC_IDLE;
-			if (job) {
-				if (c->result == -2) { /* nothing came back */
-					c->result = -1;
-					snprintf(c->err, sizeof(c->err), "no result");
-				}
-				store_job_finish(p->st, job, c->result, c->event_id, c->report_row,
-						 c->result < 0 ? c->err : NULL, false);
-			}
+			c->at++; /* the end of one statement's results */
+			continue;
+		}
+		if (PQresultStatus(res) == PGRES_PIPELINE_SYNC) {
+			PQclear(res);
+			batch_done(c);
 			dispatch(p);
 			return;
 		}
-		if (c->job && c->result == -2) {
-			if (c->job->kind == STORE_JOB_EVENT) {
-				if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1) {
-					c->event_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-					c->result = 0;
-				}
-			} else {
-				c->result = pg_report_result(res, &c->event_id, &c->report_row);
-			}
-			if (c->result == -2 || c->result == -1) {
-				if (pg_conn_lost(c->conn, res)) {
-					PQclear(res);
-					conn_lost(c);
-					return;
-				}
-				c->result = -1;
-				snprintf(c->err, sizeof(c->err), "%s: %.*s", store_name(p->st),
-					 (int)strcspn(PQresultErrorMessage(res), "\n"),
-					 PQresultErrorMessage(res));
-			}
+		if (PQresultStatus(res) == PGRES_FATAL_ERROR && pg_conn_lost(c->conn, res)) {
+			PQclear(res);
+			conn_lost(c);
+			return;
 		}
+		take_result(c, res);
 		PQclear(res);
 	}
 }
@@ -333,25 +371,35 @@ static void on_result(evutil_socket_t fd, short what, void *arg)
 	collect(c);
 }
 
-static void run(struct pconn *c, struct store_job *job)
+/* Send up to STORE_PG_BATCH waiting jobs as one pipeline ending in a
+ * Sync: one transaction. */
+static void run_batch(struct pconn *c)
 {
+	struct pg_pool *p = c->pool;
 	const char *v[PG_REPORT_PARAMS];
-	int ok, f;
+	int ok = 1, f;
 
-	c->job = job;
 	c->state = PC_BUSY;
-	c->result = -2;
-	c->event_id = c->report_row = 0;
+	c->njobs = c->at = 0;
 	c->err[0] = '\0';
-	if (job->kind == STORE_JOB_EVENT) {
-		pg_event_params(job->time, job->type, job->uuid, job->source, job->detail, v);
-		ok = PQsendQueryParams(c->conn, pg_insert_event_sql, PG_EVENT_PARAMS, NULL, v, NULL,
-				       NULL, 0);
-	} else {
-		pg_report_params(&job->r, job->detail, v);
-		ok = PQsendQueryParams(c->conn, pg_insert_report_sql, PG_REPORT_PARAMS, NULL, v,
-				       NULL, NULL, 0);
+	while (ok && c->njobs < STORE_PG_BATCH && p->head) {
+		struct store_job *job = dequeue(p);
+		unsigned i = c->njobs++;
+
+		c->job[i] = job;
+		c->result[i] = -2;
+		c->event_id[i] = c->report_row[i] = 0;
+		if (job->kind == STORE_JOB_EVENT) {
+			pg_event_params(job->time, job->type, job->uuid, job->source, job->detail, v);
+			ok = PQsendQueryParams(c->conn, pg_insert_event_sql, PG_EVENT_PARAMS, NULL, v,
+					       NULL, NULL, 0);
+		} else {
+			pg_report_params(&job->r, job->detail, v);
+			ok = PQsendQueryParams(c->conn, pg_insert_report_sql, PG_REPORT_PARAMS, NULL,
+					       v, NULL, NULL, 0);
+		}
 	}
+	ok = ok && PQpipelineSync(c->conn);
 	f = ok ? PQflush(c->conn) : -1;
 	if (f < 0 || watch(c, f == 1 ? EV_READ | EV_WRITE : EV_READ, on_result) != 0)
 		conn_lost(c);
@@ -363,7 +411,7 @@ static void dispatch(struct pg_pool *p)
 
 	for (int i = 0; i < STORE_PG_POOL && p->head; i++)
 		if (p->c[i].state == PC_IDLE)
-			run(&p->c[i], dequeue(p));
+			run_batch(&p->c[i]);
 	if (p->head && !evtimer_pending(p->expire, NULL))
 		event_add(p->expire, &tv);
 }
@@ -386,7 +434,7 @@ static void on_connect(evutil_socket_t fd, short what, void *arg)
 		return;
 	case PGRES_POLLING_OK:
 		PQsetNoticeProcessor(c->conn, pg_ignore_notice, NULL);
-		if (PQsetnonblocking(c->conn, 1) != 0) {
+		if (PQsetnonblocking(c->conn, 1) != 0 || PQenterPipelineMode(c->conn) != 1) {
 			schedule_reconnect(c);
 			return;
 		}
@@ -502,10 +550,9 @@ void pg_pool_free(struct store *st)
 	for (int i = 0; i < STORE_PG_POOL; i++) {
 		struct pconn *c = &p->c[i];
 
-		job = c->job;
-		c->job = NULL;
-		if (job)
-			fail_job(p, job, "the store is closing", true);
+		for (unsigned k = 0; k < c->njobs; k++)
+			fail_job(p, c->job[k], "the store is closing", true);
+		c->njobs = 0;
 		conn_close(c);
 		if (c->retry)
 			event_free(c->retry);
