@@ -129,7 +129,14 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
 .PHONY: all check demo bench fuzz install clean deps unit integration lint gui-test \
 	desktop-skipped install-desktop
-all: $(BINS) $(NETMOD) $(UNIT_BINS) $(DESKTOP_TARGETS)
+# Benchmark tools (tests/bench/*.c): built with everything so both
+# compilers check them; run only by make bench.
+BENCH_BINS := $(BUILD)/bench/report_load
+all: $(BINS) $(NETMOD) $(UNIT_BINS) $(DESKTOP_TARGETS) $(BENCH_BINS)
+
+$(BUILD)/bench/%: $(call obj,tests/bench/%.c)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 $(GEN_MIGRATIONS): scripts/embed-sql.sh $(MIGRATIONS)
 	@mkdir -p $(dir $@)
