@@ -30,8 +30,8 @@ printf 'P@ssw0rd\n' > "$T/pw"
 chmod 600 "$T/pw" "$T/ca.key"
 cp "$ROOT/tests/data/laptop-amt16.ini" "$T/template.ini"
 
-start_fleet() { # N
-	"$B/amt-sim" fleet --count "$1" --listen 127.1.0.1 --state "$T/template.ini" \
+start_fleet() { # N http|https: one listening socket per device (descriptors)
+	"$B/amt-sim" fleet --count "$1" --serve "$2" --listen 127.1.0.1 --state "$T/template.ini" \
 		--tls-ca "$T/ca.pem" --tls-ca-key "$T/ca.key" --inventory-out "$T/inv.csv" \
 		> "$T/sim.out" 2> "$T/sim.err" &
 	SIM=$!
@@ -65,7 +65,7 @@ run_fleet() {
 echo "== amt-verify fleet vs amt-sim fleet (one process each, loopback; concurrency $CONC)"
 echo "   machine: $(nproc) CPU(s), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); load average $(cut -d' ' -f1-3 /proc/loadavg)"
 for n in $SIZES; do
-	start_fleet "$n"
+	start_fleet "$n" http
 	echo "-- N = $n (simulator RSS $(awk '/VmRSS/ {printf "%.0f MB", $2/1024}' /proc/$SIM/status))"
 	s=$(date +%s%N)
 	for i in $(seq 2 101); do
@@ -78,6 +78,9 @@ for n in $SIZES; do
 	run_fleet "fleet HTTP digest"
 	http=$LAST_RATE
 	printf '%-22s %6sx the sequential loop (target >= 20x)\n' "" "$(awk -v a="$http" -v b="$seq_rate" 'BEGIN{printf "%.1f", a/b}')"
+	stop_fleet
+	grep -oE 'fleet stopped: .*' "$T/sim.err" | sed 's/^/                       simulator: /'
+	start_fleet "$n" https
 	run_fleet "fleet TLS" --tls --ca-file "$T/ca.pem"
 	tls=$LAST_RATE
 	stop_fleet
@@ -85,7 +88,7 @@ for n in $SIZES; do
 
 	if [ "$n" = "$(echo "$SIZES" | awk '{print $1}')" ]; then
 		# the handshake ceiling, once: the key type of the devices' certificates
-		start_fleet 1
+		start_fleet 1 https
 		sp=$(openssl speed -seconds 1 ecdsap256 ecdhp256 2>/dev/null)
 		sign=$(awk '/ecdsa \(nistp256\)/ {print $7}' <<<"$sp"); verify=$(awk '/ecdsa \(nistp256\)/ {print $8}' <<<"$sp")
 		ecdh=$(awk '/ecdh \(nistp256\)/ {print $6}' <<<"$sp")

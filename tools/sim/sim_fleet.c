@@ -65,6 +65,7 @@ struct fleet {
 	const char *state_path, *listen, *faults_spec, *inventory_out, *faults_out;
 	const char *ca_cert, *ca_key;
 	bool inventory_tls;
+	bool serve_http, serve_https; /* --serve */
 	uint32_t seed;
 	struct sim_fleet_listen where;
 	struct sim_fleet_faults faults;
@@ -83,7 +84,7 @@ static void usage(FILE *f)
 		"usage: amt-sim fleet --count N --listen ADDR[:PORT] [--state TEMPLATE.ini]\n"
 		"                     [--faults SPEC] [--groups K] [--tls-ca CERT --tls-ca-key KEY]\n"
 		"                     [--inventory-out FILE [--inventory-tls]] [--faults-out FILE]\n"
-		"                     [--threads T] [--seed S] [-v]\n\n"
+		"                     [--serve http|https|both] [--threads T] [--seed S] [-v]\n\n"
 		"Serve the WS-Management of N simulated AMT devices from one process, each\n"
 		"derived from TEMPLATE.ini (default: built-in defaults) and its index: its own\n"
 		"UUID, MACs, host name, wired address and credentials.\n\n"
@@ -102,6 +103,8 @@ static void usage(FILE *f)
 		"                       with K > 1 also FILE.credentials and FILE.gG.password\n"
 		"  --inventory-tls      (ADDR:PORT form) list the HTTPS ports, not the HTTP ones\n"
 		"  --faults-out FILE    which device has which fault (CSV host,port,fault)\n"
+		"  --serve WHAT         http, https or both (default): one listening socket\n"
+		"                       per device instead of two where descriptors are short\n"
 		"  --threads T          worker threads (default 1)\n"
 		"  --seed S             which devices get the faults (default 1)\n\n"
 		"Prints \"amt-sim: ready: fleet of N\" when every listener is up; SIGTERM/SIGINT\n"
@@ -172,21 +175,29 @@ static int listen_on(uint32_t addr, unsigned port, unsigned *bound, char *err, s
 	return fd;
 }
 
-/* Descriptors for every listener and a share of connections. */
-static void fit_fd_limit(unsigned n)
+/* Descriptors for every listener and a share of connections: 0, or -1
+ * with a reason when the hard limit cannot hold them. */
+static int fit_fd_limit(unsigned listeners, char *err, size_t errcap)
 {
-	rlim_t want = (rlim_t)n * 3 + 1024;
+	rlim_t need = (rlim_t)listeners + 1024, want = need + listeners / 2;
 	struct rlimit rl;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= want)
-		return;
+		return 0;
 	if (rl.rlim_max < want) {
 		struct rlimit up = {want, want};
 		if (setrlimit(RLIMIT_NOFILE, &up) == 0) /* root (CAP_SYS_RESOURCE) */
-			return;
+			return 0;
 	}
 	rl.rlim_cur = rl.rlim_max < want ? rl.rlim_max : want;
 	setrlimit(RLIMIT_NOFILE, &rl);
+	if (rl.rlim_cur >= need)
+		return 0;
+	snprintf(err, errcap, "%u listening sockets need about %llu descriptors and the limit is "
+			      "%llu — raise it (ulimit -Hn, CAP_SYS_RESOURCE) or serve one protocol "
+			      "(--serve http or --serve https)",
+		 listeners, (unsigned long long)need, (unsigned long long)rl.rlim_cur);
+	return -1;
 }
 
 /* ---- devices ---- */
@@ -197,7 +208,7 @@ static int start_device(struct fleet *fl, unsigned i, char *err, size_t errcap)
 	struct worker *wk = &fl->worker[i % fl->threads];
 	struct sim_wsman_attach a = {.base = wk->base, .http_fd = -1, .https_fd = -1,
 				     .stats = &fl->stats};
-	bool tls = fl->tls && (fl->tmpl->st.tls_cert[0] || fl->ca_cert);
+	bool tls = fl->serve_https && fl->tls && (fl->tmpl->st.tls_cert[0] || fl->ca_cert);
 	unsigned port = fl->where.per_address ? SIM_WSMAN_HTTP_PORT
 			: fl->where.port	  ? fl->where.port + 2 * i
 						  : 0;
@@ -215,13 +226,16 @@ static int start_device(struct fleet *fl, unsigned i, char *err, size_t errcap)
 		d->https_port = port ? port + 1 : 1;
 		return 0;
 	}
-	a.http_fd = listen_on(d->addr, port, &d->http_port, err, errcap);
-	if (a.http_fd < 0)
-		return -1;
+	if (fl->serve_http) {
+		a.http_fd = listen_on(d->addr, port, &d->http_port, err, errcap);
+		if (a.http_fd < 0)
+			return -1;
+	}
 	if (tls) {
 		a.https_fd = listen_on(d->addr, port ? port + 1 : 0, &d->https_port, err, errcap);
 		if (a.https_fd < 0) {
-			close(a.http_fd);
+			if (a.http_fd >= 0)
+				close(a.http_fd);
 			return -1;
 		}
 		a.ssl = sim_fleet_tls_ctx(fl->tls);
@@ -442,6 +456,7 @@ static int parse(int argc, char **argv, struct fleet *fl)
 		{"inventory-out", required_argument, NULL, 'o'},
 		{"inventory-tls", no_argument, NULL, 'T'},   {"faults-out", required_argument, NULL, 'F'},
 		{"threads", required_argument, NULL, 't'},   {"seed", required_argument, NULL, 'S'},
+		{"serve", required_argument, NULL, 'P'},
 		{"verbose", no_argument, NULL, 'v'},         {"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0}};
 	int c, verbose = 0;
@@ -485,6 +500,15 @@ static int parse(int argc, char **argv, struct fleet *fl)
 		case 'o': fl->inventory_out = optarg; break;
 		case 'T': fl->inventory_tls = true; break;
 		case 'F': fl->faults_out = optarg; break;
+		case 'P':
+			fl->serve_http = !strcmp(optarg, "http") || !strcmp(optarg, "both");
+			fl->serve_https = !strcmp(optarg, "https") || !strcmp(optarg, "both");
+			if (!fl->serve_http && !fl->serve_https) {
+				fprintf(stderr, "amt-sim fleet: --serve %s: expected http, https or both\n",
+					optarg);
+				return -1;
+			}
+			break;
 		case 'v': verbose++; break;
 		case 'h': usage(stdout); return 1;
 		default: usage(stderr); return -1;
@@ -522,12 +546,18 @@ static int run(struct fleet *fl, sigset_t *sigs)
 		fprintf(stderr, "amt-sim fleet: %s\n", err);
 		return 2;
 	}
-	if (fl->faults.count[SIM_FLEET_BADTLS] && !fl->tmpl->st.tls_cert[0] && !fl->ca_cert) {
+	if (fl->faults.count[SIM_FLEET_BADTLS] &&
+	    (!fl->serve_https || (!fl->tmpl->st.tls_cert[0] && !fl->ca_cert))) {
 		fprintf(stderr, "amt-sim fleet: --faults badtls needs TLS: --tls-ca/--tls-ca-key or "
 				"[amt] tls_cert in the template\n");
 		return 2;
 	}
-	fit_fd_limit(fl->n);
+	if (fit_fd_limit(fl->n * ((fl->serve_http ? 1 : 0) +
+				  (fl->serve_https && (fl->tmpl->st.tls_cert[0] || fl->ca_cert) ? 1 : 0)),
+			 err, sizeof(err)) != 0) {
+		fprintf(stderr, "amt-sim fleet: %s\n", err);
+		return 1;
+	}
 	fl->dev = calloc(fl->n, sizeof(*fl->dev));
 	if (!fl->dev)
 		goto nomem;
@@ -607,6 +637,7 @@ int sim_fleet_main(int argc, char **argv)
 	fl->groups = 1;
 	fl->seed = 1;
 	fl->faults.slow_ms = SIM_FLEET_SLOW_MS_DEFAULT;
+	fl->serve_http = fl->serve_https = true;
 	r = parse(argc, argv, fl);
 	if (r != 0) {
 		free(fl);
