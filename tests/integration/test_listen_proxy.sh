@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # amt-verify listen --proxy-protocol: receivers behind a TCP load balancer
 # (HAProxy send-proxy / send-proxy-v2) see the client the PROXY header
-# names, for hello packets and for agent reports over TLS, with v1 and v2
-# headers; rate limits count those clients, not the balancer; a connection
-# without a header is refused and logged; the balancer's LOCAL health check
-# is served under its own address.
+# names, for hello packets, agent reports over TLS and CIRA tunnels, with v1
+# and v2 headers; relay ports (local) take none; rate limits count those
+# clients, not the balancer; a connection without a header is refused and
+# logged; the balancer's LOCAL health check is served under its own address.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/listen_lib.sh"
 
@@ -104,6 +104,53 @@ R=$(proxied report "$RP" none 3 "$T/ca.pem")
 alive P && ok "the listener survives all of it" || fail "alive" "died"
 stop_listen P
 expect_rc "SIGTERM: exit 0" 0
+
+# ---- a CIRA tunnel behind the header; its relay port is local and takes no header -------
+start_listen Q --mps 127.0.0.1:0 "${MPS_OPTS[@]}" --proxy-protocol --db "$T/q.db" --json || exit 1
+MP=$(port_of Q mps)
+R=$(timeout 30 python3 - "$MP" "$T/ca.pem" "$SECRET" "$VERIFY" "$T/q.db" <<'PY'
+import json, os, socket, ssl, struct, subprocess, sys, time
+sys.path.insert(0, os.environ["PEERDIR"])
+from listen_peer import Apf, expect, fwd, keepalive, pv, sreq, userauth
+port, cafile, pw, verify, db = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]
+raw = socket.create_connection(("127.0.0.1", port), timeout=10)
+raw.sendall(f"PROXY TCP4 203.0.113.20 127.0.0.1 42000 {port}\r\n".encode())
+t = ssl.create_default_context(cafile=cafile).wrap_socket(raw, server_hostname="127.0.0.1")
+a = Apf(t)
+t.sendall(pv()); expect(a.msg(), "PROTOCOLVERSION", 1, 0)
+t.sendall(sreq(b"auth@amt.intel.com")); expect(a.msg(), "SERVICE_ACCEPT", "auth@amt.intel.com")
+t.sendall(userauth(b"admin", pw.encode())); expect(a.msg(), "USERAUTH_SUCCESS")
+t.sendall(sreq(b"pfwd@amt.intel.com")); expect(a.msg(), "SERVICE_ACCEPT", "pfwd@amt.intel.com")
+t.sendall(fwd(16992)); expect(a.msg(), "REQUEST_SUCCESS", 16992)
+t.sendall(keepalive(7)); expect(a.msg(), "KEEPALIVE_REPLY", 7)
+relay = None
+for _ in range(100):
+    out = subprocess.run([verify, "tunnels", "--db", db, "--json"], capture_output=True, text=True).stdout
+    for line in out.splitlines():
+        relay = json.loads(line)["ports"].get("16992")
+    if relay:
+        break
+    time.sleep(0.1)
+if not relay:
+    print("no relay port"); sys.exit(0)
+host, _, rport = str(relay).rpartition(":")
+c = socket.create_connection((host or "127.0.0.1", int(rport)), timeout=10)
+c.sendall(b"GET / HTTP/1.1\r\n\r\n")  # no PROXY header: the relay is not behind the balancer
+t.settimeout(5)
+try:
+    kind = t.recv(1)[0]
+except (socket.timeout, IndexError):
+    kind = None
+print("channel-open" if kind == 90 else "no channel-open (%r)" % kind)
+PY
+)
+[ "$(last Q cira_open | jq -r .source)" = "203.0.113.20:42000" ] &&
+	ok "a CIRA tunnel behind a PROXY header: cira_open names the device 203.0.113.20:42000" ||
+	fail "cira behind header" "$R $(last Q cira_open) $(tail -3 "$T/Q.err")"
+[ "$R" = channel-open ] &&
+	ok "its relay port (local, for the technician) needs no header: the connection becomes a channel" ||
+	fail "relay with --proxy-protocol" "$R $(tail -3 "$T/Q.err")"
+stop_listen Q
 
 # ---- a real HAProxy in front of two listeners (when installed) --------------------------
 if command -v haproxy >/dev/null; then

@@ -108,6 +108,10 @@ struct listen_gate {
 	 * accepting until a connection closes (for evhttp, which accepts
 	 * itself and offers no way to refuse before the TLS handshake). */
 	bool pause_when_full;
+	/* --proxy-protocol: each accepted connection starts with a PROXY header
+	 * (hello, mps; reports read theirs in the TLS layer; relay ports and
+	 * --events are reached directly, never through the balancer) */
+	bool proxy;
 	struct listen_socket *sock; /* while listening */
 	struct listen_rate *per_source; /* NULL: no limit per source address */
 	unsigned per_source_max;        /* connections a minute from one address */

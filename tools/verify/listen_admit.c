@@ -311,7 +311,7 @@ static void on_accept(struct evconnlistener *lev, evutil_socket_t fd, struct soc
 		evutil_closesocket(fd);
 		return;
 	}
-	if (!ls->gate->ctx->proxy) {
+	if (!ls->gate->proxy) {
 		admit(ls, fd, sa);
 		return;
 	}
