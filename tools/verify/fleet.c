@@ -20,7 +20,6 @@
  * Must not: take a password from the command line or the inventory; change
  * anything on a device beyond a 3PDS session.
  */
-#include <getopt.h>
 #include <ini.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +27,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "cliopt.h"
 #include "device.h"
 #include "fleet_engine.h"
 #include "fleet_inventory.h"
@@ -37,8 +37,10 @@
 #include "tunnel_target.h"
 #include "wsman.h"
 
-#define DEFAULT_CONCURRENCY 256u
-#define DEFAULT_TIMEOUT_MS 30000L
+#define DEFAULT_CONCURRENCY_N 256
+#define DEFAULT_TIMEOUT_MS_N 30000
+#define DEFAULT_CONCURRENCY ((unsigned)DEFAULT_CONCURRENCY_N)
+#define DEFAULT_TIMEOUT_MS ((long)DEFAULT_TIMEOUT_MS_N)
 #define MAX_GROUPS 64
 
 struct cred {
@@ -98,48 +100,6 @@ struct fleet_job {
 
 /* ---- options ---- */
 
-static void fleet_usage(FILE *f)
-{
-	fprintf(f,
-		"usage: amt-verify fleet --inventory FILE [--concurrency N] [--timeout-ms T]\n"
-		"                        [--user U --password-file F] [--credentials FILE]\n"
-		"                        [--tls] [--port N] [--ca-file F | --pin SHA256 | --insecure]\n"
-		"                        [--allow-tls10] [--expect KEY=VALUE]...\n"
-		"                        [--expect-from-reports] [--via-tunnels] [--db PATH|URL]\n"
-		"                        [--json | --csv]\n\n"
-		"Read every device of the inventory over WS-Management, many at once from one\n"
-		"event loop, and compare each with what is expected of it. One line per device\n"
-		"on stdout as it finishes, a summary on stderr (and progress on a terminal).\n\n"
-		"  --inventory FILE     CSV with a header row (host, port, uuid, group, and\n"
-		"                       device keys as expected values) or JSON lines\n"
-		"                       ({\"host\":..,\"port\":..,\"uuid\":..,\"group\":..,\"expect\":{..}})\n"
-		"  --concurrency N      devices in flight at once (default %u)\n"
-		"  --timeout-ms T       per device, all its requests (default %ld)\n"
-		"  --user U             WS-Man user of the default credentials (default admin)\n"
-		"  --password-file F    its password (the file must not be readable by others)\n"
-		"  --credentials FILE   credentials per inventory group: INI sections [GROUP]\n"
-		"                       with user = U and password_file = F\n"
-		"  --tls, --port N      HTTPS on 16993 (default HTTP 16992), or another port for\n"
-		"                       devices whose row names none\n"
-		"  --ca-file F          trust this CA for the devices' TLS certificates\n"
-		"  --pin SHA256         or accept certificates with this SHA-256 fingerprint\n"
-		"  --insecure           or do not verify TLS at all (says so)\n"
-		"  --allow-tls10        accept TLS 1.0/1.1 (AMT 7-11)\n"
-		"  --expect KEY=VALUE   expected of every device (KEY: amt_version,\n"
-		"                       provisioning_state, control_mode, uuid, mac, ipv4, dhcp,\n"
-		"                       link_up, host_id); the inventory's columns win\n"
-		"  --expect-from-reports  also expect what each device's latest agent report\n"
-		"                       says (found by the inventory's uuid) in --db\n"
-		"  --via-tunnels        reach each device through the relay port of its CIRA\n"
-		"                       tunnel (amt-verify listen --mps on this machine; found\n"
-		"                       by the inventory's uuid in --db)\n"
-		"  --db PATH|URL        the store of amt-verify listen (default %s)\n"
-		"  --json, --csv        one JSON object / CSV row per device\n\n"
-		"Exit: 0 every device read and as expected, 1 a mismatch, 8 no mismatch but a\n"
-		"device could not be read, 2 usage, inventory, credentials or store error.\n",
-		DEFAULT_CONCURRENCY, DEFAULT_TIMEOUT_MS, STORE_DEFAULT_PATH);
-}
-
 static int add_global_expect(struct fleet_args *a, const char *kv)
 {
 	const char *eq = strchr(kv, '=');
@@ -159,116 +119,139 @@ static int add_global_expect(struct fleet_args *a, const char *kv)
 	return 0;
 }
 
+enum { O_INV, O_CONC, O_TIMEOUT, O_USER, O_PWFILE, O_CREDS, O_TLS, O_PORT, O_CA, O_PIN,
+       O_INSECURE, O_TLS10, O_EXPECT, O_FROM_REPORTS, O_VIA_TUNNELS, O_DB, O_JSON, O_CSV };
+
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
+static const struct cliopt fleet_opts[] = {
+	[O_INV] = {"inventory", 0, "FILE",
+		   "CSV with a header row (host, port, uuid, group, and device keys as expected "
+		   "values) or JSON lines ({\"host\":..,\"port\":..,\"uuid\":..,\"group\":..,"
+		   "\"expect\":{..}})",
+		   0},
+	[O_CONC] = {"concurrency", 0, "N",
+		    "devices in flight at once (default " STR(DEFAULT_CONCURRENCY_N) ")", 0},
+	[O_TIMEOUT] = {"timeout-ms", 0, "T",
+		       "per device, all its requests (default " STR(DEFAULT_TIMEOUT_MS_N) ")", 0},
+	[O_USER] = {"user", 0, "U", "WS-Man user of the default credentials (default admin)", 0},
+	[O_PWFILE] = {"password-file", 0, "F",
+		      "its password (the file must not be readable by others)", 0},
+	[O_CREDS] = {"credentials", 0, "FILE",
+		     "credentials per inventory group: INI sections [GROUP] with user = U and "
+		     "password_file = F",
+		     0},
+	[O_TLS] = {"tls", 0, NULL, "HTTPS on 16993 (default HTTP on 16992)", 0},
+	[O_PORT] = {"port", 0, "N", "another port, for devices whose row names none", 0},
+	[O_CA] = {"ca-file", 0, "F", "trust this CA for the devices' TLS certificates", 0},
+	[O_PIN] = {"pin", 0, "SHA256", "or accept certificates with this SHA-256 fingerprint", 0},
+	[O_INSECURE] = {"insecure", 0, NULL, "or do not verify TLS at all (says so)", 0},
+	[O_TLS10] = {"allow-tls10", 0, NULL, "accept TLS 1.0/1.1 (AMT 7-11)", 0},
+	[O_EXPECT] = {"expect", 0, "KEY=VALUE",
+		      "expected of every device (KEY: amt_version, provisioning_state, "
+		      "control_mode, uuid, mac, ipv4, dhcp, link_up, host_id); the inventory's "
+		      "columns win",
+		      CLIOPT_REPEAT},
+	[O_FROM_REPORTS] = {"expect-from-reports", 0, NULL,
+			    "also expect what each device's latest agent report says (found by "
+			    "the inventory's uuid) in --db",
+			    0},
+	[O_VIA_TUNNELS] = {"via-tunnels", 0, NULL,
+			   "reach each device through the relay port of its CIRA tunnel "
+			   "(amt-verify listen --mps on this machine; found by the inventory's "
+			   "uuid in --db)",
+			   0},
+	[O_DB] = {"db", 0, "PATH|URL", "the store of amt-verify listen (default " STORE_DEFAULT_PATH ")",
+		  0},
+	[O_JSON] = {"json", 0, NULL, "one JSON object per device", 0},
+	[O_CSV] = {"csv", 0, NULL, "one CSV row per device, after a header", 0},
+	{NULL, 0, NULL, NULL, 0},
+};
+
+static const struct clicmd fleet_cli = {
+	.prog = VERIFY_PROG,
+	.name = "fleet",
+	.opts = fleet_opts,
+	.synopsis =
+		"usage: amt-verify fleet --inventory FILE [--concurrency N] [--timeout-ms T]\n"
+		"                        [--user U --password-file F] [--credentials FILE]\n"
+		"                        [--tls] [--port N] [--ca-file F | --pin SHA256 | --insecure]\n"
+		"                        [--allow-tls10] [--expect KEY=VALUE]...\n"
+		"                        [--expect-from-reports] [--via-tunnels] [--db PATH|URL]\n"
+		"                        [--json | --csv]\n",
+	.description =
+		"Read every device of the inventory over WS-Management, many at once from one\n"
+		"event loop, and compare each with what is expected of it. One line per device\n"
+		"on stdout as it finishes, a summary on stderr (and progress on a terminal).\n",
+	.footer = "Exit: 0 every device read and as expected, 1 a mismatch, 8 no mismatch but a\n"
+		  "device could not be read, 2 usage, inventory, credentials or store error.\n",
+};
+
 /* 0, 1 (--help printed), or -1 (usage error printed). */
 static int parse_args(int argc, char **argv, struct fleet_args *a)
 {
-	enum { O_INV = 256, O_CONC, O_TIMEOUT, O_USER, O_PWFILE, O_CREDS, O_TLS, O_PORT, O_CA,
-	       O_PIN, O_INSECURE, O_TLS10, O_EXPECT, O_FROM_REPORTS, O_VIA_TUNNELS, O_DB, O_JSON,
-	       O_CSV, O_HELP };
-	static const struct option opts[] = {
-		{"inventory", required_argument, NULL, O_INV},
-		{"concurrency", required_argument, NULL, O_CONC},
-		{"timeout-ms", required_argument, NULL, O_TIMEOUT},
-		{"user", required_argument, NULL, O_USER},
-		{"password-file", required_argument, NULL, O_PWFILE},
-		{"credentials", required_argument, NULL, O_CREDS},
-		{"tls", no_argument, NULL, O_TLS},
-		{"port", required_argument, NULL, O_PORT},
-		{"ca-file", required_argument, NULL, O_CA},
-		{"pin", required_argument, NULL, O_PIN},
-		{"insecure", no_argument, NULL, O_INSECURE},
-		{"allow-tls10", no_argument, NULL, O_TLS10},
-		{"expect", required_argument, NULL, O_EXPECT},
-		{"expect-from-reports", no_argument, NULL, O_FROM_REPORTS},
-		{"via-tunnels", no_argument, NULL, O_VIA_TUNNELS},
-		{"db", required_argument, NULL, O_DB},
-		{"json", no_argument, NULL, O_JSON},
-		{"csv", no_argument, NULL, O_CSV},
-		{"help", no_argument, NULL, O_HELP},
-		{NULL, 0, NULL, 0}};
+	struct cliopt_result r;
 	unsigned long n;
 	bool db_given = false;
-	int c;
+	int st = cliopt_parse(&fleet_cli, argc, argv, &r, stdout, stderr);
 
-	optind = 0; /* 0: glibc rescans afresh (main stopped at the command with "+") */
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case O_INV: a->inventory = optarg; break;
+	if (st != CLIOPT_OK)
+		return st == CLIOPT_HELP ? 1 : -1;
+	for (int i = 0; i < r.nhits; i++) {
+		const char *v = r.hits[i].value;
+		int opt = r.hits[i].opt;
+		switch (opt) {
+		case O_INV: a->inventory = v; break;
 		case O_CONC:
-			if (verify_parse_ulong(optarg, 1, 65536, &n) != 0) {
-				fprintf(stderr, "%s fleet: --concurrency \"%s\": expected 1..65536\n",
-					VERIFY_PROG, optarg);
+			if (cliopt_ulong(&fleet_cli, stderr, opt, v, 1, 65536, &n) != 0)
 				return -1;
-			}
 			a->concurrency = (unsigned)n;
 			break;
 		case O_TIMEOUT:
-			if (verify_parse_ulong(optarg, 100, 3600000, &n) != 0) {
-				fprintf(stderr, "%s fleet: --timeout-ms \"%s\": expected 100..3600000\n",
-					VERIFY_PROG, optarg);
+			if (cliopt_ulong(&fleet_cli, stderr, opt, v, 100, 3600000, &n) != 0)
 				return -1;
-			}
 			a->timeout_ms = (long)n;
 			break;
-		case O_USER: a->user = optarg; break;
-		case O_PWFILE: a->password_file = optarg; break;
-		case O_CREDS: a->credentials = optarg; break;
+		case O_USER: a->user = v; break;
+		case O_PWFILE: a->password_file = v; break;
+		case O_CREDS: a->credentials = v; break;
 		case O_TLS: a->t.tls = true; break;
 		case O_PORT:
-			if (verify_parse_ulong(optarg, 1, 65535, &n) != 0) {
-				fprintf(stderr, "%s fleet: --port \"%s\": expected 1..65535\n",
-					VERIFY_PROG, optarg);
+			if (cliopt_ulong(&fleet_cli, stderr, opt, v, 1, 65535, &n) != 0)
 				return -1;
-			}
 			a->port = (unsigned)n;
 			break;
-		case O_CA: a->t.ca_file = optarg; break;
-		case O_PIN: a->t.pin = optarg; break;
+		case O_CA: a->t.ca_file = v; break;
+		case O_PIN: a->t.pin = v; break;
 		case O_INSECURE: a->t.insecure = true; break;
 		case O_TLS10: a->t.allow_tls10 = true; break;
 		case O_EXPECT:
-			if (add_global_expect(a, optarg) != 0) {
-				fprintf(stderr, "%s fleet: --expect \"%s\": expected KEY=VALUE with KEY one "
-						"of amt_version, provisioning_state, control_mode, uuid, "
-						"mac, ipv4, dhcp, link_up, host_id (at most %d)\n",
-					VERIFY_PROG, optarg, FLEET_MAX_EXPECT);
-				return -1;
-			}
+			if (add_global_expect(a, v) != 0)
+				return cliopt_fail(&fleet_cli, stderr,
+						   "--expect \"%.64s\": expected KEY=VALUE with KEY one "
+						   "of amt_version, provisioning_state, control_mode, "
+						   "uuid, mac, ipv4, dhcp, link_up, host_id (at most %d)",
+						   v, FLEET_MAX_EXPECT);
 			break;
 		case O_FROM_REPORTS: a->from_reports = true; break;
 		case O_VIA_TUNNELS: a->via_tunnels = true; break;
-		case O_DB: a->db = optarg; db_given = true; break;
+		case O_DB: a->db = v; db_given = true; break;
 		case O_JSON: a->fmt = FLEET_JSON; break;
 		case O_CSV: a->fmt = FLEET_CSV; break;
-		case O_HELP:
-			fleet_usage(stdout);
-			return 1;
-		default:
-			fprintf(stderr, "%s fleet: run 'amt-verify fleet --help' for the options\n",
-				VERIFY_PROG);
-			return -1;
 		}
 	}
-	if (optind < argc) {
-		fprintf(stderr, "%s fleet: unexpected argument \"%s\" — run 'amt-verify fleet "
-				"--help'\n", VERIFY_PROG, argv[optind]);
-		return -1;
-	}
-	if (!a->inventory) {
-		fprintf(stderr, "%s fleet: --inventory FILE is required (CSV or JSON lines: host, "
-				"port, uuid, group, expected values)\n", VERIFY_PROG);
-		return -1;
-	}
-	if (db_given && !a->from_reports && !a->via_tunnels) {
-		fprintf(stderr, "%s fleet: --db applies only with --expect-from-reports or "
-				"--via-tunnels\n", VERIFY_PROG);
-		return -1;
-	}
-	if (a->via_tunnels && a->port) {
-		fprintf(stderr, "%s fleet: --port does not apply with --via-tunnels (each device's "
-				"relay port is used)\n", VERIFY_PROG);
-		return -1;
-	}
+	if (!a->inventory)
+		return cliopt_fail(&fleet_cli, stderr,
+				   "--inventory FILE is required (CSV or JSON lines: host, port, "
+				   "uuid, group, expected values)");
+	if (db_given && !a->from_reports && !a->via_tunnels)
+		return cliopt_fail(&fleet_cli, stderr,
+				   "--db applies only with --expect-from-reports or --via-tunnels");
+	if (a->via_tunnels && a->port)
+		return cliopt_fail(&fleet_cli, stderr,
+				   "--port does not apply with --via-tunnels (each device's relay "
+				   "port is used)");
 	return 0;
 }
 
