@@ -40,7 +40,7 @@ UDEVRULESDIR ?= $(PREFIX)/lib/udev/rules.d
 SYSUSERSDIR  ?= $(PREFIX)/lib/sysusers.d
 BASHCOMPDIR  ?= $(PREFIX)/share/bash-completion/completions
 
-PKGS := libcurl openssl inih libxml-2.0 jansson fuse3 sqlite3 libevent libevent_openssl
+PKGS := libcurl openssl inih libxml-2.0 jansson fuse3 sqlite3 libevent libevent_openssl libpq
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
@@ -89,6 +89,9 @@ INC_common       := -Iproto -Icommon $(PKG_CFLAGS)
 INC_agent        := -Iproto -Iheci -Icommon -Iagent $(PKG_CFLAGS)
 INC_tools/sim    := -Iproto -Iheci -Icommon -Itools/sim $(PKG_CFLAGS)
 INC_tools/verify := -Iproto -Icommon -Itools/verify $(PKG_CFLAGS)
+# Generated sources (build/gen): the store's migrations, quoted from
+# tools/verify/migrations by scripts/embed-sql.sh.
+INC_$(BUILD)/gen := -Itools/verify
 INC_desktop      = -Icommon -Idesktop $(PKG_CFLAGS) $(GIO_CFLAGS)
 INC_desktop/app  = -Idesktop -Idesktop/app $(GTK_CFLAGS) -DGETTEXT_PACKAGE='"amt-help"' \
                     -DHELP_LOCALEDIR='"$(HELP_LOCALEDIR)"'
@@ -108,7 +111,9 @@ AGENT_SRC  := $(filter-out agent/main.c,$(wildcard agent/*.c))
 # those libraries, as a binary takes them from the static ones.
 NET_SRC    := $(wildcard agent/net/*.c)
 SIM_SRC    := $(filter-out tools/sim/main.c,$(wildcard tools/sim/*.c))
-VERIFY_SRC := $(filter-out tools/verify/main.c,$(wildcard tools/verify/*.c))
+MIGRATIONS := $(sort $(wildcard tools/verify/migrations/*/*.sql))
+GEN_MIGRATIONS := $(BUILD)/gen/store_migrations.c
+VERIFY_SRC := $(filter-out tools/verify/main.c,$(wildcard tools/verify/*.c)) $(GEN_MIGRATIONS)
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 MAN_SRC    := $(wildcard packaging/man/*.scd)
 
@@ -161,7 +166,18 @@ MAN_PAGES := $(patsubst packaging/man/%.scd,$(BUILD)/man/%,$(MAN_SRC))
 .PHONY: all check demo bench fuzz install uninstall man programs deb rpm clean deps unit integration \
 	lint gui-test desktop-skipped install-desktop FORCE
 FORCE:
-all: $(BINS) $(NETMOD) $(UNIT_BINS) $(MAN_PAGES) $(DESKTOP_TARGETS)
+# Benchmark tools (tests/bench/*.c): built with everything so both
+# compilers check them; run only by make bench.
+BENCH_BINS := $(BUILD)/bench/report_load
+all: $(BINS) $(NETMOD) $(UNIT_BINS) $(MAN_PAGES) $(DESKTOP_TARGETS) $(BENCH_BINS)
+
+$(BUILD)/bench/%: $(call obj,tests/bench/%.c)
+	@mkdir -p $(dir $@)
+	$(call say,LD,$@)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(GEN_MIGRATIONS): scripts/embed-sql.sh $(MIGRATIONS)
+	@mkdir -p $(dir $@)
+	$(call say,GEN,$@)scripts/embed-sql.sh $@ $(MIGRATIONS)
 
 $(FLAGS_STAMP): FORCE
 	@mkdir -p $(dir $@)

@@ -43,6 +43,8 @@ struct wsman_client {
 	char cert_sha256[65];    /* leaf certificate fingerprint, hex */
 	int (*open_socket)(void *arg);
 	void *open_socket_arg;
+	int (*perform)(void *arg, void *curl_easy);
+	void *perform_arg;
 	char errbuf[CURL_ERROR_SIZE];
 };
 
@@ -340,6 +342,8 @@ struct wsman_client *wsman_client_new(const struct wsman_opts *o)
 	c->open_socket_arg = o->open_socket_arg;
 	if (o->connect_to && !(c->connect_to = curl_slist_append(NULL, o->connect_to)))
 		goto fail;
+	c->perform = o->perform;
+	c->perform_arg = o->perform_arg;
 	if (o->open_socket && !adopt_fd_works()) {
 		c->relay = wsman_relay_new(o->open_socket, o->open_socket_arg);
 		c->multi = c->relay ? curl_multi_init() : NULL;
@@ -516,7 +520,9 @@ static int round_trip(struct wsman_client *c, const struct wsman_request *req, x
 	curl_easy_setopt(c->curl, CURLOPT_HEADERDATA, &rb);
 	if (c->relay)
 		wsman_relay_take_open_failure(c->relay);
-	cc = c->relay ? perform_relayed(c) : curl_easy_perform(c->curl);
+	cc = c->relay     ? perform_relayed(c)
+	     : c->perform ? (CURLcode)c->perform(c->perform_arg, c->curl)
+			  : curl_easy_perform(c->curl);
 	if (cc != CURLE_OK && c->relay && wsman_relay_take_open_failure(c->relay)) {
 		cc = CURLE_COULDNT_CONNECT;
 		snprintf(c->errbuf, sizeof(c->errbuf), "could not open a connection to AMT "

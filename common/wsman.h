@@ -44,6 +44,13 @@ struct wsman_opts {
 	 * CONNECT-HOST:CONNECT-PORT instead, while TLS still verifies the URL's
 	 * host name (e.g. AMT reached through a CIRA relay port). */
 	const char *connect_to;
+	/* When set, each HTTP exchange is handed to this instead of
+	 * curl_easy_perform(): it runs the easy handle (a CURL *) to the end
+	 * and returns its CURLcode, e.g. in a curl multi handle driven by an
+	 * event loop while the calling fiber waits (amt-verify fleet). The
+	 * handle keeps its digest nonce and TLS sessions between calls. */
+	int (*perform)(void *arg, void *curl_easy);
+	void *perform_arg;
 };
 
 struct wsman_client;

@@ -18,7 +18,7 @@ set -euo pipefail
 PKGS=(build-essential clang libclang-rt-dev pkg-config git
       libcurl4-openssl-dev libssl-dev libinih-dev libxml2-dev libjansson-dev
       libfuse3-dev fuse3 libsqlite3-dev libcmocka-dev libevent-dev
-      sqlite3 openssl curl jq python3 iproute2 procps util-linux passwd
+      libpq-dev postgresql sqlite3 openssl curl jq python3 iproute2 procps util-linux passwd
       libgtk-4-dev gettext scdoc man-db xorriso dosfstools mtools)
 GUI=0
 [ "${1:-}" = "--gui" ] && GUI=1
@@ -49,6 +49,8 @@ PROBES=(
 	"libsqlite3-dev|pkg-config finds sqlite3|pkg-config --exists sqlite3"
 	"libevent-dev|pkg-config finds libevent_openssl|pkg-config --exists libevent libevent_openssl"
 	"libcmocka-dev|pkg-config finds cmocka|pkg-config --exists cmocka"
+	"libpq-dev|pkg-config finds libpq (amt-verify's PostgreSQL store)|pkg-config --exists libpq"
+	"postgresql|initdb and pg_ctl (the store tests start a real server)|ls /usr/lib/postgresql/*/bin/initdb /usr/lib/postgresql/*/bin/pg_ctl"
 	"fuse3|fusermount3 on PATH (the simulator unmounts with it)|command -v fusermount3"
 	"jq|jq on PATH (integration tests)|command -v jq"
 	"python3|python3 on PATH (integration tests)|command -v python3"

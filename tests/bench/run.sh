@@ -1,11 +1,19 @@
 #!/usr/bin/env bash
 # Benchmarks (never part of make check): figures, not pass/fail.
 #   info: amt-agent info --json against amt-sim with [sim] latency_ms = 2:
-#         HECI transactions, wall time, and transactions x latency beside it.
+#         HECI transactions, wall time, and transactions x latency beside it;
+#         then the idle daemon, and the daemon sending presence heartbeats.
 #   tunnel: WS-Man requests/s and bulk MB/s through the CIRA relay beside
 #         the same requests made directly (tests/bench/tunnel.sh).
 #   ider: MB/s amt-verify ider serves (plain and TLS) beside a plain TCP copy
 #         of the same image (tests/bench/ider.sh).
+#   fleet: amt-verify fleet against amt-sim fleet, 1,000 and 10,000 devices,
+#         HTTP and TLS, beside a sequential loop and the TLS handshake
+#         ceiling (tests/bench/fleet.sh).
+#   receivers: listen under 200 simulated agents (fresh mutual TLS per
+#         report), SQLite vs PostgreSQL, one vs two listeners, hellos/s,
+#         beside the handshake ceiling (tests/bench/receivers.sh).
+# BENCH="info tunnel ider fleet receivers" (the default) picks which run.
 set -euo pipefail
 BUILD=${1:-build}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -37,6 +45,10 @@ time_cmd() { # prints RUNS wall times in ns
 	done
 }
 
+BENCH=${BENCH:-info tunnel ider fleet receivers}
+want() { [[ " $BENCH " == *" $1 "* ]]; }
+
+if want info; then
 echo "== amt-agent info --json vs amt-sim ($RUNS runs each, median wall time)"
 base=$(time_cmd "$B/amt-agent" --version | median_ms)
 echo "process start + exit (amt-agent --version):   ${base} ms"
@@ -67,7 +79,6 @@ sw1=$(( $(status voluntary_ctxt_switches) + $(status nonvoluntary_ctxt_switches)
 echo "RSS $(status VmRSS) kB (anonymous $(status RssAnon) kB, shared-library pages $(status RssFile) kB; target 4096 kB)"
 echo "wake-ups while idle: $((sw1 - sw0)) in ${IDLE_S} s = $(( (sw1 - sw0) * 60 / IDLE_S )) per minute (no report schedule configured; target 0)"
 kill -TERM "$DPID"; wait "$DPID" 2>/dev/null || true
-
 echo
 echo "== the daemon with agent presence heartbeats (a watchdog with TimeoutInterval 30 s)"
 kill -TERM "$PID"; wait "$PID" 2>/dev/null || true
@@ -96,7 +107,10 @@ grep -q "$G" "$T/p.log" && [ "$hb" -ge 1 ] || echo "(the daemon did not register
 kill -TERM "$DPID"; wait "$DPID" 2>/dev/null || true
 
 echo
-"$ROOT/tests/bench/tunnel.sh" "$BUILD"
+fi
 
-echo
-"$ROOT/tests/bench/ider.sh" "$BUILD"
+want tunnel && { "$ROOT/tests/bench/tunnel.sh" "$BUILD"; echo; }
+want ider && { "$ROOT/tests/bench/ider.sh" "$BUILD"; echo; }
+want fleet && { "$ROOT/tests/bench/fleet.sh" "$BUILD"; echo; }
+want receivers && "$ROOT/tests/bench/receivers.sh" "$BUILD"
+exit 0

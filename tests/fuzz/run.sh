@@ -10,7 +10,7 @@
 set -euo pipefail
 BUILD=${1:-build-fuzz}; SECONDS_EACH=${2:-30}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd); cd "$ROOT"
-PKGS="libcurl openssl inih libxml-2.0 jansson fuse3 sqlite3 libevent libevent_openssl"
+PKGS="libcurl openssl inih libxml-2.0 jansson fuse3 sqlite3 libevent libevent_openssl libpq"
 mkdir -p "$BUILD/fuzz" "$BUILD/fuzz-crashes"
 status=0
 for src in tests/fuzz/fuzz_*.c; do

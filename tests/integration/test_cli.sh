@@ -14,7 +14,7 @@ for c in info hello call-for-help hostid report run; do
 	[ "$RC" -eq 0 ] && grep -q "^usage: amt-agent $c" <<<"$OUT" && grep -q -- '-h, --help' <<<"$OUT" &&
 		[ -z "$ERR" ] && ok "amt-agent $c --help" || fail "amt-agent $c --help" "$RC: $OUT $ERR"
 done
-for c in listen events reports device tunnels; do
+for c in listen events reports device tunnels fleet; do
 	run_verify "$c" --help
 	[ "$RC" -eq 0 ] && grep -q "^usage: amt-verify $c" <<<"$OUT" && [ -z "$ERR" ] &&
 		ok "amt-verify $c --help" || fail "amt-verify $c --help" "$RC: $OUT $ERR"
@@ -72,6 +72,10 @@ device|amt-verify device: which device? give HOST or --via-tunnel UUID — run '
 device h --via-tunnel x|amt-verify device: HOST or --via-tunnel UUID, not both
 tunnels extra|amt-verify tunnels: unexpected argument "extra"
 device a b|amt-verify device: unexpected argument "b"
+fleet|amt-verify fleet: --inventory FILE is required (CSV or JSON lines: host, port, uuid, group, expected values)
+fleet --inventory f --concurrency 0|amt-verify fleet: --concurrency "0": expected 1..65536
+fleet --inventory f --expect colour=red|amt-verify fleet: --expect "colour=red": expected KEY=VALUE
+reports --concurrency 70000|amt-verify reports: --concurrency "70000": expected 1..65536
 --frob|amt-verify: unknown option "--frob"
 EOF
 

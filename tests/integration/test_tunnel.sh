@@ -191,6 +191,21 @@ else
 	fail "reports --check" "the report was not accepted: $REPORT"
 fi
 
+# fleet --via-tunnels: the inventory's devices through their tunnels (one has none)
+printf 'host,uuid\nlaptop,%s\nabsent,99999999-2222-3333-4444-555555555555\n' "$U" > "$T/inv.csv"
+OUT=$("$VERIFY" fleet --via-tunnels --db "$T/l.db" --inventory "$T/inv.csv" \
+	--password-file "$T/admin.pw" --expect control_mode=ccm 2> "$T/stderr"); RC=$?
+expect_rc "fleet --via-tunnels: a device without a tunnel makes it 8" 8
+expect_grep "fleet --via-tunnels: the connected device read through its relay" \
+	"^laptop:16992 via $R16992 ok AMT 16\\.1\\.25 post/ccm $U " "$OUT"
+expect_grep "… the other one: no tunnel, said in its line" \
+	"^absent:16992 unreachable: absent: no CIRA tunnel open from this device" "$OUT"
+OUT=$("$VERIFY" fleet --via-tunnels --db "$T/l.db" --inventory "$T/inv.csv" --tls \
+	--ca-file "$T/ca.pem" --password-file "$T/admin.pw" --json 2> "$T/stderr"); RC=$?
+[ "$(jq -r "select(.uuid==\"$U\") | \"\(.status) \(.via) \(.port)\"" <<<"$OUT")" = "ok $R16993 16993" ] &&
+	ok "fleet --via-tunnels --tls: the relay of 16993, AMT's certificate checked" ||
+	fail "fleet --via-tunnels --tls" "$OUT $(cat "$T/stderr")"
+
 # closing the call for help takes the relays away
 agent --device "$(dev help)" call-for-help --close
 expect_rc "call-for-help --close: 0" 0

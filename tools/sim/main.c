@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "sim_fleet.h"
 #include "sim_fuse.h"
 #include "sim_fw.h"
 
@@ -29,13 +30,16 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: amt-sim run --state FILE --device PATH [--listen ADDR[:PORT]] [-v]\n"
+		"       amt-sim fleet --count N --listen ADDR[:PORT] [--state TEMPLATE] [...]\n"
 		"       amt-sim --version | --help\n\n"
 		"Simulated Intel ME + AMT. 'run' mounts a FUSE file at PATH that behaves like\n"
 		"/dev/mei0 and answers from the device state in FILE (INI; keys in the README).\n"
 		"AMT's WS-Management service is always reachable through LME; --listen also\n"
 		"serves it on ADDR port 16992 (or PORT), and HTTPS on the next port when [amt]\n"
 		"tls_cert/tls_key are set (--listen 127.0.0.1 acts as LMS would).\n"
-		"Signals: TERM/INT stop and unmount, HUP reloads FILE, USR1 resets the ME.\n\n"
+		"Signals: TERM/INT stop and unmount, HUP reloads FILE, USR1 resets the ME.\n"
+		"'fleet' serves the WS-Management of N simulated devices from one process\n"
+		"(no device file): amt-sim fleet --help.\n\n"
 		"Options:\n"
 		"  --state FILE        the device state (INI; required)\n"
 		"  --device PATH       where the device file is mounted (required)\n"
@@ -192,6 +196,8 @@ int main(int argc, char **argv)
 {
 	if (argc >= 2 && strcmp(argv[1], "run") == 0)
 		return cmd_run(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "fleet") == 0)
+		return sim_fleet_main(argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "--version") == 0) {
 		printf("amt-sim %s\n", AMT_VERSION);
 		return 0;

@@ -36,6 +36,7 @@
 #include <netinet/in.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <openssl/x509.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -89,6 +90,11 @@ struct sim_wsman {
 	int stop_pipe[2];
 	pthread_t thread;
 	bool thread_started, listeners_paused;
+	bool attached;           /* sim_wsman_attach: the loop and TLS context are borrowed */
+	X509 *cert;              /* attached: this device's certificate and key, borrowed */
+	EVP_PKEY *key;
+	unsigned reply_delay_ms; /* attached: a slow device */
+	struct sim_wsman_stats *stats;
 	struct http_nonces nonces;
 	struct conn conns[MAX_CONNS];
 };
@@ -203,6 +209,11 @@ static struct bufferevent *bev_tls(struct event_base *base, void *arg)
 	SSL *ssl = SSL_new(w->ssl);
 	if (!ssl)
 		return NULL;
+	if (w->cert && (SSL_use_certificate(ssl, w->cert) != 1 ||
+			SSL_use_PrivateKey(ssl, w->key) != 1)) {
+		SSL_free(ssl);
+		return NULL;
+	}
 	struct bufferevent *bev = bufferevent_openssl_socket_new(
 		base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
 	if (!bev) {
@@ -325,9 +336,64 @@ static int authenticate(struct sim_wsman *w, struct evhttp_request *req,
 	return http_nonce_use(&w->nonces, a.nonce, a.nc, sim_wsman_now_ms()) == 0 ? 1 : -1;
 }
 
+/* Counters of an attached service: the request, and once per TLS
+ * connection (AMT closes after each answer: one request each) whether its
+ * session was resumed. */
+static void count_request(struct sim_wsman *w, struct evhttp_request *req)
+{
+	struct evhttp_connection *evcon = evhttp_request_get_connection(req);
+	struct bufferevent *bev = evcon ? evhttp_connection_get_bufferevent(evcon) : NULL;
+	SSL *ssl = bev ? bufferevent_openssl_get_ssl(bev) : NULL;
+
+	w->stats->requests++;
+	if (ssl) {
+		w->stats->handshakes++;
+		if (SSL_session_reused(ssl))
+			w->stats->resumed++;
+	}
+}
+
+static void handle_request(struct evhttp_request *req, struct listener *l);
+
+struct delayed {
+	struct evhttp_request *req;
+	struct listener *l;
+};
+
+static void on_delay(evutil_socket_t fd, short what, void *arg)
+{
+	struct delayed d = *(struct delayed *)arg;
+
+	free(arg);
+	handle_request(d.req, d.l);
+}
+
 static void on_request(struct evhttp_request *req, void *arg)
 {
 	struct listener *l = arg;
+	struct sim_wsman *w = l->w;
+	struct delayed *d;
+	struct timeval tv;
+
+	if (w->stats)
+		count_request(w, req);
+	if (!w->reply_delay_ms || !(d = malloc(sizeof(*d)))) {
+		handle_request(req, l);
+		return;
+	}
+	/* A slow device: evhttp keeps the request until it is answered. */
+	d->req = req;
+	d->l = l;
+	tv.tv_sec = w->reply_delay_ms / 1000;
+	tv.tv_usec = (w->reply_delay_ms % 1000) * 1000;
+	if (event_base_once(w->base, -1, EV_TIMEOUT, on_delay, d, &tv) != 0) {
+		free(d);
+		handle_request(req, l);
+	}
+}
+
+static void handle_request(struct evhttp_request *req, struct listener *l)
+{
 	struct sim_wsman *w = l->w;
 	struct auth_cfg cfg;
 	const char *user = "";
@@ -357,6 +423,8 @@ static void on_request(struct evhttp_request *req, void *arg)
 		}
 		if (auth <= 0) {
 			log_debug("wsman: 401 for POST /wsman%s", auth < 0 ? " (stale nonce)" : "");
+			if (w->stats)
+				w->stats->challenges++;
 			send_challenge(w, req, &cfg, auth < 0);
 		} else {
 			struct sim_wsman_reply r;
@@ -642,6 +710,75 @@ fail:
 	return NULL;
 }
 
+/* evhttp on a socket the caller bound. */
+static int accept_on(struct sim_wsman *w, int which, bool tls, int fd, bool local, char *err,
+		     size_t errcap)
+{
+	struct evhttp_bound_socket *bs;
+
+	if (http_new(w, which, tls) != 0) {
+		snprintf(err, errcap, "out of memory");
+		close(fd);
+		return -1;
+	}
+	bs = evhttp_accept_socket_with_handle(w->l[which].http, fd);
+	if (!bs) {
+		snprintf(err, errcap, "cannot accept on a socket: %s", strerror(errno));
+		close(fd);
+		return -1;
+	}
+	w->l[which].lev = evhttp_bound_socket_get_listener(bs);
+	w->l[which].local = local;
+	return 0;
+}
+
+struct sim_wsman *sim_wsman_attach(struct sim_fw *fw, const struct sim_wsman_attach *a,
+				   char *err, size_t errcap)
+{
+	struct sim_wsman *w = calloc(1, sizeof(*w));
+
+	if (!w) {
+		snprintf(err, errcap, "out of memory");
+		if (a->http_fd >= 0)
+			close(a->http_fd);
+		if (a->https_fd >= 0)
+			close(a->https_fd);
+		return NULL;
+	}
+	w->fw = fw;
+	w->attached = true;
+	w->base = a->base;
+	w->ssl = a->ssl;
+	w->cert = a->cert;
+	w->key = a->key;
+	w->reply_delay_ms = a->reply_delay_ms;
+	w->stats = a->stats;
+	w->stop_pipe[0] = w->stop_pipe[1] = -1;
+	w->core = sim_wsman_core_new(fw);
+	w->recheck_ev = evtimer_new(w->base, on_recheck, w);
+	if (!w->core || !w->recheck_ev) {
+		snprintf(err, errcap, "out of memory");
+		if (a->http_fd >= 0)
+			close(a->http_fd);
+		if (a->https_fd >= 0)
+			close(a->https_fd);
+		goto fail;
+	}
+	if (a->http_fd >= 0 && accept_on(w, L_HTTP, false, a->http_fd, a->local, err, errcap) != 0) {
+		if (a->https_fd >= 0)
+			close(a->https_fd);
+		goto fail;
+	}
+	if (a->https_fd >= 0 &&
+	    accept_on(w, L_HTTPS, true, a->https_fd, a->local, err, errcap) != 0)
+		goto fail;
+	fw->wsman = w; /* the loop is not running yet, or runs on this thread */
+	return w;
+fail:
+	sim_wsman_stop(w);
+	return NULL;
+}
+
 int sim_wsman_net_port(const struct sim_wsman *w, bool tls)
 {
 	const struct listener *l = &w->l[tls ? L_HTTPS : L_HTTP];
@@ -707,13 +844,13 @@ void sim_wsman_stop(struct sim_wsman *w)
 	for (int i = 0; i < L_COUNT; i++)
 		if (w->l[i].http)
 			evhttp_free(w->l[i].http);
-	if (w->ssl)
+	if (w->ssl && !w->attached)
 		SSL_CTX_free(w->ssl);
 	if (w->stop_ev)
 		event_free(w->stop_ev);
 	if (w->recheck_ev)
 		event_free(w->recheck_ev);
-	if (w->base)
+	if (w->base && !w->attached)
 		event_base_free(w->base);
 	sim_wsman_core_free(w->core);
 	for (int i = 0; i < 2; i++)

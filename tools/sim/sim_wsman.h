@@ -43,6 +43,41 @@ int sim_wsman_connect_internal(struct sim_wsman *w);
 /* Joins the thread, frees everything. NULL-safe. */
 void sim_wsman_stop(struct sim_wsman *w);
 
+/* ---- many services on one loop (amt-sim fleet) ---- */
+
+struct event_base;
+struct ssl_ctx_st;
+struct x509_st;
+struct evp_pkey_st;
+
+/* Counters several services share (relaxed atomics: services may run on
+ * several loops). */
+struct sim_wsman_stats {
+	_Atomic unsigned long requests, challenges;        /* answered; of them 401 */
+	_Atomic unsigned long handshakes, resumed;         /* TLS connections; of them resumed */
+};
+
+struct sim_wsman_attach {
+	struct event_base *base; /* the caller's loop; the service runs on its thread */
+	int http_fd, https_fd;   /* bound, listening, non-blocking sockets (-1: none);
+				  * the service owns them */
+	bool local;              /* requests count as from the host (loopback) */
+	struct ssl_ctx_st *ssl;  /* borrowed context for https_fd */
+	/* this device's certificate and key, used on each of its TLS
+	 * connections instead of the context's (NULL: the context's); borrowed */
+	struct x509_st *cert;
+	struct evp_pkey_st *key;
+	unsigned reply_delay_ms; /* answer each request this much later (a slow device) */
+	struct sim_wsman_stats *stats; /* NULL: none kept */
+};
+
+/* A service on a ready loop, with no thread and no internal listener (no
+ * LME relay): what amt-sim fleet runs one of per simulated device. Stop it
+ * with sim_wsman_stop() from the loop's thread once the loop has ended.
+ * NULL with a one-line reason in err. */
+struct sim_wsman *sim_wsman_attach(struct sim_fw *fw, const struct sim_wsman_attach *a,
+				   char *err, size_t errcap);
+
 /* As a part of the firmware (sim_fw.c's table): start on fw->listen_addr
  * (0, or -1 with the reason in err), and stop fw->wsman (NULL-safe). */
 int sim_wsman_register(struct sim_fw *fw, char *err, size_t errcap);

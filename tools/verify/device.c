@@ -158,7 +158,8 @@ static void target_opts(const struct device_target *t, const char *url, struct w
 				 .ca_file = t->ca_file, .pin_sha256 = t->pin, .insecure = t->insecure,
 				 .allow_tls10 = t->allow_tls10,
 				 .timeout_ms = t->timeout_ms ? t->timeout_ms : 15000,
-				 .connect_to = t->connect_to};
+				 .connect_to = t->connect_to,
+				 .perform = t->perform, .perform_arg = t->perform_arg};
 }
 
 int device_target_check(const struct device_target *t, char *err, size_t errlen)
@@ -190,7 +191,9 @@ int device_read(const struct device_target *t, struct device_state *s, char *err
 	}
 	wc = wsman_client_new(&o);
 	rc = wc ? read_state(wc, s, &e) : WSMAN_E_NOMEM;
-	if (rc == 0) {
+	if (rc == 0 && t->skip_host_id) {
+		s->host_id_state = DEVICE_HOSTID_NOT_READ;
+	} else if (rc == 0) {
 		int h = hostid_3pds_read(wc, &t->names, s->uuid_raw, s->host_id, sizeof(s->host_id), &e);
 		if (h == HOSTID_OK)
 			s->host_id_state = DEVICE_HOSTID_SET;
@@ -202,6 +205,7 @@ int device_read(const struct device_target *t, struct device_state *s, char *err
 			rc = h;
 	}
 	if (rc != 0) {
+		s->error_kind = rc;
 		hostid_3pds_describe(rc, &t->names, &e, why, sizeof(why));
 		snprintf(err, errlen, "%s: %s", t->host, why);
 		ex = rc == WSMAN_E_AUTH ? DEVICE_EXIT_AUTH
@@ -224,7 +228,10 @@ const char *device_field(const struct device_state *s, const char *key)
 	if (!strcmp(key, "ipv4")) return s->ipv4;
 	if (!strcmp(key, "dhcp")) return s->dhcp;
 	if (!strcmp(key, "link_up")) return s->link_up;
-	if (!strcmp(key, "host_id")) return s->host_id_state == DEVICE_HOSTID_SET ? s->host_id : "(none)";
+	if (!strcmp(key, "host_id"))
+		return s->host_id_state == DEVICE_HOSTID_SET	   ? s->host_id
+		       : s->host_id_state == DEVICE_HOSTID_NOT_READ ? "(not read)"
+								    : "(none)";
 	return "";
 }
 

@@ -37,12 +37,18 @@ struct device_target {
 	/* "HOST:PORT:ADDR:PORT": connect there instead (a tunnel's relay port)
 	 * while TLS checks host's name; NULL: connect to host:port */
 	const char *connect_to;
+	bool skip_host_id;      /* do not read the host ID (3PDS): host_id_state NOT_READ */
+	/* Run each HTTP exchange through this (wsman_opts.perform): the fleet
+	 * engine's fibers; NULL = blocking. */
+	int (*perform)(void *arg, void *curl_easy);
+	void *perform_arg;
 };
 
 enum device_host_id {
 	DEVICE_HOSTID_SET = 0,  /* the 3PDS block holds an ID */
 	DEVICE_HOSTID_NONE,     /* 3PDS works, no ID stored */
 	DEVICE_HOSTID_NO_3PDS,  /* AMT 12+: no 3PDS, the ID cannot be read over the network */
+	DEVICE_HOSTID_NOT_READ, /* skip_host_id */
 };
 
 struct device_state {
@@ -51,6 +57,7 @@ struct device_state {
 	char host_id[HOSTID_MAX + 2];
 	enum device_host_id host_id_state;
 	uint8_t uuid_raw[16];
+	int error_kind; /* a failed read: its wsman_err_kind or hostid_status (0 when read) */
 };
 
 /* Keys device_field() knows, NULL-terminated. */

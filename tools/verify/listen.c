@@ -34,6 +34,7 @@ struct listen_opts {
 	/* --max-connections sets all three; a receiver's own option wins. */
 	unsigned long max_connections, max_hello, max_mps, max_reports;
 	unsigned long hello_per_source, hello_per_uuid;
+	bool proxy;
 	/* relays and verify-on-connect (--mps) */
 	const char *relay_bind, *device_user, *device_password_file, *device_ca_file;
 	unsigned long relay_port_low, relay_port_high, max_channels, max_relays, open_timeout_s;
@@ -77,7 +78,7 @@ enum { O_HELLO, O_MPS, O_REPORTS, O_CERT, O_KEY, O_USER, O_PWFILE, O_CLIENT_CA, 
        O_JSON, O_TUNNEL, O_MAXCONN, O_MAXHELLO, O_MAXMPS, O_MAXREPORTS, O_PERSOURCE, O_PERUUID,
        O_RELAY_BIND, O_RELAY_PORTS, O_MAXCHAN, O_MAXRELAYS, O_OPEN_TIMEOUT, O_DEV_USER,
        O_DEV_PWFILE, O_DEV_CA, O_VERIFY, O_NOVERIFY, O_EVENTS, O_NUSER, O_NPW, O_ONEVENT,
-       O_ONTIMEOUT, O_ONMAX };
+       O_ONTIMEOUT, O_ONMAX, O_PROXY };
 
 /* 0, 1 (--help printed), or -1 (usage error printed). */
 static int parse_args(int argc, char **argv, struct listen_opts *o)
@@ -180,6 +181,11 @@ static int parse_args(int argc, char **argv, struct listen_opts *o)
 			       CLIOPT_REPEAT},
 		[O_ONTIMEOUT] = {"on-event-timeout", 0, "S", ontimeout, 0},
 		[O_ONMAX] = {"on-event-max", 0, "N", onmax, 0},
+		[O_PROXY] = {"proxy-protocol", 0, NULL,
+			     "behind a TCP load balancer (HAProxy send-proxy or send-proxy-v2): "
+			     "every connection starts with a PROXY header naming the client; one "
+			     "without is closed. Only the balancer may reach the ports",
+			     0},
 		{NULL, 0, NULL, NULL, 0},
 	};
 	const struct clicmd cli = {
@@ -225,6 +231,7 @@ static int parse_args(int argc, char **argv, struct listen_opts *o)
 		case O_USER: o->user = v; break;
 		case O_PWFILE: o->password_file = v; break;
 		case O_DB: o->db = v; break;
+		case O_PROXY: o->proxy = true; break;
 		case O_JSON: o->json = true; break;
 		case O_TUNNEL:
 			if (cliopt_ulong(&cli, stderr, opt, v, 0, 31536000, &o->max_tunnel_s))
@@ -403,8 +410,7 @@ static void stop(struct listen_run *run, int sig)
 		c->shutting = true;
 		c->shutdown(c);
 	}
-	if (ctx->active == 0)
-		event_base_loopbreak(ctx->base);
+	listen_maybe_done(ctx);
 }
 
 static void on_signal(evutil_socket_t sig, short what, void *arg)
@@ -508,6 +514,11 @@ int cmd_listen(int argc, char **argv)
 		run.ctx.lim.max_reports = (unsigned)o.max_reports;
 	run.ctx.lim.hello_per_source = (unsigned)o.hello_per_source;
 	run.ctx.lim.hello_per_uuid = (unsigned)o.hello_per_uuid;
+	run.ctx.proxy = o.proxy;
+	if (o.proxy && listen_proxy_setup() != 0) {
+		fprintf(stderr, "%s listen: --proxy-protocol: out of memory\n", VERIFY_PROG);
+		goto out;
+	}
 	run.ctx.lim.max_tunnel_s = (unsigned)o.max_tunnel_s;
 	if (o.max_channels)
 		run.ctx.lim.max_channels = (unsigned)o.max_channels;
@@ -626,6 +637,12 @@ int cmd_listen(int argc, char **argv)
 		log_warn("cannot clean up tunnels of stopped listeners: %s", err);
 	else if (r > 0)
 		log_info("%d tunnel(s) of a stopped listener removed from the store", r);
+	/* Writes from the loop: never blocking it on PostgreSQL. */
+	if (store_attach(run.ctx.store, run.ctx.base, err, sizeof(err)) != 0) {
+		fprintf(stderr, "%s listen: cannot use the event store: %s\n", VERIFY_PROG, err);
+		ex = VERIFY_EXIT_USAGE;
+		goto out;
+	}
 	if (o.events && o.nrules) {
 		run.engine = engine_new(run.ctx.base, run.ctx.store, o.rules, o.nrules,
 					(unsigned)o.on_event_timeout, (unsigned)o.on_event_max, o.json);
@@ -661,23 +678,28 @@ out:
 	mps_server_stop(run.mps);
 	reports_server_stop(run.reports);
 	events_server_stop(run.events);
+	/* The store's loop writes first: those still running complete (a report
+	 * is answered 503, an event printed) while their requests and
+	 * connections exist; what the connections write as they go (tunnel
+	 * rows, cira_close) runs in place. */
+	store_detach(run.ctx.store);
 	while (run.ctx.conns)
 		run.ctx.conns->destroy(run.ctx.conns);
 	hello_server_free(run.hello);
 	mps_server_free(run.mps);
-	reports_server_free(run.reports); /* before the store: no request runs now */
+	reports_server_free(run.reports);
 	listen_verifier_free(run.verifier); /* its events are on the loop's base */
 	if (run.wsman_init)
 		wsman_global_cleanup();
 	events_server_free(run.events);
 	engine_free(run.engine); /* programs still running are killed, not recorded */
+	store_close(run.ctx.store);
 	if (run.sigterm)
 		event_free(run.sigterm);
 	if (run.sigint)
 		event_free(run.sigint);
 	if (run.ctx.base)
 		event_base_free(run.ctx.base);
-	store_close(run.ctx.store);
 	verify_secret_free(run.password, run.password_len);
 	verify_secret_free(run.token, VERIFY_SECRET_MAX + 1);
 	verify_secret_free(run.device_password, run.device_password_len);

@@ -89,6 +89,7 @@ struct listen_ctx {
 	unsigned active;           /* connections open now, all receivers */
 	struct listen_conn *conns; /* list of them */
 	bool stopping;
+	bool proxy; /* --proxy-protocol: every connection starts with a PROXY header */
 };
 
 /*
@@ -107,20 +108,50 @@ struct listen_gate {
 	 * accepting until a connection closes (for evhttp, which accepts
 	 * itself and offers no way to refuse before the TLS handshake). */
 	bool pause_when_full;
+	/* --proxy-protocol: each accepted connection starts with a PROXY header
+	 * (hello, mps; reports read theirs in the TLS layer; relay ports and
+	 * --events are reached directly, never through the balancer) */
+	bool proxy;
 	struct listen_socket *sock; /* while listening */
 	struct listen_rate *per_source; /* NULL: no limit per source address */
 	unsigned per_source_max;        /* connections a minute from one address */
 	const char *per_source_option;
 	unsigned long refused_full, pauses, refused_rate;
-	int64_t log_full_ms, log_rate_ms; /* rate-limit the lines about them */
+	unsigned long refused_proxy;      /* --proxy-protocol: no or a bad header */
+	int64_t log_full_ms, log_rate_ms, log_proxy_ms; /* rate-limit the lines about them */
 };
 
 /*
- * Store an event, then print it (JSON line or summary on stdout). A store
- * failure is logged and the event is still printed. 0 when stored.
+ * Store an event, then print it (JSON line or summary on stdout) once the
+ * store committed it; a store failure is logged and the event is still
+ * printed. 0 when the write was started.
  */
 int listen_record(struct listen_ctx *ctx, const char *type, const char *uuid, const char *source,
 		  const json_t *detail);
+
+/* ---- PROXY protocol (listen_proxy.c) ---- */
+struct proxy_hdr;
+struct ssl_st;
+/* Consume the PROXY header at the start of fd (non-blocking): PROXY_HDR_OK
+ * (h filled), PROXY_HDR_MORE (call again when readable), PROXY_HDR_BAD
+ * (why: no header, malformed, closed). */
+int listen_proxy_read(int fd, struct proxy_hdr *h, char *why, size_t whycap);
+/* Once per process before listen_proxy_install. 0 or -1 (out of memory). */
+int listen_proxy_setup(void);
+/* TLS receivers accepted by evhttp: put the header filter in front of the
+ * socket BIO of ssl (from the info callback at SSL_CB_HANDSHAKE_START). A
+ * connection without a header is logged as the receiver what (at most once
+ * a second by *log_ms) and counted in *refused. */
+void listen_proxy_install(struct ssl_st *ssl, const char *what, int64_t *log_ms,
+			  unsigned long *refused);
+/* The client the header named ("addr:port"), or NULL (not read yet, a
+ * LOCAL header, no filter); why gets a refusal's reason when there was one. */
+const char *listen_proxy_source(const struct ssl_st *ssl, char *why, size_t whycap);
+/* Seconds a connection has to send its PROXY header. */
+#define LISTEN_PROXY_TIMEOUT_S 5
+
+/* Stopping: end the loop once no connection is open and no write runs. */
+void listen_maybe_done(struct listen_ctx *ctx);
 
 /* ---- admission (listen_admit.c) ---- */
 /* Descriptors besides connections: stdio, the store (database, WAL, shared

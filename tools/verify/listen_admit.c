@@ -19,6 +19,7 @@
 #include <event2/util.h>
 
 #include "listen.h"
+#include "proxy_hdr.h"
 #include "listen_rate.h"
 #include "log.h"
 
@@ -89,6 +90,9 @@ void listen_gate_fini(struct listen_gate *g)
 	if (g->pauses)
 		log_warn("%s: stopped accepting %lu time(s) with %u connections open (%s)",
 			 g->what, g->pauses, g->max, g->cap_option);
+	if (g->refused_proxy)
+		log_warn("%s: %lu connection(s) refused without a valid PROXY header "
+			 "(--proxy-protocol)", g->what, g->refused_proxy);
 }
 
 bool listen_gate_has_room(const struct listen_gate *g)
@@ -196,9 +200,18 @@ void listen_release(struct listen_conn *c)
 	g->active--;
 	if (g->pause_when_full && g->sock)
 		socket_update(g->sock); /* resumes if it was paused at the limit */
-	if (ctx->stopping && ctx->active == 0)
-		event_base_loopbreak(ctx->base);
+	listen_maybe_done(ctx);
 }
+
+/* An accepted connection waiting for its PROXY header (--proxy-protocol). */
+struct proxy_wait {
+	struct proxy_wait *prev, *next;
+	struct listen_socket *ls;
+	struct event *ev;
+	int fd;
+	int64_t since_ms;
+	struct sockaddr_storage peer; /* the balancer */
+};
 
 struct listen_socket {
 	struct listen_gate *gate;
@@ -208,6 +221,8 @@ struct listen_socket {
 	void *arg;
 	bool handed_over; /* lev belongs to an evhttp now */
 	bool enabled;     /* lev accepts now */
+	struct proxy_wait *waiting; /* connections whose PROXY header is not read yet */
+	unsigned nwaiting;
 };
 
 /* Accept unless backing off after an accept error, or full when the gate
@@ -226,22 +241,100 @@ static void socket_update(struct listen_socket *ls)
 	ls->enabled = want;
 }
 
-static void on_accept(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *sa,
-		      int salen, void *arg)
+/* Admit fd from sa (the client) and hand it to the receiver, or close it. */
+static void admit(struct listen_socket *ls, evutil_socket_t fd, const struct sockaddr *sa)
 {
-	struct listen_socket *ls = arg;
 	char source[64];
 
-	if (!ls->fn) {
-		evutil_closesocket(fd);
-		return;
-	}
 	verify_sockaddr_str(sa, source, sizeof(source));
 	if (!gate_admit(ls->gate, sa, source)) {
 		evutil_closesocket(fd);
 		return;
 	}
 	ls->fn(ls->arg, fd, source);
+}
+
+static void wait_free(struct proxy_wait *w, bool close_fd)
+{
+	struct listen_socket *ls = w->ls;
+
+	if (w->prev)
+		w->prev->next = w->next;
+	else
+		ls->waiting = w->next;
+	if (w->next)
+		w->next->prev = w->prev;
+	ls->nwaiting--;
+	if (w->ev)
+		event_free(w->ev);
+	if (close_fd)
+		evutil_closesocket(w->fd);
+	free(w);
+}
+
+static void on_proxy_readable(evutil_socket_t fd, short what, void *arg)
+{
+	struct proxy_wait *w = arg;
+	struct listen_socket *ls = w->ls;
+	struct proxy_hdr h;
+	char why[160] = "", from[64];
+	int r = listen_proxy_read((int)fd, &h, why, sizeof(why));
+
+	if (r == PROXY_HDR_MORE &&
+	    verify_mono_ms() - w->since_ms < LISTEN_PROXY_TIMEOUT_S * 1000)
+		return;
+	if (r != PROXY_HDR_OK) {
+		ls->gate->refused_proxy++;
+		verify_sockaddr_str((struct sockaddr *)&w->peer, from, sizeof(from));
+		if (listen_log_due(&ls->gate->log_proxy_ms))
+			log_warn("%s connection from %s refused: %s; %lu refused so far", ls->gate->what,
+				 from, r == PROXY_HDR_MORE ? "no whole PROXY header within 5 s" : why,
+				 ls->gate->refused_proxy);
+		wait_free(w, true);
+		return;
+	}
+	/* A LOCAL header (the balancer's own health check) names no client. */
+	if (h.local)
+		memcpy(&h.src, &w->peer, sizeof(h.src));
+	wait_free(w, false);
+	admit(ls, fd, (struct sockaddr *)&h.src);
+}
+
+static void on_accept(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *sa,
+		      int salen, void *arg)
+{
+	struct listen_socket *ls = arg;
+	struct timeval tv = {1, 0};
+	struct proxy_wait *w;
+
+	if (!ls->fn) {
+		evutil_closesocket(fd);
+		return;
+	}
+	if (!ls->gate->proxy) {
+		admit(ls, fd, sa);
+		return;
+	}
+	/* The client's address is in the header: admission waits for it. At
+	 * most as many wait as the receiver may hold. */
+	w = ls->nwaiting < ls->gate->max ? calloc(1, sizeof(*w)) : NULL;
+	if (!w) {
+		evutil_closesocket(fd);
+		return;
+	}
+	w->ls = ls;
+	w->fd = (int)fd;
+	w->since_ms = verify_mono_ms();
+	memcpy(&w->peer, sa, (size_t)salen < sizeof(w->peer) ? (size_t)salen : sizeof(w->peer));
+	w->next = ls->waiting;
+	if (ls->waiting)
+		ls->waiting->prev = w;
+	ls->waiting = w;
+	ls->nwaiting++;
+	/* readable: the header (or a part); every second: the deadline */
+	w->ev = event_new(ls->gate->ctx->base, fd, EV_READ | EV_PERSIST, on_proxy_readable, w);
+	if (!w->ev || event_add(w->ev, &tv) != 0)
+		wait_free(w, true);
 }
 
 static void on_backoff(evutil_socket_t fd, short what, void *arg)
@@ -327,6 +420,8 @@ void listen_socket_free(struct listen_socket *ls)
 		return;
 	if (ls->gate && ls->gate->sock == ls)
 		ls->gate->sock = NULL;
+	while (ls->waiting)
+		wait_free(ls->waiting, true);
 	if (ls->lev && !ls->handed_over)
 		evconnlistener_free(ls->lev);
 	if (ls->backoff)

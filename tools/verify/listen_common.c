@@ -15,27 +15,56 @@
 #include "listen.h"
 #include "log.h"
 
+void listen_maybe_done(struct listen_ctx *ctx)
+{
+	if (ctx->stopping && ctx->active == 0 && store_pending(ctx->store) == 0)
+		event_base_loopbreak(ctx->base);
+}
+
+struct record {
+	struct listen_ctx *ctx;
+	char type[32];
+};
+
+/* The store committed the event (or could not): print it either way. */
+static void on_recorded(void *arg, const struct store_done *d)
+{
+	struct record *rec = arg;
+	struct listen_ctx *ctx = rec->ctx;
+
+	if (d->rc < 0)
+		log_error("cannot record %s event from %s: %s — it is printed but not stored",
+			  rec->type, d->ev && d->ev->source ? d->ev->source : "-", d->err);
+	if (d->ev && event_print(stdout, d->ev, ctx->json) != 0)
+		log_error("cannot print %s event: %s", rec->type, strerror(errno));
+	free(rec);
+	listen_maybe_done(ctx);
+}
+
 int listen_record(struct listen_ctx *ctx, const char *type, const char *uuid, const char *source,
 		  const json_t *detail)
 {
+	struct record *rec = calloc(1, sizeof(*rec));
 	struct store_event ev = {0};
 	char err[512];
-	int rc = 0;
 
-	if (store_add_event(ctx->store, type, uuid, source, detail, &ev, err, sizeof(err)) != 0) {
-		log_error("cannot record %s event from %s: %s — it is printed but not stored", type,
-			  source ? source : "-", err);
-		verify_time_iso(verify_now_ms(), ev.time);
-		ev.id = 0;
-		ev.type = type;
-		ev.uuid = uuid;
-		ev.source = source;
-		ev.detail = (json_t *)detail;
-		rc = -1;
+	if (rec) {
+		rec->ctx = ctx;
+		snprintf(rec->type, sizeof(rec->type), "%s", type);
+		store_add_event_async(ctx->store, type, uuid, source, detail, on_recorded, rec);
+		return 0;
 	}
+	snprintf(err, sizeof(err), "out of memory");
+	log_error("cannot record %s event from %s: %s — it is printed but not stored", type,
+		  source ? source : "-", err);
+	verify_time_iso(verify_now_ms(), ev.time);
+	ev.type = type;
+	ev.uuid = uuid;
+	ev.source = source;
+	ev.detail = (json_t *)detail;
 	if (event_print(stdout, &ev, ctx->json) != 0)
 		log_error("cannot print %s event: %s", type, strerror(errno));
-	return rc;
+	return -1;
 }
 
 SSL_CTX *listen_tls_ctx_new(const char *cert_file, const char *key_file, char *err,

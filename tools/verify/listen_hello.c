@@ -279,6 +279,7 @@ int hello_server_new(struct listen_ctx *ctx, const struct sockaddr *sa, socklen_
 	srv->ctx = ctx;
 	listen_gate_init(&srv->gate, ctx, "hello", "--max-hello-connections", ctx->lim.max_hello,
 			 false);
+	srv->gate.proxy = ctx->proxy;
 	if (listen_gate_limit_per_source(&srv->gate, ctx->lim.hello_per_source,
 					 "--hello-per-source") != 0 ||
 	    (ctx->lim.hello_per_uuid &&

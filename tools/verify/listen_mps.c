@@ -528,6 +528,7 @@ int mps_server_new(struct listen_ctx *ctx, const struct sockaddr *sa, socklen_t 
 	}
 	srv->ctx = ctx;
 	listen_gate_init(&srv->gate, ctx, "mps", "--max-mps-connections", ctx->lim.max_mps, false);
+	srv->gate.proxy = ctx->proxy; /* not the relay gate: its ports are local */
 	listen_gate_init(&srv->relay_gate, ctx, "relay", "--max-relay-connections",
 			 ctx->lim.max_relays, false);
 	if (cfg->relay_sa && cfg->relay_salen <= sizeof(srv->relay_sa)) {

@@ -55,13 +55,26 @@ struct reports_server {
 	uint8_t token_sha256[32];
 };
 
+struct pending_report;
+
 /* One accepted connection; owned by its SSL (freed with it, see conn_idx). */
 struct report_conn {
 	struct listen_conn base; /* first: the ctx list holds these */
 	struct reports_server *srv;
 	bool tracked;  /* counted by the gate */
-	bool replying; /* an answer is queued and not yet written */
+	bool replying; /* the report is being stored, or its answer is queued and not yet written */
 	bool closing;  /* stopping: release once the answer is written */
+	struct pending_report *pending; /* a report the store has not committed yet */
+	char source[64];
+};
+
+/* A report handed to the store, waiting for the commit before the answer. */
+struct pending_report {
+	struct evhttp_request *req; /* evhttp keeps it until we answer, even if the
+				     * connection goes (it is then freed by the answer) */
+	struct report_conn *c;      /* NULL once the connection is gone */
+	struct listen_ctx *ctx;
+	char report_id[40];
 	char source[64];
 };
 
@@ -86,6 +99,8 @@ static void conn_ex_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, l
 
 	if (!c)
 		return;
+	if (c->pending)
+		c->pending->c = NULL;
 	conn_untrack(c);
 	free(c);
 }
@@ -116,6 +131,14 @@ static void fill_source(struct report_conn *c, const SSL *ssl)
 
 	if (c->source[0])
 		return;
+	if (c->srv->ctx->proxy) {
+		/* --proxy-protocol: the client the balancer's header named */
+		const char *src = listen_proxy_source(ssl, NULL, 0);
+		if (src) {
+			snprintf(c->source, sizeof(c->source), "%s", src);
+			return;
+		}
+	}
 	if (fd >= 0 && getpeername(fd, (struct sockaddr *)&ss, &len) == 0)
 		verify_sockaddr_str((struct sockaddr *)&ss, c->source, sizeof(c->source));
 	else
@@ -134,10 +157,18 @@ static const char *alert_text(int ret)
 static void on_tls_info(const SSL *ssl, int where, int ret)
 {
 	struct report_conn *c = SSL_get_ex_data(ssl, conn_idx);
+	char why[160] = "";
 	long vr;
 
+	/* Before OpenSSL reads anything: the PROXY header comes first. The
+	 * callback's SSL is const only by its signature; the SSL is ours. */
+	if ((where & SSL_CB_HANDSHAKE_START) && c && c->srv->ctx->proxy)
+		listen_proxy_install((SSL *)ssl, "reports", &c->srv->gate.log_proxy_ms,
+				     &c->srv->gate.refused_proxy);
 	if (!(where & SSL_CB_ALERT) || !c || (ret >> 8) != SSL3_AL_FATAL)
 		return;
+	if (c->srv->ctx->proxy && !listen_proxy_source(ssl, why, sizeof(why)) && why[0])
+		return; /* no PROXY header: said when it was refused */
 	fill_source(c, ssl);
 	if (where & SSL_CB_READ) {
 		log_warn("reports %s: the client ended the TLS handshake: %s — does it trust "
@@ -300,15 +331,49 @@ static void client_subject(SSL *ssl, char *out, size_t cap)
 	verify_printable(out, strlen(out), out, cap);
 }
 
+/* The store committed the report, found it stored already, or failed. */
+static void on_stored(void *arg, const struct store_done *d)
+{
+	struct pending_report *p = arg;
+	struct report_conn *c = p->c;
+	struct listen_ctx *ctx = p->ctx;
+
+	if (c)
+		c->pending = NULL;
+	if (d->rc == STORE_DUPLICATE) {
+		log_info("reports %s: report %s already stored — acknowledged again", p->source,
+			 p->report_id);
+		answer(p->req, c, 200, "OK",
+		       json_pack("{s:s, s:b}", "report_id", p->report_id, "duplicate", 1));
+	} else if (d->rc != STORE_ADDED) {
+		log_error("reports %s: cannot store report %s: %s — answered 503, the agent will "
+			  "retry",
+			  p->source, p->report_id, d->err ? d->err : "out of memory");
+		evhttp_add_header(evhttp_request_get_output_headers(p->req), "Retry-After",
+				  REPORTS_RETRY_AFTER);
+		answer_error(p->req, c, 503, "Service Unavailable",
+			     "cannot store the report now; retry later");
+	} else {
+		answer(p->req, c, 201, "Created",
+		       json_pack("{s:s, s:b, s:I}", "report_id", p->report_id, "duplicate", 0, "id",
+				 (json_int_t)d->report_row));
+		if (event_print(stdout, d->ev, ctx->json) != 0)
+			log_error("cannot print the report event");
+	}
+	if (!c) /* the connection went: nobody waits for the answer */
+		listen_maybe_done(ctx);
+	free(p);
+}
+
 /* Validate, store (committed), then answer; never 2xx before the commit. */
 static void take_report(struct evhttp_request *req, struct report_conn *c, SSL *ssl)
 {
 	struct listen_ctx *ctx = c->srv->ctx;
 	struct evbuffer *in = evhttp_request_get_input_buffer(req);
 	size_t len = evbuffer_get_length(in);
+	struct pending_report *p = NULL;
 	struct reportdoc doc;
 	struct store_report r = {0};
-	struct store_event ev = {0};
 	json_t *detail = NULL;
 	char err[512], subject[SUBJECT_MAX], *body = NULL;
 	int rc;
@@ -339,6 +404,17 @@ static void take_report(struct evhttp_request *req, struct report_conn *c, SSL *
 	}
 	client_subject(ssl, subject, sizeof(subject));
 	detail = reportdoc_event_detail(&doc, subject[0] ? subject : NULL);
+	p = calloc(1, sizeof(*p));
+	if (!detail || !p) {
+		log_error("reports %s: out of memory", c->source);
+		answer_error(req, c, 503, "Service Unavailable", "out of memory; retry later");
+		goto out;
+	}
+	p->req = req;
+	p->c = c;
+	p->ctx = ctx;
+	snprintf(p->report_id, sizeof(p->report_id), "%s", doc.report_id);
+	snprintf(p->source, sizeof(p->source), "%s", c->source);
 	r.report_id = doc.report_id;
 	r.uuid = doc.uuid;
 	r.host_name = doc.host_name;
@@ -346,27 +422,14 @@ static void take_report(struct evhttp_request *req, struct report_conn *c, SSL *
 	r.client_subject = subject[0] ? subject : NULL;
 	r.report = body;
 	memcpy(r.time, doc.time, sizeof(r.time));
-	rc = detail ? store_add_report(ctx->store, &r, detail, &ev, err, sizeof(err)) : -1;
-	if (rc == STORE_DUPLICATE) {
-		log_info("reports %s: report %s already stored — acknowledged again", c->source,
-			 doc.report_id);
-		answer(req, c, 200, "OK",
-		       json_pack("{s:s, s:b}", "report_id", doc.report_id, "duplicate", 1));
-		goto out;
-	}
-	if (rc != STORE_ADDED) {
-		log_error("reports %s: cannot store report %s: %s — answered 503, the agent will "
-			  "retry",
-			  c->source, doc.report_id, detail ? err : "out of memory");
-		answer_error(req, c, 503, "Service Unavailable", "cannot store the report now; retry later");
-		goto out;
-	}
-	answer(req, c, 201, "Created",
-	       json_pack("{s:s, s:b, s:I}", "report_id", doc.report_id, "duplicate", 0, "id",
-			 (json_int_t)r.id));
-	if (event_print(stdout, &ev, ctx->json) != 0)
-		log_error("cannot print the report event");
+	/* The connection stays counted (and a stop waits) until the answer is
+	 * written; the completion may run before this returns. */
+	c->replying = true;
+	c->pending = p;
+	p = NULL;
+	store_add_report_async(ctx->store, &r, detail, on_stored, c->pending);
 out:
+	free(p);
 	json_decref(detail);
 	reportdoc_free(&doc);
 	free(body);

@@ -31,6 +31,7 @@ static const struct verify_cmd commands[] = {
 	{"subscriptions", cmd_subscriptions, "list a device's event subscriptions"},
 	{"presence", cmd_presence, "create, delete or show a device's agent presence watchdogs"},
 	{"ider", cmd_ider, "boot the host from a CD or floppy image served over IDE-R"},
+	{"fleet", cmd_fleet, "check every device of an inventory, thousands in parallel"},
 };
 
 static void usage(FILE *f)
@@ -46,10 +47,10 @@ static void usage(FILE *f)
 		"\nGlobal options:\n"
 		"  -v, --verbose    more detail on stderr (-v info, -vv debug)\n\n"
 		"Run '%s COMMAND --help' for a command's options. Exit codes: 0 success,\n"
-		"1 a mismatch (device, reports --check) or AMT refused (power, boot, console,\n"
-		"consent, ider, subscribe, ...), 2 usage or configuration error, 4 credentials refused,\n"
-		"7 timed out (console --expect), 8 network or server error, 9 nothing to do\n"
-		"(unsubscribe, presence delete), 10 protocol error.\n",
+		"1 a mismatch (device, fleet, reports --check) or AMT refused (power, boot,\n"
+		"console, consent, ider, subscribe, ...), 2 usage or configuration error,\n"
+		"4 credentials refused, 7 timed out (console --expect), 8 network or server\n"
+		"error, 9 nothing to do (unsubscribe, presence delete), 10 protocol error.\n",
 		VERIFY_PROG);
 }
 

@@ -24,6 +24,7 @@
 
 #include "cliopt.h"
 #include "device.h"
+#include "fleet_engine.h"
 #include "reportdoc.h"
 #include "store.h"
 #include "tunnel_target.h"
@@ -48,6 +49,8 @@ struct rows {
 struct reports_args {
 	const char *db, *password_file;
 	bool json, check;
+	unsigned concurrency; /* devices checked at once */
+	long timeout_ms;      /* per device */
 	struct device_target t;
 };
 
@@ -190,62 +193,38 @@ static void print_problem(bool json, const char *uuid, const char *addr, const c
 		addr ? " at " : "", addr ? addr : "", error);
 }
 
-/* Reach the device through its tunnel: t aims at the relay of the port
- * the options want (TLS: the URL names AMT, the connection goes to the
- * relay). false when the tunnel does not carry that port. */
-static bool via_tunnel(const struct row *w, struct device_target *t, char *addr, size_t addrcap,
-		       char *connect_to, size_t ctcap, char *host, size_t hostcap)
-{
-	unsigned amt_port = t->tls ? 16993 : 16992, port;
+/* One device being checked (a task of the fleet engine). */
+struct check_job {
+	struct fleet_task task; /* first: the engine hands this back */
+	const struct row *w;
+	const char *addr;
+	struct device_target t;
+	struct device_state s;
+	int rc;
+	char err[640];
+	struct tunnel_route route; /* through a tunnel */
+	char label[320];
+};
 
-	if (!tunnel_relay(&w->tun, amt_port, host, hostcap, &port))
-		return false;
-	bool v6 = strchr(host, ':') != NULL;
-	snprintf(addr, addrcap, "%s%s%s:%u", v6 ? "[" : "", host, v6 ? "]" : "", port);
-	t->host = host;
-	t->port = port;
-	if (t->tls && w->tun.host_name[0]) {
-		snprintf(connect_to, ctcap, "%s:16993:%s", w->tun.host_name, addr);
-		t->host = w->tun.host_name;
-		t->port = 16993;
-		t->connect_to = connect_to;
-	}
-	return true;
-}
+struct check_run {
+	const struct reports_args *a;
+	const struct rows *rs;
+	size_t next;
+	unsigned long done, disagree, unread;
+	bool progress;
+};
 
-/* 0 agrees, EXIT_DISAGREE, or VERIFY_EXIT_NETWORK (not read). */
-static int check_one(const struct reports_args *a, const struct row *w)
+/* 0 agrees or EXIT_DISAGREE, for a device that was read. */
+static int compare(const struct reports_args *a, const struct check_job *j)
 {
 	static const char *const fields[] = {"amt_version", "provisioning_state", "control_mode",
 					     "uuid", "host_id"};
-	const struct reportdoc *d = &w->doc;
-	const char *addr = address_of(d);
-	struct device_target t = a->t;
-	struct device_state s;
-	char err[640], relay[300], connect_to[600], host[256], label[320];
-	int ex = VERIFY_EXIT_OK, r;
+	const struct reportdoc *d = &j->w->doc;
+	const struct device_state *s = &j->s;
+	int ex = VERIFY_EXIT_OK;
 
-	if (w->has_tun && via_tunnel(w, &t, relay, sizeof(relay), connect_to, sizeof(connect_to),
-				     host, sizeof(host))) {
-		/* the device is connected: its tunnel is the way in, and we say so */
-		snprintf(label, sizeof(label), "%s (tunnel)", relay);
-		addr = label;
-		fprintf(stderr, "%s reports: %s is connected: checked through its CIRA tunnel "
-				"(relay %s)\n", VERIFY_PROG, d->uuid, relay);
-	} else if (!addr) {
-		print_problem(a->json, d->uuid, NULL, NULL, NULL, NULL,
-			      "the report has no IPv4 address and no usable host name");
-		return VERIFY_EXIT_NETWORK;
-	} else {
-		t.host = addr;
-	}
-	r = device_read(&t, &s, err, sizeof(err));
-	if (r != VERIFY_EXIT_OK) {
-		print_problem(a->json, d->uuid, addr, NULL, NULL, NULL, err);
-		return VERIFY_EXIT_NETWORK;
-	}
 	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
-		const char *f = fields[i], *mine, *theirs = device_field(&s, f);
+		const char *f = fields[i], *mine, *theirs = device_field(s, f);
 		bool same;
 
 		if (!strcmp(f, "amt_version"))
@@ -259,45 +238,129 @@ static int check_one(const struct reports_args *a, const struct row *w)
 		else {
 			/* AMT 12+ has no 3PDS: the host ID lives in the host's
 			 * firmware, out of the network's reach. */
-			if (s.host_id_state == DEVICE_HOSTID_NO_3PDS)
+			if (s->host_id_state == DEVICE_HOSTID_NO_3PDS)
 				continue;
 			mine = d->host_id ? d->host_id : "(none)";
 		}
-		if (!strcmp(f, "amt_version") && !s.amt_version[0])
+		if (!strcmp(f, "amt_version") && !s->amt_version[0])
 			theirs = "(none)";
 		same = !strcmp(f, "uuid") ? strcasecmp(mine, theirs) == 0 : strcmp(mine, theirs) == 0;
 		if (!same) {
-			print_problem(a->json, d->uuid, addr, f, mine, theirs, NULL);
+			print_problem(a->json, d->uuid, j->addr, f, mine, theirs, NULL);
 			ex = EXIT_DISAGREE;
 		}
 	}
 	return ex;
 }
 
+static void check_run_task(struct fleet_task *t)
+{
+	struct check_job *j = (struct check_job *)t;
+
+	j->rc = device_read(&j->t, &j->s, j->err, sizeof(j->err));
+}
+
+/* The next device that can be reached: through its CIRA tunnel when a
+ * listener relays one (said on stderr), else at its address; the others
+ * are reported at once. */
+static struct fleet_task *check_next(void *arg)
+{
+	struct check_run *run = arg;
+
+	while (run->next < run->rs->n) {
+		const struct row *w = &run->rs->v[run->next++];
+		const char *addr = address_of(&w->doc);
+		struct check_job *j = calloc(1, sizeof(*j));
+
+		if (!j) {
+			print_problem(run->a->json, w->doc.uuid, addr, NULL, NULL, NULL,
+				      "out of memory");
+			run->done++;
+			run->unread++;
+			continue;
+		}
+		j->w = w;
+		j->t = run->a->t;
+		if (w->has_tun && tunnel_route(&w->tun, &j->t, &j->route)) {
+			/* the device is connected: its tunnel is the way in, and we say so */
+			snprintf(j->label, sizeof(j->label), "%s (tunnel)", j->route.relay);
+			addr = j->label;
+			fprintf(stderr, "%s reports: %s is connected: checked through its CIRA "
+					"tunnel (relay %s)\n", VERIFY_PROG, w->doc.uuid, j->route.relay);
+		} else if (!addr) {
+			print_problem(run->a->json, w->doc.uuid, NULL, NULL, NULL, NULL,
+				      "the report has no IPv4 address and no usable host name");
+			run->done++;
+			run->unread++;
+			free(j);
+			continue;
+		} else {
+			j->t.host = addr;
+		}
+		j->addr = addr;
+		j->t.perform = fleet_task_perform;
+		j->t.perform_arg = &j->task;
+		j->task.run = check_run_task;
+		j->rc = VERIFY_EXIT_NETWORK;
+		snprintf(j->err, sizeof(j->err), "%s: not started: out of memory", addr);
+		return &j->task;
+	}
+	return NULL;
+}
+
+static void check_finished(void *arg, struct fleet_task *t)
+{
+	struct check_run *run = arg;
+	struct check_job *j = (struct check_job *)t;
+
+	if (run->progress)
+		fprintf(stderr, "\r\033[K");
+	if (j->rc != VERIFY_EXIT_OK) {
+		print_problem(run->a->json, j->w->doc.uuid, j->addr, NULL, NULL, NULL, j->err);
+		run->unread++;
+	} else if (compare(run->a, j) == EXIT_DISAGREE) {
+		run->disagree++;
+	}
+	run->done++;
+	fflush(stdout);
+	free(j);
+}
+
+static void check_tick(void *arg)
+{
+	struct check_run *run = arg;
+
+	fprintf(stderr, "\rchecking: %lu/%zu done, %lu disagree, %lu could not be read \033[K",
+		run->done, run->rs->n, run->disagree, run->unread);
+	fflush(stderr);
+}
+
+/* Every device at once, as far as --concurrency allows (the fleet engine:
+ * one event loop, no thread per device); lines come as devices finish. */
 static int run_check(const struct reports_args *a, const struct rows *rs)
 {
-	bool progress = isatty(STDERR_FILENO) && !a->json;
-	unsigned long disagree = 0, unread = 0;
+	struct check_run run = {.a = a, .rs = rs, .progress = isatty(STDERR_FILENO)};
+	struct fleet_engine_cfg ec = {.concurrency = a->concurrency, .timeout_ms = a->timeout_ms,
+				      .next = check_next, .finished = check_finished,
+				      .tick = run.progress ? check_tick : NULL, .arg = &run};
+	char err[256];
+	int r;
 
 	wsman_global_init();
-	for (size_t i = 0; i < rs->n; i++) {
-		int r;
-		if (progress)
-			fprintf(stderr, "\rchecking %zu/%zu %s ", i + 1, rs->n, rs->v[i].doc.uuid);
-		r = check_one(a, &rs->v[i]);
-		disagree += r == EXIT_DISAGREE;
-		unread += r == VERIFY_EXIT_NETWORK;
-		fflush(stdout);
-	}
-	if (progress)
-		fprintf(stderr, "\r%zu device(s) checked: %lu disagree, %lu could not be read\n",
-			rs->n, disagree, unread);
+	r = fleet_engine_run(&ec, err, sizeof(err));
 	wsman_global_cleanup();
-	return disagree ? EXIT_DISAGREE : unread ? VERIFY_EXIT_NETWORK : VERIFY_EXIT_OK;
+	if (run.progress)
+		fprintf(stderr, "\r\033[K%zu device(s) checked: %lu disagree, %lu could not be read\n",
+			rs->n, run.disagree, run.unread);
+	if (r != 0) {
+		fprintf(stderr, "%s reports: %s\n", VERIFY_PROG, err);
+		return VERIFY_EXIT_NETWORK;
+	}
+	return run.disagree ? EXIT_DISAGREE : run.unread ? VERIFY_EXIT_NETWORK : VERIFY_EXIT_OK;
 }
 
 enum { O_DB, O_JSON, O_CHECK, O_USER, O_PWFILE, O_TLS, O_PORT, O_CA, O_PIN, O_INSECURE, O_TLS10,
-       O_VENDOR, O_APP, O_ENT, O_BLOCK };
+       O_VENDOR, O_APP, O_ENT, O_BLOCK, O_CONC, O_TIMEOUT };
 
 static const struct cliopt reports_opts[] = {
 	[O_DB] = {"db", 0, "PATH",
@@ -318,6 +381,8 @@ static const struct cliopt reports_opts[] = {
 	[O_APP] = {"application", 0, "A", "3PDS application name (default: amt-agent)", 0},
 	[O_ENT] = {"enterprise", 0, "E", "3PDS enterprise name (default: amt-agent)", 0},
 	[O_BLOCK] = {"block-name", 0, "B", "3PDS block name (default: amt-agent-hostid)", 0},
+	[O_CONC] = {"concurrency", 0, "N", "devices checked at once (default 256; one event loop)", 0},
+	[O_TIMEOUT] = {"timeout-ms", 0, "T", "per device, all its requests (default 30000)", 0},
 	{NULL, 0, NULL, NULL, 0},
 };
 
@@ -330,7 +395,8 @@ static const struct clicmd reports_cli = {
 		"       amt-verify reports --check [--db PATH] [--json] [--user U]\n"
 		"                  --password-file F [--tls] [--port N]\n"
 		"                  [--ca-file F | --pin SHA256 | --insecure] [--allow-tls10]\n"
-		"                  [--vendor V] [--application A] [--enterprise E] [--block-name B]\n",
+		"                  [--vendor V] [--application A] [--enterprise E] [--block-name B]\n"
+		"                  [--concurrency N] [--timeout-ms T]\n",
 	.description =
 		"List the latest agent report of each device (by device UUID): UUID, host\n"
 		"name, report time, AMT version, provisioning state, control mode, host ID,\n"
@@ -355,7 +421,7 @@ static int parse_args(int argc, char **argv, struct reports_args *a)
 		return st == CLIOPT_HELP ? 1 : -1;
 	for (int i = 0; i < r.nhits; i++) {
 		const char *v = r.hits[i].value;
-		device_opt |= r.hits[i].opt >= O_USER && r.hits[i].opt <= O_BLOCK;
+		device_opt |= r.hits[i].opt >= O_USER && r.hits[i].opt <= O_TIMEOUT;
 		switch (r.hits[i].opt) {
 		case O_DB: a->db = v; break;
 		case O_JSON: a->json = true; break;
@@ -376,6 +442,16 @@ static int parse_args(int argc, char **argv, struct reports_args *a)
 		case O_APP: a->t.names.application = v; break;
 		case O_ENT: a->t.names.enterprise = v; break;
 		case O_BLOCK: a->t.names.block_name = v; break;
+		case O_CONC:
+			if (cliopt_ulong(&reports_cli, stderr, O_CONC, v, 1, 65536, &n) != 0)
+				return -1;
+			a->concurrency = (unsigned)n;
+			break;
+		case O_TIMEOUT:
+			if (cliopt_ulong(&reports_cli, stderr, O_TIMEOUT, v, 100, 3600000, &n) != 0)
+				return -1;
+			a->timeout_ms = (long)n;
+			break;
 		}
 	}
 	if (device_opt && !a->check)
@@ -389,7 +465,7 @@ static int parse_args(int argc, char **argv, struct reports_args *a)
 
 int cmd_reports(int argc, char **argv)
 {
-	struct reports_args a = {.db = STORE_DEFAULT_PATH,
+	struct reports_args a = {.db = STORE_DEFAULT_PATH, .concurrency = 256, .timeout_ms = 30000,
 				 .t = {.user = "admin",
 				       .names = {"amt-agent project", "amt-agent", "amt-agent",
 						 "amt-agent-hostid"}}};

@@ -1,250 +1,60 @@
 /*
- * store.c - the SQLite event store (see store.h).
- *
- * Owns: opening, schema creation and migrations (1 -> 2 adds the reports
- * table, 2 -> 3 the tunnels table, 3 -> 4 the alerts table), the events
- * INSERT and SELECT, and the JSON form of a stored event. The reports
- * table's own statements are in store_reports.c, the tunnels table's in
- * store_tunnels.c, the alerts table's in store_alerts.c.
- * Must not: print, log, or interpret event types.
+ * store.c - the store's front (see store.h): choosing the backend from the
+ * target, the checks every call makes whatever the backend (read-only
+ * handle, detail is an object, required report fields), turning values into
+ * the text the backends store, asynchronous writes (run in place when the
+ * backend has no loop of its own), and the JSON form of a stored event.
+ * Must not: speak SQL (store_sqlite*.c, store_pg*.c do), print or log.
  */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-
-#include <sqlite3.h>
+#include <strings.h>
 
 #include "store_int.h"
+#include "store_migrations.h"
 
-static const char schema_sql[] =
-	"CREATE TABLE IF NOT EXISTS events ("
-	" id INTEGER PRIMARY KEY,"
-	" time TEXT NOT NULL,"
-	" type TEXT NOT NULL,"
-	" uuid TEXT,"
-	" source TEXT,"
-	" detail TEXT NOT NULL DEFAULT '{}');"
-	"CREATE INDEX IF NOT EXISTS events_time ON events(time, id);";
-
-/* Schema 3: the CIRA tunnels open now and their relay ports; a row lives as
- * long as its tunnel (rows of a listener that died are skipped by readers,
- * and deleted by the next listener). */
-static const char tunnels_sql[] =
-	"CREATE TABLE IF NOT EXISTS tunnels ("
-	" id INTEGER PRIMARY KEY,"
-	" uuid TEXT NOT NULL,"
-	" host_name TEXT,"
-	" mps_user TEXT,"
-	" source TEXT,"
-	" since TEXT NOT NULL,"
-	" ports TEXT NOT NULL DEFAULT '{}',"
-	" pid INTEGER NOT NULL,"
-	" pid_start INTEGER NOT NULL);"
-	"CREATE INDEX IF NOT EXISTS tunnels_uuid ON tunnels(uuid, since);";
-/* Schema 4: WS-Events from AMT. A device resends an event it saw no answer
- * (or no Ack) for; dedupe (device, MessageID, IndicationTime,
- * IndicationIdentifier) stores it once. The "alert" events row points here. */
-static const char alerts_sql[] =
-	"CREATE TABLE IF NOT EXISTS alerts ("
-	" id INTEGER PRIMARY KEY,"
-	" received TEXT NOT NULL,"
-	" device TEXT NOT NULL,"
-	" source TEXT,"
-	" message_id TEXT NOT NULL,"
-	" wsa_message_id TEXT NOT NULL,"
-	" indication_time TEXT,"
-	" severity INTEGER,"
-	" arguments TEXT NOT NULL DEFAULT '[]',"
-	" event_id INTEGER,"
-	" dedupe TEXT NOT NULL UNIQUE);"
-	"CREATE INDEX IF NOT EXISTS alerts_device ON alerts(device, received, id);";
-
-/* Schema 2: agent reports (report_id unique: a resent report is stored once). */
-static const char reports_sql[] =
-	"CREATE TABLE IF NOT EXISTS reports ("
-	" id INTEGER PRIMARY KEY,"
-	" report_id TEXT NOT NULL UNIQUE,"
-	" received TEXT NOT NULL,"
-	" time TEXT NOT NULL,"
-	" uuid TEXT NOT NULL,"
-	" host_name TEXT,"
-	" source TEXT,"
-	" client_subject TEXT,"
-	" event_id INTEGER,"
-	" report TEXT NOT NULL);"
-	"CREATE INDEX IF NOT EXISTS reports_uuid ON reports(uuid, time, id);";
-
-void store_db_err(struct store *st, const char *what, char *err, size_t errlen)
+bool store_target_is_postgresql(const char *target)
 {
-	snprintf(err, errlen, "%s: %s %s", st->path, what, sqlite3_errmsg(st->db));
+	return target && (strncasecmp(target, "postgresql://", 13) == 0 ||
+			  strncasecmp(target, "postgres://", 11) == 0);
 }
 
-/* The first column of the first row of sql as an integer. */
-static int query_int(struct store *st, const char *sql, int *out)
+int store_migrations_latest(const char *backend)
 {
-	sqlite3_stmt *s = NULL;
-	int rc = -1;
+	int latest = 0;
 
-	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
-		goto out;
-	if (sqlite3_step(s) != SQLITE_ROW)
-		goto out;
-	*out = sqlite3_column_int(s, 0);
-	rc = 0;
-out:
-	sqlite3_finalize(s);
-	return rc;
+	for (const struct store_migration *m = store_migrations; m->backend; m++)
+		if (strcmp(m->backend, backend) == 0 && m->version > latest)
+			latest = m->version;
+	return latest;
 }
 
-/* Create the schema in an empty database, or check the one found. */
-static int check_schema(struct store *st, enum store_mode mode, char *err, size_t errlen)
-{
-	int version = 0, tables = 0, rc = -1;
-	bool in_tx = false;
-
-	if (mode == STORE_CREATE) {
-		/* Serialise two listeners creating the same file. */
-		if (sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
-			store_db_err(st, "cannot open:", err, errlen);
-			goto out;
-		}
-		in_tx = true;
-	}
-	if (query_int(st, "PRAGMA user_version", &version) != 0 ||
-	    query_int(st, "SELECT count(*) FROM sqlite_master WHERE type = 'table'", &tables) != 0) {
-		store_db_err(st, "cannot read the schema:", err, errlen);
-		goto out;
-	}
-	if (version > STORE_SCHEMA_VERSION) {
-		snprintf(err, errlen,
-			 "%s: written by a newer amt-verify (schema %d, this one knows %d) — "
-			 "upgrade amt-verify or use another --db",
-			 st->path, version, STORE_SCHEMA_VERSION);
-		goto out;
-	}
-	if (version == 0 && tables > 0) {
-		snprintf(err, errlen,
-			 "%s: not an amt-verify database (no schema version) — use another --db",
-			 st->path);
-		goto out;
-	}
-	if (version == 0 && mode == STORE_READONLY) {
-		snprintf(err, errlen,
-			 "%s: no events recorded (empty database) — run amt-verify listen "
-			 "with this --db first",
-			 st->path);
-		goto out;
-	}
-	if (version < STORE_SCHEMA_VERSION && mode == STORE_CREATE) {
-		char pragma[64];
-		/* 0: a new file; 1 -> 2: add the reports table. Each step is
-		 * idempotent and runs in the BEGIN IMMEDIATE transaction above,
-		 * so two listeners opening one old file migrate it once. */
-		snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", STORE_SCHEMA_VERSION);
-		if ((version < 1 && sqlite3_exec(st->db, schema_sql, NULL, NULL, NULL) != SQLITE_OK) ||
-		    sqlite3_exec(st->db, reports_sql, NULL, NULL, NULL) != SQLITE_OK ||
-		    /* 2 -> 3: add the tunnels table */
-		    sqlite3_exec(st->db, tunnels_sql, NULL, NULL, NULL) != SQLITE_OK ||
-		    /* 3 -> 4: add the alerts table */
-		    sqlite3_exec(st->db, alerts_sql, NULL, NULL, NULL) != SQLITE_OK ||
-		    sqlite3_exec(st->db, pragma, NULL, NULL, NULL) != SQLITE_OK) {
-			store_db_err(st, version ? "cannot upgrade the schema:"
-						 : "cannot create the schema:", err, errlen);
-			goto out;
-		}
-		version = STORE_SCHEMA_VERSION;
-	}
-	st->version = version;
-	if (in_tx) {
-		if (sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
-			store_db_err(st, "cannot create the schema:", err, errlen);
-			goto out;
-		}
-		in_tx = false;
-	}
-	rc = 0;
-out:
-	if (in_tx)
-		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
-	return rc;
-}
-
-static int set_wal(struct store *st, char *err, size_t errlen)
-{
-	sqlite3_stmt *s = NULL;
-	int rc = -1;
-
-	if (sqlite3_prepare_v2(st->db, "PRAGMA journal_mode = WAL", -1, &s, NULL) != SQLITE_OK ||
-	    sqlite3_step(s) != SQLITE_ROW) {
-		store_db_err(st, "cannot switch to WAL mode:", err, errlen);
-		goto out;
-	}
-	if (sqlite3_stricmp((const char *)sqlite3_column_text(s, 0), "wal") != 0) {
-		snprintf(err, errlen, "%s: the file system does not support WAL mode", st->path);
-		goto out;
-	}
-	rc = 0;
-out:
-	sqlite3_finalize(s);
-	return rc;
-}
-
-int store_open(const char *path, enum store_mode mode, struct store **out, char *err,
+int store_open(const char *target, enum store_mode mode, struct store **out, char *err,
 	       size_t errlen)
 {
 	struct store *st = NULL;
-	struct stat sb;
-	int flags = mode == STORE_READONLY ? SQLITE_OPEN_READONLY
-					   : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
 	int rc = -1;
 
 	*out = NULL;
-	if (mode == STORE_READONLY && stat(path, &sb) != 0) {
-		snprintf(err, errlen, "cannot open %s: %s — run amt-verify listen first or pass --db",
-			 path, strerror(errno));
-		return -1;
-	}
 	st = calloc(1, sizeof(*st));
-	if (!st || !(st->path = strdup(path))) {
+	if (!st || !(st->name = strdup(target))) {
 		snprintf(err, errlen, "out of memory");
 		goto out;
 	}
-	if (sqlite3_open_v2(path, &st->db, flags | SQLITE_OPEN_NOFOLLOW, NULL) != SQLITE_OK) {
-		if (!st->db) {
-			snprintf(err, errlen, "out of memory");
-			goto out;
-		}
-		store_db_err(st, "cannot open:", err, errlen);
+	st->mode = mode;
+	st->ops = store_target_is_postgresql(target) ? &store_pg_ops : &store_sqlite_ops;
+	if (st->ops->open(st, target, mode, err, errlen) != 0) {
+		st->ops->close(st);
 		goto out;
-	}
-	sqlite3_extended_result_codes(st->db, 1);
-	sqlite3_busy_timeout(st->db, STORE_BUSY_TIMEOUT_MS);
-	if (check_schema(st, mode, err, errlen) != 0)
-		goto out;
-	if (mode == STORE_CREATE) {
-		if (set_wal(st, err, errlen) != 0)
-			goto out;
-		/* A commit is on disk when it returns: receivers acknowledge
-		 * reports only after that. */
-		if (sqlite3_exec(st->db, "PRAGMA synchronous = FULL", NULL, NULL, NULL) != SQLITE_OK) {
-			store_db_err(st, "cannot set synchronous mode:", err, errlen);
-			goto out;
-		}
-		if (sqlite3_prepare_v2(st->db,
-				       "INSERT INTO events (time, type, uuid, source, detail) "
-				       "VALUES (?, ?, ?, ?, ?)",
-				       -1, &st->insert, NULL) != SQLITE_OK) {
-			store_db_err(st, "cannot prepare:", err, errlen);
-			goto out;
-		}
 	}
 	*out = st;
 	st = NULL;
 	rc = 0;
 out:
-	store_close(st);
+	if (st)
+		free(st->name);
+	free(st);
 	return rc;
 }
 
@@ -252,14 +62,41 @@ void store_close(struct store *st)
 {
 	if (!st)
 		return;
-	sqlite3_finalize(st->insert);
-	sqlite3_finalize(st->insert_report);
-	sqlite3_finalize(st->link_report);
-	sqlite3_finalize(st->insert_alert);
-	sqlite3_finalize(st->link_alert);
-	sqlite3_close_v2(st->db);
-	free(st->path);
+	store_detach(st);
+	st->ops->close(st);
+	free(st->name);
 	free(st);
+}
+
+const char *store_name(const struct store *st)
+{
+	return st->name;
+}
+
+const char *store_backend(const struct store *st)
+{
+	return st->ops->backend;
+}
+
+static int read_only(struct store *st, char *err, size_t errlen)
+{
+	snprintf(err, errlen, "%s: opened read-only", st->name);
+	return -1;
+}
+
+/* detail as the compact JSON text a backend stores ("{}" for NULL). */
+static char *detail_text(const json_t *detail, char *err, size_t errlen)
+{
+	char *text;
+
+	if (detail && !json_is_object(detail)) {
+		snprintf(err, errlen, "event detail is not a JSON object");
+		return NULL;
+	}
+	text = detail ? json_dumps(detail, JSON_COMPACT | JSON_ENSURE_ASCII) : strdup("{}");
+	if (!text)
+		snprintf(err, errlen, "out of memory");
+	return text;
 }
 
 int store_add_event_at(struct store *st, int64_t time_ms, const char *type, const char *uuid,
@@ -267,52 +104,29 @@ int store_add_event_at(struct store *st, int64_t time_ms, const char *type, cons
 		       char *err, size_t errlen)
 {
 	char when[VERIFY_TIME_LEN];
-	char *text = NULL;
-	int rc = -1;
+	int64_t id = 0;
+	char *text;
+	int rc;
 
-	if (!st->insert) {
-		snprintf(err, errlen, "%s: opened read-only", st->path);
+	if (st->mode == STORE_READONLY)
+		return read_only(st, err, errlen);
+	text = detail_text(detail, err, errlen);
+	if (!text)
 		return -1;
-	}
-	if (detail && !json_is_object(detail)) {
-		snprintf(err, errlen, "event detail is not a JSON object");
-		return -1;
-	}
-	text = detail ? json_dumps(detail, JSON_COMPACT | JSON_ENSURE_ASCII) : strdup("{}");
-	if (!text) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
 	verify_time_iso(time_ms, when);
-	sqlite3_reset(st->insert);
-	sqlite3_clear_bindings(st->insert);
-	if (sqlite3_bind_text(st->insert, 1, when, -1, SQLITE_TRANSIENT) != SQLITE_OK ||
-	    sqlite3_bind_text(st->insert, 2, type, -1, SQLITE_TRANSIENT) != SQLITE_OK ||
-	    (uuid ? sqlite3_bind_text(st->insert, 3, uuid, -1, SQLITE_TRANSIENT)
-		  : sqlite3_bind_null(st->insert, 3)) != SQLITE_OK ||
-	    (source ? sqlite3_bind_text(st->insert, 4, source, -1, SQLITE_TRANSIENT)
-		    : sqlite3_bind_null(st->insert, 4)) != SQLITE_OK ||
-	    sqlite3_bind_text(st->insert, 5, text, -1, SQLITE_TRANSIENT) != SQLITE_OK) {
-		store_db_err(st, "cannot record an event:", err, errlen);
-		goto out;
-	}
-	if (sqlite3_step(st->insert) != SQLITE_DONE) {
-		store_db_err(st, "cannot record an event:", err, errlen);
-		goto out;
-	}
+	rc = st->ops->add_event(st, when, type, uuid, source, text, &id, err, errlen);
+	free(text);
+	if (rc != 0)
+		return -1;
 	if (out) {
-		out->id = sqlite3_last_insert_rowid(st->db);
+		out->id = id;
 		memcpy(out->time, when, sizeof(out->time));
 		out->type = type;
 		out->uuid = uuid;
 		out->source = source;
 		out->detail = (json_t *)detail;
 	}
-	rc = 0;
-out:
-	sqlite3_reset(st->insert);
-	free(text);
-	return rc;
+	return 0;
 }
 
 int store_add_event(struct store *st, const char *type, const char *uuid, const char *source,
@@ -321,83 +135,299 @@ int store_add_event(struct store *st, const char *type, const char *uuid, const 
 	return store_add_event_at(st, verify_now_ms(), type, uuid, source, detail, out, err, errlen);
 }
 
-/* Call cb for each row of s (id, time, type, uuid, source, detail). */
-static int list_rows(struct store *st, sqlite3_stmt *s, store_list_cb cb, void *arg, char *err,
-		     size_t errlen)
-{
-	int rc = -1, step;
-
-	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-		struct store_event ev = {0};
-		const char *t = (const char *)sqlite3_column_text(s, 1);
-		const char *d = (const char *)sqlite3_column_text(s, 5);
-		json_t *detail = d ? json_loads(d, 0, NULL) : NULL;
-		int r;
-
-		if (!json_is_object(detail)) {
-			json_decref(detail);
-			detail = json_object();
-		}
-		ev.id = sqlite3_column_int64(s, 0);
-		snprintf(ev.time, sizeof(ev.time), "%s", t ? t : "");
-		ev.type = (const char *)sqlite3_column_text(s, 2);
-		ev.uuid = (const char *)sqlite3_column_text(s, 3);
-		ev.source = (const char *)sqlite3_column_text(s, 4);
-		ev.detail = detail;
-		if (!ev.type)
-			ev.type = "";
-		r = cb(arg, &ev);
-		json_decref(detail);
-		if (r != 0)
-			return r;
-	}
-	if (step != SQLITE_DONE) {
-		store_db_err(st, "cannot read events:", err, errlen);
-		goto out;
-	}
-	rc = 0;
-out:
-	return rc;
-}
-
 int store_list(struct store *st, int64_t since_ms, store_list_cb cb, void *arg, char *err,
 	       size_t errlen)
 {
 	char since[VERIFY_TIME_LEN] = "";
-	sqlite3_stmt *s = NULL;
-	int rc = -1;
 
 	if (since_ms > 0)
 		verify_time_iso(since_ms, since);
-	if (sqlite3_prepare_v2(st->db,
-			       "SELECT id, time, type, uuid, source, detail FROM events "
-			       "WHERE time >= ? ORDER BY time, id",
-			       -1, &s, NULL) != SQLITE_OK ||
-	    sqlite3_bind_text(s, 1, since, -1, SQLITE_TRANSIENT) != SQLITE_OK)
-		store_db_err(st, "cannot read events:", err, errlen);
-	else
-		rc = list_rows(st, s, cb, arg, err, errlen);
-	sqlite3_finalize(s);
-	return rc;
+	return st->ops->list(st, since, cb, arg, err, errlen);
 }
 
 int store_list_after(struct store *st, int64_t after_id, store_list_cb cb, void *arg, char *err,
 		     size_t errlen)
 {
-	sqlite3_stmt *s = NULL;
-	int rc = -1;
+	return st->ops->list_after(st, after_id, cb, arg, err, errlen);
+}
 
-	if (sqlite3_prepare_v2(st->db,
-			       "SELECT id, time, type, uuid, source, detail FROM events "
-			       "WHERE id > ? ORDER BY id",
-			       -1, &s, NULL) != SQLITE_OK ||
-	    sqlite3_bind_int64(s, 1, after_id) != SQLITE_OK)
-		store_db_err(st, "cannot read events:", err, errlen);
-	else
-		rc = list_rows(st, s, cb, arg, err, errlen);
-	sqlite3_finalize(s);
+int store_emit_event(store_list_cb cb, void *arg, int64_t id, const char *time, const char *type,
+		     const char *uuid, const char *source, const char *detail)
+{
+	struct store_event ev = {0};
+	json_t *d = detail ? json_loads(detail, 0, NULL) : NULL;
+	int r;
+
+	if (!json_is_object(d)) {
+		json_decref(d);
+		d = json_object();
+	}
+	ev.id = id;
+	snprintf(ev.time, sizeof(ev.time), "%s", time ? time : "");
+	ev.type = type ? type : "";
+	ev.uuid = uuid;
+	ev.source = source;
+	ev.detail = d;
+	r = cb(arg, &ev);
+	json_decref(d);
+	return r;
+}
+
+int store_add_report_at(struct store *st, int64_t received_ms, struct store_report *r,
+			const json_t *detail, struct store_event *ev, char *err, size_t errlen)
+{
+	int64_t event_id = 0;
+	char *text;
+	int rc;
+
+	if (st->mode == STORE_READONLY)
+		return read_only(st, err, errlen);
+	if (!r->report_id || !r->uuid || !r->report) {
+		snprintf(err, errlen, "a report needs report_id, uuid and the document");
+		return -1;
+	}
+	text = detail_text(detail, err, errlen);
+	if (!text)
+		return -1;
+	verify_time_iso(received_ms, r->received);
+	rc = st->ops->add_report(st, r, text, &event_id, err, errlen);
+	free(text);
+	if (rc == STORE_ADDED && ev) {
+		ev->id = event_id;
+		memcpy(ev->time, r->received, sizeof(ev->time));
+		ev->type = "report";
+		ev->uuid = r->uuid;
+		ev->source = r->source;
+		ev->detail = (json_t *)detail;
+	}
 	return rc;
 }
+
+int store_add_report(struct store *st, struct store_report *r, const json_t *detail,
+		     struct store_event *ev, char *err, size_t errlen)
+{
+	return store_add_report_at(st, verify_now_ms(), r, detail, ev, err, errlen);
+}
+
+int store_latest_reports(struct store *st, store_report_cb cb, void *arg, char *err,
+			 size_t errlen)
+{
+	return st->ops->latest_reports(st, NULL, cb, arg, err, errlen);
+}
+
+int store_report_of(struct store *st, const char *uuid, store_report_cb cb, void *arg, char *err,
+		    size_t errlen)
+{
+	char upper[VERIFY_UUID_STR_LEN];
+	size_t n = strlen(uuid);
+
+	/* Stored upper case (reportdoc normalises); anything longer than a
+	 * UUID matches nothing. */
+	if (n >= sizeof(upper))
+		return 0;
+	for (size_t i = 0; i <= n; i++)
+		upper[i] = (char)(uuid[i] >= 'a' && uuid[i] <= 'z' ? uuid[i] - 32 : uuid[i]);
+	return st->ops->latest_reports(st, upper, cb, arg, err, errlen);
+}
+
+int store_report_count(struct store *st, const char *report_id, char *err, size_t errlen)
+{
+	return st->ops->report_count(st, report_id, err, errlen);
+}
+
+/* ---- asynchronous writes ---- */
+
+int store_attach(struct store *st, struct event_base *base, char *err, size_t errlen)
+{
+	if (st->mode == STORE_READONLY)
+		return read_only(st, err, errlen);
+	if (!st->ops->attach)
+		return 0; /* jobs run in place */
+	if (st->ops->attach(st, base, err, errlen) != 0)
+		return -1;
+	st->attached = true;
+	return 0;
+}
+
+void store_detach(struct store *st)
+{
+	if (!st || !st->attached)
+		return;
+	st->ops->detach(st);
+	st->attached = false;
+}
+
+unsigned store_pending(const struct store *st)
+{
+	return st ? st->pending : 0;
+}
+
+static void job_free(struct store_job *job)
+{
+	if (!job)
+		return;
+	free(job->type);
+	free(job->uuid);
+	free(job->source);
+	free(job->detail);
+	json_decref(job->detail_json);
+	free((char *)job->r.report_id);
+	free((char *)job->r.host_name);
+	free((char *)job->r.client_subject);
+	free((char *)job->r.report);
+	free(job);
+}
+
+static char *dup_opt(const char *s, bool *nomem)
+{
+	char *d = s ? strdup(s) : NULL;
+
+	if (s && !d)
+		*nomem = true;
+	return d;
+}
+
+void store_job_finish(struct store *st, struct store_job *job, int rc, int64_t event_id,
+		      int64_t report_row, const char *err, bool unavailable)
+{
+	struct store_event ev = {0};
+	struct store_done d = {.rc = rc, .err = err, .unavailable = unavailable};
+
+	ev.id = rc == 0 || rc == STORE_ADDED ? event_id : 0;
+	memcpy(ev.time, job->time, sizeof(ev.time));
+	ev.type = job->type;
+	ev.uuid = job->uuid;
+	ev.source = job->source;
+	ev.detail = job->detail_json;
+	d.ev = &ev;
+	if (rc == STORE_ADDED)
+		d.report_row = report_row;
+	st->pending--;
+	job->done(job->arg, &d);
+	job_free(job);
+}
+
+/* Without a loop of its own the backend runs the job now. */
+static void run_in_place(struct store *st, struct store_job *job)
+{
+	char err[512] = "";
+	int64_t event_id = 0;
+	int rc;
+
+	if (job->kind == STORE_JOB_EVENT)
+		rc = st->ops->add_event(st, job->time, job->type, job->uuid, job->source,
+					job->detail, &event_id, err, sizeof(err));
+	else
+		rc = st->ops->add_report(st, &job->r, job->detail, &event_id, err, sizeof(err));
+	store_job_finish(st, job, rc, event_id, rc == STORE_ADDED ? job->r.id : 0,
+			 rc < 0 ? err : NULL, false);
+}
+
+static void submit(struct store *st, struct store_job *job)
+{
+	st->pending++;
+	job->queued_ms = verify_mono_ms();
+	if (st->attached)
+		st->ops->submit(st, job);
+	else
+		run_in_place(st, job);
+}
+
+/* A job that could not even be built fails through its completion. */
+static void fail_early(store_done_fn done, void *arg, const char *why)
+{
+	struct store_done d = {.rc = -1, .err = why};
+
+	done(arg, &d);
+}
+
+static struct store_job *job_new(struct store *st, enum store_job_kind kind, const char *type,
+				 const char *uuid, const char *source, const json_t *detail,
+				 char *err, size_t errlen)
+{
+	struct store_job *job = calloc(1, sizeof(*job));
+	bool nomem = !job;
+
+	if (st->mode == STORE_READONLY) {
+		free(job);
+		read_only(st, err, errlen);
+		return NULL;
+	}
+	if (!job)
+		goto nomem;
+	job->kind = kind;
+	job->time_ms = verify_now_ms();
+	verify_time_iso(job->time_ms, job->time);
+	job->type = dup_opt(type, &nomem);
+	job->uuid = dup_opt(uuid, &nomem);
+	job->source = dup_opt(source, &nomem);
+	job->detail = detail_text(detail, err, errlen);
+	if (!job->detail) {
+		job_free(job);
+		return NULL;
+	}
+	job->detail_json = detail ? json_deep_copy(detail) : json_object();
+	if (nomem || !job->detail_json)
+		goto nomem;
+	return job;
+nomem:
+	job_free(job);
+	snprintf(err, errlen, "out of memory");
+	return NULL;
+}
+
+void store_add_event_async(struct store *st, const char *type, const char *uuid,
+			   const char *source, const json_t *detail, store_done_fn done, void *arg)
+{
+	char err[256];
+	struct store_job *job = job_new(st, STORE_JOB_EVENT, type, uuid, source, detail, err,
+					sizeof(err));
+
+	if (!job) {
+		fail_early(done, arg, err);
+		return;
+	}
+	job->done = done;
+	job->arg = arg;
+	submit(st, job);
+}
+
+void store_add_report_async(struct store *st, const struct store_report *r, const json_t *detail,
+			    store_done_fn done, void *arg)
+{
+	char err[256];
+	struct store_job *job;
+	bool nomem = false;
+
+	if (!r->report_id || !r->uuid || !r->report) {
+		fail_early(done, arg, "a report needs report_id, uuid and the document");
+		return;
+	}
+	job = job_new(st, STORE_JOB_REPORT, "report", r->uuid, r->source, detail, err,
+		      sizeof(err));
+	if (!job) {
+		fail_early(done, arg, err);
+		return;
+	}
+	job->r.report_id = dup_opt(r->report_id, &nomem);
+	job->r.host_name = dup_opt(r->host_name, &nomem);
+	job->r.client_subject = dup_opt(r->client_subject, &nomem);
+	job->r.report = dup_opt(r->report, &nomem);
+	job->r.uuid = job->uuid;
+	job->r.source = job->source;
+	memcpy(job->r.time, r->time, sizeof(job->r.time));
+	memcpy(job->r.received, job->time, sizeof(job->r.received));
+	if (nomem) {
+		job_free(job);
+		fail_early(done, arg, "out of memory");
+		return;
+	}
+	job->done = done;
+	job->arg = arg;
+	submit(st, job);
+}
+
+/* ---- JSON form ---- */
 
 static json_t *str_or_null(const char *s)
 {

@@ -2,12 +2,15 @@
  * store_tunnels.c - the tunnels table of the store (see store.h): the CIRA
  * tunnels a listener holds open and the local ports it relays them on, so
  * that other amt-verify commands (tunnels, device --via-tunnel, reports
- * --check) find them.
+ * --check, fleet --via-tunnels) find them. The front of the two backends'
+ * tunnel statements (store_sqlite.c, store_pg.c).
  *
  * A row names its listener by pid and that process's start time (field 22
  * of /proc/PID/stat), so a row left by a listener that died, even if its
- * pid was reused, is never taken for a live tunnel.
- * Must not: print or log; know APF or the relay.
+ * pid was reused, is never taken for a live tunnel. The backends give only
+ * this machine's rows (PostgreSQL keeps a machine column), so every check
+ * here is a local one.
+ * Must not: print or log; know APF or the relay; speak SQL.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -57,165 +60,110 @@ static bool has_table(const struct store *st)
 
 int store_tunnel_add(struct store *st, struct store_tunnel *t, char *err, size_t errlen)
 {
-	sqlite3_stmt *s = NULL;
-	int rc = -1;
-
-	if (!st->insert) {
-		snprintf(err, errlen, "%s: opened read-only", st->path);
+	if (st->mode == STORE_READONLY) {
+		snprintf(err, errlen, "%s: opened read-only", st->name);
 		return -1;
 	}
 	t->pid = (long)getpid();
 	t->pid_start = proc_start(t->pid);
 	verify_time_iso(verify_now_ms(), t->since);
-	if (sqlite3_prepare_v2(st->db,
-			       "INSERT INTO tunnels (uuid, host_name, mps_user, source, since, ports, "
-			       "pid, pid_start) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-			       -1, &s, NULL) != SQLITE_OK ||
-	    sqlite3_bind_text(s, 1, t->uuid, -1, SQLITE_TRANSIENT) != SQLITE_OK ||
-	    (t->host_name ? sqlite3_bind_text(s, 2, t->host_name, -1, SQLITE_TRANSIENT)
-			  : sqlite3_bind_null(s, 2)) != SQLITE_OK ||
-	    (t->mps_user ? sqlite3_bind_text(s, 3, t->mps_user, -1, SQLITE_TRANSIENT)
-			 : sqlite3_bind_null(s, 3)) != SQLITE_OK ||
-	    (t->source ? sqlite3_bind_text(s, 4, t->source, -1, SQLITE_TRANSIENT)
-		       : sqlite3_bind_null(s, 4)) != SQLITE_OK ||
-	    sqlite3_bind_text(s, 5, t->since, -1, SQLITE_TRANSIENT) != SQLITE_OK ||
-	    sqlite3_bind_text(s, 6, t->ports ? t->ports : "{}", -1, SQLITE_TRANSIENT) != SQLITE_OK ||
-	    sqlite3_bind_int64(s, 7, t->pid) != SQLITE_OK ||
-	    sqlite3_bind_int64(s, 8, t->pid_start) != SQLITE_OK ||
-	    sqlite3_step(s) != SQLITE_DONE) {
-		store_db_err(st, "cannot record a tunnel:", err, errlen);
-		goto out;
-	}
-	t->id = sqlite3_last_insert_rowid(st->db);
-	rc = 0;
-out:
-	sqlite3_finalize(s);
-	return rc;
+	if (!t->ports)
+		t->ports = "{}";
+	return st->ops->tunnel_add(st, t, err, errlen);
 }
 
 int store_tunnel_update(struct store *st, int64_t id, const char *host_name, const char *ports,
 			char *err, size_t errlen)
 {
-	sqlite3_stmt *s = NULL;
-	int rc = -1;
-
-	if (sqlite3_prepare_v2(st->db,
-			       "UPDATE tunnels SET host_name = coalesce(?, host_name), "
-			       "ports = coalesce(?, ports) WHERE id = ?",
-			       -1, &s, NULL) != SQLITE_OK ||
-	    (host_name ? sqlite3_bind_text(s, 1, host_name, -1, SQLITE_TRANSIENT)
-		       : sqlite3_bind_null(s, 1)) != SQLITE_OK ||
-	    (ports ? sqlite3_bind_text(s, 2, ports, -1, SQLITE_TRANSIENT)
-		   : sqlite3_bind_null(s, 2)) != SQLITE_OK ||
-	    sqlite3_bind_int64(s, 3, id) != SQLITE_OK || sqlite3_step(s) != SQLITE_DONE) {
-		store_db_err(st, "cannot update a tunnel:", err, errlen);
-		goto out;
-	}
-	rc = 0;
-out:
-	sqlite3_finalize(s);
-	return rc;
+	return st->ops->tunnel_update(st, id, host_name, ports, err, errlen);
 }
 
 int store_tunnel_remove(struct store *st, int64_t id, char *err, size_t errlen)
 {
-	sqlite3_stmt *s = NULL;
-	int rc = -1;
+	return st->ops->tunnel_remove(st, id, err, errlen);
+}
 
-	if (sqlite3_prepare_v2(st->db, "DELETE FROM tunnels WHERE id = ?", -1, &s, NULL) !=
-		    SQLITE_OK ||
-	    sqlite3_bind_int64(s, 1, id) != SQLITE_OK || sqlite3_step(s) != SQLITE_DONE) {
-		store_db_err(st, "cannot remove a tunnel:", err, errlen);
-		goto out;
+/* The listeners named by this machine's rows, each once. */
+struct listeners {
+	struct {
+		long pid;
+		long long start;
+	} *v;
+	size_t n, cap;
+	bool nomem;
+};
+
+static int collect_listener(void *arg, const struct store_tunnel *t)
+{
+	struct listeners *l = arg;
+
+	for (size_t i = 0; i < l->n; i++)
+		if (l->v[i].pid == t->pid && l->v[i].start == t->pid_start)
+			return 0;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 16;
+		void *v = realloc(l->v, cap * sizeof(*l->v));
+		if (!v) {
+			l->nomem = true;
+			return 1;
+		}
+		l->v = v;
+		l->cap = cap;
 	}
-	rc = 0;
-out:
-	sqlite3_finalize(s);
-	return rc;
+	l->v[l->n].pid = t->pid;
+	l->v[l->n].start = t->pid_start;
+	l->n++;
+	return 0;
 }
 
 int store_tunnels_prune(struct store *st, char *err, size_t errlen)
 {
-	sqlite3_stmt *sel = NULL, *del = NULL;
-	int rc = -1, pruned = 0, step;
+	struct listeners l = {0};
+	int pruned = 0, r;
 
 	if (!has_table(st))
 		return 0;
-	if (sqlite3_prepare_v2(st->db, "SELECT DISTINCT pid, pid_start FROM tunnels", -1, &sel,
-			       NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(st->db, "DELETE FROM tunnels WHERE pid = ? AND pid_start = ?", -1,
-			       &del, NULL) != SQLITE_OK) {
-		store_db_err(st, "cannot read tunnels:", err, errlen);
-		goto out;
+	/* First the listeners, then the deletes: a PostgreSQL listing streams
+	 * on the connection the deletes need. */
+	r = st->ops->tunnel_rows(st, collect_listener, &l, err, errlen);
+	if (l.nomem) {
+		snprintf(err, errlen, "out of memory");
+		r = -1;
 	}
-	while ((step = sqlite3_step(sel)) == SQLITE_ROW) {
-		long pid = (long)sqlite3_column_int64(sel, 0);
-		long long start = sqlite3_column_int64(sel, 1);
-		if (listener_alive(pid, start))
+	for (size_t i = 0; r == 0 && i < l.n; i++) {
+		int n;
+		if (listener_alive(l.v[i].pid, l.v[i].start))
 			continue;
-		sqlite3_reset(del);
-		if (sqlite3_bind_int64(del, 1, pid) != SQLITE_OK ||
-		    sqlite3_bind_int64(del, 2, start) != SQLITE_OK ||
-		    sqlite3_step(del) != SQLITE_DONE) {
-			store_db_err(st, "cannot remove stale tunnels:", err, errlen);
-			goto out;
-		}
-		pruned += sqlite3_changes(st->db);
+		n = st->ops->tunnel_delete_listener(st, l.v[i].pid, l.v[i].start, err, errlen);
+		if (n < 0)
+			r = -1;
+		else
+			pruned += n;
 	}
-	if (step != SQLITE_DONE) {
-		store_db_err(st, "cannot read tunnels:", err, errlen);
-		goto out;
-	}
-	rc = pruned;
-out:
-	sqlite3_finalize(sel);
-	sqlite3_finalize(del);
-	return rc;
+	free(l.v);
+	return r < 0 ? -1 : pruned;
+}
+
+struct live_arg {
+	store_tunnel_cb cb;
+	void *arg;
+};
+
+static int only_live(void *arg, const struct store_tunnel *t)
+{
+	struct live_arg *la = arg;
+
+	if (!t->uuid || !t->ports || !listener_alive(t->pid, t->pid_start))
+		return 0;
+	return la->cb(la->arg, t);
 }
 
 int store_tunnels_list(struct store *st, store_tunnel_cb cb, void *arg, char *err,
 		       size_t errlen)
 {
-	sqlite3_stmt *s = NULL;
-	int rc = -1, step;
+	struct live_arg la = {cb, arg};
 
 	if (!has_table(st))
 		return 0;
-	if (sqlite3_prepare_v2(st->db,
-			       "SELECT id, uuid, host_name, mps_user, source, since, ports, pid, "
-			       "pid_start FROM tunnels ORDER BY since, id",
-			       -1, &s, NULL) != SQLITE_OK) {
-		store_db_err(st, "cannot read tunnels:", err, errlen);
-		goto out;
-	}
-	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-		struct store_tunnel t = {0};
-		const char *since = (const char *)sqlite3_column_text(s, 5);
-		int r;
-
-		t.id = sqlite3_column_int64(s, 0);
-		t.uuid = (const char *)sqlite3_column_text(s, 1);
-		t.host_name = (const char *)sqlite3_column_text(s, 2);
-		t.mps_user = (const char *)sqlite3_column_text(s, 3);
-		t.source = (const char *)sqlite3_column_text(s, 4);
-		snprintf(t.since, sizeof(t.since), "%s", since ? since : "");
-		t.ports = (const char *)sqlite3_column_text(s, 6);
-		t.pid = (long)sqlite3_column_int64(s, 7);
-		t.pid_start = sqlite3_column_int64(s, 8);
-		if (!t.uuid || !t.ports || !listener_alive(t.pid, t.pid_start))
-			continue;
-		r = cb(arg, &t);
-		if (r != 0) {
-			rc = r;
-			goto out;
-		}
-	}
-	if (step != SQLITE_DONE) {
-		store_db_err(st, "cannot read tunnels:", err, errlen);
-		goto out;
-	}
-	rc = 0;
-out:
-	sqlite3_finalize(s);
-	return rc;
+	return st->ops->tunnel_rows(st, only_live, &la, err, errlen);
 }

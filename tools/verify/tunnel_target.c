@@ -103,6 +103,28 @@ bool tunnel_relay(const struct tunnel_info *t, unsigned amt_port, char *host, si
 }
 
 /* "16992, 623" for messages. */
+bool tunnel_route(const struct tunnel_info *tun, struct device_target *t, struct tunnel_route *r)
+{
+	unsigned amt_port = t->tls ? 16993 : 16992, port;
+	bool v6;
+
+	if (!tunnel_relay(tun, amt_port, r->host, sizeof(r->host), &port))
+		return false;
+	v6 = strchr(r->host, ':') != NULL;
+	snprintf(r->relay, sizeof(r->relay), "%s%s%s:%u", v6 ? "[" : "", r->host, v6 ? "]" : "",
+		 port);
+	t->host = r->host;
+	t->port = port;
+	if (t->tls && tun->host_name[0]) {
+		snprintf(r->connect_to, sizeof(r->connect_to), "%s:16993:%s", tun->host_name,
+			 r->relay);
+		t->host = tun->host_name;
+		t->port = 16993;
+		t->connect_to = r->connect_to;
+	}
+	return true;
+}
+
 static void port_list(const struct tunnel_info *t, char *out, size_t cap)
 {
 	const char *key;

@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "device.h"
 #include "store.h"
 
 struct target_spec {
@@ -54,6 +55,19 @@ void tunnel_info_clear(struct tunnel_info *t);
  * when the tunnel does not carry that port. */
 bool tunnel_relay(const struct tunnel_info *t, unsigned amt_port, char *host, size_t hostcap,
 		  unsigned *port);
+
+/* Where a device_target goes through a tunnel, and the text that says so. */
+struct tunnel_route {
+	char host[256];        /* the relay's address */
+	char relay[300];       /* "ADDR:PORT" of the relay */
+	char connect_to[600];  /* TLS: HOST:16993:ADDR:PORT */
+};
+
+/* Aim t at the relay of the AMT port t asks for (16993 with t->tls, else
+ * 16992): over TLS the URL names AMT's host (its certificate is checked
+ * against it) and the connection goes to the relay. r holds the strings t
+ * then points at. false when the tunnel does not carry that port. */
+bool tunnel_route(const struct tunnel_info *tun, struct device_target *t, struct tunnel_route *r);
 
 /*
  * Where to connect for amt_port (16992, 16993, ...). 0, or an exit code

@@ -41,6 +41,7 @@ int cmd_subscribe(int argc, char **argv);
 int cmd_unsubscribe(int argc, char **argv);
 int cmd_subscriptions(int argc, char **argv);
 int cmd_presence(int argc, char **argv);
+int cmd_fleet(int argc, char **argv);
 
 /* ---- time ---- */
 #define VERIFY_TIME_LEN 32 /* "2026-11-22T10:00:00.123Z" + NUL, with room */

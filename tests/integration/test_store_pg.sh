@@ -1,0 +1,229 @@
+#!/usr/bin/env bash
+# The store on a real PostgreSQL server (pg_lib.sh: initdb + pg_ctl in a temp
+# dir as an unprivileged user, Unix socket only):
+#  1. the store's unit contract (tests/unit/test_verify_store_backends.c) on
+#     PostgreSQL: each of its checks becomes one line here;
+#  2. two listeners on one database, agents (amt-agent report --once against
+#     amt-sim) delivering over mutual TLS to both, one report posted to both
+#     at once (stored once, one 201 and one 200), PostgreSQL killed (-m
+#     immediate, as a crash) in the middle of a run and restarted: the
+#     listeners answer 503 meanwhile, the agents keep their reports spooled
+#     and deliver them afterwards, and every report is stored exactly once;
+#  3. a hello arriving while the database is down is stored once it is back;
+#  4. the read commands (events, reports, reports --check) on PostgreSQL.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/pg_lib.sh"
+
+for tool in python3 openssl jq curl; do
+	command -v "$tool" >/dev/null || { skip store-pg "needs $tool"; exit 0; }
+done
+pg_available || { skip store-pg "needs Debian's postgresql (scripts/install-deps.sh), root and runuser"; exit 0; }
+need_root || { skip store-pg "needs root and /dev/fuse"; exit 0; }
+
+declare -A LPID=()
+stop_all() { local n; for n in "${!LPID[@]}"; do kill -KILL "${LPID[$n]}" 2>/dev/null; done; pg_cleanup; }
+trap 'stop_all; cleanup' EXIT
+
+pg_start || { fail "postgresql starts" "see above"; exit 1; }
+ok "a real PostgreSQL server runs on a Unix socket ($("$PG_BIN/postgres" --version))"
+
+# ---- 1. the unit contract on PostgreSQL -------------------------------------------------
+OUT=$(AMT_TEST_PG_HOST=$PG_HOST AMT_TEST_PG_USER=$PG_USER "$BUILD_DIR/tests/test_verify_store_backends" 2>&1)
+while IFS= read -r line; do
+	case "$line" in
+	"[       OK ] "*"(postgresql)"|"[       OK ] test_pg_"*) ok "store contract: ${line#\[       OK \] }" ;;
+	"[  FAILED  ] "*"(postgresql)"|"[  FAILED  ] test_pg_"*) fail "store contract: ${line#\[  FAILED  \] }" "$(grep -B4 -F "$line" <<<"$OUT" | head -5)" ;;
+	esac
+done < <(grep -E '^\[ +(OK|FAILED) +\] test_' <<<"$OUT" | sort -u)
+grep -q 'SKIPPED \] .*(postgresql)' <<<"$OUT" && fail "store contract" "PostgreSQL tests were skipped: $OUT"
+
+# ---- certificates -----------------------------------------------------------------------
+{
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+		-keyout "$T/ca.key" -out "$T/ca.pem" -days 2 -subj "/CN=amt-verify test CA" &&
+	openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+		-keyout "$T/server.key" -out "$T/server.csr" -subj "/CN=127.0.0.1" &&
+	printf 'subjectAltName=IP:127.0.0.1\n' > "$T/san.ext" &&
+	openssl x509 -req -in "$T/server.csr" -CA "$T/ca.pem" -CAkey "$T/ca.key" -CAcreateserial \
+		-out "$T/server.pem" -days 2 -extfile "$T/san.ext" &&
+	openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+		-keyout "$T/client.key" -out "$T/client.csr" -subj "/O=Example/CN=laptop-1" &&
+	printf 'extendedKeyUsage=clientAuth\n' > "$T/client.ext" &&
+	openssl x509 -req -in "$T/client.csr" -CA "$T/ca.pem" -CAkey "$T/ca.key" -CAcreateserial \
+		-out "$T/client.pem" -days 2 -extfile "$T/client.ext"
+} > "$T/openssl.log" 2>&1 || { fail certificates "$(cat "$T/openssl.log")"; exit 1; }
+chmod 600 "$T/client.key" "$T/server.key"
+TLS=(--tls-cert "$T/server.pem" --tls-key "$T/server.key" --client-ca "$T/ca.pem")
+
+# ---- helpers ----------------------------------------------------------------------------
+start_listen() { # NAME ARGS...
+	local name=$1 i; shift
+	: > "$T/$name.err"
+	"$VERIFY" listen "$@" >> "$T/$name.out" 2>> "$T/$name.err" &
+	LPID[$name]=$!
+	for i in $(seq 1 100); do
+		grep -qs 'ready:' "$T/$name.err" && return 0
+		kill -0 "${LPID[$name]}" 2>/dev/null || break
+		sleep 0.1
+	done
+	echo "listener $name did not start:"; cat "$T/$name.err"
+	return 1
+}
+port_of() { grep -ohsE "$2 (\\((TLS|HTTPS)\\) )?on 127\\.0\\.0\\.1:[0-9]+" "$T/$1.err" | tail -1 | grep -oE '[0-9]+$'; }
+stop_listen() { # NAME; sets RC
+	local pid=${LPID[$1]} i
+	kill -TERM "$pid" 2>/dev/null
+	for i in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+	kill -KILL "$pid" 2>/dev/null
+	wait "$pid"; RC=$?
+	unset "LPID[$1]"
+}
+wait_until() { local n=$(($1 * 5)) i; shift; for i in $(seq 1 "$n"); do "$@" && return 0; sleep 0.2; done; return 1; }
+spool_count() { ls "$1" 2>/dev/null | grep -cE '\.json$'; }
+agent_conf() { # FILE URL SPOOL
+	cat > "$1" <<EOF
+[agent]
+device = $(dev d)
+state_dir = $T/state
+[report]
+url = $2
+ca_file = $T/ca.pem
+client_cert = $T/client.pem
+client_key = $T/client.key
+interval = 0
+check_interval = 0
+spool_dir = $3
+timeout_ms = 10000
+EOF
+	chmod 640 "$1"
+}
+# report_round: every agent once, at the same time (a plain `wait` would
+# also wait for the listeners)
+report_round() {
+	local n pids=()
+	for n in $(seq 1 $AGENTS); do report_once "$n" & pids+=($!); done
+	wait "${pids[@]}"
+}
+# report_once N: agent N makes a report and sends its spool; the report id
+# is appended to $T/made, the exit code to $T/rc.N
+report_once() {
+	local out
+	out=$("$AGENT" --config "$T/agent$1.conf" report --once --json 2>> "$T/agent$1.err")
+	echo $? >> "$T/rc.$1"
+	jq -r 'select(.report_id != null) | .report_id' <<<"$out" >> "$T/made.$1"
+}
+
+# ---- 2. two listeners, one database -----------------------------------------------------
+URL=$(pg_createdb amt) || { fail "create database" "$URL"; exit 1; }
+start_sim d < "$(dirname "$0")/../data/laptop-amt16.ini" || exit 1
+mkdir -p "$T/state"
+start_listen A --reports 127.0.0.1:0 --hello 127.0.0.1:0 --hello-per-source 0 "${TLS[@]}" --db "$URL" --json || exit 1
+start_listen B --reports 127.0.0.1:0 "${TLS[@]}" --db "$URL" --json || exit 1
+PA=$(port_of A reports); PB=$(port_of B reports); HA=$(port_of A hello)
+[ -n "$PA" ] && [ -n "$PB" ] && ok "two listeners on one PostgreSQL database ($PA, $PB)" ||
+	{ fail "listeners" "$(cat "$T/A.err" "$T/B.err")"; exit 1; }
+NMIG=$(ls "$(dirname "$0")/../../tools/verify/migrations/postgresql" | grep -c '\.sql$')
+[ "$(pg_psql amt 'SELECT count(*) FROM amt_verify_schema')" = "$NMIG" ] &&
+	ok "the schema was migrated once (versions 1..$NMIG recorded once each)" ||
+	fail "schema" "$(pg_psql amt 'SELECT * FROM amt_verify_schema')"
+AGENTS=4
+for n in $(seq 1 $AGENTS); do
+	port=$PA; [ $((n % 2)) -eq 0 ] && port=$PB
+	agent_conf "$T/agent$n.conf" "https://127.0.0.1:$port/reports" "$T/spool$n"
+	: > "$T/made.$n"; : > "$T/rc.$n"
+done
+
+report_round
+report_round
+sent=$(cat "$T"/made.* | sort -u | wc -l)
+[ "$sent" -eq $((AGENTS * 2)) ] && [ "$(cat "$T"/rc.* | sort -u)" = 0 ] &&
+	ok "4 agents delivered to both listeners ($sent reports, every run exit 0)" ||
+	fail "agents deliver" "$sent reports; exits $(cat "$T"/rc.* | tr '\n' ' '); $(tail -2 "$T"/agent*.err)"
+
+# One report posted to both listeners at the same moment: stored once.
+jq -c '.report_id = "77777777-7777-4777-8777-777777777777"' \
+	<("$AGENT" --config "$T/agent1.conf" report --json 2>/dev/null) > "$T/same.json"
+CURL=(curl -sS --max-time 20 --cacert "$T/ca.pem" --cert "$T/client.pem" --key "$T/client.key"
+      -H 'Content-Type: application/json' --data-binary @"$T/same.json" -o /dev/null -w '%{http_code}\n')
+pids=()
+for i in 1 2 3; do "${CURL[@]}" "https://127.0.0.1:$PA/reports" >> "$T/same.codes" & pids+=($!)
+	"${CURL[@]}" "https://127.0.0.1:$PB/reports" >> "$T/same.codes" & pids+=($!); done
+wait "${pids[@]}"
+codes=$(sort "$T/same.codes" | uniq -c | awk '{printf "%s:%s ", $2, $1}')
+[ "$codes" = "200:5 201:1 " ] && [ "$(pg_psql amt "SELECT count(*) FROM reports WHERE report_id = '77777777-7777-4777-8777-777777777777'")" = 1 ] &&
+	ok "one report posted 6 times to both listeners at once: one 201, five 200 duplicates, one row" ||
+	fail "concurrent duplicate" "codes $codes"
+
+# PostgreSQL crashes in the middle of a run and comes back.
+: > "$T/during.codes"
+(
+	for round in 1 2 3 4 5 6; do
+		report_round
+		sleep 0.3
+	done
+) &
+RUNNER=$!
+sleep 0.8
+pg_stop immediate && ok "PostgreSQL killed (-m immediate) while agents report" || fail "pg kill" "pg_ctl failed"
+python3 "$(dirname "$0")/listen_peer.py" hello "$HA" 9 > /dev/null 2>&1
+sleep 2
+R=$("${CURL[@]}" "https://127.0.0.1:$PB/reports")
+[ "$R" = 503 ] && ok "database down: the listener answers 503 (the agent keeps the report)" ||
+	fail "503 while down" "got $R"
+pg_start && ok "PostgreSQL restarted" || fail "pg restart" "$(tail -5 "$PG_DIR/server.log")"
+wait "$RUNNER"
+grep -qs "store: PostgreSQL .* unreachable" "$T/A.err" && wait_until 15 grep -qs "reachable again" "$T/A.err" &&
+	ok "the listener logged the outage and the reconnection" || fail "outage log" "$(grep store: "$T/A.err")"
+failed_runs=$(cat "$T"/rc.* | grep -vc '^0$')
+[ "$failed_runs" -gt 0 ] && ok "some agent runs met the outage ($failed_runs exit non-zero, reports spooled)" ||
+	fail "outage seen" "no agent run failed: the database was not down long enough"
+# Every agent sends what it kept (backoff is the daemon's; --once sends now).
+for n in $(seq 1 $AGENTS); do
+	for i in $(seq 1 20); do
+		report_once "$n"
+		[ "$(spool_count "$T/spool$n")" -eq 0 ] && break
+		sleep 0.5
+	done
+done
+left=0; for n in $(seq 1 $AGENTS); do left=$((left + $(spool_count "$T/spool$n"))); done
+[ "$left" -eq 0 ] && ok "after the restart every spool is empty" || fail "spools" "$left reports left"
+sort -u "$T"/made.* | grep -v null > "$T/made.all"
+pg_psql amt "SELECT report_id FROM reports WHERE report_id <> '77777777-7777-4777-8777-777777777777'" | sort > "$T/stored.all"
+missing=$(comm -23 "$T/made.all" "$T/stored.all" | wc -l)
+extra=$(comm -13 "$T/made.all" "$T/stored.all" | wc -l)
+[ "$missing" -eq 0 ] && [ "$extra" -eq 0 ] &&
+	ok "every report made arrived exactly once ($(wc -l < "$T/made.all") reports)" ||
+	fail "exactly once" "$missing missing, $extra unknown"
+dups=$(pg_psql amt "SELECT count(*) FROM (SELECT report_id FROM reports GROUP BY report_id HAVING count(*) > 1) d")
+orphans=$(pg_psql amt "SELECT count(*) FROM reports r LEFT JOIN events e ON e.id = r.event_id AND e.type = 'report' WHERE e.id IS NULL")
+[ "$dups" = 0 ] && [ "$orphans" = 0 ] && ok "no report twice, each with its report event" ||
+	fail "rows" "$dups duplicated, $orphans without an event"
+
+# ---- 3. an event waits for the database ----------------------------------------------------
+[ "$(pg_psql amt "SELECT count(*) FROM events WHERE type = 'hello' AND detail->>'retry_count' = '9'")" = 1 ] &&
+	ok "a hello received while the database was down was stored once it came back" ||
+	fail "hello during outage" "$(grep -i hello "$T/A.err" | tail -3)"
+
+# ---- 4. read commands on PostgreSQL ---------------------------------------------------------
+OUT=$("$VERIFY" reports --db "$URL" --json 2>"$T/stderr"); RC=$?
+expect_rc "reports --db postgresql://: exit 0" 0
+expect_json "reports: the device's latest report" .uuid 03000200-0400-0500-0006-000700080009
+n=$("$VERIFY" events --db "$URL" --json | jq -r 'select(.type=="report") | .report_id' | sort -u | wc -l)
+[ "$n" -eq $(( $(wc -l < "$T/made.all") + 1 )) ] && ok "events --db postgresql:// lists every report event" ||
+	fail "events" "$n report events"
+OUT=$("$VERIFY" events --db "$URL" --since 1h 2>&1); RC=$?
+expect_rc "events --since on PostgreSQL: exit 0" 0
+OUT=$("$VERIFY" events --db "postgresql://postgres:pw@localhost/amt" 2>&1); RC=$?
+expect_rc "a password in the URL is refused: exit 2" 2
+expect_grep "… and the message says where it belongs" 'pgpass' "$OUT"
+OUT=$("$VERIFY" events --db "postgresql:///nosuchdb?host=$PG_HOST&user=$PG_USER" 2>&1); RC=$?
+expect_rc "a database that does not exist: exit 2" 2
+expect_one_line "… in one line" "$OUT"
+
+stop_listen A; expect_rc "listener A stops with exit 0" 0
+stop_listen B; expect_rc "listener B stops with exit 0" 0
+if grep -qsE 'ERROR: (Address|Leak|Undefined)Sanitizer|runtime error:' "$T"/*.err; then
+	fail "sanitizers" "$(grep -hE 'Sanitizer|runtime error' "$T"/*.err | head -3)"
+else
+	ok "no sanitizer reports"
+fi

@@ -1,0 +1,66 @@
+/*
+ * store_pg.h - what the PostgreSQL backend's two files share: store_pg.c
+ * (connecting, migrations, the statements and the synchronous calls the
+ * commands use) and store_pg_pool.c (the pool of non-blocking connections a
+ * listener's loop drives).
+ *
+ * Owns: the backend handle, the connection parameters, and the two write
+ * statements with their parameters, so the synchronous and the pooled paths
+ * send the same SQL.
+ * Must not: be included outside the PostgreSQL backend.
+ */
+#ifndef VERIFY_STORE_PG_H
+#define VERIFY_STORE_PG_H
+
+#include <libpq-fe.h>
+
+#include "store_int.h"
+
+struct pg_pool;
+
+struct pg_store {
+	PGconn *conn;         /* the synchronous connection (commands, migrations, tunnels) */
+	struct pg_pool *pool; /* after store_attach */
+	char machine[64];     /* this machine, for the tunnels table (/etc/machine-id) */
+};
+
+/* Connection keywords/values for PQconnectdbParams / PQconnectStartParams:
+ * a 10 s connect timeout unless the URL sets one, the URL (expanded), and
+ * the application name. */
+#define PG_PARAMS 4
+void pg_params(const char *target, const char *keywords[PG_PARAMS], const char *values[PG_PARAMS]);
+/* A notice processor that drops server notices ("already exists,
+ * skipping"): they are not for users. */
+void pg_ignore_notice(void *arg, const char *message);
+/* The first line of conn's error message (or "connection lost"). */
+void pg_conn_err(PGconn *conn, char *out, size_t cap);
+/* True when the failure of a statement on conn means the server or the
+ * connection went away (retry on another connection later), not that the
+ * statement itself was refused. */
+bool pg_conn_lost(PGconn *conn, const PGresult *res);
+
+/* The event insert: $1 time, $2 type, $3 uuid, $4 source, $5 detail;
+ * returns the id. */
+extern const char pg_insert_event_sql[];
+#define PG_EVENT_PARAMS 5
+void pg_event_params(const char *time, const char *type, const char *uuid, const char *source,
+		     const char *detail, const char *v[PG_EVENT_PARAMS]);
+/* The report insert, once per report_id, with its event in the same
+ * statement: $1 report_id, $2 received, $3 time, $4 uuid, $5 host_name,
+ * $6 source, $7 client_subject, $8 report, $9 detail. One row (event id,
+ * report id) when added, none when the report_id was already stored. */
+extern const char pg_insert_report_sql[];
+#define PG_REPORT_PARAMS 9
+void pg_report_params(const struct store_report *r, const char *detail,
+		      const char *v[PG_REPORT_PARAMS]);
+/* The outcome of the report insert's result: STORE_ADDED (ids set),
+ * STORE_DUPLICATE, or -1. */
+int pg_report_result(const PGresult *res, int64_t *event_id, int64_t *report_row);
+
+/* The pool (store_pg_pool.c). */
+int pg_pool_attach(struct store *st, struct event_base *base, char *err, size_t errlen);
+void pg_pool_submit(struct store *st, struct store_job *job);
+/* Fail what is queued or running (completions run) and close. */
+void pg_pool_free(struct store *st);
+
+#endif

@@ -1,0 +1,566 @@
+/*
+ * store_pg_pool.c - the PostgreSQL writes of a listener (store_attach): a
+ * pool of non-blocking libpq connections driven by the listener's libevent
+ * loop, so no write ever stalls the receivers, and several commits are in
+ * flight at once (PostgreSQL groups their flushes).
+ *
+ * Owns: the pool (STORE_PG_POOL connections, each running one job at a
+ * time), the queue of jobs waiting for a free connection (at most
+ * STORE_PG_QUEUE_MAX; an event waits at most STORE_PG_QUEUE_WAIT_MS), and
+ * reconnecting: a connection that breaks (the server restarted, the network
+ * dropped) is reopened with PQconnectStartParams after a backoff of 250 ms
+ * doubling to 8 s with +-20 % jitter. While no connection is up a report
+ * fails at once (the receiver answers 503 and the agent keeps it spooled);
+ * an event waits in the queue. A job whose connection broke under it is
+ * failed (a report: the agent resends it, and its unique report_id makes the
+ * resend a duplicate if the first commit did land) or queued again (an
+ * event: at least once).
+ * Each connection runs the waiting jobs in batches of up to STORE_PG_BATCH
+ * in pipeline mode: one statement per job, then one Sync, so the batch is
+ * one transaction and one flush to disk (group commit), and every job of
+ * it completes only once the Sync's answer says it is committed.
+ * Logs one line when the database becomes unreachable (error) and one when
+ * it is back (warning, so both show at the default level); nothing else.
+ * Must not: block on the network (every libpq call here is non-blocking),
+ * or answer anything itself (completions do).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+#include <openssl/rand.h>
+
+#include "log.h"
+#include "store_pg.h"
+
+#define STORE_PG_POOL 4
+#define STORE_PG_QUEUE_MAX 4096u
+#define STORE_PG_QUEUE_WAIT_MS 60000
+#define STORE_PG_BATCH 64
+#define BACKOFF_FIRST_MS 250
+#define BACKOFF_MAX_MS 8000
+
+enum pconn_state { PC_DOWN, PC_CONNECTING, PC_IDLE, PC_BUSY };
+
+struct pconn {
+	struct pg_pool *pool;
+	PGconn *conn;
+	enum pconn_state state;
+	struct event *io;     /* the socket, while connecting or busy (and idle: a close) */
+	struct event *retry;  /* the reconnect timer */
+	int fd;               /* the socket io watches */
+	int backoff_ms;
+	/* PC_BUSY: the batch in flight and each job's outcome so far */
+	struct store_job *job[STORE_PG_BATCH];
+	int result[STORE_PG_BATCH];        /* -2: no result yet */
+	int64_t event_id[STORE_PG_BATCH], report_row[STORE_PG_BATCH];
+	unsigned njobs, at;                /* jobs; the one results are for */
+	char err[256];                     /* the first statement error */
+};
+
+struct pg_pool {
+	struct store *st;
+	struct event_base *base;
+	struct pconn c[STORE_PG_POOL];
+	struct store_job *head, *tail; /* waiting for a connection */
+	unsigned queued;
+	struct event *expire;          /* queued events past their wait */
+	bool reachable;                /* false from "every connection failed" until one is up */
+	bool closing;
+};
+
+static struct pg_pool *pool_of(struct store *st)
+{
+	return ((struct pg_store *)st->be)->pool;
+}
+
+static void dispatch(struct pg_pool *p);
+static void conn_start(struct pconn *c);
+
+/* ---- the queue ---- */
+
+static void enqueue(struct pg_pool *p, struct store_job *job, bool front)
+{
+	job->next = NULL;
+	if (front) {
+		job->next = p->head;
+		p->head = job;
+		if (!p->tail)
+			p->tail = job;
+	} else {
+		if (p->tail)
+			p->tail->next = job;
+		else
+			p->head = job;
+		p->tail = job;
+	}
+	p->queued++;
+}
+
+static struct store_job *dequeue(struct pg_pool *p)
+{
+	struct store_job *job = p->head;
+
+	if (!job)
+		return NULL;
+	p->head = job->next;
+	if (!p->head)
+		p->tail = NULL;
+	p->queued--;
+	job->next = NULL;
+	return job;
+}
+
+static bool any_up(const struct pg_pool *p)
+{
+	for (int i = 0; i < STORE_PG_POOL; i++)
+		if (p->c[i].state == PC_IDLE || p->c[i].state == PC_BUSY)
+			return true;
+	return false;
+}
+
+static bool any_connecting(const struct pg_pool *p)
+{
+	for (int i = 0; i < STORE_PG_POOL; i++)
+		if (p->c[i].state == PC_CONNECTING)
+			return true;
+	return false;
+}
+
+static void fail_job(struct pg_pool *p, struct store_job *job, const char *why, bool unavailable)
+{
+	store_job_finish(p->st, job, -1, 0, 0, why, unavailable);
+}
+
+/* While nothing is up, reports go back to their senders at once. */
+static void fail_reports_while_down(struct pg_pool *p, const char *why)
+{
+	struct store_job *keep = NULL, *keep_tail = NULL, *job;
+	unsigned n = 0;
+
+	while ((job = dequeue(p)) != NULL) {
+		if (job->kind == STORE_JOB_REPORT) {
+			fail_job(p, job, why, true);
+			continue;
+		}
+		if (keep_tail)
+			keep_tail->next = job;
+		else
+			keep = job;
+		keep_tail = job;
+		n++;
+	}
+	p->head = keep;
+	p->tail = keep_tail;
+	p->queued = n;
+}
+
+static void on_expire(evutil_socket_t fd, short what, void *arg)
+{
+	struct pg_pool *p = arg;
+	int64_t now = verify_mono_ms();
+	struct timeval tv = {1, 0};
+
+	while (p->head && now - p->head->queued_ms >= STORE_PG_QUEUE_WAIT_MS)
+		fail_job(p, dequeue(p), "PostgreSQL unreachable for a minute", true);
+	if (p->head)
+		event_add(p->expire, &tv);
+}
+
+/* ---- state changes ---- */
+
+static void note_reachable(struct pg_pool *p, bool up, const char *why)
+{
+	if (p->reachable == up || p->closing)
+		return;
+	p->reachable = up;
+	if (up)
+		log_warn("store: PostgreSQL %s reachable again", store_name(p->st));
+	else
+		log_error("store: PostgreSQL %s unreachable (%s) — reports are answered 503 (the "
+			  "agents keep them) and events wait, until it is back",
+			  store_name(p->st), why);
+}
+
+static void conn_close(struct pconn *c)
+{
+	if (c->io) {
+		event_free(c->io);
+		c->io = NULL;
+	}
+	PQfinish(c->conn);
+	c->conn = NULL;
+	c->fd = -1;
+}
+
+/* Watch the socket for what libpq waits for. */
+static int watch(struct pconn *c, short what, event_callback_fn fn)
+{
+	int fd = PQsocket(c->conn);
+
+	if (fd < 0)
+		return -1;
+	if (c->io && (c->fd != fd || event_get_events(c->io) != (what | EV_PERSIST) ||
+		      event_get_callback(c->io) != fn)) {
+		event_free(c->io);
+		c->io = NULL;
+	}
+	if (!c->io) {
+		c->io = event_new(c->pool->base, fd, what | EV_PERSIST, fn, c);
+		c->fd = fd;
+		if (!c->io || event_add(c->io, NULL) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static void schedule_reconnect(struct pconn *c)
+{
+	unsigned char r[2];
+	int jitter = 0, ms;
+	struct timeval tv;
+
+	conn_close(c);
+	c->state = PC_DOWN;
+	if (c->pool->closing)
+		return;
+	if (RAND_bytes(r, sizeof(r)) == 1)
+		jitter = (int)((r[0] << 8 | r[1]) % 401) - 200; /* -20 % .. +20 %, in 0.1 % */
+	ms = c->backoff_ms + c->backoff_ms * jitter / 1000;
+	c->backoff_ms = c->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : c->backoff_ms * 2;
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	event_add(c->retry, &tv);
+}
+
+/* The connection broke: its jobs fail or wait again, it reconnects later. */
+static void conn_lost(struct pconn *c)
+{
+	struct pg_pool *p = c->pool;
+	struct store_job *jobs[STORE_PG_BATCH];
+	unsigned n = c->njobs;
+	char why[256];
+
+	pg_conn_err(c->conn, why, sizeof(why));
+	memcpy(jobs, c->job, n * sizeof(jobs[0]));
+	c->njobs = 0;
+	schedule_reconnect(c);
+	if (!any_up(p) && !any_connecting(p))
+		note_reachable(p, false, why);
+	/* Not committed as far as we know: events go back to the front of the
+	 * queue (in order), reports to their senders. */
+	while (n-- > 0) {
+		if (jobs[n]->kind == STORE_JOB_EVENT)
+			enqueue(p, jobs[n], true);
+		else
+			fail_job(p, jobs[n], why, true);
+	}
+	if (!p->reachable)
+		fail_reports_while_down(p, why);
+	dispatch(p);
+}
+
+/* ---- running a job ---- */
+
+static void on_result(evutil_socket_t fd, short what, void *arg);
+
+/* The Sync's answer: the batch is committed (or was rolled back as a
+ * whole); every job of it completes now. */
+static void batch_done(struct pconn *c)
+{
+	struct pg_pool *p = c->pool;
+	unsigned n = c->njobs;
+
+	c->njobs = 0;
+	c->state = PC_IDLE;
+	for (unsigned i = 0; i < n; i++) {
+		int rc = c->result[i];
+
+		if (rc == -2) {
+			rc = -1;
+			if (!c->err[0])
+				snprintf(c->err, sizeof(c->err), "no result");
+		}
+		store_job_finish(p->st, c->job[i], rc, c->event_id[i], c->report_row[i],
+				 rc < 0 ? c->err : NULL, false);
+	}
+}
+
+/* One statement's result, for job c->at. */
+static void take_result(struct pconn *c, PGresult *res)
+{
+	struct store_job *job;
+	unsigned i = c->at;
+	int rc = -2;
+
+	if (i >= c->njobs || c->result[i] != -2)
+		return;
+	job = c->job[i];
+	if (PQresultStatus(res) == PGRES_PIPELINE_ABORTED) {
+		rc = -1; /* an earlier statement of the batch failed: none commits */
+	} else if (job->kind == STORE_JOB_EVENT) {
+		if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1) {
+			c->event_id[i] = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+			rc = 0;
+		}
+	} else {
+		rc = pg_report_result(res, &c->event_id[i], &c->report_row[i]);
+	}
+	if (rc < 0 && !c->err[0])
+		snprintf(c->err, sizeof(c->err), "%s: %.*s", store_name(c->pool->st),
+			 (int)strcspn(PQresultErrorMessage(res), "\n"), PQresultErrorMessage(res));
+	c->result[i] = rc < 0 ? -1 : rc;
+}
+
+/* Read what has arrived; the Sync's answer finishes the batch. */
+static void collect(struct pconn *c)
+{
+	struct pg_pool *p = c->pool;
+	PGresult *res;
+
+	if (!PQconsumeInput(c->conn)) {
+		conn_lost(c);
+		return;
+	}
+	while (c->state == PC_BUSY && !PQisBusy(c->conn)) {
+		res = PQgetResult(c->conn);
+		if (!res) {
+			c->at++; /* the end of one statement's results */
+			continue;
+		}
+		if (PQresultStatus(res) == PGRES_PIPELINE_SYNC) {
+			PQclear(res);
+			batch_done(c);
+			dispatch(p);
+			return;
+		}
+		if (PQresultStatus(res) == PGRES_FATAL_ERROR && pg_conn_lost(c->conn, res)) {
+			PQclear(res);
+			conn_lost(c);
+			return;
+		}
+		take_result(c, res);
+		PQclear(res);
+	}
+}
+
+static void on_result(evutil_socket_t fd, short what, void *arg)
+{
+	struct pconn *c = arg;
+
+	if (c->state == PC_BUSY && (what & EV_WRITE)) {
+		int f = PQflush(c->conn);
+		if (f < 0) {
+			conn_lost(c);
+			return;
+		}
+		if (f == 0 && watch(c, EV_READ, on_result) != 0) {
+			conn_lost(c);
+			return;
+		}
+	}
+	if (!(what & EV_READ))
+		return;
+	if (c->state == PC_IDLE) {
+		/* Nothing asked: the server is telling us it goes away. */
+		if (!PQconsumeInput(c->conn) || PQstatus(c->conn) != CONNECTION_OK)
+			conn_lost(c);
+		return;
+	}
+	collect(c);
+}
+
+/* Send up to STORE_PG_BATCH waiting jobs as one pipeline ending in a
+ * Sync: one transaction. */
+static void run_batch(struct pconn *c)
+{
+	struct pg_pool *p = c->pool;
+	const char *v[PG_REPORT_PARAMS];
+	int ok = 1, f;
+
+	c->state = PC_BUSY;
+	c->njobs = c->at = 0;
+	c->err[0] = '\0';
+	while (ok && c->njobs < STORE_PG_BATCH && p->head) {
+		struct store_job *job = dequeue(p);
+		unsigned i = c->njobs++;
+
+		c->job[i] = job;
+		c->result[i] = -2;
+		c->event_id[i] = c->report_row[i] = 0;
+		if (job->kind == STORE_JOB_EVENT) {
+			pg_event_params(job->time, job->type, job->uuid, job->source, job->detail, v);
+			ok = PQsendQueryParams(c->conn, pg_insert_event_sql, PG_EVENT_PARAMS, NULL, v,
+					       NULL, NULL, 0);
+		} else {
+			pg_report_params(&job->r, job->detail, v);
+			ok = PQsendQueryParams(c->conn, pg_insert_report_sql, PG_REPORT_PARAMS, NULL,
+					       v, NULL, NULL, 0);
+		}
+	}
+	ok = ok && PQpipelineSync(c->conn);
+	f = ok ? PQflush(c->conn) : -1;
+	if (f < 0 || watch(c, f == 1 ? EV_READ | EV_WRITE : EV_READ, on_result) != 0)
+		conn_lost(c);
+}
+
+static void dispatch(struct pg_pool *p)
+{
+	struct timeval tv = {1, 0};
+
+	for (int i = 0; i < STORE_PG_POOL && p->head; i++)
+		if (p->c[i].state == PC_IDLE)
+			run_batch(&p->c[i]);
+	if (p->head && !evtimer_pending(p->expire, NULL))
+		event_add(p->expire, &tv);
+}
+
+/* ---- connecting ---- */
+
+static void on_connect(evutil_socket_t fd, short what, void *arg)
+{
+	struct pconn *c = arg;
+	struct pg_pool *p = c->pool;
+
+	switch (PQconnectPoll(c->conn)) {
+	case PGRES_POLLING_READING:
+		if (watch(c, EV_READ, on_connect) != 0)
+			schedule_reconnect(c);
+		return;
+	case PGRES_POLLING_WRITING:
+		if (watch(c, EV_WRITE, on_connect) != 0)
+			schedule_reconnect(c);
+		return;
+	case PGRES_POLLING_OK:
+		PQsetNoticeProcessor(c->conn, pg_ignore_notice, NULL);
+		if (PQsetnonblocking(c->conn, 1) != 0 || PQenterPipelineMode(c->conn) != 1) {
+			schedule_reconnect(c);
+			return;
+		}
+		c->state = PC_IDLE;
+		c->backoff_ms = BACKOFF_FIRST_MS;
+		if (watch(c, EV_READ, on_result) != 0) {
+			conn_lost(c);
+			return;
+		}
+		note_reachable(p, true, NULL);
+		dispatch(p);
+		return;
+	default: {
+		char why[256];
+
+		pg_conn_err(c->conn, why, sizeof(why));
+		schedule_reconnect(c);
+		if (!any_up(p) && !any_connecting(p)) {
+			note_reachable(p, false, why);
+			fail_reports_while_down(p, why);
+		}
+		return;
+	}
+	}
+}
+
+static void conn_start(struct pconn *c)
+{
+	const char *kw[PG_PARAMS], *val[PG_PARAMS];
+
+	pg_params(store_name(c->pool->st), kw, val);
+	c->conn = PQconnectStartParams(kw, val, 1);
+	c->state = PC_CONNECTING;
+	if (!c->conn || PQstatus(c->conn) == CONNECTION_BAD) {
+		schedule_reconnect(c);
+		return;
+	}
+	/* libpq: start as if PQconnectPoll had said "writing" */
+	if (watch(c, EV_WRITE, on_connect) != 0)
+		schedule_reconnect(c);
+}
+
+static void on_retry(evutil_socket_t fd, short what, void *arg)
+{
+	conn_start(arg);
+}
+
+/* ---- the store's entry points ---- */
+
+int pg_pool_attach(struct store *st, struct event_base *base, char *err, size_t errlen)
+{
+	struct pg_store *b = st->be;
+	struct pg_pool *p;
+
+	if (b->pool)
+		return 0;
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		goto nomem;
+	b->pool = p;
+	p->st = st;
+	p->base = base;
+	p->reachable = true; /* store_open just connected */
+	p->expire = evtimer_new(base, on_expire, p);
+	if (!p->expire)
+		goto nomem;
+	for (int i = 0; i < STORE_PG_POOL; i++) {
+		struct pconn *c = &p->c[i];
+
+		c->pool = p;
+		c->fd = -1;
+		c->backoff_ms = BACKOFF_FIRST_MS;
+		c->retry = evtimer_new(base, on_retry, c);
+		if (!c->retry)
+			goto nomem;
+		conn_start(c);
+	}
+	return 0;
+nomem:
+	snprintf(err, errlen, "out of memory");
+	return -1;
+}
+
+void pg_pool_submit(struct store *st, struct store_job *job)
+{
+	struct pg_pool *p = pool_of(st);
+
+	if (p->closing) {
+		fail_job(p, job, "the store is closing", true);
+		return;
+	}
+	if (job->kind == STORE_JOB_REPORT && !p->reachable) {
+		fail_job(p, job, "PostgreSQL unreachable", true);
+		return;
+	}
+	if (p->queued >= STORE_PG_QUEUE_MAX) {
+		fail_job(p, job, "too many writes waiting for PostgreSQL", true);
+		return;
+	}
+	enqueue(p, job, false);
+	dispatch(p);
+}
+
+void pg_pool_free(struct store *st)
+{
+	struct pg_store *b = st->be;
+	struct pg_pool *p = b ? b->pool : NULL;
+	struct store_job *job;
+
+	if (!p)
+		return;
+	p->closing = true;
+	for (int i = 0; i < STORE_PG_POOL; i++) {
+		struct pconn *c = &p->c[i];
+
+		for (unsigned k = 0; k < c->njobs; k++)
+			fail_job(p, c->job[k], "the store is closing", true);
+		c->njobs = 0;
+		conn_close(c);
+		if (c->retry)
+			event_free(c->retry);
+	}
+	while ((job = dequeue(p)) != NULL)
+		fail_job(p, job, "the store is closing", true);
+	if (p->expire)
+		event_free(p->expire);
+	free(p);
+	b->pool = NULL;
+}
