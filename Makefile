@@ -168,7 +168,7 @@ MAN_PAGES := $(patsubst packaging/man/%.scd,$(BUILD)/man/%,$(MAN_SRC))
 FORCE:
 # Benchmark tools (tests/bench/*.c): built with everything so both
 # compilers check them; run only by make bench.
-BENCH_BINS := $(BUILD)/bench/report_load
+BENCH_BINS := $(BUILD)/bench/report_load $(BUILD)/bench/wsman_loop
 all: $(BINS) $(NETMOD) $(UNIT_BINS) $(MAN_PAGES) $(DESKTOP_TARGETS) $(BENCH_BINS)
 
 $(BUILD)/bench/%: $(call obj,tests/bench/%.c)
@@ -315,7 +315,6 @@ demo: deps
 	$(call say,DEMO,scripts/demo.sh $(BUILD))scripts/demo.sh $(BUILD)
 
 # a WS-Man client in a loop for tests/bench/tunnel.sh (common/wsman.c, as amt-verify uses it)
-BENCH_BINS := $(BUILD)/bench/wsman_loop
 $(BUILD)/bench/wsman_loop: $(call obj,tests/bench/wsman_loop.c) $(LIBCOMMON) $(LIBPROTO)
 	@mkdir -p $(dir $@)
 	$(call say,LD,$@)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
