@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # amt-agent — the one entry point: build, check, demo, install, bench, fuzz.
 #
 #   make            build everything into build/ (gcc, -Werror)

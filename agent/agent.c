@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * agent.c - shared plumbing of the subcommands (see agent.h).
  */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * agent.h - what every amt-agent subcommand shares: the context (config,
  * output mode, program name) and opening the firmware with the configured

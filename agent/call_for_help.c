@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * call_for_help.c - amt-agent call-for-help: raise (or close) a
  * user-initiated CIRA connection ("Fast Call for Help").

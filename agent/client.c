@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * client.c - run a subcommand through the daemon (see client.h).
  */

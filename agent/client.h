@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * client.h - the CLI side of the daemon's socket: send a subcommand line,
  * print exactly what the daemon's worker printed, return its exit code.

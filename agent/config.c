@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * config.c - the agent's keyword table, setters and INI loading (see config.h).
  *

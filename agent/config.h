@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * config.h - amt-agent configuration: one keyword table for the file and
  * the command line.

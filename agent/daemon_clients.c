@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * daemon_clients.c - the service's socket clients and their workers.
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * daemon_int.h - what daemon.c (the loop, signals, reports) and
  * daemon_clients.c (socket clients and their workers) share inside the

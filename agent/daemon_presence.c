@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * daemon_presence.c - the service's agent presence heartbeats (see
  * daemon_int.h, presence.h).

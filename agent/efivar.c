@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * efivar.c - the host ID as a UEFI variable through efivarfs (see efivar.h).
  */

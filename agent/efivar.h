@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * efivar.h - the host ID fallback store: a UEFI variable in firmware NVRAM,
  * through efivarfs, for AMT 12 and later where 3PDS is gone.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * exitcode.c - libheci errors, firmware statuses and the network module's
  * failure classes -> exit code (+ one line for libheci errors; see exitcode.h). Every user-facing failure of the agent goes through here,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * exitcode.h - the documented exit codes of amt-agent and the one place that
  * turns a libheci error or firmware status into an exit code and a one-line

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * hello.c - amt-agent hello: restart (or stop) the provisioning "hello"
  * packets, as Intel's RCT tool did for machines that missed their window.

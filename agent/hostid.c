@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * hostid.c - amt-agent hostid show|init|set ID|clear: the persistent host ID
  * that survives an OS reinstall.

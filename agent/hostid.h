@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * hostid.h - the persistent host ID (amt-agent hostid) as other parts of
  * the agent see it: the agent's own copy, kept beside the firmware's.

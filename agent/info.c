@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * info.c - amt-agent info: read the AMT state with the fewest AMTHI
  * transactions over one connection, and render it as JSON or text.

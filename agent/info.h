@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * info.h - the AMT state the agent reads from the ME (amt-agent info), and
  * its JSON and text forms. Reports (daemon) reuse the same JSON.

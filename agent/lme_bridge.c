@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * lme_bridge.c - socketpair <-> APF channel relay for libcurl (see
  * lme_bridge.h).

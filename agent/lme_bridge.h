@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * lme_bridge.h - libcurl's way into AMT's WS-Management service when Intel
  * LMS is not running: each HTTP connection is one end of a socketpair, and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * main.c - amt-agent command line: global options, configuration, and the
  * subcommand table (exact names, no prefix matching).

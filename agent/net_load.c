@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * net_load.c - find and load amt-agent-net.so (see net.h).
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * presence.c - the agent's presence identity and calls, and `amt-agent
  * presence [--json]`, which shows the agent's watchdog as AMT sees it

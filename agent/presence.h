@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * presence.h - the agent as an AMT Agent Presence agent (protocol-facts-2.md
  * section 3): its GUID, one presence call to AMT, and the daemon's

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * report.h - reports to the management server: build (info JSON plus host
  * ID, host name, agent version, report ID, timestamp), spool, send.

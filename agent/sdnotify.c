@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * sdnotify.c - the service manager's notification protocol (see sdnotify.h).
  *

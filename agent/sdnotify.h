@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * sdnotify.h - tell the service manager what the daemon is doing (the
  * sd_notify(3) datagram protocol), without linking libsystemd.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * sockowner.c - owners of local TCP listeners through sock_diag (see
  * sockowner.h). Every length in the kernel's answer is checked before the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * sockowner.h - who owns the TCP listener behind a local address, asked of
  * the kernel (sock_diag, NETLINK_INET_DIAG), so the agent can tell Intel

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * spool.c - the report spool on disk (see spool.h).
  */

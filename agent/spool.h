@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * spool.h - the report spool: a directory of one file per report, written
  * atomically (temp file, fsync, rename, fsync directory) before any network

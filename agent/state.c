@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * state.c - paths under the agent's state directory (see state.h).
  */

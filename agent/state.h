@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * state.h - every path under [agent] state_dir, and the one checked way to
  * join a directory and a file name.

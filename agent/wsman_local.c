@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * wsman_local.c - the local WS-Management path: LMS when it answers and
  * root owns it, else our own LME tunnel; and the credentials (see

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * wsman_local.h - the agent's local way to AMT's WS-Management service, the
  * one hostid, call-for-help (inside the enterprise) and agent presence use:

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * atomic_file.c - crash-safe whole-file writes (see atomic_file.h).
  */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * atomic_file.h - crash-safe whole-file writes.
  *

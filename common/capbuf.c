@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * capbuf.c - capped growable buffer (see capbuf.h).
  */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * capbuf.h - a growable byte buffer with a hard cap, for bodies received
  * from peers (WS-Man responses, report servers' answers).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * cliopt.c - the subcommand option parser (see cliopt.h).
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * cliopt.h - one option parser for the subcommands of amt-agent and
  * amt-verify, driven by a table per subcommand.

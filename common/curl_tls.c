@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * curl_tls.c - the TLS client policy for libcurl (see curl_tls.h).
  */

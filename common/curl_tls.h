@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * curl_tls.h - the one TLS client policy for libcurl handles: report
  * sending and WS-Management set up TLS through here and nowhere else.

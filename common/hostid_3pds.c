@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * hostid_3pds.c - the host ID block in AMT 3PDS (see hostid_3pds.h).
  *

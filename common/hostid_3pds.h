@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * hostid_3pds.h - the host ID kept in AMT Third Party Data Storage (3PDS).
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * hostid_format.c - the host ID rule and block content (see hostid_format.h).
  */

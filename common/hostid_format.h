@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * hostid_format.h - what a host ID is and how it is written into a storage
  * block, with no transport attached.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * http_digest.c - the server side of HTTP digest authentication (RFC 2617,
  * MD5, qop=auth), shared by the simulated AMT's WS-Man service and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * http_digest.h - the server side of HTTP digest authentication (RFC 2617,
  * MD5 with qop=auth): parsing an Authorization header, checking its

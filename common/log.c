@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * log.c - level filter and stderr/syslog sink (see log.h).
  */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * sockproto.c - local socket messages (see sockproto.h).
  * JSON is read and written with jansson only.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * sockproto.h - the agent service's local socket protocol, version 1 (in common/:
  * the daemon, the CLI and the desktop app amt-help all speak it).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * uuid.c - random UUIDs from getrandom(2) (see uuid.h).
  */

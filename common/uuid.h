@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * uuid.h - the one random (version 4) UUID generator of the project.
  * Owns: the random bytes (getrandom(2), the kernel's CSPRNG, no fallback)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * wsman.c - WS-Man transport over libcurl (see wsman.h).
  *

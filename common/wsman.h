@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * wsman.h - WS-Management client for Intel AMT.
  *

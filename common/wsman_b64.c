@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * wsman_b64.c - base64 over OpenSSL (see wsman_b64.h).
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * wsman_b64.h - base64 for binary WS-Man values (3PDS ReadBlock/WriteBlock
  * Data), on OpenSSL's EVP_EncodeBlock/EVP_DecodeBlock.

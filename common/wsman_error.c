@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * wsman_error.c - WS-Man error kinds and their one-line description (see
  * wsman_error.h).

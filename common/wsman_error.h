@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * wsman_error.h - what went wrong in a WS-Management exchange, as plain
  * data: the error kinds, the error record (HTTP status, SOAP fault, AMT

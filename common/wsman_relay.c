@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * wsman_relay.c - byte relay between libcurl and caller sockets (see
  * wsman_relay.h for why it exists).

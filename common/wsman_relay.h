@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * wsman_relay.h - carry libcurl connections to caller-supplied sockets on
  * libcurl versions that cannot adopt a connected fd.

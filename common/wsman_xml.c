@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * wsman_xml.c - WS-Man request envelopes and response parsing (see wsman_xml.h).
  *

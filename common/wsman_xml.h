@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * wsman_xml.h - WS-Management SOAP 1.2 envelopes and responses, as XML only.
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * wsman_xml_int.h - what wsman_xml.c (envelopes, parsing) and
  * wsman_xml_ops.c (the Create, Delete, Subscribe and Unsubscribe parts of

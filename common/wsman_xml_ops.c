@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * wsman_xml_ops.c - the WS-Transfer Create / Delete and WS-Eventing
  * Subscribe / Unsubscribe parts of a WS-Man request, and selectors whose

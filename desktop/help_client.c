@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * help_client.c - one request through the service's socket on the GLib
  * main loop (see help_client.h): GSocketClient connects to the Unix

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * help_client.h - amt-help's side of the service's socket (README "The
  * service and its socket"), asynchronous on the GLib main loop: connect,

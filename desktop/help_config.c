@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * help_config.c - [agent] socket from the agent's configuration file, read
  * with inih like the agent reads it (see help_config.h).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * help_config.h - where amt-help finds the service: the socket the CLI
  * would use, i.e. [agent] socket of the agent's configuration file.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * help_i18n.h - gettext for amt-help: every string a person reads goes
  * through _() (or N_() where it is only marked, C_() with a context), in the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * help_model.c - amt-help's state machine (see help_model.h for the
  * diagram). Every entry point returns the request to send next; the

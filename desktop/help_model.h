@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * help_model.h - amt-help's state machine: what the window shows and which
  * request it sends next, driven by the person (Request, Cancel, End, Try

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * help_text.c - the service's JSON turned into facts, facts and exit codes
  * turned into sentences (see help_text.h). JSON is read with jansson only.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * help_text.h - what amt-help reads from the service and what it says to
  * the person: the `info --json` and `call-for-help --json` documents turned

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * amthi.c - typed AMTHI calls over one firmware connection (see amthi.h).
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * amthi.h - typed AMTHI calls over one firmware connection.
  *

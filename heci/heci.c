@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * heci.c - libheci transport core: device probing, backend dispatch,
  * connect retries and reconnect after an ME reset (see heci.h).

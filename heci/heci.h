@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * heci.h - libheci transport: one connection to one ME firmware client.
  *

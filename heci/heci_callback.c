@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * heci_callback.c - in-process "firmware" backend for tests and tools.
  *

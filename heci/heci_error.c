@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * heci_error.c - names and messages for libheci errors, and the one errno
  * translation (see heci_error.h). The codec errors keep

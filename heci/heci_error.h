@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * heci_error.h - the one error enum of libheci.
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * heci_linux.c - Linux MEI character device backend (/dev/meiN).
  *

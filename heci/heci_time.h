@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * heci_time.h - the monotonic clock and the sleep every bounded wait uses.
  *

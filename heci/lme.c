@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * lme.c - APF host ("LMS") role over the LME client (see lme.h).
  *

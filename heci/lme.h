@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * lme.h - host side of AMT Port Forwarding (APF) over the ME's LME client:
  * what Intel's LMS does, minus the TCP listeners.

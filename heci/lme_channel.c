@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * lme_channel.c - the calls on one APF channel over LME (see lme.h): open
  * a forwarded-tcpip channel and wait for AMT's answer, send within AMT's

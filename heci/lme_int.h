@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * lme_int.h - what lme.c (session and dispatch) and lme_channel.c (the
  * channel calls) share: the session and channel-table structs and the

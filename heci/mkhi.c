@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * mkhi.c - MKHI calls over a firmware connection: GET_FW_VERSION and FWCAPS
  * GetRule.

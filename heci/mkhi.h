@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * mkhi.h - MKHI calls over libheci (GET_FW_VERSION, FWCAPS GetRule).
  * Must not: keep the connection open; each call connects, asks, disconnects.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * amt_status.c - names and meanings of AMT firmware status codes (see
  * amt_status.h). Names follow the SDK's AMT_STATUS_* / PT_STATUS_* without

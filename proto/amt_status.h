@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * amt_status.h - AMT firmware status codes (AMT_STATUS_*, PT_STATUS numbering).
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * amthi_codec.c - AMTHI (PTHI) message bodies, both directions (see amthi_codec.h).
  *

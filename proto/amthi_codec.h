@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * amthi_codec.h - AMTHI (PTHI) message encoding and decoding, both directions.
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * amthi_envelope.c - the AMTHI envelope (see amthi_codec.h): the 12-byte
  * header [major 1][minor >= 1][reserved u16 = 0][command u32][length u32],

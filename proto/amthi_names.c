@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * amthi_names.c - names of AMTHI commands and of the values their bodies
  * carry (see amthi_codec.h), and the text formats of addresses.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * apf_codec.c - APF message encoding and decoding (see apf_codec.h).
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * apf_codec.h - APF (AMT Port Forwarding) message encoding and decoding.
  *

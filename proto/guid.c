@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * guid.c - GUID text in the mixed-endian raw order (see guid.h).
  */

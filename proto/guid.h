@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * guid.h - GUID text <-> the 16 raw bytes MEI and AMT put on the wire.
  *

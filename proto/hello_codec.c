@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * hello_codec.c - hello packet encoding and decoding (see hello_codec.h).
  *

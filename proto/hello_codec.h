@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * hello_codec.h - the remote-configuration "hello" packet, both directions.
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * ider_codec.c - the IDE-R messages (see ider_codec.h).
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * ider_codec.h - AMT's IDE-Redirection messages (0x40..0x54), both
  * directions (protocol-facts-ider.md section 1), and the ATA/ATAPI values

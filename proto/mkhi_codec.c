@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * mkhi_codec.c - MKHI header, GET_FW_VERSION and FWCAPS GetRule bodies (see
  * mkhi_codec.h).

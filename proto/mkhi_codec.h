@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * mkhi_codec.h - MKHI (ME kernel host interface) messages: GET_FW_VERSION
  * and FWCAPS GetRule.

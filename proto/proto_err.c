@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * proto_err.c - names and messages of the codec errors (see proto_err.h).
  * Must not: know any other layer's errors; libheci names its own.

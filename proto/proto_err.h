@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * proto_err.h - the error enum of proto/, the protocol floor.
  *

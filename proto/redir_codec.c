@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * redir_codec.c - the redirection protocol's messages (see redir_codec.h).
  *

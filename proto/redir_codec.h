@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * redir_codec.h - AMT's redirection protocol (Serial-over-LAN on TCP 16994,
  * TLS 16995), both directions (protocol-facts-2.md section 6).

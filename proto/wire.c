@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * wire.c - bounds-checked byte cursors (see wire.h).
  *

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # make lint (and the first step of make check): mechanical rules on C sources.
 #  1. Calls that overflow or are not reentrant are banned (sprintf, vsprintf,
 #     strcpy, strcat, gets, strtok); use the bounded forms.
@@ -9,18 +10,14 @@
 #     tools/ never agent/, and amt-verify never heci/; desktop/ (amt-help's
 #     library) only common/, desktop/app (its GTK window) only desktop/. tests/ may include
 #     what they test and are not checked.
-#  3. Licence line (OFF until the SPDX sweep has put it in every file; then
-#     set SPDX_REQUIRED=1 below): every C source and header starts with
+#  3. Licence line: every C source and header starts with
 #       // SPDX-License-Identifier: Apache-2.0
 #     and every shell or Python script carries
 #       # SPDX-License-Identifier: Apache-2.0
-#     on its first line, or its second after a #! line. `checksrc.sh --spdx`
-#     runs the rule now (it then fails on every file still without it).
+#     on its first line, or its second after a #! line.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 status=0
-SPDX_REQUIRED=0
-[ "${1:-}" = --spdx ] && SPDX_REQUIRED=1
 sources=$(git ls-files -co --exclude-standard '*.c' '*.h')
 
 hits=$(grep -nE '\b(sprintf|vsprintf|strcpy|strcat|gets|strtok)\s*\(' \
@@ -97,22 +94,20 @@ else
 	echo "checksrc: every #include stays within its folder's layer"
 fi
 
-if [ "$SPDX_REQUIRED" -eq 1 ]; then
-	spdx_c='// SPDX-License-Identifier: Apache-2.0'
-	spdx_sh='# SPDX-License-Identifier: Apache-2.0'
-	spdx_hits=""
-	for f in $sources; do
-		[ "$(head -n 1 "$f")" = "$spdx_c" ] || spdx_hits+="$f: first line is not '$spdx_c'"$'\n'
-	done
-	for f in $(git ls-files -co --exclude-standard '*.sh' '*.py'); do
-		first=$(head -n 1 "$f")
-		[[ $first == '#!'* ]] && first=$(sed -n 2p "$f")
-		[ "$first" = "$spdx_sh" ] || spdx_hits+="$f: no '$spdx_sh' on its first line (second after #!)"$'\n'
-	done
-	if [ -n "$spdx_hits" ]; then
-		echo "files without their licence line:"; printf '%s' "$spdx_hits"; status=1
-	else
-		echo "checksrc: every source file names its licence (SPDX)"
-	fi
+spdx_c='// SPDX-License-Identifier: Apache-2.0'
+spdx_sh='# SPDX-License-Identifier: Apache-2.0'
+spdx_hits=""
+for f in $sources; do
+	[ "$(head -n 1 "$f")" = "$spdx_c" ] || spdx_hits+="$f: first line is not '$spdx_c'"$'\n'
+done
+for f in $(git ls-files -co --exclude-standard '*.sh' '*.py'); do
+	first=$(head -n 1 "$f")
+	[[ $first == '#!'* ]] && first=$(sed -n 2p "$f")
+	[ "$first" = "$spdx_sh" ] || spdx_hits+="$f: no '$spdx_sh' on its first line (second after #!)"$'\n'
+done
+if [ -n "$spdx_hits" ]; then
+	echo "files without their licence line:"; printf '%s' "$spdx_hits"; status=1
+else
+	echo "checksrc: every source file names its licence (SPDX)"
 fi
 exit $status

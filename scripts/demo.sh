@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # make demo: the product's story against simulated MEs, each step checked.
 #   A laptop's ME (amt-sim) is root's, as /dev/mei0 is. amt-agent run, the
 #   service, owns it; an ordinary user's info and call-for-help go through

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Embed the store's migrations in amt-verify: writes OUT, a C file with one
 # row per tools/verify/migrations/BACKEND/NNN_NAME.sql file given, in the
 # order given (the Makefile sorts them), as the store_migrations[] table of

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Install the Debian build and test dependencies, and prove they work.
 #
 # Two lists, both easy to extend:

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # sim-deps.sh [-v] [OBJDIR] - fail when files of the simulator call each other
 # in a loop (tools/sim must stay layered: main -> sim_fw -> services and
 # clients -> state -> ini; see README "Layout").

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # with-mei0.sh: run a program that insists on /dev/mei0 (Intel LMS, metee's
 # tests, rpc-go) against amt-sim's device file, without touching the machine.
 #

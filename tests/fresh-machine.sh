@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Proof that a fresh Debian 12 machine passes `make check` (issue 8).
 # Run on demand (never from make check); needs root, network access to a
 # Debian mirror, /dev/fuse and about 2 GB under build/.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Test runner: unit tests (cmocka binaries) and integration tests (the real
 # binaries against amt-sim), then one closing line CI can read:
 #   N passed, N failed, N skipped

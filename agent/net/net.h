@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * net.h - the agent's network module (amt-agent-net.so), loaded on demand.
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * net_alerts.c - the network module's alert calls (see net.h): one agent
  * presence call on AMT_AgentPresenceWatchdog, and the count of subscribers

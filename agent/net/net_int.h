@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * net_int.h - what the files of the network module share (not for the
  * agent: its interface is net.h).

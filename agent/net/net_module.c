@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * net_module.c - the body of amt-agent-net.so (see net.h): report POSTs
  * with libcurl and the 3PDS host-ID actions over WS-Management; the alert

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * help_style.c - follow the desktop's dark or light style. GTK 4.8 alone
  * does not: the preference lives in the XDG settings portal

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * help_style.h - dark or light as the desktop prefers (see help_style.c).
  */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * help_window.c - amt-help's window (see help_window.h). A GtkStack holds
  * one page per kind of state; render() shows the model. Every request runs

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * help_window.h - amt-help's one window: a page per state of help_model,
  * the requests the model asks for sent through help_client, and a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * main.c - amt-help: "Request IT help" for the person at the keyboard.
  *

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Benchmark (figures, never pass/fail): amt-verify fleet against amt-sim
 # fleet, N = 1,000 and 10,000 devices (FLEET_SIZES), each on its own
 # loopback address, over HTTP digest and over TLS (a P-256 certificate per

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Benchmark (figures, never pass/fail): how fast `amt-verify ider` serves an
 # image, beside a plain TCP copy of the same file, in one run on loopback.
 # The simulated recovery environment reads the whole ISO once after booting

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Benchmark (figures, never pass/fail): amt-verify listen's receivers under
 # load from tests/bench/report_load.c (C, one event loop, on the same
 # machine), loopback only, bounded in time:

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * report_load.c - load generator for amt-verify listen's receivers (make
  * bench): N simulated agents at once, each in a loop of one fresh

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Benchmarks (never part of make check): figures, not pass/fail.
 #   info: amt-agent info --json against amt-sim with [sim] latency_ms = 2:
 #         HECI transactions, wall time, and transactions x latency beside it;

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Benchmark (figures, never pass/fail): WS-Management through the call-for-help
 # tunnel's relay port beside the same requests made directly to the
 # simulator's network port, in one run on loopback.

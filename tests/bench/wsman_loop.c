@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * wsman_loop.c - a benchmark client (make bench, tests/bench/tunnel.sh):
  * COUNT AMT_GeneralSettings Gets over one common/wsman.c client, as a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * fuzz_alertdoc.c - libFuzzer target for amt-verify's event receiver: the
  * body AMT (or anyone who can connect) POSTs to listen --events goes to

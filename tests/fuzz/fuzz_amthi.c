@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * fuzz_amthi.c - libFuzzer target for proto/amthi_codec.c.
  *

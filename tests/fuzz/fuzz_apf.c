@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * fuzz_apf.c - libFuzzer target for proto/apf_codec.c.
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * fuzz_config.c - libFuzzer target for the agent's configuration parser
  * (inih + the keyword table): any input must parse or fail cleanly.

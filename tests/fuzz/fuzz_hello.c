@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * fuzz_hello.c - libFuzzer target for proto/hello_codec.c.
  *

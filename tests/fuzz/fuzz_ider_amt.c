@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * fuzz_ider_amt.c - libFuzzer target for AMT's end of IDE-R: the
  * simulator's session (tools/sim/sim_ider.c) fed arbitrary console bytes,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * fuzz_ider_client.c - libFuzzer target for the console's end of IDE-R:
  * amt-verify's client (tools/verify/ider_client.c) fed arbitrary AMT

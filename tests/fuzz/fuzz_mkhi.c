@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * fuzz_mkhi.c - libFuzzer target for proto/mkhi_codec.c.
  *

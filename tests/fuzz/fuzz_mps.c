@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * fuzz_mps.c - libFuzzer target for amt-verify's MPS: the server side of
  * CIRA APF fed with arbitrary device bytes, split into chunks at positions

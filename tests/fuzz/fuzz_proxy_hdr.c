@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * fuzz_proxy_hdr.c - libFuzzer target for tools/verify/proxy_hdr.c (the
  * PROXY protocol header in front of a listener's connections).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * fuzz_sim_eventing.c - libFuzzer target for the simulated AMT's
  * WS-Eventing parser: a Subscribe request's header and body, as

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * fuzz_sim_redir.c - libFuzzer target for the simulator's redirection
  * server: console bytes framed as sim_redir.c frames them (the chunk size

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * fuzz_sim_wsman.c - libFuzzer target for the simulated WS-Man service's
  * two parsers of peer input: the Authorization header (http_digest_parse,

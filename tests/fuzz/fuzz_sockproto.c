@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * fuzz_sockproto.c - libFuzzer target for the daemon's request parser and
  * the option parsing that decides privileges: any bytes a local user sends

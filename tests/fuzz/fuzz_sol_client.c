@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * fuzz_sol_client.c - libFuzzer target for amt-verify's SOL client
  * (tools/verify/sol_client.c): AMT's side of the stream, arbitrary, split

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * fuzz_wsman_response.c - libFuzzer target for common/wsman_xml.c responses.
  *

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Build every tests/fuzz/fuzz_*.c as a libFuzzer binary against the
 # instrumented libraries in BUILD, then run each for SECONDS starting from
 # its committed corpus. New inputs go to a scratch directory, never into the

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Drive amt-help on a real X display the way assistive technology does.
 
 Runs as an unprivileged user inside its own D-Bus session (dbus-run-session

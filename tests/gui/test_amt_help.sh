@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # amt-help on a real display, end to end and all on loopback: amt-sim
 # machines, one amt-agent daemon per machine, amt-verify listen as the MPS;
 # amt-help runs as an unprivileged user on Xvfb in its own D-Bus session and

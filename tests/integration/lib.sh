@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Shared helpers for integration tests: start/stop amt-sim on a temporary
 # device file, run the real binaries, and report one "ok NAME" or
 # "FAIL NAME: why" line per check (tests/run.sh counts them).

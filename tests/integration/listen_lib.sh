@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Helpers for the amt-verify listen tests (sourced after lib.sh): listeners
 # started in the background and stopped with SIGTERM, their ports read from
 # the "ready:" line, events counted in their --json stdout, the python3 peer

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Device side of hello (9971) and CIRA APF, and idle or flooding peers, for
 the amt-verify listen tests (test_listen.sh, test_listen_limits.sh).
 APF bytes are built with struct.pack, big-endian, per protocol-facts 6.3;

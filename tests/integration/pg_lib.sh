@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # A real PostgreSQL server for the store tests (sourced after lib.sh): Debian's
 # postgresql, initdb + pg_ctl in $T/pg as an unprivileged user (the package's
 # "postgres" account, else nobody), listening only on a Unix socket in

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Alerts end to end on loopback (issue 12): amt-verify subscribes to the
 # simulated AMT and receives its WS-Events; the real amt-agent calls for
 # help inside the enterprise (an alert, no tunnel) and outside (a tunnel and

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The command lines of amt-agent and amt-verify: info --get for scripts,
 # --help for every subcommand from its option table, one-line option errors
 # naming the program and a hint, bare hostid printing its usage, options

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # amt-agent run against amt-sim: an unprivileged user gets through the
 # socket exactly what root gets directly; privileged commands are refused
 # with exit 4 however they are spelt (decided on the parsed command);

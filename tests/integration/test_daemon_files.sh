@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The files around amt-agent run: the socket's directory must be the
 # service's own (owned by its user or root; not writable by others unless
 # sticky), the lock file is never followed through a symbolic link, secret

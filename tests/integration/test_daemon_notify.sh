@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # amt-agent run under a service manager's notification socket (Type=notify):
 # READY=1 arrives only once the Unix socket is there to connect to, and
 # STOPPING=1 when SIGTERM starts the stop; without NOTIFY_SOCKET nothing is

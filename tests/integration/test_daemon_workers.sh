@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # amt-agent run: workers and their clients. Eight call-for-help --wait 3600
 # requests whose clients hung up must not hold the workers (and AMT's
 # AMTHI connections) for an hour: each is stopped, root's info then works at

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # amt-verify fleet against amt-sim fleet (a small N): one simulated device
 # per loopback address with its own UUID and certificate, credentials in two
 # groups, and faults (slow, refusing, wrong password, untrusted certificate)

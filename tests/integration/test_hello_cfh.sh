@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Hello packets and call-for-help end to end, all on loopback: the real
 # amt-agent drives amt-sim through its FUSE device; the simulated AMT sends
 # hello packets and opens a CIRA tunnel over TLS; amt-verify listen is the

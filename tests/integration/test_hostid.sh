@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The persistent host ID end to end: stored in simulated AMT 11 3PDS through
 # the agent's own LME tunnel, surviving a "reinstall" (state directory wiped,
 # simulator restarted from its NVM), read back from the network by

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Remote recovery over IDE-R (issue 16), amt-verify against amt-sim: a
 # bootable ISO built here with xorriso (volume RECOVERY-TEST, El Torito,
 # /SIMBOOT.TXT) served by `amt-verify ider --cd ... --then reset` while

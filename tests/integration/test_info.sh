@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # amt-agent info against amt-sim through the FUSE device: several device
 # states compared field by field with the state file, and every failure
 # mode with its documented exit code and one-line message.

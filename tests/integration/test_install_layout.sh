@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # An installed amt-agent finds its network module wherever it was installed:
 # `make install PREFIX=/usr` after a default (PREFIX=/usr/local) build once
 # installed a binary that looked only in /usr/local/lib/amt-agent, so

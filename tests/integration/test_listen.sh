@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # amt-verify listen / events on 127.0.0.1: hello packets and CIRA tunnels
 # sent by a python3 stand-in for the device (protocol edge cases only; the
 # real amt-sim is the device in other tests), checked in the --json stdout

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # amt-verify listen under floods, on 127.0.0.1: each receiver (hello, MPS,
 # reports) has its own connection limit, 1,000 idle connections leave the
 # listener holding about the limit's descriptors (/proc/PID/fd), a flood on

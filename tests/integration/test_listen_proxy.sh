@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # amt-verify listen --proxy-protocol: receivers behind a TCP load balancer
 # (HAProxy send-proxy / send-proxy-v2) see the client the PROXY header
 # names, for hello packets, agent reports over TLS and CIRA tunnels, with v1

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Only Intel LMS is trusted on 127.0.0.1:16992 (issue 8, "Local
 # impersonation of Intel LMS"). Any local user can bind that port while LMS
 # is not running, pick the digest realm and nonce, and forge 3PDS answers.

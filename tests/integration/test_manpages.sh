@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The man pages say what the programs do: each renders without a warning
 # (man -l), documents every option the program's --help lists, and
 # agent.conf(5) and the shipped agent.conf name every configuration key

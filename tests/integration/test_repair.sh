@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Remote repair end to end (issue 11), amt-verify against amt-sim over the
 # network: power status / off / on / reset with AMT's offered states, the
 # device file refusing the host's software while it is off and WS-Man still

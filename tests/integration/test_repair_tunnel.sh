@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Remote repair through a CIRA tunnel (issue 11 with the tunnel issue's
 # --via-tunnel UUID): the user calls for help, amt-sim opens its tunnel to
 # amt-verify listen (the MPS), and the technician's power, boot, console and

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Agent reports end to end on 127.0.0.1: amt-agent (daemon and `report
 # --once`) against amt-sim, delivering over mutual TLS to `amt-verify listen
 # --reports`; the listener down and back (order kept, each report stored

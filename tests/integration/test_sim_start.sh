@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # amt-sim's start-up failures as a user meets them: one line on stderr that
 # says what is missing and what to do, with the documented exit code (4 for
 # "run as root" / a missing capability, 2 for a bad state file), and nothing

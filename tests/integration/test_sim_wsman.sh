@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # amt-sim's WS-Management service from a real HTTP client (curl --digest):
 # AMT's 401 shape, the 401 -> 200 digest round trip, 404/405, SOAP faults,
 # Enumerate/Pull, 3PDS store and read, the data surviving a simulator

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The first-contact WS-Man classes of amt-sim from real clients over HTTP:
 # Identify without credentials (and with [sim] identify_auth), ACL users
 # admitted by interface, asset inventory read with curl --digest, and CIRA

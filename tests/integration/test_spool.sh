@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The report spool's promises as a user sees them through `report --once`
 # and amt-verify: a report carries the number of reports dropped since the
 # last *delivered* one (the count survives processes and is not lost when

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The store on a real PostgreSQL server (pg_lib.sh: initdb + pg_ctl in a temp
 # dir as an unprivileged user, Unix socket only):
 #  1. the store's unit contract (tests/unit/test_verify_store_backends.c) on

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The help path carries traffic, all on loopback: amt-agent call-for-help
 # makes amt-sim open its CIRA tunnel to amt-verify listen (the MPS), which
 # relays each forwarded port on a local port; a technician's tools (curl,

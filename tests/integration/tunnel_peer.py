@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """A device that misbehaves inside its CIRA tunnel, for test_tunnel.sh: it
 runs a good APF handshake (listen_peer.py's builders), forwards 16992 and
 623, prints "open", then, when the MPS relays a connection to it:

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The endpoint journey, proven in a clean root (issue 13): what an
 # administrator deploying amt-agent by package to thousands of machines, and
 # a distribution packager, would check.

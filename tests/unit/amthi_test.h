@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * amthi_test.h - what the AMTHI codec tests share: known-good firmware
  * responses written out byte by byte (protocol-facts.md section 3), exact-

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * heci_linux_test.h - the scripted device behind the libheci transport
  * tests: open/ioctl/read/write/poll/close replaced through the linker's

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * sim_fw_test.h - helpers for unit tests that drive the simulated firmware
  * in-process: build a struct sim_fw from a state, send one AMTHI request

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * sim_lme_test.h - the fixture of the sim_lme tests: a simulated ME with
  * sim_lme.c registered, and a stand-in for the service AMT relays channels

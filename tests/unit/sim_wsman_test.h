@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * sim_wsman_test.h - helpers for unit tests that drive the simulated WS-Man
  * service in-process: a firmware with a given state and a temporary state

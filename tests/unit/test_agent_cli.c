@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * test_agent_cli.c - what a subcommand line needs, decided on the line as
  * the CLI's own option table parses it: every privileged verb and option in

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * test_agent_config.c - the agent's keyword table: defaults, every type,
  * errors naming file:line, and command-line values through the same setter.

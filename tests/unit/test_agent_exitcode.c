@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * test_agent_exitcode.c - the one place exit codes come from: libheci
  * errors and firmware statuses, the network module's failure classes, and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * test_agent_lme_bridge.c - unit tests for agent/lme_bridge.c: the socket
  * libcurl would get, relayed over APF to a fake AMT behind

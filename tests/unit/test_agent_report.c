@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * test_agent_report.c - sending the spool (report.c) with a stand-in for
  * the network module: in order, 2xx delivered and removed (and the drops

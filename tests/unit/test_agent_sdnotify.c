@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * test_agent_sdnotify.c - the sd_notify datagram protocol (sdnotify.c)
  * received by a real socket, as systemd receives it: a path socket and an

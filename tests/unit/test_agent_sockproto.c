@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * test_agent_sockproto.c - the daemon's socket protocol: requests parse or
  * are refused with a reason, and responses round-trip. (What a request may

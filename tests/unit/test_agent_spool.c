@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * test_agent_spool.c - the report spool on a real directory: order, read,
  * delivery, rejection, the bound, and the drop count a report carries

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * test_agent_state.c - state paths: the names under state_dir, the spool
  * default, and a path that does not fit refused rather than cut.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * test_amt_status.c - unit tests for proto/amt_status.c.
  *

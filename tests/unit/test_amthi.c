@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * test_amthi.c - unit tests for heci/amthi.c, the AMTHI session layer, over
  * the real heci.c core and a scripted firmware backend defined here (each

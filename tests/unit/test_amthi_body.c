@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * test_amthi_body.c - unit tests for the AMTHI body codecs
  * (proto/amthi_codec.c).

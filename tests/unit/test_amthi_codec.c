@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * test_amthi_codec.c - unit tests for the AMTHI envelope and names
  * (proto/amthi_envelope.c, proto/amthi_names.c) over every known-good

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * test_apf_codec.c - unit tests for proto/apf_codec.c.
  *

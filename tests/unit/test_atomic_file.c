@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * test_atomic_file.c - crash-safe whole-file writes: new and replaced
  * files, the mode, no temp file left behind, an abandoned write leaves the

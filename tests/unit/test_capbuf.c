@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * test_capbuf.c - the capped growable buffer: grows across many appends,
  * keeps exactly max bytes and says so when input was cut, resets.

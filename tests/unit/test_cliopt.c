@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * test_cliopt.c - the subcommand option parser shared by amt-agent and
  * amt-verify: options and arguments in any order, "--", values, repeats,

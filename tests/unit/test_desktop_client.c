@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * test_desktop_client.c - amt-help's socket client against a scripted
  * service on a real Unix socket: the request line is the CLI's, answers

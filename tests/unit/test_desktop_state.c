@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * test_desktop_state.c - amt-help's state logic without a display: the
  * info and call-for-help JSON the agent prints turned into facts and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * test_guid.c - unit tests for proto/guid.c through heci_guid_parse(): the
  * four client GUIDs libheci connects to, text <-> the mixed-endian raw order

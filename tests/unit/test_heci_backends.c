@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * test_heci_backends.c - unit tests for the callback ("firmware in
  * process") and null backends of libheci. Linked with the scripted device

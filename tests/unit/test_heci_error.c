@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * test_heci_error.c - unit tests for heci_error.c: every libheci error has
  * a name and a message (never NULL, even for values it does not know), the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * test_heci_linux.c - unit tests for the libheci transport: the real heci.c
  * core and heci_linux.c backend over the scripted device of

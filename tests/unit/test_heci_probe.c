@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * test_heci_probe.c - unit tests for device probing in heci.c over the
  * scripted device of heci_linux_test.h: the order of the default nodes,

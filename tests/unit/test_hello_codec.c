@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * test_hello_codec.c - unit tests for proto/hello_codec.c.
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * test_ider_codec.c - unit tests for proto/ider_codec.c.
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * test_lme.c - unit tests for heci/lme.c, the APF host ("LMS") role.
  *

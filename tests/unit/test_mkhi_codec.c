@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * test_mkhi_codec.c - unit tests for proto/mkhi_codec.c.
  *

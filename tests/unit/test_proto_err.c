@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * test_proto_err.c - unit tests for proto/proto_err.c and for the promise
  * heci_error.h makes about it.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * test_redir_codec.c - unit tests for proto/redir_codec.c.
  *

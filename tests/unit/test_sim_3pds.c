@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * test_sim_3pds.c - AMT Third Party Data Storage in the simulator, driven
  * through the SOAP core: EACL and registration, allocation (MTU multiples,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * test_sim_alerts.c - the simulated AMT's alerts without sockets: the event
  * envelope against a real recorded event (MeshCentral's amtevents.js

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * test_sim_chan.c - AMT's APF channel table (tools/sim/sim_chan.c) on its
  * own: every message it sends is recorded and checked, nothing touches a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * test_sim_cira.c - the simulator's user-initiated CIRA client
  * (tools/sim/sim_cira.c) driven through Open/CloseUserInitiatedConnection

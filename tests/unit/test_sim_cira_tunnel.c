@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * test_sim_cira_tunnel.c - what travels through the simulator's CIRA tunnel
  * (tools/sim/sim_cira_tunnel.c with sim_chan.c and sim_ports.c): the test

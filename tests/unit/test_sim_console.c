@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * test_sim_console.c - the simulated host's serial console
  * (tools/sim/sim_console.c) driven with explicit times: each boot plan's

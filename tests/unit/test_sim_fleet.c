@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * test_sim_fleet.c - unit tests for the rules of amt-sim fleet
  * (tools/sim/sim_fleet_dev.c): the --faults and --listen syntax and their

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * test_sim_fuse.c - the simulated device file (tools/sim/sim_fuse.c) driven
  * with real syscalls: mount at a temp path with an echo client, then open,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * test_sim_fw.c - assembly of the simulated firmware from its part table
  * (tools/sim/sim_fw.c): which ME clients and services a state calls for,

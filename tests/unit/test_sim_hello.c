@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * test_sim_hello.c - the simulator's remote-configuration hello sender
  * (tools/sim/sim_hello.c) driven through its AMTHI commands

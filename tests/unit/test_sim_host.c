@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * test_sim_host.c - the simulated host's power and boot rules
  * (tools/sim/sim_host.c, sim_boot.c, sim_host_nvm.c) and what they do to

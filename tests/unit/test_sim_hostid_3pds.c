@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * test_sim_hostid_3pds.c - common/hostid_3pds.c (the host-ID block in AMT
  * 3PDS) driven through the real WS-Man client (libcurl, digest) against the

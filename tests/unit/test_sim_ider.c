@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * test_sim_ider.c - the simulated AMT's IDE-R session (sim_ider.c) on
  * bytes, and the simulated BIOS (sim_ider_bios.c over sim_bootmedia.c)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * test_sim_lme.c - unit tests for tools/sim/sim_lme.c, AMT's side of APF,
  * driven through the sim_me API in-process with the test playing the host

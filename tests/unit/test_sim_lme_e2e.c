@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * test_sim_lme_e2e.c - an end-to-end run of the host side of APF
  * (heci/lme.c) against AMT's side (tools/sim/sim_lme.c) through a small

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * test_sim_me.c - unit tests for the simulated ME core (tools/sim/sim_me.c):
  * connect rules, write/read semantics, queue order, partial reads, latency,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * test_sim_mkhi.c - the simulated MKHI client (tools/sim/sim_mkhi.c) as real
  * host software sees it: intel/metee's PROD_MKHI_SimpleGetVersion request

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * test_sim_net.c - the simulator's socket helpers (tools/sim/sim_net.c):
  * "host:port" splitting, time scaling, and connect results (refused,

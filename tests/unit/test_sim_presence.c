@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * test_sim_presence.c - Agent Presence in the simulated AMT: the watchdog
  * state machine on its own (every transition, wrong and wrapping sequence

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * test_sim_sol.c - AMT's side of a redirection session (tools/sim/sim_sol.c)
  * without sockets: the Debian amtterm 1.4 transcript of protocol-facts-2.md

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * test_sim_wsman.c - the simulated WS-Man service: the Authorization header
  * parser and digest check (RFC 2617 vectors), the nonce table, SOAP

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * test_sim_wsman_classes.c - the simulated AMT's WS-Man answers against the
  * recorded AMT response fixtures of tests/data/wsman (shapes from the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * test_sim_wsman_http.c - the HTTP side of the simulated WS-Man service:
  * over sim_wsman_connect_internal() AMT's 401 shape, the digest round trip

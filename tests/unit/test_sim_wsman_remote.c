@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * test_sim_wsman_remote.c - the remote-access (CIRA) classes of the
  * simulated AMT against the recorded AMT response fixtures of

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * test_sim_wsman_repair.c - the remote-repair WS-Man classes
  * (tools/sim/sim_wsman_power.c, sim_wsman_redir.c) against the recorded

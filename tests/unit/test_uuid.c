@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * test_uuid.c - the one UUIDv4 generator: RFC 4122 text, version and
  * variant bits, and no repeats.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * test_verify_alerts.c - amt-verify's event receiver without sockets: the
  * parser against the two recorded real firmware events (MeshCentral's

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * test_verify_atapi.c - the drive amt-verify ider presents (tools/verify/
  * atapi.c): every command it answers, on the CD-ROM and the floppy, with

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * test_verify_console_tty.c - the input side of `amt-verify console`
  * (tools/verify/console_tty.c): the `~.` escape only at the start of a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * test_verify_eventfmt.c - unit tests for tools/verify/eventfmt.c: the
  * one-line summary of a closed CIRA tunnel says who ended it in words, so

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * test_verify_fleet_inventory.c - unit tests for the fleet inventory
  * (tools/verify/fleet_inventory.c): CSV with a header (quotes, CRLF,

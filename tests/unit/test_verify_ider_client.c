@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * test_verify_ider_client.c - amt-verify ider's session (tools/verify/
  * ider_client.c) on AMT's bytes: StartRedirectionSession "IDER" and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * test_verify_listen_rate.c - unit tests for tools/verify/listen_rate.c:
  * the burst and the even refill of one key, keys kept apart (by bytes and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * test_verify_mps.c - unit tests for tools/verify/mps_apf.c, the MPS side of
  * CIRA APF, driven with device byte streams built by apf_encode(): the good

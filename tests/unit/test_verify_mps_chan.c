@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * test_verify_mps_chan.c - the MPS's APF channel table
  * (tools/verify/mps_chan.c) on its own: every message it sends and every

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * test_verify_proxy_hdr.c - unit tests for tools/verify/proxy_hdr.c, the
  * PROXY protocol header: v1 and v2 headers HAProxy sends (TCP4, TCP6,

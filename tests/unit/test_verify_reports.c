@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * test_verify_reports.c - unit tests for agent reports in amt-verify:
  * validation (tools/verify/reportdoc.c: a good report, each required key

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * test_verify_sol_client.c - amt-verify's side of a redirection session
  * (tools/verify/sol_client.c) fed AMT's bytes: the digest exchange (the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * test_verify_store.c - unit tests for tools/verify/store.c: create, add,
  * list (order, since), the JSON form, schema version checks, read-only

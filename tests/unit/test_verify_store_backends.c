@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * test_verify_store_backends.c - the store's contract, run on both
  * backends: SQLite (a temporary file, always) and PostgreSQL (a fresh

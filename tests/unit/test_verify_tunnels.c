@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * test_verify_tunnels.c - the store's tunnels table
  * (tools/verify/store_tunnels.c, schema step 2 -> 3) and the resolution of

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * test_verify_util.c - unit tests for tools/verify/verify_util.c: ISO-8601
  * and duration parsing for --since, event time formatting, listen address

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * test_wire.c - unit tests for the byte cursors in proto/wire.c.
  *

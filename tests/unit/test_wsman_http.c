@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * test_wsman_http.c - unit tests for common/wsman.c against a fake AMT.
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * test_wsman_tls.c - TLS behaviour of common/wsman.c against a fake AMT
  * with a self-signed certificate.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * test_wsman_xml.c - unit tests for common/wsman_xml.c.
  *

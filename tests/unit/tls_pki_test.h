@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * tls_pki_test.h - a throwaway PKI for unit tests that run TLS on loopback:
  * an EC P-256 CA and a server certificate it signs (CN and SAN chosen by

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * wsman_fixture.h - compare a WS-Man response with a recorded fixture
  * (tests/data/wsman/NAME.xml) structurally: the namespace declarations of

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * main.c - amt-sim command line: load the device state, build the simulated
  * ME, expose it as a device file through FUSE, and handle signals:

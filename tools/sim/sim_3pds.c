@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * sim_3pds.c - AMT Third Party Data Storage over WS-Man (protocol-facts.md
  * 7.4): AMT_ThirdPartyDataStorageService, present on AMT major versions

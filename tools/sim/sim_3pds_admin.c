@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * sim_3pds_admin.c - AMT_ThirdPartyDataStorageAdministrationService: the
  * enterprise access control list (EACL), the global storage attributes and

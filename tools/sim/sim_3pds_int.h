@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * sim_3pds_int.h - what the two 3PDS service files share: the runtime
  * sessions and locks, one method call's context, the method table type and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * sim_3pds_nvm.c - 3PDS non-volatile contents and their INI form (see
  * sim_3pds_nvm.h).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * sim_3pds_nvm.h - what AMT Third Party Data Storage (3PDS) keeps in NVM:
  * the storage limits, the enterprise access control list (EACL), the

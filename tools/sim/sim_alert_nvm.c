@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * sim_alert_nvm.c - alert NVM: subscriptions, environment detection and the
  * [events] switches (see sim_alert_nvm.h).

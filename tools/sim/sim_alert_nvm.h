@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * sim_alert_nvm.h - what AMT keeps in NVM for alerts: the WS-Eventing
  * subscriptions (protocol-facts-2.md 1.1-1.3), the environment detection

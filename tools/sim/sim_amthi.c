@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * sim_amthi.c - the AMTHI firmware client of the simulated ME.
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * sim_boot.c - AMT's one-time boot control (see sim_boot.h).
  * Boot source InstanceIDs and structured strings: go-wsman-messages'

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * sim_boot.h - AMT's one-time boot control (protocol-facts-2.md section 5):
  * the rules behind AMT_BootSettingData Put, CIM_BootConfigSetting

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * sim_bootmedia.c - boot media parsers (see sim_bootmedia.h). Layouts:
  * ISO9660 (BSD cd9660/iso.h, Linux iso_fs.h), El Torito (pycdlib

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * sim_bootmedia.h - what a BIOS reads from boot media, as pure parsers over
  * sectors (protocol-facts-ider.md section 5): ISO9660 volume descriptors,

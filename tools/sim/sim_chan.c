@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * sim_chan.c - AMT's APF channel table (see sim_chan.h for the rules).
  *

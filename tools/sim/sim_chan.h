@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * sim_chan.h - AMT's side of APF channels as a state machine: the channel
  * table one APF session keeps (an LME host connection in sim_lme.c, a CIRA

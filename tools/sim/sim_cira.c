@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * sim_cira.c - the user-initiated CIRA client (see sim_cira.h): the
  * request, TLS and the APF handshake; the connected tunnel is

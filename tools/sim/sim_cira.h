@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * sim_cira.h - the AMT (client) side of a user-initiated CIRA tunnel
  * (protocol-facts.md sections 6 and 9).

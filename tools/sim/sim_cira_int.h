@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * sim_cira_int.h - what the CIRA client's set-up half (sim_cira.c: the
  * request, TLS and the APF handshake) hands to its connected half

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * sim_cira_tunnel.c - a connected CIRA tunnel, AMT side: keepalives, the
  * tunnel's lifetime, and the channels the MPS opens to the ports AMT

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * sim_console.c - the simulated host's serial console (see sim_console.h).
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * sim_console.h - the simulated host's serial console: what a technician
  * sees and types over Serial-over-LAN. It exists so that remote-repair

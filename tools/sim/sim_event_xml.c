@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * sim_event_xml.c - the event envelope AMT sends and the Subscribe request
  * it reads (see sim_event_xml.h).

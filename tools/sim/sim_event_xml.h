@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * sim_event_xml.h - the WS-Eventing XML of the simulated AMT: the event
  * envelope it POSTs to subscribers (CIM_AlertIndication, protocol-facts-2.md

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * sim_events.c - the event engine and the watchdog timer thread (see
  * sim_events.h).

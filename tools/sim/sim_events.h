@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * sim_events.h - the simulated firmware's event engine: every event AMT
  * raises goes to its event log (AMT_MessageLog) and, as a WS-Event

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * sim_fleet.c - `amt-sim fleet`: N simulated devices' WS-Management in one
  * process (see sim_fleet.h).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * sim_fleet.h - amt-sim fleet: one process serving the WS-Management of N
  * simulated AMT devices, each on its own loopback address (127.1.x.y, ports

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * sim_fleet_dev.c - the rules of a simulated fleet that are not sockets (see
  * sim_fleet.h): the --faults and --listen syntax, which devices get which

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * sim_fleet_tls.c - certificates of a simulated fleet (see sim_fleet.h).
  *

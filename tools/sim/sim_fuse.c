@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * sim_fuse.c - the simulated /dev/mei0: a one-file FUSE filesystem (libfuse3
  * low-level API) whose root inode is the device (implements sim_fuse.h).

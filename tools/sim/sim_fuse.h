@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * sim_fuse.h - expose a struct sim_me as a MEI character device look-alike:
  * one regular file, mounted with FUSE (libfuse3 low-level API) directly over

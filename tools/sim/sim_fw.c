@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * sim_fw.c - assembly of the simulated firmware from its parts (see
  * sim_fw.h): one table row per part, nothing else.

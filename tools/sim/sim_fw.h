@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * sim_fw.h - the simulated firmware: the context its parts share, and the
  * table that assembles it from those parts.

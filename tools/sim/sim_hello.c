@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * sim_hello.c - the remote-configuration hello sender (see sim_hello.h).
  *

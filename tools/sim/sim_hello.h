@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * sim_hello.h - the simulated firmware's remote-configuration "hello"
  * sender (protocol-facts.md section 8).

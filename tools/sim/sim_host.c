@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * sim_host.c - the simulated host's power (see sim_host.h): the rules, and
  * applying a decision to the device.

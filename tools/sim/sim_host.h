@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * sim_host.h - the simulated host's power (protocol-facts-2.md section 4):
  * which DMTF power states AMT offers in each host state, what

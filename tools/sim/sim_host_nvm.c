@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * sim_host_nvm.c - the [host] and [boot] sections of the state file (see
  * sim_host_nvm.h). One row per key parses it on load and writes it on

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * sim_host_nvm.h - what the simulated platform keeps across a restart for
  * remote repair: the host's power state ([host] power) and AMT's boot

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * sim_hw.c - hardware inventory state and its INI form (see sim_hw.h).
  * Defaults describe a small-form-factor business PC (values of the shape

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * sim_hw.h - the simulated platform's hardware as AMT reports it for asset
  * inventory (SMBIOS data the BIOS hands the ME): chassis, base board,

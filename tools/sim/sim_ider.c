@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * sim_ider.c - AMT's side of an IDE-R session (see sim_ider.h). Bytes in
  * and out go through proto/ider_codec.c.

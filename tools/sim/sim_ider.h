@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * sim_ider.h - AMT's side of one IDE-R session once it is authenticated
  * (protocol-facts-ider.md sections 1 and 3): the state machine, without

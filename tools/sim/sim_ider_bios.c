@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * sim_ider_bios.c - the simulated BIOS's boot from an IDE-R drive (see
  * sim_ider_bios.h). One step per command; each step's answer decides the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * sim_ider_bios.h - the simulated host's BIOS booting from an IDE-R drive:
  * the ATAPI commands it sends and what it makes of the answers, as a state

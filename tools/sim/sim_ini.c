@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * sim_ini.c - shared state-file value parsers and the keyword table (see
  * sim_ini.h).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * sim_ini.h - value parsers every part of the simulator's state file shares
  * (the device keys in sim_state.c, the 3PDS sections in sim_3pds_nvm.c, the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * sim_lme.c - AMT's side of APF over the simulated LME client (see
  * sim_lme.h).

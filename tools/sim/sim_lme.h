@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * sim_lme.h - the LME firmware client of the simulated ME: AMT's side of
  * APF port forwarding (protocol-facts.md 6.5/6.6, 10).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * sim_me.c - the simulated Management Engine core (implements sim_me.h).
  *

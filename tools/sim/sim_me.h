@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * sim_me.h - the simulated Management Engine: firmware clients, host
  * connections, message queues, timing and transport-level faults.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * sim_mkhi.c - the MKHI firmware client of the simulated ME: GET_FW_VERSION
  * and FWCAPS GetRule.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * sim_msglog.c - AMT's event log records and ring (see sim_msglog.h).
  */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * sim_msglog.h - AMT's event log (AMT_MessageLog, protocol-facts-2.md 1.7):
  * fixed 21-byte records, newest first, at most 390, the oldest overwritten

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * sim_net.c - blocking-socket helpers for the simulator (see sim_net.h).
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * sim_net.h - small blocking-socket helpers shared by the simulator's
  * network senders (sim_hello.c, sim_cira.c).

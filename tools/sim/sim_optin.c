@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * sim_optin.c - user consent (see sim_optin.h).
  */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * sim_optin.h - user consent (IPS_OptInService): before a console on the
  * network may redirect the host's console or change how it boots, the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * sim_ports.c - the port -> service table (see sim_ports.h).
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * sim_ports.h - the TCP services AMT offers through APF channels, one row
  * per port: which service answers a channel to it, whether the platform

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * sim_presence.c - Agent Presence watchdogs: NVM and state machine (see
  * sim_presence.h).

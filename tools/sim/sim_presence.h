@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * sim_presence.h - AMT's Agent Presence watchdogs (protocol-facts-2.md
  * section 3): what a console configures (NVM) and the state machine each

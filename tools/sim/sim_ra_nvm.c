@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * sim_ra_nvm.c - remote-access NVM: MPS entries and policy rules (see
  * sim_ra_nvm.h).

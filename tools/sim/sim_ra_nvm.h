@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * sim_ra_nvm.h - what AMT keeps in NVM for remote access (CIRA): the
  * Management Presence Servers (MPS) it may tunnel to and the remote-access

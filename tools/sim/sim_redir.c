@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * sim_redir.c - the redirection service (see sim_redir.h): libevent on one
  * thread with its own event_base, the listeners (internal ones for APF

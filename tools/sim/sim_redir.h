@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * sim_redir.h - AMT's redirection service in the simulator: Serial-over-LAN
  * on TCP 16994 and, with [amt] tls_cert/tls_key, over TLS on 16995 (the

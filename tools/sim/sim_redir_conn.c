@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * sim_redir_conn.c - one connection of the simulated redirection service
  * (see sim_redir_int.h): its bufferevent, the output queue that writes a

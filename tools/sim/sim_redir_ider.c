@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * sim_redir_ider.c - IDE-R in the simulated redirection service (see
  * sim_redir_int.h): framing a connection's bytes once its IDE-R session is

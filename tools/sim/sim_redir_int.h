@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * sim_redir_int.h - what the two files of the simulated redirection service
  * share: sim_redir.c (the service: listeners, TLS, the thread, the console's

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * sim_sol.c - AMT's side of one redirection connection (see sim_sol.h).
  * Bytes in and out go through proto/redir_codec.c; digest answers are

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * sim_sol.h - AMT's side of one redirection connection (protocol-facts-2.md
  * section 6): the session state machine, without sockets or timers.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * sim_state.c - the simulator's state file (see sim_state.h).
  *

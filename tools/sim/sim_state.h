@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * sim_state.h - the simulated device's state: what real firmware keeps in
  * NVM and what it reports, plus the simulator's fault switches.

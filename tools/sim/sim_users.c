@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * sim_users.c - the ACL's digest users and their INI form (see sim_users.h).
  */

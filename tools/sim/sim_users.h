@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * sim_users.h - AMT's user access control list (ACL): the digest users an
  * administrator added besides the admin account, each with an interface

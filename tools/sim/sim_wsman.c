@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * sim_wsman.c - the HTTP side of the simulated WS-Man service (see
  * sim_wsman.h): libevent evhttp on one service thread with its own

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * sim_wsman.h - AMT's WS-Management service in the simulator: HTTP on
  * listen_addr:16992 (HTTPS on 16993 when [amt] tls_cert/tls_key are set),

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * sim_wsman_alerts.c - the alert classes of the simulated AMT
  * (protocol-facts-2.md 1.1, 1.3, 1.7, 2.3): CIM_FilterCollection (the

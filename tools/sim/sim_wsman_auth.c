@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * sim_wsman_auth.c - the simulated AMT's digest realm (the digest check
  * itself is common/http_digest.c, which the event receiver of amt-verify

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * sim_wsman_classes.c - the table of every WS-Man class the simulated AMT
  * serves: the single place a class is declared. A class is one row here

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * sim_wsman_core.h - what the two files of the simulated WS-Man SOAP core
  * share: the request as parsed, the response under construction with AMT's

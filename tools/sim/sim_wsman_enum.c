@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * sim_wsman_enum.c - WS-Enumeration in the simulated WS-Man service:
  * Enumerate, Pull, Release and the enumeration contexts (see

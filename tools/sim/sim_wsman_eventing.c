@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * sim_wsman_eventing.c - WS-Eventing in the simulated WS-Man service
  * (protocol-facts-2.md 1.2, 1.3; see sim_wsman_core.h).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * sim_wsman_frame.c - how AMT frames a WS-Man answer on the wire (see
  * sim_wsman_int.h): its headers in AMT's order, the Date, and the chunked

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * sim_wsman_general.c - the general WS-Man classes of the simulated AMT
  * (protocol-facts.md 7.3): AMT_GeneralSettings,

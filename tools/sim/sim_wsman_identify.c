@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * sim_wsman_identify.c - WS-Management Identify (DSP0226 section 11) as
  * the simulated AMT answers it: the request is a wsmid:Identify Body

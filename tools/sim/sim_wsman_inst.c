@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * sim_wsman_inst.c - what a WS-Man class of the simulator sees of the SOAP
  * core: writing the properties of an instance or method output

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * sim_wsman_int.h - the parts of the simulated WS-Man service that are
  * tested without sockets: the Authorization header parser and digest check

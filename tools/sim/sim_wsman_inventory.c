@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * sim_wsman_inventory.c - asset inventory over WS-Man, what a help desk
  * reads through a call-for-help tunnel: CIM_Chassis, CIM_Card (base board),

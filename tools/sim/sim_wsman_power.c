@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * sim_wsman_power.c - the remote-repair class family, power and boot
  * (protocol-facts-2.md sections 4 and 5): CIM_PowerManagementService

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * sim_wsman_presence.c - the Agent Presence classes of the simulated AMT
  * (protocol-facts-2.md section 3): AMT_AgentPresenceService,

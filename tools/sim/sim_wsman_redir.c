@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * sim_wsman_redir.c - the remote-repair class family, redirection and
  * consent: AMT_RedirectionService (RequestStateChange of the SOL and IDE-R

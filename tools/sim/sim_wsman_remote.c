@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * sim_wsman_remote.c - the remote-access (CIRA) classes of the simulated
  * AMT (protocol-facts-2.md 2.4, 2.5): AMT_RemoteAccessService with

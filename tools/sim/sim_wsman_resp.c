@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * sim_wsman_resp.c - the response side of the simulated WS-Man SOAP core:
  * AMT's envelope (fixed prefixes a..f, payload namespaces g, h, ... in

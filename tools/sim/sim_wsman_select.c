@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * sim_wsman_select.c - which instance a WS-Man request names: selectors by
  * value or, for association keys, by endpoint reference (compared in one

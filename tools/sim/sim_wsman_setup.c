@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * sim_wsman_setup.c - what a console or activation service reads on first
  * contact besides the general classes: IPS_HostBasedSetupService (the

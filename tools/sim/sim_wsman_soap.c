@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * sim_wsman_soap.c - the SOAP core of the simulated WS-Man service: one
  * request envelope in, one response envelope out, shaped as AMT shapes

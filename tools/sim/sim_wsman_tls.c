@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * sim_wsman_tls.c - certificates and TLS in the simulated AMT's WS-Man
  * view: AMT_PublicKeyCertificate, AMT_TLSSettingData and

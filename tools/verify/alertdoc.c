@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * alertdoc.c - parse AMT's event envelope and build the receiver's answers
  * (see alertdoc.h).

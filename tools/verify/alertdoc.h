@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * alertdoc.h - what a valid WS-Event from AMT is (protocol-facts-2.md 1.4):
  * a SOAP 1.2 envelope whose Action is .../wsman/Event, with a MessageID

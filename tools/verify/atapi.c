@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * atapi.c - the read-only ATAPI drive (see atapi.h). CDB fields and reply
  * data are big-endian (SCSI). Canned data: protocol-facts-ider.md 2.2

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * atapi.h - the drive amt-verify ider presents to the host: a read-only
  * ATAPI CD-ROM (2048-byte blocks) or an ATAPI removable floppy (LS-120

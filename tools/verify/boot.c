@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * boot.c - amt-verify boot (HOST | --via-tunnel UUID) --bios|--pxe|--hdd|--cd
  * [--then reset|on|none] [--json]: boot the host once into BIOS setup, the

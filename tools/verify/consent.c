@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * consent.c - amt-verify consent (HOST | --via-tunnel UUID)
  * start|send CODE|cancel|status [--json]: user consent (IPS_OptInService)

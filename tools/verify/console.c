@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * console.c - amt-verify console (HOST | --via-tunnel UUID) [--tls] ...:
  * the host's serial console over Serial-over-LAN.

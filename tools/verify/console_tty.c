@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * console_tty.c - raw mode, the escape filter and script text (see
  * console_tty.h). The saved settings live in one static slot because a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * console_tty.h - the terminal side of `amt-verify console`: raw mode that
  * is restored on every way out, the `~.` escape, and the text escapes of

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * device.c - amt-verify device HOST: read a device's AMT state over
  * WS-Management from the network side and compare it with what is expected;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * device.h - reading one device's AMT state over WS-Management from the
  * network side, shared by `amt-verify device` and `amt-verify reports

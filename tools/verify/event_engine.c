@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * event_engine.c - run programs for stored WS-Events (see event_engine.h).
  *

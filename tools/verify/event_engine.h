@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * event_engine.h - the event engine of `amt-verify listen --events`: rules
  * of the form MATCH=PROGRAM (--on-event, repeatable) that run a program for

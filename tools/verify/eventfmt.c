@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * eventfmt.c - JSON lines and one-line text summaries of events (see
  * eventfmt.h). Unknown event types print their detail as compact JSON, so a

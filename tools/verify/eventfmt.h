@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * eventfmt.h - how amt-verify shows a recorded event: one JSON object per
  * line for scripts, or a one-line summary for people.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * events.c - `amt-verify events`: list the events a receiver recorded,
  * oldest first, as one-line summaries or JSON lines, optionally only those

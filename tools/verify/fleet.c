@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * fleet.c - `amt-verify fleet`: read every device of an inventory over
  * WS-Management, thousands in parallel from one event loop (fleet_engine.c),

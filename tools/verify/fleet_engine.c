@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * fleet_engine.c - one libevent loop, one libcurl multi handle, a fiber per
  * device in flight (see fleet_engine.h).

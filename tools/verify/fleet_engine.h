@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * fleet_engine.h - the engine behind `amt-verify fleet` and `reports
  * --check`: one libevent loop drives a libcurl multi handle, and each

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * fleet_fiber.c - fibers on ucontext (see fleet_fiber.h).
  *

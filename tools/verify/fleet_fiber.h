@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * fleet_fiber.h - fibers for the fleet engine: a small stack of its own per
  * device in flight, so the same blocking-style WS-Man code that `device`

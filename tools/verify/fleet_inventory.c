@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * fleet_inventory.c - reading the fleet inventory (see fleet_inventory.h).
  *

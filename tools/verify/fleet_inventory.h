@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * fleet_inventory.h - the inventory `amt-verify fleet` reads, one device at
  * a time: CSV with a header row, or JSON lines.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * fleet_output.c - result lines, progress and summary of `amt-verify fleet`
  * (see fleet_output.h).

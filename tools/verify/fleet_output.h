@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * fleet_output.h - what `amt-verify fleet` prints: one result line per
  * device (text, JSON lines or CSV), a progress line on a terminal, and the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * ider.c - amt-verify ider (HOST | --via-tunnel UUID) (--cd FILE | --floppy
  * FILE) [--boot cd|floppy|none] [--then reset|on|none] [--until-idle S]:

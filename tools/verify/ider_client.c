@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * ider_client.c - the console's side of an IDE-R session (see
  * ider_client.h). Start and authentication are sol_client.c's, fed one

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * ider_client.h - the console's side of an IDE-R session for `amt-verify
  * ider` (protocol-facts-ider.md sections 1-3): the state machine without

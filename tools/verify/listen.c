@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * listen.c - `amt-verify listen`: options, the store, one libevent loop with
  * any of the hello receiver, the MPS and the agent-report receiver, the

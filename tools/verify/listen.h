@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * listen.h - what the receivers of `amt-verify listen` share: one libevent
  * loop, the store, the output mode, the bounds, and the list of open

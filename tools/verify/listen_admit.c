@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * listen_admit.c - connection admission for every receiver of `amt-verify
  * listen`: the listening sockets (bound with LEV_OPT_REUSEABLE, paused for a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * listen_common.c - what the receivers of `amt-verify listen` share besides
  * admission (listen_admit.c): recording and printing events, and the TLS

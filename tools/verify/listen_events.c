@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * listen_events.c - the WS-Event receiver of `amt-verify listen --events`:
  * the subscriber AMT POSTs its alerts to (protocol-facts-2.md 1.4), over

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * listen_hello.c - the provisioning "hello" receiver of `amt-verify listen`
  * (plain TCP, default port 9971).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * listen_mps.c - the CIRA receiver (MPS) of `amt-verify listen`: TLS
  * (its own certificate, TLS 1.2 minimum) and socket plumbing around the APF

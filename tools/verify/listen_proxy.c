@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * listen_proxy.c - `listen --proxy-protocol`: every connection starts with a
  * PROXY protocol header from the load balancer (proxy_hdr.c parses it), and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * listen_rate.c - keyed token buckets (see listen_rate.h).
  *

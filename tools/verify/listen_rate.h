@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * listen_rate.h - keyed rate limits for `amt-verify listen`: at most N
  * events per key per minute (a token bucket: a burst of N, refilled

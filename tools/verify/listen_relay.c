@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * listen_relay.c - the relay of one CIRA tunnel (see listen_relay.h).
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * listen_relay.h - the relay of one CIRA tunnel: for every port the device
  * forwarded, a local listening port (--relay-bind, port from the kernel or

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * listen_reports.c - the receiver of agent reports in `amt-verify listen`:
  * HTTPS (libevent's evhttp over OpenSSL bufferevents, TLS 1.2 minimum),

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * listen_verify.c - verify-on-connect (see listen_verify.h).
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * listen_verify.h - verify-on-connect for `amt-verify listen --mps`: once a
  * tunnel is up, read AMT_GeneralSettings and CIM_SoftwareIdentity through

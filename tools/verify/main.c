@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * main.c - amt-verify command line: global options and the subcommand table
  * (exact names, no prefix matching; add a row to add a command).

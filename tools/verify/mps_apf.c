@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * mps_apf.c - the MPS side of CIRA APF as a state machine over bytes (see
  * mps_apf.h for the rules it enforces).

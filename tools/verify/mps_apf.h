@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * mps_apf.h - the server (MPS) side of a CIRA APF session, as a state
  * machine over bytes: no sockets, no event loop, no clock of its own.

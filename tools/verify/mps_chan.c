@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * mps_chan.c - the MPS's APF channel table (see mps_chan.h for the rules).
  *

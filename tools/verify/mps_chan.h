@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * mps_chan.h - the MPS side of APF channels as a state machine: the
  * channels one CIRA tunnel carries for the relay (listen_relay.c), opened

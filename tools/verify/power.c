@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * power.c - amt-verify power (HOST | --via-tunnel UUID) [ACTION] [--json]:
  * read the host's power state and what AMT offers, or ask for a change.

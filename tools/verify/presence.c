@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * presence.c - amt-verify presence: a device's Agent Presence watchdogs
  * (protocol-facts-2.md section 3), as a help desk console sets them up.

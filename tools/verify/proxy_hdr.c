@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * proxy_hdr.c - the PROXY protocol header codec (see proxy_hdr.h), after
  * HAProxy's specification (doc/proxy-protocol.txt): v1 text with exactly one

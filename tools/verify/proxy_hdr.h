@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * proxy_hdr.h - the PROXY protocol header (HAProxy's "PROXY protocol"
  * specification, versions 1 and 2) a TCP load balancer puts in front of a

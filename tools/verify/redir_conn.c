@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * redir_conn.c - the connection to AMT's redirection port (see
  * redir_conn.h); moved here from console.c when `ider` came to need it.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * redir_conn.h - the connection to AMT's redirection port (16994, TLS
  * 16995) that `amt-verify console` and `amt-verify ider` share: TCP with a

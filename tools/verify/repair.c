@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * repair.c - what the remote-repair commands share (see repair.h): the
  * target and its options, the WS-Man client, exit codes, and the words for

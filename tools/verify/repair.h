@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * repair.h - what the remote-repair commands of amt-verify (power, boot,
  * console, consent) share: the target (HOST, or a device behind a CIRA

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * repair_power.h - the power reads and requests `amt-verify power` makes,
  * shared with `amt-verify boot` and `ider` (which reset or power on after

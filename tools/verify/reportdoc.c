@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * reportdoc.c - validation of agent reports and the "report" event detail
  * (see reportdoc.h).

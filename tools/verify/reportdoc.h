@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * reportdoc.h - what amt-verify accepts as an agent report: the checks on the
  * JSON document `amt-agent` POSTs (agent/report.c: the `info --json` object

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * reports.c - `amt-verify reports`: the latest agent report of each device
  * from the store, one line each (text for people, JSON lines for scripts),

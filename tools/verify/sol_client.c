@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * sol_client.c - the console's side of a redirection session (see
  * sol_client.h). Digest answers: MD5 from OpenSSL, the formula of RFC 2617

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * sol_client.h - the console's side of AMT's redirection protocol
  * (protocol-facts-2.md section 6) for `amt-verify console`: the session

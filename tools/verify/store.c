@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * store.c - the store's front (see store.h): choosing the backend from the
  * target, the checks every call makes whatever the backend (read-only

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * store.h - amt-verify's receiver store: timestamped events (hello packets,
  * CIRA tunnels, agent reports) and the agent reports themselves, in an

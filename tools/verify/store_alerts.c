@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * store_alerts.c - the alerts table of the store (see store.h): a WS-Event
  * from AMT together with its "alert" event, once per (device, MessageID,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * store_int.h - what the store's front (store.c) and its backends
  * (store_sqlite*.c, store_pg*.c) share: the handle, the backend operations

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * store_migrations.h - the store's schema as versioned migrations, one SQL
  * file per step and backend in tools/verify/migrations/BACKEND/NNN_NAME.sql,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * store_pg.c - the PostgreSQL backend of the store (see store.h), through
  * libpq: one database that several listeners share behind a load balancer.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * store_pg.h - what the PostgreSQL backend's two files share: store_pg.c
  * (connecting, migrations, the statements and the synchronous calls the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * store_pg_pool.c - the PostgreSQL writes of a listener (store_attach): a
  * pool of non-blocking libpq connections driven by the listener's libevent

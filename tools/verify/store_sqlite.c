@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * store_sqlite.c - the SQLite backend of the store (see store.h): one file,
  * WAL mode, synchronous FULL, a 5 s busy timeout, the schema version in

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * store_tunnels.c - the tunnels table of the store (see store.h): the CIRA
  * tunnels a listener holds open and the local ports it relays them on, so

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * subscribe.c - amt-verify subscribe, unsubscribe and subscriptions: a
  * device's WS-Eventing subscriptions (protocol-facts-2.md 1.2, 1.3).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * tls_stream.c - a server-side TLS connection on a libevent loop (see
  * tls_stream.h for what it is for).

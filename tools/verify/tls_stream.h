@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * tls_stream.h - a server-side TLS connection on the listener's libevent
  * loop, for the MPS (listen_mps.c): what bufferevent_openssl did there,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * tunnel_target.c - `HOST | --via-tunnel UUID` (see tunnel_target.h).
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * tunnel_target.h - where an amt-verify command that talks to a device
  * connects: `HOST` directly, or `--via-tunnel UUID`, the relay port a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * tunnels.c - `amt-verify tunnels`: the CIRA tunnels open now on the
  * listeners writing to the store, and the local relay port of each port

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * verify.h - amt-verify's subcommand entry points, exit codes and small
  * helpers shared by its receivers (text forms of times, addresses, UUIDs,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * verify_util.c - the small helpers declared in verify.h: clocks and
  * ISO-8601 times, option values, listen addresses, printable text, hex and

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: Apache-2.0
 -- Events: one row per hello packet, CIRA tunnel open/close, agent report.
 -- time is the receiving listener's clock; detail is the type's own fields
 -- (json, not jsonb: the text is kept as written, so both stores print the

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: Apache-2.0
 -- Agent reports, each stored once however many listeners receive it:
 -- report_id is unique and every insert is INSERT ... ON CONFLICT
 -- (report_id) DO NOTHING, never a read followed by a write. event_id is the

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: Apache-2.0
 -- WS-Events from AMT, each stored once however many listeners receive it:
 -- dedupe (device, MessageID, IndicationTime, IndicationIdentifier) is
 -- unique and the insert is ON CONFLICT (dedupe) DO NOTHING, with its

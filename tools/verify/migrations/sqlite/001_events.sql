@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: Apache-2.0
 -- Events: one row per hello packet, CIRA tunnel open/close, agent report.
 -- time is ISO-8601 UTC with milliseconds ("2026-11-22T10:00:00.123Z"), so
 -- text order is time order; detail is the type's own fields as JSON text.

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: Apache-2.0
 -- Agent reports, each stored once: report_id is unique, so a report the
 -- agent resends after a lost answer is recognised (INSERT ... ON CONFLICT
 -- DO NOTHING). event_id is the report's row in events.

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: Apache-2.0
 -- The CIRA tunnels open now and their relay ports. A row lives as long as
 -- its tunnel; it names its listener by pid and that process's start time,
 -- so rows of a listener that died are skipped by readers and deleted by the

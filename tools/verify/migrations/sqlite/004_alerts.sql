@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: Apache-2.0
 -- WS-Events from AMT (iAMT0036 and the others a subscription delivers). A
 -- device resends an event it saw no answer (or no Ack) for; dedupe (device,
 -- MessageID, IndicationTime, IndicationIdentifier) stores it once. event_id
