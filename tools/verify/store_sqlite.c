@@ -263,20 +263,12 @@ static const char *col(sqlite3_stmt *s, int i)
 	return (const char *)sqlite3_column_text(s, i);
 }
 
-static int sqlite_list(struct store *st, const char *since, store_list_cb cb, void *arg,
+/* Step a prepared SELECT of events rows to cb; finalizes s whatever happens. */
+static int emit_events(struct store *st, sqlite3_stmt *s, store_list_cb cb, void *arg,
 		       char *err, size_t errlen)
 {
-	sqlite3_stmt *s = NULL;
 	int rc = -1, step;
 
-	if (sqlite3_prepare_v2(be(st)->db,
-			       "SELECT id, time, type, uuid, source, detail FROM events "
-			       "WHERE time >= ? ORDER BY time, id",
-			       -1, &s, NULL) != SQLITE_OK ||
-	    sqlite3_bind_text(s, 1, since, -1, SQLITE_TRANSIENT) != SQLITE_OK) {
-		db_err(st, "cannot read events:", err, errlen);
-		goto out;
-	}
 	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
 		int r = store_emit_event(cb, arg, sqlite3_column_int64(s, 0), col(s, 1), col(s, 2),
 					 col(s, 3), col(s, 4), col(s, 5));
@@ -295,11 +287,27 @@ out:
 	return rc;
 }
 
+static int sqlite_list(struct store *st, const char *since, store_list_cb cb, void *arg,
+		       char *err, size_t errlen)
+{
+	sqlite3_stmt *s = NULL;
+
+	if (sqlite3_prepare_v2(be(st)->db,
+			       "SELECT id, time, type, uuid, source, detail FROM events "
+			       "WHERE time >= ? ORDER BY time, id",
+			       -1, &s, NULL) != SQLITE_OK ||
+	    sqlite3_bind_text(s, 1, since, -1, SQLITE_TRANSIENT) != SQLITE_OK) {
+		db_err(st, "cannot read events:", err, errlen);
+		sqlite3_finalize(s);
+		return -1;
+	}
+	return emit_events(st, s, cb, arg, err, errlen);
+}
+
 static int sqlite_list_after(struct store *st, int64_t after_id, store_list_cb cb, void *arg,
 			     char *err, size_t errlen)
 {
 	sqlite3_stmt *s = NULL;
-	int rc = -1, step;
 
 	if (sqlite3_prepare_v2(be(st)->db,
 			       "SELECT id, time, type, uuid, source, detail FROM events "
@@ -307,24 +315,10 @@ static int sqlite_list_after(struct store *st, int64_t after_id, store_list_cb c
 			       -1, &s, NULL) != SQLITE_OK ||
 	    sqlite3_bind_int64(s, 1, after_id) != SQLITE_OK) {
 		db_err(st, "cannot read events:", err, errlen);
-		goto out;
+		sqlite3_finalize(s);
+		return -1;
 	}
-	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-		int r = store_emit_event(cb, arg, sqlite3_column_int64(s, 0), col(s, 1), col(s, 2),
-					 col(s, 3), col(s, 4), col(s, 5));
-		if (r != 0) {
-			rc = r;
-			goto out;
-		}
-	}
-	if (step != SQLITE_DONE) {
-		db_err(st, "cannot read events:", err, errlen);
-		goto out;
-	}
-	rc = 0;
-out:
-	sqlite3_finalize(s);
-	return rc;
+	return emit_events(st, s, cb, arg, err, errlen);
 }
 
 /* ---- reports ---- */
