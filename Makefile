@@ -199,11 +199,11 @@ $(BUILD)/pic/%.o: %.c $(FLAGS_STAMP)
 
 # Sanitizer runtimes live in the executable, so only a plain build can
 # insist that the module resolves every symbol itself.
-NET_LDFLAGS := -shared $(if $(filter 1,$(SAN)),,-Wl,--no-undefined)
+NET_LDFLAGS := -shared -Wl,--version-script=agent/net/net.map $(if $(filter 1,$(SAN)),,-Wl,--no-undefined)
 PIC_COMMON := $(BUILD)/pic/libcommon.a
 PIC_PROTO  := $(BUILD)/pic/libproto.a
-$(NETMOD): $(patsubst %.c,$(BUILD)/pic/%.o,$(NET_SRC)) $(PIC_COMMON) $(PIC_PROTO)
-	$(call say,LD,$@)$(CC) $(ALL_LDFLAGS) $(NET_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+$(NETMOD): $(patsubst %.c,$(BUILD)/pic/%.o,$(NET_SRC)) $(PIC_COMMON) $(PIC_PROTO) agent/net/net.map
+	$(call say,LD,$@)$(CC) $(ALL_LDFLAGS) $(NET_LDFLAGS) -o $@ $(filter-out %.map,$^) $(PKG_LIBS)
 $(PIC_COMMON): $(patsubst %.c,$(BUILD)/pic/%.o,$(COMMON_SRC))
 	$(call say,AR,$@)rm -f $@ && ar rcs $@ $^
 $(PIC_PROTO): $(patsubst %.c,$(BUILD)/pic/%.o,$(PROTO_SRC))

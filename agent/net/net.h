@@ -25,7 +25,7 @@
 #include "hostid_format.h"
 
 #define AGENT_NET_ABI 3
-#define AGENT_NET_SYMBOL "amt_agent_net_v3"
+#define AGENT_NET_SYMBOL "amt_agent_net_v3" /* also in net.map, its only export */
 #define AGENT_NET_FILE "amt-agent-net.so"
 #define NET_BODY_MAX (64u * 1024u) /* a server's answer kept at most */
 

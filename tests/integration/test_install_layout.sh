@@ -51,6 +51,11 @@ for prefix in /usr /opt/amt; do
 	expect_json "installed under DESTDIR$prefix: the ID is in 3PDS" .store amt-3pds
 done
 
+# The module exports its table and nothing else (agent/net/net.map): none of
+# the libcommon/libproto copies inside it can collide with the executable's.
+EXPORTS=$(nm -D --defined-only "$BUILD_DIR/amt-agent-net.so" | awk '$2 ~ /^[A-Za-z]$/ && $2 != "A" {print $3}' | sort -u | tr '\n' ' ')
+expect_grep "the module exports only amt_agent_net_v3 (got: $EXPORTS)" '^amt_agent_net_v3 $' "$EXPORTS"
+
 # Without any module: one line naming every place looked in.
 rm "$T/inst/opt/amt/lib/amt-agent/amt-agent-net.so"
 OUT=$("$T/inst/opt/amt/bin/amt-agent" --config "$T/amt11.conf" hostid show --json 2> "$T/stderr"); RC=$?
