@@ -338,6 +338,7 @@ static void reload(struct daemon *d)
 	config_free(&d->ctx->cfg);
 	d->ctx->cfg = fresh;
 	set_log_level(d->ctx);
+	daemon_resolve_admin_group(d);
 	schedule_reports(d, false);
 	presence_begin(d);
 	log_notice("configuration reloaded from %s", d->config_path);
@@ -486,6 +487,7 @@ static int run_daemon(struct agent_ctx *ctx, const struct agent_call *call)
 			unlink(ctx->cfg.socket);
 		goto out;
 	}
+	daemon_resolve_admin_group(&d);
 	schedule_reports(&d, true);
 	log_start(&d);
 	presence_begin(&d);

@@ -20,7 +20,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
-#include <pwd.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,29 +86,60 @@ static void client_drop(struct daemon *d, struct client *c)
 
 /* ---- authorisation ---- */
 
-static bool is_admin(const struct daemon *d, const struct ucred *cr)
+/* Root, the service's own user, or a process in [agent] admin_group as its
+ * primary or a supplementary group: the peer's groups come from the kernel
+ * (SO_PEERGROUPS, as of connect()), and the group's ID was resolved when the
+ * configuration was loaded, so no NSS lookup (LDAP, sssd) ever runs in the
+ * loop, and what counts is the client's credentials, as for file access. */
+static bool is_admin(const struct daemon *d, const struct client *c)
 {
+	const struct ucred *cr = &c->cred;
+	gid_t stack[64], *groups = stack;
+	socklen_t len = sizeof(stack);
+	bool found = false;
+
 	if (cr->uid == 0 || cr->uid == geteuid())
 		return true;
-	const char *group = d->ctx->cfg.admin_group;
-	if (!group)
+	if (!d->admin_gid_valid)
 		return false;
-	struct group *gr = getgrnam(group);
-	if (!gr)
-		return false;
-	if (cr->gid == gr->gr_gid)
+	if (cr->gid == d->admin_gid)
 		return true;
-	struct passwd *pw = getpwuid(cr->uid);
-	if (!pw)
-		return false;
-	gid_t groups[256];
-	int n = 256;
-	if (getgrouplist(pw->pw_name, pw->pw_gid, groups, &n) < 0)
-		return false;
-	for (int i = 0; i < n; i++)
-		if (groups[i] == gr->gr_gid)
-			return true;
-	return false;
+	if (getsockopt(c->fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) != 0) {
+		if (errno != ERANGE || len > NGROUPS_MAX * sizeof(gid_t) ||
+		    !(groups = malloc(len)) ||
+		    getsockopt(c->fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) != 0) {
+			log_warn("uid %u: cannot read the client's groups (%s); not counted as %s",
+				 (unsigned)cr->uid, strerror(errno), d->ctx->cfg.admin_group);
+			if (groups != stack)
+				free(groups);
+			return false;
+		}
+	}
+	for (size_t i = 0; i < len / sizeof(gid_t) && !found; i++)
+		found = groups[i] == d->admin_gid;
+	if (groups != stack)
+		free(groups);
+	return found;
+}
+
+void daemon_resolve_admin_group(struct daemon *d)
+{
+	const char *name = d->ctx->cfg.admin_group;
+	struct group *gr;
+
+	d->admin_gid_valid = false;
+	if (!name)
+		return;
+	errno = 0;
+	gr = getgrnam(name);
+	if (!gr) {
+		log_warn("[agent] admin_group %s: %s; only root and the service's user may run "
+			 "privileged commands until the group exists and the service is reloaded",
+			 name, errno ? strerror(errno) : "no such group");
+		return;
+	}
+	d->admin_gid = gr->gr_gid;
+	d->admin_gid_valid = true;
 }
 
 /* "hostid set", "report --once", "hello": what needs the privilege. */
@@ -174,7 +205,7 @@ static void on_request(struct daemon *d, struct client *c)
 		reply(c->fd, EXIT_AMT_OK, obuf, olen, "", 0);
 		goto drop;
 	}
-	c->admin = is_admin(d, &c->cred);
+	c->admin = is_admin(d, c);
 	if (p == AGENT_PRIV_ADMIN && !c->admin) {
 		privileged_part(&c->call, what, sizeof(what));
 		snprintf(msg, sizeof(msg),

@@ -76,6 +76,8 @@ struct daemon {
 	unsigned backoff_s;
 	bool stopping;
 	struct presence_sched presence;
+	gid_t admin_gid; /* [agent] admin_group, resolved at start and reload */
+	bool admin_gid_valid;
 };
 
 /* Shared by the request workers and the report worker. */
@@ -96,6 +98,8 @@ bool presence_reaped(struct daemon *d, pid_t pid, int status);
 void presence_stop(struct daemon *d);
 
 /* daemon_clients.c */
+/* Look [agent] admin_group up once (start, reload), not per connection. */
+void daemon_resolve_admin_group(struct daemon *d);
 void clients_accept(struct daemon *d);
 void clients_on_readable(struct daemon *d, struct client *c, short revents);
 /* Start queued requests while worker slots are free and the limits allow. */

@@ -194,6 +194,20 @@ for i in 1 2 3 4 5; do
 done
 n=$(grep -c "notice: configuration reloaded from $T/daemon.conf\$" "$T/daemon.log")
 [ "$n" -eq 5 ] && ok "five reloads, each from the same file" || fail "reloads logged" "$n: $(tail -5 "$T/daemon.log")"
+# admin_group counts as a supplementary group too, as the kernel reports the
+# client's groups (SO_PEERGROUPS), and the group is looked up at reload, not
+# per connection: one that does not exist is said once and grants nothing.
+sed -i 's/^admin_group = nogroup$/admin_group = users/' "$T/daemon.conf"
+kill -HUP "$DAEMON"; sleep 0.3
+as_nobody hello
+expect_rc "admin_group users: nobody without it refused (4)" 4
+OUT=$(setpriv --reuid=65534 --regid=65534 --groups=100 "$AGENT" --config "$T/daemon.conf" hello 2> "$T/stderr"); RC=$?
+expect_rc "admin_group users: nobody with users as a supplementary group allowed (9: provisioned)" 9
+sed -i 's/^admin_group = users$/admin_group = amt-no-such-group/' "$T/daemon.conf"
+kill -HUP "$DAEMON"; sleep 0.3
+OUT=$(setpriv --reuid=65534 --regid=65534 --groups=100 "$AGENT" --config "$T/daemon.conf" hello 2> "$T/stderr"); RC=$?
+expect_rc "admin_group that does not exist: nobody refused (4)" 4
+expect_grep "... and the log says the group does not exist" 'admin_group amt-no-such-group: no such group' "$(cat "$T/daemon.log")"
 as_nobody info --json
 expect_rc "still serving after five reloads" 0
 kill -TERM "$DAEMON"; wait "$DAEMON"; rc=$?
