@@ -3,7 +3,8 @@
  * main.c - amt-sim command line: load the device state, build the simulated
  * ME, expose it as a device file through FUSE, and handle signals:
  *   SIGTERM/SIGINT  unmount cleanly and exit 0
- *   SIGHUP          reload the state file (device state and [sim] faults)
+ *   SIGHUP          reload the state file (device state and [sim] faults;
+ *                   the sysfs attributes of --sysfs are written again)
  *   SIGUSR1         simulate an ME reset now
  * Must not: answer protocol messages itself.
  */
@@ -20,17 +21,20 @@
 #include "sim_fleet.h"
 #include "sim_fuse.h"
 #include "sim_fw.h"
+#include "sim_sysfs.h"
 
 struct sim_app {
 	struct sim_fw fw;
 	struct sim_fuse *fuse;
+	const char *sysfs_dir; /* --sysfs: where the attributes go; NULL = nowhere */
 	sigset_t sigs;
 };
 
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: amt-sim run --state FILE --device PATH [--listen ADDR[:PORT]] [-v]\n"
+		"usage: amt-sim run --state FILE --device PATH [--listen ADDR[:PORT]]\n"
+		"                   [--sysfs DIR] [-v]\n"
 		"       amt-sim fleet --count N --listen ADDR[:PORT] [--state TEMPLATE] [...]\n"
 		"       amt-sim --version | --help\n\n"
 		"Simulated Intel ME + AMT. 'run' mounts a FUSE file at PATH that behaves like\n"
@@ -46,9 +50,26 @@ static void usage(FILE *f)
 		"  --device PATH       where the device file is mounted (required)\n"
 		"  --listen ADDR[:PORT]  also serve WS-Management on the network (default: only\n"
 		"                      through LME); PORT 16992 unless given, 0 = free ports\n"
+		"  --sysfs DIR         also write the device's sysfs attributes (fw_status,\n"
+		"                      fw_ver, trc, kind, ...) as DIR/mei0/NAME, as the kernel\n"
+		"                      shows them in /sys/class/mei/mei0/ (scripts/with-mei0.sh\n"
+		"                      --sysfs DIR mounts DIR there)\n"
 		"  -v                  more detail on stderr\n\n"
 		"Exit codes: 0 stopped by a signal, 1 start-up or runtime failure, 2 usage or\n"
 		"state-file error (FILE:LINE: reason), 4 not permitted (needs root or a capability).\n");
+}
+
+/* Write the attributes of the firmware's current state (nothing without
+ * --sysfs). The texts are made under the ME lock, the files written after. */
+static int publish_sysfs(struct sim_app *app, char *err, size_t errcap)
+{
+	struct sim_sysfs_attrs attrs;
+	if (!app->sysfs_dir)
+		return 0;
+	sim_me_lock(app->fw.me);
+	sim_sysfs_format(&app->fw.st, &attrs);
+	sim_me_unlock(app->fw.me);
+	return sim_sysfs_publish(app->sysfs_dir, &attrs, err, errcap);
 }
 
 static void reload(struct sim_app *app)
@@ -66,6 +87,8 @@ static void reload(struct sim_app *app)
 	app->fw.not_ready_left = st.not_ready_count;
 	sim_me_unlock(app->fw.me);
 	sim_fw_apply_faults(&app->fw);
+	if (publish_sysfs(app, err, sizeof(err)) != 0)
+		log_error("the sysfs attributes keep their old values: %s", err);
 	log_info("state reloaded from %s", app->fw.state_path);
 }
 
@@ -97,6 +120,7 @@ static int cmd_run(int argc, char **argv)
 					     {"device", required_argument, NULL, 'd'},
 					     {"verbose", no_argument, NULL, 'v'},
 					     {"listen", required_argument, NULL, 'l'},
+					     {"sysfs", required_argument, NULL, 'y'},
 					     {"help", no_argument, NULL, 'h'},
 					     {NULL, 0, NULL, 0}};
 	struct sim_app app;
@@ -117,6 +141,9 @@ static int cmd_run(int argc, char **argv)
 			break;
 		case 'l':
 			listen_addr = optarg;
+			break;
+		case 'y':
+			app.sysfs_dir = optarg;
 			break;
 		case 'v':
 			verbose++;
@@ -176,6 +203,10 @@ static int cmd_run(int argc, char **argv)
 		fprintf(stderr, "amt-sim: cannot expose the device at %s: %s\n", device, err);
 		goto out;
 	}
+	if (publish_sysfs(&app, err, sizeof(err)) != 0) {
+		fprintf(stderr, "amt-sim: cannot publish the sysfs attributes: %s\n", err);
+		goto out;
+	}
 	if (pthread_create(&sig_tid, NULL, signal_thread, &app) != 0) {
 		fprintf(stderr, "amt-sim: cannot start the signal thread\n");
 		goto out;
@@ -187,6 +218,8 @@ static int cmd_run(int argc, char **argv)
 	pthread_kill(sig_tid, SIGTERM); /* no-op if it already returned */
 	pthread_join(sig_tid, NULL);
 out:
+	if (app.sysfs_dir)
+		sim_sysfs_unpublish(app.sysfs_dir); /* the device is gone */
 	sim_fuse_free(app.fuse);
 	sim_fw_shutdown(&app.fw); /* every part, after the last handler */
 	sim_me_free(app.fw.me);

@@ -74,5 +74,12 @@ int sim_mkhi_register(struct sim_fw *fw, char *err, size_t errcap);
 /* The features the firmware reports enabled (MKHI FWCAPS rule 32): which
  * services a platform has (MKHI_FEATURE_* bits; sim_ports.c reads it). */
 uint32_t sim_mkhi_features_enabled(const struct sim_state *st);
+/* The platform type (MKHI FWCAPS rule 29; image type in bits 8-11). */
+uint32_t sim_mkhi_platform_type(const struct sim_state *st);
+/* The blocks GET_FW_VERSION answers ([sim] mkhi_version_blocks of them):
+ * also what the kernel shows in sysfs fw_ver (sim_sysfs.c), so the two
+ * agree by construction. */
+struct mkhi_fw_version;
+void sim_mkhi_fw_version(const struct sim_state *st, struct mkhi_fw_version *v);
 
 #endif

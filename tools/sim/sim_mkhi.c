@@ -72,6 +72,17 @@ static void version_block(const struct sim_state *st, struct mkhi_fw_version_blo
 	b->platform = (uint8_t)st->mkhi_platform;
 }
 
+void sim_mkhi_fw_version(const struct sim_state *st, struct mkhi_fw_version *v)
+{
+	memset(v, 0, sizeof(*v));
+	v->count = st->mkhi_version_blocks;
+	if (v->count < 1 || v->count > MKHI_MAX_VERSION_BLOCKS)
+		v->count = MKHI_MAX_VERSION_BLOCKS;
+	version_block(st, &v->blocks[0]);
+	for (unsigned i = 1; i < v->count; i++)
+		v->blocks[i] = v->blocks[0]; /* NFTP and FITC: the same image */
+}
+
 static uint32_t sku_bits(const struct sim_state *st)
 {
 	return (uint32_t)strtoul(st->sku, NULL, 0);
@@ -99,7 +110,7 @@ uint32_t sim_mkhi_features_enabled(const struct sim_state *st)
 	return f;
 }
 
-static uint32_t platform_type(const struct sim_state *st)
+uint32_t sim_mkhi_platform_type(const struct sim_state *st)
 {
 	if (st->platform_type.set)
 		return st->platform_type.v;
@@ -123,7 +134,7 @@ static bool rule_value(const struct sim_state *st, uint32_t rule_id, uint32_t *v
 		*v = sim_mkhi_features_enabled(st);
 		return true;
 	case MKHI_RULE_ID(0, MKHI_RULE_PLATFORM_TYPE):
-		*v = platform_type(st);
+		*v = sim_mkhi_platform_type(st);
 		return true;
 	case MKHI_RULE_ID(0, MKHI_RULE_FW_UPDATE):
 		*v = st->fw_update_state.set ? st->fw_update_state.v : 1;
@@ -141,12 +152,8 @@ static uint8_t answer(const struct sim_state *st, uint8_t group, uint8_t command
 	if (group == MKHI_GROUP_GEN && command == MKHI_CMD_GET_FW_VERSION) {
 		if (req_len != 0)
 			return MKHI_RESULT_SIZE_ERROR;
-		struct mkhi_fw_version v = {.count = st->mkhi_version_blocks};
-		if (v.count < 1 || v.count > MKHI_MAX_VERSION_BLOCKS)
-			v.count = MKHI_MAX_VERSION_BLOCKS;
-		version_block(st, &v.blocks[0]);
-		for (unsigned i = 1; i < v.count; i++)
-			v.blocks[i] = v.blocks[0]; /* NFTP and FITC: the same image */
+		struct mkhi_fw_version v;
+		sim_mkhi_fw_version(st, &v);
 		mkhi_encode_fw_version(body, cap, &v, blen);
 		return 0;
 	}

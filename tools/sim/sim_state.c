@@ -23,7 +23,8 @@
 enum t {
 	T_BOOL, T_UINT, T_INT, T_STR, T_UUID, T_MAC, T_IPV4, T_PROVSTATE, T_CTLMODE, T_PROVMODE,
 	T_CIRASTATUS, T_NETWORK, T_TRIGGER, T_DISABLED, T_NUMBERING, T_CMD, T_HASHES, T_OCTAL,
-	T_QOP, T_OPT_U32, T_SINT, T_OPTIN, T_VENDOR, T_RULENAMES, T_CONSENT, T_PLAIN
+	T_QOP, T_OPT_U32, T_SINT, T_OPTIN, T_VENDOR, T_RULENAMES, T_CONSENT, T_PLAIN,
+	T_HEX32, T_FWSTS
 };
 
 struct row {
@@ -53,6 +54,8 @@ static const struct row rows[] = {
 	{"amt", "tls_cert", T_STR, O(tls_cert), S(tls_cert)},
 	{"amt", "tls_key", T_STR, O(tls_key), S(tls_key)},
 	{"amt", "clock_offset_s", T_SINT, O(clock_offset_s), 0},
+	{"me", "fw_status", T_FWSTS, O(fw_status), 0},
+	{"me", "trc", T_HEX32, O(trc), 0},
 	{"platform", "uuid", T_UUID, O(uuid), 0},
 	{"platform", "bios", T_STR, O(bios), S(bios)},
 	{"platform", "ider_boot", T_BOOL, O(ider_boot), 0},
@@ -355,6 +358,29 @@ static int parse_cmd(const char *v, uint32_t *out)
 	return 0;
 }
 
+/* "0xHHHHHHHH,0x..." (1..6 registers, FWSTS1 first); empty = derived. */
+static int parse_fw_status(const char *v, struct sim_fw_status *out)
+{
+	struct sim_fw_status fs = {0};
+	char item[24];
+	while (*v) {
+		size_t len = strcspn(v, ",");
+		unsigned long n;
+		if (fs.count == SIM_FW_STATUS_MAX || len == 0 || len >= sizeof(item))
+			return -1;
+		memcpy(item, v, len);
+		item[len] = '\0';
+		if (parse_ulong(item, 0, 0xFFFFFFFFul, &n) != 0)
+			return -1;
+		fs.regs[fs.count++] = (uint32_t)n;
+		v += len;
+		if (*v == ',' && !*++v)
+			return -1; /* a trailing comma */
+	}
+	*out = fs;
+	return 0;
+}
+
 /* "sha256:HEX[:Name],sha384:HEX". The key may repeat: every line appends,
  * because inih (as Debian builds it) reads at most 200 characters a line. */
 static int parse_hashes(struct sim_state *s, const char *v)
@@ -469,6 +495,13 @@ static int set_row(struct sim_state *s, const struct row *r, const char *v)
 		o->v = (uint32_t)n;
 		return 0;
 	}
+	case T_HEX32:
+		if (parse_ulong(v, 0, 0xFFFFFFFFul, &n) != 0)
+			return -1;
+		*(uint32_t *)f = (uint32_t)n;
+		return 0;
+	case T_FWSTS:
+		return parse_fw_status(v, f);
 	case T_HASHES:
 		return parse_hashes(s, v);
 	case T_DISABLED:
@@ -587,6 +620,15 @@ static void format_row(FILE *f, const struct sim_state *s, const struct row *r)
 		if (*(const uint32_t *)p)
 			fprintf(f, "0x%08X", *(const uint32_t *)p);
 		break;
+	case T_HEX32:
+		fprintf(f, "0x%08X", *(const uint32_t *)p);
+		break;
+	case T_FWSTS: {
+		const struct sim_fw_status *fs = p;
+		for (unsigned i = 0; i < fs->count; i++)
+			fprintf(f, "%s0x%08X", i ? "," : "", fs->regs[i]);
+		break;
+	}
 	case T_OPT_U32:
 		if (((const struct sim_opt_u32 *)p)->set)
 			fprintf(f, "0x%08X", ((const struct sim_opt_u32 *)p)->v);

@@ -53,6 +53,15 @@ struct sim_hash {
 	bool active;
 };
 
+/* [me] fw_status: the host firmware status registers the MEI device shows
+ * (FWSTS1..6 in PCI config space; sysfs fw_status, one line each). count 0:
+ * not in the file, derived from the rest of the state (sim_sysfs.c). */
+#define SIM_FW_STATUS_MAX 6
+struct sim_fw_status {
+	unsigned count;
+	uint32_t regs[SIM_FW_STATUS_MAX];
+};
+
 /* A u32 the state file may give or leave to a default derived elsewhere. */
 struct sim_opt_u32 {
 	bool set;
@@ -87,6 +96,9 @@ struct sim_state {
 	char tls_cert[SIM_STR]; /* PEM files for WS-Man on port 16993; empty = no TLS */
 	char tls_key[SIM_STR];
 	int clock_offset_s;     /* AMT's clock minus the host's (SetHighAccuracyTimeSynch) */
+	/* [me]: the MEI device's registers as the driver shows them in sysfs */
+	struct sim_fw_status fw_status;
+	uint32_t trc; /* the TRC register (sysfs trc) */
 	/* [platform] */
 	uint8_t uuid[16]; /* raw mixed-endian bytes */
 	char bios[66];
