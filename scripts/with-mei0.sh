@@ -3,7 +3,7 @@
 # with-mei0.sh: run a program that insists on /dev/mei0 (Intel LMS, metee's
 # tests, rpc-go) against amt-sim's device file, without touching the machine.
 #
-#   sudo scripts/with-mei0.sh [--net] [--etc] [--syslog FILE] DEVICE CMD [ARG...]
+#   sudo scripts/with-mei0.sh [--net] [--etc] [--syslog FILE] [--sysfs DIR] DEVICE CMD [ARG...]
 #
 # CMD runs in a private mount namespace whose /dev is a fresh tmpfs holding
 # the usual nodes (bind mounts of the host's) and mei0, a bind mount of
@@ -14,23 +14,28 @@
 #   --etc          a private copy of /etc (LMS writes /etc/lms and /etc/hosts)
 #   --syslog FILE  receive /dev/log datagrams into FILE (LMS logs only to
 #                  syslog; needs python3); with --etc, LMS logs at TRACE
+#   --sysfs DIR    DIR (what amt-sim run --sysfs DIR writes: DIR/mei0/fw_status,
+#                  fw_ver, trc, kind, ...) appears as /sys/class/mei, where
+#                  metee and the kernel's users read the attributes; the
+#                  host's /sys stays as it is
 # Enter the same namespaces from another shell with
 #   nsenter -t PID -m -n CMD   (PID of CMD; it is exec'd, so $! of this script)
 set -euo pipefail
 
-net=0 etc=0 syslog=
+net=0 etc=0 syslog='' sysfs=''
 while [ $# -gt 0 ]; do
 	case $1 in
 	--net) net=1; shift ;;
 	--etc) etc=1; shift ;;
 	--syslog) syslog=$(realpath -m "$2"); shift 2 ;;
+	--sysfs) sysfs=$(realpath -m "$2"); shift 2 ;;
 	--) shift; break ;;
 	-*) echo "with-mei0.sh: unknown option $1" >&2; exit 2 ;;
 	*) break ;;
 	esac
 done
 if [ $# -lt 2 ]; then
-	echo "usage: with-mei0.sh [--net] [--etc] [--syslog FILE] DEVICE CMD [ARG...]" >&2
+	echo "usage: with-mei0.sh [--net] [--etc] [--syslog FILE] [--sysfs DIR] DEVICE CMD [ARG...]" >&2
 	exit 2
 fi
 if [ "$(id -u)" -ne 0 ]; then
@@ -42,13 +47,17 @@ if ! grep -q " $dev fuse.amt-sim " /proc/mounts; then
 	echo "with-mei0.sh: $dev is not an amt-sim device file; start amt-sim run --device $dev first" >&2
 	exit 1
 fi
+if [ -n "$sysfs" ] && [ ! -d "$sysfs/mei0" ]; then
+	echo "with-mei0.sh: $sysfs/mei0 does not exist; start amt-sim run --sysfs $sysfs first" >&2
+	exit 1
+fi
 
 unshare_args=(-m --propagation private)
 [ "$net" = 1 ] && unshare_args+=(-n)
 # shellcheck disable=SC2016 # the inner script expands its own arguments
 exec unshare "${unshare_args[@]}" bash -c '
 set -euo pipefail
-dev=$1 etc=$2 syslog=$3; shift 3
+dev=$1 etc=$2 syslog=$3 sysfs=$4; shift 4
 d=$(mktemp -d /tmp/with-mei0.XXXXXX)
 mount -t tmpfs -o mode=755 with-mei0 "$d"
 for n in null zero full random urandom tty ptmx fuse; do
@@ -65,6 +74,23 @@ touch "$d/mei0"; mount --bind "$dev" "$d/mei0"
 mount --move "$d" /dev
 rmdir "$d" 2>/dev/null || true
 ip link set lo up 2>/dev/null || true
+if [ -n "$sysfs" ]; then
+	if [ -d /sys/class/mei ]; then
+		mount --bind "$sysfs" /sys/class/mei
+	else
+		# no mei driver on this machine: a tmpfs /sys/class holding the
+		# host'"'"'s classes (bind mounts) and mei
+		c=$(mktemp -d /tmp/with-mei0-class.XXXXXX)
+		mount -t tmpfs -o mode=755 with-mei0-class "$c"
+		for e in /sys/class/*; do
+			[ "${e##*/}" = mei ] && continue
+			mkdir "$c/${e##*/}"; mount --bind "$e" "$c/${e##*/}"
+		done
+		mkdir "$c/mei"; mount --bind "$sysfs" "$c/mei"
+		mount --move "$c" /sys/class
+		rmdir "$c" 2>/dev/null || true
+	fi
+fi
 if [ "$etc" = 1 ]; then
 	e=$(mktemp -d /tmp/with-mei0-etc.XXXXXX)
 	mount -t tmpfs -o mode=755 with-mei0-etc "$e"
@@ -90,4 +116,4 @@ while os.getppid() == parent:
 	for _ in $(seq 50); do [ -S /dev/log ] && break; sleep 0.1; done
 fi
 exec "$@"
-' with-mei0 "$dev" "$etc" "$syslog" "$@"
+' with-mei0 "$dev" "$etc" "$syslog" "$sysfs" "$@"
