@@ -299,11 +299,21 @@ def deadmps():
     check("Requesting: a progress bar named for assistive technology",
           wait_for(app, Atspi.Role.PROGRESS_BAR, "Request in progress", timeout=5) is not None)
     first = wait_for(app, Atspi.Role.LABEL, startswith="Waiting for 0:0", timeout=5)
-    time.sleep(2.2)
-    later = wait_for(app, Atspi.Role.LABEL, startswith="Waiting for 0:0", timeout=5)
+    first_text = first.get_name() if first else None
+    # Counting up means a later reading shows more time than the first one
+    # (two ticks at least); polled, not slept, so a loaded machine whose
+    # window repaints late does not fail it.
+    later_text, end = None, time.time() + 15
+    while first_text and time.time() < end:
+        later = wait_for(app, Atspi.Role.LABEL, startswith="Waiting for 0:", timeout=2)
+        later_text = later.get_name() if later else None
+        if later_text and later_text > first_text and later_text > "Waiting for 0:01":
+            break
+        time.sleep(0.3)
     check("Requesting: elapsed time counts up",
-          first is not None and later is not None and later.get_name() > "Waiting for 0:01",
-          later.get_name() if later else visible_texts(app))
+          first_text is not None and later_text is not None and later_text > first_text
+          and later_text > "Waiting for 0:01",
+          f"{first_text} then {later_text}" if first_text else visible_texts(app))
     check("Requesting: the window still answers (request runs in the background)",
           button(app, "Cancel", 2) is not None)
     buttons_accessible(app, "requesting")
