@@ -20,6 +20,7 @@
 #include <event2/event.h>
 #include <jansson.h>
 
+#include "proxy_hdr.h"
 #include "store.h"
 
 #define LISTEN_DEFAULT_HELLO_PORT 9971u
@@ -131,20 +132,27 @@ int listen_record(struct listen_ctx *ctx, const char *type, const char *uuid, co
 		  const json_t *detail);
 
 /* ---- PROXY protocol (listen_proxy.c) ---- */
-struct proxy_hdr;
 struct ssl_st;
-/* Consume the PROXY header at the start of fd (non-blocking): PROXY_HDR_OK
- * (h filled), PROXY_HDR_MORE (call again when readable), PROXY_HDR_BAD
- * (why: no header, malformed, closed). */
-int listen_proxy_read(int fd, struct proxy_hdr *h, char *why, size_t whycap);
+/* The part of a connection's PROXY header read so far (zeroed to start). */
+struct listen_proxy_rx {
+	size_t len;
+	uint8_t buf[PROXY_HDR_MAX];
+};
+/* Consume the PROXY header at the start of fd (non-blocking) into rx, as
+ * it arrives and never past its end: PROXY_HDR_OK (h filled), PROXY_HDR_MORE
+ * (every byte the socket held is in rx: call again when readable),
+ * PROXY_HDR_BAD (why: no header, malformed, closed). */
+int listen_proxy_read(int fd, struct listen_proxy_rx *rx, struct proxy_hdr *h, char *why,
+		      size_t whycap);
 /* Once per process before listen_proxy_install. 0 or -1 (out of memory). */
 int listen_proxy_setup(void);
 /* TLS receivers accepted by evhttp: put the header filter in front of the
  * socket BIO of ssl (from the info callback at SSL_CB_HANDSHAKE_START). A
- * connection without a header is logged as the receiver what (at most once
- * a second by *log_ms) and counted in *refused. */
-void listen_proxy_install(struct ssl_st *ssl, const char *what, int64_t *log_ms,
-			  unsigned long *refused);
+ * connection without a whole header within LISTEN_PROXY_TIMEOUT_S (a timer
+ * on base) or with a bad one is logged as the receiver what (at most once a
+ * second by *log_ms), counted in *refused, and its handshake fails. */
+void listen_proxy_install(struct ssl_st *ssl, struct event_base *base, const char *what,
+			  int64_t *log_ms, unsigned long *refused);
 /* The client the header named ("addr:port"), or NULL (not read yet, a
  * LOCAL header, no filter); why gets a refusal's reason when there was one. */
 const char *listen_proxy_source(const struct ssl_st *ssl, char *why, size_t whycap);

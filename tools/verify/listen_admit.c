@@ -212,6 +212,7 @@ struct proxy_wait {
 	int fd;
 	int64_t since_ms;
 	struct sockaddr_storage peer; /* the balancer */
+	struct listen_proxy_rx rx;    /* the header so far */
 };
 
 struct listen_socket {
@@ -279,8 +280,10 @@ static void on_proxy_readable(evutil_socket_t fd, short what, void *arg)
 	struct listen_socket *ls = w->ls;
 	struct proxy_hdr h;
 	char why[160] = "", from[64];
-	int r = listen_proxy_read((int)fd, &h, why, sizeof(why));
+	int r = listen_proxy_read((int)fd, &w->rx, &h, why, sizeof(why));
 
+	/* MORE leaves the socket empty: the event fires again only when bytes
+	 * come, or at its 1 s timeout to check the deadline. */
 	if (r == PROXY_HDR_MORE &&
 	    verify_mono_ms() - w->since_ms < LISTEN_PROXY_TIMEOUT_S * 1000)
 		return;

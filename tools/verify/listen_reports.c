@@ -164,7 +164,8 @@ static void on_tls_info(const SSL *ssl, int where, int ret)
 	/* Before OpenSSL reads anything: the PROXY header comes first. The
 	 * callback's SSL is const only by its signature; the SSL is ours. */
 	if ((where & SSL_CB_HANDSHAKE_START) && c && c->srv->ctx->proxy)
-		listen_proxy_install((SSL *)ssl, "reports", &c->srv->gate.log_proxy_ms,
+		listen_proxy_install((SSL *)ssl, c->srv->ctx->base, "reports",
+				     &c->srv->gate.log_proxy_ms,
 				     &c->srv->gate.refused_proxy);
 	if (!(where & SSL_CB_ALERT) || !c || (ret >> 8) != SSL3_AL_FATAL)
 		return;
