@@ -596,9 +596,14 @@ int cmd_listen(int argc, char **argv)
 			goto out;
 		}
 	}
+	/* With --proxy-protocol, hello and MPS each also hold up to their cap of
+	 * connections waiting for a header (listen_admit.c), not yet counted as
+	 * open; reports count theirs from accept. */
 	listen_fit_fd_limit((o.events ? run.ctx.lim.max_reports : 0) +
-			    (o.hello ? run.ctx.lim.max_hello : 0) +
-			    (o.mps ? run.ctx.lim.max_mps + run.ctx.lim.max_relays : 0) +
+			    (o.hello ? run.ctx.lim.max_hello * (o.proxy ? 2u : 1u) : 0) +
+			    (o.mps ? run.ctx.lim.max_mps * (o.proxy ? 2u : 1u) +
+					     run.ctx.lim.max_relays
+				   : 0) +
 			    (o.reports ? run.ctx.lim.max_reports : 0));
 	run.ctx.base = event_base_new();
 	if (!run.ctx.base) {
