@@ -160,8 +160,23 @@ stop_listen Q
 # receiver (hello, MPS, and reports, whose header a BIO filter reads inside
 # OpenSSL) closes it after LISTEN_PROXY_TIMEOUT_S (5 s). Others are served
 # meanwhile.
+# Started from a low soft descriptor limit, to see what it raises it to.
+SOFT=$(ulimit -Sn)
+ulimit -Sn 1024
 start_listen S --hello 127.0.0.1:0 --mps 127.0.0.1:0 --reports 127.0.0.1:0 "${MPS_OPTS[@]}" \
 	--proxy-protocol --db "$T/s.db" --json || exit 1
+ulimit -Sn "$SOFT"
+# hello 256 and MPS 1024 open plus as many waiting for their header, 256
+# relays, 512 reports, 64 for the listener itself
+NEED=$((2 * 256 + 2 * 1024 + 256 + 512 + 64))
+GOT=$(awk '/^Max open files/ {print $4}' "/proc/${LPID[S]}/limits")
+if [ "$(ulimit -Hn)" != unlimited ] && [ "$(ulimit -Hn)" -lt "$NEED" ]; then
+	skip "descriptor budget" "hard limit $(ulimit -Hn) below $NEED"
+else
+	[ "$GOT" -ge "$NEED" ] &&
+		ok "the descriptor limit ($GOT) counts connections waiting for their PROXY header" ||
+		fail "descriptor budget" "soft limit $GOT, need $NEED"
+fi
 SH=$(port_of S hello); SM=$(port_of S mps); SR=$(port_of S reports)
 TCK=$(getconf CLK_TCK)
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; } # utime + stime
