@@ -32,6 +32,15 @@ static void source_is(const struct proxy_hdr *h, const char *want)
 	assert_string_equal(got, want);
 }
 
+static void refused_line(const char *line)
+{
+	struct proxy_hdr h;
+	char why[160] = "";
+
+	if (proxy_hdr_parse(line, strlen(line), &h, why, sizeof(why)) != PROXY_HDR_BAD)
+		fail_msg("accepted: %s", line);
+}
+
 /* Every prefix of a valid header asks for more; the whole parses. */
 static void sweep(const void *hdr, size_t len)
 {
@@ -62,6 +71,37 @@ static void test_v1(void **state)
 			 PROXY_HDR_OK);
 	assert_true(h.local);
 	sweep("PROXY TCP4 10.0.0.1 10.0.0.2 1 2\r\n", strlen("PROXY TCP4 10.0.0.1 10.0.0.2 1 2\r\n"));
+}
+
+/* After "PROXY UNKNOWN" the rest of the line is ignored (HAProxy's
+ * proxy-protocol.txt): more than five tokens, double spaces, anything. */
+static void test_v1_unknown_trailing(void **state)
+{
+	static const char *const lines[] = {
+		"PROXY UNKNOWN\r\n",
+		"PROXY UNKNOWN ffff::1 ffff::2 1 2\r\n",
+		"PROXY UNKNOWN a b c d e f g\r\n",
+		"PROXY UNKNOWN  double  spaces \r\n",
+		"PROXY UNKNOWN \r\n",
+	};
+	struct proxy_hdr h;
+	char why[160];
+
+	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+		char buf[128];
+		size_t n = strlen(lines[i]);
+
+		memcpy(buf, lines[i], n);
+		memcpy(buf + n, "\x16\x03", 2); /* TLS behind it: not consumed */
+		if (proxy_hdr_parse(buf, n + 2, &h, why, sizeof(why)) != PROXY_HDR_OK)
+			fail_msg("refused %s: %s", lines[i], why);
+		assert_true(h.local);
+		assert_int_equal(h.version, 1);
+		assert_int_equal(h.consumed, n);
+		sweep(lines[i], n);
+	}
+	/* UNKNOWN is the whole field: not a prefix of another word */
+	refused_line("PROXY UNKNOWNX 1.2.3.4 5.6.7.8 1 2\r\n");
 }
 
 static void test_v2(void **state)
@@ -148,6 +188,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_v1),
+		cmocka_unit_test(test_v1_unknown_trailing),
 		cmocka_unit_test(test_v2),
 		cmocka_unit_test(test_refused),
 	};

@@ -62,6 +62,13 @@ static int parse_v1(const char *b, size_t len, struct proxy_hdr *out, char *why,
 		return len >= PROXY_V1_MAX ? bad(why, cap, "PROXY v1 line longer than 107 bytes")
 					   : PROXY_HDR_MORE;
 	end = (size_t)(crlf - b);
+	/* "PROXY UNKNOWN": whatever follows up to CRLF is ignored, as the spec
+	 * says (so before the field split, which would refuse it) */
+	if (end >= 13 && !memcmp(b, "PROXY UNKNOWN", 13) && (end == 13 || b[13] == ' ')) {
+		out->local = true;
+		out->consumed = end + 2;
+		return PROXY_HDR_OK;
+	}
 	/* "PROXY" SP proto SP src SP dst SP sport SP dport */
 	for (size_t i = 0, start = 0; i <= end; i++) {
 		if (i == end || b[i] == ' ') {
@@ -71,11 +78,6 @@ static int parse_v1(const char *b, size_t len, struct proxy_hdr *out, char *why,
 			flen[nf++] = i - start;
 			start = i + 1;
 		}
-	}
-	if (nf >= 2 && flen[1] == 7 && !memcmp(f[1], "UNKNOWN", 7)) {
-		out->local = true; /* whatever follows is ignored, as the spec says */
-		out->consumed = end + 2;
-		return PROXY_HDR_OK;
 	}
 	if (nf != 6)
 		return bad(why, cap, "PROXY v1: not six fields separated by one space");
