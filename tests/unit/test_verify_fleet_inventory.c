@@ -4,7 +4,8 @@
  * (tools/verify/fleet_inventory.c): CSV with a header (quotes, CRLF,
  * comments, empty cells, column order), JSON lines, what is refused with
  * FILE:LINE (unknown columns and keys, bad hosts, ports and UUIDs, field
- * counts, unterminated quotes, over-long lines), rewinding, and the
+ * counts, unterminated quotes, over-long lines, read no further than the
+ * cap), a UTF-8 byte order mark, rewinding, and the
  * expectation helpers.
  * Must not: touch anything but its own temporary files.
  */
@@ -158,6 +159,86 @@ static void test_refused(void **state)
 	refused(longline, 2, "longer than");
 }
 
+/* Spreadsheets' "CSV UTF-8" starts the file with a byte order mark: not
+ * part of the first column's name (nor of a JSON line). */
+static void test_bom(void **state)
+{
+	struct fleet_inventory *inv = open_text("\xef\xbb\xbfhost,port\r\n1.2.3.4,16993\r\n");
+	struct fleet_device d;
+	char err[512];
+
+	assert_int_equal(fleet_inventory_next(inv, &d, err, sizeof(err)), 1);
+	assert_string_equal(d.host, "1.2.3.4");
+	assert_int_equal(d.port, 16993);
+	assert_int_equal(fleet_inventory_rewind(inv, err, sizeof(err)), 0);
+	assert_int_equal(fleet_inventory_next(inv, &d, err, sizeof(err)), 1);
+	assert_string_equal(d.host, "1.2.3.4");
+	fleet_inventory_close(inv);
+	inv = open_text("\xef\xbb\xbf{\"host\":\"::1\"}\n{\"host\":\"::2\"}\n");
+	assert_int_equal(fleet_inventory_next(inv, &d, err, sizeof(err)), 1);
+	assert_string_equal(d.host, "::1");
+	assert_int_equal(d.line, 1);
+	assert_int_equal(fleet_inventory_next(inv, &d, err, sizeof(err)), 1);
+	assert_string_equal(d.host, "::2");
+	fleet_inventory_close(inv);
+	/* only at the start of the file */
+	refused("host\n\xef\xbb\xbf" "1.2.3.4\n", 2, "host");
+}
+
+/* The file offset of the descriptor open on path in this process, or -1. */
+static long long offset_of_open(const char *file)
+{
+	char link[128], target[256], line[128];
+	long long pos = -1;
+	FILE *f;
+
+	for (int fd = 3; fd < 1024 && pos < 0; fd++) {
+		ssize_t n;
+
+		snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+		n = readlink(link, target, sizeof(target) - 1);
+		if (n < 0)
+			continue;
+		target[n] = '\0';
+		if (strcmp(target, file) != 0)
+			continue;
+		snprintf(link, sizeof(link), "/proc/self/fdinfo/%d", fd);
+		f = fopen(link, "r");
+		assert_non_null(f);
+		while (fgets(line, sizeof(line), f))
+			if (sscanf(line, "pos: %lld", &pos) == 1)
+				break;
+		fclose(f);
+	}
+	return pos;
+}
+
+/* An over-long line is refused without reading it whole: a 4 MiB line
+ * stops the reader within the 64 KiB cap (plus stdio's buffer). */
+static void test_long_line_bounded(void **state)
+{
+	size_t big = 4u << 20;
+	char *text = malloc(big + 16);
+	struct fleet_inventory *inv = NULL;
+	struct fleet_device d;
+	char err[512];
+	long long pos;
+
+	assert_non_null(text);
+	memcpy(text, "host\n", 5);
+	memset(text + 5, 'a', big);
+	memcpy(text + 5 + big, "\n", 2);
+	write_file(text, strlen(text));
+	free(text);
+	assert_int_equal(fleet_inventory_open(path, &inv, err, sizeof(err)), 0);
+	assert_int_equal(fleet_inventory_next(inv, &d, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, ":2: line longer than 65536 bytes"));
+	pos = offset_of_open(path);
+	fleet_inventory_close(inv);
+	if (pos < 0 || pos > 256 * 1024)
+		fail_msg("read %lld bytes of a 4 MiB file to refuse its over-long line", pos);
+}
+
 static void test_empty(void **state)
 {
 	struct fleet_inventory *inv = NULL;
@@ -192,6 +273,8 @@ int main(void)
 		cmocka_unit_test_teardown(test_csv, teardown),
 		cmocka_unit_test_teardown(test_jsonl, teardown),
 		cmocka_unit_test_teardown(test_refused, teardown),
+		cmocka_unit_test_teardown(test_bom, teardown),
+		cmocka_unit_test_teardown(test_long_line_bounded, teardown),
 		cmocka_unit_test_teardown(test_empty, teardown),
 		cmocka_unit_test(test_expect_helpers),
 	};

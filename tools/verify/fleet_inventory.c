@@ -6,7 +6,8 @@
  * quotes, "" inside quotes for one quote, CR LF or LF line ends), one
  * record per line (no line breaks inside quotes); JSON lines through
  * jansson (duplicate keys refused). Blank lines and lines starting with
- * '#' are skipped in both. Lines are at most 64 KiB.
+ * '#' are skipped in both. Lines are at most 64 KiB (read no further), a
+ * UTF-8 byte order mark at the start of the file is ignored.
  * Must not: keep rows; trust any field's length or characters.
  */
 #include <ctype.h>
@@ -35,8 +36,7 @@ struct fleet_inventory {
 	FILE *f;
 	char *path;
 	bool json;
-	char *buf;
-	size_t cap;
+	char *buf; /* one line: LINE_MAX_BYTES + 1 */
 	unsigned long line;
 	struct column cols[MAX_COLUMNS];
 	size_t ncols;
@@ -388,33 +388,62 @@ out:
 
 /* ---- reading ---- */
 
+/* One line of the file into inv->buf without its '\n' (len set): 1, 0 at
+ * the end of the file, -1 on a read error, a NUL byte or a line longer than
+ * LINE_MAX_BYTES with its line end. Reads no further than the cap, so an
+ * over-long line costs no more memory than a long one. A UTF-8 byte order
+ * mark (spreadsheets' "CSV UTF-8") before the file's first line is dropped. */
+static int read_line(struct fleet_inventory *inv, size_t *len, char *why, size_t cap)
+{
+	size_t n = 0;
+	bool any = false;
+	int c;
+
+	while ((c = getc_unlocked(inv->f)) != EOF) {
+		if (!any)
+			inv->line++;
+		any = true;
+		if (n >= LINE_MAX_BYTES) {
+			snprintf(why, cap, "line longer than %d bytes", LINE_MAX_BYTES);
+			return -1;
+		}
+		if (c == '\n')
+			break;
+		if (c == '\0') {
+			snprintf(why, cap, "a NUL byte in the line");
+			return -1;
+		}
+		inv->buf[n++] = (char)c;
+	}
+	if (ferror(inv->f)) {
+		snprintf(why, cap, "cannot read: %s", strerror(errno ? errno : EIO));
+		return -1;
+	}
+	if (!any)
+		return 0;
+	inv->buf[n] = '\0';
+	if (inv->line == 1 && n >= 3 && !memcmp(inv->buf, "\xef\xbb\xbf", 3)) {
+		n -= 3;
+		memmove(inv->buf, inv->buf + 3, n + 1);
+	}
+	*len = n;
+	return 1;
+}
+
 /* The next line that is not blank or a comment, without its line end; 1, 0
  * at the end, -1 on a read error or an over-long line. */
 static int next_line(struct fleet_inventory *inv, char **line, char *why, size_t cap)
 {
 	for (;;) {
-		ssize_t n;
+		size_t n;
 		char *p;
+		int r;
 
 		errno = 0;
-		n = getline(&inv->buf, &inv->cap, inv->f);
-		if (n < 0) {
-			if (errno) {
-				snprintf(why, cap, "cannot read: %s", strerror(errno));
-				return -1;
-			}
-			return 0;
-		}
-		inv->line++;
-		if (n > LINE_MAX_BYTES) {
-			snprintf(why, cap, "line longer than %d bytes", LINE_MAX_BYTES);
-			return -1;
-		}
-		if ((size_t)n != strlen(inv->buf)) {
-			snprintf(why, cap, "a NUL byte in the line");
-			return -1;
-		}
-		while (n && (inv->buf[n - 1] == '\n' || inv->buf[n - 1] == '\r'))
+		r = read_line(inv, &n, why, cap);
+		if (r <= 0)
+			return r;
+		while (n && inv->buf[n - 1] == '\r')
 			inv->buf[--n] = '\0';
 		for (p = inv->buf; *p == ' ' || *p == '\t'; p++)
 			;
@@ -457,7 +486,9 @@ int fleet_inventory_open(const char *path, struct fleet_inventory **out, char *e
 	struct fleet_inventory *inv = calloc(1, sizeof(*inv));
 
 	*out = NULL;
-	if (!inv || !(inv->path = strdup(path))) {
+	if (!inv || !(inv->path = strdup(path)) || !(inv->buf = malloc(LINE_MAX_BYTES + 1))) {
+		if (inv)
+			free(inv->path);
 		free(inv);
 		snprintf(err, errlen, "out of memory");
 		return -1;
