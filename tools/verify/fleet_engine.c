@@ -39,6 +39,7 @@
 #define FIBER_STACK (256 * 1024)
 #endif
 #define FIBER_STACKS_KEPT 64u
+#define FIBER_MAPS_RESERVE 1024u /* maps besides the stacks, beyond those at start */
 #define TICK_MS 250
 
 struct fleet_engine {
@@ -49,7 +50,12 @@ struct fleet_engine {
 	struct fleet_stacks *stacks;
 	struct fleet_task *ready, *ready_tail;
 	struct fleet_task *inflight;  /* every task started and not finished */
+	struct fleet_task *held; /* taken from next() but no stack yet: starts first */
 	unsigned active;  /* tasks started and not finished */
+	unsigned limit;   /* tasks in flight at most: the concurrency, or what the
+			   * map count allows */
+	bool short_said;  /* the warning that stacks ran short is out */
+	bool no_stack;    /* failed: not one fiber stack could be had */
 	bool exhausted;   /* next() returned NULL */
 	bool failed;      /* the multi handle itself failed */
 };
@@ -206,24 +212,43 @@ static void step(struct fleet_engine *e, struct fleet_task *t)
 	e->cfg->finished(e->cfg->arg, t);
 }
 
-/* Start tasks while there are free slots and tasks to start. */
+/* Start tasks while there are free slots and tasks to start. A task that
+ * gets no stack (memory, or vm.max_map_count: each stack is 2 maps) waits
+ * for one in flight to end and give its stack back; only when none is in
+ * flight can nothing run, and the engine fails. */
 static void fill(struct fleet_engine *e)
 {
-	while (!e->exhausted && !e->failed && e->active < e->cfg->concurrency) {
-		struct fleet_task *t = e->cfg->next(e->cfg->arg);
+	while (!e->failed && e->active < e->limit) {
+		struct fleet_task *t = e->held;
 
-		if (!t) {
-			e->exhausted = true;
-			return;
+		if (t) {
+			e->held = NULL;
+		} else {
+			if (e->exhausted)
+				return;
+			t = e->cfg->next(e->cfg->arg);
+			if (!t) {
+				e->exhausted = true;
+				return;
+			}
 		}
 		t->engine = e;
 		t->easy = NULL;
 		t->started_ms = verify_mono_ms();
 		t->deadline_ms = t->started_ms + e->cfg->timeout_ms;
 		t->fiber = fleet_fiber_new(e->stacks, task_main, t);
+		if (!t->fiber && e->active > 0) {
+			e->held = t;
+			if (!e->short_said)
+				log_warn("fleet: no memory for another fiber stack (memory limits or "
+					 "vm.max_map_count): %u devices in flight instead of %u; the "
+					 "rest wait their turn",
+					 e->active, e->limit);
+			e->short_said = true;
+			return;
+		}
 		if (!t->fiber) {
-			/* No stack (memory or map count): the task cannot run. */
-			log_error("fleet: cannot start a task: out of memory");
+			e->no_stack = true;
 			e->failed = true;
 			e->cfg->finished(e->cfg->arg, t);
 			return;
@@ -277,6 +302,44 @@ static void fit_fd_limit(unsigned concurrency)
 			 (unsigned long long)rl.rlim_cur, concurrency);
 }
 
+/* Tasks in flight the memory map limit allows: each fiber stack is two
+ * maps (the stack, its guard page), on top of the maps the process holds
+ * now and a reserve for libraries' own (malloc's large blocks, OpenSSL). A
+ * --concurrency above it would only fail to get stacks; say so once. */
+static unsigned fit_map_count(unsigned concurrency)
+{
+	unsigned long max = 0, used = 0, room;
+	char line[512];
+	FILE *f = fopen("/proc/sys/vm/max_map_count", "re");
+
+	if (!f)
+		return concurrency;
+	if (fscanf(f, "%lu", &max) != 1)
+		max = 0;
+	fclose(f);
+	f = fopen("/proc/self/maps", "re");
+	if (!f || max == 0) {
+		if (f)
+			fclose(f);
+		return concurrency;
+	}
+	while (fgets(line, sizeof(line), f))
+		if (strchr(line, '\n'))
+			used++;
+	fclose(f);
+	used += FIBER_MAPS_RESERVE;
+	room = max > used ? (max - used) / 2 : 1;
+	if (room == 0)
+		room = 1;
+	if (concurrency <= room)
+		return concurrency;
+	log_warn("fleet: --concurrency %u needs 2 memory maps per device in flight and "
+		 "vm.max_map_count is %lu: running at most %lu at once (raise it: sysctl -w "
+		 "vm.max_map_count=%lu)",
+		 concurrency, max, room, (unsigned long)concurrency * 2 + used);
+	return (unsigned)room;
+}
+
 int fleet_engine_run(const struct fleet_engine_cfg *cfg, char *err, size_t errlen)
 {
 	struct fleet_engine e = {.cfg = cfg};
@@ -284,12 +347,12 @@ int fleet_engine_run(const struct fleet_engine_cfg *cfg, char *err, size_t errle
 	int rc = -1;
 
 	err[0] = '\0';
-	fit_fd_limit(cfg->concurrency);
+	e.limit = fit_map_count(cfg->concurrency);
+	fit_fd_limit(e.limit);
 	e.base = event_base_new();
 	e.multi = curl_multi_init();
-	e.stacks = fleet_stacks_new(FIBER_STACK, cfg->concurrency < FIBER_STACKS_KEPT
-							 ? cfg->concurrency
-							 : FIBER_STACKS_KEPT);
+	e.stacks = fleet_stacks_new(FIBER_STACK, e.limit < FIBER_STACKS_KEPT ? e.limit
+									  : FIBER_STACKS_KEPT);
 	if (!e.base || !e.multi || !e.stacks || !(e.timer = evtimer_new(e.base, on_timer, &e))) {
 		snprintf(err, errlen, "cannot set up the event loop: out of memory");
 		goto out;
@@ -322,6 +385,10 @@ int fleet_engine_run(const struct fleet_engine_cfg *cfg, char *err, size_t errle
 		fill(&e);
 	}
 	rc = e.failed ? -1 : 0;
+	if (e.failed && !err[0] && e.no_stack)
+		snprintf(err, errlen, "no memory for a single fiber stack (%d KiB and 2 memory maps "
+				      "each): check ulimit -v and vm.max_map_count",
+			 FIBER_STACK / 1024);
 	if (e.failed && !err[0])
 		snprintf(err, errlen, "the transfer engine (libcurl multi) failed");
 out:

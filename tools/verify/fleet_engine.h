@@ -15,7 +15,8 @@
  * flight (at most `concurrency`), each task's deadline (timeout_ms for the
  * whole device, enforced per exchange), pulling the next task only when a
  * slot is free (memory stays bounded by the concurrency, not the fleet),
- * and a progress tick.
+ * and a progress tick; fewer in flight when fiber stacks run short (the
+ * map count at start, memory or maps later: a task then waits its turn).
  * Must not: know devices, inventories or output formats (fleet.c and
  * reports.c do); run tasks' completions on a fiber (they run on the loop).
  */
