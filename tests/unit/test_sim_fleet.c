@@ -5,9 +5,12 @@
  * refusals, fault assignment (exact counts, one fault per device, the same
  * seed the same devices), the addresses (.0 and .255 skipped), and what a
  * device derives from the template (UUID, MACs, host name, group passwords)
- * so that no two devices share an identity.
+ * so that no two devices share an identity; an early error closes nothing
+ * that is not its own (fd 0).
  * Must not: open sockets.
  */
+#include <fcntl.h>
+#include <getopt.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -153,6 +157,23 @@ static void test_personalize(void **state)
 	free(d5);
 }
 
+/* amt-sim fleet failing before its workers are set up (a template that
+ * cannot be read) closes nothing of the process's: not fd 0. */
+static void test_early_error_keeps_stdin(void **state)
+{
+	char *argv[] = {"fleet", "--count", "2", "--listen", "127.0.0.1",
+			"--state", "/nonexistent-amt-sim-dir/template.ini", NULL};
+	int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+	assert_true(null >= 0);
+	assert_int_equal(dup2(null, 0), 0); /* fd 0 is this test's */
+	close(null);
+	optind = 0;
+	assert_int_equal(sim_fleet_main(7, argv), 2);
+	if (fcntl(0, F_GETFD) < 0)
+		fail_msg("fd 0 was closed by the early error path");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -161,6 +182,7 @@ int main(void)
 		cmocka_unit_test(test_listen_syntax),
 		cmocka_unit_test(test_addresses),
 		cmocka_unit_test(test_personalize),
+		cmocka_unit_test(test_early_error_keeps_stdin),
 	};
 
 	log_init("test", LOG_SINK_STDERR, LOG_LVL_ERROR);

@@ -634,6 +634,10 @@ int sim_fleet_main(int argc, char **argv)
 		fprintf(stderr, "amt-sim fleet: out of memory\n");
 		return 1;
 	}
+	/* fleet_free closes what workers hold, also on paths before worker_init
+	 * ran: nothing yet, not the zeroed fd 0 */
+	for (unsigned t = 0; t < MAX_THREADS; t++)
+		fl->worker[t].stop_pipe[0] = fl->worker[t].stop_pipe[1] = -1;
 	fl->threads = 1;
 	fl->groups = 1;
 	fl->seed = 1;
