@@ -10,7 +10,9 @@
  *  - when stacks run out while devices are in flight, the rest wait their
  *    turn: every task still runs and the run is not aborted.
  * Tasks are real libcurl exchanges with a local socket that never answers,
- * so they stay in flight until their deadline.
+ * so they stay in flight until their deadline. The first test leaves no map
+ * at all once the stacks took theirs, which AddressSanitizer's runtime
+ * cannot survive: it runs in the gcc build (tests/run.sh build) only.
  * Must not: leave the maps it took, or touch anything outside the process.
  */
 #include <netinet/in.h>
@@ -31,6 +33,16 @@
 #include "fleet_engine.h"
 
 #define TASKS_MAX 64
+
+/* AddressSanitizer's runtime maps memory of its own at any allocation: with
+ * the map count at the limit it dies before the engine can wait. */
+#if defined(__SANITIZE_ADDRESS__)
+#define UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define UNDER_ASAN 1
+#endif
+#endif
 
 struct job {
 	struct fleet_task task; /* first: the engine hands this back */
@@ -181,6 +193,11 @@ static void test_stacks_run_out_in_flight(void **state)
 	char err[256];
 	int rc;
 
+#ifdef UNDER_ASAN
+	print_message("skipped under AddressSanitizer (its runtime needs maps where the "
+		      "test leaves none): run it in the gcc build\n");
+	skip();
+#endif
 	if (max_map_count() == 0)
 		skip();
 	/* once 4 run, leave maps for a handful more stacks and little else */
