@@ -11,7 +11,8 @@
  * --since, read-only handles refuse writes, the schema version recorded,
  * one row per report_id even when several processes insert the same
  * reports at once (and migrate an empty database at once), the latest
- * report per device, writes from an event loop (store_attach), and the
+ * report per device, writes from an event loop (store_attach; on
+ * PostgreSQL also a batch one of whose writes the server refuses), and the
  * migration table itself (the same versions for both backends).
  * Must not: touch any database but the ones it creates.
  */
@@ -598,6 +599,117 @@ static void test_pg_schema_recorded(void **state)
 	}
 }
 
+/* One write of a batch fails on the server: PostgreSQL rolls back the
+ * whole batch, so no other write of it may be reported committed; they are
+ * written again and succeed, and only the culprit fails. The test database
+ * rejects two report_ids: one when its statement runs (a trigger), one only
+ * at the commit (a deferred constraint trigger, so no statement is named). */
+#define BATCH_REPORTS 100
+#define BAD_NOW 7
+#define BAD_AT_COMMIT 70
+
+struct one_outcome {
+	int rc; /* -3: not finished */
+	int64_t row;
+};
+
+static void on_one_done(void *arg, const struct store_done *d)
+{
+	struct one_outcome *o = arg;
+
+	o->rc = d->rc;
+	o->row = d->report_row;
+}
+
+static void batch_rid(char *out, size_t cap, int i)
+{
+	snprintf(out, cap, "%08d-3333-4333-8333-333333333333", i);
+}
+
+static void test_pg_batch_error(void **state)
+{
+	struct bk *b = fixture(state);
+	struct store *st = open_ok(b, STORE_CREATE);
+	struct event_base *base = event_base_new();
+	struct one_outcome rep[BATCH_REPORTS], ev[BATCH_REPORTS];
+	json_t *d = json_pack("{s:i}", "n", 1);
+	char err[512], rid[40], sql[600];
+	int added = 0, events = 0;
+	int64_t until;
+	PGconn *c = pg_admin(b->dbname);
+	PGresult *r;
+
+	assert_non_null(base);
+	pg_exec(c, "CREATE FUNCTION amt_test_reject() RETURNS trigger LANGUAGE plpgsql AS "
+		   "$$ BEGIN RAISE EXCEPTION 'test rejects report %', NEW.report_id; END $$");
+	batch_rid(rid, sizeof(rid), BAD_NOW);
+	snprintf(sql, sizeof(sql), "CREATE TRIGGER amt_test_now BEFORE INSERT ON reports FOR EACH ROW "
+				   "WHEN (NEW.report_id = '%s') EXECUTE FUNCTION amt_test_reject()", rid);
+	pg_exec(c, sql);
+	batch_rid(rid, sizeof(rid), BAD_AT_COMMIT);
+	snprintf(sql, sizeof(sql), "CREATE CONSTRAINT TRIGGER amt_test_commit AFTER INSERT ON reports "
+				   "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (NEW.report_id = '%s') "
+				   "EXECUTE FUNCTION amt_test_reject()", rid);
+	pg_exec(c, sql);
+
+	/* Submitted while the pool connects: they wait and leave in batches. */
+	assert_int_equal(store_attach(st, base, err, sizeof(err)), 0);
+	for (int i = 0; i < BATCH_REPORTS; i++) {
+		struct store_report rp = {.uuid = DEV_A, .source = "x", .report = "{}",
+					  .time = "2026-11-22T09:00:00.000Z"};
+
+		batch_rid(rid, sizeof(rid), i);
+		rp.report_id = rid;
+		rep[i].rc = ev[i].rc = -3;
+		store_add_report_async(st, &rp, d, on_one_done, &rep[i]);
+		store_add_event_async(st, "hello", DEV_B, "127.0.0.1:1", d, on_one_done, &ev[i]);
+	}
+	until = verify_mono_ms() + 30000;
+	while (store_pending(st) > 0 && verify_mono_ms() < until)
+		event_base_loop(base, EVLOOP_ONCE);
+	assert_int_equal(store_pending(st), 0);
+	for (int i = 0; i < BATCH_REPORTS; i++) {
+		if (i == BAD_NOW || i == BAD_AT_COMMIT) {
+			if (rep[i].rc != -1)
+				fail_msg("report %d (rejected by the server) completed with %d", i, rep[i].rc);
+		} else if (rep[i].rc != STORE_ADDED) {
+			fail_msg("report %d (innocent) completed with %d", i, rep[i].rc);
+		} else {
+			added++;
+		}
+		events += ev[i].rc == 0;
+	}
+	assert_int_equal(added, BATCH_REPORTS - 2);
+	assert_int_equal(events, BATCH_REPORTS);
+	/* What was answered committed is in the tables, and only that. */
+	r = PQexec(c, "SELECT (SELECT count(*) FROM reports), (SELECT count(*) FROM events WHERE "
+		      "type = 'hello'), (SELECT count(*) FROM events WHERE type = 'report')");
+	assert_int_equal(PQresultStatus(r), PGRES_TUPLES_OK);
+	assert_int_equal(atoi(PQgetvalue(r, 0, 0)), added);
+	assert_int_equal(atoi(PQgetvalue(r, 0, 1)), events);
+	assert_int_equal(atoi(PQgetvalue(r, 0, 2)), added);
+	PQclear(r);
+	for (int i = 0; i < BATCH_REPORTS; i++) {
+		char row[24];
+		const char *v[2] = {rid, row};
+
+		if (rep[i].rc != STORE_ADDED)
+			continue;
+		batch_rid(rid, sizeof(rid), i);
+		snprintf(row, sizeof(row), "%lld", (long long)rep[i].row);
+		r = PQexecParams(c, "SELECT count(*) FROM reports WHERE report_id = $1 AND id = $2", 2,
+				 NULL, v, NULL, NULL, 0);
+		assert_int_equal(PQresultStatus(r), PGRES_TUPLES_OK);
+		if (atoi(PQgetvalue(r, 0, 0)) != 1)
+			fail_msg("report %d answered committed as row %s, not in the table", i, row);
+		PQclear(r);
+	}
+	PQfinish(c);
+	store_close(st);
+	event_base_free(base);
+	json_decref(d);
+}
+
 /* ---- the migrations themselves ---- */
 
 static void test_migration_table(void **state)
@@ -635,6 +747,7 @@ int main(void)
 		BOTH(test_async),
 		cmocka_unit_test_setup_teardown(test_pg_url_rules, setup_pg, teardown),
 		cmocka_unit_test_setup_teardown(test_pg_schema_recorded, setup_pg, teardown),
+		cmocka_unit_test_setup_teardown(test_pg_batch_error, setup_pg, teardown),
 		cmocka_unit_test(test_migration_table),
 	};
 

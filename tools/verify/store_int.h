@@ -91,6 +91,8 @@ struct store_job {
 	json_t *detail_json;       /* for the completion's store_event */
 	struct store_report r;     /* reports: strings owned by the job */
 	int64_t queued_ms;         /* monotonic, when submitted */
+	bool alone;                /* the backend's: run it in a batch of its own
+				    * (a batch it was in failed, culprit unknown) */
 	store_done_fn done;
 	void *arg;
 };

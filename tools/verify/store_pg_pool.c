@@ -19,7 +19,9 @@
  * Each connection runs the waiting jobs in batches of up to STORE_PG_BATCH
  * in pipeline mode: one statement per job, then one Sync, so the batch is
  * one transaction and one flush to disk (group commit), and every job of
- * it completes only once the Sync's answer says it is committed.
+ * it completes only once the Sync's answer says it is committed. An error
+ * anywhere in a batch (a statement, or the commit) means none of it is:
+ * the failing job fails, the others are queued again (see batch_done).
  * Logs one line when the database becomes unreachable (error) and one when
  * it is back (warning, so both show at the default level); nothing else.
  * Must not: block on the network (every libpq call here is non-blocking),
@@ -57,7 +59,9 @@ struct pconn {
 	int result[STORE_PG_BATCH];        /* -2: no result yet */
 	int64_t event_id[STORE_PG_BATCH], report_row[STORE_PG_BATCH];
 	unsigned njobs, at;                /* jobs; the one results are for */
-	char err[256];                     /* the first statement error */
+	bool failed;                       /* an error anywhere in the batch: rolled back */
+	int culprit;                       /* the job whose statement failed, -1: unknown */
+	char err[256];                     /* the first error */
 };
 
 struct pg_pool {
@@ -266,51 +270,91 @@ static void conn_lost(struct pconn *c)
 
 static void on_result(evutil_socket_t fd, short what, void *arg);
 
-/* The Sync's answer: the batch is committed (or was rolled back as a
- * whole); every job of it completes now. */
+/* The first error of the batch: PostgreSQL rolls the whole batch back. */
+static void note_error(struct pconn *c, int culprit, const PGresult *res)
+{
+	const char *m = PQresultErrorMessage(res);
+
+	if (c->failed)
+		return;
+	c->failed = true;
+	c->culprit = culprit;
+	if (!m || !*m)
+		m = "a statement failed";
+	snprintf(c->err, sizeof(c->err), "%s: %.*s", store_name(c->pool->st), (int)strcspn(m, "\n"),
+		 m);
+}
+
+/*
+ * The Sync's answer. Without an error every job of the batch is committed
+ * and completes now. With one, nothing of the batch is: PostgreSQL rolled
+ * back the statements before the failing one (which had answered) and
+ * skipped those after it. The failing job fails; the others did nothing
+ * wrong and go back to the front of the queue, in order. When the error
+ * names no statement (it came with the commit: a deferred constraint, the
+ * disk full) each of them runs alone next, so the culprit shows itself in
+ * a batch of one and fails there; every retry thus removes one job, and
+ * none can loop.
+ */
 static void batch_done(struct pconn *c)
 {
 	struct pg_pool *p = c->pool;
 	unsigned n = c->njobs;
+	int culprit = c->culprit;
 
 	c->njobs = 0;
 	c->state = PC_IDLE;
-	for (unsigned i = 0; i < n; i++) {
-		int rc = c->result[i];
+	if (!c->failed) {
+		for (unsigned i = 0; i < n; i++) {
+			int rc = c->result[i];
 
-		if (rc == -2) {
-			rc = -1;
-			if (!c->err[0])
-				snprintf(c->err, sizeof(c->err), "no result");
+			/* -1 / -2 here cannot be (a statement answered no row;
+			 * no answer before the Sync's) */
+			if (rc < 0)
+				snprintf(c->err, sizeof(c->err), "%s: unexpected result",
+					 store_name(p->st));
+			store_job_finish(p->st, c->job[i], rc < 0 ? -1 : rc, c->event_id[i],
+					 c->report_row[i], rc < 0 ? c->err : NULL, false);
 		}
-		store_job_finish(p->st, c->job[i], rc, c->event_id[i], c->report_row[i],
-				 rc < 0 ? c->err : NULL, false);
+		return;
 	}
+	if (n == 1)
+		culprit = 0;
+	for (unsigned i = n; i-- > 0;) {
+		if ((int)i == culprit)
+			continue;
+		c->job[i]->alone = culprit < 0;
+		enqueue(p, c->job[i], true);
+	}
+	if (culprit >= 0)
+		store_job_finish(p->st, c->job[culprit], -1, 0, 0, c->err, false);
 }
 
-/* One statement's result, for job c->at. */
+/* One statement's result, for job c->at (or, past the last one, the
+ * commit's error). */
 static void take_result(struct pconn *c, PGresult *res)
 {
+	ExecStatusType s = PQresultStatus(res);
 	struct store_job *job;
 	unsigned i = c->at;
-	int rc = -2;
+	int rc = -1;
 
-	if (i >= c->njobs || c->result[i] != -2)
+	if (s == PGRES_PIPELINE_ABORTED)
+		return; /* after the failing statement: skipped, the error is noted */
+	if (i >= c->njobs || c->result[i] != -2) {
+		if (s != PGRES_TUPLES_OK && s != PGRES_COMMAND_OK)
+			note_error(c, -1, res);
 		return;
-	job = c->job[i];
-	if (PQresultStatus(res) == PGRES_PIPELINE_ABORTED) {
-		rc = -1; /* an earlier statement of the batch failed: none commits */
-	} else if (job->kind == STORE_JOB_EVENT) {
-		if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1) {
-			c->event_id[i] = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-			rc = 0;
-		}
-	} else {
-		rc = pg_report_result(res, &c->event_id[i], &c->report_row[i]);
 	}
-	if (rc < 0 && !c->err[0])
-		snprintf(c->err, sizeof(c->err), "%s: %.*s", store_name(c->pool->st),
-			 (int)strcspn(PQresultErrorMessage(res), "\n"), PQresultErrorMessage(res));
+	job = c->job[i];
+	if (s != PGRES_TUPLES_OK) {
+		note_error(c, (int)i, res);
+	} else if (job->kind == STORE_JOB_REPORT) {
+		rc = pg_report_result(res, &c->event_id[i], &c->report_row[i]);
+	} else if (PQntuples(res) == 1) {
+		c->event_id[i] = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+		rc = 0;
+	}
 	c->result[i] = rc < 0 ? -1 : rc;
 }
 
@@ -382,10 +426,19 @@ static void run_batch(struct pconn *c)
 
 	c->state = PC_BUSY;
 	c->njobs = c->at = 0;
+	c->failed = false;
+	c->culprit = -1;
 	c->err[0] = '\0';
 	while (ok && c->njobs < STORE_PG_BATCH && p->head) {
-		struct store_job *job = dequeue(p);
-		unsigned i = c->njobs++;
+		/* a job that must run alone ends the batch before it, or is it */
+		bool alone = p->head->alone;
+		struct store_job *job;
+		unsigned i;
+
+		if (alone && c->njobs > 0)
+			break;
+		job = dequeue(p);
+		i = c->njobs++;
 
 		c->job[i] = job;
 		c->result[i] = -2;
@@ -399,6 +452,8 @@ static void run_batch(struct pconn *c)
 			ok = PQsendQueryParams(c->conn, pg_insert_report_sql, PG_REPORT_PARAMS, NULL,
 					       v, NULL, NULL, 0);
 		}
+		if (alone)
+			break;
 	}
 	ok = ok && PQpipelineSync(c->conn);
 	f = ok ? PQflush(c->conn) : -1;
