@@ -11,7 +11,10 @@
 #     listeners answer 503 meanwhile, the agents keep their reports spooled
 #     and deliver them afterwards, and every report is stored exactly once;
 #  3. a hello arriving while the database is down is stored once it is back;
-#  4. the read commands (events, reports, reports --check) on PostgreSQL.
+#  4. the read commands (events, reports, reports --check) on PostgreSQL;
+#  5. through a TCP front (pg_proxy.py) the tests can break: one report of a
+#     batch refused by the server, a first host that refuses, a database that
+#     goes silent at the listener's start.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/pg_lib.sh"
 
@@ -220,6 +223,79 @@ expect_grep "… and the message says where it belongs" 'pgpass' "$OUT"
 OUT=$("$VERIFY" events --db "postgresql:///nosuchdb?host=$PG_HOST&user=$PG_USER" 2>&1); RC=$?
 expect_rc "a database that does not exist: exit 2" 2
 expect_one_line "… in one line" "$OUT"
+
+# ---- 5. failures inside a batch, connects that go wrong, sync writes in an outage ---------
+URL2=$(pg_createdb amtb) || { fail "create database" "$URL2"; exit 1; }
+post_report() { # PORT REPORT_ID -> "CODE SECONDS"
+	jq -c --arg id "$2" '.report_id = $id' "$T/same.json" > "$T/r.$2.json"
+	curl -sS --max-time 20 --cacert "$T/ca.pem" --cert "$T/client.pem" --key "$T/client.key" \
+		-H 'Content-Type: application/json' --data-binary @"$T/r.$2.json" -o /dev/null \
+		-w '%{http_code} %{time_total}\n' "https://127.0.0.1:$1/reports" 2>/dev/null || true
+}
+rid() { printf '88888888-0000-4000-8000-%012d' "$1"; }
+start_proxy() { # NAME [PASS]; sets PROXY_PORT
+	: > "$T/$1.port"
+	python3 "$(dirname "$0")/pg_proxy.py" "$PG_HOST/.s.PGSQL.5432" ${2:+"$2"} > "$T/$1.port" 2>&1 &
+	LPID[$1]=$!
+	wait_until 5 grep -qE '^[0-9]+$' "$T/$1.port" || return 1
+	PROXY_PORT=$(head -1 "$T/$1.port")
+}
+
+# 5a. The server refuses one report of a batch: the others of the batch are stored and
+# answered 201, the refused one 503, and nothing is answered 201 that is not in the table.
+start_listen C --reports 127.0.0.1:0 "${TLS[@]}" --db "$URL2" --json || exit 1
+PC=$(port_of C reports)
+pg_psql amtb "CREATE FUNCTION amt_test_reject() RETURNS trigger LANGUAGE plpgsql AS
+	\$\$ BEGIN RAISE EXCEPTION 'test rejects report %', NEW.report_id; END \$\$;
+	CREATE TRIGGER amt_test_reject BEFORE INSERT ON reports FOR EACH ROW
+	WHEN (NEW.report_id = '$(rid 13)') EXECUTE FUNCTION amt_test_reject()" > /dev/null
+# A lock holds the writes back: 4 reports occupy the 4 connections, 20 more (the refused
+# one among them) wait in the queue and leave together, as one batch, when it goes.
+pg_psql amtb "BEGIN; LOCK TABLE reports IN SHARE MODE; SELECT pg_sleep(3); COMMIT" > /dev/null &
+LOCKER=$!
+wait_until 5 [ "$(pg_psql amtb "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation WHERE c.relname = 'reports' AND l.mode = 'ShareLock' AND l.granted")" = 1 ]
+: > "$T/batch.codes"
+pids=()
+for i in 1 2 3 4; do (echo "$(rid "$i") $(post_report "$PC" "$(rid "$i")")" >> "$T/batch.codes") & pids+=($!); done
+sleep 0.7
+for i in $(seq 5 24); do (echo "$(rid "$i") $(post_report "$PC" "$(rid "$i")")" >> "$T/batch.codes") & pids+=($!); done
+wait "${pids[@]}" "$LOCKER"
+bad=$(awk -v b="$(rid 13)" '$1 == b {print $2}' "$T/batch.codes")
+good=$(awk -v b="$(rid 13)" '$1 != b && $2 == 201 {print $1}' "$T/batch.codes" | sort)
+stored=$(pg_psql amtb "SELECT report_id FROM reports" | sort)
+[ "$bad" = 503 ] && [ "$(grep -c . <<<"$good")" = 23 ] && [ "$good" = "$stored" ] &&
+	ok "one report of a batch refused by the server: it is answered 503, the 23 others 201 and all stored" ||
+	fail "batch with a refused report" "refused one: $bad; $(grep -c . <<<"$good") answered 201, stored $(grep -c . <<<"$stored"); codes: $(awk '{print $2}' "$T/batch.codes" | sort | uniq -c | tr '\n' ' ')"
+stop_listen C
+
+# 5b. A multi-host URL whose first host refuses: libpq opens a new socket inside one
+# poll (often with the same number); the pool must follow it and connect.
+start_proxy P || { fail "pg_proxy" "$(cat "$T/P.port")"; exit 1; }
+start_listen D --reports 127.0.0.1:0 "${TLS[@]}" \
+	--db "postgresql://$PG_USER@127.0.0.1:1,127.0.0.1:$PROXY_PORT/amtb?connect_timeout=3" --json || exit 1
+R=$(post_report "$(port_of D reports)" "$(rid 100)")
+[ "${R%% *}" = 201 ] && ok "first host refused, second one taken: the pool connects (report answered 201 in ${R#* } s)" ||
+	fail "multi-host connect" "answered '$R'; $(grep store: "$T/D.err")"
+stop_listen D
+
+# 5c. A database that accepts the listener's first connection and then goes silent (a
+# dropped route): the pool gives up after connect_timeout, reports are answered 503 within
+# it rather than after a minute, and once the path is back the pool reconnects.
+start_proxy Q 1 || { fail "pg_proxy" "$(cat "$T/Q.port")"; exit 1; }
+start_listen E --reports 127.0.0.1:0 "${TLS[@]}" \
+	--db "postgresql://$PG_USER@127.0.0.1:$PROXY_PORT/amtb?connect_timeout=3" --json || exit 1
+PE=$(port_of E reports)
+R=$(post_report "$PE" "$(rid 101)")
+awk -v r="$R" 'BEGIN { split(r, a, " "); exit !(a[1] == 503 && a[2] < 8) }' &&
+	grep -qs "unreachable (no answer within 3 s" "$T/E.err" &&
+	ok "connects that get no answer give up after connect_timeout: 503 in ${R#* } s, the outage logged" ||
+	fail "silent database" "answered '$R'; $(grep store: "$T/E.err")"
+kill -USR2 "${LPID[Q]}"
+wait_until 20 grep -qs "reachable again" "$T/E.err"
+R=$(post_report "$PE" "$(rid 101)")
+[ "${R%% *}" = 201 ] && ok "… and once the path is back the pool reconnects (201)" ||
+	fail "reconnect after silence" "answered '$R'; $(grep store: "$T/E.err")"
+stop_listen E
 
 stop_listen A; expect_rc "listener A stops with exit 0" 0
 stop_listen B; expect_rc "listener B stops with exit 0" 0

@@ -10,7 +10,9 @@
  * STORE_PG_QUEUE_MAX; an event waits at most STORE_PG_QUEUE_WAIT_MS), and
  * reconnecting: a connection that breaks (the server restarted, the network
  * dropped) is reopened with PQconnectStartParams after a backoff of 250 ms
- * doubling to 8 s with +-20 % jitter. While no connection is up a report
+ * doubling to 8 s with +-20 % jitter; an attempt gives up after the URL's
+ * connect_timeout (else 10 s), which libpq does not enforce for
+ * non-blocking connects. While no connection is up a report
  * fails at once (the receiver answers 503 and the agent keeps it spooled);
  * an event waits in the queue. A job whose connection broke under it is
  * failed (a report: the agent resends it, and its unique report_id makes the
@@ -43,6 +45,7 @@
 #define STORE_PG_BATCH 64
 #define BACKOFF_FIRST_MS 250
 #define BACKOFF_MAX_MS 8000
+#define CONNECT_TIMEOUT_S 10 /* unless the URL's connect_timeout says otherwise */
 
 enum pconn_state { PC_DOWN, PC_CONNECTING, PC_IDLE, PC_BUSY };
 
@@ -52,8 +55,10 @@ struct pconn {
 	enum pconn_state state;
 	struct event *io;     /* the socket, while connecting or busy (and idle: a close) */
 	struct event *retry;  /* the reconnect timer */
+	struct event *give_up; /* PC_CONNECTING: the connect deadline */
 	int fd;               /* the socket io watches */
 	int backoff_ms;
+	int timeout_s;        /* the connect deadline */
 	/* PC_BUSY: the batch in flight and each job's outcome so far */
 	struct store_job *job[STORE_PG_BATCH];
 	int result[STORE_PG_BATCH];        /* -2: no result yet */
@@ -188,15 +193,22 @@ static void note_reachable(struct pg_pool *p, bool up, const char *why)
 			  store_name(p->st), why);
 }
 
-static void conn_close(struct pconn *c)
+static void drop_io(struct pconn *c)
 {
 	if (c->io) {
 		event_free(c->io);
 		c->io = NULL;
 	}
+	c->fd = -1;
+}
+
+static void conn_close(struct pconn *c)
+{
+	drop_io(c);
+	if (c->give_up)
+		evtimer_del(c->give_up);
 	PQfinish(c->conn);
 	c->conn = NULL;
-	c->fd = -1;
 }
 
 /* Watch the socket for what libpq waits for. */
@@ -474,21 +486,41 @@ static void dispatch(struct pg_pool *p)
 
 /* ---- connecting ---- */
 
+/* Connecting failed (libpq said so, or the deadline passed): reconnect
+ * later; with nothing up or on its way, the database is unreachable. */
+static void connect_failed(struct pconn *c, const char *why)
+{
+	struct pg_pool *p = c->pool;
+
+	schedule_reconnect(c);
+	if (!any_up(p) && !any_connecting(p)) {
+		note_reachable(p, false, why);
+		fail_reports_while_down(p, why);
+	}
+}
+
 static void on_connect(evutil_socket_t fd, short what, void *arg)
 {
 	struct pconn *c = arg;
 	struct pg_pool *p = c->pool;
+	PostgresPollingStatusType st = PQconnectPoll(c->conn);
 
-	switch (PQconnectPoll(c->conn)) {
+	/* Within one poll libpq may close its socket and open another (the
+	 * next address or host, sslmode=prefer's retry without TLS), often
+	 * with the same number: the old event would watch nothing (epoll
+	 * forgot the closed descriptor), so it is made anew every time. */
+	drop_io(c);
+	switch (st) {
 	case PGRES_POLLING_READING:
 		if (watch(c, EV_READ, on_connect) != 0)
-			schedule_reconnect(c);
+			connect_failed(c, "cannot watch the socket");
 		return;
 	case PGRES_POLLING_WRITING:
 		if (watch(c, EV_WRITE, on_connect) != 0)
-			schedule_reconnect(c);
+			connect_failed(c, "cannot watch the socket");
 		return;
 	case PGRES_POLLING_OK:
+		evtimer_del(c->give_up);
 		PQsetNoticeProcessor(c->conn, pg_ignore_notice, NULL);
 		if (PQsetnonblocking(c->conn, 1) != 0 || PQenterPipelineMode(c->conn) != 1) {
 			schedule_reconnect(c);
@@ -507,30 +539,63 @@ static void on_connect(evutil_socket_t fd, short what, void *arg)
 		char why[256];
 
 		pg_conn_err(c->conn, why, sizeof(why));
-		schedule_reconnect(c);
-		if (!any_up(p) && !any_connecting(p)) {
-			note_reachable(p, false, why);
-			fail_reports_while_down(p, why);
-		}
+		connect_failed(c, why);
 		return;
 	}
 	}
 }
 
+/* libpq enforces connect_timeout only in its blocking calls: a SYN or a
+ * startup packet nobody answers would keep a connection CONNECTING (and
+ * the database "reachable") for minutes. */
+static void on_give_up(evutil_socket_t fd, short what, void *arg)
+{
+	struct pconn *c = arg;
+	char why[96];
+
+	if (c->state != PC_CONNECTING)
+		return;
+	snprintf(why, sizeof(why), "no answer within %d s (connect_timeout)", c->timeout_s);
+	connect_failed(c, why);
+}
+
+/* The connect deadline: the URL's connect_timeout (libpq: 0 is none, 1 is
+ * 2), else CONNECT_TIMEOUT_S. */
+static int connect_timeout_s(PGconn *conn)
+{
+	PQconninfoOption *opts = PQconninfo(conn);
+	int t = 0;
+
+	for (PQconninfoOption *o = opts; o && o->keyword; o++)
+		if (strcmp(o->keyword, "connect_timeout") == 0 && o->val)
+			t = atoi(o->val);
+	PQconninfoFree(opts);
+	if (t <= 0)
+		return CONNECT_TIMEOUT_S;
+	return t < 2 ? 2 : t;
+}
+
 static void conn_start(struct pconn *c)
 {
 	const char *kw[PG_PARAMS], *val[PG_PARAMS];
+	struct timeval tv = {0, 0};
 
 	pg_params(store_name(c->pool->st), kw, val);
 	c->conn = PQconnectStartParams(kw, val, 1);
 	c->state = PC_CONNECTING;
 	if (!c->conn || PQstatus(c->conn) == CONNECTION_BAD) {
-		schedule_reconnect(c);
+		char why[256];
+
+		pg_conn_err(c->conn, why, sizeof(why));
+		connect_failed(c, why);
 		return;
 	}
+	c->timeout_s = connect_timeout_s(c->conn);
+	tv.tv_sec = c->timeout_s;
+	evtimer_add(c->give_up, &tv);
 	/* libpq: start as if PQconnectPoll had said "writing" */
 	if (watch(c, EV_WRITE, on_connect) != 0)
-		schedule_reconnect(c);
+		connect_failed(c, "cannot watch the socket");
 }
 
 static void on_retry(evutil_socket_t fd, short what, void *arg)
@@ -564,7 +629,8 @@ int pg_pool_attach(struct store *st, struct event_base *base, char *err, size_t 
 		c->fd = -1;
 		c->backoff_ms = BACKOFF_FIRST_MS;
 		c->retry = evtimer_new(base, on_retry, c);
-		if (!c->retry)
+		c->give_up = evtimer_new(base, on_give_up, c);
+		if (!c->retry || !c->give_up)
 			goto nomem;
 		conn_start(c);
 	}
@@ -612,6 +678,8 @@ void pg_pool_free(struct store *st)
 		conn_close(c);
 		if (c->retry)
 			event_free(c->retry);
+		if (c->give_up)
+			event_free(c->give_up);
 	}
 	while ((job = dequeue(p)) != NULL)
 		fail_job(p, job, "the store is closing", true);
