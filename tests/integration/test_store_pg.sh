@@ -14,7 +14,7 @@
 #  4. the read commands (events, reports, reports --check) on PostgreSQL;
 #  5. through a TCP front (pg_proxy.py) the tests can break: one report of a
 #     batch refused by the server, a first host that refuses, a database that
-#     goes silent at the listener's start.
+#     goes silent at the listener's start and while it runs.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/pg_lib.sh"
 
@@ -296,6 +296,42 @@ R=$(post_report "$PE" "$(rid 101)")
 [ "${R%% *}" = 201 ] && ok "… and once the path is back the pool reconnects (201)" ||
 	fail "reconnect after silence" "answered '$R'; $(grep store: "$T/E.err")"
 stop_listen E
+
+# 5d. A database gone silent while a listener runs: tunnel rows (written with the
+# synchronous calls from the loop) fail at once instead of stalling the loop in a
+# reconnect, so reports are still answered (503) without delay.
+printf 'mps-s3cret\n' > "$T/mps.pw"; chmod 600 "$T/mps.pw"
+start_proxy S || { fail "pg_proxy" "$(cat "$T/S.port")"; exit 1; }
+start_listen F --reports 127.0.0.1:0 --mps 127.0.0.1:0 "${TLS[@]}" --mps-user admin \
+	--mps-password-file "$T/mps.pw" --db "postgresql://$PG_USER@127.0.0.1:$PROXY_PORT/amtb" --json || exit 1
+PF=$(port_of F reports); MF=$(port_of F mps)
+PEER=$(dirname "$0")/listen_peer.py
+R=$(timeout 20 python3 "$PEER" cira "$MF" "$T/ca.pem" admin mps-s3cret)
+[ "$R" = open ] && ! grep -qs "cannot record the tunnel" "$T/F.err" &&
+	ok "a CIRA tunnel recorded through PostgreSQL" || fail "cira through pg" "$R; $(grep -E 'mps|store' "$T/F.err" | tail -3)"
+kill -USR1 "${LPID[S]}"
+wait_until 10 grep -qs "store: PostgreSQL .* unreachable" "$T/F.err"
+timeout 20 python3 "$PEER" cira "$MF" "$T/ca.pem" admin mps-s3cret > /dev/null # finds the connection broken
+worst=0
+for i in 1 2 3; do
+	timeout 30 python3 "$PEER" cira "$MF" "$T/ca.pem" admin mps-s3cret > /dev/null &
+	CIRA=$!
+	sleep 0.3
+	R=$(post_report "$PF" "$(rid $((200 + i)))")
+	wait "$CIRA"
+	worst=$(awk -v w="$worst" -v r="$R" 'BEGIN { split(r, a, " "); print (a[1] != 503 ? 99 : (a[2] > w ? a[2] : w)) }')
+done
+awk -v w="$worst" 'BEGIN { exit !(w < 1.5) }' &&
+	ok "database silent: tunnels fail to record at once, reports are answered 503 without delay (worst ${worst} s)" ||
+	fail "sync writes stall the loop" "worst report answer ${worst} s; $(grep -E 'mps|store' "$T/F.err" | tail -3)"
+kill -USR2 "${LPID[S]}"
+wait_until 20 grep -qs "reachable again" "$T/F.err"
+nfail=$(grep -c "cannot record the tunnel" "$T/F.err")
+R=$(timeout 20 python3 "$PEER" cira "$MF" "$T/ca.pem" admin mps-s3cret)
+[ "$R" = open ] && [ "$nfail" -ge 1 ] && [ "$(grep -c "cannot record the tunnel" "$T/F.err")" = "$nfail" ] &&
+	ok "… and once the database answers again tunnels are recorded again" ||
+	fail "sync reconnect" "$R; $(grep -E 'mps|store' "$T/F.err" | tail -3)"
+stop_listen F; expect_rc "listener F stops with exit 0" 0
 
 stop_listen A; expect_rc "listener A stops with exit 0" 0
 stop_listen B; expect_rc "listener B stops with exit 0" 0

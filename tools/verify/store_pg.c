@@ -11,7 +11,9 @@
  * the pooled writes share (store_pg.h) and the reads, which stream rows
  * (single-row mode) so a long listing needs no memory of its own; the
  * tunnels rows of this machine (column machine: /etc/machine-id). The
- * synchronous connection is reopened when the server went away. Times are
+ * synchronous connection is reopened when the server went away, with a
+ * backoff, and in a listener never while its pool finds the database
+ * unreachable (ensure_conn: those calls run on its loop). Times are
  * timestamptz, shown as ISO-8601 UTC with milliseconds like the SQLite
  * store; uuids sort byte-wise (COLLATE "C") as there.
  * Must not: print or log; read-then-write (a report is stored once by its
@@ -26,6 +28,12 @@
 
 #include "store_migrations.h"
 #include "store_pg.h"
+
+/* The synchronous connection, reopened after a failed reopen: not for
+ * 1 s, doubling to 30 s; from a listener's loop with this connect_timeout. */
+#define SYNC_BACKOFF_FIRST_MS 1000
+#define SYNC_BACKOFF_MAX_MS 30000
+#define SYNC_LOOP_CONNECT_TIMEOUT "2"
 
 /* pg_advisory_xact_lock key: "amtv" */
 #define PG_MIGRATION_LOCK "1634562166"
@@ -270,24 +278,64 @@ static void machine_id(char *out, size_t cap)
 	snprintf(out, cap, "host:%s", buf);
 }
 
-/* The synchronous connection, reopened when the server went away since its
- * last use (a restart): 0, or -1 with a reason. */
+/* Reopen the synchronous connection. In a listener (the pool attached) the
+ * call runs on the event loop: a connect_timeout of 2 s (libpq's least)
+ * wins over the URL's. */
+static void reopen(struct store *st)
+{
+	struct pg_store *b = be(st);
+	const char *kw[PG_PARAMS] = {"dbname", "connect_timeout", "fallback_application_name", NULL};
+	const char *val[PG_PARAMS] = {st->name, SYNC_LOOP_CONNECT_TIMEOUT, "amt-verify", NULL};
+
+	if (!b->pool) {
+		PQreset(b->conn);
+		return;
+	}
+	PQfinish(b->conn);
+	b->conn = PQconnectdbParams(kw, val, 1);
+}
+
+/*
+ * The synchronous connection, reopened when the server went away since its
+ * last use (a restart): 0, or -1 with a reason. These calls are rare, but
+ * in a listener they block its loop, so during an outage they must fail
+ * fast: not tried at all while the pool finds the database unreachable
+ * (it probes without blocking), and after a failed reopen not tried again
+ * for a backoff (1 s doubling to 30 s, back to none once one succeeds).
+ */
 static int ensure_conn(struct store *st, char *err, size_t errlen)
 {
 	struct pg_store *b = be(st);
-	char why[256];
+	int64_t now;
 
 	if (PQstatus(b->conn) == CONNECTION_OK)
 		return 0;
-	PQreset(b->conn);
+	if (b->pool && !pg_pool_reachable(b->pool)) {
+		snprintf(err, errlen, "%s: PostgreSQL unreachable (reconnecting in the background)",
+			 st->name);
+		return -1;
+	}
+	now = verify_mono_ms();
+	if (b->retry_at_ms && now < b->retry_at_ms) {
+		snprintf(err, errlen, "%s: %s (next try in %lld s)", st->name, b->last_err,
+			 (long long)((b->retry_at_ms - now + 999) / 1000));
+		return -1;
+	}
+	reopen(st);
 	if (PQstatus(b->conn) == CONNECTION_OK) {
+		b->backoff_ms = 0;
+		b->retry_at_ms = 0;
 		PQsetNoticeProcessor(b->conn, pg_ignore_notice, NULL);
 		if (st->mode == STORE_READONLY)
 			PQclear(PQexec(b->conn, "SET default_transaction_read_only = on"));
 		return 0;
 	}
-	pg_conn_err(b->conn, why, sizeof(why));
-	snprintf(err, errlen, "%s: %s", st->name, why);
+	b->backoff_ms = !b->backoff_ms ? SYNC_BACKOFF_FIRST_MS
+		      : b->backoff_ms * 2 > SYNC_BACKOFF_MAX_MS ? SYNC_BACKOFF_MAX_MS
+								: b->backoff_ms * 2;
+	b->retry_at_ms = now + b->backoff_ms;
+	pg_conn_err(b->conn, b->last_err, sizeof(b->last_err));
+	snprintf(err, errlen, "%s: %s", st->name, b->last_err);
 	return -1;
 }
 

@@ -23,6 +23,10 @@ struct pg_store {
 	PGconn *conn;         /* the synchronous connection (commands, migrations, tunnels) */
 	struct pg_pool *pool; /* after store_attach */
 	char machine[64];     /* this machine, for the tunnels table (/etc/machine-id) */
+	/* the synchronous connection's reopen backoff (ensure_conn) */
+	int backoff_ms;
+	int64_t retry_at_ms;  /* monotonic; 0: try now */
+	char last_err[200];
 };
 
 /* Connection keywords/values for PQconnectdbParams / PQconnectStartParams:
@@ -61,6 +65,8 @@ int pg_report_result(const PGresult *res, int64_t *event_id, int64_t *report_row
 /* The pool (store_pg_pool.c). */
 int pg_pool_attach(struct store *st, struct event_base *base, char *err, size_t errlen);
 void pg_pool_submit(struct store *st, struct store_job *job);
+/* False from "every connection failed" until one is up again. */
+bool pg_pool_reachable(const struct pg_pool *p);
 /* Fail what is queued or running (completions run) and close. */
 void pg_pool_free(struct store *st);
 

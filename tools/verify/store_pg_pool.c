@@ -660,6 +660,11 @@ void pg_pool_submit(struct store *st, struct store_job *job)
 	dispatch(p);
 }
 
+bool pg_pool_reachable(const struct pg_pool *p)
+{
+	return p->reachable;
+}
+
 void pg_pool_free(struct store *st)
 {
 	struct pg_store *b = st->be;
