@@ -314,8 +314,9 @@ static void batch_done(struct pconn *c)
 	unsigned n = c->njobs;
 	int culprit = c->culprit;
 
+	/* The connection stays busy until every completion ran: one that
+	 * submits a write must not start a batch here over c->job[]. */
 	c->njobs = 0;
-	c->state = PC_IDLE;
 	if (!c->failed) {
 		for (unsigned i = 0; i < n; i++) {
 			int rc = c->result[i];
@@ -328,6 +329,7 @@ static void batch_done(struct pconn *c)
 			store_job_finish(p->st, c->job[i], rc < 0 ? -1 : rc, c->event_id[i],
 					 c->report_row[i], rc < 0 ? c->err : NULL, false);
 		}
+		c->state = PC_IDLE;
 		return;
 	}
 	if (n == 1)
@@ -340,6 +342,7 @@ static void batch_done(struct pconn *c)
 	}
 	if (culprit >= 0)
 		store_job_finish(p->st, c->job[culprit], -1, 0, 0, c->err, false);
+	c->state = PC_IDLE;
 }
 
 /* One statement's result, for job c->at (or, past the last one, the
