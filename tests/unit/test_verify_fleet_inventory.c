@@ -152,6 +152,11 @@ static void test_refused(void **state)
 	refused("{\"host\":\"1.2.3.4\",\"port\":\"16992\"}\n", 1, "port");
 	refused("{\"port\":16992}\n", 1, "no \"host\"");
 	refused("{\"host\":\"1.2.3.4\"}\n[1]\n", 2, "not a JSON object");
+	/* values are quoted with their control and non-ASCII bytes as '?':
+	 * an escape sequence in the file cannot reach the terminal */
+	refused("host,\x1b[2Jcolour\xc3\xa9\n1.2.3.4,blue\n", 1, "unknown column \"?[2jcolour??\"");
+	refused("host\n\x1b]0;x\x07\n", 2, "host: \"?]0;x?\"");
+	refused("{\"host\":\"1.2.3.4\",\"\\u001bkey\":1}\n", 1, "unknown key \"?key\"");
 	memset(longline, 'a', sizeof(longline) - 2);
 	memcpy(longline, "host\n", 5);
 	longline[sizeof(longline) - 2] = '\n';

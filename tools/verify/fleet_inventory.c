@@ -60,6 +60,21 @@ static bool printable(const char *s)
 	return true;
 }
 
+/* What a message quotes of a value from the file: at most 40 bytes, each
+ * byte outside printable ASCII shown as '?', so a stray control byte (a
+ * byte order mark, an escape sequence) cannot garble or drive the terminal
+ * the error goes to. */
+#define SHOWN_MAX 40
+static const char *shown(const char *v, char out[SHOWN_MAX + 1])
+{
+	size_t i = 0;
+
+	for (; v[i] && i < SHOWN_MAX; i++)
+		out[i] = v[i] >= 0x20 && v[i] <= 0x7e ? v[i] : '?';
+	out[i] = '\0';
+	return out;
+}
+
 static int set_host(struct fleet_device *d, const char *v, char *why, size_t cap)
 {
 	size_t n = strlen(v);
@@ -71,7 +86,10 @@ static int set_host(struct fleet_device *d, const char *v, char *why, size_t cap
 	for (size_t i = 0; i < n; i++) {
 		if (!isalnum((unsigned char)v[i]) && v[i] != '.' && v[i] != '-' && v[i] != ':' &&
 		    v[i] != '_') {
-			snprintf(why, cap, "host: \"%.40s\" is not an IP address or host name", v);
+			char q[SHOWN_MAX + 1];
+
+			snprintf(why, cap, "host: \"%s\" is not an IP address or host name",
+				 shown(v, q));
 			return -1;
 		}
 	}
@@ -86,7 +104,9 @@ static int set_port(struct fleet_device *d, const char *v, char *why, size_t cap
 	if (!*v)
 		return 0;
 	if (verify_parse_ulong(v, 1, 65535, &p) != 0) {
-		snprintf(why, cap, "port: \"%.20s\" is not 1..65535", v);
+		char q[SHOWN_MAX + 1];
+
+		snprintf(why, cap, "port: \"%s\" is not 1..65535", shown(v, q));
 		return -1;
 	}
 	d->port = (unsigned)p;
@@ -98,6 +118,7 @@ static int set_uuid(struct fleet_device *d, const char *v, char *why, size_t cap
 {
 	static const int dash[] = {8, 13, 18, 23};
 	size_t n = strlen(v);
+	char q[SHOWN_MAX + 1];
 
 	if (!*v)
 		return 0;
@@ -113,13 +134,14 @@ static int set_uuid(struct fleet_device *d, const char *v, char *why, size_t cap
 	d->uuid[n] = '\0';
 	return 0;
 bad:
-	snprintf(why, cap, "uuid: \"%.40s\" is not a UUID (8-4-4-4-12 hex digits)", v);
+	snprintf(why, cap, "uuid: \"%s\" is not a UUID (8-4-4-4-12 hex digits)", shown(v, q));
 	return -1;
 }
 
 static int set_group(struct fleet_device *d, const char *v, char *why, size_t cap)
 {
 	size_t n = strlen(v);
+	char q[SHOWN_MAX + 1];
 
 	if (n > FLEET_GROUP_MAX)
 		goto bad;
@@ -129,8 +151,8 @@ static int set_group(struct fleet_device *d, const char *v, char *why, size_t ca
 	memcpy(d->group, v, n + 1);
 	return 0;
 bad:
-	snprintf(why, cap, "group: \"%.40s\": expected up to %d letters, digits, '_', '-', '.'", v,
-		 FLEET_GROUP_MAX);
+	snprintf(why, cap, "group: \"%s\": expected up to %d letters, digits, '_', '-', '.'",
+		 shown(v, q), FLEET_GROUP_MAX);
 	return -1;
 }
 
@@ -262,9 +284,11 @@ static int csv_header(struct fleet_inventory *inv, char *line, char *why, size_t
 		else if (is_device_key(f[i]) && strlen(f[i]) < sizeof(c->key))
 			c->kind = COL_EXPECT;
 		else {
-			snprintf(why, cap, "unknown column \"%.40s\" (host, port, uuid, group or a "
+			char q[SHOWN_MAX + 1];
+
+			snprintf(why, cap, "unknown column \"%s\" (host, port, uuid, group or a "
 					   "device key: amt_version, provisioning_state, control_mode, "
-					   "mac, ipv4, dhcp, link_up, host_id)", f[i]);
+					   "mac, ipv4, dhcp, link_up, host_id)", shown(f[i], q));
 			return -1;
 		}
 		snprintf(c->key, sizeof(c->key), "%s", f[i]);
@@ -357,7 +381,10 @@ static int json_row(const char *line, struct fleet_device *d, char *why, size_t 
 				char val[FLEET_VALUE_MAX + 1];
 
 				if (!is_device_key(k)) {
-					snprintf(why, cap, "expect: unknown device key \"%.40s\"", k);
+					char q[SHOWN_MAX + 1];
+
+					snprintf(why, cap, "expect: unknown device key \"%s\"",
+						 shown(k, q));
 					goto out;
 				}
 				if (json_text(ev, k, val, sizeof(val), why, cap) != 0 ||
@@ -371,8 +398,10 @@ static int json_row(const char *line, struct fleet_device *d, char *why, size_t 
 			    (key[0] == 'g' && set_group(d, text, why, cap) != 0))
 				goto out;
 		} else {
-			snprintf(why, cap, "unknown key \"%.40s\" (host, port, uuid, group, expect)",
-				 key);
+			char q[SHOWN_MAX + 1];
+
+			snprintf(why, cap, "unknown key \"%s\" (host, port, uuid, group, expect)",
+				 shown(key, q));
 			goto out;
 		}
 	}
