@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "sim_fw_test.h"
+#include "mkhi_codec.h"
 #include "tools/sim/sim_wsman.h"
 
 struct fx {
@@ -115,6 +116,37 @@ static void test_disabled_amt_drops_its_clients(void **state)
 	assert_int_equal(simt_call(&f->fw, AMTHI_GET_PROVISIONING_STATE), 0xFFFFFFFFu);
 }
 
+/* Firmware without AMT (a consumer sku: no AMT among its features) has no
+ * AMT host interface however [amt] enabled is set, as a consumer ME has no
+ * AMTHI or LME client; MKHI still answers. An explicit rule 32 without AMT
+ * does the same on an AMT sku; with amt_disabled_style = empty AMTHI is
+ * there but answers empty messages, as when AMT is disabled. */
+static void test_firmware_without_amt_has_no_host_interface(void **state)
+{
+	struct fx *f = *state;
+	snprintf(f->st.sku, sizeof(f->st.sku), "0");
+	assert_true(f->st.amt_enabled);
+	assert_int_equal(start(f, NULL), 0);
+	assert_int_equal(connect_client(f, &HECI_GUID_AMTHI), -ENOTTY);
+	assert_int_equal(connect_client(f, &HECI_GUID_LME), -ENOTTY);
+	assert_int_equal(connect_client(f, &HECI_GUID_MKHI), 0);
+	assert_null(f->fw.lme);
+	simt_fw_free(&f->fw);
+
+	sim_state_defaults(&f->st);
+	f->st.fw_features_enabled = (struct sim_opt_u32){true, MKHI_FEATURE_KVM};
+	assert_int_equal(start(f, NULL), 0);
+	assert_int_equal(connect_client(f, &HECI_GUID_AMTHI), -ENOTTY);
+	simt_fw_free(&f->fw);
+
+	snprintf(f->st.sku, sizeof(f->st.sku), "0");
+	f->st.fw_features_enabled.set = false;
+	f->st.disabled_style = SIM_DISABLED_EMPTY;
+	assert_int_equal(start(f, NULL), 0);
+	assert_int_equal(connect_client(f, &HECI_GUID_AMTHI), 0);
+	assert_int_equal(simt_call(&f->fw, AMTHI_GET_PROVISIONING_STATE), 0xFFFFFFFFu);
+}
+
 /* NOT_READY for the first N requests after start: the count comes from the
  * state at every start. */
 static void test_not_ready_count_is_armed_at_start(void **state)
@@ -150,6 +182,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_enabled_amt_has_every_part, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_disabled_amt_drops_its_clients, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_firmware_without_amt_has_no_host_interface,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_not_ready_count_is_armed_at_start, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_failing_part_stops_before_the_others, setup,

@@ -346,7 +346,7 @@ static void on_message(void *ctx, struct sim_conn *c, const uint8_t *msg, size_t
 	const uint8_t *body;
 	size_t blen, olen;
 
-	if (!fw->st.amt_enabled) {
+	if (!sim_amt_host_interface(&fw->st)) {
 		/* AMT disabled, "empty" reading: the client answers nothing useful */
 		sim_conn_reply(c, NULL, 0);
 		return;
@@ -381,9 +381,10 @@ static void on_message(void *ctx, struct sim_conn *c, const uint8_t *msg, size_t
 int sim_amthi_register(struct sim_fw *fw, char *err, size_t errcap)
 {
 	fw->not_ready_left = fw->st.not_ready_count;
-	/* AMT disabled: absent (ENOTTY on connect), or with amt_disabled_style
-	 * = empty present and answering empty messages */
-	if (!fw->st.amt_enabled && fw->st.disabled_style != SIM_DISABLED_EMPTY)
+	/* AMT disabled or not in the firmware (no AMT among the enabled
+	 * features): absent (ENOTTY on connect), or with amt_disabled_style =
+	 * empty present and answering empty messages */
+	if (!sim_amt_host_interface(&fw->st) && fw->st.disabled_style != SIM_DISABLED_EMPTY)
 		return 0;
 	struct sim_client_def def = {
 		.name = "AMTHI",

@@ -74,6 +74,10 @@ int sim_mkhi_register(struct sim_fw *fw, char *err, size_t errcap);
 /* The features the firmware reports enabled (MKHI FWCAPS rule 32): which
  * services a platform has (MKHI_FEATURE_* bits; sim_ports.c reads it). */
 uint32_t sim_mkhi_features_enabled(const struct sim_state *st);
+/* Whether AMT's host interfaces (the AMTHI and LME clients) exist: AMT
+ * enabled ([amt] enabled) and among the enabled features (rule 32 bit 2,
+ * which a consumer sku or an explicit [amt] fw_features_enabled clears). */
+bool sim_amt_host_interface(const struct sim_state *st);
 /* The platform type (MKHI FWCAPS rule 29; image type in bits 8-11). */
 uint32_t sim_mkhi_platform_type(const struct sim_state *st);
 /* The blocks GET_FW_VERSION answers ([sim] mkhi_version_blocks of them):

@@ -529,8 +529,8 @@ static void *relay_main(void *arg)
 
 int sim_lme_register(struct sim_fw *fw, char *err, size_t errcap)
 {
-	if (!fw->st.amt_enabled)
-		return 0; /* LME is absent while AMT is disabled */
+	if (!sim_amt_host_interface(&fw->st))
+		return 0; /* LME is absent while AMT is disabled or not in the firmware */
 	struct sim_lme *l = calloc(1, sizeof(*l));
 	int rc = -ENOMEM;
 

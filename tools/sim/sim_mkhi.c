@@ -30,6 +30,9 @@
  * 0x08; rule 32 = rule 0 with AMT and KVM cleared when [amt] enabled is
  * false; rule 39 = rule 32; rule 29 = desktop | production-signed | image
  * type 4 with 0x4000, else 3 | brand 1 (0x08), 2 (0x10) or 0; rule 7 = 1.
+ * The AMTHI and LME clients exist only while rule 32 has AMT and [amt]
+ * enabled is true (sim_amt_host_interface): firmware without AMT (a
+ * consumer sku) has no AMT host interface, as firmware with AMT disabled.
  *
  * Our choices where the sources say nothing (answers are never silence):
  * an unknown group/command, or a request with the response bit set, gets
@@ -108,6 +111,11 @@ uint32_t sim_mkhi_features_enabled(const struct sim_state *st)
 	if (!st->amt_enabled)
 		f &= ~(MKHI_FEATURE_AMT | MKHI_FEATURE_KVM);
 	return f;
+}
+
+bool sim_amt_host_interface(const struct sim_state *st)
+{
+	return st->amt_enabled && (sim_mkhi_features_enabled(st) & MKHI_FEATURE_AMT);
 }
 
 uint32_t sim_mkhi_platform_type(const struct sim_state *st)
