@@ -297,6 +297,20 @@ static void test_agent_calls_over_device(void **state)
 	/* a firmware refusal comes back as HECI_E_FW_STATUS with the result */
 	assert_int_equal(mkhi_get_rule_u32(h, 5000, 0x77, &value, &result), HECI_E_FW_STATUS);
 	assert_int_equal(result, 0x85);
+
+	/* a session: several questions on one connection, as Intel LMS asks
+	 * its rules; a refusal leaves the connection usable */
+	struct mkhi_session m;
+	assert_int_equal(mkhi_open(&m, h, 5000), 0);
+	assert_int_equal(mkhi_ask_fw_version(&m, &v, &result), 0);
+	assert_int_equal(mkhi_ask_rule_u32(&m, 0x77, &value, &result), HECI_E_FW_STATUS);
+	assert_int_equal(mkhi_ask_rule_u32(&m, MKHI_RULE_ID(0, MKHI_RULE_FW_SKU), &value, &result),
+			 0);
+	assert_true(value & MKHI_FEATURE_AMT);
+	assert_int_equal(m.transactions, 3);
+	mkhi_close(&m);
+	assert_int_equal(mkhi_ask_rule_u32(&m, 0, &value, &result), HECI_E_NOT_CONNECTED);
+	mkhi_close(&m);
 	heci_free(h);
 
 	sim_fuse_stop(f);
