@@ -14,6 +14,8 @@
 #include <unistd.h>
 
 #include "exitcode.h"
+#include "fwcaps.h"
+#include "log.h"
 #include "report.h"
 
 struct heci *agent_heci_new(const struct agent_ctx *ctx)
@@ -94,10 +96,30 @@ void agent_print_json(struct agent_ctx *ctx, json_t *doc)
 int agent_fail(struct agent_ctx *ctx, struct heci *h, const char *what, int err,
 	       amt_status_t status, const char *cmd_name)
 {
+	if (err == HECI_E_CLIENT_NOT_FOUND || err == HECI_E_EMPTY) {
+		/* Why is AMT's interface absent? The ME's MKHI client says, when
+		 * it answers: one connection, each reply bounded by timeout_ms. */
+		struct heci *own = h ? NULL : agent_heci_new(ctx);
+		struct fwcaps caps;
+		int rc = HECI_E_NOMEM;
+		if (h || own)
+			rc = fwcaps_read(h ? h : own, (int)ctx->cfg.timeout_ms, &caps);
+		if (rc != 0)
+			log_info("the ME's FWCAPS rules are unavailable over MKHI: %s",
+				 heci_err_message(rc));
+		heci_free(own);
+		return agent_fail_absent(ctx, what, err, rc == 0 ? &caps : NULL);
+	}
 	const char *device = heci_device_path(h);
 	if (err == HECI_E_NO_DEVICE && !ctx->cfg.device)
 		device = NULL; /* probed: name the whole list */
 	return agent_report_error(ctx->err, ctx->prog, what, err, status, device, cmd_name);
+}
+
+int agent_fail_absent(struct agent_ctx *ctx, const char *what, int err,
+		      const struct fwcaps *caps)
+{
+	return agent_report_amt_absent(ctx->err, ctx->prog, what, err, caps);
 }
 
 static const struct agent_cmd *const commands[] = {

@@ -87,9 +87,16 @@ void agent_amthi_opts(const struct agent_ctx *ctx, struct amthi_opts *o);
 
 /* Report a failed firmware operation on ctx->err (one line) and return its
  * exit code. When no device was configured and none was found, the message
- * lists every node probed. */
+ * lists every node probed. When AMT's interface is absent it first asks the
+ * ME's FWCAPS rules over MKHI (on h, or a new handle when h is NULL) to say
+ * whether the firmware has no AMT or AMT is disabled. */
 int agent_fail(struct agent_ctx *ctx, struct heci *h, const char *what, int err,
 	       amt_status_t status, const char *cmd_name);
+/* The same for AMT's interface absent when the caller already asked the
+ * rules (caps NULL: MKHI did not answer). Returns 5. */
+struct fwcaps;
+int agent_fail_absent(struct agent_ctx *ctx, const char *what, int err,
+		      const struct fwcaps *caps);
 
 /* Print a JSON document on stdout (indented, key order kept) and free it. */
 void agent_print_json(struct agent_ctx *ctx, json_t *doc);

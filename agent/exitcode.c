@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * exitcode.c - libheci errors, firmware statuses and the network module's
- * failure classes -> exit code (+ one line for libheci errors; see exitcode.h). Every user-facing failure of the agent goes through here,
+ * failure classes -> exit code (+ one line for libheci errors; see exitcode.h); for
+ * AMT absent, the ME's own reason when its FWCAPS rules give one (fwcaps.c
+ * decides, the caller asks). Every user-facing failure of the agent goes through here,
  * so the wording and the codes stay consistent across subcommands.
  */
 #include "exitcode.h"
@@ -78,13 +80,7 @@ int agent_report_error(FILE *f, const char *prog, const char *what, int err,
 		break;
 	case HECI_E_CLIENT_NOT_FOUND:
 	case HECI_E_EMPTY:
-		fprintf(f,
-			"%s: cannot %s: AMT is not available on this machine (%s) — AMT is "
-			"disabled in the BIOS/MEBx or this platform has no AMT\n",
-			prog, what,
-			err == HECI_E_EMPTY ? "the AMT interface sent an empty reply"
-					    : "no AMT host interface on the ME");
-		break;
+		return agent_report_amt_absent(f, prog, what, err, NULL);
 	case HECI_E_BUSY:
 		fprintf(f,
 			"%s: cannot %s: the AMT interface on %s is busy (another process holds it) "
@@ -122,4 +118,32 @@ int agent_report_error(FILE *f, const char *prog, const char *what, int err,
 		break;
 	}
 	return agent_exit_code(err, status);
+}
+
+int agent_report_amt_absent(FILE *f, const char *prog, const char *what, int err,
+			    const struct fwcaps *caps)
+{
+	switch (caps ? fwcaps_verdict(caps) : FWCAPS_UNDECIDED) {
+	case FWCAPS_NO_AMT:
+		fprintf(f,
+			"%s: cannot %s: this platform's ME firmware has no AMT (%s image / brand "
+			"%s) — it cannot be managed with AMT\n",
+			prog, what, fwcaps_image_text(caps->image), fwcaps_brand_text(caps->brand));
+		break;
+	case FWCAPS_AMT_DISABLED:
+		fprintf(f,
+			"%s: cannot %s: AMT is disabled in the BIOS/MEBx — enable Intel AMT in the "
+			"BIOS setup or MEBx (Ctrl-P at boot)\n",
+			prog, what);
+		break;
+	default:
+		fprintf(f,
+			"%s: cannot %s: AMT is not available on this machine (%s) — AMT is "
+			"disabled in the BIOS/MEBx or this platform has no AMT\n",
+			prog, what,
+			err == HECI_E_EMPTY ? "the AMT interface sent an empty reply"
+					    : "no AMT host interface on the ME");
+		break;
+	}
+	return EXIT_AMT_ABSENT;
 }

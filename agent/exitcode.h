@@ -10,6 +10,7 @@
 
 #include <stdio.h>
 
+#include "fwcaps.h"
 #include "heci_error.h"
 #include "net/net.h"
 
@@ -40,5 +41,14 @@ int agent_exit_for_net(enum net_error_class c);
  */
 int agent_report_error(FILE *f, const char *prog, const char *what, int err,
 		       amt_status_t status, const char *device, const char *cmd_name);
+
+/*
+ * The line for AMT's host interface absent (err HECI_E_CLIENT_NOT_FOUND or
+ * HECI_E_EMPTY): with caps (the ME's FWCAPS rules) it says whether the
+ * firmware has no AMT or AMT is disabled in the BIOS/MEBx; with caps NULL
+ * or rules that do not agree, that it is one or the other. Returns 5.
+ */
+int agent_report_amt_absent(FILE *f, const char *prog, const char *what, int err,
+			    const struct fwcaps *caps);
 
 #endif

@@ -6,8 +6,12 @@
  * Transactions: GetCodeVersions, GetProvisioningState, GetControlMode,
  * GetUUID, GetPkiFQDNSuffix, GetLanInterfaceSettings x2,
  * GetRemoteAccessConnectionStatus, GetUserInitiatedEnabledInterfaces,
- * EnumerateHashHandles, then one GetCertHashEntry per handle. The ME firmware version comes from MKHI on
- * its own connection afterwards; its absence is not an error.
+ * EnumerateHashHandles, then one GetCertHashEntry per handle. The ME
+ * firmware version and the FWCAPS feature facts (fwcaps.c) come from MKHI on
+ * one connection of its own afterwards (GET_FW_VERSION, rules 32 and 29, and
+ * rule 0 only when rule 32 has no AMT); their absence is not an error. When
+ * AMT's interface is absent, the MKHI part is still read and printed: what
+ * the ME knows, with exit 5.
  */
 #include "info.h"
 
@@ -47,6 +51,40 @@ static void sanitize_all(struct amt_info *in)
 		sanitize(in->hashes[i].name);
 }
 
+/* The ME firmware version and the FWCAPS rules, on one MKHI connection.
+ * Whatever MKHI does not answer stays unknown; that is not an error. */
+static void collect_me_facts(struct agent_ctx *ctx, struct heci *h, struct amt_info *out)
+{
+	struct mkhi_session m;
+	uint8_t result;
+	int rc = mkhi_open(&m, h, (int)ctx->cfg.timeout_ms);
+	if (rc == 0) {
+		rc = mkhi_ask_fw_version(&m, &out->me_fw, &result);
+		out->me_fw_known = rc == 0;
+		if (rc != 0)
+			log_info("ME firmware version unavailable over MKHI: %s",
+				 heci_err_message(rc));
+		/* a firmware refusal leaves the connection usable; anything else
+		 * (a timeout, a reset, a reply we cannot read) ends the questions */
+		if (rc == 0 || rc == HECI_E_FW_STATUS) {
+			rc = fwcaps_ask(&m, &out->caps);
+			out->caps_known = rc == 0;
+			if (rc != 0)
+				log_info("FWCAPS rules unavailable over MKHI: %s",
+					 heci_err_message(rc));
+		}
+	} else {
+		log_info("MKHI unavailable: %s", heci_err_message(rc));
+	}
+	out->mkhi_transactions = m.transactions;
+	mkhi_close(&m);
+}
+
+static bool amt_absent(int rc)
+{
+	return rc == HECI_E_CLIENT_NOT_FOUND || rc == HECI_E_EMPTY;
+}
+
 int info_collect(struct agent_ctx *ctx, struct heci *h, struct amt_info *out,
 		 struct info_failure *why)
 {
@@ -61,8 +99,12 @@ int info_collect(struct agent_ctx *ctx, struct heci *h, struct amt_info *out,
 	agent_amthi_opts(ctx, &o);
 	rc = amthi_open(&s, h, &o);
 	snprintf(out->device, sizeof(out->device), "%s", heci_device_path(h));
-	if (rc != 0)
+	if (rc != 0) {
+		amthi_close(&s);
+		if (amt_absent(rc))
+			collect_me_facts(ctx, h, out);
 		return rc;
+	}
 
 #define STEP(call)                                                                             \
 	do {                                                                                   \
@@ -97,22 +139,20 @@ int info_collect(struct agent_ctx *ctx, struct heci *h, struct amt_info *out,
 	}
 #undef STEP
 	sanitize_all(out);
+	out->amt_known = true;
 	out->transactions = s.transactions;
-	log_debug("%u AMTHI transactions on %s", s.transactions, out->device);
 	amthi_close(&s);
-
-	uint8_t result;
-	rc = mkhi_get_fw_version(h, (int)ctx->cfg.timeout_ms, &out->me_fw, &result);
-	if (rc == 0)
-		out->me_fw_known = true;
-	else
-		log_info("ME firmware version unavailable over MKHI: %s", heci_err_message(rc));
+	collect_me_facts(ctx, h, out);
+	log_debug("%u AMTHI transactions and %u MKHI transactions on %s", out->transactions,
+		  out->mkhi_transactions, out->device);
 	return 0;
 
 fail:
 	why->cmd_name = amthi_cmd_name(s.last_cmd);
 	why->status = s.last_status;
 	amthi_close(&s);
+	if (amt_absent(rc)) /* amt_known stays false: the half-read AMT state is never shown */
+		collect_me_facts(ctx, h, out);
 	return rc;
 }
 
@@ -150,8 +190,45 @@ static void hex(const uint8_t *b, size_t n, char *out)
 	out[2 * n] = '\0';
 }
 
+/* The ME's own facts: firmware version and FWCAPS features (null unknown). */
+static void me_facts_json(json_t *o, const struct amt_info *in)
+{
+	if (in->me_fw_known) {
+		char mefw[48];
+		mkhi_fw_version_format(&in->me_fw.blocks[0], mefw, sizeof(mefw));
+		set(o, "me_fw_version", json_string(mefw));
+	} else {
+		set(o, "me_fw_version", json_null());
+	}
+	const struct fwcaps *c = in->caps_known ? &in->caps : NULL;
+	set(o, "amt_capable", c ? json_boolean(c->amt_capable) : json_null());
+	set(o, "amt_enabled", c ? json_boolean(c->amt_enabled) : json_null());
+	set(o, "me_image", c ? json_string(fwcaps_image_name(c->image)) : json_null());
+	set(o, "me_brand", c ? json_string(fwcaps_brand_name(c->brand)) : json_null());
+}
+
+/* AMT absent: the same keys, in the same order, AMT's all null. */
+static json_t *partial_json(const struct amt_info *in)
+{
+	static const char *const amt_keys[] = {
+		"uuid",	       "amt_version", "build", "sku",	   "provisioning_state",
+		"provisioned", "control_mode", "dns_suffix", "wired", "wireless",
+		"cira",	       "cert_hashes", "versions", "bios_version",
+	};
+	json_t *o = json_object();
+	set(o, "schema", json_integer(INFO_JSON_SCHEMA));
+	set(o, "device", json_string(in->device));
+	for (size_t i = 0; i < sizeof(amt_keys) / sizeof(amt_keys[0]); i++)
+		set(o, amt_keys[i], json_null());
+	me_facts_json(o, in);
+	return o;
+}
+
 json_t *info_to_json(const struct amt_info *in, int trigger_numbering)
 {
+	if (!in->amt_known)
+		return partial_json(in);
+
 	char uuid[37];
 	json_t *o = json_object(), *versions = json_array(), *hashes = json_array(),
 	       *cira = json_object();
@@ -206,13 +283,7 @@ json_t *info_to_json(const struct amt_info *in, int trigger_numbering)
 	set(o, "cert_hashes", hashes);
 	set(o, "versions", versions);
 	set(o, "bios_version", str_or_null(in->versions.bios));
-	if (in->me_fw_known) {
-		char mefw[48];
-		mkhi_fw_version_format(&in->me_fw.blocks[0], mefw, sizeof(mefw));
-		set(o, "me_fw_version", json_string(mefw));
-	} else {
-		set(o, "me_fw_version", json_null());
-	}
+	me_facts_json(o, in);
 	return o;
 }
 
@@ -231,6 +302,24 @@ static void lan_text(FILE *f, const char *label, const struct amt_lan_settings *
 		l->enabled ? "" : ", disabled");
 }
 
+/* "ME firmware" and "AMT features" lines, for what MKHI answered. */
+static void me_facts_text(FILE *f, const struct amt_info *in)
+{
+	if (in->me_fw_known) {
+		char v[48];
+		mkhi_fw_version_format(&in->me_fw.blocks[0], v, sizeof(v));
+		fprintf(f, "%-20s %s\n", "ME firmware", v);
+	}
+	if (in->caps_known) {
+		const struct fwcaps *c = &in->caps;
+		fprintf(f, "%-20s %s; %s ME image, brand %s\n", "AMT features",
+			!c->amt_capable	  ? "not capable"
+			: c->amt_enabled ? "capable, enabled"
+					 : "capable, disabled in the BIOS/MEBx",
+			fwcaps_image_text(c->image), fwcaps_brand_text(c->brand));
+	}
+}
+
 void info_print_text(FILE *f, const struct amt_info *in, int trigger_numbering)
 {
 	static const char *const state_text[] = {"not provisioned (pre-provisioning)",
@@ -238,18 +327,17 @@ void info_print_text(FILE *f, const struct amt_info *in, int trigger_numbering)
 	static const char *const mode_text[] = {"no control mode", "client control mode (CCM)",
 						"admin control mode (ACM)",
 						"remote assistance mode"};
+	if (!in->amt_known) {
+		me_facts_text(f, in);
+		return;
+	}
 	char uuid[37];
 	guid_format(in->uuid, uuid);
-
 	fprintf(f, "%-20s %s (build %s, SKU %s)\n", "AMT version",
 		or_dash(amt_code_versions_get(&in->versions, "AMT")),
 		or_dash(amt_code_versions_get(&in->versions, "Build Number")),
 		or_dash(amt_code_versions_get(&in->versions, "Sku")));
-	if (in->me_fw_known) {
-		char v[48];
-		mkhi_fw_version_format(&in->me_fw.blocks[0], v, sizeof(v));
-		fprintf(f, "%-20s %s\n", "ME firmware", v);
-	}
+	me_facts_text(f, in);
 	fprintf(f, "%-20s %s\n", "UUID", uuid);
 	fprintf(f, "%-20s %s, %s\n", "Provisioning",
 		in->provisioning_state <= 2 ? state_text[in->provisioning_state] : "unknown",
@@ -338,6 +426,7 @@ static int check_get_keys(struct agent_ctx *ctx, const struct agent_call *call, 
 		fprintf(ctx->err, "%s: out of memory\n", ctx->prog);
 		return EXIT_AMT_TIMEOUT;
 	}
+	sk->amt_known = true;
 	sk->wireless_present = true;
 	sk->hash_count = 1;
 	sk->versions.count = 1;
@@ -411,7 +500,14 @@ static int run_info(struct agent_ctx *ctx, const struct agent_call *call)
 		goto out;
 	}
 	rc = info_collect(ctx, h, in, &why);
-	if (rc != 0) {
+	if (amt_absent(rc)) {
+		/* AMT's interface is absent: what the ME said over MKHI (if it
+		 * said anything) on stdout, why AMT is unavailable on stderr, 5 */
+		ex = agent_fail_absent(ctx, "read the AMT state", rc,
+				       in->caps_known ? &in->caps : NULL);
+		if (!in->me_fw_known && !in->caps_known)
+			goto out;
+	} else if (rc != 0) {
 		ex = agent_fail(ctx, h, "read the AMT state", rc, why.status, why.cmd_name);
 		goto out;
 	}
@@ -434,13 +530,16 @@ const struct agent_cmd agent_cmd_info = {
 	.cli = {.prog = AGENT_PROG,
 		.name = "info",
 		.opts = info_opts,
-		.description = "Read the AMT state from the ME and print it: a summary for people, JSON\n"
-			       "with --json, or only the values of the keys named with --get (one per\n"
-			       "line; an empty line for null), e.g. --get amt_version --get wired.ipv4.\n",
+		.description = "Read the AMT state and AMT's feature facts from the ME and print them:\n"
+			       "a summary for people, JSON with --json, or only the values of the keys\n"
+			       "named with --get (one per line; an empty line for null), e.g.\n"
+			       "--get amt_version --get wired.ipv4 --get amt_enabled.\n",
 		.footer = "Exit codes: 0 success, 1 AMT refused a request, 2 usage or configuration,\n"
-			  "3 no ME device, 4 permission denied, 5 AMT not available, 6 busy (retry),\n"
-			  "7 timed out or not ready (retry), 8 the service could not be reached,\n"
-			  "10 a reply not understood. amt-agent(8) says more.\n"},
+			  "3 no ME device, 4 permission denied, 5 AMT not available (disabled in\n"
+			  "the BIOS/MEBx or not in the firmware: the line says which when the ME\n"
+			  "does; what the ME said is still printed), 6 busy (retry), 7 timed out or\n"
+			  "not ready (retry), 8 the service could not be reached, 10 a reply not\n"
+			  "understood. amt-agent(8) says more.\n"},
 	.summary = "read and print the AMT state from the ME",
 	.priv = AGENT_PRIV_ANY,
 	.stop_on_hangup = true,

@@ -11,11 +11,13 @@
 #include <stdio.h>
 
 #include "agent.h"
+#include "fwcaps.h"
 #include "mkhi_codec.h"
 
 #define INFO_JSON_SCHEMA 1
 
 struct amt_info {
+	bool amt_known; /* the AMTHI fields below were read (false: AMT absent) */
 	struct amt_code_versions versions;
 	uint32_t provisioning_state;
 	uint32_t control_mode;
@@ -31,8 +33,11 @@ struct amt_info {
 	struct amt_cert_hash_entry hashes[AMT_MAX_HASH_HANDLES];
 	bool me_fw_known;
 	struct mkhi_fw_version me_fw;
+	bool caps_known; /* the FWCAPS rules were read */
+	struct fwcaps caps;
 	char device[256];
-	unsigned transactions; /* AMTHI request/response pairs used */
+	unsigned transactions;      /* AMTHI request/response pairs used */
+	unsigned mkhi_transactions; /* MKHI request/response pairs used */
 };
 
 /* What failed, for the one-line error. */
@@ -41,8 +46,11 @@ struct info_failure {
 	amt_status_t status;
 };
 
-/* Read everything over one AMTHI connection (plus one MKHI connection for
- * the ME firmware version). Returns 0 or a heci_err. */
+/* Read everything over one AMTHI connection, then the ME firmware version
+ * and the FWCAPS rules over one MKHI connection (their absence is not an
+ * error). Returns 0 or a heci_err. When AMT's interface is absent
+ * (HECI_E_CLIENT_NOT_FOUND, HECI_E_EMPTY) the MKHI part is still read, so
+ * out says what the ME knows (amt_known false). */
 int info_collect(struct agent_ctx *ctx, struct heci *h, struct amt_info *out,
 		 struct info_failure *why);
 

@@ -55,12 +55,14 @@ base=$(time_cmd "$B/amt-agent" --version | median_ms)
 echo "process start + exit (amt-agent --version):   ${base} ms"
 for lat in 0 2; do
 	start "$lat"
-	tx=$("$B/amt-agent" --config "$T/agent.conf" --device "$T/mei0" -v -v info --json 2>&1 >/dev/null |
-		grep -oE 'debug: [0-9]+ AMTHI' | grep -oE '[0-9]+')
-	msgs=$((tx + 1)) # + one MKHI GET_FW_VERSION
+	dbg=$("$B/amt-agent" --config "$T/agent.conf" --device "$T/mei0" -v -v info --json 2>&1 >/dev/null)
+	tx=$(grep -oE 'debug: [0-9]+ AMTHI' <<<"$dbg" | grep -oE '[0-9]+')
+	# MKHI: GET_FW_VERSION and the FWCAPS rules, on one connection
+	mk=$(grep -oE 'and [0-9]+ MKHI' <<<"$dbg" | grep -oE '[0-9]+')
+	msgs=$((tx + mk))
 	wall=$(time_cmd "$B/amt-agent" --config "$T/agent.conf" --device "$T/mei0" info --json | median_ms)
 	ideal=$((msgs * lat))
-	echo "latency ${lat} ms: ${tx} AMTHI + 1 MKHI = ${msgs} HECI transactions; wall ${wall} ms;" \
+	echo "latency ${lat} ms: ${tx} AMTHI + ${mk} MKHI = ${msgs} HECI transactions; wall ${wall} ms;" \
 		"transactions x latency = ${ideal} ms; overhead $(awk -v w="$wall" -v i="$ideal" 'BEGIN{printf "%.2f", w-i}') ms" \
 		"$( [ "$ideal" -gt 0 ] && awk -v w="$wall" -v i="$ideal" 'BEGIN{printf "(wall / ideal = %.2f)", w/i}')"
 done

@@ -187,7 +187,7 @@ enabled = false
 INI
 agent --device "$(dev disabled)" info --json
 expect_rc "AMT disabled (client absent) -> 5" 5
-expect_grep "AMT disabled message" 'AMT is not available' "$ERR"
+expect_grep "AMT disabled message (the ME's FWCAPS rules say why)" 'AMT is disabled in the BIOS/MEBx — enable Intel AMT' "$ERR"
 stop_sim disabled
 
 start_sim disabled2 <<'INI' || exit 1
