@@ -10,12 +10,24 @@
 run_verify() { OUT=$("$VERIFY" "$@" 2> "$T/stderr"); RC=$?; ERR=$(cat "$T/stderr"); }
 
 # ---- --help of every subcommand, from its table ----------------------------
-for c in info hello call-for-help hostid report run; do
+# The commands are the ones each program's --help lists, so a new one is
+# covered without touching this file; the known ones must be among them.
+commands_of() { sed -n '/^Commands:$/,/^$/s/^  \([a-z-]*\)  .*/\1/p' <<<"$1"; }
+agent --help; AGENT_CMDS=$(commands_of "$OUT")
+run_verify --help; VERIFY_CMDS=$(commands_of "$OUT")
+for c in info hello call-for-help hostid report presence run; do
+	grep -qx "$c" <<<"$AGENT_CMDS" || fail "amt-agent --help lists $c" "$AGENT_CMDS"
+done
+for c in listen events reports device tunnels power boot console consent subscribe \
+	unsubscribe subscriptions presence ider fleet; do
+	grep -qx "$c" <<<"$VERIFY_CMDS" || fail "amt-verify --help lists $c" "$VERIFY_CMDS"
+done
+for c in $AGENT_CMDS; do
 	agent "$c" --help
 	[ "$RC" -eq 0 ] && grep -q "^usage: amt-agent $c" <<<"$OUT" && grep -q -- '-h, --help' <<<"$OUT" &&
 		[ -z "$ERR" ] && ok "amt-agent $c --help" || fail "amt-agent $c --help" "$RC: $OUT $ERR"
 done
-for c in listen events reports device tunnels fleet; do
+for c in $VERIFY_CMDS; do
 	run_verify "$c" --help
 	[ "$RC" -eq 0 ] && grep -q "^usage: amt-verify $c" <<<"$OUT" && [ -z "$ERR" ] &&
 		ok "amt-verify $c --help" || fail "amt-verify $c --help" "$RC: $OUT $ERR"

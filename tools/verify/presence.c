@@ -46,10 +46,10 @@ static const struct clicmd presence_cli = {
 	.min_args = 1,
 	.max_args = 2,
 	.opts = presence_opts,
-	.synopsis = "amt-verify presence (HOST | --via-tunnel UUID) create --agent GUID --timeout S\n"
-		    "         [--startup S] [--action event] --password-file F [--user U] ...\n"
-		    "amt-verify presence (HOST | --via-tunnel UUID) delete --agent GUID ...\n"
-		    "amt-verify presence (HOST | --via-tunnel UUID) status [--json] ...\n",
+	.synopsis = "usage: amt-verify presence (HOST | --via-tunnel UUID) create --agent GUID --timeout S\n"
+		    "                [--startup S] [--action event] --password-file F [--user U] ...\n"
+		    "       amt-verify presence (HOST | --via-tunnel UUID) delete --agent GUID ...\n"
+		    "       amt-verify presence (HOST | --via-tunnel UUID) status [--json] ...\n",
 	.description = "A device's Agent Presence watchdogs: AMT watches a host agent that heartbeats\n"
 		       "and raises iAMT0002..0006 when it starts, stops, runs, expires.\n",
 	.footer = "Exit codes: 0 done (status: also when there is none), 1 AMT refused, 2 usage\n"

@@ -154,9 +154,9 @@ static const struct clicmd subscribe_cli = {
 	.min_args = 0,
 	.max_args = 1,
 	.opts = sub_opts,
-	.synopsis = "amt-verify subscribe (HOST | --via-tunnel UUID) --notify-to URL [--filter NAME]\n"
-		    "         [--push-with-ack] [--notify-user U --notify-password-file F]\n"
-		    "         --password-file F [--user U] [--tls] [--port N] [--json] ...\n",
+	.synopsis = "usage: amt-verify subscribe (HOST | --via-tunnel UUID) --notify-to URL [--filter NAME]\n"
+		    "                [--push-with-ack] [--notify-user U --notify-password-file F]\n"
+		    "                --password-file F [--user U] [--tls] [--port N] [--json] ...\n",
 	.description = "Subscribe URL to a device's events (WS-Eventing). amt-verify listen --events\n"
 		       "receives them; give it the same --notify-user and password file.\n",
 	.footer = "Exit codes: 0 subscribed, 1 AMT refused, 2 usage or configuration, 4 the\n"
@@ -170,8 +170,8 @@ static const struct clicmd unsubscribe_cli = {
 	.min_args = 0,
 	.max_args = 1,
 	.opts = sub_opts,
-	.synopsis = "amt-verify unsubscribe (HOST | --via-tunnel UUID) (--notify-to URL | --all)\n"
-		    "         [--filter NAME] --password-file F [--user U] [--tls] [--port N] ...\n",
+	.synopsis = "usage: amt-verify unsubscribe (HOST | --via-tunnel UUID) (--notify-to URL | --all)\n"
+		    "                [--filter NAME] --password-file F [--user U] [--tls] [--port N] ...\n",
 	.description = "Remove a device's subscriptions to URL (on one collection with --filter), or\n"
 		       "all of them. Exit 9 when there is none.\n",
 	.footer = "Exit codes: 0 removed, 1 AMT refused, 2 usage or configuration, 4 the device\n"
@@ -186,7 +186,7 @@ static const struct clicmd subscriptions_cli = {
 	.min_args = 0,
 	.max_args = 1,
 	.opts = sub_opts,
-	.synopsis = "amt-verify subscriptions (HOST | --via-tunnel UUID) --password-file F [--json] ...\n",
+	.synopsis = "usage: amt-verify subscriptions (HOST | --via-tunnel UUID) --password-file F [--json] ...\n",
 	.description = "List a device's event subscriptions: collection, address, delivery mode.\n",
 	.footer = "Exit codes: 0 listed (also when there are none), 1 AMT refused, 2 usage or\n"
 		  "configuration, 4 the device refused the credentials, 8 network error, 10 an\n"
