@@ -16,6 +16,7 @@
 #include <glib/gi18n-lib.h>
 #include <gtk/gtk.h>
 #include <locale.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -85,6 +86,55 @@ static int on_command_line(GApplication *app, GApplicationCommandLine *cl, gpoin
 	return 0;
 }
 
+/* Where the translations are: AMT_HELP_LOCALEDIR when set; else found from
+ * the running binary (/proc/self/exe), as the agent finds its network
+ * module: DIR/locale beside a build tree's amt-help, then DIR/../share/locale
+ * where every install puts them, whatever PREFIX and DESTDIR were; else the
+ * compiled-in PREFIX/share/locale. A directory counts when it holds this
+ * program's catalogue for some language (LANG/LC_MESSAGES/amt-help.mo). */
+static bool has_catalogue(const char *dir)
+{
+	GDir *d = g_dir_open(dir, 0, NULL);
+	const char *lang;
+	bool found = false;
+
+	if (!d)
+		return false;
+	while (!found && (lang = g_dir_read_name(d))) {
+		char *mo = g_build_filename(dir, lang, "LC_MESSAGES", GETTEXT_PACKAGE ".mo", NULL);
+
+		found = g_file_test(mo, G_FILE_TEST_IS_REGULAR);
+		g_free(mo);
+	}
+	g_dir_close(d);
+	return found;
+}
+
+static char *locale_dir(void)
+{
+	const char *env = g_getenv("AMT_HELP_LOCALEDIR");
+	char *self, *bindir, *tried[2];
+	char *found = NULL;
+
+	if (env && *env)
+		return g_strdup(env);
+	self = g_file_read_link("/proc/self/exe", NULL);
+	if (self) {
+		bindir = g_path_get_dirname(self);
+		tried[0] = g_build_filename(bindir, "locale", NULL);
+		tried[1] = g_build_filename(bindir, "..", "share", "locale", NULL);
+		for (int i = 0; i < 2; i++) {
+			if (!found && has_catalogue(tried[i]))
+				found = tried[i];
+			else
+				g_free(tried[i]);
+		}
+		g_free(bindir);
+		g_free(self);
+	}
+	return found ? found : g_strdup(HELP_LOCALEDIR);
+}
+
 static void on_startup(GApplication *app, gpointer data)
 {
 	g_set_application_name(_("Request IT help"));
@@ -95,8 +145,9 @@ static void on_startup(GApplication *app, gpointer data)
 int main(int argc, char **argv)
 {
 	setlocale(LC_ALL, "");
-	const char *dir = g_getenv("AMT_HELP_LOCALEDIR"); /* a build tree's translations */
-	bindtextdomain(GETTEXT_PACKAGE, dir && *dir ? dir : HELP_LOCALEDIR);
+	char *dir = locale_dir();
+	bindtextdomain(GETTEXT_PACKAGE, dir);
+	g_free(dir);
 	bind_textdomain_codeset(GETTEXT_PACKAGE, "UTF-8");
 	textdomain(GETTEXT_PACKAGE);
 

@@ -79,3 +79,23 @@ if cc -shared -fPIC -o "$T/libamtmissingdep.so" "$T/dep.c" &&
 else
 	skip "module without its libraries" "no C compiler to build a stand-in module"
 fi
+
+# amt-help finds its translations the same way: beside a build tree's binary
+# (locale/), then ../share/locale from the binary, whatever PREFIX was.
+# `--help` needs no display, and its summary is translated.
+HELP_BIN="$BUILD_DIR/amt-help"
+if [ -x "$HELP_BIN" ] && [ -f "$BUILD_DIR/locale/de/LC_MESSAGES/amt-help.mo" ]; then
+	help_de() { env -i PATH=/usr/bin:/bin LANG=C.UTF-8 LANGUAGE=de "$@" --help 2>&1; }
+	expect_grep "amt-help in the build tree: German from build/locale" "IT-Helpdesk" "$(help_de "$HELP_BIN")"
+	install -D -m 0755 "$HELP_BIN" "$T/help/opt/amt/bin/amt-help"
+	if ! ls /usr/local/share/locale/*/LC_MESSAGES/amt-help.mo >/dev/null 2>&1; then
+		expect_grep "amt-help installed without its translations: English" "^Ask your IT help desk" \
+			"$(help_de "$T/help/opt/amt/bin/amt-help")"
+	fi
+	install -D -m 0644 "$BUILD_DIR/locale/de/LC_MESSAGES/amt-help.mo" \
+		"$T/help/opt/amt/share/locale/de/LC_MESSAGES/amt-help.mo"
+	expect_grep "amt-help installed under DESTDIR/opt/amt: German from ../share/locale" "IT-Helpdesk" \
+		"$(help_de "$T/help/opt/amt/bin/amt-help")"
+else
+	skip "amt-help translations" "amt-help is not built here (GTK 4 missing: make builds it when pkg-config gtk4 succeeds)"
+fi
