@@ -157,6 +157,27 @@ static void test_refused(void **state)
 	refused("host,\x1b[2Jcolour\xc3\xa9\n1.2.3.4,blue\n", 1, "unknown column \"?[2jcolour??\"");
 	refused("host\n\x1b]0;x\x07\n", 2, "host: \"?]0;x?\"");
 	refused("{\"host\":\"1.2.3.4\",\"\\u001bkey\":1}\n", 1, "unknown key \"?key\"");
+	/* jansson's own message quotes the input too */
+	refused("{\"host\":\"\x1b[2J\xc2\x9b\"}\n", 1, "not a JSON object: ");
+	{
+		static const char text[] = "{\"host\":\"\x1b[2J\xc2\x9b\"}\n";
+		struct fleet_inventory *inv = NULL;
+		struct fleet_device d;
+		char err[512] = "";
+		int r;
+
+		write_file(text, strlen(text));
+		r = fleet_inventory_open(path, &inv, err, sizeof(err));
+		if (r == 0) {
+			while ((r = fleet_inventory_next(inv, &d, err, sizeof(err))) == 1)
+				;
+			fleet_inventory_close(inv);
+		}
+		assert_int_equal(r, -1);
+		for (const char *c = err; *c; c++)
+			if (*c < 0x20 || *c > 0x7e)
+				fail_msg("a raw byte 0x%02x in: %s", (unsigned char)*c, err);
+	}
 	memset(longline, 'a', sizeof(longline) - 2);
 	memcpy(longline, "host\n", 5);
 	longline[sizeof(longline) - 2] = '\n';

@@ -384,6 +384,14 @@ int fleet_engine_run(const struct fleet_engine_cfg *cfg, char *err, size_t errle
 		}
 		fill(&e);
 	}
+	if (e.held) {
+		/* waiting for a stack when the engine failed: it ends as one that
+		 * got none, so every task taken from next() is finished once */
+		struct fleet_task *t = e.held;
+
+		e.held = NULL;
+		e.cfg->finished(e.cfg->arg, t);
+	}
 	rc = e.failed ? -1 : 0;
 	if (e.failed && !err[0] && e.no_stack)
 		snprintf(err, errlen, "no memory for a single fiber stack (%d KiB and 2 memory maps "

@@ -60,16 +60,16 @@ static bool printable(const char *s)
 	return true;
 }
 
-/* What a message quotes of a value from the file: at most 40 bytes, each
- * byte outside printable ASCII shown as '?', so a stray control byte (a
- * byte order mark, an escape sequence) cannot garble or drive the terminal
- * the error goes to. */
+/* What a message quotes of text from the file: at most outsz - 1 bytes
+ * (SHOWN_MAX for a value), each byte outside printable ASCII shown as '?',
+ * so a stray control byte (a byte order mark, an escape sequence) cannot
+ * garble or drive the terminal the error goes to. */
 #define SHOWN_MAX 40
-static const char *shown(const char *v, char out[SHOWN_MAX + 1])
+static const char *shown(const char *v, char *out, size_t outsz)
 {
 	size_t i = 0;
 
-	for (; v[i] && i < SHOWN_MAX; i++)
+	for (; v[i] && i + 1 < outsz; i++)
 		out[i] = v[i] >= 0x20 && v[i] <= 0x7e ? v[i] : '?';
 	out[i] = '\0';
 	return out;
@@ -89,7 +89,7 @@ static int set_host(struct fleet_device *d, const char *v, char *why, size_t cap
 			char q[SHOWN_MAX + 1];
 
 			snprintf(why, cap, "host: \"%s\" is not an IP address or host name",
-				 shown(v, q));
+				 shown(v, q, sizeof(q)));
 			return -1;
 		}
 	}
@@ -106,7 +106,7 @@ static int set_port(struct fleet_device *d, const char *v, char *why, size_t cap
 	if (verify_parse_ulong(v, 1, 65535, &p) != 0) {
 		char q[SHOWN_MAX + 1];
 
-		snprintf(why, cap, "port: \"%s\" is not 1..65535", shown(v, q));
+		snprintf(why, cap, "port: \"%s\" is not 1..65535", shown(v, q, sizeof(q)));
 		return -1;
 	}
 	d->port = (unsigned)p;
@@ -134,7 +134,8 @@ static int set_uuid(struct fleet_device *d, const char *v, char *why, size_t cap
 	d->uuid[n] = '\0';
 	return 0;
 bad:
-	snprintf(why, cap, "uuid: \"%s\" is not a UUID (8-4-4-4-12 hex digits)", shown(v, q));
+	snprintf(why, cap, "uuid: \"%s\" is not a UUID (8-4-4-4-12 hex digits)",
+		 shown(v, q, sizeof(q)));
 	return -1;
 }
 
@@ -152,7 +153,7 @@ static int set_group(struct fleet_device *d, const char *v, char *why, size_t ca
 	return 0;
 bad:
 	snprintf(why, cap, "group: \"%s\": expected up to %d letters, digits, '_', '-', '.'",
-		 shown(v, q), FLEET_GROUP_MAX);
+		 shown(v, q, sizeof(q)), FLEET_GROUP_MAX);
 	return -1;
 }
 
@@ -288,7 +289,7 @@ static int csv_header(struct fleet_inventory *inv, char *line, char *why, size_t
 
 			snprintf(why, cap, "unknown column \"%s\" (host, port, uuid, group or a "
 					   "device key: amt_version, provisioning_state, control_mode, "
-					   "mac, ipv4, dhcp, link_up, host_id)", shown(f[i], q));
+					   "mac, ipv4, dhcp, link_up, host_id)", shown(f[i], q, sizeof(q)));
 			return -1;
 		}
 		snprintf(c->key, sizeof(c->key), "%s", f[i]);
@@ -358,7 +359,10 @@ static int json_row(const char *line, struct fleet_device *d, char *why, size_t 
 	int rc = -1;
 
 	if (!json_is_object(o)) {
-		snprintf(why, cap, "not a JSON object%s%.80s", o ? "" : ": ", o ? "" : je.text);
+		char jq[81];
+
+		snprintf(why, cap, "not a JSON object%s%s", o ? "" : ": ",
+			 o ? "" : shown(je.text, jq, sizeof(jq)));
 		goto out;
 	}
 	json_object_foreach(o, key, v) {
@@ -384,7 +388,7 @@ static int json_row(const char *line, struct fleet_device *d, char *why, size_t 
 					char q[SHOWN_MAX + 1];
 
 					snprintf(why, cap, "expect: unknown device key \"%s\"",
-						 shown(k, q));
+						 shown(k, q, sizeof(q)));
 					goto out;
 				}
 				if (json_text(ev, k, val, sizeof(val), why, cap) != 0 ||
@@ -401,7 +405,7 @@ static int json_row(const char *line, struct fleet_device *d, char *why, size_t 
 			char q[SHOWN_MAX + 1];
 
 			snprintf(why, cap, "unknown key \"%s\" (host, port, uuid, group, expect)",
-				 shown(key, q));
+				 shown(key, q, sizeof(q)));
 			goto out;
 		}
 	}
