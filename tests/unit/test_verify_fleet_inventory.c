@@ -158,9 +158,9 @@ static void test_refused(void **state)
 	refused("host\n\x1b]0;x\x07\n", 2, "host: \"?]0;x?\"");
 	refused("{\"host\":\"1.2.3.4\",\"\\u001bkey\":1}\n", 1, "unknown key \"?key\"");
 	/* jansson's own message quotes the input too */
-	refused("{\"host\":\"\x1b[2J\xc2\x9b\"}\n", 1, "not a JSON object: ");
+	refused("{\"host\":\"a\",\"\xc2\x9b\":\"b\"\x1b[2J}\n", 1, "not a JSON object: ");
 	{
-		static const char text[] = "{\"host\":\"\x1b[2J\xc2\x9b\"}\n";
+		static const char text[] = "{\"host\":\"a\",\"\xc2\x9b\":\"b\"\x1b[2J}\n";
 		struct fleet_inventory *inv = NULL;
 		struct fleet_device d;
 		char err[512] = "";
