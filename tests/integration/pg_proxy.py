@@ -11,7 +11,11 @@ connection to SOCKET_PATH, for the first PASS connections (default: all).
 After those, and after SIGUSR1, it turns into a black hole: forwarded
 connections are cut and new ones are accepted but never answered (as a
 server behind a dropped route: libpq waits for the reply to its first
-packet). SIGUSR2 forwards again. SIGTERM ends it."""
+packet). SIGHUP is the same, except that the first connection it forwarded
+is not cut but frozen: kept open, its bytes held both ways (a route that
+went silent under a connection that still looks healthy; a listener's
+first connection is the store's synchronous one). SIGUSR2 forwards again,
+frozen bytes included. SIGTERM ends it."""
 
 import signal, socket, sys, threading
 
@@ -19,6 +23,9 @@ state = {"silent": False, "passed": 0}
 lock = threading.Lock()
 live = []  # forwarded sockets (both ends)
 held = []  # black-holed connections, kept open and unread
+first = []  # the first forwarded connection (both ends)
+thawed = threading.Event()  # cleared while the first connection is frozen
+thawed.set()
 
 
 def pump(src, dst):
@@ -27,6 +34,8 @@ def pump(src, dst):
             data = src.recv(65536)
             if not data:
                 break
+            if src in first:
+                thawed.wait()
             dst.sendall(data)
     except OSError:
         pass
@@ -48,8 +57,23 @@ def go_silent(*_):
         live.clear()
 
 
+def freeze_first(*_):
+    with lock:
+        state["silent"] = True
+        thawed.clear()
+        for s in live:
+            if s in first:
+                continue
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+        live[:] = [s for s in live if s in first]
+
+
 def forward_again(*_):
     with lock:
+        thawed.set()
         state["silent"] = False
         state["passed"] = -(1 << 30)  # PASS no longer applies
 
@@ -59,6 +83,7 @@ def main():
     limit = int(sys.argv[2]) if len(sys.argv) > 2 else None
     signal.signal(signal.SIGUSR1, go_silent)
     signal.signal(signal.SIGUSR2, forward_again)
+    signal.signal(signal.SIGHUP, freeze_first)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -81,6 +106,8 @@ def main():
             continue
         with lock:
             live.extend((c, u))
+            if not first:
+                first.extend((c, u))
         threading.Thread(target=pump, args=(c, u), daemon=True).start()
         threading.Thread(target=pump, args=(u, c), daemon=True).start()
 

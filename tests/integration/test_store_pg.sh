@@ -14,7 +14,8 @@
 #  4. the read commands (events, reports, reports --check) on PostgreSQL;
 #  5. through a TCP front (pg_proxy.py) the tests can break: one report of a
 #     batch refused by the server, a first host that refuses, a database that
-#     goes silent at the listener's start and while it runs.
+#     goes silent at the listener's start and while it runs, a route gone silent
+#     under the synchronous connection, and the TCP bounds of every connection.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/pg_lib.sh"
 
@@ -332,6 +333,44 @@ R=$(timeout 20 python3 "$PEER" cira "$MF" "$T/ca.pem" admin mps-s3cret)
 	ok "… and once the database answers again tunnels are recorded again" ||
 	fail "sync reconnect" "$R; $(grep -E 'mps|store' "$T/F.err" | tail -3)"
 stop_listen F; expect_rc "listener F stops with exit 0" 0
+
+# 5e. A route that goes silent under the synchronous connection (it still looks healthy):
+# once the pool finds the database unreachable, tunnel rows fail at once instead of waiting
+# on the loop for TCP; and every connection has the TCP bounds (keepalive after 10 s).
+start_proxy R || { fail "pg_proxy" "$(cat "$T/R.port")"; exit 1; }
+start_listen J --reports 127.0.0.1:0 --mps 127.0.0.1:0 "${TLS[@]}" --mps-user admin \
+	--mps-password-file "$T/mps.pw" --db "postgresql://$PG_USER@127.0.0.1:$PROXY_PORT/amtb?connect_timeout=2" --json || exit 1
+PJ=$(port_of J reports); MJ=$(port_of J mps)
+keepalive_conns() { # the listener's connections to the proxy with a keepalive timer of <= 10 s
+	ss -tnpoH state established "( dport = :$PROXY_PORT )" 2>/dev/null | grep "pid=${LPID[J]}," |
+		grep -cE 'timer:\(keepalive,([0-9.]+ms|[0-9](\.[0-9]+)?sec|10(\.0+)?sec),'
+}
+if command -v ss > /dev/null; then
+	wait_until 5 [ "$(keepalive_conns)" = 5 ] &&
+		ok "every connection (the synchronous one and 4 pooled) has TCP keepalives after 10 s" ||
+		fail "tcp bounds" "$(ss -tnpoH state established "( dport = :$PROXY_PORT )")"
+else
+	skip "tcp bounds" "needs ss (iproute2)"
+fi
+R=$(timeout 20 python3 "$PEER" cira "$MJ" "$T/ca.pem" admin mps-s3cret)
+[ "$R" = open ] && ! grep -qs "cannot record the tunnel" "$T/J.err" || fail "cira through pg" "$R"
+kill -HUP "${LPID[R]}"
+wait_until 10 grep -qs "store: PostgreSQL .* unreachable" "$T/J.err"
+timeout 30 python3 "$PEER" cira "$MJ" "$T/ca.pem" admin mps-s3cret > /dev/null &
+CIRA=$!
+sleep 0.3
+R=$(post_report "$PJ" "$(rid 400)")
+wait "$CIRA"
+awk -v r="$R" 'BEGIN { split(r, a, " "); exit !(a[1] == 503 && a[2] < 1.5) }' &&
+	grep -qs "cannot record the tunnel.*unreachable" "$T/J.err" &&
+	ok "route silent under a healthy-looking connection: the tunnel row fails at once, a report is answered 503 in ${R#* } s" ||
+	fail "sync call on a silent route" "report answered '$R'; $(grep -E 'mps|store' "$T/J.err" | tail -3)"
+kill -USR2 "${LPID[R]}"
+wait_until 20 grep -qs "reachable again" "$T/J.err"
+R=$(post_report "$PJ" "$(rid 401)")
+[ "${R%% *}" = 201 ] && ok "… and once the route is back reports are stored again (201)" ||
+	fail "after the silent route" "answered '$R'"
+stop_listen J
 
 stop_listen A; expect_rc "listener A stops with exit 0" 0
 stop_listen B; expect_rc "listener B stops with exit 0" 0

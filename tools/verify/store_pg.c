@@ -13,7 +13,9 @@
  * tunnels rows of this machine (column machine: /etc/machine-id). The
  * synchronous connection is reopened when the server went away, with a
  * backoff, and in a listener never while its pool finds the database
- * unreachable (ensure_conn: those calls run on its loop). Times are
+ * unreachable (ensure_conn: those calls run on its loop, so this is
+ * checked before every one of them). Every connection has TCP bounds
+ * (pg_params: tcp_user_timeout, keepalives) unless the URL sets its own. Times are
  * timestamptz, shown as ISO-8601 UTC with milliseconds like the SQLite
  * store; uuids sort byte-wise (COLLATE "C") as there.
  * Must not: print or log; read-then-write (a report is stored once by its
@@ -44,18 +46,39 @@ static struct pg_store *be(struct store *st)
 	return st->be;
 }
 
-void pg_params(const char *target, const char *keywords[PG_PARAMS], const char *values[PG_PARAMS])
+void pg_params(const char *target, const char *const *overrides, const char *keywords[PG_PARAMS],
+	       const char *values[PG_PARAMS])
 {
-	/* Processed in order, later ones win: the URL's connect_timeout beats
-	 * ours, our application name does not beat an explicit one. */
-	keywords[0] = "connect_timeout";
-	values[0] = "10";
-	keywords[1] = "dbname";
-	values[1] = target;
-	keywords[2] = "fallback_application_name";
-	values[2] = "amt-verify";
-	keywords[3] = NULL;
-	values[3] = NULL;
+	/* Processed in order, later ones win: the URL's connect_timeout and
+	 * TCP bounds beat ours, the overrides beat the URL's, and our
+	 * application name does not beat an explicit one. */
+	static const char *const ours[][2] = {
+		{"connect_timeout", "10"},
+		/* a silent route ends a connection instead of hanging a call:
+		 * unacknowledged data for 10 s, or an idle connection whose 3
+		 * probes (after 10 s, then every 3 s) go unanswered */
+		{"tcp_user_timeout", PG_TCP_USER_TIMEOUT_MS},
+		{"keepalives", "1"},
+		{"keepalives_idle", "10"},
+		{"keepalives_interval", "3"},
+		{"keepalives_count", "3"},
+	};
+	int n = 0;
+
+	for (size_t i = 0; i < sizeof(ours) / sizeof(ours[0]); i++) {
+		keywords[n] = ours[i][0];
+		values[n++] = ours[i][1];
+	}
+	keywords[n] = "dbname";
+	values[n++] = target;
+	for (int i = 0; i < 2 * PG_OVERRIDES && overrides && overrides[i]; i += 2) {
+		keywords[n] = overrides[i];
+		values[n++] = overrides[i + 1];
+	}
+	keywords[n] = "fallback_application_name";
+	values[n++] = "amt-verify";
+	keywords[n] = NULL;
+	values[n] = NULL;
 }
 
 void pg_ignore_notice(void *arg, const char *message)
@@ -284,13 +307,14 @@ static void machine_id(char *out, size_t cap)
 static void reopen(struct store *st)
 {
 	struct pg_store *b = be(st);
-	const char *kw[PG_PARAMS] = {"dbname", "connect_timeout", "fallback_application_name", NULL};
-	const char *val[PG_PARAMS] = {st->name, SYNC_LOOP_CONNECT_TIMEOUT, "amt-verify", NULL};
+	static const char *const loop_timeout[] = {"connect_timeout", SYNC_LOOP_CONNECT_TIMEOUT, NULL};
+	const char *kw[PG_PARAMS], *val[PG_PARAMS];
 
 	if (!b->pool) {
 		PQreset(b->conn);
 		return;
 	}
+	pg_params(st->name, loop_timeout, kw, val);
 	PQfinish(b->conn);
 	b->conn = PQconnectdbParams(kw, val, 1);
 }
@@ -308,13 +332,20 @@ static int ensure_conn(struct store *st, char *err, size_t errlen)
 	struct pg_store *b = be(st);
 	int64_t now;
 
-	if (PQstatus(b->conn) == CONNECTION_OK)
-		return 0;
+	/* First, also while this connection looks healthy: a route that went
+	 * silent leaves it CONNECTION_OK, and a statement on it would wait on
+	 * the loop until TCP gives up; the pool's deadlines notice sooner. */
 	if (b->pool && !pg_pool_reachable(b->pool)) {
 		snprintf(err, errlen, "%s: PostgreSQL unreachable (reconnecting in the background)",
 			 st->name);
 		return -1;
 	}
+	/* A close the server sent while the connection sat idle (a restart,
+	 * an outage the pool saw) is read now, without blocking (libpq's
+	 * sockets are non-blocking), rather than failing the statement. */
+	if (PQstatus(b->conn) == CONNECTION_OK && PQconsumeInput(b->conn) &&
+	    PQstatus(b->conn) == CONNECTION_OK)
+		return 0;
 	now = verify_mono_ms();
 	if (b->retry_at_ms && now < b->retry_at_ms) {
 		snprintf(err, errlen, "%s: %s (next try in %lld s)", st->name, b->last_err,
@@ -371,7 +402,7 @@ static int pg_open(struct store *st, const char *target, enum store_mode mode, c
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	pg_params(target, kw, val);
+	pg_params(target, NULL, kw, val);
 	b->conn = PQconnectdbParams(kw, val, 1);
 	if (PQstatus(b->conn) != CONNECTION_OK) {
 		pg_conn_err(b->conn, why, sizeof(why));

@@ -29,11 +29,17 @@ struct pg_store {
 	char last_err[200];
 };
 
-/* Connection keywords/values for PQconnectdbParams / PQconnectStartParams:
- * a 10 s connect timeout unless the URL sets one, the URL (expanded), and
- * the application name. */
-#define PG_PARAMS 4
-void pg_params(const char *target, const char *keywords[PG_PARAMS], const char *values[PG_PARAMS]);
+/* Connection keywords/values for PQconnectdbParams / PQconnectStartParams
+ * (expand_dbname 1): a 10 s connect timeout and TCP bounds (10 s
+ * tcp_user_timeout, keepalives) unless the URL sets them, the URL
+ * (expanded), then overrides (keyword, value pairs ending in NULL, at most
+ * PG_OVERRIDES; may be NULL) that win over the URL, and the application
+ * name. */
+#define PG_OVERRIDES 3
+#define PG_PARAMS (6 + 1 + PG_OVERRIDES + 2)
+#define PG_TCP_USER_TIMEOUT_MS "10000"
+void pg_params(const char *target, const char *const *overrides, const char *keywords[PG_PARAMS],
+	       const char *values[PG_PARAMS]);
 /* A notice processor that drops server notices ("already exists,
  * skipping"): they are not for users. */
 void pg_ignore_notice(void *arg, const char *message);

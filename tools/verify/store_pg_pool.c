@@ -583,7 +583,7 @@ static void conn_start(struct pconn *c)
 	const char *kw[PG_PARAMS], *val[PG_PARAMS];
 	struct timeval tv = {0, 0};
 
-	pg_params(store_name(c->pool->st), kw, val);
+	pg_params(store_name(c->pool->st), NULL, kw, val);
 	c->conn = PQconnectStartParams(kw, val, 1);
 	c->state = PC_CONNECTING;
 	if (!c->conn || PQstatus(c->conn) == CONNECTION_BAD) {
