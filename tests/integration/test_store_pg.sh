@@ -14,8 +14,9 @@
 #  4. the read commands (events, reports, reports --check) on PostgreSQL;
 #  5. through a TCP front (pg_proxy.py) the tests can break: one report of a
 #     batch refused by the server, a first host that refuses, a database that
-#     goes silent at the listener's start and while it runs, a route gone silent
-#     under the synchronous connection, and the TCP bounds of every connection.
+#     goes silent at the listener's start and while it runs, a first host that
+#     never answers, a route gone silent under the synchronous connection, and
+#     the TCP bounds of every connection.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/pg_lib.sh"
 
@@ -272,6 +273,7 @@ stop_listen C
 # 5b. A multi-host URL whose first host refuses: libpq opens a new socket inside one
 # poll (often with the same number); the pool must follow it and connect.
 start_proxy P || { fail "pg_proxy" "$(cat "$T/P.port")"; exit 1; }
+PP=$PROXY_PORT
 start_listen D --reports 127.0.0.1:0 "${TLS[@]}" \
 	--db "postgresql://$PG_USER@127.0.0.1:1,127.0.0.1:$PROXY_PORT/amtb?connect_timeout=3" --json || exit 1
 R=$(post_report "$(port_of D reports)" "$(rid 100)")
@@ -334,7 +336,27 @@ R=$(timeout 20 python3 "$PEER" cira "$MF" "$T/ca.pem" admin mps-s3cret)
 	fail "sync reconnect" "$R; $(grep -E 'mps|store' "$T/F.err" | tail -3)"
 stop_listen F; expect_rc "listener F stops with exit 0" 0
 
-# 5e. A route that goes silent under the synchronous connection (it still looks healthy):
+# 5e. A multi-host URL whose first host accepts and never answers (a dropped route): the
+# deadline is per host, so the pool moves on to the second one and starts there afterwards.
+start_proxy K 0 || { fail "pg_proxy" "$(cat "$T/K.port")"; exit 1; }
+start_listen G --reports 127.0.0.1:0 "${TLS[@]}" \
+	--db "postgresql://$PG_USER@127.0.0.1:$PROXY_PORT,127.0.0.1:$PP/amtb?connect_timeout=2" --json || exit 1
+PG5E=$(port_of G reports)
+t0=$(date +%s.%N); R=; i=300
+while [ "${R%% *}" != 201 ] && awk -v t0="$t0" -v t1="$(date +%s.%N)" 'BEGIN { exit !(t1 - t0 < 12) }'; do
+	i=$((i + 1)); R=$(post_report "$PG5E" "$(rid $i)"); [ "${R%% *}" = 201 ] || sleep 0.3
+done
+first=$(awk -v t0="$t0" -v t1="$(date +%s.%N)" 'BEGIN { printf "%.1f", t1 - t0 }')
+stored=0
+for k in 1 2 3 4 5 6; do
+	sleep 0.8; i=$((i + 1)); R=$(post_report "$PG5E" "$(rid $i)"); [ "${R%% *}" = 201 ] && stored=$((stored + 1))
+done
+[ "$stored" = 6 ] && awk -v f="$first" 'BEGIN { exit !(f < 8) }' &&
+	ok "first host silent, second up: reports stored within $first s of the start, and the 6 after it too" ||
+	fail "multi-host, silent first host" "first 201 after $first s, then $stored/6 stored; $(grep store: "$T/G.err" | tail -3)"
+stop_listen G
+
+# 5f. A route that goes silent under the synchronous connection (it still looks healthy):
 # once the pool finds the database unreachable, tunnel rows fail at once instead of waiting
 # on the loop for TCP; and every connection has the TCP bounds (keepalive after 10 s).
 start_proxy R || { fail "pg_proxy" "$(cat "$T/R.port")"; exit 1; }

@@ -40,6 +40,29 @@ struct pg_store {
 #define PG_TCP_USER_TIMEOUT_MS "10000"
 void pg_params(const char *target, const char *const *overrides, const char *keywords[PG_PARAMS],
 	       const char *values[PG_PARAMS]);
+/* The hosts of a multi-host URL (store_pg_hosts.c): the effective host,
+ * hostaddr and port lists of a connection (PQconninfo: PGHOST and services
+ * count too), split at the commas as libpq does. n is 0 (pass the URL as
+ * it is) with one host, more than PG_MAX_HOSTS, or lists that do not pair
+ * up (libpq refuses those anyway). */
+#define PG_MAX_HOSTS 32
+struct pg_hosts {
+	int n;
+	char *host[PG_MAX_HOSTS], *hostaddr[PG_MAX_HOSTS], *port[PG_MAX_HOSTS];
+	bool has_host, has_hostaddr, port_each; /* port_each: one port per host */
+	char *buf[3];                           /* the lists the entries point into */
+	int next;                               /* the pool's: where its next round starts */
+};
+void pg_hosts_load(struct pg_hosts *h, PGconn *conn);
+void pg_hosts_free(struct pg_hosts *h);
+/* pg_params overrides passing hosts first .. first+count-1 (mod n) only,
+ * in that order (none when n is 0); free owned[0..2] after connecting. */
+void pg_hosts_overrides(const struct pg_hosts *h, int first, int count,
+			const char *over[2 * PG_OVERRIDES + 1], char *owned[3]);
+/* Which of those hosts (k from first, at least from) libpq is at, by its
+ * PQhost and PQport; from when none matches. */
+int pg_hosts_find(const struct pg_hosts *h, int first, int count, int from, const char *host,
+		  const char *port);
 /* A notice processor that drops server notices ("already exists,
  * skipping"): they are not for users. */
 void pg_ignore_notice(void *arg, const char *message);

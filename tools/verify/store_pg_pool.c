@@ -10,9 +10,15 @@
  * STORE_PG_QUEUE_MAX; an event waits at most STORE_PG_QUEUE_WAIT_MS), and
  * reconnecting: a connection that breaks (the server restarted, the network
  * dropped) is reopened with PQconnectStartParams after a backoff of 250 ms
- * doubling to 8 s with +-20 % jitter; an attempt gives up after the URL's
- * connect_timeout (else 10 s), which libpq does not enforce for
- * non-blocking connects. While no connection is up a report
+ * doubling to 8 s with +-20 % jitter. libpq does not enforce
+ * connect_timeout for non-blocking connects, so a deadline here does, as
+ * libpq's blocking connect: the URL's connect_timeout (else 10 s) for each
+ * host and address of the URL. With several hosts (host=a,b) a host that
+ * misses it is left for the next host at once, as libpq would have, and
+ * the next attempt starts there: each attempt is passed the URL's host,
+ * hostaddr and port lists rotated (store_pg_hosts.c), from where the pool
+ * stands to the end of the round (one pass over the hosts); a round with
+ * no host that answers ends with the backoff. While no connection is up a report
  * fails at once (the receiver answers 503 and the agent keeps it spooled);
  * an event waits in the queue. A job whose connection broke under it is
  * failed (a report: the agent resends it, and its unique report_id makes the
@@ -58,12 +64,16 @@ struct pconn {
 	struct event *give_up; /* PC_CONNECTING: the connect deadline */
 	int fd;               /* the socket io watches */
 	int backoff_ms;
-	int timeout_s;        /* the connect deadline */
+	int timeout_s;        /* the connect deadline, per host and address */
+	/* PC_CONNECTING with several hosts: this attempt was passed hosts
+	 * first .. first+count-1 (mod n) and is at first+at */
+	int first, count, at;
+	char where[320];      /* host, address and port being tried */
 	/* PC_BUSY: the batch in flight and each job's outcome so far */
 	struct store_job *job[STORE_PG_BATCH];
 	int result[STORE_PG_BATCH];        /* -2: no result yet */
 	int64_t event_id[STORE_PG_BATCH], report_row[STORE_PG_BATCH];
-	unsigned njobs, at;                /* jobs; the one results are for */
+	unsigned njobs, cur;               /* jobs; the one results are for */
 	bool failed;                       /* an error anywhere in the batch: rolled back */
 	int culprit;                       /* the job whose statement failed, -1: unknown */
 	char err[256];                     /* the first error */
@@ -71,6 +81,7 @@ struct pconn {
 
 struct pg_pool {
 	struct store *st;
+	struct pg_hosts hosts;
 	struct event_base *base;
 	struct pconn c[STORE_PG_POOL];
 	struct store_job *head, *tail; /* waiting for a connection */
@@ -345,13 +356,13 @@ static void batch_done(struct pconn *c)
 	c->state = PC_IDLE;
 }
 
-/* One statement's result, for job c->at (or, past the last one, the
+/* One statement's result, for job c->cur (or, past the last one, the
  * commit's error). */
 static void take_result(struct pconn *c, PGresult *res)
 {
 	ExecStatusType s = PQresultStatus(res);
 	struct store_job *job;
-	unsigned i = c->at;
+	unsigned i = c->cur;
 	int rc = -1;
 
 	if (s == PGRES_PIPELINE_ABORTED)
@@ -386,7 +397,7 @@ static void collect(struct pconn *c)
 	while (c->state == PC_BUSY && !PQisBusy(c->conn)) {
 		res = PQgetResult(c->conn);
 		if (!res) {
-			c->at++; /* the end of one statement's results */
+			c->cur++; /* the end of one statement's results */
 			continue;
 		}
 		if (PQresultStatus(res) == PGRES_PIPELINE_SYNC) {
@@ -440,7 +451,7 @@ static void run_batch(struct pconn *c)
 	int ok = 1, f;
 
 	c->state = PC_BUSY;
-	c->njobs = c->at = 0;
+	c->njobs = c->cur = 0;
 	c->failed = false;
 	c->culprit = -1;
 	c->err[0] = '\0';
@@ -502,6 +513,8 @@ static void connect_failed(struct pconn *c, const char *why)
 	}
 }
 
+static void follow_attempt(struct pconn *c);
+
 static void on_connect(evutil_socket_t fd, short what, void *arg)
 {
 	struct pconn *c = arg;
@@ -513,6 +526,8 @@ static void on_connect(evutil_socket_t fd, short what, void *arg)
 	 * with the same number: the old event would watch nothing (epoll
 	 * forgot the closed descriptor), so it is made anew every time. */
 	drop_io(c);
+	if (st == PGRES_POLLING_READING || st == PGRES_POLLING_WRITING)
+		follow_attempt(c);
 	switch (st) {
 	case PGRES_POLLING_READING:
 		if (watch(c, EV_READ, on_connect) != 0)
@@ -548,17 +563,55 @@ static void on_connect(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
+/* Where the attempt is: host, address and port. */
+static void where_now(PGconn *conn, char *out, size_t cap)
+{
+	snprintf(out, cap, "%s:%s (%s)", PQhost(conn), PQport(conn), PQhostaddr(conn));
+}
+
+/* libpq moved on to another host or address within a poll: the deadline
+ * starts anew, as in libpq's blocking connect. */
+static void follow_attempt(struct pconn *c)
+{
+	char now[sizeof(c->where)];
+	struct timeval tv = {c->timeout_s, 0};
+
+	where_now(c->conn, now, sizeof(now));
+	if (strcmp(now, c->where) == 0)
+		return;
+	memcpy(c->where, now, sizeof(now));
+	if (c->pool->hosts.n > 1)
+		c->at = pg_hosts_find(&c->pool->hosts, c->first, c->count, c->at, PQhost(c->conn),
+				      PQport(c->conn));
+	evtimer_add(c->give_up, &tv);
+}
+
+static void attempt_start(struct pconn *c, int first, int count);
+
 /* libpq enforces connect_timeout only in its blocking calls: a SYN or a
  * startup packet nobody answers would keep a connection CONNECTING (and
- * the database "reachable") for minutes. */
+ * the database "reachable") for minutes. The host that missed it is left
+ * for the next one of the round, if any; the next round starts after it. */
 static void on_give_up(evutil_socket_t fd, short what, void *arg)
 {
 	struct pconn *c = arg;
-	char why[96];
+	struct pg_hosts *h = &c->pool->hosts;
+	char why[sizeof(c->where) + 64];
 
 	if (c->state != PC_CONNECTING)
 		return;
-	snprintf(why, sizeof(why), "no answer within %d s (connect_timeout)", c->timeout_s);
+	if (h->n > 1) {
+		int k = c->at;
+
+		h->next = (c->first + k + 1) % h->n;
+		if (k + 1 < c->count) {
+			conn_close(c);
+			attempt_start(c, h->next, c->count - k - 1);
+			return;
+		}
+	}
+	snprintf(why, sizeof(why), "no answer within %d s (connect_timeout) from %s", c->timeout_s,
+		 c->where);
 	connect_failed(c, why);
 }
 
@@ -578,13 +631,23 @@ static int connect_timeout_s(PGconn *conn)
 	return t < 2 ? 2 : t;
 }
 
-static void conn_start(struct pconn *c)
+/* One PQconnectStart: with several hosts, passed hosts first ..
+ * first+count-1 of the URL's. */
+static void attempt_start(struct pconn *c, int first, int count)
 {
-	const char *kw[PG_PARAMS], *val[PG_PARAMS];
+	const struct pg_hosts *h = &c->pool->hosts;
+	const char *kw[PG_PARAMS], *val[PG_PARAMS], *over[2 * PG_OVERRIDES + 1];
+	char *list[3];
 	struct timeval tv = {0, 0};
 
-	pg_params(store_name(c->pool->st), NULL, kw, val);
+	c->first = first;
+	c->count = count;
+	c->at = 0;
+	pg_hosts_overrides(h, first, count, over, list);
+	pg_params(store_name(c->pool->st), over, kw, val);
 	c->conn = PQconnectStartParams(kw, val, 1);
+	for (int i = 0; i < 3; i++)
+		free(list[i]);
 	c->state = PC_CONNECTING;
 	if (!c->conn || PQstatus(c->conn) == CONNECTION_BAD) {
 		char why[256];
@@ -594,11 +657,20 @@ static void conn_start(struct pconn *c)
 		return;
 	}
 	c->timeout_s = connect_timeout_s(c->conn);
+	where_now(c->conn, c->where, sizeof(c->where));
 	tv.tv_sec = c->timeout_s;
 	evtimer_add(c->give_up, &tv);
 	/* libpq: start as if PQconnectPoll had said "writing" */
 	if (watch(c, EV_WRITE, on_connect) != 0)
 		connect_failed(c, "cannot watch the socket");
+}
+
+/* A round: every host once, from where the pool stands. */
+static void conn_start(struct pconn *c)
+{
+	const struct pg_hosts *h = &c->pool->hosts;
+
+	attempt_start(c, h->n > 1 ? h->next : 0, h->n > 1 ? h->n : 1);
 }
 
 static void on_retry(evutil_socket_t fd, short what, void *arg)
@@ -622,6 +694,7 @@ int pg_pool_attach(struct store *st, struct event_base *base, char *err, size_t 
 	p->st = st;
 	p->base = base;
 	p->reachable = true; /* store_open just connected */
+	pg_hosts_load(&p->hosts, b->conn);
 	p->expire = evtimer_new(base, on_expire, p);
 	if (!p->expire)
 		goto nomem;
@@ -693,6 +766,7 @@ void pg_pool_free(struct store *st)
 		fail_job(p, job, "the store is closing", true);
 	if (p->expire)
 		event_free(p->expire);
+	pg_hosts_free(&p->hosts);
 	free(p);
 	b->pool = NULL;
 }
