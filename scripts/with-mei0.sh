@@ -52,12 +52,21 @@ if [ -n "$sysfs" ] && [ ! -d "$sysfs/mei0" ]; then
 	exit 1
 fi
 
-unshare_args=(-m --propagation private)
+# Propagation is made private inside, not by unshare: in a chroot (a build
+# or CI root) / is not a mount point and unshare's own attempt fails.
+unshare_args=(-m --propagation unchanged)
 [ "$net" = 1 ] && unshare_args+=(-n)
 # shellcheck disable=SC2016 # the inner script expands its own arguments
 exec unshare "${unshare_args[@]}" bash -c '
 set -euo pipefail
 dev=$1 etc=$2 syslog=$3 sysfs=$4; shift 4
+# Nothing mounted below may reach the machine: every mount private (/ and
+# what is under it; in a chroot, each mount it can see).
+if ! mount --make-rprivate / 2>/dev/null; then
+	while read -r _ _ _ _ m _; do
+		mount --make-private "$(printf "%b" "${m//\\/\\0}")" 2>/dev/null || true
+	done < /proc/self/mountinfo
+fi
 d=$(mktemp -d /tmp/with-mei0.XXXXXX)
 mount -t tmpfs -o mode=755 with-mei0 "$d"
 for n in null zero full random urandom tty ptmx fuse; do
