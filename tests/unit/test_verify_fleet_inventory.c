@@ -105,21 +105,30 @@ static void test_jsonl(void **state)
 	fleet_inventory_close(inv);
 }
 
-/* Reading text ends in a refusal "FILE:LINE: ..." naming want. */
-static void refused(const char *text, unsigned line, const char *want)
+/* Open text as an inventory and read it to the end: -1 with err when it is
+ * refused. */
+static int read_all(const char *text, char *err, size_t errlen)
 {
 	struct fleet_inventory *inv = NULL;
 	struct fleet_device d;
-	char err[512] = "", at[80];
 	int r;
 
 	write_file(text, strlen(text));
-	r = fleet_inventory_open(path, &inv, err, sizeof(err));
+	r = fleet_inventory_open(path, &inv, err, errlen);
 	if (r == 0) {
-		while ((r = fleet_inventory_next(inv, &d, err, sizeof(err))) == 1)
+		while ((r = fleet_inventory_next(inv, &d, err, errlen)) == 1)
 			;
 		fleet_inventory_close(inv);
 	}
+	return r;
+}
+
+/* Reading text ends in a refusal "FILE:LINE: ..." naming want. */
+static void refused(const char *text, unsigned line, const char *want)
+{
+	char err[512] = "", at[80];
+	int r = read_all(text, err, sizeof(err));
+
 	if (r != -1)
 		fail_msg("accepted: %s", text);
 	snprintf(at, sizeof(at), "%s:%u: ", path, line);
@@ -160,20 +169,11 @@ static void test_refused(void **state)
 	/* jansson's own message quotes the input too */
 	refused("{\"host\":\"a\",\"\xc2\x9b\":\"b\"\x1b[2J}\n", 1, "not a JSON object: ");
 	{
-		static const char text[] = "{\"host\":\"a\",\"\xc2\x9b\":\"b\"\x1b[2J}\n";
-		struct fleet_inventory *inv = NULL;
-		struct fleet_device d;
 		char err[512] = "";
-		int r;
 
-		write_file(text, strlen(text));
-		r = fleet_inventory_open(path, &inv, err, sizeof(err));
-		if (r == 0) {
-			while ((r = fleet_inventory_next(inv, &d, err, sizeof(err))) == 1)
-				;
-			fleet_inventory_close(inv);
-		}
-		assert_int_equal(r, -1);
+		assert_int_equal(read_all("{\"host\":\"a\",\"\xc2\x9b\":\"b\"\x1b[2J}\n", err,
+					  sizeof(err)),
+				 -1);
 		for (const char *c = err; *c; c++)
 			if (*c < 0x20 || *c > 0x7e)
 				fail_msg("a raw byte 0x%02x in: %s", (unsigned char)*c, err);
