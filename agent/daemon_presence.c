@@ -157,7 +157,10 @@ static void retry_later(struct daemon *d, const char *why)
 		p->backoff_s /= 2;
 	}
 	p->next = heci_mono_ms() + ms;
-	log_warn("agent presence: %s; trying again in %lld s", why, (long long)(ms / 1000));
+	if (d->stopping)
+		log_warn("agent presence: %s", why);
+	else
+		log_warn("agent presence: %s; trying again in %lld s", why, (long long)(ms / 1000));
 }
 
 static void handle(struct daemon *d, const struct net_presence_result *r)
@@ -232,8 +235,11 @@ bool presence_reaped(struct daemon *d, pid_t pid, int status)
 		snprintf(r.message, sizeof(r.message), "the presence worker ended without a result "
 						       "(status %d)", status);
 	}
-	if (!d->stopping)
-		handle(d, &r);
+	/* Also while stopping: a registration that completed while the stop
+	 * waited for it is a session AMT watches, which presence_stop must
+	 * end with AssertShutdown (handle only records state and the next
+	 * time; no call starts once stopping). */
+	handle(d, &r);
 	return true;
 }
 
