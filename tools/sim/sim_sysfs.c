@@ -21,7 +21,7 @@
  * - fw_ver: always MEI_MAX_FW_VER_BLOCKS (3) lines "%u:%u.%u.%u.%u\n",
  *   platform:major.minor.hotfix.buildno, from the MKHI GET_FW_VERSION the
  *   kernel sends at probe; blocks the reply did not carry stay 0:0.0.0.0.
- * - dev_state: "%s" WITHOUT a newline (sprintf(buf, "%s", ...)),
+ * - dev_state: the name alone, WITHOUT a newline (format "%s"),
  *   "ENABLED" once the device is up.
  * Default FWSTS values (bit layouts: coreboot's me_hfsts1..3 unions and
  * ME_HFS* constants, the kernel's PCI_CFG_HFS_* masks, intelmetool output):
